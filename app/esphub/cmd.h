@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* CLI command definitions: shared bits of the cmd_*.c files. */
+#ifndef ESPHUB_CMD_H
+#define ESPHUB_CMD_H
+
+#include <cmdline.h>
+#include <cmdline_parse.h>
+#include <cmdline_parse_num.h>
+#include <cmdline_parse_string.h>
+
+#include "app.h"
+
+/* The daemon the commands act on; set once by app_commands_bind(). */
+extern struct app *cmd_app;
+
+#define TOK_STR(res, field, words) \
+	static cmdline_parse_token_string_t res##_##field = \
+		TOKEN_STRING_INITIALIZER(struct res, field, words)
+#define TOK_NUM(res, field, type) \
+	static cmdline_parse_token_num_t res##_##field = \
+		TOKEN_NUM_INITIALIZER(struct res, field, type)
+#define TOK(res, field) (void *)&res##_##field
+
+/* Commands per file, collected into app_commands[] by commands.c. */
+extern cmdline_parse_inst_t cmd_show_port, cmd_show_port_all, cmd_show_port_n,
+	cmd_show_worker_stats, cmd_show_drops, cmd_show_arp, cmd_show_route;
+extern cmdline_parse_inst_t cmd_help, cmd_clear_stats, cmd_set_log, cmd_quit;
+
+#endif

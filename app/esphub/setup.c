@@ -1,0 +1,237 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Build the data plane from the configuration, and take it down again. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_mbuf.h>
+
+#include "app.h"
+#include "net.h"
+
+#define POOL_CACHE      256
+#define PUNT_RING_SIZE  1024
+#define LEARN_RING_SIZE 1024
+
+/* Enough buffers to fill every descriptor ring plus what workers hold. */
+static unsigned
+pool_size(const struct cfg *cfg)
+{
+	unsigned per_worker = WORKER_BURST * (cfg->n_ports + 2) + 16 * 8 +
+			      2 * WORKER_BURST * cfg->n_ports + 1024 /* inject */;
+	unsigned n = cfg->n_ports * cfg->workers * (PORT_RX_DESC + PORT_TX_DESC) +
+		     cfg->workers * per_worker + PUNT_RING_SIZE +
+		     POOL_CACHE * (cfg->workers + 1) + 4096;
+
+	return cfg->tables.mbufs ? cfg->tables.mbufs : n;
+}
+
+/* One segment holds a full-MTU frame plus room for tunnel headers. */
+static uint16_t
+data_room(const struct cfg *cfg)
+{
+	unsigned mtu = 0;
+
+	for (unsigned i = 0; i < cfg->n_ports; i++)
+		mtu = RTE_MAX(mtu, (unsigned)cfg->ports[i].mtu);
+	return (uint16_t)(RTE_PKTMBUF_HEADROOM +
+			  RTE_MAX((unsigned)RTE_MBUF_DEFAULT_DATAROOM, mtu + 256));
+}
+
+static int
+setup_memory(struct app *app)
+{
+	int socket = (int)rte_socket_id();
+	size_t qsz;
+
+	app->pool = rte_pktmbuf_pool_create("pkt", pool_size(&app->cfg), POOL_CACHE,
+					    0, data_room(&app->cfg), socket);
+	app->indirect_pool = rte_pktmbuf_pool_create("indirect", 8192, 64, 0, 0, socket);
+	if (app->pool == NULL || app->indirect_pool == NULL) {
+		LOG(ERR, "cannot allocate packet buffers (%s); give EAL more memory (-m)",
+		    rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	qsz = rte_rcu_qsbr_get_memsize(app->cfg.workers);
+	app->qsbr = rte_zmalloc("qsbr", qsz, RTE_CACHE_LINE_SIZE);
+	if (app->qsbr == NULL || rte_rcu_qsbr_init(app->qsbr, app->cfg.workers) != 0)
+		return -ENOMEM;
+	app->env.punt = rte_ring_create("punt", PUNT_RING_SIZE, socket, RING_F_SC_DEQ);
+	app->env.learn = rte_ring_create_elem("learn", sizeof(struct neigh_learn_msg),
+					      LEARN_RING_SIZE, socket, RING_F_SC_DEQ);
+	app->env.routes = route_table_create("routes", app->cfg.tables.routes, socket,
+					     app->qsbr);
+	app->env.neigh = neigh_table_create("neigh", app->cfg.tables.neighbours, socket,
+					    app->qsbr);
+	if (app->env.punt == NULL || app->env.learn == NULL ||
+	    app->env.routes == NULL || app->env.neigh == NULL) {
+		LOG(ERR, "cannot create rings and tables (%s)", rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	app->env.qsbr = app->qsbr;
+	app->env.pool = app->pool;
+	app->env.indirect_pool = app->indirect_pool;
+	app->env.icmp_error_rate = app->cfg.icmp_error_rate;
+	return 0;
+}
+
+static int
+setup_ports(struct app *app)
+{
+	const struct cfg *cfg = &app->cfg;
+
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct cfg_port *cp = &cfg->ports[i];
+		struct worker_port *wp = &app->env.port[i];
+		char err[256];
+		int rc;
+
+		rc = port_open(cp->device, (uint16_t)cfg->workers, cp->mtu, app->pool,
+			       &app->port[i].h, err, sizeof(err));
+		if (rc != 0) {
+			fprintf(stderr, "%s:%u: ports[%u].device: %s\n", cfg->path,
+				cp->line, i, err);
+			return rc;
+		}
+		app->env.n_ports = i + 1;
+		rte_eth_macaddr_get(app->port[i].h.port_id, &wp->mac);
+		wp->port_id = app->port[i].h.port_id;
+		wp->mtu = cp->mtu;
+		wp->addr = cp->addr;
+		wp->plen = cp->plen;
+		wp->role = (uint8_t)cp->role;
+		port_link(wp->port_id, &app->port[i].link);
+	}
+	return 0;
+}
+
+static int
+setup_routes(struct app *app)
+{
+	const struct cfg *cfg = &app->cfg;
+	uint64_t now = app_now_ms();
+	char p[NET_PREFIX_STR_MAX];
+	int rc = 0;
+
+	for (unsigned i = 0; rc == 0 && i < cfg->n_ports; i++) {
+		const struct cfg_port *cp = &cfg->ports[i];
+		struct route_nh nh = { .port = (uint16_t)i, .connected = 1 };
+
+		rc = route_add(app->env.routes, cp->addr & net_mask(cp->plen), cp->plen, &nh);
+	}
+	for (unsigned i = 0; rc == 0 && i < cfg->n_routes; i++) {
+		const struct cfg_route *r = &cfg->routes[i];
+		struct route_nh nh = { .gateway = r->via, .port = (uint16_t)r->port };
+
+		rc = route_add(app->env.routes, r->prefix, r->plen, &nh);
+		if (rc != 0)
+			fprintf(stderr, "%s:%u: routes[%u]: %s: %s (tables.routes = %u)\n",
+				cfg->path, r->line, i, net_prefix_str(r->prefix, r->plen, p),
+				strerror(-rc), cfg->tables.routes);
+	}
+	for (unsigned i = 0; rc == 0 && i < cfg->n_neighbours; i++) {
+		const struct cfg_neighbour *nb = &cfg->neighbours[i];
+		struct rte_ether_addr mac;
+
+		memcpy(mac.addr_bytes, nb->mac, sizeof(nb->mac));
+		rc = neigh_update(app->env.neigh, (uint16_t)nb->port, nb->addr, &mac,
+				  true, now);
+		if (rc != 0)
+			fprintf(stderr, "%s:%u: neighbours[%u]: table full (tables.neighbours = %u)\n",
+				cfg->path, nb->line, i, cfg->tables.neighbours);
+	}
+	return rc;
+}
+
+static int
+setup_workers(struct app *app)
+{
+	unsigned lcore, n = 0;
+
+	if (rte_lcore_count() < app->cfg.workers + 1) {
+		fprintf(stderr, "%s:%u: workers: %u workers need %u lcores (one control "
+			"core + workers); EAL has %u, give more with -l\n", app->cfg.path,
+			app->cfg.workers_line, app->cfg.workers, app->cfg.workers + 1,
+			rte_lcore_count());
+		return -EINVAL;
+	}
+	RTE_LCORE_FOREACH_WORKER(lcore) {
+		if (n == app->cfg.workers)
+			break;
+		app->worker[n] = worker_create(&app->env, n, (int)rte_lcore_to_socket_id(lcore));
+		if (app->worker[n] == NULL)
+			return -ENOMEM;
+		app->worker_lcore[n] = lcore;
+		n++;
+	}
+	app->n_workers = n;
+	app->clear_base = rte_zmalloc("clear_base", sizeof(*app->clear_base) * n,
+				      RTE_CACHE_LINE_SIZE);
+	return app->clear_base == NULL ? -ENOMEM : 0;
+}
+
+int
+app_setup(struct app *app)
+{
+	int rc;
+
+	pthread_mutex_init(&app->lock, NULL);
+	rc = setup_memory(app);
+	if (rc == 0)
+		rc = setup_ports(app);
+	if (rc == 0)
+		rc = setup_routes(app);
+	if (rc == 0)
+		rc = setup_workers(app);
+	return rc;
+}
+
+int
+app_launch(struct app *app)
+{
+	for (unsigned i = 0; i < app->n_workers; i++) {
+		int rc = rte_eal_remote_launch(worker_main, app->worker[i],
+					       app->worker_lcore[i]);
+		if (rc != 0) {
+			LOG(ERR, "cannot launch worker %u on lcore %u", i, app->worker_lcore[i]);
+			return rc;
+		}
+	}
+	app->launched = true;
+	return 0;
+}
+
+static void
+drain_punt(struct app *app)
+{
+	struct rte_mbuf *m;
+
+	while (app->env.punt && rte_ring_dequeue(app->env.punt, (void **)&m) == 0)
+		rte_pktmbuf_free(m);
+}
+
+void
+app_teardown(struct app *app)
+{
+	if (app->launched) {
+		worker_env_stop(&app->env);
+		rte_eal_mp_wait_lcore();
+		app->launched = false;
+	}
+	for (unsigned i = 0; i < app->env.n_ports; i++)
+		port_close(&app->port[i].h);
+	drain_punt(app);
+	for (unsigned i = 0; i < app->n_workers; i++)
+		worker_free(app->worker[i]);
+	rte_free(app->clear_base);
+	neigh_table_free(app->env.neigh);
+	route_table_free(app->env.routes);
+	rte_ring_free(app->env.learn);
+	rte_ring_free(app->env.punt);
+	rte_free(app->qsbr);
+	rte_mempool_free(app->indirect_pool);
+	rte_mempool_free(app->pool);
+	cfg_free(&app->cfg);
+}

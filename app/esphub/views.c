@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Counters as the operator reads them: summed over lcores, since "clear". */
+#include <string.h>
+
+#include "app.h"
+
+static const char *const cctr_name[CCTR_N] = {
+#define _(sym, name, descr) [CCTR_##sym] = name,
+	foreach_control_counter(_)
+#undef _
+};
+
+static const char *const cctr_descr[CCTR_N] = {
+#define _(sym, name, descr) [CCTR_##sym] = descr,
+	foreach_control_counter(_)
+#undef _
+};
+
+const char *
+control_counter_name(enum control_counter c)
+{
+	return cctr_name[c];
+}
+
+const char *
+control_counter_descr(enum control_counter c)
+{
+	return cctr_descr[c];
+}
+
+void
+app_worker_get(struct app *app, unsigned worker, struct stats_worker *out,
+	       bool since_clear)
+{
+	struct stats_worker *blk = worker_stats(app->worker[worker]);
+
+	stats_worker_sum(out, &blk, 1);
+	if (since_clear)
+		stats_worker_sub(out, out, &app->clear_base[worker]);
+}
+
+void
+app_worker_sum(struct app *app, struct stats_worker *out, bool since_clear)
+{
+	struct stats_worker *blocks[CFG_MAX_WORKERS];
+	struct stats_worker base;
+
+	for (unsigned i = 0; i < app->n_workers; i++)
+		blocks[i] = worker_stats(app->worker[i]);
+	stats_worker_sum(out, blocks, app->n_workers);
+	if (since_clear) {
+		for (unsigned i = 0; i < app->n_workers; i++)
+			blocks[i] = &app->clear_base[i];
+		stats_worker_sum(&base, blocks, app->n_workers);
+		stats_worker_sub(out, out, &base);
+	}
+}
+
+/*
+ * Workers own their counters, so "clear" never writes them: it records a
+ * baseline that the CLI subtracts. Telemetry keeps reporting the raw,
+ * monotonic totals, as collectors expect.
+ */
+void
+app_clear_stats(struct app *app)
+{
+	for (unsigned i = 0; i < app->n_workers; i++)
+		app_worker_get(app, i, &app->clear_base[i], false);
+	for (unsigned i = 0; i < app->env.n_ports; i++)
+		rte_eth_stats_get(app->port[i].h.port_id, &app->port[i].base);
+	memcpy(app->ctr_base, app->ctr, sizeof(app->ctr));
+}

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * intel-ipsec-mb engine: the data path.
+ *
+ * One IMB_MGR per lcore, driven through the generic burst API
+ * (IMB_GET_NEXT_BURST / IMB_SUBMIT_BURST / IMB_FLUSH_BURST, 1.3+). That
+ * API queues each job on the scheduler of its own cipher and hash, so one
+ * burst may mix sessions, directions, AES-CBC+HMAC and AES-GCM; the
+ * single-algorithm IMB_SUBMIT_CIPHER_BURST / IMB_SUBMIT_HASH_BURST calls
+ * cannot, and cannot chain cipher and hash either.
+ *
+ * A call is cut into chunks of at most IMB_MAX_BURST_SIZE ops. Per chunk:
+ *   1. check lengths, gather the good ops' indexes (bad ones: CRYPTO_ERROR);
+ *   2. take that many job slots, fill them, submit them as one burst;
+ *   3. flush until every job is back, then set each op's status.
+ * The manager's queue is therefore empty between chunks and between calls:
+ * nothing is left in flight when crypto_process() returns.
+ *
+ * Inbound ICVs are computed into per-lcore scratch and compared there in
+ * constant time. Chain order is cipher-then-hash outbound and
+ * hash-then-cipher inbound, so the ICV always covers the ciphertext.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "ipsec_mb.h"
+
+#define MB_BURST IMB_MAX_BURST_SIZE
+
+/* Per-op scratch: a 12-byte GCM nonce and a computed ICV. */
+struct mb_scratch {
+	uint8_t nonce[16];
+	uint8_t icv[CRYPTO_ICV_MAX];
+};
+
+struct mb_lcore {
+	IMB_MGR *mgr;
+	uint16_t idx[MB_BURST];      /* ops of this chunk that passed checks */
+	IMB_JOB *jobs[MB_BURST];
+	struct mb_scratch scr[MB_BURST] __attribute__((aligned(CRYPTO_CACHE_LINE)));
+};
+
+static bool op_valid(const struct crypto_op *op)
+{
+	const struct mb_sess *s = op->sess;
+
+	return op_ptrs_ok(op) && s->h.magic == MB_MAGIC &&
+	       op_lengths_ok(&s->h, op);
+}
+
+static void fill_cbc(IMB_JOB *job, const struct mb_sess *s,
+		     const struct crypto_op *op)
+{
+	job->enc_keys = s->k.cbc.enc;
+	job->dec_keys = s->k.cbc.dec;
+	job->iv = op->iv;
+	job->iv_len_in_bytes = 16;
+	job->hash_start_src_offset_in_bytes = 0;
+	job->msg_len_to_hash_in_bytes = op->auth_len;
+	job->u.HMAC._hashed_auth_key_xor_ipad = s->k.cbc.ipad;
+	job->u.HMAC._hashed_auth_key_xor_opad = s->k.cbc.opad;
+}
+
+/* RFC 4106 s4: nonce = salt (from the SA) | explicit IV (from the packet). */
+static void fill_gcm(IMB_JOB *job, const struct mb_sess *s,
+		     const struct crypto_op *op, struct mb_scratch *scr)
+{
+	memcpy(scr->nonce, s->salt, CRYPTO_SALT_LEN);
+	memcpy(scr->nonce + CRYPTO_SALT_LEN, op->iv, 8);
+	job->enc_keys = &s->k.gcm;
+	job->dec_keys = &s->k.gcm;
+	job->iv = scr->nonce;
+	job->iv_len_in_bytes = IMB_GCM_IV_DATA_LEN;
+	job->hash_start_src_offset_in_bytes = op->cipher_off;
+	job->msg_len_to_hash_in_bytes = op->cipher_len;
+	job->u.GCM.aad = op->aad;
+	job->u.GCM.aad_len_in_bytes = op->aad_len;
+	job->u.GCM.ctx = NULL;
+}
+
+/* Job slots are reused across calls: every field the library reads is set. */
+static void fill(IMB_JOB *job, struct crypto_op *op, struct mb_scratch *scr)
+{
+	const struct mb_sess *s = op->sess;
+
+	job->cipher_mode = s->cipher_mode;
+	job->hash_alg = s->hash_alg;
+	job->key_len_in_bytes = s->h.key_len;
+	job->src = op->buf;
+	job->dst = op->buf + op->cipher_off;
+	job->cipher_start_src_offset_in_bytes = op->cipher_off;
+	job->msg_len_to_cipher_in_bytes = op->cipher_len;
+	job->auth_tag_output_len_in_bytes = s->h.icv_len;
+	if (op->encrypt) {
+		job->cipher_direction = IMB_DIR_ENCRYPT;
+		job->chain_order = IMB_ORDER_CIPHER_HASH;
+		job->auth_tag_output = op->icv;
+	} else {
+		job->cipher_direction = IMB_DIR_DECRYPT;
+		job->chain_order = IMB_ORDER_HASH_CIPHER;
+		job->auth_tag_output = scr->icv;
+	}
+	job->user_data = op;
+	if (s->h.cipher == CRYPTO_CIPHER_AES_CBC)
+		fill_cbc(job, s, op);
+	else
+		fill_gcm(job, s, op, scr);
+}
+
+/* A job came back: set its op's status; 1 if CRYPTO_OK. */
+static unsigned finish(const IMB_JOB *job)
+{
+	struct crypto_op *op = job->user_data;
+
+	if (unlikely(job->status != IMB_STATUS_COMPLETED)) {
+		op->status = CRYPTO_ERROR;
+		return 0;
+	}
+	if (!op->encrypt &&
+	    !icv_equal(job->auth_tag_output, op->icv,
+		       (unsigned)job->auth_tag_output_len_in_bytes)) {
+		op->status = CRYPTO_AUTH_FAILED;
+		return 0;
+	}
+	op->status = CRYPTO_OK;
+	return 1;
+}
+
+/*
+ * The library refused the burst (it checks every job first and, on a bad
+ * one, submits nothing and returns that job in jobs[0]). Our own checks
+ * should make this unreachable; if not, only the refused op fails (it
+ * keeps its CRYPTO_ERROR) and the rest are resubmitted.
+ */
+static bool drop_refused(struct mb_lcore *lc, struct crypto_op *ops,
+			 uint16_t *n)
+{
+	const struct crypto_op *bad = lc->jobs[0]->user_data;
+	uint16_t i;
+
+	for (i = 0; i < *n; i++) {
+		if (&ops[lc->idx[i]] != bad)
+			continue;
+		memmove(&lc->idx[i], &lc->idx[i + 1],
+			(size_t)(*n - i - 1) * sizeof(lc->idx[0]));
+		(*n)--;
+		return true;
+	}
+	return false;
+}
+
+/* Submit the n gathered ops as one burst; how many jobs came back at once. */
+static bool submit(struct mb_lcore *lc, struct crypto_op *ops, uint16_t *n,
+		   uint32_t *done)
+{
+	IMB_MGR *m = lc->mgr;
+	uint16_t i;
+
+	while (*n != 0) {
+		if (unlikely(IMB_GET_NEXT_BURST(m, *n, lc->jobs) != *n))
+			return false;
+		for (i = 0; i < *n; i++)
+			fill(lc->jobs[i], &ops[lc->idx[i]], &lc->scr[i]);
+		*done = IMB_SUBMIT_BURST(m, *n, lc->jobs);
+		if (likely(*done != 0 || imb_get_errno(m) == 0))
+			return true;
+		if (!drop_refused(lc, ops, n))
+			return false;
+	}
+	*done = 0;
+	return true;
+}
+
+/*
+ * Every op starts as CRYPTO_ERROR and only a returned job overwrites it,
+ * so no path (refused burst, short flush) can leave a stale status.
+ */
+static uint16_t run_chunk(struct mb_lcore *lc, struct crypto_op *ops,
+			  uint16_t n)
+{
+	uint16_t i, good = 0;
+	uint32_t done, got, k, ok = 0;
+
+	for (i = 0; i < n; i++) {
+		ops[i].status = CRYPTO_ERROR;
+		if (likely(op_valid(&ops[i])))
+			lc->idx[good++] = i;
+	}
+	if (unlikely(!submit(lc, ops, &good, &done)))
+		return 0;
+	for (k = 0; k < done; k++)
+		ok += finish(lc->jobs[k]);
+	while (done < good) {
+		got = IMB_FLUSH_BURST(lc->mgr, good - done, lc->jobs);
+		if (unlikely(got == 0))
+			break;              /* queue empty: nothing in flight */
+		for (k = 0; k < got; k++)
+			ok += finish(lc->jobs[k]);
+		done += got;
+	}
+	return (uint16_t)ok;
+}
+
+static uint16_t mb_process(void *priv, struct crypto_op *ops, uint16_t n)
+{
+	struct mb_lcore *lc = priv;
+	uint16_t i, k, ok = 0;
+
+	for (i = 0; i < n; i += k) {
+		k = n - i < MB_BURST ? n - i : MB_BURST;
+		ok += run_chunk(lc, ops + i, k);
+	}
+	return ok;
+}
+
+/*
+ * Every manager must pick the arch the session keys were built for: the
+ * GHASH tables in struct gcm_key_data are laid out per arch.
+ */
+static int mb_lcore_init(void *priv, int socket_id)
+{
+	struct mb_lcore *lc = priv;
+	IMB_ARCH key_arch, arch;
+	int rc;
+
+	(void)socket_id;
+	rc = crypto_mb_key_arch(&key_arch);
+	if (rc != 0)
+		return rc;
+	lc->mgr = alloc_mb_mgr(0);
+	if (lc->mgr == NULL)
+		return -ENOMEM;
+	init_mb_mgr_auto(lc->mgr, &arch);
+	if (imb_get_errno(lc->mgr) != 0 || arch != key_arch) {
+		free_mb_mgr(lc->mgr);
+		lc->mgr = NULL;
+		return -ENOTSUP;
+	}
+	return 0;
+}
+
+static void mb_lcore_fini(void *priv)
+{
+	struct mb_lcore *lc = priv;
+
+	free_mb_mgr(lc->mgr);
+	lc->mgr = NULL;
+}
+
+const struct crypto_engine crypto_engine_ipsec_mb = {
+	.name = "ipsec_mb",
+	.sess_size = sizeof(struct mb_sess),
+	.lcore_size = sizeof(struct mb_lcore),
+	.describe = crypto_mb_describe,
+	.sess_init = crypto_mb_sess_init,
+	.lcore_init = mb_lcore_init,
+	.lcore_fini = mb_lcore_fini,
+	.process = mb_process,
+};

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private to lib/conf: typed, range-checked access to libconfig settings. */
+#ifndef ESPHUB_CONF_PARSER_H
+#define ESPHUB_CONF_PARSER_H
+
+#include <libconfig.h>
+
+#include "conf.h"
+
+#define FIELD_MAX 96
+
+/* Collects error lines; parsing goes on after an error to report them all. */
+struct parser {
+	const char *file;
+	char *err;
+	size_t errlen;
+	size_t used;
+	unsigned n_errors;
+};
+
+void conf_error(struct parser *p, const config_setting_t *s, const char *field,
+		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* field = "<parent>.<name>" or "<parent>[<i>]" into buf. */
+const char *conf_field(char buf[FIELD_MAX], const char *parent, const char *name);
+const char *conf_field_index(char buf[FIELD_MAX], const char *parent, unsigned i);
+
+/* Every member of group must be named in known[] (NULL-terminated). */
+bool conf_known_members(struct parser *p, const config_setting_t *group,
+			const char *field, const char *const known[]);
+
+/*
+ * Member lookups. *_opt leave *out untouched when the member is absent and
+ * return true; the plain forms report "missing" against the group.
+ */
+bool conf_uint(struct parser *p, const config_setting_t *group, const char *parent,
+	       const char *name, bool required, uint32_t min, uint32_t max,
+	       uint32_t *out);
+bool conf_string(struct parser *p, const config_setting_t *group, const char *parent,
+		 const char *name, bool required, size_t max_len, const char **out);
+bool conf_prefix(struct parser *p, const config_setting_t *group, const char *parent,
+		 const char *name, bool required, bool interface_addr,
+		 uint32_t *addr, uint8_t *plen);
+bool conf_addr(struct parser *p, const config_setting_t *group, const char *parent,
+	       const char *name, bool required, uint32_t *addr);
+
+/* A list of groups (or empty/absent): its length, or -1 after an error. */
+int conf_list(struct parser *p, const config_setting_t *root, const char *name);
+
+/* Sections, one file each. */
+bool conf_parse_ports(struct parser *p, const config_setting_t *root, struct cfg *cfg);
+bool conf_parse_routes(struct parser *p, const config_setting_t *root, struct cfg *cfg);
+bool conf_parse_neighbours(struct parser *p, const config_setting_t *root, struct cfg *cfg);
+
+#endif

@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * Data-plane counters: the catalog of drop reasons and the per-worker
+ * counter block.
+ *
+ * Every packet the data plane drops is dropped through stats_drop() with a
+ * reason from foreach_drop. Each worker lcore writes only its own
+ * struct stats_worker; the control core sums the blocks when it reads them
+ * (a 64-bit aligned load is atomic on the supported targets, so a reader
+ * never sees a torn counter, only a slightly old one).
+ */
+#ifndef ESPHUB_STATS_H
+#define ESPHUB_STATS_H
+
+#include <stdint.h>
+
+#include <rte_common.h>
+#include <rte_mbuf.h>
+
+#define STATS_MAX_PORTS 8
+
+/*
+ * The drop catalog: _(SYM, stage, name, description). One list for the whole
+ * data plane so an operator sees every reason in one table (`show drops`,
+ * /esphub/drops). Stages appear in pipeline order.
+ */
+#define foreach_drop(_)                                                        \
+	_(ETH_RUNT,          "eth",   "runt",             "frame shorter than an Ethernet header")          \
+	_(ETH_OTHER_HOST,    "eth",   "other-host",       "destination MAC neither ours nor broadcast")     \
+	_(ETH_UNKNOWN_TYPE,  "eth",   "unknown-ethertype","EtherType other than IPv4 and ARP")              \
+	_(ARP_MALFORMED,     "arp",   "malformed",        "truncated, or not Ethernet/IPv4 ARP")            \
+	_(ARP_NOT_FOR_US,    "arp",   "not-for-us",       "ARP for an address that is not ours")            \
+	_(ARP_BAD_SENDER,    "arp",   "bad-sender",       "sender address is ours, zero, broadcast or multicast") \
+	_(IP_TRUNCATED,      "ipv4",  "truncated",        "shorter than its IPv4 header or total length")   \
+	_(IP_BAD_VERSION,    "ipv4",  "bad-version",      "IP version is not 4")                            \
+	_(IP_BAD_HLEN,       "ipv4",  "bad-header-length","IHL below 5 or beyond the total length")         \
+	_(IP_BAD_CHECKSUM,   "ipv4",  "bad-checksum",     "IPv4 header checksum wrong")                     \
+	_(IP_MARTIAN_SRC,    "ipv4",  "martian-source",   "source is zero, loopback, multicast or broadcast") \
+	_(IP_MARTIAN_DST,    "ipv4",  "martian-destination","destination is zero or loopback")              \
+	_(LOCAL_FRAGMENT,    "local", "fragment",         "fragment addressed to the box (not reassembled)") \
+	_(LOCAL_ICMP_BAD,    "local", "icmp-malformed",   "ICMP to the box truncated or with a bad checksum") \
+	_(LOCAL_ICMP_OTHER,  "local", "icmp-unhandled",   "ICMP to the box other than echo request")        \
+	_(LOCAL_NO_SERVICE,  "local", "no-service",       "protocol or port not served by the box")         \
+	_(LOCAL_BROADCAST,   "local", "broadcast",        "IP broadcast or multicast not served by the box") \
+	_(PUNT_RING_FULL,    "local", "punt-ring-full",   "control core's receive ring full")               \
+	_(FWD_L2_BROADCAST,  "fwd",   "link-broadcast",   "unicast IP in a link-layer broadcast (RFC 1812 s5.3.4)") \
+	_(FWD_NO_ROUTE,      "fwd",   "no-route",         "no route to the destination")                    \
+	_(FWD_TTL_EXPIRED,   "fwd",   "ttl-expired",      "TTL reached zero")                               \
+	_(FWD_NEEDS_FRAG,    "fwd",   "needs-fragmentation","larger than the egress MTU with DF set")        \
+	_(FWD_FRAG_FAILED,   "fwd",   "fragmentation-failed","could not be fragmented (no buffers)")        \
+	_(FWD_SAME_PORT_BCAST,"fwd",  "directed-broadcast","destination is a connected broadcast address")  \
+	_(NEIGH_QUEUE_FULL,  "neigh", "queue-full",       "next hop unresolved and its queue is full")      \
+	_(NEIGH_UNRESOLVED,  "neigh", "unresolved",       "next hop did not answer ARP in time")            \
+	_(TX_QUEUE_FULL,     "tx",    "queue-full",       "TX queue full")                                  \
+	_(NO_MBUF,           "tx",    "no-mbuf",          "no buffer for a generated packet")               \
+	_(INJECT_INVALID,    "tx",    "inject-invalid",   "control-core packet without a usable route")
+
+enum stats_drop {
+	DROP_NONE = 0,
+#define _(sym, stage, name, descr) DROP_##sym,
+	foreach_drop(_)
+#undef _
+	DROP_N
+};
+
+/* Things workers do that are not drops: _(SYM, name, description). */
+#define foreach_worker_counter(_)                                              \
+	_(FORWARDED,        "forwarded",        "IPv4 packets routed between ports") \
+	_(LOCAL_IN,         "local-in",         "IPv4 packets addressed to the box") \
+	_(PUNTED,           "punted",           "packets handed to the control core") \
+	_(INJECTED,         "injected",         "packets the control core sent through this worker") \
+	_(ARP_REPLIES,      "arp-replies",      "ARP requests answered")           \
+	_(ARP_REQUESTS,     "arp-requests",     "ARP requests sent for next hops") \
+	_(ARP_LEARNED,      "arp-learn-msgs",   "neighbour updates sent to the control core") \
+	_(ICMP_ECHO_REPLIES,"icmp-echo-replies","ICMP echo replies sent")          \
+	_(ICMP_ERRORS,      "icmp-errors",      "ICMP errors sent")                \
+	_(ICMP_SUPPRESSED,  "icmp-rate-limited","ICMP errors not sent (rate limit)") \
+	_(FRAGMENTS_OUT,    "fragments-out",    "fragments produced on egress")    \
+	_(NEIGH_QUEUED,     "neigh-queued",     "packets parked until ARP resolves") \
+	_(POLLS,            "polls",            "iterations of the worker loop")   \
+	_(BUSY_POLLS,       "busy-polls",       "iterations that received packets") \
+	_(BUSY_CYCLES,      "busy-cycles",      "TSC cycles spent in busy iterations") \
+	_(TOTAL_CYCLES,     "total-cycles",     "TSC cycles spent in the loop")
+
+enum stats_worker_counter {
+#define _(sym, name, descr) WCTR_##sym,
+	foreach_worker_counter(_)
+#undef _
+	WCTR_N
+};
+
+struct stats_port_counters {
+	uint64_t rx_pkts;
+	uint64_t rx_bytes;
+	uint64_t tx_pkts;
+	uint64_t tx_bytes;
+};
+
+/** One worker's counters. Written by that worker only. */
+struct stats_worker {
+	uint64_t drop[DROP_N];
+	uint64_t ctr[WCTR_N];
+	struct stats_port_counters port[STATS_MAX_PORTS];
+} __rte_cache_aligned;
+
+/** Name ("ipv4.bad-checksum" style parts) and description of a drop reason. */
+const char *stats_drop_stage(enum stats_drop d);
+const char *stats_drop_name(enum stats_drop d);
+const char *stats_drop_descr(enum stats_drop d);
+
+const char *stats_worker_counter_name(enum stats_worker_counter c);
+const char *stats_worker_counter_descr(enum stats_worker_counter c);
+
+/** out = sum of n blocks. Control core. */
+void stats_worker_sum(struct stats_worker *out,
+		      struct stats_worker *const *blocks, unsigned n);
+
+/** out = a - b, counter by counter (for "since clear" views). */
+void stats_worker_sub(struct stats_worker *out, const struct stats_worker *a,
+		      const struct stats_worker *b);
+
+/** Free one packet and count it under its reason. Worker lcore. */
+static inline void
+stats_drop(struct stats_worker *st, struct rte_mbuf *m, enum stats_drop reason)
+{
+	st->drop[reason]++;
+	rte_pktmbuf_free(m);
+}
+
+#endif /* ESPHUB_STATS_H */

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IPv4: validate, deliver to the box (ICMP echo, punt to the control core)
+ * or forward (route, TTL, MTU), and the ICMP errors that go with it.
+ * On entry the mbuf's data starts at the IPv4 header.
+ */
+#include <rte_cycles.h>
+#include <rte_ip_frag.h>
+#include <rte_udp.h>
+
+#include "priv.h"
+
+#define IKE_PORT   500
+#define NATT_PORT  4500
+#define MAX_FRAGS  16
+
+static bool
+icmp_bucket_take(struct worker *w)
+{
+	uint64_t now = rte_rdtsc();
+	uint64_t rate = w->env->icmp_error_rate;
+
+	w->icmp_tokens = RTE_MIN(w->icmp_burst,
+				 w->icmp_tokens + (now - w->icmp_last_tsc) * rate);
+	w->icmp_last_tsc = now;
+	if (w->icmp_tokens < w->tsc_hz)
+		return false;
+	w->icmp_tokens -= w->tsc_hz;
+	return true;
+}
+
+void
+icmp_error(struct worker *w, uint16_t in_port, const struct rte_mbuf *m,
+	   const struct net_ipv4_info *info, uint8_t type, uint8_t code,
+	   uint16_t mtu)
+{
+	const void *ip = rte_pktmbuf_mtod(m, const void *);
+	struct rte_mbuf *e;
+	void *out;
+
+	if (w->env->icmp_error_rate == 0 || !net_icmp_error_allowed(ip, info))
+		return;
+	if (!icmp_bucket_take(w)) {
+		w->st->ctr[WCTR_ICMP_SUPPRESSED]++;
+		return;
+	}
+	e = rte_pktmbuf_alloc(w->pool);
+	if (unlikely(e == NULL)) {
+		w->st->drop[DROP_NO_MBUF]++;
+		return;
+	}
+	out = rte_pktmbuf_append(e, NET_ICMP_ERROR_MAX);
+	if (unlikely(out == NULL)) {
+		stats_drop(w->st, e, DROP_NO_MBUF);
+		return;
+	}
+	rte_pktmbuf_trim(e, (uint16_t)(NET_ICMP_ERROR_MAX -
+		net_icmp_error_build(out, ip, rte_pktmbuf_data_len(m), type, code,
+				     mtu, w->env->port[in_port].addr)));
+	w->st->ctr[WCTR_ICMP_ERRORS]++;
+	ipv4_route_local(w, e, DROP_FWD_NO_ROUTE);
+}
+
+/* Route a packet the box originates (data at a complete IPv4 header). */
+void
+ipv4_route_local(struct worker *w, struct rte_mbuf *m, enum stats_drop no_route)
+{
+	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
+	uint32_t dst;
+	const struct route_nh *nh;
+
+	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*ip))) {
+		stats_drop(w->st, m, no_route);
+		return;
+	}
+	dst = rte_be_to_cpu_32(ip->dst_addr);
+	nh = route_lookup(&w->fib, dst);
+	if (unlikely(nh == NULL)) {
+		stats_drop(w->st, m, no_route);
+		return;
+	}
+	l3_output(w, nh->port, nh->gateway ? nh->gateway : dst, m);
+}
+
+static bool
+is_own_address(const struct worker *w, uint32_t a)
+{
+	for (uint16_t p = 0; p < w->n_ports; p++)
+		if (w->env->port[p].addr == a)
+			return true;
+	return false;
+}
+
+/* Limited broadcast, multicast, or the broadcast address of a port's subnet. */
+static bool
+is_broadcast(const struct worker *w, uint32_t a)
+{
+	if (a == UINT32_MAX || (a >> 28) == 0xe)
+		return true;
+	for (uint16_t p = 0; p < w->n_ports; p++) {
+		const struct worker_port *pt = &w->env->port[p];
+
+		if (pt->plen < 31 && (a | net_mask(pt->plen)) == UINT32_MAX &&
+		    ((a ^ pt->addr) & net_mask(pt->plen)) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void
+icmp_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+	   const struct net_ipv4_info *info)
+{
+	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+	uint32_t icmp_len = info->tot_len - info->hlen;
+	const uint8_t *icmp = (const uint8_t *)ip + info->hlen;
+
+	if (icmp_len < sizeof(struct rte_icmp_hdr) || net_cksum(icmp, icmp_len) != 0) {
+		stats_drop(w->st, m, DROP_LOCAL_ICMP_BAD);
+		return;
+	}
+	if (icmp[0] != RTE_IP_ICMP_ECHO_REQUEST) {
+		stats_drop(w->st, m, DROP_LOCAL_ICMP_OTHER);
+		return;
+	}
+	net_icmp_echo_reply(ip, info->hlen);
+	w->st->ctr[WCTR_ICMP_ECHO_REPLIES]++;
+	RTE_SET_USED(in_port);
+	ipv4_route_local(w, m, DROP_FWD_NO_ROUTE);
+}
+
+static void
+punt(struct worker *w, uint16_t in_port, struct rte_mbuf *m)
+{
+	m->port = in_port;
+	if (unlikely(rte_ring_mp_enqueue(w->env->punt, m) != 0)) {
+		stats_drop(w->st, m, DROP_PUNT_RING_FULL);
+		return;
+	}
+	w->st->ctr[WCTR_PUNTED]++;
+}
+
+static void
+udp_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+	  const struct net_ipv4_info *info)
+{
+	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
+	struct rte_udp_hdr uh;
+
+	if (info->tot_len < info->hlen + sizeof(uh)) {
+		stats_drop(w->st, m, DROP_IP_TRUNCATED);
+		return;
+	}
+	memcpy(&uh, ip + info->hlen, sizeof(uh));
+	switch (rte_be_to_cpu_16(uh.dst_port)) {
+	case IKE_PORT:
+	case NATT_PORT:
+		punt(w, in_port, m);
+		return;
+	}
+	icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH, NET_ICMP_UNREACH_PORT, 0);
+	stats_drop(w->st, m, DROP_LOCAL_NO_SERVICE);
+}
+
+static void
+local_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+	    const struct net_ipv4_info *info)
+{
+	w->st->ctr[WCTR_LOCAL_IN]++;
+	if (info->fragment) {
+		stats_drop(w->st, m, DROP_LOCAL_FRAGMENT);
+		return;
+	}
+	switch (info->proto) {
+	case IPPROTO_ICMP:
+		icmp_input(w, in_port, m, info);
+		return;
+	case IPPROTO_UDP:
+		udp_input(w, in_port, m, info);
+		return;
+	case IPPROTO_TCP:
+		/* No TCP service: stay silent like a firewall, no RST. */
+		stats_drop(w->st, m, DROP_LOCAL_NO_SERVICE);
+		return;
+	}
+	icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH,
+		   NET_ICMP_UNREACH_PROTOCOL, 0);
+	stats_drop(w->st, m, DROP_LOCAL_NO_SERVICE);
+}
+
+static void
+fragment_output(struct worker *w, uint16_t out_port, uint32_t next_hop,
+		struct rte_mbuf *m, uint16_t mtu)
+{
+	struct rte_mbuf *frags[MAX_FRAGS];
+	int32_t n;
+
+	n = rte_ipv4_fragment_packet(m, frags, MAX_FRAGS, mtu, w->pool,
+				     w->env->indirect_pool);
+	if (unlikely(n < 0)) {
+		stats_drop(w->st, m, DROP_FWD_FRAG_FAILED);
+		return;
+	}
+	rte_pktmbuf_free(m);
+	w->st->ctr[WCTR_FRAGMENTS_OUT] += (uint64_t)n;
+	for (int32_t i = 0; i < n; i++) {
+		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(frags[i], struct rte_ipv4_hdr *);
+
+		ip->hdr_checksum = 0;
+		ip->hdr_checksum = net_cksum(ip, rte_ipv4_hdr_len(ip));
+		l3_output(w, out_port, next_hop, frags[i]);
+	}
+}
+
+static void
+forward(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+	const struct net_ipv4_info *info)
+{
+	const struct route_nh *nh;
+	uint32_t next_hop;
+	uint16_t mtu;
+
+	if (info->ttl <= 1) {
+		icmp_error(w, in_port, m, info, NET_ICMP_TIME_EXCEEDED,
+			   NET_ICMP_TIMX_INTRANS, 0);
+		stats_drop(w->st, m, DROP_FWD_TTL_EXPIRED);
+		return;
+	}
+	nh = route_lookup(&w->fib, info->dst);
+	if (unlikely(nh == NULL)) {
+		icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH,
+			   NET_ICMP_UNREACH_NET, 0);
+		stats_drop(w->st, m, DROP_FWD_NO_ROUTE);
+		return;
+	}
+	next_hop = nh->gateway ? nh->gateway : info->dst;
+	mtu = w->env->port[nh->port].mtu;
+	if (unlikely(info->tot_len > mtu)) {
+		if (info->df) {
+			icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH,
+				   NET_ICMP_UNREACH_NEEDFRAG, mtu);
+			stats_drop(w->st, m, DROP_FWD_NEEDS_FRAG);
+			return;
+		}
+		net_ipv4_ttl_dec(rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *));
+		w->st->ctr[WCTR_FORWARDED]++;
+		fragment_output(w, nh->port, next_hop, m, mtu);
+		return;
+	}
+	net_ipv4_ttl_dec(rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *));
+	w->st->ctr[WCTR_FORWARDED]++;
+	l3_output(w, nh->port, next_hop, m);
+}
+
+void
+ipv4_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, bool l2_group)
+{
+	struct net_ipv4_info info;
+	enum stats_drop rc;
+	bool hw_ok = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
+		     RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+
+	rc = net_ipv4_parse(rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m),
+			    !hw_ok, &info);
+	if (unlikely(rc != DROP_NONE)) {
+		stats_drop(w->st, m, rc);
+		return;
+	}
+	/* Drop the Ethernet padding of short frames. */
+	if (rte_pktmbuf_pkt_len(m) > info.tot_len)
+		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - info.tot_len));
+
+	if (is_own_address(w, info.dst)) {
+		local_input(w, in_port, m, &info);
+		return;
+	}
+	if (l2_group) {
+		stats_drop(w->st, m, DROP_FWD_L2_BROADCAST);
+		return;
+	}
+	if (is_broadcast(w, info.dst)) {
+		/* Nothing the box serves listens on broadcast or multicast. */
+		stats_drop(w->st, m, info.dst == UINT32_MAX || (info.dst >> 28) == 0xe ?
+			   DROP_LOCAL_BROADCAST : DROP_FWD_SAME_PORT_BCAST);
+		return;
+	}
+	forward(w, in_port, m, &info);
+}

@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* The worker loop: RX on every port, inject ring, TX flush, housekeeping. */
+#include <errno.h>
+#include <stdio.h>
+
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_malloc.h>
+
+#include "priv.h"
+
+struct worker *
+worker_create(struct worker_env *env, unsigned index, int socket_id)
+{
+	char name[RTE_RING_NAMESIZE];
+	struct worker *w;
+
+	w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket_id);
+	if (w == NULL)
+		return NULL;
+	w->st = rte_zmalloc_socket("worker_stats", sizeof(*w->st),
+				   RTE_CACHE_LINE_SIZE, socket_id);
+	snprintf(name, sizeof(name), "inject%u", index);
+	w->inject = rte_ring_create(name, 1024, socket_id,
+				    RING_F_SP_ENQ | RING_F_SC_DEQ);
+	if (w->st == NULL || w->inject == NULL) {
+		worker_free(w);
+		return NULL;
+	}
+	w->env = env;
+	w->index = index;
+	w->queue = (uint16_t)index;
+	w->n_ports = env->n_ports;
+	w->pool = env->pool;
+	w->fib = route_table_fib(env->routes);
+	w->neigh = neigh_table_view(env->neigh);
+	w->tsc_hz = rte_get_tsc_hz();
+	w->tsc_per_ms = w->tsc_hz / 1000;
+	/* Allow a burst of one second's worth of ICMP errors. */
+	w->icmp_burst = (uint64_t)env->icmp_error_rate * w->tsc_hz;
+	w->icmp_tokens = w->icmp_burst;
+	return w;
+}
+
+void
+worker_free(struct worker *w)
+{
+	if (w == NULL)
+		return;
+	rte_ring_free(w->inject);
+	rte_free(w->st);
+	rte_free(w);
+}
+
+void
+worker_env_stop(struct worker_env *env)
+{
+	__atomic_store_n(&env->stop, 1, __ATOMIC_RELEASE);
+}
+
+struct stats_worker *
+worker_stats(struct worker *w)
+{
+	return w->st;
+}
+
+int
+worker_inject(struct worker *w, struct rte_mbuf *m)
+{
+	return rte_ring_sp_enqueue(w->inject, m) == 0 ? 0 : -ENOBUFS;
+}
+
+void
+txq_push(struct worker *w, uint16_t port, struct rte_mbuf *m)
+{
+	struct txq *q = &w->tx[port];
+
+	if (unlikely(q->n == TXQ_SIZE))
+		worker_flush(w);
+	q->bytes += m->pkt_len;
+	q->m[q->n++] = m;
+}
+
+void
+worker_flush(struct worker *w)
+{
+	for (uint16_t p = 0; p < w->n_ports; p++) {
+		struct txq *q = &w->tx[p];
+		uint16_t sent;
+
+		if (q->n == 0)
+			continue;
+		sent = rte_eth_tx_burst(w->env->port[p].port_id, w->queue, q->m, q->n);
+		for (uint16_t i = sent; i < q->n; i++) {
+			q->bytes -= q->m[i]->pkt_len;
+			stats_drop(w->st, q->m[i], DROP_TX_QUEUE_FULL);
+		}
+		w->st->port[p].tx_pkts += sent;
+		w->st->port[p].tx_bytes += q->bytes;
+		q->n = 0;
+		q->bytes = 0;
+	}
+}
+
+void
+worker_input(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n)
+{
+	struct stats_port_counters *pc = &w->st->port[in_port];
+
+	pc->rx_pkts += n;
+	for (uint16_t i = 0; i < n; i++) {
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		pc->rx_bytes += pkts[i]->pkt_len;
+		eth_input(w, in_port, pkts[i]);
+	}
+}
+
+static unsigned
+inject_drain(struct worker *w)
+{
+	struct rte_mbuf *m[WORKER_BURST];
+	unsigned n = rte_ring_sc_dequeue_burst(w->inject, (void **)m, WORKER_BURST, NULL);
+
+	for (unsigned i = 0; i < n; i++) {
+		w->st->ctr[WCTR_INJECTED]++;
+		if (m[i]->port == WORKER_INJECT_ROUTE)
+			ipv4_route_local(w, m[i], DROP_INJECT_INVALID);
+		else if (m[i]->port < w->n_ports)
+			txq_push(w, m[i]->port, m[i]);
+		else
+			stats_drop(w->st, m[i], DROP_INJECT_INVALID);
+	}
+	return n;
+}
+
+static void
+housekeeping(struct worker *w)
+{
+	uint64_t now;
+
+	if (w->pending_active == 0)
+		return;
+	/* Read now, not at loop start: entries parked this loop are newer. */
+	now = rte_rdtsc();
+	/* Resolve as soon as the table moves; expire and retry on a timer. */
+	if (neigh_generation(w->neigh.generation) != w->pending_gen ||
+	    now >= w->pending_next_tsc) {
+		w->pending_gen = neigh_generation(w->neigh.generation);
+		w->pending_next_tsc = now + PENDING_CHECK_MS * w->tsc_per_ms;
+		pending_check(w, now);
+	}
+}
+
+int
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct worker_env *env = w->env;
+	struct rte_mbuf *pkts[WORKER_BURST];
+	uint64_t *ctr = w->st->ctr;
+
+	rte_rcu_qsbr_thread_register(env->qsbr, w->index);
+	rte_rcu_qsbr_thread_online(env->qsbr, w->index);
+	while (!__atomic_load_n(&env->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t t0 = rte_rdtsc(), t1;
+		unsigned got = 0;
+
+		for (uint16_t p = 0; p < w->n_ports; p++) {
+			uint16_t n = rte_eth_rx_burst(env->port[p].port_id, w->queue,
+						      pkts, WORKER_BURST);
+			if (n != 0) {
+				worker_input(w, p, pkts, n);
+				got += n;
+			}
+		}
+		got += inject_drain(w);
+		housekeeping(w);
+		worker_flush(w);
+		rte_rcu_qsbr_quiescent(env->qsbr, w->index);
+
+		t1 = rte_rdtsc();
+		ctr[WCTR_POLLS]++;
+		ctr[WCTR_TOTAL_CYCLES] += t1 - t0;
+		if (got != 0) {
+			ctr[WCTR_BUSY_POLLS]++;
+			ctr[WCTR_BUSY_CYCLES] += t1 - t0;
+		}
+	}
+	pending_drop_all(w);
+	worker_flush(w);
+	rte_rcu_qsbr_thread_offline(env->qsbr, w->index);
+	rte_rcu_qsbr_thread_unregister(env->qsbr, w->index);
+	return 0;
+}

@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/**
+ * @file
+ * The worker pipeline: what one worker lcore does with the packets it
+ * receives, run to completion.
+ *
+ *   RX burst (queue = worker index, on every port)
+ *     -> Ethernet -> ARP (answer, learn, resolve)
+ *                 -> IPv4 -> local (ICMP echo, punt IKE to the control core)
+ *                         -> forward (route, TTL, MTU) -> neighbour -> TX burst
+ *
+ * Workers share only read-mostly tables (routes, neighbours) and rings to
+ * and from the control core; every counter a worker writes is its own.
+ * No locks, no system calls, no allocation beyond mbufs on the packet path.
+ *
+ * Rings between the control core and the workers:
+ *   punt    worker -> control  mbufs for the box's own services (IKE on UDP
+ *                              500/4500); data at the IPv4 header,
+ *                              m->port = ingress port index.
+ *   learn   worker -> control  struct neigh_learn_msg: ARP taught a worker a
+ *                              mapping; the control core writes the table.
+ *   inject  control -> worker  packets the control core sends (one ring per
+ *                              worker, single producer/consumer); see
+ *                              worker_inject().
+ */
+#ifndef ESPHUB_WORKER_H
+#define ESPHUB_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+#include <rte_mempool.h>
+#include <rte_rcu_qsbr.h>
+#include <rte_ring.h>
+
+#include "neigh.h"
+#include "route.h"
+#include "stats.h"
+
+#define WORKER_BURST 32
+
+/** m->port of an injected packet that is to be routed (data at IPv4 header). */
+#define WORKER_INJECT_ROUTE UINT16_MAX
+
+/** A port as the workers see it. Read-only once workers run. */
+struct worker_port {
+	uint16_t port_id;            /**< DPDK port id */
+	uint16_t mtu;                /**< IPv4 MTU */
+	uint32_t addr;               /**< the box's address on it, host order */
+	uint8_t plen;
+	uint8_t role;                /**< enum cfg_port_role */
+	struct rte_ether_addr mac;
+};
+
+/** What all workers share. Filled by the application before launch. */
+struct worker_env {
+	unsigned n_ports;
+	struct worker_port port[STATS_MAX_PORTS];
+	struct route_table *routes;
+	struct neigh_table *neigh;
+	struct rte_ring *punt;           /**< MP/SC, mbufs */
+	struct rte_ring *learn;          /**< MP/SC, struct neigh_learn_msg elements */
+	struct rte_rcu_qsbr *qsbr;       /**< one thread id per worker index */
+	struct rte_mempool *pool;        /**< for packets workers build */
+	struct rte_mempool *indirect_pool; /**< for IPv4 fragmentation */
+	uint32_t icmp_error_rate;        /**< per worker per second; 0 = none */
+	volatile uint32_t stop;          /**< set by worker_env_stop() */
+};
+
+struct worker;
+
+/**
+ * Create worker number index (also its RX/TX queue and QSBR thread id).
+ * Control core, before launch. NULL on allocation failure.
+ */
+struct worker *worker_create(struct worker_env *env, unsigned index, int socket_id);
+
+/** Free a worker that has returned from worker_main(). */
+void worker_free(struct worker *w);
+
+/** The lcore entry point (rte_eal_remote_launch); arg is the worker. */
+int worker_main(void *arg);
+
+/** Ask every worker to return from worker_main(). Control core. */
+void worker_env_stop(struct worker_env *env);
+
+/** The worker's own counters (the control core reads, never writes). */
+struct stats_worker *worker_stats(struct worker *w);
+
+/**
+ * Hand a packet to a worker for transmission. Control core only.
+ * m->port = a port index: m is a whole Ethernet frame sent as is on that
+ * port. m->port = WORKER_INJECT_ROUTE: m starts at a complete IPv4 header
+ * and is routed, resolved and sent like a forwarded packet.
+ * @return 0, or -ENOBUFS (the caller still owns m).
+ */
+int worker_inject(struct worker *w, struct rte_mbuf *m);
+
+/**
+ * Process packets received on port index in_port as the loop would, then
+ * transmit. For harnesses that feed packets without an RX queue.
+ * Worker lcore (the one that owns w).
+ */
+void worker_input(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts,
+		  uint16_t n);
+
+/** Transmit everything buffered. Worker lcore. */
+void worker_flush(struct worker *w);
+
+#endif /* ESPHUB_WORKER_H */

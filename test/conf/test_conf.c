@@ -1,0 +1,159 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/conf: every good file loads; every bad file fails with exactly the
+ * error lines its "# expect:" comments give (FILE stands for its path).
+ * Usage: test_conf FILE...   (files under good/ or bad/)
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "conf.h"
+
+static char *
+expected_errors(const char *path)
+{
+	static const char tag[] = "# expect: ";
+	char line[512], *out = calloc(1, 8192);
+	FILE *f = fopen(path, "r");
+
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		char *nl;
+
+		if (strncmp(line, tag, sizeof(tag) - 1) != 0)
+			continue;
+		if ((nl = strchr(line, '\n')) != NULL)
+			*nl = '\0';
+		if (*out)
+			strcat(out, "\n");
+		strcat(out, line + sizeof(tag) - 1);
+	}
+	fclose(f);
+	return out;
+}
+
+/* Replace every occurrence of path in s by "FILE". */
+static void
+anonymise(char *s, const char *path)
+{
+	size_t n = strlen(path);
+	char *p;
+
+	while ((p = strstr(s, path)) != NULL) {
+		memcpy(p, "FILE", 4);
+		memmove(p + 4, p + n, strlen(p + n) + 1);
+	}
+}
+
+static void
+bad_file(void **state)
+{
+	const char *path = *state;
+	char err[8192];
+	char *want = expected_errors(path);
+	struct cfg cfg;
+
+	assert_true(*want != '\0');
+	assert_int_equal(cfg_load(path, &cfg, err, sizeof(err)), -1);
+	anonymise(err, path);
+	assert_string_equal(err, want);
+	/* Nothing is left half-loaded. */
+	assert_null(cfg.path);
+	assert_int_equal(cfg.n_ports, 0);
+	free(want);
+}
+
+static void
+good_file(void **state)
+{
+	const char *path = *state;
+	char err[8192];
+	struct cfg cfg;
+	int rc = cfg_load(path, &cfg, err, sizeof(err));
+
+	if (rc != 0)
+		fail_msg("%s", err);
+	assert_true(cfg.n_ports >= 1);
+	if (strstr(path, "full.conf") != NULL) {
+		assert_int_equal(cfg.workers, 2);
+		assert_int_equal(cfg.log_level, 8);
+		assert_int_equal(cfg.icmp_error_rate, 0);
+		assert_int_equal(cfg.tables.neighbours, 65536);
+		assert_int_equal(cfg.n_ports, 2);
+		assert_string_equal(cfg.ports[1].name, "cloud");
+		assert_string_equal(cfg.ports[1].device, "0000:01:00.0");
+		assert_int_equal(cfg.ports[1].role, CFG_ROLE_INSIDE);
+		assert_int_equal(cfg.ports[1].addr, 0xac100001);
+		assert_int_equal(cfg.ports[1].plen, 16);
+		assert_int_equal(cfg.ports[1].mtu, 9000);
+		assert_int_equal(cfg.n_routes, 2);
+		assert_int_equal(cfg.routes[0].plen, 0);
+		assert_int_equal(cfg.routes[0].port, 0);
+		assert_int_equal(cfg.routes[1].port, 1);
+		assert_int_equal(cfg.routes[1].via, 0xac1000fe);
+		assert_int_equal(cfg.n_neighbours, 1);
+		assert_int_equal(cfg.neighbours[0].mac[5], 0xfe);
+	} else {
+		/* Defaults. */
+		assert_int_equal(cfg.workers, 1);
+		assert_int_equal(cfg.log_level, 7);
+		assert_int_equal(cfg.ports[0].mtu, 1500);
+		assert_int_equal(cfg.tables.routes, 1024);
+	}
+	cfg_free(&cfg);
+}
+
+static void
+missing_file(void **state)
+{
+	char err[512];
+	struct cfg cfg;
+
+	(void)state;
+	assert_int_equal(cfg_load("/nonexistent/esphub.conf", &cfg, err, sizeof(err)), -1);
+	assert_string_equal(err, "/nonexistent/esphub.conf:0: file: cannot open: "
+				 "No such file or directory");
+}
+
+/* A tiny buffer truncates the report but never overflows (ASan watches). */
+static void
+short_error_buffer(void **state)
+{
+	const char *path = *state;
+	char err[16];
+	struct cfg cfg;
+
+	assert_int_equal(cfg_load(path, &cfg, err, sizeof(err)), -1);
+	assert_true(strlen(err) < sizeof(err));
+}
+
+int
+main(int argc, char **argv)
+{
+	struct CMUnitTest *tests = calloc((size_t)argc + 2, sizeof(*tests));
+	size_t n = 0;
+	const char *a_bad = NULL;
+
+	for (int i = 1; i < argc; i++) {
+		bool bad = strstr(argv[i], "/bad/") != NULL;
+
+		tests[n++] = (struct CMUnitTest){
+			.name = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i],
+			.test_func = bad ? bad_file : good_file,
+			.initial_state = argv[i],
+		};
+		if (bad)
+			a_bad = argv[i];
+	}
+	tests[n++] = (struct CMUnitTest){ .name = "missing_file", .test_func = missing_file };
+	if (a_bad)
+		tests[n++] = (struct CMUnitTest){ .name = "short_error_buffer",
+			.test_func = short_error_buffer, .initial_state = (void *)a_bad };
+	return _cmocka_run_group_tests("conf", tests, n, NULL, NULL);
+}

@@ -1,0 +1,181 @@
+"""esphub under test: start it in a namespace, drive its CLI, read telemetry.
+
+    from netns import Topology, main, check
+    from esphub import Esphub
+
+    with Topology() as t:
+        hub = t.add_ns("hub")
+        ...
+        eh = Esphub(hub, CONFIG_TEXT)          # writes the config, starts, waits
+        print(eh.cli("show port stats"))
+        stats = eh.telemetry("/esphub/port_stats,0")
+        eh.stop()                              # SIGTERM; checks it exited 0
+
+Every DPDK command line carries --no-pci. Hugepages are used when enough are
+free, --no-huge otherwise (see eal_memory_args).
+"""
+
+import json
+import os
+import re
+import signal
+import socket
+
+from netns import check, wait_for
+
+BUILD = os.environ.get("ESPHUB_BUILD") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "build")
+ESPHUB_BIN = os.path.join(BUILD, "app", "esphub", "esphub")
+PROMPT = b"esphub> "
+
+
+def hugepages_free_mb():
+    """Free 2 MiB hugepages in MiB, 0 if none or hugetlbfs is not mounted."""
+    try:
+        with open("/proc/mounts") as f:
+            if not any(" hugetlbfs " in line for line in f):
+                return 0
+        with open("/proc/meminfo") as f:
+            info = dict(line.split(":", 1) for line in f)
+        return int(info["HugePages_Free"].split()[0]) * \
+            int(info["Hugepagesize"].split()[0]) // 1024
+    except (OSError, KeyError, ValueError):
+        return 0
+
+
+def eal_memory_args(need_mb=256):
+    """EAL memory options: hugepages when enough are free, else --no-huge."""
+    if hugepages_free_mb() >= need_mb:
+        return []
+    return ["--no-huge", "-m", str(max(need_mb, 512))]
+
+
+class CliSession:
+    """One connection to esphub's CLI socket (a cmdline session)."""
+
+    def __init__(self, path, timeout=10.0):
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.settimeout(timeout)
+        self.sock.connect(path)
+        self._read_to_prompt()
+
+    def _read_to_prompt(self):
+        buf = b""
+        while not buf.endswith(PROMPT):
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+        return buf
+
+    def run(self, command):
+        """Run one command line; returns its output (the echo removed)."""
+        self.sock.sendall(command.encode() + b"\n")
+        out = self._read_to_prompt().decode(errors="replace").replace("\r", "")
+        if out.endswith(PROMPT.decode()):
+            out = out[:-len(PROMPT)]
+        lines = out.split("\n")
+        if lines and lines[0].strip() == command.strip():
+            lines = lines[1:]
+        return "\n".join(lines)
+
+    def close(self):
+        self.sock.close()
+
+
+class Esphub:
+    """esphub running in namespace ns with the given configuration text."""
+
+    def __init__(self, ns, config, workers=1, name="esphub", cmdline_file=None,
+                 extra_args=(), start=True, timeout=30.0):
+        self.ns = ns
+        self.topo = ns.topo
+        self.name = name
+        self.workers = workers
+        self.config_path = self.topo.path("%s.conf" % name)
+        with open(self.config_path, "w") as f:
+            f.write(config)
+        self.cli_path = self.topo.path("%s.sock" % name)
+        # The file prefix names the EAL runtime dir (telemetry socket).
+        self.prefix = "%s-%s" % (self.topo.prefix, name)
+        self.argv = [ESPHUB_BIN, "-l", "0-%d" % workers, "--no-pci",
+                     "--file-prefix", self.prefix, "--log-level", "lib.eal:warning"]
+        self.argv += eal_memory_args()
+        self.argv += ["--", "-f", self.config_path, "--cli-socket", self.cli_path]
+        if cmdline_file:
+            self.argv += ["--cmdline-file", cmdline_file]
+        self.argv += list(extra_args)
+        self.proc = None
+        self._session = None
+        if start:
+            self.start(timeout)
+
+    def start(self, timeout=30.0):
+        self.proc = self.ns.start(self.name, self.argv, log=r"esphub: started:",
+                                  timeout=timeout)
+        return self
+
+    @property
+    def telemetry_path(self):
+        return "/var/run/dpdk/%s/dpdk_telemetry.v2" % self.prefix
+
+    def cli(self, command):
+        """Output of one CLI command (one persistent session)."""
+        if self._session is None:
+            self._session = CliSession(self.cli_path)
+        return self._session.run(command)
+
+    def telemetry(self, command):
+        """One telemetry request; returns the value under the command's key."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.settimeout(5.0)
+        try:
+            s.connect(self.telemetry_path)
+            s.recv(16384)                      # the greeting
+            s.send(command.encode())
+            reply = json.loads(s.recv(1 << 20).decode())
+        finally:
+            s.close()
+        return reply[command.split(",", 1)[0]]
+
+    def port_stats(self, port):
+        return self.telemetry("/esphub/port_stats,%d" % port)
+
+    def drops(self):
+        return self.telemetry("/esphub/drops")
+
+    def worker_stats(self):
+        return self.telemetry("/esphub/worker_stats")
+
+    def wait_rx(self, port, packets, timeout=10.0):
+        """Wait until the workers received at least packets on port."""
+        return wait_for(lambda: self.port_stats(port)["worker_rx_packets"] >= packets,
+                        timeout, 0.1, "esphub port %d to receive %d packets" %
+                        (port, packets))
+
+    def stop(self, timeout=15.0):
+        """SIGTERM, wait; checks a clean exit (0). Returns the exit code."""
+        if self._session is not None:
+            self._session.close()
+            self._session = None
+        if self.proc is None or not self.proc.alive():
+            return self.proc.returncode if self.proc else None
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout)
+        except Exception:
+            self.proc.stop(1.0)
+        rc = self.proc.returncode
+        check(rc == 0, "esphub exits cleanly on SIGTERM", "exit code %s" % rc)
+        return rc
+
+
+def cli_table_value(text, row, column=0):
+    """In CLI output, the column-th number on the first line starting with row."""
+    for line in text.splitlines():
+        words = line.split()
+        if words and line.strip().startswith(row):
+            nums = [w for w in words[len(row.split()):] if re.fullmatch(r"\d+", w)]
+            if len(nums) > column:
+                return int(nums[column])
+    raise KeyError("no row %r in:\n%s" % (row, text))
