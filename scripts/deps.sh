@@ -12,8 +12,11 @@ build="gcc make meson ninja-build pkg-config libdpdk-dev dpdk libipsec-mb-dev
 demo="iproute2 ethtool iputils-ping socat python3 dnsmasq-base
       strongswan-charon strongswan-swanctl libcharon-extra-plugins
       libstrongswan-standard-plugins libstrongswan-extra-plugins"
-test="python3-scapy python3-cryptography tshark clang libclang-rt-14-dev
-      openssl procps"
+test="python3-scapy python3-cryptography tshark tcpdump clang libclang-rt-14-dev
+      openssl procps
+      libnss3-tools libldns3 libevent-pthreads-2.1-7 libevent-core-2.1-7
+      libunbound8 libcurl3-nss libnss3 libnspr4 libcap-ng0 libaudit1 libldap-2.5-0"
+# (Libreswan itself conflicts with strongSwan: the tests unpack it privately.)
 bench="dpdk-doc gnuplot-nox python3-scapy linux-perf"
 
 want=""

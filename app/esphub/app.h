@@ -12,6 +12,7 @@
 #include "cli.h"
 #include "conf.h"
 #include "port.h"
+#include "sa.h"
 #include "stats.h"
 #include "worker.h"
 
@@ -27,7 +28,10 @@ extern int esphub_logtype;
 	_(LEARN_TABLE_FULL, "neigh-table-full", "neighbour updates refused: table full") \
 	_(NEIGH_PROBES,     "neigh-probes",     "ARP probes of ageing neighbours") \
 	_(INJECT_FULL,      "inject-ring-full", "packets not sent: worker's inject ring full") \
-	_(LINK_CHANGES,     "link-changes",     "port link state changes")
+	_(LINK_CHANGES,     "link-changes",     "port link state changes")      \
+	_(SA_SOFT_EXPIRED,  "sa-soft-expired",  "SAs that reached a soft lifetime") \
+	_(SA_HARD_EXPIRED,  "sa-hard-expired",  "SAs removed at a hard lifetime") \
+	_(SA_SEQ_EXHAUSTED, "sa-seq-exhausted", "outbound SAs out of sequence numbers")
 
 enum control_counter {
 #define _(sym, name, descr) CCTR_##sym,
@@ -45,8 +49,10 @@ struct app_port {
 struct app {
 	struct cfg cfg;
 	struct rte_mempool *pool;
-	struct rte_mempool *indirect_pool;
 	struct rte_rcu_qsbr *qsbr;
+	const struct crypto_engine *engine;
+	struct sa_db *sa;
+	uint64_t next_sa_poll_ms;
 	struct app_port port[CFG_MAX_PORTS];
 	struct worker_env env;
 	struct worker *worker[CFG_MAX_WORKERS];
@@ -76,6 +82,15 @@ int app_setup(struct app *app);
 void app_teardown(struct app *app);
 int app_launch(struct app *app);
 
+/* sites.c: tunnels and SAs of the configured sites. */
+int app_sites_setup(struct app *app);
+int app_site_index(const struct app *app, const char *name);
+const char *app_site_name(const struct app *app, uint32_t site);
+void app_sa_params(const struct app *app, unsigned site, bool inbound,
+		   enum cfg_cipher cipher, enum cfg_integ integ,
+		   const struct cfg_manual_sa *keys, struct sa_params *p);
+void app_sa_event(void *arg, uint32_t id, enum sa_event ev);
+
 /* control.c */
 void app_control_loop(struct app *app);
 int app_inject(struct app *app, struct rte_mbuf *m);
@@ -92,5 +107,6 @@ const char *control_counter_descr(enum control_counter c);
 extern cmdline_parse_ctx_t app_commands[];
 void app_commands_bind(struct app *app);
 int app_telemetry_register(struct app *app);
+int app_telemetry_sa_register(struct app *app);
 
 #endif

@@ -25,5 +25,8 @@ extern struct app *cmd_app;
 extern cmdline_parse_inst_t cmd_show_port, cmd_show_port_all, cmd_show_port_n,
 	cmd_show_worker_stats, cmd_show_drops, cmd_show_arp, cmd_show_route;
 extern cmdline_parse_inst_t cmd_help, cmd_clear_stats, cmd_set_log, cmd_quit;
+extern cmdline_parse_inst_t cmd_show_sa, cmd_show_sa_all, cmd_show_sa_detail,
+	cmd_show_sa_all_detail, cmd_show_sa_id, cmd_show_sa_id_detail, cmd_show_spd,
+	cmd_show_crypto, cmd_sa_add_cbc, cmd_sa_add_gcm, cmd_sa_del, cmd_sa_export;
 
 #endif

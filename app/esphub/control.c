@@ -5,6 +5,7 @@
  *
  * Timers (all driven from app_control_loop):
  *   every loop (<= 1 ms)  drain the punt and learn rings, serve the CLI
+ *   every 100 ms          SA lifetimes, release of removed SAs
  *   every second          link state check, neighbour ageing/probes
  */
 #include <arpa/inet.h>
@@ -15,6 +16,7 @@
 #include "net.h"
 
 #define CONTROL_POLL_MS 1
+#define SA_POLL_MS      100
 #define RING_DRAIN_MAX  256
 
 int
@@ -107,6 +109,10 @@ app_control_loop(struct app *app)
 		pthread_mutex_lock(&app->lock);
 		drain_learn(app, now);
 		drain_punt(app);
+		if (now >= app->next_sa_poll_ms) {
+			app->next_sa_poll_ms = now + SA_POLL_MS;
+			sa_db_poll(app->sa, now, app_sa_event, app);
+		}
 		if (now >= app->next_second_ms) {
 			app->next_second_ms = now + 1000;
 			check_links(app);

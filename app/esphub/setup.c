@@ -41,6 +41,33 @@ data_room(const struct cfg *cfg)
 }
 
 static int
+setup_sa(struct app *app, int socket)
+{
+	struct sa_db_params sp = {
+		.max_sas = app->cfg.esp.max_sas,
+		.max_tunnels = app->cfg.esp.max_tunnels,
+		.max_spd = app->cfg.esp.max_tunnels * 2,
+		.n_workers = app->cfg.workers,
+		.socket_id = socket,
+	};
+
+	app->engine = crypto_engine_find(app->cfg.crypto_engine);
+	if (app->engine == NULL)
+		return -ENOTSUP;
+	sp.engine = app->engine;
+	app->sa = sa_db_create(&sp);
+	if (app->sa == NULL) {
+		LOG(ERR, "cannot create the SA tables for %u SAs (give EAL more memory, -m)",
+		    sp.max_sas);
+		return -ENOMEM;
+	}
+	app->env.sa = app->sa;
+	app->env.engine = app->engine;
+	LOG(INFO, "crypto engine %s", crypto_engine_describe(app->engine));
+	return 0;
+}
+
+static int
 setup_memory(struct app *app)
 {
 	int socket = (int)rte_socket_id();
@@ -48,8 +75,7 @@ setup_memory(struct app *app)
 
 	app->pool = rte_pktmbuf_pool_create("pkt", pool_size(&app->cfg), POOL_CACHE,
 					    0, data_room(&app->cfg), socket);
-	app->indirect_pool = rte_pktmbuf_pool_create("indirect", 8192, 64, 0, 0, socket);
-	if (app->pool == NULL || app->indirect_pool == NULL) {
+	if (app->pool == NULL) {
 		LOG(ERR, "cannot allocate packet buffers (%s); give EAL more memory (-m)",
 		    rte_strerror(rte_errno));
 		return -ENOMEM;
@@ -72,9 +98,10 @@ setup_memory(struct app *app)
 	}
 	app->env.qsbr = app->qsbr;
 	app->env.pool = app->pool;
-	app->env.indirect_pool = app->indirect_pool;
 	app->env.icmp_error_rate = app->cfg.icmp_error_rate;
-	return 0;
+	app->env.mss_clamp = app->cfg.esp.mss_clamp;
+	app->env.frag_entries = 4096;
+	return setup_sa(app, socket);
 }
 
 static int
@@ -185,6 +212,8 @@ app_setup(struct app *app)
 		rc = setup_routes(app);
 	if (rc == 0)
 		rc = setup_workers(app);
+	if (rc == 0)
+		rc = app_sites_setup(app);
 	return rc;
 }
 
@@ -200,6 +229,7 @@ app_launch(struct app *app)
 		}
 	}
 	app->launched = true;
+	sa_db_set_running(app->sa, true);
 	return 0;
 }
 
@@ -219,6 +249,7 @@ app_teardown(struct app *app)
 		worker_env_stop(&app->env);
 		rte_eal_mp_wait_lcore();
 		app->launched = false;
+		sa_db_set_running(app->sa, false);
 	}
 	for (unsigned i = 0; i < app->env.n_ports; i++)
 		port_close(&app->port[i].h);
@@ -226,12 +257,12 @@ app_teardown(struct app *app)
 	for (unsigned i = 0; i < app->n_workers; i++)
 		worker_free(app->worker[i]);
 	rte_free(app->clear_base);
+	sa_db_free(app->sa);
 	neigh_table_free(app->env.neigh);
 	route_table_free(app->env.routes);
 	rte_ring_free(app->env.learn);
 	rte_ring_free(app->env.punt);
 	rte_free(app->qsbr);
-	rte_mempool_free(app->indirect_pool);
 	rte_mempool_free(app->pool);
 	cfg_free(&app->cfg);
 }

@@ -254,5 +254,5 @@ app_telemetry_register(struct app *app)
 			return rc;
 		}
 	}
-	return 0;
+	return app_telemetry_sa_register(app);
 }

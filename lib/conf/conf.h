@@ -53,6 +53,58 @@ struct cfg_neighbour {
 	unsigned line;
 };
 
+#define CFG_MAX_SUBNETS   8    /* = SA_MAX_TS */
+#define CFG_KEY_MAX       36   /* AES-256 + GCM salt */
+#define CFG_AUTH_KEY_MAX  32
+
+enum cfg_cipher { CFG_AES128_CBC, CFG_AES256_CBC, CFG_AES128_GCM, CFG_AES256_GCM };
+enum cfg_integ { CFG_INTEG_NONE, CFG_HMAC_SHA1_96, CFG_HMAC_SHA256_128 };
+
+struct cfg_prefix {
+	uint32_t addr;
+	uint8_t plen;
+};
+
+struct cfg_lifetime {
+	uint64_t bytes, packets, seconds;   /* 0 = none */
+};
+
+/* One direction of a manually keyed SA. Secret: never printed. */
+struct cfg_manual_sa {
+	uint32_t spi;
+	uint8_t key_len;                   /* cipher key incl. GCM salt */
+	uint8_t auth_key_len;
+	uint8_t key[CFG_KEY_MAX];
+	uint8_t auth_key[CFG_AUTH_KEY_MAX];
+};
+
+/* A branch office. With sa_in/sa_out its tunnel is keyed by hand. */
+struct cfg_site {
+	char name[32];
+	uint32_t peer;                     /* the branch's outer address */
+	uint32_t local;                    /* esphub's outer address */
+	unsigned n_remote, n_local;
+	struct cfg_prefix remote[CFG_MAX_SUBNETS];  /* branch subnets */
+	struct cfg_prefix local_subnets[CFG_MAX_SUBNETS];
+	bool udp_encap;                    /* RFC 3948 */
+	uint16_t peer_port, local_port;
+	bool esn;
+	uint32_t replay_window;
+	enum cfg_cipher cipher;
+	enum cfg_integ integ;
+	struct cfg_lifetime soft, hard;
+	bool manual;
+	struct cfg_manual_sa sa_in, sa_out;
+	unsigned line;
+};
+
+struct cfg_esp {
+	uint32_t replay_window;            /* default for sites */
+	uint16_t mss_clamp;                /* 0 auto, UINT16_MAX off, else MSS */
+	uint32_t max_sas;
+	uint32_t max_tunnels;
+};
+
 struct cfg_tables {
 	uint32_t neighbours;          /**< neighbour (ARP) table entries */
 	uint32_t routes;              /**< IPv4 routes */
@@ -72,6 +124,10 @@ struct cfg {
 	struct cfg_route *routes;
 	unsigned n_neighbours;
 	struct cfg_neighbour *neighbours;
+	char crypto_engine[16];       /**< "ipsec_mb" or "openssl" */
+	struct cfg_esp esp;
+	unsigned n_sites;
+	struct cfg_site *sites;
 };
 
 /**
@@ -91,6 +147,24 @@ const char *cfg_role_name(enum cfg_port_role role);
 
 /** Index of the port whose connected subnet holds addr, or -1. */
 int cfg_port_for_addr(const struct cfg *cfg, uint32_t addr);
+
+/** "aes128-cbc" etc., "hmac-sha1-96" etc. */
+const char *cfg_cipher_name(enum cfg_cipher c);
+const char *cfg_integ_name(enum cfg_integ i);
+bool cfg_cipher_from_str(const char *s, enum cfg_cipher *c);
+bool cfg_integ_from_str(const char *s, enum cfg_integ *i);
+
+/**
+ * Cipher key length (incl. the 4-byte GCM salt) and integrity key length a
+ * cipher/integrity pair takes, or false if the pair is not allowed.
+ */
+bool cfg_key_lengths(enum cfg_cipher c, enum cfg_integ i, uint8_t *key, uint8_t *auth);
+
+/**
+ * Parse hex ("0x" prefix and ':' separators allowed) into out. Returns the
+ * byte count, or -1 if malformed or longer than max.
+ */
+int cfg_hex(const char *s, uint8_t *out, size_t max);
 
 /** Name of a syslog level (1..8), e.g. "info"; parse with cfg_log_level_from_str. */
 const char *cfg_log_level_name(unsigned level);

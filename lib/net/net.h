@@ -167,6 +167,14 @@ size_t net_icmp_error_build(void *out, const void *orig, uint32_t orig_len,
  */
 void net_icmp_echo_reply(struct rte_ipv4_hdr *ip, uint16_t hlen);
 
+/**
+ * RFC 4459 s3.2 / RFC 6691: if the IPv4 datagram (whole, at ip) is a TCP SYN
+ * whose MSS option exceeds mss, lower it and patch the TCP checksum
+ * (RFC 1624). Returns true if it changed. Bounds-checked; other packets
+ * and malformed options are left alone.
+ */
+bool net_tcp_mss_clamp(void *ip, uint32_t len, uint16_t mss);
+
 /* --- addresses ---------------------------------------------------------- */
 
 static inline uint32_t

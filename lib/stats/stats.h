@@ -44,6 +44,35 @@
 	_(LOCAL_NO_SERVICE,  "local", "no-service",       "protocol or port not served by the box")         \
 	_(LOCAL_BROADCAST,   "local", "broadcast",        "IP broadcast or multicast not served by the box") \
 	_(PUNT_RING_FULL,    "local", "punt-ring-full",   "control core's receive ring full")               \
+	_(ESP_TRUNCATED,     "esp-in","truncated",        "shorter than ESP header, IV, one block and ICV") \
+	_(ESP_BAD_LENGTH,    "esp-in","bad-length",       "ciphertext not a whole number of blocks")      \
+	_(ESP_NO_SA,         "esp-in","no-sa",            "no inbound SA for this SPI and destination")   \
+	_(ESP_ENCAP_MISMATCH,"esp-in","encap-mismatch",   "UDP-encapsulated on a plain SA or the reverse") \
+	_(ESP_REPLAY,        "esp-in","replay",           "sequence number replayed or left of the window") \
+	_(ESP_BAD_ICV,       "esp-in","bad-icv",          "integrity check failed")                       \
+	_(ESP_BAD_PAD,       "esp-in","bad-padding",      "pad length or padding bytes wrong")            \
+	_(ESP_BAD_NEXT_HDR,  "esp-in","bad-next-header",  "next header is not IPv4 (tunnel mode)")        \
+	_(ESP_INNER_BAD,     "esp-in","inner-malformed",  "decrypted packet is not a valid IPv4 packet")  \
+	_(ESP_SELECTOR,      "esp-in","selector-mismatch","inner addresses outside the SA's traffic selectors") \
+	_(ESP_SA_EXPIRED,    "esp-in","sa-expired",       "SA past its hard lifetime or being removed")   \
+	_(ESP_CRYPTO_ERROR,  "esp-in","crypto-error",     "crypto engine refused the operation")          \
+	_(NATT_KEEPALIVE,    "esp-in","natt-keepalive",   "NAT-T keepalive (RFC 3948 s2.3), consumed")    \
+	_(REASS_FAILED,      "esp-in","reassembly",       "fragment not reassembled (timeout, overlap, table full)") \
+	_(ESPO_SELECTOR,     "esp-out","selector-mismatch","source outside the tunnel's local selectors") \
+	_(ESPO_NO_SA,        "esp-out","no-sa",           "tunnel has no outbound SA (not up)")           \
+	_(ESPO_SA_EXPIRED,   "esp-out","sa-expired",      "SA past its hard lifetime or being removed")   \
+	_(ESPO_SEQ_EXHAUSTED,"esp-out","seq-exhausted",   "sequence number space used up; SA must be rekeyed") \
+	_(ESPO_NEEDS_FRAG,   "esp-out","needs-fragmentation","too big for the tunnel with DF set")        \
+	_(ESPO_NO_ROOM,      "esp-out","no-room",         "no head/tailroom for ESP headers")             \
+	_(ESPO_CRYPTO_ERROR, "esp-out","crypto-error",    "crypto engine refused the operation")          \
+	_(NAT_NO_RULE,       "nat",   "no-rule",          "decrypted traffic matched no masquerade rule and is not routable") \
+	_(NAT_UNSUPPORTED,   "nat",   "unsupported",      "protocol or ICMP type NAT cannot translate")   \
+	_(NAT_TABLE_FULL,    "nat",   "table-full",       "session table full")                           \
+	_(NAT_SITE_CAP,      "nat",   "site-cap",         "the site reached its session cap")             \
+	_(NAT_PORTS,         "nat",   "ports-exhausted",  "no free port in this worker's range")          \
+	_(NAT_NO_SESSION,    "nat",   "no-session",       "return traffic for no NAT session")            \
+	_(NAT_MALFORMED,     "nat",   "malformed",        "L4 header truncated")                          \
+	_(NAT_FRAGMENT,      "nat",   "fragment",         "fragment not reassembled before NAT")          \
 	_(FWD_L2_BROADCAST,  "fwd",   "link-broadcast",   "unicast IP in a link-layer broadcast (RFC 1812 s5.3.4)") \
 	_(FWD_NO_ROUTE,      "fwd",   "no-route",         "no route to the destination")                    \
 	_(FWD_TTL_EXPIRED,   "fwd",   "ttl-expired",      "TTL reached zero")                               \
@@ -76,6 +105,8 @@ enum stats_drop {
 	_(ICMP_ECHO_REPLIES,"icmp-echo-replies","ICMP echo replies sent")          \
 	_(ICMP_ERRORS,      "icmp-errors",      "ICMP errors sent")                \
 	_(ICMP_SUPPRESSED,  "icmp-rate-limited","ICMP errors not sent (rate limit)") \
+	_(ESP_DECRYPTED,    "esp-decrypted",    "ESP packets decrypted and accepted") \
+	_(ESP_ENCRYPTED,    "esp-encrypted",    "packets encrypted into a tunnel") \
 	_(FRAGMENTS_OUT,    "fragments-out",    "fragments produced on egress")    \
 	_(NEIGH_QUEUED,     "neigh-queued",     "packets parked until ARP resolves") \
 	_(POLLS,            "polls",            "iterations of the worker loop")   \

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * IPv4: validate, deliver to the box (ICMP echo, punt to the control core)
- * or forward (route, TTL, MTU), and the ICMP errors that go with it.
- * On entry the mbuf's data starts at the IPv4 header.
+ * IPv4: validate, deliver to the box (ICMP echo, IKE to the control core,
+ * ESP to decryption) or forward; every datagram the box sends goes through
+ * one decision: into a tunnel if the SPD covers its destination, else by
+ * the route table. On entry the mbuf's data starts at the IPv4 header.
  */
 #include <rte_cycles.h>
-#include <rte_ip_frag.h>
 #include <rte_udp.h>
 
 #include "priv.h"
@@ -38,7 +38,8 @@ icmp_error(struct worker *w, uint16_t in_port, const struct rte_mbuf *m,
 	struct rte_mbuf *e;
 	void *out;
 
-	if (w->env->icmp_error_rate == 0 || !net_icmp_error_allowed(ip, info))
+	if (in_port == PORT_LOCAL || w->env->icmp_error_rate == 0 ||
+	    !net_icmp_error_allowed(ip, info))
 		return;
 	if (!icmp_bucket_take(w)) {
 		w->st->ctr[WCTR_ICMP_SUPPRESSED]++;
@@ -58,37 +59,87 @@ icmp_error(struct worker *w, uint16_t in_port, const struct rte_mbuf *m,
 		net_icmp_error_build(out, ip, rte_pktmbuf_data_len(m), type, code,
 				     mtu, w->env->port[in_port].addr)));
 	w->st->ctr[WCTR_ICMP_ERRORS]++;
-	ipv4_route_local(w, e, DROP_FWD_NO_ROUTE);
+	ipv4_originate(w, e, DROP_FWD_NO_ROUTE);
 }
 
-/* Route a packet the box originates (data at a complete IPv4 header). */
+/*
+ * By the route table (not the SPD); MTU of the egress port enforced. A
+ * forwarded datagram's TTL drops only once it is sure to leave, so ICMP
+ * errors quote it as it was received.
+ */
 void
-ipv4_route_local(struct worker *w, struct rte_mbuf *m, enum stats_drop no_route)
+ipv4_route(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+	   const struct net_ipv4_info *info, bool forwarded)
 {
-	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
-	uint32_t dst;
-	const struct route_nh *nh;
+	const struct route_nh *nh = route_lookup(&w->fib, info->dst);
+	struct rte_mbuf *frags[MAX_FRAGS];
+	uint32_t next_hop;
+	uint16_t mtu, n;
 
-	if (unlikely(rte_pktmbuf_data_len(m) < sizeof(*ip))) {
-		stats_drop(w->st, m, no_route);
-		return;
-	}
-	dst = rte_be_to_cpu_32(ip->dst_addr);
-	nh = route_lookup(&w->fib, dst);
 	if (unlikely(nh == NULL)) {
-		stats_drop(w->st, m, no_route);
+		icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH,
+			   NET_ICMP_UNREACH_NET, 0);
+		stats_drop(w->st, m, DROP_FWD_NO_ROUTE);
 		return;
 	}
-	l3_output(w, nh->port, nh->gateway ? nh->gateway : dst, m);
+	next_hop = nh->gateway ? nh->gateway : info->dst;
+	mtu = w->env->port[nh->port].mtu;
+	if (unlikely(rte_pktmbuf_pkt_len(m) > mtu) && info->df) {
+		icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH,
+			   NET_ICMP_UNREACH_NEEDFRAG, mtu);
+		stats_drop(w->st, m, DROP_FWD_NEEDS_FRAG);
+		return;
+	}
+	if (forwarded)
+		net_ipv4_ttl_dec(rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *));
+	if (likely(rte_pktmbuf_pkt_len(m) <= mtu)) {
+		l3_output(w, nh->port, next_hop, m);
+		return;
+	}
+	n = ipv4_fragment(w, m, mtu, frags, MAX_FRAGS);
+	for (uint16_t i = 0; i < n; i++)
+		l3_output(w, nh->port, next_hop, frags[i]);
 }
 
-static bool
-is_own_address(const struct worker *w, uint32_t a)
+/* The one output decision: tunnel by SPD, else route. */
+static void
+output(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+       const struct net_ipv4_info *info, bool forwarded)
 {
-	for (uint16_t p = 0; p < w->n_ports; p++)
-		if (w->env->port[p].addr == a)
-			return true;
-	return false;
+	uint32_t tunnel = sa_worker_spd(w->sw, info->dst);
+
+	if (tunnel != SA_NONE)
+		tunnel_send(w, in_port, m, info, tunnel, forwarded);
+	else
+		ipv4_route(w, in_port, m, info, forwarded);
+}
+
+void
+ipv4_originate(struct worker *w, struct rte_mbuf *m, enum stats_drop no_route)
+{
+	struct net_ipv4_info info;
+
+	/* Our own header, built correctly: parse without the checksum. */
+	if (unlikely(net_ipv4_parse(rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m),
+				    false, &info) != DROP_NONE)) {
+		stats_drop(w->st, m, no_route);
+		return;
+	}
+	output(w, PORT_LOCAL, m, &info, false);
+}
+
+void
+ipv4_forward(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+	     const struct net_ipv4_info *info)
+{
+	if (info->ttl <= 1) {
+		icmp_error(w, in_port, m, info, NET_ICMP_TIME_EXCEEDED,
+			   NET_ICMP_TIMX_INTRANS, 0);
+		stats_drop(w->st, m, DROP_FWD_TTL_EXPIRED);
+		return;
+	}
+	w->st->ctr[WCTR_FORWARDED]++;
+	output(w, in_port, m, info, true);
 }
 
 /* Limited broadcast, multicast, or the broadcast address of a port's subnet. */
@@ -108,8 +159,7 @@ is_broadcast(const struct worker *w, uint32_t a)
 }
 
 static void
-icmp_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-	   const struct net_ipv4_info *info)
+icmp_input(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_info *info)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	uint32_t icmp_len = info->tot_len - info->hlen;
@@ -125,8 +175,7 @@ icmp_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 	}
 	net_icmp_echo_reply(ip, info->hlen);
 	w->st->ctr[WCTR_ICMP_ECHO_REPLIES]++;
-	RTE_SET_USED(in_port);
-	ipv4_route_local(w, m, DROP_FWD_NO_ROUTE);
+	ipv4_originate(w, m, DROP_FWD_NO_ROUTE);
 }
 
 static void
@@ -138,6 +187,29 @@ punt(struct worker *w, uint16_t in_port, struct rte_mbuf *m)
 		return;
 	}
 	w->st->ctr[WCTR_PUNTED]++;
+}
+
+/*
+ * UDP 4500 (RFC 3948 s2.2): a zero non-ESP marker starts IKE, a single 0xff
+ * byte is a NAT keepalive, anything else is ESP.
+ */
+static void
+natt_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+	   const struct net_ipv4_info *info)
+{
+	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *,
+						   info->hlen + sizeof(struct rte_udp_hdr));
+	uint32_t len = info->tot_len - info->hlen - sizeof(struct rte_udp_hdr);
+
+	if (len == 1 && p[0] == 0xff) {
+		stats_drop(w->st, m, DROP_NATT_KEEPALIVE);
+		return;
+	}
+	if (len >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0) {
+		punt(w, in_port, m);
+		return;
+	}
+	esp_in_push(w, in_port, m, (uint8_t)info->hlen, sizeof(struct rte_udp_hdr));
 }
 
 static void
@@ -154,29 +226,43 @@ udp_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 	memcpy(&uh, ip + info->hlen, sizeof(uh));
 	switch (rte_be_to_cpu_16(uh.dst_port)) {
 	case IKE_PORT:
-	case NATT_PORT:
 		punt(w, in_port, m);
+		return;
+	case NATT_PORT:
+		natt_input(w, in_port, m, info);
 		return;
 	}
 	icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH, NET_ICMP_UNREACH_PORT, 0);
 	stats_drop(w->st, m, DROP_LOCAL_NO_SERVICE);
 }
 
-static void
-local_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-	    const struct net_ipv4_info *info)
+void
+ipv4_local(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+	   const struct net_ipv4_info *info)
 {
+	struct net_ipv4_info whole;
+
 	w->st->ctr[WCTR_LOCAL_IN]++;
 	if (info->fragment) {
-		stats_drop(w->st, m, DROP_LOCAL_FRAGMENT);
-		return;
+		/* ESP and IKE may arrive fragmented; nothing else the box serves. */
+		if (info->proto != IPPROTO_ESP && info->proto != IPPROTO_UDP) {
+			stats_drop(w->st, m, DROP_LOCAL_FRAGMENT);
+			return;
+		}
+		m = ipv4_reassemble(w, m, &whole);
+		if (m == NULL)
+			return;
+		info = &whole;
 	}
 	switch (info->proto) {
-	case IPPROTO_ICMP:
-		icmp_input(w, in_port, m, info);
+	case IPPROTO_ESP:
+		esp_in_push(w, in_port, m, (uint8_t)info->hlen, 0);
 		return;
 	case IPPROTO_UDP:
 		udp_input(w, in_port, m, info);
+		return;
+	case IPPROTO_ICMP:
+		icmp_input(w, m, info);
 		return;
 	case IPPROTO_TCP:
 		/* No TCP service: stay silent like a firewall, no RST. */
@@ -186,70 +272,6 @@ local_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 	icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH,
 		   NET_ICMP_UNREACH_PROTOCOL, 0);
 	stats_drop(w->st, m, DROP_LOCAL_NO_SERVICE);
-}
-
-static void
-fragment_output(struct worker *w, uint16_t out_port, uint32_t next_hop,
-		struct rte_mbuf *m, uint16_t mtu)
-{
-	struct rte_mbuf *frags[MAX_FRAGS];
-	int32_t n;
-
-	n = rte_ipv4_fragment_packet(m, frags, MAX_FRAGS, mtu, w->pool,
-				     w->env->indirect_pool);
-	if (unlikely(n < 0)) {
-		stats_drop(w->st, m, DROP_FWD_FRAG_FAILED);
-		return;
-	}
-	rte_pktmbuf_free(m);
-	w->st->ctr[WCTR_FRAGMENTS_OUT] += (uint64_t)n;
-	for (int32_t i = 0; i < n; i++) {
-		struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(frags[i], struct rte_ipv4_hdr *);
-
-		ip->hdr_checksum = 0;
-		ip->hdr_checksum = net_cksum(ip, rte_ipv4_hdr_len(ip));
-		l3_output(w, out_port, next_hop, frags[i]);
-	}
-}
-
-static void
-forward(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-	const struct net_ipv4_info *info)
-{
-	const struct route_nh *nh;
-	uint32_t next_hop;
-	uint16_t mtu;
-
-	if (info->ttl <= 1) {
-		icmp_error(w, in_port, m, info, NET_ICMP_TIME_EXCEEDED,
-			   NET_ICMP_TIMX_INTRANS, 0);
-		stats_drop(w->st, m, DROP_FWD_TTL_EXPIRED);
-		return;
-	}
-	nh = route_lookup(&w->fib, info->dst);
-	if (unlikely(nh == NULL)) {
-		icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH,
-			   NET_ICMP_UNREACH_NET, 0);
-		stats_drop(w->st, m, DROP_FWD_NO_ROUTE);
-		return;
-	}
-	next_hop = nh->gateway ? nh->gateway : info->dst;
-	mtu = w->env->port[nh->port].mtu;
-	if (unlikely(info->tot_len > mtu)) {
-		if (info->df) {
-			icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH,
-				   NET_ICMP_UNREACH_NEEDFRAG, mtu);
-			stats_drop(w->st, m, DROP_FWD_NEEDS_FRAG);
-			return;
-		}
-		net_ipv4_ttl_dec(rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *));
-		w->st->ctr[WCTR_FORWARDED]++;
-		fragment_output(w, nh->port, next_hop, m, mtu);
-		return;
-	}
-	net_ipv4_ttl_dec(rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *));
-	w->st->ctr[WCTR_FORWARDED]++;
-	l3_output(w, nh->port, next_hop, m);
 }
 
 void
@@ -270,8 +292,8 @@ ipv4_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, bool l2_group
 	if (rte_pktmbuf_pkt_len(m) > info.tot_len)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - info.tot_len));
 
-	if (is_own_address(w, info.dst)) {
-		local_input(w, in_port, m, &info);
+	if (worker_is_own_address(w, info.dst)) {
+		ipv4_local(w, in_port, m, &info);
 		return;
 	}
 	if (l2_group) {
@@ -284,5 +306,5 @@ ipv4_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, bool l2_group
 			   DROP_LOCAL_BROADCAST : DROP_FWD_SAME_PORT_BCAST);
 		return;
 	}
-	forward(w, in_port, m, &info);
+	ipv4_forward(w, in_port, m, &info);
 }

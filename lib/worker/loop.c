@@ -34,6 +34,17 @@ worker_create(struct worker_env *env, unsigned index, int socket_id)
 	w->pool = env->pool;
 	w->fib = route_table_fib(env->routes);
 	w->neigh = neigh_table_view(env->neigh);
+	w->sw = sa_db_worker(env->sa, index);
+	w->ew = esp_worker_create(env->engine, socket_id);
+	/* Two seconds to complete a datagram (RFC 791 suggests up to 15 s;
+	 * fragments of ESP arrive together or not at all). */
+	w->frag_tbl = rte_ip_frag_table_create(RTE_MAX(env->frag_entries / 4, 16u), 4,
+					       RTE_MAX(env->frag_entries, 64u),
+					       rte_get_tsc_hz() * 2, socket_id);
+	if (w->sw == NULL || w->ew == NULL || w->frag_tbl == NULL) {
+		worker_free(w);
+		return NULL;
+	}
 	w->tsc_hz = rte_get_tsc_hz();
 	w->tsc_per_ms = w->tsc_hz / 1000;
 	/* Allow a burst of one second's worth of ICMP errors. */
@@ -47,6 +58,8 @@ worker_free(struct worker *w)
 {
 	if (w == NULL)
 		return;
+	rte_ip_frag_table_destroy(w->frag_tbl);
+	esp_worker_free(w->ew);
 	rte_ring_free(w->inject);
 	rte_free(w->st);
 	rte_free(w);
@@ -114,6 +127,7 @@ worker_input(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts, uint16_
 		pc->rx_bytes += pkts[i]->pkt_len;
 		eth_input(w, in_port, pkts[i]);
 	}
+	tunnel_flush(w);
 }
 
 static unsigned
@@ -125,12 +139,13 @@ inject_drain(struct worker *w)
 	for (unsigned i = 0; i < n; i++) {
 		w->st->ctr[WCTR_INJECTED]++;
 		if (m[i]->port == WORKER_INJECT_ROUTE)
-			ipv4_route_local(w, m[i], DROP_INJECT_INVALID);
+			ipv4_originate(w, m[i], DROP_INJECT_INVALID);
 		else if (m[i]->port < w->n_ports)
 			txq_push(w, m[i]->port, m[i]);
 		else
 			stats_drop(w->st, m[i], DROP_INJECT_INVALID);
 	}
+	tunnel_flush(w);
 	return n;
 }
 
@@ -166,6 +181,9 @@ worker_main(void *arg)
 		uint64_t t0 = rte_rdtsc(), t1;
 		unsigned got = 0;
 
+		/* SA updates between bursts: no SA is held across one. */
+		sa_worker_apply(w->sw);
+
 		for (uint16_t p = 0; p < w->n_ports; p++) {
 			uint16_t n = rte_eth_rx_burst(env->port[p].port_id, w->queue,
 						      pkts, WORKER_BURST);
@@ -176,6 +194,7 @@ worker_main(void *arg)
 		}
 		got += inject_drain(w);
 		housekeeping(w);
+		reassembly_housekeeping(w);
 		worker_flush(w);
 		rte_rcu_qsbr_quiescent(env->qsbr, w->index);
 

@@ -3,7 +3,11 @@
 #ifndef ESPHUB_WORKER_PRIV_H
 #define ESPHUB_WORKER_PRIV_H
 
+#include <rte_ip_frag.h>
+
+#include "esp.h"
 #include "net.h"
+#include "sa.h"
 #include "worker.h"
 
 #define TXQ_SIZE          (2 * WORKER_BURST)
@@ -37,6 +41,16 @@ struct neigh_cache {
 	bool valid;
 };
 
+/* Packets waiting for one batched ESP call. */
+struct esp_vec {
+	uint16_t n;
+	struct rte_mbuf *m[ESP_BURST_MAX];
+	struct sa *sa[ESP_BURST_MAX];
+};
+
+/* in_port of a packet that the box originated: no ICMP errors about it. */
+#define PORT_LOCAL UINT16_MAX
+
 struct worker {
 	struct worker_env *env;
 	struct stats_worker *st;
@@ -60,9 +74,25 @@ struct worker {
 	unsigned pending_active;
 	struct pending_hop pending[PENDING_HOPS];
 
+	struct sa_worker *sw;
+	struct esp_worker *ew;
+	struct esp_vec esp_in;       /* to decrypt; m->port = ingress port */
+	struct esp_vec esp_out;      /* to encrypt */
+	struct rte_ip_frag_tbl *frag_tbl;
+	struct rte_ip_frag_death_row death_row;
+
 	struct neigh_cache ncache[STATS_MAX_PORTS];
 	struct txq tx[STATS_MAX_PORTS];
 } __rte_cache_aligned;
+
+static inline bool
+worker_is_own_address(const struct worker *w, uint32_t a)
+{
+	for (uint16_t p = 0; p < w->n_ports; p++)
+		if (w->env->port[p].addr == a)
+			return true;
+	return false;
+}
 
 /* l2.c */
 void eth_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m);
@@ -72,12 +102,38 @@ void pending_check(struct worker *w, uint64_t now);
 void pending_drop_all(struct worker *w);
 void txq_push(struct worker *w, uint16_t port, struct rte_mbuf *m);
 
-/* ipv4.c */
+/* ipv4.c: data at the IPv4 header from here on. */
 /* l2_group: received as link-layer broadcast/multicast (never forwarded). */
 void ipv4_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, bool l2_group);
-void ipv4_route_local(struct worker *w, struct rte_mbuf *m, enum stats_drop no_route);
+/* A valid datagram for the box (also decrypted ones and reassembled ones). */
+void ipv4_local(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+		const struct net_ipv4_info *info);
+/* Route a datagram the box forwards (TTL already checked) ... */
+void ipv4_forward(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+		  const struct net_ipv4_info *info);
+/* ... or originates (complete header; into a tunnel if the SPD says so). */
+void ipv4_originate(struct worker *w, struct rte_mbuf *m, enum stats_drop no_route);
+/* By route, not SPD: for ESP packets themselves. forwarded: lower the TTL. */
+void ipv4_route(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+		const struct net_ipv4_info *info, bool forwarded);
 void icmp_error(struct worker *w, uint16_t in_port, const struct rte_mbuf *m,
 		const struct net_ipv4_info *info, uint8_t type, uint8_t code,
 		uint16_t mtu);
+
+/* tunnel.c */
+void esp_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+		 uint8_t l3_len, uint8_t l4_len);
+void tunnel_send(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+		 const struct net_ipv4_info *info, uint32_t tunnel, bool forwarded);
+void tunnel_flush(struct worker *w);
+
+/* frag.c */
+/* Fragment m (freed) into direct mbufs of at most mtu bytes; 0 on failure. */
+uint16_t ipv4_fragment(struct worker *w, struct rte_mbuf *m, uint16_t mtu,
+		       struct rte_mbuf **out, uint16_t max);
+/* A fragment for the box: the whole datagram (linear) once complete, else NULL. */
+struct rte_mbuf *ipv4_reassemble(struct worker *w, struct rte_mbuf *m,
+				 struct net_ipv4_info *info);
+void reassembly_housekeeping(struct worker *w);
 
 #endif

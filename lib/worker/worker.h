@@ -6,8 +6,12 @@
  *
  *   RX burst (queue = worker index, on every port)
  *     -> Ethernet -> ARP (answer, learn, resolve)
- *                 -> IPv4 -> local (ICMP echo, punt IKE to the control core)
- *                         -> forward (route, TTL, MTU) -> neighbour -> TX burst
+ *                 -> IPv4 -> local: ICMP echo; IKE punted to the control core;
+ *                                   ESP -> decrypt (batched) -> inner datagram
+ *                                          received again
+ *                         -> forward: TTL -> SPD: tunnel -> encrypt (batched)
+ *                                             else route -> MTU
+ *                                  -> neighbour -> TX burst
  *
  * Workers share only read-mostly tables (routes, neighbours) and rings to
  * and from the control core; every counter a worker writes is its own.
@@ -35,11 +39,17 @@
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
 
+#include "crypto.h"
 #include "neigh.h"
 #include "route.h"
+#include "sa.h"
 #include "stats.h"
 
 #define WORKER_BURST 32
+
+/* worker_env.mss_clamp: TCP MSS on SYNs crossing a tunnel. */
+#define WORKER_MSS_AUTO 0          /**< what the SA's tunnel MTU allows */
+#define WORKER_MSS_OFF  UINT16_MAX /**< leave SYNs alone */
 
 /** m->port of an injected packet that is to be routed (data at IPv4 header). */
 #define WORKER_INJECT_ROUTE UINT16_MAX
@@ -64,8 +74,11 @@ struct worker_env {
 	struct rte_ring *learn;          /**< MP/SC, struct neigh_learn_msg elements */
 	struct rte_rcu_qsbr *qsbr;       /**< one thread id per worker index */
 	struct rte_mempool *pool;        /**< for packets workers build */
-	struct rte_mempool *indirect_pool; /**< for IPv4 fragmentation */
+	struct sa_db *sa;                /**< worker i uses sa_db_worker(sa, i) */
+	const struct crypto_engine *engine;
 	uint32_t icmp_error_rate;        /**< per worker per second; 0 = none */
+	uint16_t mss_clamp;              /**< WORKER_MSS_AUTO, _OFF, or an MSS */
+	uint32_t frag_entries;           /**< datagrams being reassembled, per worker */
 	volatile uint32_t stop;          /**< set by worker_env_stop() */
 };
 

@@ -20,6 +20,9 @@ import os
 import re
 import signal
 import socket
+import subprocess
+import sys
+import tempfile
 
 from netns import check, wait_for
 
@@ -179,3 +182,77 @@ def cli_table_value(text, row, column=0):
             if len(nums) > column:
                 return int(nums[column])
     raise KeyError("no row %r in:\n%s" % (row, text))
+
+
+# net_pcap gives its n-th instance in a process this MAC.
+def pcap_mac(n):
+    return "02:70:63:61:70:%02x" % n
+
+
+def pcap_frames(path):
+    """Raw frames of a pcap file (sorted: outputs interleave), [] if empty."""
+    from scapy.all import raw, rdpcap
+    return sorted(raw(p) for p in rdpcap(path)) if os.path.getsize(path) > 24 else []
+
+
+def run_pcap(config, inputs, commands=(), workers=1, settle=None):
+    """Run esphub once over net_pcap ports.
+
+    config: text with %(d)s where the port files live: port n reads
+    %(d)s/in<n>.pcap and writes %(d)s/out<n>.pcap. inputs: per port, a list
+    of scapy frames. Waits until every input frame was received (and
+    settle(cli) is true, if given), runs commands, stops esphub with
+    SIGTERM. Returns (outputs: per port sorted raw frames, {command: output},
+    esphub's log)."""
+    from scapy.all import wrpcap
+    with tempfile.TemporaryDirectory(prefix="esphub-pcap-") as d:
+        for n, frames in enumerate(inputs):
+            wrpcap("%s/in%d.pcap" % (d, n), frames)
+        with open(d + "/esphub.conf", "w") as f:
+            f.write(config % {"d": d})
+        sock = d + "/cli.sock"
+        argv = [ESPHUB_BIN, "-l", "0-%d" % workers, "--no-pci", "--file-prefix",
+                "pcap%d" % os.getpid(), "--log-level", "lib.eal:warning"] + \
+            eal_memory_args() + ["--", "-f", d + "/esphub.conf", "--cli-socket", sock]
+        log = open(d + "/esphub.log", "w+")
+        p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
+        results = {}
+        try:
+            wait_for(lambda: os.path.exists(sock) or p.poll() is not None, 30, 0.1,
+                     "esphub to start")
+            if p.poll() is not None:
+                raise RuntimeError("esphub exited at start (%s)" % p.returncode)
+            cli = CliSession(sock)
+            want = sum(len(x) for x in inputs)
+            wait_for(lambda: _rx_total(cli) >= want, 20, 0.1,
+                     "all %d input frames received" % want)
+            if settle:
+                wait_for(lambda: settle(cli), 20, 0.1, "esphub to settle")
+            for c in commands:
+                results[c] = cli.run(c)
+            cli.close()
+        finally:
+            p.send_signal(signal.SIGTERM)
+            rc = p.wait(30)
+            log.seek(0)
+            text = log.read()
+        check(rc == 0, "esphub exits cleanly", text)
+        outs = [pcap_frames("%s/out%d.pcap" % (d, n)) for n in range(len(inputs))]
+        return outs, results, text
+
+
+def _rx_total(cli):
+    total = 0
+    for line in cli.run("show port stats").splitlines():
+        if line.strip().startswith("worker-pkts"):
+            total += int(line.split()[1])
+    return total
+
+
+def drop_count(show_drops, reason):
+    """Packets under stage/name (e.g. "esp-in/bad-icv") in "show drops" output."""
+    stage, name = reason.split("/")
+    for line in show_drops.splitlines():
+        if line.split()[:2] == [stage, name]:
+            return int(line.split()[2])
+    return 0

@@ -35,11 +35,32 @@ Guarantees:
 
 Exit codes: 0 pass, 1 fail, 77 skip (meson's convention); the reason of a
 skip is printed on stdout.
+
+API (details in each docstring):
+  main(fn, *args)                 run a test function, exit 0/1/77, logs on failure
+  check(cond, what, detail)       print ok/FAIL, remember failures, go on
+  require(cond, what, detail)     check, and stop the test on failure
+  skip(reason) / skip_part(part, reason)   whole test exits 77 / report a part
+  require_root(), require_tools(*names), wait_for(fn, timeout, ...), dump_logs()
+  Topology(name=None, log_dir=None, ipv6=False)       context manager
+    .add_ns(node, forward=False) -> Namespace
+    .link(a, b, addr_a, addr_b, dev_a, dev_b, mtu, master_a, master_b) -> (dev_a, dev_b)
+    .wait_links(), .path(*parts), .log_dir, .close(), .dump_logs()
+  Namespace: .name .node .run(cmd, timeout, check, ...) .start(name, argv, ...) -> Proc
+    .ip(*args) .addr(dev, cidr) .route(dst, via, dev, src, table, metric)
+    .add_bridge(name, cidr) .sysctl(key, value) .ping(dst, count, ...) -> PingResult
+    .capture(dev, name, filter, tool) -> Capture .listening(port, proto) .pids()
+  Proc: .pid .name .wait_ready(log/log_file/tcp/udp/unix/fn) .stop() .kill(sig)
+    .send_signal(sig) .wait() .alive() .stdout() .stderr() .log_tail() .extra_logs
+  tcp_transfer(src, dst, dst_addr, mbytes, port) -> TransferResult (.ok)
+  UdpProbes(src, dst, dst_addr, port, rate, size, count) .start()/.stop() -> ProbeResult
+    (.ok .sent .received .lost .duplicates .reordered)
+  kernel_esp_available(ns) -> (bool, reason)
+  cleanup_stale(test=None)        remove what dead runs left
 """
 
 import atexit
 import ctypes
-import errno
 import glob
 import json
 import os
@@ -589,15 +610,17 @@ class Namespace:
         """PIDs of all processes in this namespace."""
         return _ns_pids(self.name)
 
-    def ping(self, dst, count=3, interval=0.2, timeout=5.0, size=None, src=None):
-        """ping -c count; returns PingResult (transmitted, received, loss %)."""
-        argv = ["ping", "-n", "-c", str(count), "-i", str(interval), "-W", "1",
-                "-w", str(max(1, int(timeout)))]
+    def ping(self, dst, count=3, interval=0.2, timeout=2.0, size=None, src=None):
+        """ping -c count -i interval; waits up to timeout s for the replies
+        after the last probe.  Returns PingResult (transmitted == count,
+        received, loss %, output)."""
+        argv = ["ping", "-n", "-c", str(count), "-i", str(interval),
+                "-W", str(max(1, int(round(timeout))))]
         if size is not None:
             argv += ["-s", str(size)]
         if src is not None:
             argv += ["-I", src]
-        r = self.run(argv + [dst], timeout=timeout + 5, check=False)
+        r = self.run(argv + [dst], timeout=count * interval + timeout + 10, check=False)
         m = re.search(r"(\d+) packets transmitted, (\d+) (?:packets )?received", r.stdout)
         if not m:
             return PingResult(0, 0, r.stdout + r.stderr)

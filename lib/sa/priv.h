@@ -1,0 +1,123 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Private to lib/sa: update messages, the tables, the two sides' state. */
+#ifndef ESPHUB_SA_PRIV_H
+#define ESPHUB_SA_PRIV_H
+
+#include <rte_hash.h>
+#include <rte_ring.h>
+
+#include "sa.h"
+
+#define SA_RING_SIZE 4096
+
+/* What the control core tells a worker; each update carries its generation. */
+enum sa_msg_type {
+	MSG_SAD_ADD,      /* key -> sa */
+	MSG_SAD_DEL,      /* key */
+	MSG_TUNNEL_SET,   /* tunnel id -> outbound sa (or NULL) */
+	MSG_SPD_ADD,      /* prefix -> tunnel */
+	MSG_SPD_DEL,      /* prefix */
+};
+
+struct sa_msg {
+	uint64_t gen;
+	struct sa *sa;
+	uint64_t key;     /* SAD key, or SPD prefix key */
+	uint32_t tunnel;
+	uint32_t type;
+};
+
+/* Longest-prefix match as one exact-match hash per prefix length in use. */
+struct spd {
+	struct rte_hash *h;
+	uint32_t users[33];   /* prefixes per length */
+	uint8_t lens[33];     /* lengths in use, longest first */
+	uint8_t n_lens;
+};
+
+struct spd *spd_create(const char *name, uint32_t size, int socket_id);
+void spd_free(struct spd *s);
+int spd_add(struct spd *s, uint32_t prefix, uint8_t plen, uint32_t tunnel);
+int spd_del(struct spd *s, uint32_t prefix, uint8_t plen);
+uint32_t spd_lookup(const struct spd *s, uint32_t dst);
+void spd_walk(const struct spd *s,
+	      void (*fn)(const struct sa_ts *p, uint32_t tunnel, void *arg), void *arg);
+
+static inline uint64_t
+spd_key(uint32_t prefix, uint8_t plen)
+{
+	return (uint64_t)plen << 32 | prefix;
+}
+
+static inline uint64_t
+sad_key(uint32_t spi, uint32_t dst)
+{
+	return (uint64_t)spi << 32 | dst;
+}
+
+struct sa_worker {
+	/* Written by the worker, read by the control core: alone on its line. */
+	uint64_t applied __rte_cache_aligned;
+
+	struct rte_ring *ring __rte_cache_aligned;
+	struct rte_hash *sad;
+	struct sa **tunnel_out;
+	struct spd *spd;
+	struct sa_counters *ctr;
+	uint32_t max_tunnels;
+};
+
+enum entry_state { ENTRY_FREE, ENTRY_LIVE, ENTRY_ZOMBIE };
+
+/* Control-side record of one SA. */
+struct sa_entry {
+	struct sa *sa;
+	uint8_t state;            /* enum entry_state */
+	struct sa_params params;
+	uint64_t added_ms;
+	uint64_t soft_ms;         /* absolute deadlines, 0 = none */
+	uint64_t hard_ms;
+	uint8_t soft_fired;
+	uint8_t hard_fired;
+	uint8_t seq_fired;
+};
+
+struct tunnel_entry {
+	uint8_t used;
+	uint32_t site;
+	uint32_t out;             /* SA id or SA_NONE */
+	uint8_t n_remote;
+	struct sa_ts remote[SA_MAX_TS];
+};
+
+/* An SA waiting for every worker to let go of it. */
+struct sa_zombie {
+	uint32_t id;
+	uint64_t gen;
+};
+
+struct sa_db {
+	struct sa_db_params p;
+	uint64_t gen;             /* of the last update sent */
+	bool running;
+	struct sa_entry *entry;
+	uint32_t n_sas;
+	uint32_t next_free;       /* search hint */
+	struct tunnel_entry *tunnel;
+	struct rte_hash *sad;     /* control's copy: SAD key -> id (duplicates) */
+	struct spd *spd;          /* control's copy: for walks and validation */
+	struct sa_worker *worker[RTE_MAX_LCORE];
+	struct sa_zombie *zombie;
+	uint32_t n_zombies;
+	size_t memory;
+};
+
+/* worker.c: one update, applied to a worker's tables. */
+void sa_worker_apply_msg(struct sa_worker *sw, const struct sa_msg *m);
+
+/* build.c */
+int sa_build(const struct sa_db *db, const struct sa_params *p, uint32_t id,
+	     struct sa **out);
+void sa_destroy(const struct sa_db *db, struct sa *sa);
+
+#endif

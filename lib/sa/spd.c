@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The outbound SPD as a hash per prefix length: branch subnets come in few
+ * lengths (/24, /16, ...), so a lookup is one or two exact matches, and the
+ * table costs memory per prefix, not the 64 MiB of a DIR-24-8 per worker.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <rte_jhash.h>
+#include <rte_malloc.h>
+
+#include "priv.h"
+
+struct spd *
+spd_create(const char *name, uint32_t size, int socket_id)
+{
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = RTE_MAX(size, 16u),
+		.key_len = sizeof(uint64_t),
+		.hash_func = rte_jhash,
+		.socket_id = socket_id,
+		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+	};
+	struct spd *s = rte_zmalloc_socket(name, sizeof(*s), 0, socket_id);
+
+	if (s == NULL)
+		return NULL;
+	s->h = rte_hash_create(&hp);
+	if (s->h == NULL) {
+		rte_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void
+spd_free(struct spd *s)
+{
+	if (s == NULL)
+		return;
+	rte_hash_free(s->h);
+	rte_free(s);
+}
+
+static void
+rebuild_lens(struct spd *s)
+{
+	s->n_lens = 0;
+	for (int l = 32; l >= 0; l--)
+		if (s->users[l] != 0)
+			s->lens[s->n_lens++] = (uint8_t)l;
+}
+
+static uint32_t
+mask(uint8_t plen)
+{
+	return plen ? UINT32_MAX << (32 - plen) : 0;
+}
+
+int
+spd_add(struct spd *s, uint32_t prefix, uint8_t plen, uint32_t tunnel)
+{
+	uint64_t key;
+	bool fresh;
+
+	if (plen > 32)
+		return -EINVAL;
+	key = spd_key(prefix & mask(plen), plen);
+	fresh = rte_hash_lookup(s->h, &key) < 0;
+	if (rte_hash_add_key_data(s->h, &key, (void *)(uintptr_t)tunnel) != 0)
+		return -ENOSPC;
+	if (fresh && s->users[plen]++ == 0)
+		rebuild_lens(s);
+	return 0;
+}
+
+int
+spd_del(struct spd *s, uint32_t prefix, uint8_t plen)
+{
+	uint64_t key;
+
+	if (plen > 32)
+		return -EINVAL;
+	key = spd_key(prefix & mask(plen), plen);
+	if (rte_hash_del_key(s->h, &key) < 0)
+		return -ENOENT;
+	if (--s->users[plen] == 0)
+		rebuild_lens(s);
+	return 0;
+}
+
+uint32_t
+spd_lookup(const struct spd *s, uint32_t dst)
+{
+	for (unsigned i = 0; i < s->n_lens; i++) {
+		uint8_t l = s->lens[i];
+		uint64_t key = spd_key(dst & mask(l), l);
+		void *data;
+
+		if (rte_hash_lookup_data(s->h, &key, &data) >= 0)
+			return (uint32_t)(uintptr_t)data;
+	}
+	return SA_NONE;
+}
+
+void
+spd_walk(const struct spd *s,
+	 void (*fn)(const struct sa_ts *p, uint32_t tunnel, void *arg), void *arg)
+{
+	const void *key;
+	void *data;
+	uint32_t it = 0;
+
+	while (rte_hash_iterate(s->h, &key, &data, &it) >= 0) {
+		uint64_t k;
+		struct sa_ts p;
+
+		memcpy(&k, key, sizeof(k));
+		p = (struct sa_ts){ .addr = (uint32_t)k, .plen = (uint8_t)(k >> 32) };
+		fn(&p, (uint32_t)(uintptr_t)data, arg);
+	}
+}
