@@ -23,24 +23,42 @@ put32(uint8_t *p, uint32_t v)
 	memcpy(p, &v, 4);
 }
 
-/*
- * Reserve sequence numbers for the run of packets of one SA starting at i:
- * one atomic add however many workers send on it. seq[] gets them; a number
- * past the SA's limit is 0 (dropped as exhausted).
- */
-static uint16_t
-reserve_seq(struct sa *const sa[], uint16_t i, uint16_t n, uint64_t *seq)
+/* What can be refused before a sequence number is spent on the packet. */
+static enum stats_drop
+check(const struct rte_mbuf *m, const struct sa *sa)
 {
-	struct sa *s = sa[i];
-	uint16_t len = 1;
-	uint64_t first;
+	const struct rte_ipv4_hdr *inner = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 
-	while (i + len < n && sa[i + len] == s)
-		len++;
-	first = __atomic_fetch_add(&s->seq, len, __ATOMIC_RELAXED) + 1;
-	for (uint16_t j = 0; j < len; j++)
-		seq[i + j] = first + j <= s->seq_limit && first + j != 0 ? first + j : 0;
-	return len;
+	if (sa->dead)
+		return DROP_ESPO_SA_EXPIRED;
+	if (!sa_ts_match(sa->local_ts, sa->n_local_ts, rte_be_to_cpu_32(inner->src_addr)))
+		return DROP_ESPO_SELECTOR;
+	return DROP_NONE;
+}
+
+/*
+ * Sequence numbers for the packets going out, one atomic add per run of
+ * one SA however many workers send on it. A number past the SA's limit is
+ * 0: the packet is dropped as exhausted.
+ */
+static void
+reserve_seq(struct sa *const sa[], const enum stats_drop *why, uint16_t n, uint64_t *seq)
+{
+	for (uint16_t i = 0; i < n;) {
+		struct sa *s = sa[i];
+		uint16_t len = 0, j;
+		uint64_t next;
+
+		for (j = i; j < n && sa[j] == s; j++)
+			len += why[j] == DROP_NONE;
+		next = __atomic_fetch_add(&s->seq, len, __ATOMIC_RELAXED) + 1;
+		for (; i < j; i++) {
+			if (why[i] != DROP_NONE)
+				continue;
+			seq[i] = next <= s->seq_limit && next != 0 ? next : 0;
+			next++;
+		}
+	}
 }
 
 static void
@@ -82,6 +100,7 @@ prepare(struct esp_worker *ew, struct rte_mbuf *m, struct sa *sa, uint64_t seq,
 {
 	const struct rte_ipv4_hdr *inner = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	uint16_t inner_len = (uint16_t)rte_pktmbuf_data_len(m);
+	/* ... (checked before its sequence number was reserved) */
 	uint16_t udp = sa->peer_port ? sizeof(struct rte_udp_hdr) : 0;
 	uint16_t head = (uint16_t)(sizeof(struct rte_ipv4_hdr) + udp + ESP_HDR_LEN + sa->iv_len);
 	uint16_t padded = (uint16_t)RTE_ALIGN_CEIL(inner_len + 2, sa->pad_align);
@@ -89,12 +108,8 @@ prepare(struct esp_worker *ew, struct rte_mbuf *m, struct sa *sa, uint64_t seq,
 	uint8_t *p, *esp, *trailer;
 	struct rte_ipv4_hdr inner_copy;
 
-	if (sa->dead)
-		return DROP_ESPO_SA_EXPIRED;
 	if (seq == 0)
 		return DROP_ESPO_SEQ_EXHAUSTED;
-	if (!sa_ts_match(sa->local_ts, sa->n_local_ts, rte_be_to_cpu_32(inner->src_addr)))
-		return DROP_ESPO_SELECTOR;
 	memcpy(&inner_copy, inner, sizeof(inner_copy));
 	trailer = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(padded - inner_len + sa->icv_len));
 	if (trailer == NULL)
@@ -165,12 +180,14 @@ esp_outb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 			drop(st, ctr, mb[i], sa[i], DROP_ESPO_CRYPTO_ERROR);
 		return 0;
 	}
-	for (uint16_t i = 0; i < n;)
-		i += reserve_seq(sa, i, n, ew->seq);
+	for (uint16_t i = 0; i < n; i++)
+		why[i] = check(mb[i], sa[i]);
+	reserve_seq(sa, why, n, ew->seq);
 	for (uint16_t i = 0; i < n; i++) {
 		inner_bytes[i] = rte_pktmbuf_data_len(mb[i]);
-		why[i] = prepare(ew, mb[i], sa[i], ew->seq[i], ew->iv[i], &ew->op[nops],
-				 &ew->scr[nops]);
+		if (why[i] == DROP_NONE)
+			why[i] = prepare(ew, mb[i], sa[i], ew->seq[i], ew->iv[i], &ew->op[nops],
+					 &ew->scr[nops]);
 		if (why[i] == DROP_NONE)
 			ew->idx[nops++] = i;
 	}

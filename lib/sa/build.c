@@ -129,5 +129,7 @@ sa_destroy(const struct sa_db *db, struct sa *sa)
 		return;
 	crypto_session_clear(db->p.engine, (void *)(uintptr_t)sa->sess);
 	rte_free((void *)(uintptr_t)sa->sess);
+	/* Poisoned: a worker that still used it would read SA_POISON. */
+	memset(sa, SA_POISON_BYTE, sizeof(*sa) + (sa->replay.mask + 1) * sizeof(uint64_t));
 	rte_free(sa);
 }

@@ -37,6 +37,7 @@
 #define SA_MAX_TS        8          /**< traffic selector prefixes per side */
 #define SA_NONE          UINT32_MAX /**< no SA / no tunnel */
 #define SA_REPLAY_DEFAULT 1024
+#define SA_POISON_BYTE   0x5a       /**< what a freed SA is overwritten with */
 
 /** An IPv4 prefix (host order). */
 struct sa_ts {

@@ -80,7 +80,37 @@ good_file(void **state)
 	if (rc != 0)
 		fail_msg("%s", err);
 	assert_true(cfg.n_ports >= 1);
-	if (strstr(path, "full.conf") != NULL) {
+	if (strstr(path, "sites.conf") != NULL) {
+		const struct cfg_site *a = &cfg.sites[0], *b = &cfg.sites[1];
+
+		assert_string_equal(cfg.crypto_engine, "openssl");
+		assert_int_equal(cfg.esp.replay_window, 4096);
+		assert_int_equal(cfg.esp.mss_clamp, UINT16_MAX);
+		assert_int_equal(cfg.n_sites, 2);
+		assert_string_equal(a->name, "osaka");
+		assert_int_equal(a->peer, 0xcb007105);
+		assert_int_equal(a->local, 0xc6336401);       /* the outside port's */
+		assert_int_equal(a->n_remote, 2);
+		assert_int_equal(a->remote[1].addr, 0x0a010000);
+		assert_true(a->udp_encap);
+		assert_int_equal(a->peer_port, 4501);
+		assert_int_equal(a->local_port, 4500);
+		assert_true(a->esn);
+		assert_int_equal(a->replay_window, 4096);     /* from esp */
+		assert_int_equal(a->soft.bytes, 1000000);
+		assert_int_equal(a->hard.packets, 5000);
+		assert_int_equal(a->sa_in.spi, 0x1001);
+		assert_int_equal(a->sa_in.key_len, 16);
+		assert_int_equal(a->sa_in.key[15], 0xff);
+		assert_int_equal(a->sa_out.key[1], 0x11);     /* colons allowed */
+		assert_int_equal(a->sa_in.auth_key_len, 20);
+		assert_int_equal(b->cipher, CFG_AES256_GCM);
+		assert_int_equal(b->integ, CFG_INTEG_NONE);
+		assert_int_equal(b->sa_in.key_len, 36);       /* key + salt */
+		assert_int_equal(b->sa_out.key[35], 0x08);
+		assert_int_equal(b->replay_window, 0);
+		assert_false(b->udp_encap);
+	} else if (strstr(path, "full.conf") != NULL) {
 		assert_int_equal(cfg.workers, 2);
 		assert_int_equal(cfg.log_level, 8);
 		assert_int_equal(cfg.icmp_error_rate, 0);

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include <rte_arp.h>
+#include <rte_tcp.h>
 
 #include "net.h"
 
@@ -311,6 +312,91 @@ echo_reply_checksums(void **state)
 	assert_int_equal(net_cksum(p + 20, sizeof(p) - 20), 0);
 }
 
+/* A TCP SYN with options (raw bytes after the 20-byte TCP header). */
+static size_t
+syn(uint8_t *p, const uint8_t *opts, size_t olen, uint8_t flags)
+{
+	struct rte_ipv4_hdr ip = {
+		.version_ihl = RTE_IPV4_VHL_DEF, .time_to_live = 64,
+		.next_proto_id = IPPROTO_TCP,
+		.src_addr = rte_cpu_to_be_32(0xac10000a), .dst_addr = rte_cpu_to_be_32(0xc0a80002),
+	};
+	struct rte_tcp_hdr th = {
+		.src_port = rte_cpu_to_be_16(40000), .dst_port = rte_cpu_to_be_16(80),
+		.sent_seq = rte_cpu_to_be_32(0x12345678), .data_off = (uint8_t)((20 + olen) / 4 << 4),
+		.tcp_flags = flags, .rx_win = rte_cpu_to_be_16(64240),
+	};
+	size_t len = 20 + 20 + olen;
+
+	ip.total_length = rte_cpu_to_be_16((uint16_t)len);
+	ip.hdr_checksum = net_cksum(&ip, sizeof(ip));
+	memcpy(p, &ip, 20);
+	memcpy(p + 20, &th, 20);
+	memcpy(p + 40, opts, olen);
+	th.cksum = rte_ipv4_udptcp_cksum((struct rte_ipv4_hdr *)p, p + 20);
+	memcpy(p + 20 + offsetof(struct rte_tcp_hdr, cksum), &th.cksum, 2);
+	return len;
+}
+
+static uint16_t
+mss_of(const uint8_t *p, size_t off)
+{
+	return (uint16_t)(p[off] << 8 | p[off + 1]);
+}
+
+/* The TCP checksum verifies: recomputing over the segment gives 0 (RFC 1071). */
+static bool
+tcp_ok(const uint8_t *p)
+{
+	return rte_ipv4_udptcp_cksum_verify((const struct rte_ipv4_hdr *)p, p + 20) == 0;
+}
+
+static void
+mss_clamp(void **state)
+{
+	/* MSS first (even offset); after one NOP (odd offset); after SACK-permitted. */
+	static const uint8_t even[] = { 2, 4, 0x05, 0xb4, 1, 1, 4, 2 };
+	static const uint8_t odd[] = { 1, 2, 4, 0x05, 0xb4, 4, 2, 0 };
+	static const uint8_t late[] = { 4, 2, 1, 1, 1, 1, 2, 4, 0x05, 0xb4, 0, 0 };
+	static const uint8_t bad_len[] = { 2, 9, 0x05, 0xb4, 0, 0, 0, 0 };
+	uint8_t p[128];
+	size_t n;
+
+	(void)state;
+	n = syn(p, even, sizeof(even), RTE_TCP_SYN_FLAG);
+	assert_true(tcp_ok(p));
+	assert_true(net_tcp_mss_clamp(p, (uint32_t)n, 1360));
+	assert_int_equal(mss_of(p, 42), 1360);
+	assert_true(tcp_ok(p));
+	assert_false(net_tcp_mss_clamp(p, (uint32_t)n, 1400));   /* already smaller */
+	assert_int_equal(mss_of(p, 42), 1360);
+
+	n = syn(p, odd, sizeof(odd), RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
+	assert_true(net_tcp_mss_clamp(p, (uint32_t)n, 1322));
+	assert_int_equal(mss_of(p, 43), 1322);
+	assert_true(tcp_ok(p));                                   /* odd offset, still valid */
+
+	n = syn(p, late, sizeof(late), RTE_TCP_SYN_FLAG);
+	assert_true(net_tcp_mss_clamp(p, (uint32_t)n, 536));
+	assert_int_equal(mss_of(p, 48), 536);
+	assert_true(tcp_ok(p));
+
+	/* Not a SYN, truncated, malformed option: left alone. */
+	n = syn(p, even, sizeof(even), RTE_TCP_ACK_FLAG);
+	assert_false(net_tcp_mss_clamp(p, (uint32_t)n, 536));
+	n = syn(p, even, sizeof(even), RTE_TCP_SYN_FLAG);
+	assert_false(net_tcp_mss_clamp(p, 44, 536));
+	n = syn(p, bad_len, sizeof(bad_len), RTE_TCP_SYN_FLAG);
+	assert_false(net_tcp_mss_clamp(p, (uint32_t)n, 536));
+	assert_int_equal(mss_of(p, 42), 1460);
+
+	/* A bad checksum stays bad: clamping never launders it. */
+	n = syn(p, even, sizeof(even), RTE_TCP_SYN_FLAG);
+	p[20 + 16] ^= 0x40;
+	assert_true(net_tcp_mss_clamp(p, (uint32_t)n, 1000));
+	assert_false(tcp_ok(p));
+}
+
 static void
 addresses(void **state)
 {
@@ -363,6 +449,7 @@ main(void)
 		cmocka_unit_test(icmp_error_quotes_and_caps),
 		cmocka_unit_test(icmp_error_not_about_errors_or_fragments),
 		cmocka_unit_test(echo_reply_checksums),
+		cmocka_unit_test(mss_clamp),
 		cmocka_unit_test(addresses),
 	};
 
