@@ -157,8 +157,9 @@ main(int argc, char **argv)
 
 	n = rte_eal_init(argc, argv);
 	if (n < 0) {
-		fprintf(stderr, "esphub: EAL initialisation failed: %s\n",
-			rte_strerror(rte_errno));
+		/* EAL has printed why; rte_errno is not always set. */
+		fprintf(stderr, "esphub: EAL initialisation failed%s%s\n",
+			rte_errno ? ": " : " (see above)", rte_errno ? rte_strerror(rte_errno) : "");
 		return 1;
 	}
 	argv[n] = argv[0];

@@ -2,6 +2,7 @@
 /* Build the data plane from the configuration, and take it down again. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <rte_lcore.h>
@@ -28,16 +29,25 @@ pool_size(const struct cfg *cfg)
 	return cfg->tables.mbufs ? cfg->tables.mbufs : n;
 }
 
-/* One segment holds a full-MTU frame plus room for tunnel headers. */
+/*
+ * One segment holds a full-MTU frame plus room for tunnel headers, and a
+ * whole net_af_packet ring frame: that PMD copies frames into single
+ * mbufs, and its kernel side hands over IPv4 datagrams it reassembled, up
+ * to the frame size (framesz=, 2048 by default).
+ */
 static uint16_t
 data_room(const struct cfg *cfg)
 {
-	unsigned mtu = 0;
+	unsigned room = RTE_MBUF_DEFAULT_DATAROOM;
 
-	for (unsigned i = 0; i < cfg->n_ports; i++)
-		mtu = RTE_MAX(mtu, (unsigned)cfg->ports[i].mtu);
-	return (uint16_t)(RTE_PKTMBUF_HEADROOM +
-			  RTE_MAX((unsigned)RTE_MBUF_DEFAULT_DATAROOM, mtu + 256));
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const char *f = strstr(cfg->ports[i].device, ",framesz=");
+
+		room = RTE_MAX(room, (unsigned)cfg->ports[i].mtu + 256);
+		if (f != NULL)
+			room = RTE_MAX(room, (unsigned)strtoul(f + 9, NULL, 0));
+	}
+	return (uint16_t)(RTE_PKTMBUF_HEADROOM + RTE_MIN(room, 65535u - RTE_PKTMBUF_HEADROOM));
 }
 
 static int

@@ -31,8 +31,9 @@ find_or_probe(const char *devargs, struct port_handle *h, char *err, size_t errl
 	}
 	rc = rte_dev_probe(devargs);
 	if (rc != 0) {
-		snprintf(err, errlen, "%s: cannot probe the device (%s)", h->name,
-			 strerror(-rc));
+		/* The driver logged why; its error code says little. */
+		snprintf(err, errlen, "%s: the driver refused the device or its arguments "
+			 "(see its message above)", h->name);
 		return rc;
 	}
 	if (rte_eth_dev_get_port_by_name(h->name, &id) != 0) {

@@ -63,6 +63,7 @@ fail:
 struct rte_mbuf *
 ipv4_reassemble(struct worker *w, struct rte_mbuf *m, struct net_ipv4_info *info)
 {
+	struct rte_ipv4_hdr *ip;
 	struct rte_mbuf *whole;
 
 	m->l2_len = 0;
@@ -76,8 +77,14 @@ ipv4_reassemble(struct worker *w, struct rte_mbuf *m, struct net_ipv4_info *info
 		stats_drop(w->st, whole, DROP_REASS_FAILED);
 		return NULL;
 	}
-	if (net_ipv4_parse(rte_pktmbuf_mtod(whole, void *), rte_pktmbuf_data_len(whole),
-			   true, info) != DROP_NONE) {
+	/*
+	 * rte_ip_frag leaves the new header's checksum to a TX offload (zero);
+	 * every fragment's header was verified on arrival, so compute it here.
+	 */
+	ip = rte_pktmbuf_mtod(whole, struct rte_ipv4_hdr *);
+	ip->hdr_checksum = 0;
+	ip->hdr_checksum = net_cksum(ip, rte_ipv4_hdr_len(ip));
+	if (net_ipv4_parse(ip, rte_pktmbuf_data_len(whole), false, info) != DROP_NONE) {
 		stats_drop(w->st, whole, DROP_REASS_FAILED);
 		return NULL;
 	}

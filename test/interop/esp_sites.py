@@ -86,6 +86,19 @@ class Site:
         n = 12 if self.integ == "hmac-sha1-96" else 16
         return hmac.compare_digest(b[-n:], self.icv(b[off:-n], self.auth_out, hi))
 
+    def gateway_config(self, tun="esp0", routes=("172.16.0.0/16",), **extra):
+        """The branch side as a test/lib/esp_gateway.py configuration."""
+        def keys(spi, key, auth):
+            return {"spi": spi, "key": key.hex(), "auth_key": auth.hex() if auth else None}
+        cfg = {"tun": tun, "tun_addr": self.host + "/24", "routes": list(routes),
+               "local": self.peer, "peer": self.local,
+               "encap": "udp" if self.udp else "esp", "cipher": self.cipher,
+               "integ": self.integ, "esn": self.esn,
+               "out": keys(self.spi_in, self.key_in, self.auth_in),
+               "in": keys(self.spi_out, self.key_out, self.auth_out)}
+        cfg.update(extra)
+        return cfg
+
     def branch_out(self):
         """The branch's outbound SA: esphub's inbound one."""
         return self._sa(self.spi_in, self.key_in, self.auth_in, self.peer, self.local)

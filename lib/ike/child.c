@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IPsec SA pairs after their Quick Mode: handing each direction to the
+ * host, establishment, rekeying (make-before-break) and collisions.
+ *
+ * Rekey: whichever side's soft lifetime (fuzzed) or the data plane's soft
+ * byte limit comes first starts a Quick Mode for the same selectors. The
+ * new pair is complete on both sides before either uses it; the side that
+ * started the rekey deletes the old pair rekeyed_delete_s later, the other
+ * side just stops rekeying it and waits for the DELETE (or expiry).
+ *
+ * Collisions: two pairs for the same selectors negotiated at the same
+ * time, one started by each side. Both sides see both nonce pairs, so both
+ * name the same loser: the pair holding the lowest nonce. Only the side
+ * that started the loser deletes it, so nothing is deleted twice and the
+ * winner carries the traffic throughout.
+ */
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "priv.h"
+
+int child_install(struct child *c, bool inbound, const uint8_t *keymat)
+{
+	struct ike *ike = c->ike;
+	struct ike_child_sa sa;
+	int rc;
+
+	memset(&sa, 0, sizeof(sa));
+	if (!prop_esp_keys(&c->prop, keymat, &sa.keys))
+		return -1;
+	sa.site_id = c->site->id;
+	sa.site_name = c->site->p.name;
+	sa.inbound = inbound;
+	sa.spi = inbound ? c->spi_in : c->spi_out;
+	sa.local_ts = c->ts_local;
+	sa.remote_ts = c->ts_remote;
+	sa.life_s = c->life_s;
+	sa.life_bytes = c->life_kb * 1024;
+	sa.soft_bytes = sa.life_bytes - sa.life_bytes / 10;
+	sa.local = c->local;
+	sa.remote = c->remote;
+	rc = ike->ops->child_sa_install(ike->ctx, &sa);
+	OPENSSL_cleanse(&sa.keys, sizeof(sa.keys));
+	if (rc == 0) {
+		if (inbound)
+			c->in_installed = true;
+		else
+			c->out_installed = true;
+	}
+	return rc;
+}
+
+static bool same_selectors(const struct child *a, const struct child *b)
+{
+	return a->ts_local.addr == b->ts_local.addr &&
+	       a->ts_local.len == b->ts_local.len &&
+	       a->ts_remote.addr == b->ts_remote.addr &&
+	       a->ts_remote.len == b->ts_remote.len;
+}
+
+static int nonce_cmp(const struct child *a, const struct child *b)
+{
+	size_t n = a->min_nonce_len < b->min_nonce_len ?
+		   a->min_nonce_len : b->min_nonce_len;
+	int r = memcmp(a->min_nonce, b->min_nonce, n);
+
+	return r != 0 ? r : (int)a->min_nonce_len - (int)b->min_nonce_len;
+}
+
+/* A pair stops being rekeyed; if we must delete it, in a moment. */
+static void retire(struct child *c, bool delete_it)
+{
+	struct ike *ike = c->ike;
+
+	c->rekeyed = true;
+	c->rekeying = c->rekey_wanted = false;
+	timer_cancel(ike, &c->t_rekey);
+	if (delete_it)
+		timer_arm(ike, &c->t_rekey, T_CHILD_DELETE,
+			  ike->now + ike->cfg.rekeyed_delete_s * 1000ULL);
+}
+
+static void resolve_collisions(struct child *c)
+{
+	struct site *s = c->site;
+
+	for (struct link *l = s->children.next; l != &s->children; l = l->next) {
+		struct child *o = container_of(l, struct child, site_link);
+		struct child *loser;
+
+		if (o == c || !o->established || o->rekeyed ||
+		    !same_selectors(o, c) || o->initiator == c->initiator)
+			continue;
+		/* overlapping exchanges only; an older pair was rekeyed */
+		if (o->start_ms > c->established_ms || c->start_ms > o->established_ms)
+			continue;
+		loser = nonce_cmp(c, o) <= 0 ? c : o;
+		ike_count(c->ike, IKE_EV_COLLISION);
+		ike_logf(c->ike, IKE_LOG_INFO,
+			 "[%s] Quick Mode collision: pair %08x loses%s", s->p.name,
+			 loser->spi_in, loser->initiator ? ", deleting it" : "");
+		retire(loser, loser->initiator);
+		if (loser == c)
+			return;
+	}
+}
+
+/* Call after both directions of the pair are installed. */
+void child_established(struct child *c, struct qm *q)
+{
+	struct ike *ike = c->ike;
+	struct site *s = c->site;
+	uint32_t old_spi = q->initiator ? q->rekey_of : c->replaces;
+	struct child *old = old_spi ? child_by_spi(ike, old_spi) : NULL;
+
+	c->established = true;
+	c->established_ms = ike->now;
+	c->last_used_ms = ike->now;
+	ike_count(ike, IKE_EV_QM_UP);
+	s->cnt.children_up++;
+	ike_logf(ike, IKE_LOG_INFO,
+		 "[%s] IPsec SA pair up: in %08x out %08x, %08x/%u <-> %08x/%u%s%s",
+		 s->p.name, c->spi_in, c->spi_out, c->ts_local.addr,
+		 c->ts_local.len, c->ts_remote.addr, c->ts_remote.len,
+		 c->local.port ? ", UDP-encapsulated" : "", old ? ", rekey" : "");
+	timers_child_established(c);
+	if (old != NULL && old != c) {
+		c->replaces = old->spi_in;
+		if (!old->rekeyed)
+			s->cnt.child_rekeys++;
+		/* we started the rekey: the old pair is ours to delete */
+		retire(old, q->initiator);
+	}
+	resolve_collisions(c);
+}
+
+/* T_CHILD_REKEY, or the data plane's soft byte limit. */
+void child_rekey(struct child *c)
+{
+	struct site *s = c->site;
+	struct ike_sa *sa;
+
+	if (!c->established || c->rekeyed || c->rekeying)
+		return;
+	sa = site_newest_sa(s);
+	if (sa == NULL) {
+		/* phase 1 first; site_kick() comes back for us */
+		c->rekey_wanted = true;
+		site_start(s);
+		return;
+	}
+	c->rekey_wanted = false;
+	c->rekeying = true;
+	ike_count(c->ike, IKE_EV_CHILD_REKEY);
+	quick_initiate(sa, &c->ts_local, &c->ts_remote, c->spi_in);
+}
+
+/* Public: data plane events about an inbound SA (or its partner). */
+
+void ike_child_sa_bytes_expired(struct ike *ike, uint32_t spi_in, bool hard,
+				uint64_t now_ms)
+{
+	struct child *c = child_by_spi(ike, spi_in);
+
+	if (now_ms > ike->now)
+		ike->now = now_ms;
+	if (c == NULL)
+		return;
+	if (hard) {
+		ike_count(ike, IKE_EV_CHILD_EXPIRED);
+		child_delete(c, true);
+	} else {
+		child_rekey(c);
+	}
+	sa_reap(ike);
+}
+
+void ike_child_sa_used(struct ike *ike, uint32_t spi_in, uint64_t now_ms)
+{
+	struct child *c = child_by_spi(ike, spi_in);
+
+	if (c != NULL)
+		c->last_used_ms = now_ms;
+}

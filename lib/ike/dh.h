@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Diffie-Hellman (RFC 2409 s6.2 group 2, RFC 3526 groups 5 and 14) and
+ * ECDH (RFC 5903 groups 19 and 20) through OpenSSL 3 EVP.
+ *
+ * Wire forms: MODP public values are big-endian, left-padded to the prime's
+ * length; ECP public values are x | y, each padded to the field size (RFC
+ * 5903 s7). Shared secrets: MODP g^xy padded to the prime length; ECP the
+ * x coordinate only (RFC 5903 s9).
+ */
+#ifndef IKE_DH_H
+#define IKE_DH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ike.h"
+
+#define DH_PUB_MAX     256
+#define DH_SECRET_MAX  256
+
+struct dh_key;
+
+/* Public value / shared secret length of a group; 0 if unsupported. */
+size_t dh_pub_len(enum ike_dh g);
+size_t dh_secret_len(enum ike_dh g);
+
+/* Generate a key pair for group g; NULL on failure or unknown group. */
+struct dh_key *dh_new(enum ike_dh g);
+
+/* Our public value in wire form into out (dh_pub_len bytes). */
+bool dh_public(const struct dh_key *k, uint8_t *out, size_t len)
+	__attribute__((warn_unused_result));
+
+/*
+ * Check the peer's public value (length, range, on-curve) and compute the
+ * shared secret into secret (dh_secret_len bytes). false: invalid peer
+ * value or library failure.
+ */
+bool dh_derive(const struct dh_key *k, const uint8_t *peer, size_t len,
+	       uint8_t *secret, size_t secret_len)
+	__attribute__((warn_unused_result));
+
+enum ike_dh dh_group(const struct dh_key *k);
+void dh_free(struct dh_key *k);
+
+#endif /* IKE_DH_H */

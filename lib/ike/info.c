@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Informational exchanges (RFC 2408 s4.8, RFC 2409 s5.7): notifications,
+ * DELETE for ISAKMP and IPsec SAs, INITIAL-CONTACT, and Dead Peer
+ * Detection (RFC 3706).
+ *
+ *   HDR*, HASH(1), N/D     HASH(1) = prf(SKEYID_a, M-ID | N/D)
+ *
+ * Only authenticated (encrypted, HASH-checked) informationals act on
+ * anything; cleartext ones are counted and logged.
+ */
+#include <string.h>
+
+#include "priv.h"
+
+/* Build and send one protected Informational holding one N or D. */
+static void send_info(struct ike_sa *sa, const struct ike_pl_notify *n,
+		      const struct ike_pl_delete *d)
+{
+	struct ike *ike = sa->ike;
+	uint8_t iv[BLOCK_LEN], mid[4];
+	struct chunk pre = {mid, 4};
+	struct ike_wbuf w;
+	uint32_t msgid;
+	size_t hoff;
+
+	if (sa->state != P1_ESTABLISHED)
+		return;
+	do {
+		ike_random(&msgid, sizeof(msgid));
+	} while (qm_msgid_busy(sa, msgid));
+	put32(mid, msgid);
+	if (!kdf_p2_iv(sa->prop.hash, sa->p1_last, msgid, iv))
+		return;
+	wb_init(&w, ike->buf, sizeof(ike->buf));
+	msg_hdr(&w, sa, ISAKMP_EXCH_INFO, msgid, true);
+	hoff = wb_pld_begin(&w, ISAKMP_PLD_HASH);
+	wb_put(&w, NULL, sa->keys.prf_len);
+	wb_pld_end(&w, hoff);
+	if (n != NULL)
+		ike_build_notify(&w, n);
+	if (d != NULL)
+		ike_build_delete(&w, d);
+	wb_hdr_finish(&w);
+	if (!hash_payload_fill(sa, &w, hoff, &pre, 1) || !msg_encrypt(sa, &w, iv))
+		return;
+	msg_send(ike, &sa->local, &sa->remote, w.buf, w.len);
+}
+
+void info_send_notify(struct ike_sa *sa, uint16_t type, uint8_t proto,
+		      const uint8_t *spi, uint8_t spi_size,
+		      const uint8_t *data, uint16_t data_len)
+{
+	struct ike_pl_notify n = {
+		.doi = IPSEC_DOI, .proto = proto, .spi_size = spi_size,
+		.type = type, .spi = spi, .data = data, .data_len = data_len,
+	};
+
+	ike_count(sa->ike, IKE_EV_NOTIFY_TX);
+	send_info(sa, &n, NULL);
+}
+
+void info_send_delete_sa(struct ike_sa *sa)
+{
+	uint8_t spi[16];
+	struct ike_pl_delete d = {
+		.doi = IPSEC_DOI, .proto = PROTO_ISAKMP, .spi_size = 16,
+		.nspi = 1, .spis = spi,
+	};
+
+	memcpy(spi, sa->icky, 8);
+	memcpy(spi + 8, sa->rcky, 8);
+	ike_count(sa->ike, IKE_EV_DELETE_TX);
+	sa_logf(sa, IKE_LOG_INFO, "sending DELETE for the ISAKMP SA");
+	send_info(sa, NULL, &d);
+}
+
+/* DELETE names our inbound SPIs: the peer's outbound ones. */
+void info_send_delete_child(struct ike_sa *sa, const uint32_t *spis, unsigned n)
+{
+	uint8_t buf[4 * 16];
+	struct ike_pl_delete d = {
+		.doi = IPSEC_DOI, .proto = PROTO_IPSEC_ESP, .spi_size = 4,
+		.spis = buf,
+	};
+
+	for (unsigned i = 0; i < n && i < 16; i++)
+		put32(buf + 4 * i, spis[i]);
+	d.nspi = (uint16_t)(n < 16 ? n : 16);
+	ike_count(sa->ike, IKE_EV_DELETE_TX);
+	send_info(sa, NULL, &d);
+}
+
+/* R-U-THERE / R-U-THERE-ACK (RFC 3706 s5): SPI = cookies, data = seq. */
+void info_send_dpd(struct ike_sa *sa, bool ack, uint32_t seq)
+{
+	uint8_t spi[16], data[4];
+
+	memcpy(spi, sa->icky, 8);
+	memcpy(spi + 8, sa->rcky, 8);
+	put32(data, seq);
+	ike_count(sa->ike, ack ? IKE_EV_DPD_ACK_TX : IKE_EV_DPD_TX);
+	info_send_notify(sa, ack ? N_R_U_THERE_ACK : N_R_U_THERE, PROTO_ISAKMP,
+			 spi, 16, data, 4);
+}
+
+/* A cleartext notify answering a message 1 we cannot accept. */
+void info_send_clear_notify(struct ike *ike, const struct rx *rx, uint16_t type)
+{
+	struct ike_hdr h = {.exch = ISAKMP_EXCH_INFO};
+	uint8_t spi[16] = {0};
+	struct ike_pl_notify n = {
+		.doi = IPSEC_DOI, .proto = PROTO_ISAKMP, .spi_size = 16,
+		.type = type, .spi = spi,
+	};
+	struct ike_wbuf w;
+
+	memcpy(h.icookie, rx->hdr.icookie, 8);
+	memcpy(spi, rx->hdr.icookie, 8);
+	wb_init(&w, ike->buf, sizeof(ike->buf));
+	wb_hdr(&w, &h);
+	ike_build_notify(&w, &n);
+	wb_hdr_finish(&w);
+	if (w.overflow)
+		return;
+	ike_count(ike, IKE_EV_NOTIFY_TX);
+	msg_send(ike, rx->local, rx->remote, w.buf, w.len);
+}
+
+/* ------------------------------------------------------------------ */
+/* Receiving */
+
+static bool cookies_are(const struct ike_sa *sa, const uint8_t *spi)
+{
+	return memcmp(spi, sa->icky, 8) == 0 && memcmp(spi + 8, sa->rcky, 8) == 0;
+}
+
+static void dpd_notify(struct ike_sa *sa, const struct ike_pl_notify *n)
+{
+	struct ike *ike = sa->ike;
+	uint32_t seq;
+
+	if (n->spi_size != 16 || n->data_len != 4 || !cookies_are(sa, n->spi)) {
+		ike_drop(ike, sa, IKE_DROP_MALFORMED, "DPD notify");
+		return;
+	}
+	seq = get32(n->data);
+	if (n->type == N_R_U_THERE) {
+		info_send_dpd(sa, true, seq);
+		return;
+	}
+	ike_count(ike, IKE_EV_DPD_ACK_RX);
+	if (!sa->dpd_pending || seq - sa->dpd_first_seq > sa->dpd_seq - sa->dpd_first_seq) {
+		ike_drop(ike, sa, IKE_DROP_DPD_SEQ, "ACK %u", seq);
+		return;
+	}
+	sa->dpd_pending = false;
+}
+
+/* Notifications of an authenticated message (also MM 5/6, AM 3). */
+void info_process_notifies(struct ike_sa *sa, const struct ike_msg *m)
+{
+	for (unsigned i = 0; i < m->n && sa->state == P1_ESTABLISHED; i++) {
+		struct ike_pl_notify n;
+
+		if (m->pld[i].type != ISAKMP_PLD_N)
+			continue;
+		ike_notify_parse(&m->pld[i], &n);
+		ike_count(sa->ike, IKE_EV_NOTIFY_RX);
+		switch (n.type) {
+		case N_INITIAL_CONTACT:
+			if (sa->site != NULL)
+				p1_initial_contact(sa);
+			break;
+		case N_R_U_THERE:
+		case N_R_U_THERE_ACK:
+			dpd_notify(sa, &n);
+			break;
+		default:
+			sa_logf(sa, n.type < 16384 ? IKE_LOG_WARNING : IKE_LOG_DEBUG,
+				"peer notifies %s (%u)", ike_notify_name(n.type),
+				n.type);
+			break;
+		}
+	}
+}
+
+static void process_delete(struct ike_sa *sa, const struct ike_pl_delete *d)
+{
+	struct ike *ike = sa->ike;
+	struct site *s = sa->site;
+
+	ike_count(ike, IKE_EV_DELETE_RX);
+	if (d->proto == PROTO_ISAKMP && d->spi_size == 16) {
+		for (uint16_t i = 0; i < d->nspi; i++) {
+			const uint8_t *spi = d->spis + 16 * i;
+
+			for (struct link *l = s->sas.next; l != &s->sas; l = l->next) {
+				struct ike_sa *o = container_of(l, struct ike_sa, site_link);
+
+				if (cookies_are(o, spi)) {
+					sa_logf(o, IKE_LOG_INFO, "peer deleted ISAKMP SA");
+					sa_delete(o, false, IKE_DOWN_DELETE);
+					break;
+				}
+			}
+		}
+	} else if (d->proto == PROTO_IPSEC_ESP && d->spi_size == 4) {
+		for (uint16_t i = 0; i < d->nspi; i++) {
+			struct child *c = child_by_spi_out(s, get32(d->spis + 4 * i));
+
+			if (c != NULL)
+				child_delete(c, false);
+			else
+				sa_logf(sa, IKE_LOG_DEBUG, "DELETE for unknown SPI %08x",
+					get32(d->spis + 4 * i));
+		}
+	} else {
+		ike_drop(ike, sa, IKE_DROP_MALFORMED, "DELETE protocol %u", d->proto);
+	}
+}
+
+static void log_cleartext(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
+{
+	const struct ike_pld *pl = rx->m ? ike_msg_find(rx->m, ISAKMP_PLD_N, 0) : NULL;
+	struct ike_pl_notify n = {0};
+
+	if (pl != NULL)
+		ike_notify_parse(pl, &n);
+	ike_drop(ike, sa, IKE_DROP_UNAUTH_INFO, "cleartext Informational from "
+		 "%08x: %s (%u)", rx->remote->addr,
+		 pl ? ike_notify_name(n.type) : "no notify", n.type);
+}
+
+void info_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
+{
+	uint8_t iv[BLOCK_LEN], next_iv[BLOCK_LEN], mid[4];
+	struct chunk pre = {mid, 4};
+	enum ike_stat why = IKE_DROP_DECRYPT;
+	struct ike_msg m;
+
+	if (!(rx->hdr.flags & ISAKMP_FLAG_E)) {
+		log_cleartext(ike, sa, rx);
+		return;
+	}
+	if (sa == NULL || sa->state != P1_ESTABLISHED) {
+		ike_drop(ike, sa, sa == NULL ? IKE_DROP_UNKNOWN_SA : IKE_DROP_STATE,
+			 "Informational");
+		return;
+	}
+	put32(mid, rx->hdr.msgid);
+	if (!kdf_p2_iv(sa->prop.hash, sa->p1_last, rx->hdr.msgid, iv) ||
+	    !msg_decrypt(sa, rx->raw, rx->len, iv, &m, next_iv, &why)) {
+		ike_drop(ike, sa, why, "Informational %08x", rx->hdr.msgid);
+		return;
+	}
+	if (!hash_payload_check(sa, &m, &pre, 1)) {
+		ike_drop(ike, sa, IKE_DROP_HASH, "Informational %08x", rx->hdr.msgid);
+		return;
+	}
+	sa->last_rx_ms = ike->now;
+	sa_peer_moved(sa, rx);
+	info_process_notifies(sa, &m);
+	for (unsigned i = 0; i < m.n && sa->site != NULL; i++) {
+		struct ike_pl_delete d;
+
+		if (m.pld[i].type != ISAKMP_PLD_D)
+			continue;
+		ike_delete_parse(&m.pld[i], &d);
+		process_delete(sa, &d);
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* DPD initiator (T_DPD): only on idle tunnels, only the newest SA. */
+
+static bool traffic_since(const struct ike_sa *sa, uint64_t since)
+{
+	const struct site *s = sa->site;
+	struct ike *ike = sa->ike;
+
+	if (sa->last_rx_ms > since)
+		return true;
+	for (struct link *l = s->children.next; l != &s->children; l = l->next) {
+		const struct child *c = container_of(l, struct child, site_link);
+
+		if (!c->in_installed)
+			continue;
+		if (c->last_used_ms > since)
+			return true;
+		if (ike->ops->inbound_seen != NULL &&
+		    ike->ops->inbound_seen(ike->ctx, c->spi_in, since))
+			return true;
+	}
+	return false;
+}
+
+void dpd_check(struct ike_sa *sa)
+{
+	struct ike *ike = sa->ike;
+	struct site *s = sa->site;
+	uint64_t delay;
+
+	if (s == NULL || sa->state != P1_ESTABLISHED || sa->rekeyed ||
+	    s->p.dpd_delay_s == 0 || site_newest_sa(s) != sa)
+		return;
+	delay = s->p.dpd_delay_s * 1000ULL;
+	if (sa->dpd_pending) {
+		if (ike->now - sa->dpd_since_ms >= s->p.dpd_timeout_s * 1000ULL) {
+			ike_count(ike, IKE_EV_DPD_TIMEOUT);
+			s->cnt.dpd_failures++;
+			sa_logf(sa, IKE_LOG_WARNING, "DPD: no answer for %u s",
+				s->p.dpd_timeout_s);
+			site_flush(s, IKE_DOWN_DPD, false);
+			return;
+		}
+	} else if (traffic_since(sa, sa->dpd_check_ms)) {
+		sa->dpd_check_ms = ike->now;
+		timer_arm(ike, &sa->t_dpd, T_DPD, ike->now + delay);
+		return;
+	} else {
+		if (sa->dpd_seq == 0)
+			ike_random(&sa->dpd_seq, sizeof(sa->dpd_seq));
+		sa->dpd_seq &= 0x7fffffff;
+		sa->dpd_first_seq = sa->dpd_seq + 1;
+		sa->dpd_pending = true;
+		sa->dpd_since_ms = ike->now;
+	}
+	sa->dpd_seq++;
+	sa->dpd_check_ms = ike->now;
+	info_send_dpd(sa, false, sa->dpd_seq);
+	timer_arm(ike, &sa->t_dpd, T_DPD, ike->now + delay);
+}

@@ -1,0 +1,537 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * lib/ike internals: the object model (instance, site, ISAKMP SA, Quick
+ * Mode exchange, IPsec SA pair) and the prototypes each file offers the
+ * others, grouped by file.
+ *
+ * Ownership: the instance owns sites, ISAKMP SAs and IPsec SA pairs.
+ * A site lists its ISAKMP SAs and its pairs; a pair belongs to the site,
+ * not to the ISAKMP SA that negotiated it (IKEv1: deleting an ISAKMP SA
+ * leaves its IPsec SAs alone). An ISAKMP SA owns its Quick Mode exchanges.
+ */
+#ifndef IKE_PRIV_H
+#define IKE_PRIV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+#include "dh.h"
+#include "htab.h"
+#include "ike.h"
+#include "kdf.h"
+
+#define container_of(p, type, member) \
+	((type *)(void *)((char *)(p) - offsetof(type, member)))
+
+/* ------------------------------------------------------------------ */
+/* Intrusive doubly linked list */
+
+struct link {
+	struct link *prev, *next;
+};
+
+static inline void list_init(struct link *h)
+{
+	h->prev = h->next = h;
+}
+
+static inline bool list_empty(const struct link *h)
+{
+	return h->next == h;
+}
+
+static inline void list_add_tail(struct link *h, struct link *n)
+{
+	n->prev = h->prev;
+	n->next = h;
+	h->prev->next = n;
+	h->prev = n;
+}
+
+static inline void list_del(struct link *n)
+{
+	n->prev->next = n->next;
+	n->next->prev = n->prev;
+	n->prev = n->next = n;
+}
+
+#define list_for_each_safe(pos, tmp, head) \
+	for ((pos) = (head)->next, (tmp) = (pos)->next; (pos) != (head); \
+	     (pos) = (tmp), (tmp) = (pos)->next)
+
+/* ------------------------------------------------------------------ */
+/* Timers (timers.c): one min-heap, one kind per timer. */
+
+enum timer_kind {
+	T_NONE,
+	T_P1_XMIT,        /* ike_sa.x.t: phase 1 retransmit / give up */
+	T_HALF_OPEN,      /* ike_sa.t_life: responder phase 1 deadline */
+	T_P1_REKEY,       /* ike_sa.t_rekey */
+	T_P1_EXPIRE,      /* ike_sa.t_life */
+	T_P1_DELETE,      /* ike_sa.t_rekey: a rekeyed ISAKMP SA is deleted */
+	T_DPD,            /* ike_sa.t_dpd */
+	T_KEEPALIVE,      /* ike_sa.t_keepalive */
+	T_QM_XMIT,        /* qm.x.t: retransmit / give up / linger end */
+	T_CHILD_REKEY,    /* child.t_rekey */
+	T_CHILD_EXPIRE,   /* child.t_expire */
+	T_CHILD_DELETE,   /* child.t_rekey: a superseded pair is deleted */
+	T_SITE_RETRY,     /* site.t_retry: re-initiate a down site */
+	T_GC,             /* ike.t_gc: age the per-source table */
+};
+
+struct timer {
+	uint64_t when;
+	uint32_t idx;     /* heap position + 1; 0: not armed */
+	uint8_t kind;
+};
+
+struct theap {
+	struct timer **h;
+	size_t n, cap;
+};
+
+/* ------------------------------------------------------------------ */
+/* Retransmission state of one exchange (msg.c) */
+
+struct xmit {
+	uint8_t *tx;              /* our last message, marker excluded */
+	size_t tx_len;
+	uint8_t rx_digest[20];    /* SHA-1 of the last request we answered */
+	bool have_rx;
+	bool resend_on_timer;     /* we wait for an answer to tx */
+	uint32_t tries;
+	uint64_t last_resend_ms;
+	struct timer t;
+};
+
+/* ------------------------------------------------------------------ */
+/* Sites */
+
+struct site {
+	struct ike *ike;
+	struct ike_site_params p;  /* defaults applied; psk wiped on free */
+	uint32_t id;
+	struct hnode by_name, by_id, by_addr;
+	bool in_id, in_addr;
+	struct link all;           /* ike.sites */
+	struct link sas;           /* struct ike_sa.site_link */
+	struct link children;      /* struct child.site_link */
+	struct link half_open;     /* struct ike_sa.addr_link: PSK chosen by us */
+	struct ike_site_counters cnt;
+	bool up;
+	struct ike_endpoint peer;  /* last authenticated peer endpoint */
+	struct timer t_retry;
+	uint32_t retries;
+};
+
+/* ------------------------------------------------------------------ */
+/* ISAKMP SAs */
+
+enum p1_state {
+	P1_NONE,
+	MM_I_SA_SENT,      /* initiator sent message 1 */
+	MM_I_KE_SENT,      /* ... message 3 */
+	MM_I_ID_SENT,      /* ... message 5 */
+	MM_R_SA_SENT,      /* responder sent message 2 */
+	MM_R_KE_SENT,      /* ... message 4 */
+	AM_I_SENT,         /* aggressive initiator sent message 1 */
+	AM_R_SENT,         /* aggressive responder sent message 2 */
+	P1_ESTABLISHED,
+	P1_DEAD,           /* deleted, freed at the end of the current call */
+};
+
+enum natt_kind {
+	NATT_NONE,
+	NATT_DRAFT,        /* draft-02/03: NAT-D 130, encap 61443 */
+	NATT_RFC,          /* RFC 3947: NAT-D 20, encap 3 */
+};
+
+struct ike_sa {
+	struct ike *ike;
+	uint64_t serial;           /* unique per instance, never reused */
+	struct hnode by_cookie;    /* our own cookie */
+	struct hnode by_icky;      /* responder, half-open: (CKY-I, peer addr) */
+	bool in_icky;
+	struct link all;           /* ike.sas */
+	struct link site_link;     /* site.sas, when site != NULL */
+	struct site *site;
+	struct site *addr_site;    /* responder: site bound to the peer address */
+	struct link addr_link;     /* site.half_open, while addr_site is set */
+	struct src *src;           /* responder half-open accounting */
+	uint8_t icky[8], rcky[8];
+	bool initiator, aggressive;
+	enum p1_state state;
+	struct ike_endpoint local, remote;
+	/* negotiation */
+	struct ike_p1_proposal prop;
+	uint64_t life_s;           /* local lifetime: min(ours, negotiated) */
+	uint8_t *sai_b;            /* initiator's SA payload body */
+	size_t sai_b_len;
+	struct dh_key *dh;
+	uint8_t gxi[DH_PUB_MAX], gxr[DH_PUB_MAX];
+	size_t gx_len;
+	uint8_t ni[NONCE_MAX], nr[NONCE_MAX];
+	size_t ni_len, nr_len;
+	uint8_t psk[IKE_PSK_MAX];  /* the PSK SKEYID was made with, until bound */
+	uint16_t psk_len;
+	struct p1_keys keys;
+	uint8_t iv[BLOCK_LEN];     /* phase 1 CBC chain */
+	uint8_t p1_last[BLOCK_LEN];/* last phase 1 CBC block: QM/Info IV base */
+	struct ike_id my_id, peer_id;
+	uint8_t peer_id_b[ID_FIXED_LEN + IKE_ID_MAX]; /* IDii_b/IDir_b */
+	size_t peer_id_b_len;
+	/* NAT-T, DPD */
+	enum natt_kind natt;
+	int8_t natt_vid;           /* the peer's best NAT-T VID (index), -1 */
+	bool nat_local, nat_remote;
+	bool peer_dpd;
+	uint32_t dpd_seq;          /* last R-U-THERE sequence sent */
+	uint32_t dpd_first_seq;    /* first unanswered one */
+	bool dpd_pending;
+	uint64_t dpd_since_ms;     /* first unanswered R-U-THERE */
+	uint64_t dpd_check_ms;     /* last idle check */
+	uint64_t last_rx_ms;       /* last authenticated message from the peer */
+	/* exchanges */
+	struct xmit x;             /* phase 1 */
+	struct link qms;           /* struct qm.link */
+	uint32_t done_msgids[8];   /* recently finished Quick Modes */
+	unsigned done_next;
+	bool send_initial_contact;
+	/* lifetime */
+	uint64_t created_ms, established_ms, expire_ms;
+	struct timer t_life;       /* half-open deadline, then hard expiry */
+	struct timer t_rekey;      /* soft expiry, then rekeyed-delete */
+	struct timer t_dpd, t_keepalive;
+	bool rekeyed;              /* a successor is established */
+};
+
+/* ------------------------------------------------------------------ */
+/* Quick Mode exchanges and IPsec SA pairs */
+
+enum qm_state {
+	QM_I_SENT1,        /* initiator sent message 1 */
+	QM_R_SENT2,        /* responder installed inbound, sent message 2 */
+	QM_DONE,           /* lingering to answer retransmissions */
+};
+
+struct esp_choice {
+	struct ike_esp_proposal prop;
+	uint8_t prop_num;
+	uint8_t peer_spi[4];
+	uint16_t encap;            /* the encapsulation mode value used */
+	uint64_t life_s, life_kb;  /* as proposed (0: not given) */
+	const uint8_t *xf_raw;     /* the chosen transform, in the message */
+	uint16_t xf_len;
+};
+
+struct qm {
+	struct ike_sa *sa;
+	struct link link;          /* sa.qms */
+	uint32_t msgid;
+	bool initiator;
+	enum qm_state state;
+	uint8_t iv[BLOCK_LEN];
+	uint8_t ni[NONCE_MAX], nr[NONCE_MAX];
+	size_t ni_len, nr_len;
+	struct dh_key *dh;         /* PFS */
+	uint8_t gxy[DH_SECRET_MAX];
+	size_t gxy_len;
+	struct esp_choice ch;
+	uint64_t life_s, life_kb;  /* what we use locally */
+	uint32_t spi_in, spi_out;
+	struct ike_prefix ts_local, ts_remote;
+	bool ids;                  /* ID payloads present */
+	uint32_t rekey_of;         /* spi_in of the pair being rekeyed, 0 */
+	uint64_t start_ms;
+	struct child *child;       /* the pair, once the inbound SA exists */
+	struct xmit x;
+};
+
+struct child {
+	struct ike *ike;
+	struct site *site;
+	struct link site_link;     /* site.children */
+	struct hnode by_spi;       /* spi_in */
+	uint32_t spi_in, spi_out;
+	bool in_installed, out_installed, established, initiator;
+	struct ike_esp_proposal prop;
+	struct ike_prefix ts_local, ts_remote;
+	struct ike_endpoint local, remote; /* outer; ports 0 = plain ESP */
+	uint64_t start_ms, established_ms, life_s, life_kb;
+	uint8_t min_nonce[32];     /* prefix of the lower nonce (collisions) */
+	uint8_t min_nonce_len;
+	uint32_t replaces;         /* spi_in of the pair this one rekeyed, 0 */
+	uint64_t sa_serial;        /* the ISAKMP SA that negotiated it */
+	bool rekeying;             /* our Quick Mode replacing it is running */
+	bool rekey_wanted;         /* ... waits for phase 1 */
+	bool rekeyed;              /* superseded */
+	uint64_t last_used_ms;
+	uint64_t rekey_ms, expire_ms;
+	struct timer t_rekey, t_expire;
+	struct qm *qm;             /* the exchange still referring to us */
+};
+
+/* Per-source-address state: half-open count and a token bucket. */
+struct src {
+	struct hnode node;
+	uint32_t addr;
+	uint32_t half_open;
+	uint64_t tokens_milli;     /* 1000 = one new exchange */
+	uint64_t last_ms;
+};
+
+/* ------------------------------------------------------------------ */
+/* The instance */
+
+struct ike {
+	struct ike_config cfg;
+	const struct ike_host_ops *ops;
+	void *ctx;
+	uint8_t hkey[16];          /* SipHash key */
+	struct htab sites_by_name, sites_by_id, sites_by_addr;
+	struct htab sas_by_cookie, sas_by_icky, children_by_spi, srcs;
+	struct link sites, sas;
+	struct link dead;          /* killed ISAKMP SAs, freed by sa_reap() */
+	struct theap timers;
+	struct timer t_gc;
+	uint64_t now;
+	uint32_t next_site_id;
+	uint64_t next_serial;
+	uint64_t stats[IKE_STAT_N];
+	uint64_t n_sas, n_half_open, n_children, n_sites;
+	uint8_t buf[IKE_MSG_MAX];       /* building outgoing messages */
+	uint8_t out[IKE_MSG_MAX + 4];   /* a datagram being sent (marker) */
+	uint8_t plain[IKE_MSG_MAX];     /* decrypting incoming messages */
+};
+
+/* ------------------------------------------------------------------ */
+/* ike.c: logging, randomness, drops */
+
+void ike_logf(struct ike *ike, enum ike_log_level lvl, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void sa_logf(const struct ike_sa *sa, enum ike_log_level lvl,
+	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ike_random(void *p, size_t n);
+uint64_t ike_hash(const struct ike *ike, const void *p, size_t n);
+
+static inline void ike_count(struct ike *ike, enum ike_stat s)
+{
+	ike->stats[s]++;
+}
+
+/* A drop: the counter is raised right beside its debug line. */
+#define ike_drop(ike, sa, reason, fmt, ...)                                  \
+	do {                                                                 \
+		ike_count((ike), (reason));                                  \
+		if ((sa) != NULL)                                            \
+			sa_logf((sa), IKE_LOG_DEBUG, "%s: " fmt, __func__,   \
+				##__VA_ARGS__);                              \
+		else                                                         \
+			ike_logf((ike), IKE_LOG_DEBUG, "%s: " fmt, __func__, \
+				 ##__VA_ARGS__);                             \
+	} while (0)
+
+/* timers.c */
+void timer_arm(struct ike *ike, struct timer *t, enum timer_kind kind,
+	       uint64_t when);
+void timer_cancel(struct ike *ike, struct timer *t);
+uint64_t timer_fuzzed_rekey(struct ike *ike, uint64_t start_ms,
+			    uint64_t life_s);
+void timers_p1_established(struct ike_sa *sa);
+void timers_child_established(struct child *c);
+void timers_gc_start(struct ike *ike);
+void timers_fini(struct ike *ike);
+
+/* site.c */
+void site_apply_defaults(const struct ike *ike, struct ike_site_params *p);
+int site_index_check(struct ike *ike, const struct ike_site_params *p,
+		     const struct site *self);
+void site_index_add(struct site *s);
+void site_index_del(struct site *s);
+struct site *site_by_name(struct ike *ike, const char *name);
+struct site *site_by_id(struct ike *ike, enum ike_id_type type,
+			const uint8_t *v, size_t len);
+struct site *site_by_addr(struct ike *ike, uint32_t addr);
+bool site_psk_equal(const struct site *s, const uint8_t *psk, size_t len);
+struct ike_sa *site_newest_sa(const struct site *s);
+void site_peer_seen(struct site *s, const struct ike_endpoint *ep);
+void site_peer_moved(struct site *s, const struct ike_endpoint *ep);
+void site_sa_up(struct site *s, struct ike_sa *sa);
+void site_check_down(struct site *s, enum ike_down_reason why);
+void site_flush(struct site *s, enum ike_down_reason why, bool send_deletes);
+void site_kick(struct site *s);
+int site_start(struct site *s);
+void site_retry(struct site *s);
+void sites_fini(struct ike *ike);
+
+/* sa.c */
+struct ike_sa *sa_new(struct ike *ike, bool initiator,
+		      const struct ike_endpoint *local,
+		      const struct ike_endpoint *remote);
+struct ike_sa *sa_lookup(struct ike *ike, const struct ike_hdr *h,
+			 const struct ike_endpoint *remote);
+void sa_set_icky(struct ike_sa *sa, const uint8_t icky[8]);
+void sa_set_rcky(struct ike_sa *sa, const uint8_t rcky[8]);
+void sa_bind_site(struct ike_sa *sa, struct site *s);
+void sa_set_addr_site(struct ike_sa *sa, struct site *s);
+void sa_half_open_done(struct ike_sa *sa);
+void sa_delete(struct ike_sa *sa, bool send_delete, enum ike_down_reason why);
+void sa_kill(struct ike_sa *sa);
+struct rx;
+void sa_peer_moved(struct ike_sa *sa, const struct rx *rx);
+void sa_reap(struct ike *ike);
+const char *sa_state_name(enum p1_state st);
+struct child *child_new(struct site *s, bool initiator);
+struct child *child_by_spi(struct ike *ike, uint32_t spi_in);
+struct child *child_by_spi_out(struct site *s, uint32_t spi_out);
+uint32_t spi_alloc(struct ike *ike);
+void child_set_spi(struct child *c, uint32_t spi_in);
+void child_free(struct child *c);
+void child_delete(struct child *c, bool send_delete);
+
+/* msg.c */
+void msg_send(struct ike *ike, const struct ike_endpoint *local,
+	      const struct ike_endpoint *remote, const uint8_t *buf, size_t len);
+bool msg_encrypt(struct ike_sa *sa, struct ike_wbuf *w, uint8_t iv[BLOCK_LEN]);
+bool msg_decrypt(struct ike_sa *sa, const uint8_t *raw, size_t len,
+		 const uint8_t iv[BLOCK_LEN], struct ike_msg *m,
+		 uint8_t next_iv[BLOCK_LEN], enum ike_stat *why);
+void msg_hdr(struct ike_wbuf *w, const struct ike_sa *sa, uint8_t exch,
+	     uint32_t msgid, bool encrypted);
+bool xmit_store(struct xmit *x, const uint8_t *buf, size_t len);
+void xmit_rx(struct xmit *x, const uint8_t *raw, size_t len);
+bool xmit_is_dup(const struct xmit *x, const uint8_t *raw, size_t len);
+void xmit_send(struct ike_sa *sa, struct xmit *x);
+void xmit_answer_dup(struct ike_sa *sa, struct xmit *x);
+void xmit_wait(struct ike_sa *sa, struct xmit *x, enum timer_kind kind);
+bool xmit_timeout(struct ike_sa *sa, struct xmit *x);
+void xmit_fini(struct ike *ike, struct xmit *x);
+bool hash_payload_fill(struct ike_sa *sa, struct ike_wbuf *w, size_t hash_off,
+		       const struct chunk *pre, size_t npre);
+bool hash_payload_check(struct ike_sa *sa, const struct ike_msg *m,
+			const struct chunk *pre, size_t npre);
+
+/* proposal.c */
+struct p1_choice {
+	struct ike_p1_proposal prop;
+	uint64_t life_s;
+	const uint8_t *xf_raw;
+	uint16_t xf_len;
+	uint8_t prop_num;
+};
+size_t prop_p1_build(struct ike_wbuf *w, const struct ike_p1_proposal *list,
+		   uint8_t n, uint64_t life_s, enum ike_dh only_group);
+bool prop_p1_select(const struct ike_pld *pl, const struct ike_p1_proposal *list,
+		    uint8_t n, enum ike_dh need_group, struct p1_choice *out);
+void prop_p1_reply(struct ike_wbuf *w, const struct p1_choice *c);
+bool prop_p1_accepts(const struct ike_p1_proposal *list, uint8_t n,
+		     const struct ike_p1_proposal *p);
+void prop_esp_build(struct ike_wbuf *w, const struct ike_esp_proposal *list,
+		    uint8_t n, uint32_t spi, uint64_t life_s, uint64_t life_kb,
+		    uint16_t encap);
+bool prop_esp_select(const struct ike_pld *pl,
+		     const struct ike_esp_proposal *list, uint8_t n,
+		     uint16_t encap_ok1, uint16_t encap_ok2, size_t ke_len,
+		     struct esp_choice *out);
+void prop_esp_reply(struct ike_wbuf *w, const struct esp_choice *c,
+		    uint32_t our_spi);
+uint16_t prop_encap_mode(const struct ike_sa *sa);
+bool prop_esp_keys(const struct ike_esp_proposal *p, const uint8_t *keymat,
+		   struct crypto_keys *k);
+size_t prop_esp_keymat_len(const struct ike_esp_proposal *p);
+size_t prop_enc_key_len(const struct ike_p1_proposal *p);
+
+/* natt.c */
+void natt_add_vids(const struct ike_sa *sa, struct ike_wbuf *w);
+void natt_scan_vids(struct ike_sa *sa, const struct ike_msg *m);
+void natt_add_natd(struct ike_sa *sa, struct ike_wbuf *w);
+bool natt_check_natd(struct ike_sa *sa, const struct ike_msg *m);
+void natt_float(struct ike_sa *sa);
+void natt_keepalive(struct ike_sa *sa);
+
+/* p1.c: shared by Main and Aggressive Mode */
+bool p1_gen_ke(struct ike_sa *sa, uint8_t *gx);
+bool p1_compute_keys(struct ike_sa *sa, const uint8_t *peer_gx, size_t len,
+		     enum ike_stat *why);
+void p1_my_id(struct ike_sa *sa, struct ike_pl_id *id, uint8_t data[IKE_ID_MAX]);
+size_t p1_id_body(const struct ike_pl_id *id, uint8_t *out, size_t cap);
+bool p1_auth_hash(struct ike_sa *sa, bool of_initiator, const uint8_t *id_b,
+		  size_t id_len, uint8_t *out);
+bool p1_take_nonce(struct ike_sa *sa, const struct ike_msg *m, bool initiator);
+bool p1_take_ke(struct ike_sa *sa, const struct ike_msg *m,
+		const uint8_t **gx, enum ike_stat *why);
+bool p1_peer_id(struct ike_sa *sa, const struct ike_msg *m, uint8_t *id_b,
+		size_t *id_len, enum ike_stat *why);
+bool p1_bind_responder(struct ike_sa *sa, enum ike_stat *why);
+bool p1_check_initiator(struct ike_sa *sa, enum ike_stat *why);
+void p1_established(struct ike_sa *sa);
+void p1_failed(struct ike_sa *sa, enum ike_stat why);
+void p1_rekey(struct ike_sa *sa);
+void p1_initial_contact(struct ike_sa *sa);
+bool p1_choose_psk(struct ike_sa *sa, struct site *s);
+
+/* main.c, aggr.c */
+struct rx {
+	const struct ike_endpoint *local, *remote;
+	const uint8_t *raw;        /* the ISAKMP message, marker stripped */
+	size_t len;
+	struct ike_hdr hdr;
+	const struct ike_msg *m;   /* parsed payloads if cleartext, else NULL */
+};
+void main_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx);
+int main_initiate(struct site *s, const struct ike_endpoint *local,
+		  const struct ike_endpoint *remote);
+void aggr_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx);
+int aggr_initiate(struct site *s, const struct ike_endpoint *local,
+		  const struct ike_endpoint *remote);
+
+/* quick.c */
+void quick_input(struct ike_sa *sa, const struct rx *rx);
+int quick_initiate(struct ike_sa *sa, const struct ike_prefix *local,
+		   const struct ike_prefix *remote, uint32_t rekey_of);
+
+/* qm.c */
+bool ts_from_id(const struct ike_pl_id *id, struct ike_prefix *p);
+void ts_to_id(const struct ike_prefix *p, struct ike_pl_id *id, uint8_t data[8]);
+bool ts_inside(const struct ike_prefix *inner, const struct ike_prefix *outer,
+	       uint8_t n);
+struct qm *qm_find(const struct ike_sa *sa, uint32_t msgid);
+bool qm_msgid_done(const struct ike_sa *sa, uint32_t msgid);
+bool qm_msgid_busy(const struct ike_sa *sa, uint32_t msgid);
+struct qm *qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator);
+void qm_free(struct qm *q);
+void qm_fail(struct qm *q);
+void qm_timeout(struct qm *q);
+bool qm_install(struct qm *q, bool inbound);
+struct child *qm_make_child(struct qm *q);
+void qm_note_nonces(struct qm *q);
+void qm_child_fill(struct qm *q);
+void qm_lifetimes(struct qm *q, const struct site *s);
+
+/* child.c: establishment, rekey and collisions of IPsec SA pairs */
+int child_install(struct child *c, bool inbound, const uint8_t *keymat);
+void child_established(struct child *c, struct qm *q);
+void child_rekey(struct child *c);
+
+/* info.c */
+void info_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx);
+void info_send_delete_sa(struct ike_sa *sa);
+void info_send_delete_child(struct ike_sa *sa, const uint32_t *spis,
+			    unsigned n);
+void info_send_notify(struct ike_sa *sa, uint16_t type, uint8_t proto,
+		      const uint8_t *spi, uint8_t spi_size,
+		      const uint8_t *data, uint16_t data_len);
+void info_send_dpd(struct ike_sa *sa, bool ack, uint32_t seq);
+void info_send_clear_notify(struct ike *ike, const struct rx *rx, uint16_t type);
+void info_process_notifies(struct ike_sa *sa, const struct ike_msg *m);
+void dpd_check(struct ike_sa *sa);
+
+/* limit.c */
+bool src_admit(struct ike *ike, const struct ike_endpoint *remote,
+	       struct src **out);
+void src_gc(struct ike *ike);
+void srcs_fini(struct ike *ike);
+
+#endif /* IKE_PRIV_H */

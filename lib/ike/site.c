@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Sites: validation, the three indexes (name, IKE ID, peer address), PSK
+ * choice support, up/down transitions and (re)initiation.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "priv.h"
+
+#define RETRY_FIRST_MS 10000
+#define RETRY_MAX_MS   300000
+
+static const struct ike_esp_proposal default_esp[] = {
+	{IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_NONE},
+	{IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_MODP1024},
+	{IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA256, IKE_DH_NONE},
+	{IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA256, IKE_DH_MODP2048},
+	{IKE_CIPHER_AES_GCM16, 128, IKE_HASH_NONE, IKE_DH_NONE},
+	{IKE_CIPHER_AES_GCM16, 256, IKE_HASH_NONE, IKE_DH_NONE},
+};
+
+/* ------------------------------------------------------------------ */
+/* Validation */
+
+static bool id_ok(const struct ike_id *id)
+{
+	switch (id->type) {
+	case IKE_ID_NONE:
+		return true;
+	case IKE_ID_IPV4_ADDR:
+		return id->len == 4;
+	case IKE_ID_FQDN:
+	case IKE_ID_USER_FQDN:
+	case IKE_ID_KEY_ID:
+		return id->len >= 1 && id->len <= IKE_ID_MAX;
+	default:
+		return false;
+	}
+}
+
+static bool prefixes_ok(const struct ike_prefix *p, uint8_t n)
+{
+	if (n < 1 || n > IKE_SUBNETS_MAX)
+		return false;
+	for (uint8_t i = 0; i < n; i++) {
+		uint32_t mask = p[i].len ? ~0u << (32 - p[i].len) : 0;
+
+		if (p[i].len > 32 || (p[i].addr & ~mask) != 0)
+			return false;
+	}
+	return true;
+}
+
+static bool p1_ok(const struct ike_p1_proposal *p)
+{
+	return p->cipher == IKE_CIPHER_AES_CBC &&
+	       (p->key_bits == 128 || p->key_bits == 256) &&
+	       kdf_hash_len(p->hash) != 0 && dh_pub_len(p->group) != 0;
+}
+
+static bool esp_ok(const struct ike_esp_proposal *p)
+{
+	bool cbc = p->cipher == IKE_CIPHER_AES_CBC &&
+		   (p->integ == IKE_HASH_SHA1 || p->integ == IKE_HASH_SHA256);
+	bool gcm = p->cipher == IKE_CIPHER_AES_GCM16 && p->integ == IKE_HASH_NONE;
+
+	return (cbc || gcm) && (p->key_bits == 128 || p->key_bits == 256) &&
+	       (p->pfs == IKE_DH_NONE || dh_pub_len(p->pfs) != 0);
+}
+
+int ike_site_params_validate(const struct ike_site_params *p, const char **why)
+{
+	const char *w = NULL;
+
+	if (p->name[0] == '\0' || memchr(p->name, '\0', IKE_NAME_MAX) == NULL)
+		w = "name empty or not terminated";
+	else if (p->psk_len < 1 || p->psk_len > IKE_PSK_MAX)
+		w = "psk length";
+	else if (!id_ok(&p->id) || !id_ok(&p->local_id))
+		w = "id type or length";
+	else if (p->id.type == IKE_ID_NONE && p->peer_addr == 0)
+		w = "a site needs an id or a peer address";
+	else if (!prefixes_ok(p->remote_subnets, p->n_remote))
+		w = "remote subnets";
+	else if (!prefixes_ok(p->local_subnets, p->n_local))
+		w = "local subnets";
+	else if (p->n_p1 > IKE_PROPS_MAX || p->n_esp > IKE_PROPS_MAX)
+		w = "too many proposals";
+	else if (p->initiate && p->peer_addr == 0)
+		w = "initiate needs a peer address";
+	else if (p->dpd_timeout_s != 0 && p->dpd_timeout_s < p->dpd_delay_s)
+		w = "dpd timeout below dpd delay";
+	else if ((p->p1_lifetime_s != 0 && p->p1_lifetime_s < 60) ||
+		 (p->child_lifetime_s != 0 && p->child_lifetime_s < 60) ||
+		 p->p1_lifetime_s > 7 * 86400 || p->child_lifetime_s > 7 * 86400)
+		w = "lifetime out of range (60 s .. 7 days)";
+	for (uint8_t i = 0; w == NULL && i < p->n_p1; i++)
+		if (!p1_ok(&p->p1[i]))
+			w = "phase 1 proposal";
+	for (uint8_t i = 0; w == NULL && i < p->n_esp; i++)
+		if (!esp_ok(&p->esp[i]))
+			w = "ESP proposal";
+	if (why != NULL)
+		*why = w;
+	return w == NULL ? 0 : -EINVAL;
+}
+
+void site_apply_defaults(const struct ike *ike, struct ike_site_params *p)
+{
+	if (p->n_p1 == 0) {
+		memcpy(p->p1, ike->cfg.p1, sizeof(p->p1));
+		p->n_p1 = ike->cfg.n_p1;
+	}
+	if (p->n_esp == 0) {
+		memcpy(p->esp, default_esp, sizeof(default_esp));
+		p->n_esp = sizeof(default_esp) / sizeof(default_esp[0]);
+	}
+	if (p->p1_lifetime_s == 0)
+		p->p1_lifetime_s = 28800;
+	if (p->child_lifetime_s == 0)
+		p->child_lifetime_s = 28800;
+	if (p->dpd_delay_s != 0 && p->dpd_timeout_s == 0)
+		p->dpd_timeout_s = 4 * p->dpd_delay_s;
+}
+
+/* ------------------------------------------------------------------ */
+/* Indexes */
+
+static uint64_t name_hash(const struct ike *ike, const char *name)
+{
+	return ike_hash(ike, name, strnlen(name, IKE_NAME_MAX));
+}
+
+static uint64_t id_hash(const struct ike *ike, enum ike_id_type type,
+			const uint8_t *v, size_t len)
+{
+	uint8_t key[1 + IKE_ID_MAX];
+
+	key[0] = (uint8_t)type;
+	memcpy(key + 1, v, len);
+	return ike_hash(ike, key, 1 + len);
+}
+
+struct site *site_by_name(struct ike *ike, const char *name)
+{
+	uint64_t h = name_hash(ike, name);
+
+	for (struct hnode *n = htab_first(&ike->sites_by_name, h); n != NULL;
+	     n = htab_next(n, h)) {
+		struct site *s = container_of(n, struct site, by_name);
+
+		if (strncmp(s->p.name, name, IKE_NAME_MAX) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+struct site *site_by_id(struct ike *ike, enum ike_id_type type,
+			const uint8_t *v, size_t len)
+{
+	uint64_t h;
+
+	if (len > IKE_ID_MAX)
+		return NULL;
+	h = id_hash(ike, type, v, len);
+	for (struct hnode *n = htab_first(&ike->sites_by_id, h); n != NULL;
+	     n = htab_next(n, h)) {
+		struct site *s = container_of(n, struct site, by_id);
+
+		if (s->p.id.type == type && s->p.id.len == len &&
+		    memcmp(s->p.id.value, v, len) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+struct site *site_by_addr(struct ike *ike, uint32_t addr)
+{
+	uint64_t h = ike_hash(ike, &addr, sizeof(addr));
+
+	for (struct hnode *n = htab_first(&ike->sites_by_addr, h); n != NULL;
+	     n = htab_next(n, h)) {
+		struct site *s = container_of(n, struct site, by_addr);
+
+		if (s->p.peer_addr == addr)
+			return s;
+	}
+	return NULL;
+}
+
+int site_index_check(struct ike *ike, const struct ike_site_params *p,
+		     const struct site *self)
+{
+	struct site *o;
+
+	o = site_by_name(ike, p->name);
+	if (o != NULL && o != self)
+		return -EEXIST;
+	if (p->id.type != IKE_ID_NONE) {
+		o = site_by_id(ike, p->id.type, p->id.value, p->id.len);
+		if (o != NULL && o != self)
+			return -EEXIST;
+	}
+	if (p->peer_addr != 0) {
+		o = site_by_addr(ike, p->peer_addr);
+		if (o != NULL && o != self)
+			return -EEXIST;
+	}
+	return 0;
+}
+
+void site_index_add(struct site *s)
+{
+	struct ike *ike = s->ike;
+	uint32_t a = s->p.peer_addr;
+
+	htab_add(&ike->sites_by_name, &s->by_name, name_hash(ike, s->p.name));
+	s->in_id = s->p.id.type != IKE_ID_NONE;
+	if (s->in_id)
+		htab_add(&ike->sites_by_id, &s->by_id,
+			 id_hash(ike, s->p.id.type, s->p.id.value, s->p.id.len));
+	s->in_addr = a != 0;
+	if (s->in_addr)
+		htab_add(&ike->sites_by_addr, &s->by_addr,
+			 ike_hash(ike, &a, sizeof(a)));
+}
+
+void site_index_del(struct site *s)
+{
+	htab_del(&s->ike->sites_by_name, &s->by_name);
+	if (s->in_id)
+		htab_del(&s->ike->sites_by_id, &s->by_id);
+	if (s->in_addr)
+		htab_del(&s->ike->sites_by_addr, &s->by_addr);
+	s->in_id = s->in_addr = false;
+}
+
+/* ------------------------------------------------------------------ */
+
+/* Constant time in the key: both arrays are zero-padded to IKE_PSK_MAX. */
+bool site_psk_equal(const struct site *s, const uint8_t *psk, size_t len)
+{
+	uint8_t other[IKE_PSK_MAX] = {0};
+	int diff;
+
+	memcpy(other, psk, len > IKE_PSK_MAX ? IKE_PSK_MAX : len);
+	diff = CRYPTO_memcmp(s->p.psk, other, IKE_PSK_MAX);
+	diff |= s->p.psk_len != len;
+	OPENSSL_cleanse(other, sizeof(other));
+	return diff == 0;
+}
+
+/* The ISAKMP SA to use: the newest established one not stepping aside
+ * (or, while all of them are, the newest). */
+struct ike_sa *site_newest_sa(const struct site *s)
+{
+	struct ike_sa *best = NULL;
+
+	for (struct link *l = s->sas.next; l != &s->sas; l = l->next) {
+		struct ike_sa *sa = container_of(l, struct ike_sa, site_link);
+
+		if (sa->state != P1_ESTABLISHED || best == sa)
+			continue;
+		if (best == NULL || (best->rekeyed && !sa->rekeyed) ||
+		    (best->rekeyed == sa->rekeyed &&
+		     sa->established_ms >= best->established_ms))
+			best = sa;
+	}
+	return best;
+}
+
+void site_peer_seen(struct site *s, const struct ike_endpoint *ep)
+{
+	s->peer = *ep;
+}
+
+/* The peer's NAT mapping moved: its UDP-encapsulated pairs follow. */
+void site_peer_moved(struct site *s, const struct ike_endpoint *ep)
+{
+	struct ike *ike = s->ike;
+
+	s->peer = *ep;
+	for (struct link *l = s->children.next; l != &s->children; l = l->next) {
+		struct child *c = container_of(l, struct child, site_link);
+
+		if (c->remote.port != 0)
+			c->remote = *ep;
+	}
+	if (ike->ops->peer_moved != NULL)
+		ike->ops->peer_moved(ike->ctx, s->id, ep);
+}
+
+/* Call after an ISAKMP SA of the site became established. */
+void site_sa_up(struct site *s, struct ike_sa *sa)
+{
+	struct ike *ike = s->ike;
+
+	timer_cancel(ike, &s->t_retry);
+	s->retries = 0;
+	if (s->up)
+		return;
+	s->up = true;
+	s->cnt.up++;
+	sa_logf(sa, IKE_LOG_NOTICE, "site up, peer %08x:%u", sa->remote.addr,
+		sa->remote.port);
+	if (ike->ops->peer_up != NULL)
+		ike->ops->peer_up(ike->ctx, s->id, s->p.name);
+}
+
+static void arm_retry(struct site *s)
+{
+	uint64_t d = RETRY_FIRST_MS;
+
+	for (uint32_t i = 0; i < s->retries && d < RETRY_MAX_MS; i++)
+		d *= 2;
+	if (d > RETRY_MAX_MS)
+		d = RETRY_MAX_MS;
+	s->retries++;
+	timer_arm(s->ike, &s->t_retry, T_SITE_RETRY, s->ike->now + d);
+}
+
+/*
+ * Remove every pair and ISAKMP SA of the site; tell the host once if the
+ * site was up. send_deletes: tell the peer too (admin action).
+ */
+void site_flush(struct site *s, enum ike_down_reason why, bool send_deletes)
+{
+	struct ike *ike = s->ike;
+	struct link *l, *t;
+
+	list_for_each_safe(l, t, &s->children)
+		child_delete(container_of(l, struct child, site_link), send_deletes);
+	list_for_each_safe(l, t, &s->sas) {
+		struct ike_sa *sa = container_of(l, struct ike_sa, site_link);
+
+		if (send_deletes && sa->state == P1_ESTABLISHED)
+			info_send_delete_sa(sa);
+		sa_kill(sa);
+	}
+	if (s->up) {
+		s->up = false;
+		s->cnt.down++;
+		ike_count(ike, IKE_EV_PEER_DOWN);
+		ike_logf(ike, IKE_LOG_NOTICE, "[%s] site down (%s)", s->p.name,
+			 why == IKE_DOWN_DPD ? "DPD timeout" :
+			 why == IKE_DOWN_DELETE ? "deleted by peer" :
+			 why == IKE_DOWN_EXPIRED ? "expired" : "admin");
+		ike->ops->peer_down(ike->ctx, s->id, s->p.name, why);
+	}
+	if (s->p.initiate && why != IKE_DOWN_ADMIN)
+		arm_retry(s);
+}
+
+/* Call after an ISAKMP SA of the site went away: was it the last one? */
+void site_check_down(struct site *s, enum ike_down_reason why)
+{
+	if (s->up && site_newest_sa(s) == NULL)
+		site_flush(s, why, false);
+}
+
+/* Is there a pair (or an exchange making one) for these selectors? */
+static bool have_pair(const struct site *s, const struct ike_prefix *l,
+		      const struct ike_prefix *r)
+{
+	for (struct link *k = s->children.next; k != &s->children; k = k->next) {
+		const struct child *c = container_of(k, struct child, site_link);
+
+		if (!c->rekeyed && c->ts_local.addr == l->addr &&
+		    c->ts_local.len == l->len && c->ts_remote.addr == r->addr &&
+		    c->ts_remote.len == r->len)
+			return true;
+	}
+	for (struct link *k = s->sas.next; k != &s->sas; k = k->next) {
+		const struct ike_sa *sa = container_of(k, struct ike_sa, site_link);
+
+		for (struct link *m = sa->qms.next; m != &sa->qms; m = m->next) {
+			const struct qm *q = container_of(m, struct qm, link);
+
+			if (q->initiator && q->state == QM_I_SENT1 &&
+			    q->ts_local.addr == l->addr && q->ts_local.len == l->len &&
+			    q->ts_remote.addr == r->addr && q->ts_remote.len == r->len)
+				return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * With an established ISAKMP SA: start the Quick Modes the site still
+ * needs (every local x remote subnet pair, if we initiate) and the rekeys
+ * that were waiting for phase 1.
+ */
+void site_kick(struct site *s)
+{
+	struct ike_sa *sa = site_newest_sa(s);
+	struct link *l, *t;
+
+	if (sa == NULL)
+		return;
+	list_for_each_safe(l, t, &s->children) {
+		struct child *c = container_of(l, struct child, site_link);
+
+		if (c->rekeying && c->established && !c->rekeyed &&
+		    c->qm == NULL)
+			child_rekey(c);
+	}
+	if (!sa->initiator && !s->p.initiate)
+		return;
+	for (uint8_t i = 0; i < s->p.n_local; i++)
+		for (uint8_t j = 0; j < s->p.n_remote; j++)
+			if (!have_pair(s, &s->p.local_subnets[i],
+				       &s->p.remote_subnets[j]))
+				quick_initiate(sa, &s->p.local_subnets[i],
+					       &s->p.remote_subnets[j], 0);
+}
+
+/* Where to send a new Main Mode: the configured peer, or where it was. */
+static bool site_endpoints(const struct site *s, struct ike_endpoint *local,
+			   struct ike_endpoint *remote)
+{
+	local->addr = s->p.local_addr ? s->p.local_addr : s->ike->cfg.local_addr;
+	local->port = IKE_PORT;
+	if (s->p.peer_addr != 0) {
+		remote->addr = s->p.peer_addr;
+		remote->port = IKE_PORT;
+	} else if (s->peer.addr != 0) {
+		*remote = s->peer;
+	} else {
+		return false;
+	}
+	/* a peer behind a NAT is reached where it last talked from */
+	if (s->peer.addr == remote->addr && s->peer.port == IKE_NATT_PORT)
+		*remote = s->peer;
+	if (remote->port != IKE_PORT)
+		local->port = IKE_NATT_PORT;
+	return local->addr != 0;
+}
+
+int site_start(struct site *s)
+{
+	struct ike_endpoint local, remote;
+
+	if (site_newest_sa(s) != NULL) {
+		site_kick(s);
+		return 0;
+	}
+	for (struct link *l = s->sas.next; l != &s->sas; l = l->next) {
+		struct ike_sa *sa = container_of(l, struct ike_sa, site_link);
+
+		if (sa->initiator && sa->state != P1_DEAD)
+			return -EALREADY;
+	}
+	if (!site_endpoints(s, &local, &remote))
+		return -EINVAL;
+	if (s->p.aggressive)
+		return aggr_initiate(s, &local, &remote);
+	return main_initiate(s, &local, &remote);
+}
+
+void site_retry(struct site *s)
+{
+	int rc = site_start(s);
+
+	if (rc != 0 && rc != -EALREADY)
+		arm_retry(s);
+	else if (rc == 0 && !s->up)
+		arm_retry(s); /* in case this attempt fails too */
+}
+

@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * In-process exchanges, our initiator against our responder: Main Mode and
+ * Aggressive Mode, Quick Mode with and without PFS, every phase 1 suite,
+ * retransmission and duplicates, wrong PSKs, Quick Mode IDs outside the
+ * site's subnets.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "harness.h"
+
+#define HUB    ADDR(198, 51, 100, 1)
+#define BRANCH ADDR(203, 0, 113, 7)
+#define PSK    "rtx-psk-0123456789"
+
+static struct host *hub, *branch;
+
+static int setup(void **state)
+{
+	(void)state;
+	net_reset();
+	hub = host_new("hub", HUB, (const uint8_t *)PSK, strlen(PSK));
+	branch = host_new("branch", BRANCH, NULL, 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	host_free(hub);
+	host_free(branch);
+	return 0;
+}
+
+/* esphub side: the RTX branch, dynamic address, ID 192.168.0.1. */
+static void add_pair(struct ike_site_params *hp, struct ike_site_params *bp)
+{
+	struct ike_site_params h, b;
+
+	if (hp == NULL) {
+		site_branch(&h, "rtx1", 0, PSK);
+		hp = &h;
+	}
+	if (bp == NULL) {
+		site_hub(&b, "hub", HUB, PSK);
+		bp = &b;
+	}
+	assert_int_equal(ike_site_add(hub->ike, hp, NET.now, NULL), 0);
+	assert_int_equal(ike_site_add(branch->ike, bp, NET.now, NULL), 0);
+}
+
+static void assert_tunnel_up(unsigned pairs)
+{
+	assert_true(site_is_up(hub, "rtx1"));
+	assert_true(site_is_up(branch, "hub"));
+	assert_int_equal(host_live(hub, true), pairs);
+	assert_int_equal(host_live(hub, false), pairs);
+	assert_int_equal(host_live(branch, true), pairs);
+	assert_int_equal(host_live(branch, false), pairs);
+	assert_mirrored(hub, branch);
+	assert_mirrored(branch, hub);
+}
+
+static void test_main_mode_rtx(void **state)
+{
+	const struct h_sa *in;
+
+	(void)state;
+	add_pair(NULL, NULL);
+	net_advance(1000);
+	assert_tunnel_up(1);
+	/* the RTX profile: aes128-cbc + hmac-sha1-96, tunnel, 28800 s */
+	for (unsigned i = 0; i < H_MAX_SA; i++) {
+		if (!hub->sas[i].live || !hub->sas[i].sa.inbound)
+			continue;
+		in = &hub->sas[i];
+		assert_int_equal(in->sa.keys.cipher, CRYPTO_CIPHER_AES_CBC);
+		assert_int_equal(in->sa.keys.cipher_key_len, 16);
+		assert_int_equal(in->sa.keys.integ, CRYPTO_INTEG_HMAC_SHA1_96);
+		assert_int_equal(in->sa.keys.integ_key_len, 20);
+		assert_int_equal(in->sa.remote_ts.addr, ADDR(192, 168, 0, 0));
+		assert_int_equal(in->sa.remote_ts.len, 24);
+		assert_int_equal(in->sa.local_ts.addr, ADDR(172, 16, 0, 0));
+		assert_int_equal(in->sa.local_ts.len, 16);
+		assert_int_equal(in->sa.life_s, 28800);
+		assert_int_equal(in->sa.local.port, 0); /* no NAT: plain ESP */
+		assert_int_equal(in->sa.remote.addr, BRANCH);
+	}
+	assert_int_equal(stat_of(hub, IKE_EV_P1_UP), 1);
+	assert_int_equal(stat_of(hub, IKE_EV_QM_UP), 1);
+	assert_int_equal(hub->ups, 1);
+	/* secrets never logged */
+	assert_null(strstr(hub->log, PSK));
+	assert_null(strstr(branch->log, PSK));
+}
+
+struct suite {
+	struct ike_p1_proposal p1;
+	struct ike_esp_proposal esp;
+};
+
+static void test_suites(void **state)
+{
+	static const struct suite suites[] = {
+		{{IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA256, IKE_DH_MODP2048},
+		 {IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA256, IKE_DH_NONE}},
+		{{IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_MODP1024},
+		 {IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_MODP1024}},
+		{{IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_MODP1536},
+		 {IKE_CIPHER_AES_GCM16, 128, IKE_HASH_NONE, IKE_DH_NONE}},
+		{{IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA384, IKE_DH_ECP384},
+		 {IKE_CIPHER_AES_GCM16, 256, IKE_HASH_NONE, IKE_DH_ECP256}},
+		{{IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA512, IKE_DH_ECP256},
+		 {IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA256, IKE_DH_MODP2048}},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(suites) / sizeof(suites[0]); i++) {
+		struct ike_site_params h, b;
+		char name[16];
+
+		snprintf(name, sizeof(name), "s%zu", i);
+		/* fresh instances per suite */
+		teardown(NULL);
+		setup(NULL);
+		site_branch(&h, "rtx1", 0, PSK);
+		site_hub(&b, "hub", HUB, PSK);
+		h.p1[0] = b.p1[0] = suites[i].p1;
+		h.n_p1 = b.n_p1 = 1;
+		h.esp[0] = b.esp[0] = suites[i].esp;
+		h.n_esp = b.n_esp = 1;
+		hub->cfg.p1[0] = suites[i].p1;
+		hub->cfg.n_p1 = 1;
+		host_restart(hub);
+		add_pair(&h, &b);
+		net_advance(1000);
+		assert_tunnel_up(1);
+		for (unsigned k = 0; k < H_MAX_SA; k++) {
+			const struct h_sa *s = &hub->sas[k];
+
+			if (!s->live)
+				continue;
+			assert_int_equal(s->sa.keys.cipher_key_len,
+					 suites[i].esp.key_bits / 8);
+			assert_int_equal(s->sa.keys.cipher,
+					 suites[i].esp.cipher == IKE_CIPHER_AES_GCM16 ?
+					 CRYPTO_CIPHER_AES_GCM16 : CRYPTO_CIPHER_AES_CBC);
+		}
+	}
+}
+
+/* The responder picks from its own list; the initiator offers several. */
+static void test_proposal_choice(void **state)
+{
+	struct ike_site_params h, b;
+
+	(void)state;
+	site_branch(&h, "rtx1", 0, PSK);
+	site_hub(&b, "hub", HUB, PSK);
+	/* branch offers sha512/ecp384 first, then the RTX suite */
+	b.p1[0] = (struct ike_p1_proposal){IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA512,
+					   IKE_DH_ECP384};
+	b.p1[1] = (struct ike_p1_proposal){IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1,
+					   IKE_DH_MODP1024};
+	b.n_p1 = 2;
+	h.p1[0] = b.p1[1];
+	h.n_p1 = 1;
+	add_pair(&h, &b);
+	net_advance(1000);
+	assert_tunnel_up(1);
+}
+
+static void test_no_common_proposal(void **state)
+{
+	struct ike_site_params b;
+
+	(void)state;
+	site_hub(&b, "hub", HUB, PSK);
+	b.p1[0] = (struct ike_p1_proposal){IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1,
+					   IKE_DH_MODP1536};
+	b.n_p1 = 1;
+	hub->cfg.n_p1 = 1; /* hub accepts aes128-sha1-modp1024 only */
+	host_restart(hub);
+	add_pair(NULL, &b);
+	net_advance(1000);
+	assert_int_equal(stat_of(hub, IKE_DROP_NO_PROPOSAL), 1);
+	assert_int_equal(stat_of(hub, IKE_EV_NOTIFY_TX), 1);
+	assert_int_equal(stat_of(branch, IKE_DROP_UNAUTH_INFO), 1);
+	assert_false(site_is_up(branch, "hub"));
+}
+
+static void test_aggressive(void **state)
+{
+	struct ike_site_params h, b;
+
+	(void)state;
+	site_branch(&h, "rtx1", 0, "aggr-secret");
+	site_hub(&b, "hub", HUB, "aggr-secret");
+	h.id.type = IKE_ID_FQDN;
+	h.id.len = (uint8_t)strlen("branch7.example");
+	memcpy(h.id.value, "branch7.example", h.id.len);
+	b.local_id = h.id;
+	b.aggressive = true;
+	/* not opted in: refused */
+	add_pair(&h, &b);
+	net_advance(1000);
+	assert_true(stat_of(hub, IKE_DROP_AGGR_REFUSED) >= 1);
+	assert_false(site_is_up(branch, "hub"));
+	/* opted in */
+	h.aggressive = true;
+	assert_int_equal(ike_site_update(hub->ike, &h, NET.now), 0);
+	assert_int_equal(ike_site_initiate(branch->ike, "hub", NET.now), -EALREADY);
+	net_advance(60000);
+	assert_tunnel_up(1);
+	assert_null(strstr(hub->log, "aggr-secret"));
+}
+
+/* Drop one datagram: which one is picked by the filter's counter. */
+static unsigned drop_nth, seen;
+static bool drop_filter(struct pkt *p, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return ++seen != drop_nth;
+}
+
+static void test_retransmit_each_message(void **state)
+{
+	(void)state;
+	/* lose each of the 9 datagrams of MM + QM once, in turn */
+	for (drop_nth = 1; drop_nth <= 9; drop_nth++) {
+		teardown(NULL);
+		setup(NULL);
+		seen = 0;
+		NET.filter = drop_filter;
+		add_pair(NULL, NULL);
+		net_advance(60000);
+		assert_tunnel_up(1);
+		assert_true(stat_of(branch, IKE_EV_RETRANSMIT) +
+			    stat_of(hub, IKE_EV_RETRANSMIT) >= 1);
+		NET.filter = NULL;
+	}
+}
+
+/* Every datagram twice: replies are re-sent, nothing is computed twice. */
+static bool dup_filter(struct pkt *p, void *arg)
+{
+	(void)arg;
+	if (NET.qt - NET.qh < H_MAX_PKT - 1 && p->len > 1) {
+		NET.q[NET.qt % H_MAX_PKT] = *p;
+		NET.q[NET.qt % H_MAX_PKT].from = NULL;
+		NET.qt++;
+	}
+	return true;
+}
+
+static bool dup_once(struct pkt *p, void *arg)
+{
+	/* the duplicates were queued with from == NULL: deliver as is */
+	return p->from == NULL ? true : dup_filter(p, arg);
+}
+
+static void test_duplicates(void **state)
+{
+	(void)state;
+	NET.filter = dup_once;
+	add_pair(NULL, NULL);
+	net_advance(10000);
+	NET.filter = NULL;
+	assert_tunnel_up(1);
+	/* replies re-sent (rate-limited), repeats otherwise counted */
+	assert_true(stat_of(hub, IKE_EV_REPLY_RESENT) >= 1);
+	assert_true(stat_of(hub, IKE_DROP_DUPLICATE) >= 1);
+	assert_true(stat_of(branch, IKE_DROP_DUPLICATE) >= 1);
+	assert_int_equal(stat_of(branch, IKE_DROP_MISSING), 0);
+	assert_int_equal(stat_of(hub, IKE_DROP_STATE), 0);
+	assert_int_equal(stat_of(hub, IKE_EV_P1_UP), 1);
+	assert_int_equal(stat_of(hub, IKE_EV_QM_UP), 1);
+	assert_int_equal(stat_of(branch, IKE_EV_QM_UP), 1);
+}
+
+static void test_wrong_psk(void **state)
+{
+	struct ike_site_params b;
+	struct ike_site_info info;
+
+	(void)state;
+	site_hub(&b, "hub", HUB, "not-the-psk");
+	add_pair(NULL, &b);
+	net_advance(5000);
+	assert_false(site_is_up(hub, "rtx1"));
+	assert_false(site_is_up(branch, "hub"));
+	assert_int_equal(host_live(hub, true), 0);
+	assert_int_equal(stat_of(hub, IKE_EV_P1_FAILED), 1);
+	/* a wrong PSK shows as garbage after decryption, or a bad HASH_I */
+	assert_true(stat_of(hub, IKE_DROP_AUTH) + stat_of(hub, IKE_DROP_MALFORMED) +
+		    stat_of(hub, IKE_DROP_UNEXPECTED) + stat_of(hub, IKE_DROP_TRUNCATED) +
+		    stat_of(hub, IKE_DROP_PLD_LENGTH) + stat_of(hub, IKE_DROP_CRITICAL) +
+		    stat_of(hub, IKE_DROP_MISSING) + stat_of(hub, IKE_DROP_TRAILING) +
+		    stat_of(hub, IKE_DROP_BAD_ID) + stat_of(hub, IKE_DROP_NESTED) >= 1);
+	assert_int_equal(ike_site_get(hub->ike, "rtx1", &info), 0);
+	assert_null(strstr(hub->log, "not-the-psk"));
+}
+
+/* The default PSK authenticates, but the site's own PSK differs. */
+static void test_site_psk_differs(void **state)
+{
+	struct ike_site_params h;
+	struct ike_site_info info;
+
+	(void)state;
+	site_branch(&h, "rtx1", 0, "site-specific");
+	add_pair(&h, NULL); /* branch uses PSK = the hub's default */
+	net_advance(5000);
+	assert_false(site_is_up(hub, "rtx1"));
+	assert_int_equal(stat_of(hub, IKE_DROP_PSK_MISMATCH), 1);
+	assert_int_equal(ike_site_get(hub->ike, "rtx1", &info), 0);
+	assert_int_equal(info.counters.auth_failures, 1);
+}
+
+/* A site bound to the peer's address has its own PSK (no default used). */
+static void test_psk_by_address(void **state)
+{
+	struct ike_site_params h, b;
+
+	(void)state;
+	site_branch(&h, "rtx1", BRANCH, "bound-psk");
+	site_hub(&b, "hub", HUB, "bound-psk");
+	add_pair(&h, &b);
+	net_advance(2000);
+	assert_tunnel_up(1);
+}
+
+static void test_qm_ids_outside(void **state)
+{
+	struct ike_site_params b;
+
+	(void)state;
+	site_hub(&b, "hub", HUB, PSK);
+	b.local_subnets[0] = (struct ike_prefix){ADDR(192, 168, 1, 0), 24};
+	add_pair(NULL, &b);
+	net_advance(2000);
+	assert_true(site_is_up(hub, "rtx1"));  /* phase 1 is fine */
+	assert_int_equal(host_live(hub, true), 0);
+	assert_int_equal(host_live(branch, true), 0);
+	assert_int_equal(stat_of(hub, IKE_DROP_TS), 1);
+	assert_int_equal(stat_of(branch, IKE_EV_NOTIFY_RX), 1);
+	assert_non_null(strstr(branch->log, "INVALID-ID-INFORMATION"));
+	/* a narrower selector inside the site's subnets is fine */
+	b.local_subnets[0] = (struct ike_prefix){ADDR(192, 168, 0, 128), 25};
+	b.remote_subnets[0] = (struct ike_prefix){ADDR(172, 16, 5, 0), 24};
+	assert_int_equal(ike_site_update(branch->ike, &b, NET.now), 0);
+	net_advance(60000);
+	assert_int_equal(host_live(hub, true), 1);
+	assert_mirrored(hub, branch);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_main_mode_rtx, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_suites, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_proposal_choice, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_no_common_proposal, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_aggressive, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retransmit_each_message, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_psk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_site_psk_differs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_psk_by_address, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_qm_ids_outside, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("ike_exchange", tests, NULL, NULL);
+}

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Protection of the responder: half-open bounds (global and per source),
+ * the per-source rate limit, half-open timeouts, and malformed or
+ * unexpected datagrams each counted under their reason.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "codec.h"
+#include "harness.h"
+
+#define HUB ADDR(198, 51, 100, 1)
+#define PSK "rtx-psk-0123456789"
+
+static struct host *hub;
+
+static int setup(void **state)
+{
+	struct ike_site_params h;
+
+	(void)state;
+	net_reset();
+	hub = host_new("hub", HUB, (const uint8_t *)PSK, strlen(PSK));
+	site_branch(&h, "rtx1", 0, PSK);
+	assert_int_equal(ike_site_add(hub->ike, &h, NET.now, NULL), 0);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	host_free(hub);
+	return 0;
+}
+
+/* A valid Main Mode message 1 with a fresh initiator cookie. */
+static size_t msg1(uint8_t *buf, size_t cap, uint32_t n)
+{
+	struct ike_wbuf w;
+	struct ike_hdr h = {.exch = ISAKMP_EXCH_IDPROT};
+	struct ike_sab b;
+
+	put32(h.icookie, n);
+	put32(h.icookie + 4, 0x5a5a5a5a);
+	wb_init(&w, buf, cap);
+	wb_hdr(&w, &h);
+	ike_sab_begin(&b, &w, IPSEC_DOI, SIT_IDENTITY_ONLY);
+	ike_sab_prop(&b, 1, PROTO_ISAKMP, NULL, 0);
+	ike_sab_xform(&b, 1, KEY_IKE);
+	ike_sab_attr(&b, P1A_ENC, P1_ENC_AES_CBC);
+	ike_sab_attr(&b, P1A_KEY_LENGTH, 128);
+	ike_sab_attr(&b, P1A_HASH, P1_HASH_SHA1);
+	ike_sab_attr(&b, P1A_AUTH, P1_AUTH_PSK);
+	ike_sab_attr(&b, P1A_GROUP, 2);
+	ike_sab_attr(&b, P1A_LIFE_TYPE, LIFE_SECONDS);
+	ike_sab_attr(&b, P1A_LIFE_DURATION, 28800);
+	ike_sab_xform_end(&b);
+	ike_sab_prop_end(&b);
+	ike_sab_end(&b);
+	wb_hdr_finish(&w);
+	assert_false(w.overflow);
+	return w.len;
+}
+
+static void inject(uint32_t src, uint16_t sport, uint16_t dport,
+		   const uint8_t *buf, size_t len)
+{
+	struct ike_endpoint l = {HUB, dport}, r = {src, sport};
+
+	ike_input(hub->ike, NET.now, &l, &r, buf, len);
+}
+
+static void test_half_open_per_source(void **state)
+{
+	uint8_t buf[512];
+	struct ike_stats st;
+
+	(void)state;
+	hub->cfg.new_per_src_burst = 1000; /* isolate the half-open bound */
+	hub->cfg.new_per_src_per_s = 1000;
+	host_restart(hub);
+	for (uint32_t i = 1; i <= 40; i++)
+		inject(ADDR(192, 0, 2, 9), 500, 500, buf, msg1(buf, sizeof(buf), i));
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(st.half_open, hub->cfg.max_half_open_per_src);
+	assert_int_equal(st.c[IKE_DROP_HALF_OPEN_SRC], 40 - hub->cfg.max_half_open_per_src);
+	/* another source is still welcome */
+	inject(ADDR(192, 0, 2, 10), 500, 500, buf, msg1(buf, sizeof(buf), 99));
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(st.half_open, hub->cfg.max_half_open_per_src + 1);
+	/* they time out */
+	net_advance(31000);
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(st.half_open, 0);
+	assert_int_equal(st.ike_sas, 0);
+	assert_int_equal(st.c[IKE_EV_HALF_OPEN_TIMEOUT], hub->cfg.max_half_open_per_src + 1);
+}
+
+static void test_half_open_global(void **state)
+{
+	uint8_t buf[512];
+	struct ike_stats st;
+
+	(void)state;
+	hub->cfg.max_half_open = 50;
+	host_restart(hub);
+	for (uint32_t i = 1; i <= 80; i++)
+		inject(ADDR(192, 0, 2, 0) + i, 500, 500, buf, msg1(buf, sizeof(buf), i));
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(st.half_open, 50);
+	assert_int_equal(st.c[IKE_DROP_HALF_OPEN], 30);
+}
+
+static void test_rate_limit(void **state)
+{
+	uint8_t buf[512];
+	struct ike_stats st;
+
+	(void)state;
+	hub->cfg.max_half_open_per_src = 1000;
+	host_restart(hub);
+	for (uint32_t i = 1; i <= 30; i++)
+		inject(ADDR(192, 0, 2, 9), 500, 500, buf, msg1(buf, sizeof(buf), i));
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(st.c[IKE_DROP_RATE], 30 - hub->cfg.new_per_src_burst);
+	/* tokens come back at new_per_src_per_s */
+	NET.now += 1000;
+	for (uint32_t i = 100; i < 120; i++)
+		inject(ADDR(192, 0, 2, 9), 500, 500, buf, msg1(buf, sizeof(buf), i));
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(st.c[IKE_DROP_RATE],
+			 30 - hub->cfg.new_per_src_burst + 20 - hub->cfg.new_per_src_per_s);
+}
+
+/* A retransmitted message 1 is answered again, not counted as new. */
+static void test_msg1_retransmit(void **state)
+{
+	uint8_t buf[512];
+	struct ike_stats st;
+	size_t len = msg1(buf, sizeof(buf), 7);
+	unsigned sent;
+
+	(void)state;
+	inject(ADDR(192, 0, 2, 9), 500, 500, buf, len);
+	sent = NET.qt;
+	NET.now += 1000;
+	inject(ADDR(192, 0, 2, 9), 500, 500, buf, len);
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(st.half_open, 1);
+	assert_int_equal(st.c[IKE_EV_REPLY_RESENT], 1);
+	assert_int_equal(NET.qt, sent + 1);
+	/* identical replies */
+	assert_int_equal(NET.q[0].len, NET.q[1].len);
+	assert_memory_equal(NET.q[0].data, NET.q[1].data, NET.q[0].len);
+}
+
+static void test_malformed_counted(void **state)
+{
+	uint8_t buf[512], bad[512];
+	size_t len = msg1(buf, sizeof(buf), 1);
+	struct ike_stats st;
+	static const uint8_t esp[8] = {0x12, 0x34, 0x56, 0x78, 0, 0, 0, 1};
+	static const uint8_t ka = 0xff;
+
+	(void)state;
+	inject(ADDR(192, 0, 2, 9), 500, 500, buf, 10);                 /* SHORT */
+	memcpy(bad, buf, len);
+	bad[17] = 0x20;                                                /* VERSION */
+	inject(ADDR(192, 0, 2, 9), 500, 500, bad, len);
+	memcpy(bad, buf, len);
+	put32(bad + 24, (uint32_t)len + 4);                            /* LENGTH */
+	inject(ADDR(192, 0, 2, 9), 500, 500, bad, len);
+	memcpy(bad, buf, len);
+	put16(bad + ISAKMP_HDR_LEN + 2, 2000);                         /* TRUNCATED */
+	inject(ADDR(192, 0, 2, 9), 500, 500, bad, len);
+	memcpy(bad, buf, len);
+	put16(bad + ISAKMP_HDR_LEN + ISAKMP_GEN_LEN + SA_FIXED_LEN + 2, 9); /* NESTED */
+	inject(ADDR(192, 0, 2, 9), 500, 500, bad, len);
+	memcpy(bad, buf, len);
+	bad[16] = 77;                                                  /* unknown, skipped: */
+	bad[ISAKMP_HDR_LEN + 1] = ISAKMP_CRITICAL;                     /* ... but CRITICAL */
+	inject(ADDR(192, 0, 2, 9), 500, 500, bad, len);
+	memcpy(bad, buf, len);
+	memset(bad + 8, 0xab, 8);                                      /* UNKNOWN_SA */
+	inject(ADDR(192, 0, 2, 9), 500, 500, bad, len);
+	inject(ADDR(192, 0, 2, 9), 4500, 4500, esp, sizeof(esp));      /* NO_MARKER */
+	inject(ADDR(192, 0, 2, 9), 4500, 4500, &ka, 1);                /* keepalive */
+	memcpy(bad, buf, len);
+	bad[18] = ISAKMP_EXCH_QUICK;                                   /* no SA */
+	inject(ADDR(192, 0, 2, 9), 500, 500, bad, len);
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(st.c[IKE_DROP_SHORT], 1);
+	assert_int_equal(st.c[IKE_DROP_VERSION], 1);
+	assert_int_equal(st.c[IKE_DROP_LENGTH], 1);
+	assert_int_equal(st.c[IKE_DROP_TRUNCATED], 1);
+	assert_int_equal(st.c[IKE_DROP_NESTED], 1);
+	assert_int_equal(st.c[IKE_DROP_CRITICAL], 1);
+	assert_int_equal(st.c[IKE_DROP_UNKNOWN_SA], 2);
+	assert_int_equal(st.c[IKE_DROP_NO_MARKER], 1);
+	assert_int_equal(st.c[IKE_EV_KEEPALIVE_RX], 1);
+	assert_int_equal(st.ike_sas, 0);
+	/* and a good one on 4500 with the marker works */
+	memmove(buf + 4, buf, len);
+	memset(buf, 0, 4);
+	inject(ADDR(192, 0, 2, 9), 4500, 4500, buf, len + 4);
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(st.ike_sas, 1);
+	assert_int_equal(NET.q[NET.qt - 1].len, 4 + NET.q[NET.qt - 1].len - 4);
+	assert_int_equal(get32(NET.q[NET.qt - 1].data), 0);         /* marker sent */
+	for (unsigned i = 0; i < IKE_STAT_N; i++)
+		assert_non_null(ike_stat_name(i));
+}
+
+/* A half-open exchange that chose its PSK through a site dies with it. */
+static void test_site_del_half_open(void **state)
+{
+	uint8_t buf[512];
+	struct ike_site_params h;
+	struct ike_stats st;
+
+	(void)state;
+	site_branch(&h, "bound", ADDR(192, 0, 2, 77), "bound-psk");
+	h.id.value[3] = 77;
+	assert_int_equal(ike_site_add(hub->ike, &h, NET.now, NULL), 0);
+	inject(ADDR(192, 0, 2, 77), 500, 500, buf, msg1(buf, sizeof(buf), 5));
+	inject(ADDR(192, 0, 2, 78), 500, 500, buf, msg1(buf, sizeof(buf), 6));
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(st.half_open, 2);
+	assert_int_equal(ike_site_del(hub->ike, "bound", NET.now), 0);
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(st.half_open, 1);
+	assert_int_equal(st.ike_sas, 1);
+}
+
+/* 10,000 sites: the last one added still comes up at once. */
+static void test_many_sites(void **state)
+{
+	struct ike_site_params h, b;
+	struct host *branch;
+	char name[32];
+
+	(void)state;
+	for (unsigned i = 0; i < 10000; i++) {
+		snprintf(name, sizeof(name), "site%u", i);
+		site_branch(&h, name, 0, PSK);
+		h.id.value[0] = 10;
+		h.id.value[1] = (uint8_t)(i >> 16);
+		h.id.value[2] = (uint8_t)(i >> 8);
+		h.id.value[3] = (uint8_t)i;
+		assert_int_equal(ike_site_add(hub->ike, &h, NET.now, NULL), 0);
+	}
+	branch = host_new("branch", ADDR(203, 0, 113, 9), NULL, 0);
+	site_hub(&b, "hub", HUB, PSK);
+	b.local_id.value[0] = 10;
+	b.local_id.value[1] = 0;
+	b.local_id.value[2] = (uint8_t)(9999 >> 8);
+	b.local_id.value[3] = (uint8_t)9999;
+	assert_int_equal(ike_site_add(branch->ike, &b, NET.now, NULL), 0);
+	net_advance(1000);
+	assert_true(site_is_up(hub, "site9999"));
+	assert_int_equal(host_live(hub, true), 1);
+	assert_mirrored(hub, branch);
+	NET.n--;
+	host_free(branch);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_half_open_per_source, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_half_open_global, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msg1_retransmit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_counted, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_site_del_half_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_many_sites, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("ike_limits", tests, NULL, NULL);
+}
