@@ -9,6 +9,8 @@
 #include <rte_ethdev.h>
 #include <rte_log.h>
 
+#include <rte_hash.h>
+
 #include "cli.h"
 #include "conf.h"
 #include "port.h"
@@ -24,6 +26,10 @@ extern int esphub_logtype;
 #define foreach_control_counter(_)                                            \
 	_(PUNT_RX,          "punt-rx",          "packets received from workers") \
 	_(PUNT_UNHANDLED,   "punt-unhandled",   "punted packets no service took") \
+	_(IKE_RX,           "ike-rx",           "IKE datagrams handed to IKE")   \
+	_(IKE_TX,           "ike-tx",           "IKE datagrams sent")             \
+	_(IKE_TX_FAILED,    "ike-tx-failed",    "IKE datagrams not sent (no buffer)") \
+	_(IKE_INSTALL_FAILED,"ike-install-failed","SAs IKE negotiated but the data plane refused") \
 	_(LEARN_APPLIED,    "neigh-learned",    "neighbour updates applied")     \
 	_(LEARN_TABLE_FULL, "neigh-table-full", "neighbour updates refused: table full") \
 	_(NEIGH_PROBES,     "neigh-probes",     "ARP probes of ageing neighbours") \
@@ -40,6 +46,29 @@ enum control_counter {
 	CCTR_N
 };
 
+/* A tunnel: a site's traffic between two selectors (see tunnels.c). */
+struct app_tunnel {
+	uint8_t used;
+	uint32_t refs;                      /* SAs that belong to it */
+	uint32_t site;
+	uint32_t last_in_spi;               /* IKE: the inbound SA installed last */
+	struct sa_ts key_local, key_remote;
+};
+
+/* What the control core keeps per SA id beyond lib/sa. */
+struct app_sa_meta {
+	uint8_t ike;                        /* installed by IKE */
+	uint32_t partner_spi;               /* outbound: its inbound twin's SPI */
+	uint64_t packets;                   /* inbound: at the last poll */
+	uint64_t seen_ms;                   /* inbound: when packets last grew */
+};
+
+/* Runtime state of a site (cfg.sites[i] holds its configuration). */
+struct app_site {
+	uint32_t tunnel;                    /* hand-keyed: its tunnel */
+	uint32_t ike_id;                    /* IKE: lib/ike's site id */
+};
+
 struct app_port {
 	struct port_handle h;
 	struct port_link link;              /* last seen, to log changes */
@@ -53,6 +82,14 @@ struct app {
 	const struct crypto_engine *engine;
 	struct sa_db *sa;
 	uint64_t next_sa_poll_ms;
+	struct app_tunnel *tunnel;          /* esp.max_tunnels */
+	struct rte_hash *tunnel_by_key;
+	struct app_sa_meta *sa_meta;        /* esp.max_sas */
+	struct app_site *site;              /* esp.max_tunnels (sites <= tunnels) */
+
+	struct ike *ike;
+	struct rte_hash *ike_site_map;      /* lib/ike site id -> site index */
+	struct rte_hash *ike_spi_map;       /* (direction, SPI) -> SA id */
 	struct app_port port[CFG_MAX_PORTS];
 	struct worker_env env;
 	struct worker *worker[CFG_MAX_WORKERS];
@@ -82,14 +119,35 @@ int app_setup(struct app *app);
 void app_teardown(struct app *app);
 int app_launch(struct app *app);
 
-/* sites.c: tunnels and SAs of the configured sites. */
+/* sites.c: the configured sites: tunnels, hand-keyed SAs, IKE sites. */
 int app_sites_setup(struct app *app);
 int app_site_index(const struct app *app, const char *name);
 const char *app_site_name(const struct app *app, uint32_t site);
-void app_sa_params(const struct app *app, unsigned site, bool inbound,
+void app_sa_params(const struct app *app, unsigned site, uint32_t tunnel, bool inbound,
 		   enum cfg_cipher cipher, enum cfg_integ integ,
 		   const struct cfg_manual_sa *keys, struct sa_params *p);
 void app_sa_event(void *arg, uint32_t id, enum sa_event ev);
+/* Add an SA to tunnel (which gains a reference) / remove one (tunnel loses it). */
+int app_sa_add(struct app *app, const struct sa_params *p, uint32_t *id);
+int app_sa_del(struct app *app, uint32_t id);
+
+/* tunnels.c */
+int app_tunnels_setup(struct app *app);
+void app_tunnels_free(struct app *app);
+int app_tunnel_get(struct app *app, uint32_t site, const struct sa_ts *local,
+		   const struct sa_ts *remote, const struct sa_ts *spd, unsigned n_spd,
+		   uint32_t *tunnel);
+void app_tunnel_put(struct app *app, uint32_t tunnel);
+
+/* ike.c: lib/ike on the control core. */
+int app_ike_setup(struct app *app);
+void app_ike_free(struct app *app);
+int app_ike_site_add(struct app *app, unsigned site);
+/* A punted datagram for the box: IKE on UDP 500/4500. Takes m. */
+void app_ike_input(struct app *app, struct rte_mbuf *m);
+void app_ike_tick(struct app *app, uint64_t now_ms);
+void app_ike_poll(struct app *app, uint64_t now_ms);
+void app_ike_sa_event(struct app *app, uint32_t id, enum sa_event ev);
 
 /* control.c */
 void app_control_loop(struct app *app);

@@ -292,13 +292,20 @@ add_sa(void *res, struct cmdline *cl, void *data)
 		cmdline_printf(cl, "no site %s\n", r->site);
 		goto out;
 	}
+	if (cmd_app->cfg.sites[site].ike) {
+		cmdline_printf(cl, "site %s is keyed by IKE\n", r->site);
+		goto out;
+	}
 	/* The site's tunnel, selectors and peer; this SA's own algorithm. */
 	rc = parse_keys(r, data != NULL, &algo, &m, cl);
 	if (rc == 0) {
-		app_sa_params(cmd_app, (unsigned)site, inbound, algo.cipher, algo.integ, &m, &p);
-		rc = sa_add(cmd_app->sa, &p, &id);
+		uint32_t tunnel = cmd_app->site[site].tunnel;
+
+		app_sa_params(cmd_app, (unsigned)site, tunnel, inbound, algo.cipher, algo.integ,
+			      &m, &p);
+		rc = app_sa_add(cmd_app, &p, &id);
 		if (rc == 0 && !inbound)
-			rc = sa_tunnel_set_out(cmd_app->sa, (uint32_t)site, id);
+			rc = sa_tunnel_set_out(cmd_app->sa, tunnel, id);
 		explicit_bzero(&p, sizeof(p));
 		if (rc == 0)
 			cmdline_printf(cl, "SA %u added%s\n", id,
@@ -342,9 +349,16 @@ static void
 del_sa(void *res, struct cmdline *cl, void *data)
 {
 	struct sa_del *r = res;
-	int rc = sa_del(cmd_app->sa, r->id);
+	int rc;
 
 	RTE_SET_USED(data);
+	if (cmd_app->sa_meta[r->id % cmd_app->cfg.esp.max_sas].ike &&
+	    sa_db_get(cmd_app->sa, r->id) != NULL) {
+		cmdline_printf(cl, "SA %u belongs to IKE: use \"ike sa delete\" or \"site down\"\n",
+			       r->id);
+		return;
+	}
+	rc = app_sa_del(cmd_app, r->id);
 	if (rc == 0)
 		cmdline_printf(cl, "SA %u removed\n", r->id);
 	else

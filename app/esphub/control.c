@@ -4,7 +4,8 @@
  * paced by the CLI poll timeout; nothing here is on the packet path.
  *
  * Timers (all driven from app_control_loop):
- *   every loop (<= 1 ms)  drain the punt and learn rings, serve the CLI
+ *   every loop (<= 1 ms)  drain the punt and learn rings, serve the CLI,
+ *                         IKE timers (retransmits, DPD, rekeys) when due
  *   every 100 ms          SA lifetimes, release of removed SAs
  *   every second          link state check, neighbour ageing/probes
  */
@@ -54,10 +55,10 @@ drain_punt(struct app *app)
 	unsigned n = rte_ring_sc_dequeue_burst(app->env.punt, (void **)m,
 					       RING_DRAIN_MAX, NULL);
 
-	/* IKE takes these once it exists; until then nothing serves them. */
+	/* Workers punt UDP 500 and marker-prefixed 4500: IKE's. */
 	app->ctr[CCTR_PUNT_RX] += n;
-	app->ctr[CCTR_PUNT_UNHANDLED] += n;
-	rte_pktmbuf_free_bulk(m, n);
+	for (unsigned i = 0; i < n; i++)
+		app_ike_input(app, m[i]);
 }
 
 static void
@@ -109,9 +110,11 @@ app_control_loop(struct app *app)
 		pthread_mutex_lock(&app->lock);
 		drain_learn(app, now);
 		drain_punt(app);
+		app_ike_tick(app, now);
 		if (now >= app->next_sa_poll_ms) {
 			app->next_sa_poll_ms = now + SA_POLL_MS;
 			sa_db_poll(app->sa, now, app_sa_event, app);
+			app_ike_poll(app, now);
 		}
 		if (now >= app->next_second_ms) {
 			app->next_second_ms = now + 1000;

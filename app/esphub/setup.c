@@ -73,6 +73,13 @@ setup_sa(struct app *app, int socket)
 	}
 	app->env.sa = app->sa;
 	app->env.engine = app->engine;
+	app->sa_meta = rte_zmalloc("sa_meta", sizeof(*app->sa_meta) * sp.max_sas, 0);
+	app->site = rte_zmalloc("sites", sizeof(*app->site) * sp.max_tunnels, 0);
+	if (app->sa_meta == NULL || app->site == NULL || app_tunnels_setup(app) != 0 ||
+	    app_ike_setup(app) != 0) {
+		LOG(ERR, "cannot create the site, tunnel and IKE tables");
+		return -ENOMEM;
+	}
 	LOG(INFO, "crypto engine %s", crypto_engine_describe(app->engine));
 	return 0;
 }
@@ -267,7 +274,12 @@ app_teardown(struct app *app)
 	for (unsigned i = 0; i < app->n_workers; i++)
 		worker_free(app->worker[i]);
 	rte_free(app->clear_base);
+	/* IKE removes its SAs through the data plane's tables: first. */
+	app_ike_free(app);
 	sa_db_free(app->sa);
+	app_tunnels_free(app);
+	rte_free(app->sa_meta);
+	rte_free(app->site);
 	neigh_table_free(app->env.neigh);
 	route_table_free(app->env.routes);
 	rte_ring_free(app->env.learn);

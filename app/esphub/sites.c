@@ -1,11 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The configured sites as tunnels and SAs. Site i is tunnel i; a manually
- * keyed site gets its inbound and outbound SA at start.
- *
- * A branch subnet claimed by two sites (192.168.0.0/24 at every office) is
- * left out of the SPD: cloud-initiated traffic to it would be ambiguous.
- * Such sites are reached through NAT sessions only.
+ * The configured sites: a hand-keyed site gets its tunnel and SA pair at
+ * start; an IKE site is handed to lib/ike, whose child SAs get tunnels as
+ * they are negotiated (ike.c). Site i is cfg.sites[i] everywhere (SA site
+ * field, NAT caps, CLI).
  */
 #include <string.h>
 
@@ -40,7 +38,7 @@ copy_ts(struct sa_ts *ts, const struct cfg_prefix *p, unsigned n)
 }
 
 void
-app_sa_params(const struct app *app, unsigned site, bool inbound,
+app_sa_params(const struct app *app, unsigned site, uint32_t tunnel, bool inbound,
 	      enum cfg_cipher cipher, enum cfg_integ integ,
 	      const struct cfg_manual_sa *keys, struct sa_params *p)
 {
@@ -50,7 +48,7 @@ app_sa_params(const struct app *app, unsigned site, bool inbound,
 	memset(p, 0, sizeof(*p));
 	p->spi = keys->spi;
 	p->inbound = inbound;
-	p->tunnel = site;
+	p->tunnel = tunnel;
 	p->site = site;
 	p->local_addr = s->local;
 	p->peer_addr = s->peer;
@@ -68,53 +66,71 @@ app_sa_params(const struct app *app, unsigned site, bool inbound,
 	p->outside_mtu = port >= 0 ? app->cfg.ports[port].mtu : 1500;
 }
 
-/* Is this prefix a branch subnet of another site too? */
-static bool
-shared(const struct cfg *cfg, unsigned site, const struct cfg_prefix *p)
+int
+app_sa_add(struct app *app, const struct sa_params *p, uint32_t *id)
 {
-	for (unsigned i = 0; i < cfg->n_sites; i++) {
-		if (i == site)
-			continue;
-		for (unsigned j = 0; j < cfg->sites[i].n_remote; j++)
-			if (cfg->sites[i].remote[j].addr == p->addr &&
-			    cfg->sites[i].remote[j].plen == p->plen)
-				return true;
+	int rc = sa_add(app->sa, p, id);
+
+	if (rc == 0) {
+		app->tunnel[p->tunnel].refs++;
+		app->sa_meta[*id] = (struct app_sa_meta){ 0 };
 	}
-	return false;
+	return rc;
+}
+
+int
+app_sa_del(struct app *app, uint32_t id)
+{
+	const struct sa *sa = sa_db_get(app->sa, id);
+	uint32_t tunnel;
+	int rc;
+
+	if (sa == NULL)
+		return -ENOENT;
+	tunnel = sa->tunnel;
+	rc = sa_del(app->sa, id);
+	if (rc == 0)
+		app_tunnel_put(app, tunnel);
+	return rc;
+}
+
+static int
+setup_manual(struct app *app, unsigned i)
+{
+	const struct cfg_site *s = &app->cfg.sites[i];
+	struct sa_ts local = { s->local_subnets[0].addr, s->local_subnets[0].plen };
+	struct sa_ts remote = { s->remote[0].addr, s->remote[0].plen };
+	struct sa_ts spd[CFG_MAX_SUBNETS];
+	struct sa_params p;
+	uint32_t tunnel, in_id, out_id;
+	int rc;
+
+	for (unsigned j = 0; j < s->n_remote; j++)
+		spd[j] = (struct sa_ts){ s->remote[j].addr, s->remote[j].plen };
+	rc = app_tunnel_get(app, i, &local, &remote, spd, s->n_remote, &tunnel);
+	if (rc != 0)
+		return rc;
+	app->site[i].tunnel = tunnel;
+	app_sa_params(app, i, tunnel, true, s->cipher, s->integ, &s->sa_in, &p);
+	rc = app_sa_add(app, &p, &in_id);
+	if (rc == 0) {
+		app_sa_params(app, i, tunnel, false, s->cipher, s->integ, &s->sa_out, &p);
+		rc = app_sa_add(app, &p, &out_id);
+	}
+	if (rc == 0)
+		rc = sa_tunnel_set_out(app->sa, tunnel, out_id);
+	explicit_bzero(&p, sizeof(p));
+	/* The SAs hold the tunnel now. */
+	app_tunnel_put(app, tunnel);
+	return rc;
 }
 
 static int
 setup_site(struct app *app, unsigned i)
 {
 	const struct cfg_site *s = &app->cfg.sites[i];
-	struct sa_ts spd[CFG_MAX_SUBNETS];
-	struct sa_params p;
-	uint32_t in_id, out_id;
-	unsigned n = 0;
-	char pfx[NET_PREFIX_STR_MAX];
-	int rc;
+	int rc = s->ike ? app_ike_site_add(app, i) : setup_manual(app, i);
 
-	for (unsigned j = 0; j < s->n_remote; j++) {
-		if (shared(&app->cfg, i, &s->remote[j])) {
-			LOG(NOTICE, "site %s: %s is also another site's subnet: reached "
-			    "through NAT sessions only", s->name,
-			    net_prefix_str(s->remote[j].addr, s->remote[j].plen, pfx));
-			continue;
-		}
-		spd[n++] = (struct sa_ts){ .addr = s->remote[j].addr, .plen = s->remote[j].plen };
-	}
-	rc = sa_tunnel_add(app->sa, i, i, spd, n);
-	if (rc == 0 && s->manual) {
-		app_sa_params(app, i, true, s->cipher, s->integ, &s->sa_in, &p);
-		rc = sa_add(app->sa, &p, &in_id);
-		if (rc == 0) {
-			app_sa_params(app, i, false, s->cipher, s->integ, &s->sa_out, &p);
-			rc = sa_add(app->sa, &p, &out_id);
-		}
-		if (rc == 0)
-			rc = sa_tunnel_set_out(app->sa, i, out_id);
-		explicit_bzero(&p, sizeof(p));
-	}
 	if (rc != 0)
 		fprintf(stderr, "%s:%u: sites[%u]: cannot install: %s (esp.max_sas = %u, "
 			"esp.max_tunnels = %u)\n", app->cfg.path, s->line, i, strerror(-rc),
@@ -169,12 +185,17 @@ app_sa_event(void *arg, uint32_t id, enum sa_event ev)
 	    sa->inbound ? "in" : "out", sa->spi, sa_event_name(ev));
 	switch (ev) {
 	case SA_EVENT_SOFT:
-		/* Hand-keyed SAs cannot be rekeyed here; IKE takes this event. */
+		/* IKE rekeys its own; a hand-keyed SA waits for the operator. */
 		app->ctr[CCTR_SA_SOFT_EXPIRED]++;
+		if (app->sa_meta[id].ike)
+			app_ike_sa_event(app, id, ev);
 		break;
 	case SA_EVENT_HARD:
 		app->ctr[CCTR_SA_HARD_EXPIRED]++;
-		sa_del(app->sa, id);
+		if (app->sa_meta[id].ike)
+			app_ike_sa_event(app, id, ev);   /* IKE deletes the pair */
+		else
+			app_sa_del(app, id);
 		break;
 	case SA_EVENT_SEQ_EXHAUSTED:
 		app->ctr[CCTR_SA_SEQ_EXHAUSTED]++;

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ike.h"
+
 #define CFG_MAX_PORTS     8
 #define CFG_NAME_MAX      16   /**< port names, incl. NUL */
 #define CFG_DEVICE_MAX    256  /**< DPDK devargs string, incl. NUL */
@@ -93,8 +95,10 @@ struct cfg_site {
 	enum cfg_cipher cipher;
 	enum cfg_integ integ;
 	struct cfg_lifetime soft, hard;
-	bool manual;
+	bool manual;                       /* keyed by hand: sa_in, sa_out */
 	struct cfg_manual_sa sa_in, sa_out;
+	bool ike;                          /* keyed by IKE: ike_params */
+	struct ike_site_params ike_params; /* holds the PSK: never printed */
 	unsigned line;
 };
 
@@ -125,6 +129,7 @@ struct cfg {
 	unsigned n_neighbours;
 	struct cfg_neighbour *neighbours;
 	char crypto_engine[16];       /**< "ipsec_mb" or "openssl" */
+	struct ike_config ike;        /**< the ike section, defaults filled */
 	struct cfg_esp esp;
 	unsigned n_sites;
 	struct cfg_site *sites;

@@ -10,7 +10,7 @@
 
 static const char *const root_fields[] = {
 	"workers", "log_level", "icmp_error_rate", "tables", "ports", "routes",
-	"neighbours", "crypto_engine", "esp", "sites", NULL
+	"neighbours", "crypto_engine", "esp", "ike", "sites", NULL
 };
 static const char *const table_fields[] = { "neighbours", "routes", "mbufs", NULL };
 
@@ -124,6 +124,7 @@ parse_root(struct parser *p, const config_setting_t *root, struct cfg *cfg)
 	ok &= conf_parse_routes(p, root, cfg);
 	ok &= conf_parse_neighbours(p, root, cfg);
 	ok &= conf_parse_engine(p, root, cfg);
+	ok &= conf_parse_ike(p, root, cfg);
 	/* Sites take their defaults from esp. */
 	ok &= conf_parse_esp(p, root, cfg) && conf_parse_sites(p, root, cfg);
 	return ok;
@@ -174,8 +175,9 @@ cfg_free(struct cfg *cfg)
 	free(cfg->path);
 	free(cfg->routes);
 	free(cfg->neighbours);
+	explicit_bzero(&cfg->ike, sizeof(cfg->ike));   /* default PSK */
 	if (cfg->sites != NULL) {
-		/* Manual keys: wipe before the memory goes back. */
+		/* Manual keys and PSKs: wipe before the memory goes back. */
 		explicit_bzero(cfg->sites, sizeof(*cfg->sites) * cfg->n_sites);
 		free(cfg->sites);
 	}

@@ -54,5 +54,11 @@ bool conf_parse_neighbours(struct parser *p, const config_setting_t *root, struc
 bool conf_parse_engine(struct parser *p, const config_setting_t *root, struct cfg *cfg);
 bool conf_parse_esp(struct parser *p, const config_setting_t *root, struct cfg *cfg);
 bool conf_parse_sites(struct parser *p, const config_setting_t *root, struct cfg *cfg);
+bool conf_parse_ike(struct parser *p, const config_setting_t *root, struct cfg *cfg);
+bool conf_parse_site_ike(struct parser *p, const config_setting_t *g, const char *field,
+			 struct cfg_site *st);
+bool conf_p1_proposal(const char *s, struct ike_p1_proposal *p);
+bool conf_esp_proposal(const char *s, struct ike_esp_proposal *p);
+bool conf_ike_id(const char *s, struct ike_id *id);
 
 #endif

@@ -19,9 +19,18 @@ static const char *const esp_fields[] = {
 	"replay_window", "tcp_mss_clamp", "max_sas", "max_tunnels", NULL
 };
 static const char *const site_fields[] = {
-	"name", "peer", "local", "remote_subnets", "local_subnets", "cipher", "integ",
-	"encap", "peer_port", "local_port", "esn", "replay_window", "lifetime",
-	"sa_in", "sa_out", NULL
+	"name", "peer", "local", "remote_subnets", "local_subnets", "replay_window",
+	/* hand-keyed */
+	"cipher", "integ", "encap", "peer_port", "local_port", "esn", "lifetime",
+	"sa_in", "sa_out",
+	/* IKE */
+	"id", "local_id", "psk", "ike_proposals", "esp_proposals", "dpd_delay",
+	"dpd_timeout", "ike_lifetime", "esp_lifetime", "esp_lifetime_kb", "aggressive",
+	"initiate", NULL
+};
+/* What IKE negotiates, or what only hand-keyed SAs have. */
+static const char *const manual_only[] = {
+	"cipher", "integ", "encap", "peer_port", "local_port", "esn", "lifetime", NULL
 };
 static const char *const sa_fields[] = { "spi", "key", "auth_key", NULL };
 static const char *const lifetime_fields[] = { "soft", "hard", NULL };
@@ -420,39 +429,61 @@ outside_addr(const struct cfg *cfg)
 	return -1;
 }
 
+/* peer: an address, or "any" for an IKE site whose branch has a dynamic one. */
 static bool
-parse_site(struct parser *p, const config_setting_t *g, const char *field,
-	   const struct cfg *cfg, struct cfg_site *st)
+parse_peer(struct parser *p, const config_setting_t *g, const char *field, bool ike,
+	   uint32_t *peer)
 {
-	const char *name = NULL;
+	const config_setting_t *m = config_setting_get_member(g, "peer");
 	char f[FIELD_MAX];
-	int out = outside_addr(cfg);
-	bool ok = conf_known_members(p, g, field, site_fields);
 
-	if (conf_string(p, g, field, "name", true, sizeof(st->name) - 1, &name) && name)
-		strcpy(st->name, name);
-	else
-		ok = false;
-	ok &= conf_addr(p, g, field, "peer", true, &st->peer);
+	if (ike && m != NULL && config_setting_type(m) == CONFIG_TYPE_STRING &&
+	    strcmp(config_setting_get_string(m), "any") == 0) {
+		*peer = 0;
+		return true;
+	}
+	if (!conf_addr(p, g, field, "peer", true, peer))
+		return false;
+	if (m != NULL && net_ipv4_martian_src(*peer)) {
+		conf_error(p, m, conf_field(f, field, "peer"), "not a usable peer address");
+		return false;
+	}
+	return m != NULL;
+}
+
+static bool
+parse_local(struct parser *p, const config_setting_t *g, const char *field,
+	    const struct cfg *cfg, struct cfg_site *st)
+{
+	char f[FIELD_MAX];
+	int out = outside_addr(cfg), port;
+
 	st->local = out >= 0 ? cfg->ports[out].addr : 0;
-	if (config_setting_get_member(g, "local") != NULL) {
-		ok &= conf_addr(p, g, field, "local", false, &st->local);
-		if (ok && (cfg_port_for_addr(cfg, st->local) < 0 ||
-			   cfg->ports[cfg_port_for_addr(cfg, st->local)].addr != st->local)) {
-			conf_error(p, config_setting_get_member(g, "local"),
-				   conf_field(f, field, "local"), "not one of the box's port addresses");
-			ok = false;
-		}
-	} else if (out < 0) {
+	if (config_setting_get_member(g, "local") == NULL) {
+		if (out >= 0)
+			return true;
 		conf_error(p, g, conf_field(f, field, "local"),
 			   "missing, and no port has role \"outside\"");
-		ok = false;
+		return false;
 	}
-	ok &= parse_subnets(p, g, field, "remote_subnets", st->remote, &st->n_remote);
-	ok &= parse_subnets(p, g, field, "local_subnets", st->local_subnets, &st->n_local);
-	ok &= parse_encap(p, g, field, st);
-	st->replay_window = cfg->esp.replay_window;
-	ok &= parse_window(p, g, field, &st->replay_window);
+	if (!conf_addr(p, g, field, "local", false, &st->local))
+		return false;
+	port = cfg_port_for_addr(cfg, st->local);
+	if (port < 0 || cfg->ports[port].addr != st->local) {
+		conf_error(p, config_setting_get_member(g, "local"), conf_field(f, field, "local"),
+			   "not one of the box's port addresses");
+		return false;
+	}
+	return true;
+}
+
+static bool
+parse_manual(struct parser *p, const config_setting_t *g, const char *field,
+	     struct cfg_site *st)
+{
+	char f[FIELD_MAX];
+	bool ok = parse_encap(p, g, field, st);
+
 	if (config_setting_get_member(g, "esn") != NULL) {
 		int b = 0;
 
@@ -474,8 +505,65 @@ parse_site(struct parser *p, const config_setting_t *g, const char *field,
 	ok &= parse_manual_sa(p, g, field, "sa_in", st, &st->sa_in);
 	ok &= parse_manual_sa(p, g, field, "sa_out", st, &st->sa_out);
 	st->manual = true;
-	st->line = config_setting_source_line(g);
 	return ok;
+}
+
+/* Keyed by IKE (psk) or by hand (sa_in, sa_out): exactly one of them. */
+static bool
+keying(struct parser *p, const config_setting_t *g, const char *field, bool *ike)
+{
+	bool psk = config_setting_get_member(g, "psk") != NULL;
+	bool hand = config_setting_get_member(g, "sa_in") != NULL ||
+		    config_setting_get_member(g, "sa_out") != NULL;
+	char f[FIELD_MAX];
+	bool ok = true;
+
+	if (psk && hand) {
+		conf_error(p, config_setting_get_member(g, "psk"), conf_field(f, field, "psk"),
+			   "a site is keyed by IKE (psk) or by hand (sa_in, sa_out), not both");
+		return false;
+	}
+	if (!psk && !hand) {
+		conf_error(p, g, field, "missing psk (IKE) or sa_in and sa_out (keyed by hand)");
+		return false;
+	}
+	for (unsigned i = 0; psk && manual_only[i] != NULL; i++) {
+		const config_setting_t *m = config_setting_get_member(g, manual_only[i]);
+
+		if (m != NULL) {
+			conf_error(p, m, conf_field(f, field, manual_only[i]),
+				   "only for sites keyed by hand; IKE negotiates it");
+			ok = false;
+		}
+	}
+	*ike = psk;
+	return ok;
+}
+
+static bool
+parse_site(struct parser *p, const config_setting_t *g, const char *field,
+	   const struct cfg *cfg, struct cfg_site *st)
+{
+	const char *name = NULL;
+	bool ike = false;
+	bool ok = conf_known_members(p, g, field, site_fields);
+
+	if (conf_string(p, g, field, "name", true, sizeof(st->name) - 1, &name) && name)
+		strcpy(st->name, name);
+	else
+		ok = false;
+	if (!keying(p, g, field, &ike))
+		return false;
+	ok &= parse_peer(p, g, field, ike, &st->peer);
+	ok &= parse_local(p, g, field, cfg, st);
+	ok &= parse_subnets(p, g, field, "remote_subnets", st->remote, &st->n_remote);
+	ok &= parse_subnets(p, g, field, "local_subnets", st->local_subnets, &st->n_local);
+	st->replay_window = cfg->esp.replay_window;
+	ok &= parse_window(p, g, field, &st->replay_window);
+	st->line = config_setting_source_line(g);
+	if (!ok)
+		return false;
+	return ike ? conf_parse_site_ike(p, g, field, st) : parse_manual(p, g, field, st);
 }
 
 bool
@@ -512,7 +600,8 @@ conf_parse_sites(struct parser *p, const config_setting_t *root, struct cfg *cfg
 					   st->name, j);
 				ok = false;
 			}
-			if (o->sa_in.spi == st->sa_in.spi && o->local == st->local) {
+			if (st->manual && o->manual && o->sa_in.spi == st->sa_in.spi &&
+			    o->local == st->local) {
 				conf_error(p, config_setting_get_member(g, "sa_in"),
 					   conf_field(ff, f, "sa_in"),
 					   "inbound SPI 0x%x already used by sites[%u]", st->sa_in.spi, j);

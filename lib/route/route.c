@@ -22,6 +22,7 @@ struct route_table {
 	uint32_t max;
 	uint32_t count;
 	uint32_t next_seq;
+	volatile int32_t default_slot;  /* the /0 route's slot, or -1 */
 };
 
 struct route_table *
@@ -39,6 +40,7 @@ route_table_create(const char *name, uint32_t max_routes, int socket_id,
 		return NULL;
 	rt->max = max_routes;
 	rt->qsbr = qsbr;
+	rt->default_slot = -1;
 	rt->nh = rte_zmalloc_socket(name, sizeof(*rt->nh) * max_routes, 0, socket_id);
 	rt->entry = rte_zmalloc_socket(name, sizeof(*rt->entry) * max_routes, 0,
 				       socket_id);
@@ -82,7 +84,7 @@ int
 route_add(struct route_table *rt, uint32_t prefix, uint8_t plen,
 	  const struct route_nh *nh)
 {
-	int slot, rc;
+	int slot, rc = 0;
 
 	if (plen > 32)
 		return -EINVAL;
@@ -99,8 +101,9 @@ route_add(struct route_table *rt, uint32_t prefix, uint8_t plen,
 		return -ENOSPC;
 	rt->nh[slot] = *nh;
 	rte_atomic_thread_fence(__ATOMIC_RELEASE);
-	rc = rte_lpm_add(rt->lpm, prefix, plen, (uint32_t)slot);
-	if (rc != 0)
+	if (plen == 0)
+		rt->default_slot = slot;   /* one aligned store: workers see old or new */
+	else if ((rc = rte_lpm_add(rt->lpm, prefix, plen, (uint32_t)slot)) != 0)
 		return rc;
 	rc = find(rt, prefix, plen);
 	if (rc >= 0) {
@@ -127,7 +130,9 @@ route_del(struct route_table *rt, uint32_t prefix, uint8_t plen)
 	slot = find(rt, prefix, plen);
 	if (slot < 0)
 		return -ENOENT;
-	if (rte_lpm_delete(rt->lpm, prefix, plen) != 0)
+	if (plen == 0)
+		rt->default_slot = -1;
+	else if (rte_lpm_delete(rt->lpm, prefix, plen) != 0)
 		return -ENOENT;
 	if (rt->qsbr != NULL)
 		rte_rcu_qsbr_synchronize(rt->qsbr, RTE_QSBR_THRID_INVALID);
@@ -171,5 +176,6 @@ route_count(const struct route_table *rt)
 struct route_fib
 route_table_fib(const struct route_table *rt)
 {
-	return (struct route_fib){ .lpm = rt->lpm, .nh = rt->nh };
+	return (struct route_fib){ .lpm = rt->lpm, .nh = rt->nh,
+				   .default_slot = &rt->default_slot };
 }

@@ -56,6 +56,7 @@ uint32_t route_count(const struct route_table *rt);
 struct route_fib {
 	const struct rte_lpm *lpm;
 	const struct route_nh *nh;
+	const volatile int32_t *default_slot;   /* 0.0.0.0/0, which rte_lpm cannot hold; -1 */
 };
 
 /** The lookup view for workers. */
@@ -69,10 +70,12 @@ static inline const struct route_nh *
 route_lookup(const struct route_fib *fib, uint32_t dst)
 {
 	uint32_t slot;
+	int32_t def;
 
-	if (rte_lpm_lookup((struct rte_lpm *)(uintptr_t)fib->lpm, dst, &slot) != 0)
-		return NULL;
-	return &fib->nh[slot];
+	if (rte_lpm_lookup((struct rte_lpm *)(uintptr_t)fib->lpm, dst, &slot) == 0)
+		return &fib->nh[slot];
+	def = *fib->default_slot;
+	return def >= 0 ? &fib->nh[def] : NULL;
 }
 
 #endif /* ESPHUB_ROUTE_H */

@@ -1,0 +1,343 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * IKE settings, read straight into lib/ike's own types:
+ *
+ * ike = { local_id; default_psk; proposals; max_half_open; ...; };
+ * sites = ( { ...; id; psk; ike_proposals; esp_proposals; dpd_delay;
+ *             dpd_timeout; ike_lifetime; esp_lifetime; esp_lifetime_kb;
+ *             aggressive; initiate; local_id; } );
+ *
+ * Identities: "a.b.c.d" (ID_IPV4_ADDR), "fqdn:NAME", "user_fqdn:USER@NAME",
+ * "key_id:TEXT". Proposals, strongSwan style: phase 1
+ * "aes128-sha1-modp1024" (cipher-hash-group), ESP "aes128-sha1",
+ * "aes128-sha1-modp1024" (with PFS), "aes128gcm16", "aes256gcm16-modp2048".
+ * PSKs are secrets: never quoted in an error.
+ */
+#include <string.h>
+
+#include "net.h"
+#include "parser.h"
+
+static const char *const ike_fields[] = {
+	"local_id", "default_psk", "proposals", "max_half_open",
+	"max_half_open_per_source", "new_per_source_per_second", "half_open_timeout",
+	"rekey_margin", "rekey_fuzz", "natt_keepalive", NULL
+};
+
+struct name_val {
+	const char *name;
+	int val;
+};
+
+static const struct name_val hashes[] = {
+	{ "sha1", IKE_HASH_SHA1 }, { "sha256", IKE_HASH_SHA256 },
+	{ "sha384", IKE_HASH_SHA384 }, { "sha512", IKE_HASH_SHA512 }, { NULL, 0 },
+};
+static const struct name_val groups[] = {
+	{ "modp1024", IKE_DH_MODP1024 }, { "modp1536", IKE_DH_MODP1536 },
+	{ "modp2048", IKE_DH_MODP2048 }, { "ecp256", IKE_DH_ECP256 },
+	{ "ecp384", IKE_DH_ECP384 }, { NULL, 0 },
+};
+
+static bool
+lookup(const struct name_val *t, const char *s, size_t n, int *val)
+{
+	for (; t->name != NULL; t++)
+		if (strlen(t->name) == n && strncmp(t->name, s, n) == 0) {
+			*val = t->val;
+			return true;
+		}
+	return false;
+}
+
+/* "aes128" / "aes256" (+ "gcm16" when gcm is allowed) at s, up to '-' or end. */
+static bool
+cipher(const char *s, size_t n, bool allow_gcm, enum ike_cipher *c, uint16_t *bits)
+{
+	if (n >= 6 && strncmp(s, "aes128", 6) == 0)
+		*bits = 128;
+	else if (n >= 6 && strncmp(s, "aes256", 6) == 0)
+		*bits = 256;
+	else
+		return false;
+	if (n == 6) {
+		*c = IKE_CIPHER_AES_CBC;
+		return true;
+	}
+	if (allow_gcm && n == 11 && strncmp(s + 6, "gcm16", 5) == 0) {
+		*c = IKE_CIPHER_AES_GCM16;
+		return true;
+	}
+	return false;
+}
+
+/* Split s at '-' into up to 3 parts. */
+static unsigned
+split(const char *s, const char *part[3], size_t len[3])
+{
+	unsigned n = 0;
+
+	while (n < 3) {
+		const char *dash = strchr(s, '-');
+
+		part[n] = s;
+		len[n] = dash ? (size_t)(dash - s) : strlen(s);
+		n++;
+		if (dash == NULL)
+			return n;
+		s = dash + 1;
+	}
+	return *s ? 4 : n;   /* more than three parts */
+}
+
+bool
+conf_p1_proposal(const char *s, struct ike_p1_proposal *p)
+{
+	const char *part[3];
+	size_t len[3];
+	int h, g;
+
+	if (split(s, part, len) != 3 || !cipher(part[0], len[0], false, &p->cipher, &p->key_bits) ||
+	    !lookup(hashes, part[1], len[1], &h) || !lookup(groups, part[2], len[2], &g))
+		return false;
+	p->hash = (enum ike_hash)h;
+	p->group = (enum ike_dh)g;
+	return true;
+}
+
+bool
+conf_esp_proposal(const char *s, struct ike_esp_proposal *p)
+{
+	const char *part[3];
+	size_t len[3];
+	unsigned n = split(s, part, len);
+	unsigned next = 1;
+	int v;
+
+	if (n < 1 || n > 3 || !cipher(part[0], len[0], true, &p->cipher, &p->key_bits))
+		return false;
+	p->integ = IKE_HASH_NONE;
+	p->pfs = IKE_DH_NONE;
+	if (p->cipher == IKE_CIPHER_AES_CBC) {
+		if (n < 2 || !lookup(hashes, part[1], len[1], &v) ||
+		    (v != IKE_HASH_SHA1 && v != IKE_HASH_SHA256))
+			return false;
+		p->integ = (enum ike_hash)v;
+		next = 2;
+	}
+	if (next < n) {
+		if (next + 1 != n || !lookup(groups, part[next], len[next], &v))
+			return false;
+		p->pfs = (enum ike_dh)v;
+	}
+	return next + 1 >= n;
+}
+
+bool
+conf_ike_id(const char *s, struct ike_id *id)
+{
+	static const struct { const char *prefix; enum ike_id_type type; } kinds[] = {
+		{ "fqdn:", IKE_ID_FQDN }, { "user_fqdn:", IKE_ID_USER_FQDN },
+		{ "key_id:", IKE_ID_KEY_ID },
+	};
+	uint32_t a;
+
+	memset(id, 0, sizeof(*id));
+	if (net_ipv4_from_str(s, &a)) {
+		uint32_t be = rte_cpu_to_be_32(a);
+
+		id->type = IKE_ID_IPV4_ADDR;
+		id->len = 4;
+		memcpy(id->value, &be, 4);
+		return true;
+	}
+	for (size_t i = 0; i < RTE_DIM(kinds); i++) {
+		size_t n = strlen(kinds[i].prefix);
+
+		if (strncmp(s, kinds[i].prefix, n) == 0 && s[n] != '\0' &&
+		    strlen(s + n) <= IKE_ID_MAX) {
+			id->type = kinds[i].type;
+			id->len = (uint8_t)strlen(s + n);
+			memcpy(id->value, s + n, id->len);
+			return true;
+		}
+	}
+	return false;
+}
+
+static bool
+parse_id(struct parser *p, const config_setting_t *g, const char *parent,
+	 const char *name, struct ike_id *id)
+{
+	const char *s = NULL;
+	char f[FIELD_MAX];
+
+	if (!conf_string(p, g, parent, name, false, 200, &s))
+		return false;
+	if (s != NULL && !conf_ike_id(s, id)) {
+		conf_error(p, config_setting_get_member(g, name), conf_field(f, parent, name),
+			   "\"%s\" is not a.b.c.d, fqdn:NAME, user_fqdn:USER@NAME or key_id:TEXT", s);
+		return false;
+	}
+	return true;
+}
+
+/* A PSK: the string's bytes, or hex after "0x". Never quoted. */
+static bool
+parse_psk(struct parser *p, const config_setting_t *g, const char *parent,
+	  const char *name, bool required, uint8_t *out, uint16_t *len)
+{
+	const char *s = NULL;
+	char f[FIELD_MAX];
+	int n;
+
+	if (!conf_string(p, g, parent, name, required, 512, &s))
+		return false;
+	if (s == NULL)
+		return true;        /* optional and absent */
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		n = cfg_hex(s, out, IKE_PSK_MAX);
+	else
+		n = strlen(s) <= IKE_PSK_MAX ? (int)strlen(s) : -1;
+	if (n <= 0) {
+		conf_error(p, config_setting_get_member(g, name), conf_field(f, parent, name),
+			   "must be 1 to %d bytes (text, or hex after 0x)", IKE_PSK_MAX);
+		return false;
+	}
+	if (s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+		memcpy(out, s, (size_t)n);
+	*len = (uint16_t)n;
+	return true;
+}
+
+/* An array of proposal strings. */
+static bool
+parse_proposals(struct parser *p, const config_setting_t *g, const char *parent,
+		const char *name, bool esp, void *out, uint8_t *n_out)
+{
+	const config_setting_t *a = config_setting_get_member(g, name);
+	char f[FIELD_MAX], fi[FIELD_MAX];
+	bool ok = true;
+	int n;
+
+	if (a == NULL)
+		return true;
+	conf_field(f, parent, name);
+	n = config_setting_is_array(a) ? config_setting_length(a) : -1;
+	if (n < 1 || n > IKE_PROPS_MAX) {
+		conf_error(p, a, f, "expected an array of 1 to %d proposals [ \"%s\", ... ]",
+			   IKE_PROPS_MAX, esp ? "aes128-sha1" : "aes128-sha1-modp1024");
+		return false;
+	}
+	for (int i = 0; i < n; i++) {
+		const char *s = config_setting_get_string_elem(a, i);
+		bool good = s != NULL &&
+			    (esp ? conf_esp_proposal(s, &((struct ike_esp_proposal *)out)[i])
+				 : conf_p1_proposal(s, &((struct ike_p1_proposal *)out)[i]));
+
+		if (!good) {
+			conf_error(p, config_setting_get_elem(a, (unsigned)i),
+				   conf_field_index(fi, f, (unsigned)i),
+				   esp ? "\"%s\" is not an ESP proposal (aes128|aes256-sha1|sha256"
+					 "[-group], aes128gcm16|aes256gcm16[-group])"
+				       : "\"%s\" is not a phase 1 proposal (aes128|aes256-sha1|sha256"
+					 "|sha384|sha512-modp1024|modp1536|modp2048|ecp256|ecp384)",
+				   s ? s : "(not a string)");
+			ok = false;
+		}
+	}
+	*n_out = (uint8_t)n;
+	return ok;
+}
+
+bool
+conf_parse_ike(struct parser *p, const config_setting_t *root, struct cfg *cfg)
+{
+	const config_setting_t *g = config_setting_get_member(root, "ike");
+	struct ike_config *c = &cfg->ike;
+	bool ok;
+
+	ike_config_defaults(c);
+	if (g == NULL)
+		return true;
+	if (!config_setting_is_group(g)) {
+		conf_error(p, g, "ike", "expected a group { ... }");
+		return false;
+	}
+	ok = conf_known_members(p, g, "ike", ike_fields);
+	ok &= parse_id(p, g, "ike", "local_id", &c->local_id);
+	ok &= parse_psk(p, g, "ike", "default_psk", false, c->default_psk, &c->default_psk_len);
+	ok &= parse_proposals(p, g, "ike", "proposals", false, c->p1, &c->n_p1);
+	ok &= conf_uint(p, g, "ike", "max_half_open", false, 1, 1u << 20, &c->max_half_open);
+	ok &= conf_uint(p, g, "ike", "max_half_open_per_source", false, 1, 1u << 20,
+			&c->max_half_open_per_src);
+	ok &= conf_uint(p, g, "ike", "new_per_source_per_second", false, 1, 1u << 20,
+			&c->new_per_src_per_s);
+	ok &= conf_uint(p, g, "ike", "half_open_timeout", false, 1, 3600, &c->half_open_timeout_s);
+	ok &= conf_uint(p, g, "ike", "rekey_margin", false, 10, 86400, &c->rekey_margin_s);
+	ok &= conf_uint(p, g, "ike", "rekey_fuzz", false, 0, 100, &c->rekey_fuzz_pct);
+	ok &= conf_uint(p, g, "ike", "natt_keepalive", false, 0, 3600, &c->natt_keepalive_s);
+	c->new_per_src_burst = RTE_MAX(c->new_per_src_burst, 2 * c->new_per_src_per_s);
+	return ok;
+}
+
+static bool
+parse_flag(struct parser *p, const config_setting_t *g, const char *parent,
+	   const char *name, bool *out)
+{
+	const config_setting_t *m = config_setting_get_member(g, name);
+	char f[FIELD_MAX];
+	int b;
+
+	if (m == NULL)
+		return true;
+	if (config_setting_type(m) != CONFIG_TYPE_BOOL) {
+		conf_error(p, m, conf_field(f, parent, name), "expected true or false");
+		return false;
+	}
+	b = config_setting_get_bool(m);
+	*out = b;
+	return true;
+}
+
+/* The IKE fields of a site (its addresses and subnets are parsed already). */
+bool
+conf_parse_site_ike(struct parser *p, const config_setting_t *g, const char *field,
+		    struct cfg_site *st)
+{
+	struct ike_site_params *k = &st->ike_params;
+	uint32_t v64lo = 0;
+	const char *why;
+	bool ok = true;
+
+	memset(k, 0, sizeof(*k));
+	snprintf(k->name, sizeof(k->name), "%s", st->name);
+	k->peer_addr = st->peer;
+	k->local_addr = st->local;
+	k->n_remote = (uint8_t)st->n_remote;
+	k->n_local = (uint8_t)st->n_local;
+	for (unsigned i = 0; i < st->n_remote; i++)
+		k->remote_subnets[i] = (struct ike_prefix){ st->remote[i].addr, st->remote[i].plen };
+	for (unsigned i = 0; i < st->n_local; i++)
+		k->local_subnets[i] = (struct ike_prefix){ st->local_subnets[i].addr,
+							   st->local_subnets[i].plen };
+	ok &= parse_id(p, g, field, "id", &k->id);
+	ok &= parse_id(p, g, field, "local_id", &k->local_id);
+	ok &= parse_psk(p, g, field, "psk", true, k->psk, &k->psk_len);
+	ok &= parse_proposals(p, g, field, "ike_proposals", false, k->p1, &k->n_p1);
+	ok &= parse_proposals(p, g, field, "esp_proposals", true, k->esp, &k->n_esp);
+	ok &= conf_uint(p, g, field, "dpd_delay", false, 0, 3600, &k->dpd_delay_s);
+	ok &= conf_uint(p, g, field, "dpd_timeout", false, 0, 86400, &k->dpd_timeout_s);
+	ok &= conf_uint(p, g, field, "ike_lifetime", false, 60, 7 * 86400, &k->p1_lifetime_s);
+	ok &= conf_uint(p, g, field, "esp_lifetime", false, 60, 7 * 86400, &k->child_lifetime_s);
+	ok &= conf_uint(p, g, field, "esp_lifetime_kb", false, 0, UINT32_MAX, &v64lo);
+	k->child_lifetime_kb = v64lo;
+	ok &= parse_flag(p, g, field, "aggressive", &k->aggressive);
+	ok &= parse_flag(p, g, field, "initiate", &k->initiate);
+	if (ok && ike_site_params_validate(k, &why) != 0) {
+		conf_error(p, g, field, "%s", why);
+		ok = false;
+	}
+	st->ike = true;
+	return ok;
+}
