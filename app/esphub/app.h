@@ -106,7 +106,10 @@ struct app {
 	struct stats_worker *clear_base;    /* per worker, at the last "clear stats" */
 	uint64_t ctr_base[CCTR_N];
 
-	/* The control core's state vs the telemetry thread's reads. */
+	/*
+	 * The control core holds it whenever it works (CLI commands included)
+	 * and drops it only to wait; the telemetry thread takes it to read.
+	 */
 	pthread_mutex_t lock;
 	volatile int quit;
 };
@@ -127,6 +130,12 @@ void app_sa_params(const struct app *app, unsigned site, uint32_t tunnel, bool i
 		   enum cfg_cipher cipher, enum cfg_integ integ,
 		   const struct cfg_manual_sa *keys, struct sa_params *p);
 void app_sa_event(void *arg, uint32_t id, enum sa_event ev);
+int app_manual_site_setup(struct app *app, unsigned site);
+/* site_admin.c: sites at run time; config reload. */
+int app_site_insert(struct app *app, const struct cfg_site *s, unsigned *idx);
+void app_site_remove(struct app *app, unsigned idx);
+int app_site_replace(struct app *app, unsigned idx, const struct cfg_site *s);
+int app_config_reload(struct app *app, char *out, size_t len);
 /* Add an SA to tunnel (which gains a reference) / remove one (tunnel loses it). */
 int app_sa_add(struct app *app, const struct sa_params *p, uint32_t *id);
 int app_sa_del(struct app *app, uint32_t id);
@@ -166,5 +175,6 @@ extern cmdline_parse_ctx_t app_commands[];
 void app_commands_bind(struct app *app);
 int app_telemetry_register(struct app *app);
 int app_telemetry_sa_register(struct app *app);
+int app_telemetry_ike_register(struct app *app);
 
 #endif

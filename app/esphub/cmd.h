@@ -28,5 +28,8 @@ extern cmdline_parse_inst_t cmd_help, cmd_clear_stats, cmd_set_log, cmd_quit;
 extern cmdline_parse_inst_t cmd_show_sa, cmd_show_sa_all, cmd_show_sa_detail,
 	cmd_show_sa_all_detail, cmd_show_sa_id, cmd_show_sa_id_detail, cmd_show_spd,
 	cmd_show_crypto, cmd_sa_add_cbc, cmd_sa_add_gcm, cmd_sa_del, cmd_sa_export;
+extern cmdline_parse_inst_t cmd_show_ike_sa, cmd_show_ike_sa_detail, cmd_show_ike_stats,
+	cmd_show_site, cmd_show_site_name, cmd_site_add_set, cmd_site_del_down,
+	cmd_ike_sa_delete, cmd_ike_sa_delete_site, cmd_ike_initiate, cmd_config_reload;
 
 #endif

@@ -29,6 +29,19 @@ help(void *res, struct cmdline *cl, void *data)
 		"                          becomes the tunnel's outbound SA)\n"
 		"sa del ID                 remove an SA\n"
 		"sa export wireshark FILE  all SA keys as Wireshark's esp_sa table (0600)\n"
+		"show ike sa [detail]      ISAKMP SAs (detail: proposal, NAT, DPD, IPsec pairs)\n"
+		"show ike stats            IKE counters and drops by reason\n"
+		"show site [NAME]          sites: state, SAs, up/down, rekeys, DPD and auth failures\n"
+		"site add { ... }          add a site, in the config file's syntax (one line,\n"
+		"                          at most 500 characters; larger: edit the file and\n"
+		"                          config reload)\n"
+		"site set { ... }          replace a site's configuration (same name)\n"
+		"site del NAME             remove a site and its SAs\n"
+		"site down NAME            delete an IKE site's SAs (it may come up again)\n"
+		"ike sa delete ICOOKIE:RCOOKIE   delete one ISAKMP SA\n"
+		"ike sa delete site NAME   delete every SA of an IKE site\n"
+		"ike initiate site NAME    bring an IKE site up now\n"
+		"config reload             apply the file's site changes; unchanged tunnels stay\n"
 		"clear stats               zero what the show commands count from\n"
 		"                          (telemetry keeps monotonic totals)\n"
 		"set log LEVEL             emerg alert crit err warning notice info debug\n"
@@ -55,9 +68,7 @@ clear_stats(void *res, struct cmdline *cl, void *data)
 {
 	RTE_SET_USED(res);
 	RTE_SET_USED(data);
-	pthread_mutex_lock(&cmd_app->lock);
 	app_clear_stats(cmd_app);
-	pthread_mutex_unlock(&cmd_app->lock);
 	cmdline_printf(cl, "counters cleared\n");
 }
 

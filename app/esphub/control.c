@@ -104,10 +104,12 @@ app_control_loop(struct app *app)
 	while (!app->quit) {
 		uint64_t now;
 
-		if (!cli_poll(app->cli, CONTROL_POLL_MS))
+		/* The only thing done without the lock: waiting. */
+		cli_wait(app->cli, CONTROL_POLL_MS);
+		pthread_mutex_lock(&app->lock);
+		if (!cli_poll(app->cli))
 			app->quit = 1;
 		now = app_now_ms();
-		pthread_mutex_lock(&app->lock);
 		drain_learn(app, now);
 		drain_punt(app);
 		app_ike_tick(app, now);

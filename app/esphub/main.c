@@ -139,9 +139,14 @@ run(struct app *app, const struct options *o)
 		return rc;
 	app->start_ms = app_now_ms();
 	LOG(NOTICE, "started: %u ports, %u workers", app->env.n_ports, app->n_workers);
-	if (o->cmdline_file != NULL && cli_run_file(app->cli, o->cmdline_file) != 0) {
-		LOG(ERR, "cannot read command file %s", o->cmdline_file);
-		return -ENOENT;
+	if (o->cmdline_file != NULL) {
+		pthread_mutex_lock(&app->lock);
+		rc = cli_run_file(app->cli, o->cmdline_file);
+		pthread_mutex_unlock(&app->lock);
+		if (rc != 0) {
+			LOG(ERR, "cannot read command file %s", o->cmdline_file);
+			return -ENOENT;
+		}
 	}
 	app_control_loop(app);
 	LOG(NOTICE, "stopping");

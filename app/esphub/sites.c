@@ -94,8 +94,8 @@ app_sa_del(struct app *app, uint32_t id)
 	return rc;
 }
 
-static int
-setup_manual(struct app *app, unsigned i)
+int
+app_manual_site_setup(struct app *app, unsigned i)
 {
 	const struct cfg_site *s = &app->cfg.sites[i];
 	struct sa_ts local = { s->local_subnets[0].addr, s->local_subnets[0].plen };
@@ -129,7 +129,7 @@ static int
 setup_site(struct app *app, unsigned i)
 {
 	const struct cfg_site *s = &app->cfg.sites[i];
-	int rc = s->ike ? app_ike_site_add(app, i) : setup_manual(app, i);
+	int rc = s->ike ? app_ike_site_add(app, i) : app_manual_site_setup(app, i);
 
 	if (rc != 0)
 		fprintf(stderr, "%s:%u: sites[%u]: cannot install: %s (esp.max_sas = %u, "
@@ -152,6 +152,7 @@ app_sites_setup(struct app *app)
 		if (rc != 0)
 			return rc;
 	}
+	/* Sites added at run time may fill the table up to one per tunnel. */
 	if (app->cfg.n_sites)
 		LOG(INFO, "%u sites, %u SAs", app->cfg.n_sites, sa_db_count(app->sa));
 	return 0;
@@ -160,6 +161,8 @@ app_sites_setup(struct app *app)
 int
 app_site_index(const struct app *app, const char *name)
 {
+	if (name[0] == '\0')
+		return -1;
 	for (unsigned i = 0; i < app->cfg.n_sites; i++)
 		if (strcmp(app->cfg.sites[i].name, name) == 0)
 			return (int)i;

@@ -254,5 +254,5 @@ app_telemetry_register(struct app *app)
 			return rc;
 		}
 	}
-	return app_telemetry_sa_register(app);
+	return app_telemetry_sa_register(app) != 0 ? -EINVAL : app_telemetry_ike_register(app);
 }

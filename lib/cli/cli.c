@@ -170,18 +170,34 @@ session_read(struct session *s)
 	return cmdline_in(s->cl, buf, (int)n) >= 0;
 }
 
-bool
-cli_poll(struct cli *c, int timeout_ms)
+static unsigned
+poll_set(const struct cli *c, struct pollfd *pfd)
 {
-	struct pollfd pfd[CLI_MAX_SESSIONS + 2];
 	unsigned n = 0;
-	bool stdin_open = true;
 
 	for (unsigned i = 0; i < c->n; i++)
 		pfd[n++] = (struct pollfd){ .fd = c->s[i].fd, .events = POLLIN };
 	if (c->listen_fd >= 0)
 		pfd[n++] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
-	if (poll(pfd, n, timeout_ms) <= 0)
+	return n;
+}
+
+void
+cli_wait(struct cli *c, int timeout_ms)
+{
+	struct pollfd pfd[CLI_MAX_SESSIONS + 2];
+
+	(void)poll(pfd, poll_set(c, pfd), timeout_ms);
+}
+
+bool
+cli_poll(struct cli *c)
+{
+	struct pollfd pfd[CLI_MAX_SESSIONS + 2];
+	unsigned n = poll_set(c, pfd);
+	bool stdin_open = true;
+
+	if (poll(pfd, n, 0) <= 0)
 		return true;
 
 	/* Walk sessions backwards: closing one moves the last into its slot. */

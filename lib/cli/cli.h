@@ -43,10 +43,16 @@ int cli_listen(struct cli *c, const char *path);
 bool cli_is_remote(const struct cli *c, const struct cmdline *cl);
 
 /**
- * Serve all sessions: wait up to timeout_ms for input, run complete
- * command lines, accept new connections.
+ * Wait up to timeout_ms until a session has input or a connection waits.
+ * Runs nothing: the caller may take its locks before cli_poll().
+ */
+void cli_wait(struct cli *c, int timeout_ms);
+
+/**
+ * Serve all sessions without waiting: run complete command lines, accept
+ * new connections.
  * @return false once stdin reached its end (the operator is gone).
  */
-bool cli_poll(struct cli *c, int timeout_ms);
+bool cli_poll(struct cli *c);
 
 #endif /* ESPHUB_CLI_H */

@@ -147,6 +147,15 @@ int cfg_load(const char *path, struct cfg *cfg, char *err, size_t errlen)
 /** Release what cfg_load() allocated. */
 void cfg_free(struct cfg *cfg);
 
+/**
+ * Parse one site given as text in the file's syntax, "{ name = ...; ... }",
+ * in the context of cfg (its ports, esp and ike sections). Errors are
+ * reported as "(cli):LINE: site.FIELD: what is wrong".
+ * @return 0, or -1 with the errors in err.
+ */
+int cfg_site_from_text(const struct cfg *cfg, const char *text, struct cfg_site *out,
+		       char *err, size_t errlen) __attribute__((warn_unused_result));
+
 /** "outside" / "inside". */
 const char *cfg_role_name(enum cfg_port_role role);
 
