@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "conf.h"
+#include "nat.h"
 #include "port.h"
 #include "sa.h"
 #include "stats.h"
@@ -87,6 +88,7 @@ struct app {
 	struct app_sa_meta *sa_meta;        /* esp.max_sas */
 	struct app_site *site;              /* esp.max_tunnels (sites <= tunnels) */
 
+	struct nat *nat;                    /* NULL: no nat section */
 	struct ike *ike;
 	struct rte_hash *ike_site_map;      /* lib/ike site id -> site index */
 	struct rte_hash *ike_spi_map;       /* (direction, SPI) -> SA id */
@@ -105,6 +107,7 @@ struct app {
 	uint64_t ctr[CCTR_N];
 	struct stats_worker *clear_base;    /* per worker, at the last "clear stats" */
 	uint64_t ctr_base[CCTR_N];
+	struct nat_stats nat_base[CFG_MAX_WORKERS];
 
 	/*
 	 * The control core holds it whenever it works (CLI commands included)
@@ -167,6 +170,7 @@ void app_worker_get(struct app *app, unsigned worker, struct stats_worker *out,
 		    bool since_clear);
 void app_worker_sum(struct app *app, struct stats_worker *out, bool since_clear);
 void app_clear_stats(struct app *app);
+void app_nat_get(struct app *app, int worker, struct nat_stats *out);
 const char *control_counter_name(enum control_counter c);
 const char *control_counter_descr(enum control_counter c);
 
@@ -176,5 +180,6 @@ void app_commands_bind(struct app *app);
 int app_telemetry_register(struct app *app);
 int app_telemetry_sa_register(struct app *app);
 int app_telemetry_ike_register(struct app *app);
+int app_telemetry_nat_register(struct app *app);
 
 #endif

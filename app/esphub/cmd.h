@@ -31,5 +31,8 @@ extern cmdline_parse_inst_t cmd_show_sa, cmd_show_sa_all, cmd_show_sa_detail,
 extern cmdline_parse_inst_t cmd_show_ike_sa, cmd_show_ike_sa_detail, cmd_show_ike_stats,
 	cmd_show_site, cmd_show_site_name, cmd_site_add_set, cmd_site_del_down,
 	cmd_ike_sa_delete, cmd_ike_sa_delete_site, cmd_ike_initiate, cmd_config_reload;
+extern cmdline_parse_inst_t cmd_show_nat_stats, cmd_show_nat_sessions,
+	cmd_show_nat_sessions_site, cmd_show_nat_sessions_limit,
+	cmd_show_nat_sessions_site_limit, cmd_clear_nat_sessions, cmd_clear_nat_sessions_site;
 
 #endif

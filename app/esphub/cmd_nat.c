@@ -3,9 +3,7 @@
  * show nat stats, show nat sessions [site NAME] [limit N],
  * clear nat sessions [site NAME]
  *
- * Needs from the app: cmd_app->nat (struct nat *); site names are the
- * config's (sites.c: app_site_index(), app_site_name()), and a site's id
- * in NAT is its index there.
+ * A site's id in NAT is its slot in cfg.sites (site_admin.c).
  */
 #include <inttypes.h>
 
@@ -16,6 +14,14 @@
 #include "net.h"
 
 #define SHOW_DEFAULT_LIMIT 100
+
+static bool
+nat_configured(struct cmdline *cl)
+{
+	if (cmd_app->nat == NULL)
+		cmdline_printf(cl, "no NAT: the configuration has no nat section\n");
+	return cmd_app->nat != NULL;
+}
 
 /* --- show nat stats --------------------------------------------------------- */
 
@@ -37,15 +43,17 @@ show_nat_stats(void *res, struct cmdline *cl, void *data)
 
 	RTE_SET_USED(res);
 	RTE_SET_USED(data);
-	nat_stats_get(cmd_app->nat, -1, &sum);
+	if (!nat_configured(cl))
+		return;
+	app_nat_get(cmd_app, -1, &sum);
 	for (unsigned i = 0; i < n; i++)
-		nat_stats_get(cmd_app->nat, (int)i, &w[i]);
+		app_nat_get(cmd_app, (int)i, &w[i]);
 	cmdline_printf(cl, "sessions %" PRIu64 " of %u (%.1f%%): tcp %" PRIu64 ", udp %" PRIu64
 		       ", icmp %" PRIu64 "\n", sum.sessions, sum.capacity,
 		       100.0 * (double)sum.sessions / sum.capacity,
 		       sum.sessions_proto[NAT_PROTO_TCP], sum.sessions_proto[NAT_PROTO_UDP],
 		       sum.sessions_proto[NAT_PROTO_ICMP]);
-	cmdline_printf(cl, "%-18s", "counter");
+	cmdline_printf(cl, "%-18s", "since clear");
 	for (unsigned i = 0; i < n; i++)
 		cmdline_printf(cl, " %13s%-2u", "worker", i);
 	cmdline_printf(cl, " %15s\n", "total");
@@ -58,7 +66,7 @@ show_nat_stats(void *res, struct cmdline *cl, void *data)
 	/* The drops are the workers' (NAT returns reasons, they count them). */
 	app_worker_sum(cmd_app, &drops, true);
 	cmdline_printf(cl, "drops since clear:\n");
-	for (unsigned d = DROP_NAT_NO_RULE; d <= DROP_NAT_FRAGMENT; d++)
+	for (unsigned d = DROP_NAT_UNSUPPORTED; d <= DROP_NAT_FRAGMENT; d++)
 		cmdline_printf(cl, "  %-18s %15" PRIu64 "  %s\n", stats_drop_name(d),
 			       drops.drop[d], stats_drop_descr(d));
 }
@@ -106,11 +114,14 @@ opts(const void *data)
 static bool
 site_arg(struct cmdline *cl, const struct nat_sessions_cmd *r, int o, uint32_t *site)
 {
+	int i;
+
 	*site = NAT_SITE_ANY;
+	if (!nat_configured(cl))
+		return false;
 	if (!(o & HAS_SITE))
 		return true;
-	int i = app_site_index(cmd_app, r->site);
-
+	i = app_site_index(cmd_app, r->site);
 	if (i < 0) {
 		cmdline_printf(cl, "no site named \"%s\"\n", r->site);
 		return false;

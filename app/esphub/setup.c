@@ -84,11 +84,37 @@ setup_sa(struct app *app, int socket)
 	return 0;
 }
 
+/* Site slots stay below esp.max_tunnels (site_admin.c): NAT's site ids. */
+static int
+setup_nat(struct app *app, int socket)
+{
+	struct nat_config c = app->cfg.nat;
+
+	if (!app->cfg.nat_enabled)
+		return 0;
+	c.n_workers = app->cfg.workers;
+	c.socket_id = socket;
+	c.qsbr = app->qsbr;
+	c.max_sites = app->cfg.esp.max_tunnels;
+	c.max_tunnels = app->cfg.esp.max_tunnels;
+	app->nat = nat_create(&c);
+	if (app->nat == NULL) {
+		LOG(ERR, "cannot create the NAT for %u sessions (%s); give EAL more memory (-m)",
+		    c.capacity, rte_strerror(rte_errno));
+		return -ENOMEM;
+	}
+	app->env.nat = app->nat;
+	LOG(INFO, "NAT: %u sessions, %u per site, ports %u-%u, %zu MiB", c.capacity,
+	    c.site_cap, c.port_min, c.port_max, nat_memory(app->nat) >> 20);
+	return 0;
+}
+
 static int
 setup_memory(struct app *app)
 {
 	int socket = (int)rte_socket_id();
 	size_t qsz;
+	int rc;
 
 	app->pool = rte_pktmbuf_pool_create("pkt", pool_size(&app->cfg), POOL_CACHE,
 					    0, data_room(&app->cfg), socket);
@@ -118,7 +144,18 @@ setup_memory(struct app *app)
 	app->env.icmp_error_rate = app->cfg.icmp_error_rate;
 	app->env.mss_clamp = app->cfg.esp.mss_clamp;
 	app->env.frag_entries = 4096;
-	return setup_sa(app, socket);
+	rc = setup_sa(app, socket);
+	return rc == 0 ? setup_nat(app, socket) : rc;
+}
+
+static bool
+is_pool_address(const struct cfg *cfg, uint32_t a)
+{
+	for (unsigned p = 0; cfg->nat_enabled && p < cfg->nat.n_pools; p++)
+		for (unsigned i = 0; i < cfg->nat.pools[p].n_addrs; i++)
+			if (cfg->nat.pools[p].addr[i] == a)
+				return true;
+	return false;
 }
 
 static int
@@ -146,6 +183,7 @@ setup_ports(struct app *app)
 		wp->addr = cp->addr;
 		wp->plen = cp->plen;
 		wp->role = (uint8_t)cp->role;
+		wp->nat_pool = is_pool_address(cfg, cp->addr);
 		port_link(wp->port_id, &app->port[i].link);
 	}
 	return 0;
@@ -276,6 +314,7 @@ app_teardown(struct app *app)
 	rte_free(app->clear_base);
 	/* IKE removes its SAs through the data plane's tables: first. */
 	app_ike_free(app);
+	nat_free(app->nat);
 	sa_db_free(app->sa);
 	app_tunnels_free(app);
 	rte_free(app->sa_meta);

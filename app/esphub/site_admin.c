@@ -13,6 +13,16 @@
 
 #include "app.h"
 
+/* A NAT rule names the slot: it keeps it, so no other site inherits the rule. */
+static bool
+nat_rule_slot(const struct app *app, unsigned idx)
+{
+	for (unsigned r = 0; app->nat != NULL && r < app->cfg.nat.n_rules; r++)
+		if (app->cfg.nat.rules[r].site == idx)
+			return true;
+	return false;
+}
+
 static int
 free_slot(struct app *app, unsigned *idx)
 {
@@ -20,7 +30,7 @@ free_slot(struct app *app, unsigned *idx)
 	unsigned n = app->cfg.n_sites;
 
 	for (unsigned i = 0; i < n; i++)
-		if (app->cfg.sites[i].name[0] == '\0') {
+		if (app->cfg.sites[i].name[0] == '\0' && !nat_rule_slot(app, i)) {
 			*idx = i;
 			return 0;
 		}
@@ -91,6 +101,8 @@ void
 app_site_remove(struct app *app, unsigned idx)
 {
 	uninstall(app, idx);
+	if (app->nat != NULL)
+		nat_flush_site(app->nat, idx);
 	explicit_bzero(&app->cfg.sites[idx], sizeof(struct cfg_site));
 }
 
@@ -132,6 +144,29 @@ same_site(const struct cfg_site *a, const struct cfg_site *b)
 
 #define SAME(field) (memcmp(&old->field, &new->field, sizeof(old->field)) == 0)
 
+/*
+ * The nat sections agree? Rules name sites by slot in the running
+ * configuration and by index in the file: compare the names.
+ */
+static bool
+same_nat(const struct cfg *old, const struct cfg *new)
+{
+	struct nat_config a = old->nat, b = new->nat;
+
+	if (old->nat_enabled != new->nat_enabled || a.n_rules != b.n_rules)
+		return false;
+	for (unsigned r = 0; r < a.n_rules; r++) {
+		uint32_t sa = a.rules[r].site, sb = b.rules[r].site;
+
+		if ((sa == NAT_SITE_ANY) != (sb == NAT_SITE_ANY) ||
+		    (sa != NAT_SITE_ANY &&
+		     strcmp(old->sites[sa].name, new->sites[sb].name) != 0))
+			return false;
+		a.rules[r].site = b.rules[r].site = 0;
+	}
+	return memcmp(&a, &b, sizeof(a)) == 0;
+}
+
 /* Sections a running esphub cannot change. */
 static void
 restart_needed(const struct cfg *old, const struct cfg *new, char *out, size_t len)
@@ -145,7 +180,7 @@ restart_needed(const struct cfg *old, const struct cfg *new, char *out, size_t l
 				     sizeof(old->routes[0]) * old->n_routes) != 0) ||
 	    old->n_neighbours != new->n_neighbours || !SAME(tables) || !SAME(esp) ||
 	    strcmp(old->crypto_engine, new->crypto_engine) != 0 ||
-	    old->icmp_error_rate != new->icmp_error_rate)
+	    old->icmp_error_rate != new->icmp_error_rate || !same_nat(old, new))
 		snprintf(out + used, len - used,
 			 "not applied: changes outside sites and ike.default_psk need a restart\n");
 }

@@ -254,5 +254,7 @@ app_telemetry_register(struct app *app)
 			return rc;
 		}
 	}
-	return app_telemetry_sa_register(app) != 0 ? -EINVAL : app_telemetry_ike_register(app);
+	if (app_telemetry_sa_register(app) != 0 || app_telemetry_ike_register(app) != 0)
+		return -EINVAL;
+	return app_telemetry_nat_register(app);
 }

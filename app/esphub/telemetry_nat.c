@@ -7,7 +7,8 @@
  *                                tunnel state idle_s", the first
  *                                RTE_TEL_MAX_ARRAY_ENTRIES
  * Raw monotonic totals, as /esphub/worker_stats. NAT's own calls are safe
- * from this thread; site names come from the config, which does not change.
+ * from this thread; site names are the control core's: read under its lock.
+ * Registered only when a nat section is configured.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -62,7 +63,7 @@ tel_nat_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 					  st.ctr[c]);
 	if (worker < 0) {
 		app_worker_sum(tel_app, &w, false);
-		for (unsigned r = DROP_NAT_NO_RULE; r <= DROP_NAT_FRAGMENT; r++)
+		for (unsigned r = DROP_NAT_UNSUPPORTED; r <= DROP_NAT_FRAGMENT; r++)
 			rte_tel_data_add_dict_u64(d, key(k, sizeof(k), "drop",
 							 stats_drop_name(r)), w.drop[r]);
 	}
@@ -92,16 +93,20 @@ tel_nat_sessions(const char *cmd, const char *params, struct rte_tel_data *d)
 	uint32_t site = NAT_SITE_ANY;
 
 	RTE_SET_USED(cmd);
+	pthread_mutex_lock(&tel_app->lock);
 	if (params != NULL && *params != '\0') {
 		int i = app_site_index(tel_app, params);
 
-		if (i < 0)
+		if (i < 0) {
+			pthread_mutex_unlock(&tel_app->lock);
 			return -EINVAL;
+		}
 		site = (uint32_t)i;
 	}
 	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
 	nat_session_walk(tel_app->nat, rte_rdtsc(), site, RTE_TEL_MAX_ARRAY_ENTRIES,
 			 session_row, d);
+	pthread_mutex_unlock(&tel_app->lock);
 	return 0;
 }
 
@@ -120,6 +125,8 @@ app_telemetry_nat_register(struct app *app)
 	};
 
 	tel_app = app;
+	if (app->nat == NULL)
+		return 0;
 	for (size_t i = 0; i < RTE_DIM(eps); i++) {
 		int rc = rte_telemetry_register_cmd(eps[i].path, eps[i].fn, eps[i].help);
 

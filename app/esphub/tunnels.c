@@ -141,5 +141,8 @@ app_tunnel_put(struct app *app, uint32_t tunnel)
 	k = key_of(t->site, &t->key_local, &t->key_remote);
 	rte_hash_del_key(app->tunnel_by_key, &k);
 	sa_tunnel_del(app->sa, tunnel);
+	/* Its NAT sessions die with it: the id may serve another branch next. */
+	if (app->nat != NULL)
+		nat_flush_tunnel(app->nat, tunnel);
 	memset(t, 0, sizeof(*t));
 }

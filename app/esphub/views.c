@@ -69,4 +69,17 @@ app_clear_stats(struct app *app)
 	for (unsigned i = 0; i < app->env.n_ports; i++)
 		rte_eth_stats_get(app->port[i].h.port_id, &app->port[i].base);
 	memcpy(app->ctr_base, app->ctr, sizeof(app->ctr));
+	for (unsigned i = 0; app->nat != NULL && i < app->n_workers; i++)
+		nat_stats_get(app->nat, (int)i, &app->nat_base[i]);
+}
+
+/* NAT's counters (not its gauges) since "clear", of one worker or all (-1). */
+void
+app_nat_get(struct app *app, int worker, struct nat_stats *out)
+{
+	nat_stats_get(app->nat, worker, out);
+	for (unsigned i = 0; i < app->n_workers; i++)
+		if (worker < 0 || (unsigned)worker == i)
+			for (unsigned c = 0; c < NAT_CTR_N; c++)
+				out->ctr[c] -= app->nat_base[i].ctr[c];
 }

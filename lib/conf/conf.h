@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "ike.h"
+#include "nat.h"
 
 #define CFG_MAX_PORTS     8
 #define CFG_NAME_MAX      16   /**< port names, incl. NUL */
@@ -130,6 +131,8 @@ struct cfg {
 	struct cfg_neighbour *neighbours;
 	char crypto_engine[16];       /**< "ipsec_mb" or "openssl" */
 	struct ike_config ike;        /**< the ike section, defaults filled */
+	bool nat_enabled;             /**< a nat section is present */
+	struct nat_config nat;        /**< its rules, pools, limits (runtime fields unset) */
 	struct cfg_esp esp;
 	unsigned n_sites;
 	struct cfg_site *sites;

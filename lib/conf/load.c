@@ -10,7 +10,7 @@
 
 static const char *const root_fields[] = {
 	"workers", "log_level", "icmp_error_rate", "tables", "ports", "routes",
-	"neighbours", "crypto_engine", "esp", "ike", "sites", NULL
+	"neighbours", "crypto_engine", "esp", "ike", "sites", "nat", NULL
 };
 static const char *const table_fields[] = { "neighbours", "routes", "mbufs", NULL };
 
@@ -127,6 +127,8 @@ parse_root(struct parser *p, const config_setting_t *root, struct cfg *cfg)
 	ok &= conf_parse_ike(p, root, cfg);
 	/* Sites take their defaults from esp. */
 	ok &= conf_parse_esp(p, root, cfg) && conf_parse_sites(p, root, cfg);
+	/* Masquerade rules name sites. */
+	ok &= conf_parse_nat(p, root, cfg);
 	return ok;
 }
 

@@ -55,6 +55,7 @@ bool conf_parse_engine(struct parser *p, const config_setting_t *root, struct cf
 bool conf_parse_esp(struct parser *p, const config_setting_t *root, struct cfg *cfg);
 bool conf_parse_sites(struct parser *p, const config_setting_t *root, struct cfg *cfg);
 bool conf_parse_ike(struct parser *p, const config_setting_t *root, struct cfg *cfg);
+bool conf_parse_nat(struct parser *p, const config_setting_t *root, struct cfg *cfg);
 bool conf_parse_site_ike(struct parser *p, const config_setting_t *g, const char *field,
 			 struct cfg_site *st);
 bool conf_p1_proposal(const char *s, struct ike_p1_proposal *p);

@@ -38,6 +38,7 @@
 	_(IP_BAD_CHECKSUM,   "ipv4",  "bad-checksum",     "IPv4 header checksum wrong")                     \
 	_(IP_MARTIAN_SRC,    "ipv4",  "martian-source",   "source is zero, loopback, multicast or broadcast") \
 	_(IP_MARTIAN_DST,    "ipv4",  "martian-destination","destination is zero or loopback")              \
+	_(REASS_FAILED,      "ipv4",  "reassembly",       "fragment not reassembled (timeout, overlap, table full, larger than a buffer)") \
 	_(LOCAL_FRAGMENT,    "local", "fragment",         "fragment addressed to the box (not reassembled)") \
 	_(LOCAL_ICMP_BAD,    "local", "icmp-malformed",   "ICMP to the box truncated or with a bad checksum") \
 	_(LOCAL_ICMP_OTHER,  "local", "icmp-unhandled",   "ICMP to the box other than echo request")        \
@@ -57,7 +58,6 @@
 	_(ESP_SA_EXPIRED,    "esp-in","sa-expired",       "SA past its hard lifetime or being removed")   \
 	_(ESP_CRYPTO_ERROR,  "esp-in","crypto-error",     "crypto engine refused the operation")          \
 	_(NATT_KEEPALIVE,    "esp-in","natt-keepalive",   "NAT-T keepalive (RFC 3948 s2.3), consumed")    \
-	_(REASS_FAILED,      "esp-in","reassembly",       "fragment not reassembled (timeout, overlap, table full)") \
 	_(ESPO_SELECTOR,     "esp-out","selector-mismatch","source outside the tunnel's local selectors") \
 	_(ESPO_NO_SA,        "esp-out","no-sa",           "tunnel has no outbound SA (not up)")           \
 	_(ESPO_SA_EXPIRED,   "esp-out","sa-expired",      "SA past its hard lifetime or being removed")   \
@@ -65,7 +65,6 @@
 	_(ESPO_NEEDS_FRAG,   "esp-out","needs-fragmentation","too big for the tunnel with DF set")        \
 	_(ESPO_NO_ROOM,      "esp-out","no-room",         "no head/tailroom for ESP headers")             \
 	_(ESPO_CRYPTO_ERROR, "esp-out","crypto-error",    "crypto engine refused the operation")          \
-	_(NAT_NO_RULE,       "nat",   "no-rule",          "decrypted traffic matched no masquerade rule and is not routable") \
 	_(NAT_UNSUPPORTED,   "nat",   "unsupported",      "protocol or ICMP type NAT cannot translate")   \
 	_(NAT_TABLE_FULL,    "nat",   "table-full",       "session table full")                           \
 	_(NAT_SITE_CAP,      "nat",   "site-cap",         "the site reached its session cap")             \

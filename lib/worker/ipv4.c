@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * IPv4: validate, deliver to the box (ICMP echo, IKE to the control core,
- * ESP to decryption) or forward; every datagram the box sends goes through
+ * ESP to decryption, NAT replies to lib/nat) or forward; every datagram the box sends goes through
  * one decision: into a tunnel if the SPD covers its destination, else by
  * the route table. On entry the mbuf's data starts at the IPv4 header.
  */
@@ -158,8 +158,45 @@ is_broadcast(const struct worker *w, uint32_t a)
 	return false;
 }
 
+/* A datagram for the box that no service takes: refused as a host would. */
+void
+ipv4_unserved(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+	      const struct net_ipv4_info *info)
+{
+	switch (info->proto) {
+	case IPPROTO_TCP:
+		/* No TCP service: stay silent like a firewall, no RST. */
+		stats_drop(w->st, m, DROP_LOCAL_NO_SERVICE);
+		return;
+	case IPPROTO_ICMP:
+		stats_drop(w->st, m, DROP_LOCAL_ICMP_OTHER);
+		return;
+	case IPPROTO_UDP:
+		icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH,
+			   NET_ICMP_UNREACH_PORT, 0);
+		break;
+	default:
+		icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH,
+			   NET_ICMP_UNREACH_PROTOCOL, 0);
+		break;
+	}
+	stats_drop(w->st, m, DROP_LOCAL_NO_SERVICE);
+}
+
+/* What the box does not serve on a pool address may be a NAT reply. */
 static void
-icmp_input(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_info *info)
+unserved(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+	 const struct net_ipv4_info *info)
+{
+	if (w->nw != NULL && worker_is_pool_address(w, info->dst))
+		snat_in_push(w, in_port, m, info);
+	else
+		ipv4_unserved(w, in_port, m, info);
+}
+
+static void
+icmp_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+	   const struct net_ipv4_info *info)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	uint32_t icmp_len = info->tot_len - info->hlen;
@@ -170,7 +207,7 @@ icmp_input(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_info *inf
 		return;
 	}
 	if (icmp[0] != RTE_IP_ICMP_ECHO_REQUEST) {
-		stats_drop(w->st, m, DROP_LOCAL_ICMP_OTHER);
+		unserved(w, in_port, m, info);
 		return;
 	}
 	net_icmp_echo_reply(ip, info->hlen);
@@ -232,8 +269,7 @@ udp_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		natt_input(w, in_port, m, info);
 		return;
 	}
-	icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH, NET_ICMP_UNREACH_PORT, 0);
-	stats_drop(w->st, m, DROP_LOCAL_NO_SERVICE);
+	unserved(w, in_port, m, info);
 }
 
 void
@@ -244,8 +280,9 @@ ipv4_local(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 
 	w->st->ctr[WCTR_LOCAL_IN]++;
 	if (info->fragment) {
-		/* ESP and IKE may arrive fragmented; nothing else the box serves. */
-		if (info->proto != IPPROTO_ESP && info->proto != IPPROTO_UDP) {
+		/* ESP and IKE may arrive fragmented, and NAT replies. */
+		if (info->proto != IPPROTO_ESP && info->proto != IPPROTO_UDP &&
+		    (w->nw == NULL || !worker_is_pool_address(w, info->dst))) {
 			stats_drop(w->st, m, DROP_LOCAL_FRAGMENT);
 			return;
 		}
@@ -262,16 +299,13 @@ ipv4_local(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		udp_input(w, in_port, m, info);
 		return;
 	case IPPROTO_ICMP:
-		icmp_input(w, m, info);
+		icmp_input(w, in_port, m, info);
 		return;
 	case IPPROTO_TCP:
-		/* No TCP service: stay silent like a firewall, no RST. */
-		stats_drop(w->st, m, DROP_LOCAL_NO_SERVICE);
+		unserved(w, in_port, m, info);
 		return;
 	}
-	icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH,
-		   NET_ICMP_UNREACH_PROTOCOL, 0);
-	stats_drop(w->st, m, DROP_LOCAL_NO_SERVICE);
+	ipv4_unserved(w, in_port, m, info);
 }
 
 void

@@ -36,6 +36,7 @@ worker_create(struct worker_env *env, unsigned index, int socket_id)
 	w->neigh = neigh_table_view(env->neigh);
 	w->sw = sa_db_worker(env->sa, index);
 	w->ew = esp_worker_create(env->engine, socket_id);
+	w->nw = env->nat != NULL ? nat_worker_get(env->nat, index) : NULL;
 	/* Two seconds to complete a datagram (RFC 791 suggests up to 15 s;
 	 * fragments of ESP arrive together or not at all). */
 	w->frag_tbl = rte_ip_frag_table_create(RTE_MAX(env->frag_entries / 4, 16u), 4,
@@ -196,6 +197,9 @@ worker_main(void *arg)
 		housekeeping(w);
 		reassembly_housekeeping(w);
 		worker_flush(w);
+		/* Before the quiescent report: NAT frees slots a grace period old. */
+		if (w->nw != NULL)
+			nat_worker_expire(w->nw, rte_rdtsc(), NAT_EXPIRE_BUDGET);
 		rte_rcu_qsbr_quiescent(env->qsbr, w->index);
 
 		t1 = rte_rdtsc();

@@ -6,6 +6,7 @@
 #include <rte_ip_frag.h>
 
 #include "esp.h"
+#include "nat.h"
 #include "net.h"
 #include "sa.h"
 #include "worker.h"
@@ -16,6 +17,7 @@
 #define PENDING_TIMEOUT_MS 3000
 #define ARP_RETRY_MS      1000
 #define PENDING_CHECK_MS  100
+#define NAT_EXPIRE_BUDGET 64   /* NAT index buckets scanned per loop at most */
 
 struct txq {
 	uint16_t n;
@@ -48,6 +50,15 @@ struct esp_vec {
 	struct sa *sa[ESP_BURST_MAX];
 };
 
+/* Packets waiting for one batched NAT call; m->port = ingress port. */
+#define SNAT_VEC_MAX ESP_BURST_MAX
+struct snat_vec {
+	uint16_t n;
+	struct rte_mbuf *m[SNAT_VEC_MAX];
+	uint32_t tunnel[SNAT_VEC_MAX];   /* out: where it came from; in: where it goes */
+	uint32_t site[SNAT_VEC_MAX];     /* out only */
+};
+
 /* in_port of a packet that the box originated: no ICMP errors about it. */
 #define PORT_LOCAL UINT16_MAX
 
@@ -78,6 +89,9 @@ struct worker {
 	struct esp_worker *ew;
 	struct esp_vec esp_in;       /* to decrypt; m->port = ingress port */
 	struct esp_vec esp_out;      /* to encrypt */
+	struct nat_worker *nw;       /* NULL: no source NAT */
+	struct snat_vec snat_out;    /* decrypted, to masquerade */
+	struct snat_vec snat_in;     /* to a pool address, to restore */
 	struct rte_ip_frag_tbl *frag_tbl;
 	struct rte_ip_frag_death_row death_row;
 
@@ -90,6 +104,15 @@ worker_is_own_address(const struct worker *w, uint32_t a)
 {
 	for (uint16_t p = 0; p < w->n_ports; p++)
 		if (w->env->port[p].addr == a)
+			return true;
+	return false;
+}
+
+static inline bool
+worker_is_pool_address(const struct worker *w, uint32_t a)
+{
+	for (uint16_t p = 0; p < w->n_ports; p++)
+		if (w->env->port[p].nat_pool && w->env->port[p].addr == a)
 			return true;
 	return false;
 }
@@ -116,6 +139,9 @@ void ipv4_originate(struct worker *w, struct rte_mbuf *m, enum stats_drop no_rou
 /* By route, not SPD: for ESP packets themselves. forwarded: lower the TTL. */
 void ipv4_route(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		const struct net_ipv4_info *info, bool forwarded);
+/* A datagram for the box that no service takes: refused as a host would. */
+void ipv4_unserved(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+		   const struct net_ipv4_info *info);
 void icmp_error(struct worker *w, uint16_t in_port, const struct rte_mbuf *m,
 		const struct net_ipv4_info *info, uint8_t type, uint8_t code,
 		uint16_t mtu);
@@ -126,6 +152,13 @@ void esp_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 void tunnel_send(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		 const struct net_ipv4_info *info, uint32_t tunnel, bool forwarded);
 void tunnel_flush(struct worker *w);
+
+/* snat.c */
+void snat_out_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+		   const struct sa *sa);
+void snat_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+		  const struct net_ipv4_info *info);
+void snat_flush(struct worker *w);
 
 /* frag.c */
 /* Fragment m (freed) into direct mbufs of at most mtu bytes; 0 on failure. */

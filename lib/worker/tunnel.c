@@ -5,8 +5,8 @@
  * burst at once.
  *   esp_in:  ESP for the box -> decrypt -> the inner datagram is received
  *            again, as if on the port the ESP came in on.
- *   esp_out: datagrams the SPD sent into a tunnel -> encrypt -> route the
- *            ESP packet to the peer.
+ *   esp_out: datagrams the SPD (or a NAT session) sent into a tunnel ->
+ *            encrypt -> route the ESP packet to the peer.
  */
 #include "priv.h"
 
@@ -79,7 +79,10 @@ tunnel_send(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		esp_out_push(w, frags[i], sa);
 }
 
-/* A decrypted datagram, received again as from the port its ESP came in on. */
+/*
+ * A decrypted datagram, received again as from the port its ESP came in
+ * on; with NAT, what leaves for elsewhere is masqueraded first.
+ */
 static void
 inner_input(struct worker *w, struct rte_mbuf *m, const struct sa *sa)
 {
@@ -90,10 +93,22 @@ inner_input(struct worker *w, struct rte_mbuf *m, const struct sa *sa)
 	net_ipv4_parse(rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m), false, &info);
 	if (info.proto == IPPROTO_TCP)
 		clamp_mss(w, m, sa);
-	if (worker_is_own_address(w, info.dst))
+	if (worker_is_own_address(w, info.dst)) {
 		ipv4_local(w, in_port, m, &info);
-	else
+		return;
+	}
+	/* Without NAT, and for what dies here anyway (ICMP error to the branch). */
+	if (w->nw == NULL || info.ttl <= 1) {
 		ipv4_forward(w, in_port, m, &info);
+		return;
+	}
+	/* NAT translates whole datagrams. */
+	if (info.fragment) {
+		m = ipv4_reassemble(w, m, &info);
+		if (m == NULL)
+			return;
+	}
+	snat_out_push(w, in_port, m, sa);
 }
 
 static void
@@ -133,10 +148,15 @@ flush_out(struct worker *w)
 void
 tunnel_flush(struct worker *w)
 {
-	/* Decryption can produce packets for other tunnels (branch to branch). */
-	while (w->esp_in.n != 0 || w->esp_out.n != 0) {
+	/*
+	 * Each stage may feed the others: decryption feeds NAT and other
+	 * tunnels (branch to branch), NAT replies feed encryption.
+	 */
+	while (w->esp_in.n != 0 || w->snat_out.n != 0 || w->snat_in.n != 0 ||
+	       w->esp_out.n != 0) {
 		if (w->esp_in.n != 0)
 			flush_in(w);
+		snat_flush(w);
 		if (w->esp_out.n != 0)
 			flush_out(w);
 	}

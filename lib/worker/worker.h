@@ -8,7 +8,10 @@
  *     -> Ethernet -> ARP (answer, learn, resolve)
  *                 -> IPv4 -> local: ICMP echo; IKE punted to the control core;
  *                                   ESP -> decrypt (batched) -> inner datagram
- *                                          received again
+ *                                          -> masquerade (batched, lib/nat)
+ *                                          -> received again
+ *                                   else to a pool address -> restore
+ *                                          (batched) -> its session's tunnel
  *                         -> forward: TTL -> SPD: tunnel -> encrypt (batched)
  *                                             else route -> MTU
  *                                  -> neighbour -> TX burst
@@ -40,6 +43,7 @@
 #include <rte_ring.h>
 
 #include "crypto.h"
+#include "nat.h"
 #include "neigh.h"
 #include "route.h"
 #include "sa.h"
@@ -61,6 +65,7 @@ struct worker_port {
 	uint32_t addr;               /**< the box's address on it, host order */
 	uint8_t plen;
 	uint8_t role;                /**< enum cfg_port_role */
+	bool nat_pool;               /**< addr is a NAT pool address */
 	struct rte_ether_addr mac;
 };
 
@@ -75,6 +80,8 @@ struct worker_env {
 	struct rte_rcu_qsbr *qsbr;       /**< one thread id per worker index */
 	struct rte_mempool *pool;        /**< for packets workers build */
 	struct sa_db *sa;                /**< worker i uses sa_db_worker(sa, i) */
+	struct nat *nat;                 /**< NULL: no source NAT; worker i uses
+					      nat_worker_get(nat, i) */
 	const struct crypto_engine *engine;
 	uint32_t icmp_error_rate;        /**< per worker per second; 0 = none */
 	uint16_t mss_clamp;              /**< WORKER_MSS_AUTO, _OFF, or an MSS */

@@ -110,6 +110,38 @@ good_file(void **state)
 		assert_int_equal(b->sa_out.key[35], 0x08);
 		assert_int_equal(b->replay_window, 0);
 		assert_false(b->udp_encap);
+	} else if (strstr(path, "ike-nat.conf") != NULL) {
+		const struct cfg_site *a = &cfg.sites[0], *b = &cfg.sites[1];
+		const struct nat_config *n = &cfg.nat;
+
+		assert_int_equal(cfg.ike.local_id.len, strlen("vpn.example"));
+		assert_int_equal(cfg.ike.default_psk_len, 4);
+		assert_int_equal(cfg.ike.default_psk[3], 0x33);
+		assert_int_equal(cfg.ike.n_p1, 2);
+		assert_int_equal(cfg.ike.rekey_margin_s, 30);
+		assert_true(a->ike);
+		assert_int_equal(a->ike_params.psk_len, strlen("branch secret"));
+		assert_int_equal(a->ike_params.n_esp, 1);
+		assert_int_equal(a->ike_params.dpd_timeout_s, 30);
+		assert_true(a->ike_params.initiate);
+		assert_int_equal(a->ike_params.local_addr, 0xc6336401);
+		assert_false(b->ike);
+		assert_true(cfg.nat_enabled);
+		assert_int_equal(n->capacity, 200000);
+		assert_int_equal(n->site_cap, 5000);
+		assert_int_equal(n->port_min, 20000);
+		assert_int_equal(n->port_max, 60000);
+		assert_int_equal(n->timeout_s[NAT_TMO_UDP], 120);
+		assert_int_equal(n->timeout_s[NAT_TMO_ICMP], 30);
+		assert_int_equal(n->timeout_s[NAT_TMO_TCP_EST], 7440);   /* default */
+		assert_int_equal(n->n_pools, 1);
+		assert_int_equal(n->pools[0].addr[0], 0xac100001);
+		assert_int_equal(n->n_rules, 2);
+		assert_int_equal(n->rules[0].site, NAT_SITE_ANY);
+		assert_int_equal(n->rules[0].pool, 0);
+		assert_int_equal(n->rules[1].site, 1);
+		assert_int_equal(n->rules[1].pool, NAT_RULE_NO_NAT);
+		assert_int_equal(n->rules[1].plen, 24);
 	} else if (strstr(path, "full.conf") != NULL) {
 		assert_int_equal(cfg.workers, 2);
 		assert_int_equal(cfg.log_level, 8);
@@ -135,6 +167,7 @@ good_file(void **state)
 		assert_int_equal(cfg.log_level, 7);
 		assert_int_equal(cfg.ports[0].mtu, 1500);
 		assert_int_equal(cfg.tables.routes, 1024);
+		assert_false(cfg.nat_enabled);
 	}
 	cfg_free(&cfg);
 }

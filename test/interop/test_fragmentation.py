@@ -20,7 +20,7 @@ reassemble them first: PACKET_FANOUT_FLAG_DEFRAG):
     carrying the tunnel MTU (scapy sr1), and the cloud's kernel learns that
     path MTU (ping -M do, then `ip route get`).
 esphub counts it: fragments-out, esp-out needs-fragmentation (one per DF
-probe), no esp-in reassembly failures.
+probe), no reassembly failures.
 MSS clamping (RFC 4459 s3.2): a SYN from the cloud, captured decrypted on
 the branch gateway's TUN, and a SYN from the branch, captured at the cloud,
 carry an MSS no larger than the tunnel's (`show sa ID detail`: TCP MSS),
@@ -94,7 +94,7 @@ def fragmentation(lab, sites):
               " the ESP)" % (label(s), "/".join(map(str, SIZES))),
               "sent %r, got %r" % (tx, rx))
     drops = lab.drops()
-    check(drops.get("esp_in/reassembly", 0) == 0, "no esp-in reassembly failures",
+    check(drops.get("ipv4/reassembly", 0) == 0, "no reassembly failures",
           repr(drops))
 
     # (c) DF set and too big for the tunnel: ICMP fragmentation needed with

@@ -860,20 +860,22 @@ def _install_handlers():
 # Traffic helpers (python agents run inside the namespaces: netagent.py)
 
 class TransferResult:
-    """ok: all bytes arrived and sha256 matches on both ends."""
+    """ok: all bytes arrived and sha256 matches on both ends; peer: the
+    source address the sink saw."""
 
     def __init__(self, sent, recv, seconds):
         self.sent_bytes, self.sha_sent = sent.get("bytes"), sent.get("sha256")
         self.recv_bytes, self.sha_recv = recv.get("bytes"), recv.get("sha256")
+        self.peer = recv.get("peer")
         self.seconds = seconds
         self.ok = bool(self.sent_bytes) and self.sent_bytes == self.recv_bytes \
             and self.sha_sent == self.sha_recv
         self.mbit_s = (self.recv_bytes or 0) * 8 / 1e6 / seconds if seconds else 0.0
 
     def __repr__(self):
-        return "<transfer %s: sent %s recv %s bytes in %.2fs (%.1f Mbit/s) sha %s>" % (
+        return "<transfer %s: sent %s recv %s bytes in %.2fs (%.1f Mbit/s) sha %s from %s>" % (
             "ok" if self.ok else "BAD", self.sent_bytes, self.recv_bytes, self.seconds,
-            self.mbit_s, "match" if self.sha_sent == self.sha_recv else "MISMATCH")
+            self.mbit_s, "match" if self.sha_sent == self.sha_recv else "MISMATCH", self.peer)
 
 
 def tcp_transfer(src, dst, dst_addr, mbytes=1.0, port=5201, timeout=30.0, src_addr=None):

@@ -3,8 +3,10 @@
 
     udp_peer.py echo --port P
         echo every datagram back to its sender until SIGTERM/SIGINT;
-        prints LISTENING, then {"echoed": n, "bytes": b} at the end
+        prints LISTENING, then {"echoed": n, "bytes": b, "peers": ["a:p", ...]}
+        at the end
     udp_peer.py exchange --dst A --port P --sizes 16,1000,1400 [--df] [--timeout S]
+                         [--sport P]
         send one datagram of each size (random payload, numbered), wait for
         its echo and compare; prints {"sent": n, "ok": k, "lost": [...],
         "bad": [...], "errors": [...]}
@@ -48,6 +50,7 @@ def echo(a):
     s.bind(("0.0.0.0", a.port))
     s.settimeout(0.5)
     n = b = 0
+    peers = set()
     stop = []
     signal.signal(signal.SIGTERM, lambda *x: stop.append(1))
     signal.signal(signal.SIGINT, lambda *x: stop.append(1))
@@ -61,12 +64,15 @@ def echo(a):
             continue
         s.sendto(data, peer)
         n, b = n + 1, b + len(data)
-    print(json.dumps({"echoed": n, "bytes": b}), flush=True)
+        peers.add("%s:%d" % peer)
+    print(json.dumps({"echoed": n, "bytes": b, "peers": sorted(peers)}), flush=True)
 
 
 def exchange(a):
     s = sock_for(a)
     s.settimeout(a.timeout)
+    if a.sport:
+        s.bind(("0.0.0.0", a.sport))
     s.connect((a.dst, a.port))
     res = {"sent": 0, "ok": 0, "lost": [], "bad": [], "errors": []}
     for i, size in enumerate(int(x) for x in a.sizes.split(",")):
@@ -134,6 +140,7 @@ def main():
     c.add_argument("--sizes", default="16,512,1400")
     c.add_argument("--df", action="store_true")
     c.add_argument("--timeout", type=float, default=3.0)
+    c.add_argument("--sport", type=int, default=0)
     c = sub.add_parser("recv")
     c.add_argument("--port", type=int, required=True)
     c.add_argument("--count", type=int, required=True)

@@ -22,7 +22,7 @@ from esphub import Esphub
 from netns import PYTHON, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-GATEWAY = os.path.join(HERE, "..", "lib", "esp_gateway.py")
+GATEWAY = os.path.join(HERE, "esp_gateway.py")
 UDP_PEER = os.path.join(HERE, "udp_peer.py")
 HUB_WAN, HUB_LAN, CLOUD = "198.51.100.1", "172.16.0.1", "172.16.0.10"
 
@@ -42,10 +42,10 @@ DEVICES = {"af_packet": ("net_af_packet0,iface=wan0", "net_af_packet1,iface=lan0
                    "net_tap1,iface=tapl,mac=02:00:00:00:01:02")}
 
 
-def hub_config(sites, wan_mtu=None, esp="", ports="af_packet"):
+def hub_config(sites, wan_mtu=None, esp="", ports="af_packet", workers=1):
     wan, lan = DEVICES[ports]
     return """
-workers = 1;
+workers = %d;
 ports = (
   { name = "wan"; role = "outside"; device = "%s"; address = "%s/24";%s },
   { name = "lan"; role = "inside";  device = "%s"; address = "%s/16"; }
@@ -54,7 +54,7 @@ ports = (
 sites = (
   %s
 );
-""" % (wan, HUB_WAN, " mtu = %d;" % wan_mtu if wan_mtu else "", lan, HUB_LAN, esp,
+""" % (workers, wan, HUB_WAN, " mtu = %d;" % wan_mtu if wan_mtu else "", lan, HUB_LAN, esp,
        ",\n  ".join(s.config() for s in sites))
 
 
@@ -73,7 +73,7 @@ class Lab:
     gateway_extra(site) -> dict: more esp_gateway settings for that site."""
 
     def __init__(self, t, sites, wan_mtu=None, gateways=True, gateway_extra=None, esp="",
-                 ports="af_packet"):
+                 ports="af_packet", workers=1):
         self.t, self.sites = t, sites
         self.hub, self.cloud, self.wan = t.add_ns("hub"), t.add_ns("cloud"), t.add_ns("wan")
         quiet_bridge(self.wan, "br0")
@@ -91,7 +91,8 @@ class Lab:
                 quiet_bridge(self.hub, br)
             self.hub.ip("link", "set", "wan0", "master", "brw")
             self.hub.ip("link", "set", "lan0", "master", "brl")
-        self.eh = Esphub(self.hub, hub_config(sites, wan_mtu, esp, ports))
+        self.eh = Esphub(self.hub, hub_config(sites, wan_mtu, esp, ports, workers),
+                         workers=workers)
         if ports == "tap":
             for tap, br, mac in (("tapw", "brw", "02:00:00:00:02:01"),
                                  ("tapl", "brl", "02:00:00:00:02:02")):
@@ -152,19 +153,28 @@ class Lab:
 
 # -- traffic ------------------------------------------------------------------
 
-def udp_exchange(src, dst, dst_addr, port, sizes=(16, 512, 1400), df=False, timeout=3.0):
+def udp_exchange(src, dst, dst_addr, port, sizes=(16, 512, 1400), df=False, timeout=3.0,
+                 sport=0):
     """src sends one datagram of each size to an echo server in dst and checks
     each echo byte for byte. Returns (result dict, echo server stats)."""
     srv = dst.start("udp-echo-%d" % port, [PYTHON, UDP_PEER, "echo", "--port", port],
                     log=r"LISTENING", timeout=15)
+    r = udp_exchange_to(src, dst_addr, port, sizes, df, timeout, sport)
+    srv.stop(sig=signal.SIGINT)
+    return r, _last_json(srv.stdout()) or {}
+
+
+def udp_exchange_to(src, dst_addr, port, sizes=(16, 512, 1400), df=False, timeout=3.0,
+                    sport=0):
+    """The client half of udp_exchange: the echo server runs already (or not:
+    errors such as "Connection refused" are in the result's "errors")."""
     argv = [PYTHON, UDP_PEER, "exchange", "--dst", dst_addr, "--port", port,
-            "--sizes", ",".join(str(x) for x in sizes), "--timeout", timeout]
+            "--sizes", ",".join(str(x) for x in sizes), "--timeout", timeout,
+            "--sport", sport]
     if df:
         argv.append("--df")
     r = src.run([str(a) for a in argv], timeout=timeout * len(sizes) + 20, check=False)
-    srv.stop(sig=signal.SIGINT)
-    return _last_json(r.stdout) or {"error": r.stdout + r.stderr}, \
-        _last_json(srv.stdout()) or {}
+    return _last_json(r.stdout) or {"error": r.stdout + r.stderr}
 
 
 def udp_one_way(src, dst, dst_addr, port, sizes, df=False, timeout=10.0):
