@@ -135,14 +135,19 @@ session_row(const struct nat_session_info *si, void *arg)
 {
 	struct cmdline *cl = arg;
 	const char *site = app_site_name(cmd_app, si->site);
-	char in[NET_IPV4_STR_MAX], rem[NET_IPV4_STR_MAX], map[NET_IPV4_STR_MAX];
+	char in[NET_IPV4_STR_MAX], rem[NET_IPV4_STR_MAX], map[NET_IPV4_STR_MAX + 8];
 	const char *proto = si->proto == IPPROTO_TCP ? "tcp" :
 			    si->proto == IPPROTO_UDP ? "udp" : "icmp";
 
-	cmdline_printf(cl, "%-4s %15s:%-5u %15s:%-5u %15s:%-5u %-12s %6u %-12s %7u %7u %7u %u%s\n",
+	/* A flow the cloud opened is not translated: say so, not "to itself". */
+	if (si->passthrough)
+		snprintf(map, sizeof(map), "%21s", "pass-through");
+	else
+		snprintf(map, sizeof(map), "%15s:%-5u", net_ipv4_str(si->mapped_addr, in),
+			 si->mapped_port);
+	cmdline_printf(cl, "%-4s %15s:%-5u %15s:%-5u %s %-12s %6u %-12s %7u %7u %7u %u%s\n",
 		       proto, net_ipv4_str(si->inside_addr, in), si->inside_port,
-		       net_ipv4_str(si->remote_addr, rem), si->remote_port,
-		       net_ipv4_str(si->mapped_addr, map), si->mapped_port,
+		       net_ipv4_str(si->remote_addr, rem), si->remote_port, map,
 		       site, si->tunnel, si->state, si->age_s, si->idle_s,
 		       si->expires_s, si->worker, si->superseded ? " superseded" : "");
 	return 0;

@@ -75,13 +75,17 @@ session_row(const struct nat_session_info *si, void *arg)
 {
 	struct rte_tel_data *d = arg;
 	char in[NET_IPV4_STR_MAX], rem[NET_IPV4_STR_MAX], map[NET_IPV4_STR_MAX];
-	char row[RTE_TEL_MAX_STRING_LEN];
+	char row[RTE_TEL_MAX_STRING_LEN], mapped[NET_IPV4_STR_MAX + 8];
 
-	snprintf(row, sizeof(row), "%s %s:%u %s:%u %s:%u %s %u %s %u",
+	if (si->passthrough)
+		snprintf(mapped, sizeof(mapped), "pass-through");
+	else
+		snprintf(mapped, sizeof(mapped), "%s:%u", net_ipv4_str(si->mapped_addr, map),
+			 si->mapped_port);
+	snprintf(row, sizeof(row), "%s %s:%u %s:%u %s %s %u %s %u",
 		 si->proto == IPPROTO_TCP ? "tcp" : si->proto == IPPROTO_UDP ? "udp" : "icmp",
 		 net_ipv4_str(si->inside_addr, in), si->inside_port,
-		 net_ipv4_str(si->remote_addr, rem), si->remote_port,
-		 net_ipv4_str(si->mapped_addr, map), si->mapped_port,
+		 net_ipv4_str(si->remote_addr, rem), si->remote_port, mapped,
 		 app_site_name(tel_app, si->site), si->tunnel, si->state, si->idle_s);
 	rte_tel_data_add_array_string(d, row);
 	return 0;

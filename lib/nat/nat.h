@@ -12,6 +12,10 @@
  *              back with the tunnel id of its session, so it is encrypted
  *              into the tunnel it came from (no SPD lookup). Two branches
  *              may use the same private subnet.
+ *   nat_track() cloud -> branch, forwarded by the SPD: a flow the cloud
+ *              opens to a branch's own address gets a pass-through session,
+ *              so nat_out() lets its replies through unchanged instead of
+ *              masquerading them.
  * TCP, UDP and ICMP echo (the identifier plays the port) are translated;
  * ICMP errors about them are translated in both directions, the quoted
  * header included (RFC 5508). Checksums are patched (RFC 1624), never
@@ -189,6 +193,7 @@ struct nat_config {
 	_(CREATED,     "sessions-created", "sessions created")                     \
 	_(EXPIRED,     "sessions-expired", "sessions freed after their idle timeout") \
 	_(FLUSHED,     "sessions-flushed", "sessions freed after a tunnel, site or global flush") \
+	_(CLOUD_OPENED,"cloud-opened",     "pass-through sessions for flows the cloud opened to a branch") \
 	_(RACED,       "sessions-raced",   "new sessions that met the same flow just created by another worker (the lower worker keeps it)") \
 	_(PORT_PROBES, "port-collisions",  "preferred port already held toward that destination; another tried") \
 	_(TCP_REOPEN,  "tcp-reopened",     "closed TCP sessions reused by a new SYN")
@@ -228,6 +233,7 @@ struct nat_session_info {
 	uint32_t expires_s;           /**< seconds until the idle timeout */
 	unsigned worker;              /**< the owning worker */
 	bool superseded;              /**< lost a creation race; replies only */
+	bool passthrough;             /**< opened by the cloud: mapped to itself */
 };
 
 struct nat;
@@ -315,10 +321,11 @@ const char *nat_timeout_name(enum nat_timeout t);
  * tunnel's selectors; tunnel and site: where it came from (ids below
  * max_tunnels / max_sites, else DROP_NAT_SITE_CAP).
  * @return DROP_NONE: source translated, forward m (checksums patched);
- *   NAT_PASS: no rule masquerades it, route it unchanged;
+ *   NAT_PASS: no rule masquerades it, or it answers a flow the cloud
+ *   opened (nat_track()): route it unchanged;
  *   DROP_NAT_FRAGMENT, _MALFORMED, _UNSUPPORTED (a protocol or ICMP type
- *   NAT cannot translate), _NO_SESSION (TCP RST, ICMP error about no
- *   session), _TABLE_FULL, _SITE_CAP, _PORTS.
+ *   NAT cannot translate), _NO_SESSION (TCP RST, ICMP echo reply or
+ *   error about no session), _TABLE_FULL, _SITE_CAP, _PORTS.
  */
 enum stats_drop nat_out(struct nat_worker *nw, struct rte_mbuf *m,
 			uint32_t tunnel, uint32_t site, uint64_t tsc);
@@ -336,6 +343,17 @@ enum stats_drop nat_out(struct nat_worker *nw, struct rte_mbuf *m,
  */
 enum stats_drop nat_in(struct nat_worker *nw, struct rte_mbuf *m,
 		       uint64_t tsc, uint32_t *tunnel);
+
+/**
+ * Cloud -> branch: m is forwarded into tunnel (of site) unchanged, by the
+ * SPD. If a masquerade rule covers its source for the site, open or
+ * refresh the flow's pass-through session (TCP: only a SYN opens one;
+ * ICMP: echo requests), so the branch's replies are not masqueraded.
+ * @return DROP_NONE: forward m; DROP_NAT_TABLE_FULL, _SITE_CAP or
+ *   _MALFORMED: a session was needed and could not be made.
+ */
+enum stats_drop nat_track(struct nat_worker *nw, struct rte_mbuf *m,
+			  uint32_t tunnel, uint32_t site, uint64_t tsc);
 
 /**
  * nat_out() over a burst, prefetching index buckets and sessions ahead:

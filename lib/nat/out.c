@@ -17,25 +17,10 @@ struct out_pkt {
 	uint32_t site;
 	int pool;
 	bool error;           /* an ICMP error: translate its quote, never create */
+	bool reply;           /* an echo reply: only to a ping the cloud sent */
 	struct quote q;
 	uint8_t tcp_flags;
 };
-
-/* The pool of the most specific rule, NAT_RULE_NO_NAT if none masquerades. */
-static __rte_always_inline int
-rule_match(const struct nat *nat, uint32_t dst_be, uint32_t site)
-{
-	uint32_t dst = rte_be_to_cpu_32(dst_be);
-
-	for (unsigned i = 0; i < nat->n_rules; i++) {
-		const struct nat_rule *r = &nat->rule[i];
-
-		if ((dst & r->mask) == r->prefix &&
-		    (r->site == NAT_SITE_ANY || r->site == site))
-			return r->pool;
-	}
-	return NAT_RULE_NO_NAT;
-}
 
 /*
  * The key of the session an ICMP error from a branch is about: the quoted
@@ -87,13 +72,13 @@ out_parse(const struct nat *nat, struct rte_mbuf *m, uint32_t tunnel,
 	l4 = p->v.l4;
 	p->site = site;
 	p->error = false;
+	p->reply = false;
 	p->tcp_flags = 0;
 	if (p->v.proto == IPPROTO_ICMP) {
 		if (icmp_is_error(l4[0]))
 			rc = error_key(p, tunnel);
 		else if (l4[0] == ICMP_ECHO_REPLY)
-			/* Answers a ping from the cloud that was routed in unchanged. */
-			return NAT_PASS;
+			p->reply = true;
 		else if (l4[0] != ICMP_ECHO_REQUEST)
 			return DROP_NAT_UNSUPPORTED;
 		if (rc != DROP_NONE)
@@ -149,17 +134,27 @@ tcp_track_out(struct nat_worker *nw, struct nat_session *s, uint8_t f)
 				     ((f & TCP_RST) ? TCPF_RST : 0)));
 }
 
-static __rte_always_inline void
+/* Returns DROP_NONE, or NAT_PASS for a flow the cloud opened (nothing rewritten). */
+static __rte_always_inline enum stats_drop
 translate(struct nat_worker *nw, struct out_pkt *p, struct nat_session *s,
 	  uint32_t now)
 {
+	if (unlikely(session_is_pass(s))) {
+		if (!p->error) {
+			session_touch(s, now);
+			if (p->v.proto == IPPROTO_TCP)
+				tcp_track_out(nw, s, p->tcp_flags);
+		}
+		nw->st.ctr[NAT_CTR_OUT_PASS]++;
+		return NAT_PASS;
+	}
 	if (p->error) {
 		/* The quote names the inside end as destination. */
 		rewrite_ip_only(p->v.ip, IP_SRC, s->xaddr);
 		quote_rewrite(p->v.l4, &p->q, IP_DST, port_off(p->q.proto, true),
 			      s->xaddr, s->xport);
 		nw->st.ctr[NAT_CTR_ICMP_ERR_OUT]++;
-		return;
+		return DROP_NONE;
 	}
 	rewrite(p->v.ip, IP_SRC, p->v.l4, port_off(p->v.proto, false), p->v.proto,
 		s->xaddr, s->xport);
@@ -167,6 +162,7 @@ translate(struct nat_worker *nw, struct out_pkt *p, struct nat_session *s,
 	if (p->v.proto == IPPROTO_TCP)
 		tcp_track_out(nw, s, p->tcp_flags);
 	nw->st.ctr[NAT_CTR_OUT_XLATE]++;
+	return DROP_NONE;
 }
 
 static __rte_always_inline enum stats_drop
@@ -178,15 +174,14 @@ out_process(struct nat_worker *nw, struct out_pkt *p, uint32_t now)
 	/* Errors may be about replies a superseded session restored. */
 	s = out_lookup(nw, &p->k, p->hash, now, !p->error);
 	if (s == NULL) {
-		/* Errors and resets never open a session. */
-		if (p->error || (p->tcp_flags & TCP_RST))
+		/* Errors, echo replies and resets never open a session. */
+		if (p->error || p->reply || (p->tcp_flags & TCP_RST))
 			return DROP_NAT_NO_SESSION;
 		rc = session_create(nw, &p->k, p->hash, p->site, p->pool, now, &s);
 		if (rc != DROP_NONE)
 			return rc;
 	}
-	translate(nw, p, s, now);
-	return DROP_NONE;
+	return translate(nw, p, s, now);
 }
 
 enum stats_drop
@@ -377,7 +372,7 @@ session_create(struct nat_worker *nw, const struct out_key *k, uint32_t hout,
 	       uint32_t site, int pool, uint32_t now, struct nat_session **out)
 {
 	const struct nat *nat = nw->nat;
-	const struct nat_pool *pl = &nat->pool[pool];
+	const struct nat_pool *pl = &nat->pool[pool < 0 ? 0 : pool];
 	struct in_key ik = { .rdst = k->rdst, .rport = k->rport, .proto = k->proto };
 	struct nat_session *s;
 	uint32_t idx;
@@ -387,11 +382,18 @@ session_create(struct nat_worker *nw, const struct out_key *k, uint32_t hout,
 	idx = slot_alloc(nw);
 	if (idx == NAT_NIL)
 		return DROP_NAT_TABLE_FULL;
-	/* Paired pooling: every session of an inside address, one address. */
-	ik.xaddr = pl->addr[(((uint64_t)k->tunnel * nat->hk[1] + k->isrc * nat->hk[2]) >> 32) % pl->n];
-	if (!port_pick(nw, k, &ik, now)) {
-		slot_unused(nw, idx);
-		return DROP_NAT_PORTS;
+	if (pool == NAT_RULE_NO_NAT) {
+		/* Pass-through: the branch endpoint maps to itself. */
+		ik.xaddr = k->isrc;
+		ik.xport = k->isport;
+	} else {
+		/* Paired pooling: every session of an inside address, one address. */
+		ik.xaddr = pl->addr[(((uint64_t)k->tunnel * nat->hk[1] +
+				      k->isrc * nat->hk[2]) >> 32) % pl->n];
+		if (!port_pick(nw, k, &ik, now)) {
+			slot_unused(nw, idx);
+			return DROP_NAT_PORTS;
+		}
 	}
 	s = &nw->sess[idx];
 	session_fill(nw, s, k, &ik, site, now);

@@ -84,6 +84,17 @@ _Static_assert(offsetof(struct nat_session, rport) == offsetof(struct out_key, r
 	       "out_match() compares the first 16 bytes");
 _Static_assert(sizeof(struct nat_session) == 64, "one cache line per session");
 
+/*
+ * A pass-through session (a flow the cloud opened, nat_track()) maps the
+ * branch endpoint to itself: nothing is rewritten, replies are routed by
+ * the SPD as the cloud's packets were.
+ */
+static inline bool
+session_is_pass(const struct nat_session *s)
+{
+	return s->xaddr == s->isrc && s->xport == s->isport;
+}
+
 /* Cloud-side key: what nat_in() looks up. */
 struct in_key {
 	uint32_t xaddr;
@@ -196,9 +207,9 @@ tcp_timeout(const struct nat *nat, uint8_t t)
 {
 	if ((t & TCPF_RST) || (t & (TCPF_FIN_IN | TCPF_FIN_OUT)) == (TCPF_FIN_IN | TCPF_FIN_OUT))
 		return nat->tmo[NAT_TMO_TCP_TRANS];
-	/* Established once the cloud answered: to our SYN with its own, or
-	 * at all for a connection picked up without its SYN. */
-	if ((t & TCPF_SEEN_OUT) && ((t & TCPF_SYN_OUT) || !(t & TCPF_SYN_IN)))
+	/* Established once both sides sent their SYN (whichever opened it),
+	 * or for a connection picked up without one, once the cloud spoke. */
+	if ((t & TCPF_SEEN_OUT) && !(t & TCPF_SYN_IN) == !(t & TCPF_SYN_OUT))
 		return nat->tmo[NAT_TMO_TCP_EST];
 	return nat->tmo[NAT_TMO_TCP_TRANS];
 }
@@ -397,6 +408,22 @@ is_pool_addr(const struct nat *nat, uint32_t a_be)
 	return false;
 }
 
+/* The pool of the most specific rule, NAT_RULE_NO_NAT if none masquerades. */
+static __rte_always_inline int
+rule_match(const struct nat *nat, uint32_t dst_be, uint32_t site)
+{
+	uint32_t dst = rte_be_to_cpu_32(dst_be);
+
+	for (unsigned i = 0; i < nat->n_rules; i++) {
+		const struct nat_rule *r = &nat->rule[i];
+
+		if ((dst & r->mask) == r->prefix &&
+		    (r->site == NAT_SITE_ANY || r->site == site))
+			return r->pool;
+	}
+	return NAT_RULE_NO_NAT;
+}
+
 static inline enum nat_proto
 proto_index(uint8_t proto)
 {
@@ -422,6 +449,7 @@ void retire_reclaim(struct nat_worker *nw);
 
 /* --- out.c / in.c / icmp.c ------------------------------------------------ */
 
+/* pool NAT_RULE_NO_NAT: a pass-through session (nat_track()). */
 enum stats_drop session_create(struct nat_worker *nw, const struct out_key *k,
 			       uint32_t hout, uint32_t site, int pool, uint32_t now,
 			       struct nat_session **out);

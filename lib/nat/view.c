@@ -194,6 +194,7 @@ info_fill(const struct nat *nat, const struct nat_session *s, uint32_t now,
 		.expires_s = (tmo - RTE_MIN(idle, tmo)) / 1000,
 		.worker = s->owner,
 		.superseded = (s->flags & SF_SUPERSEDED) != 0,
+		.passthrough = session_is_pass(s),
 	};
 }
 

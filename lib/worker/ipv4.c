@@ -108,10 +108,14 @@ output(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 {
 	uint32_t tunnel = sa_worker_spd(w->sw, info->dst);
 
-	if (tunnel != SA_NONE)
-		tunnel_send(w, in_port, m, info, tunnel, forwarded);
-	else
+	if (tunnel == SA_NONE) {
 		ipv4_route(w, in_port, m, info, forwarded);
+		return;
+	}
+	/* A flow opened toward a branch: NAT must let its replies through. */
+	if (w->nw != NULL && forwarded && !snat_track(w, m, tunnel))
+		return;
+	tunnel_send(w, in_port, m, info, tunnel, forwarded);
 }
 
 void

@@ -159,6 +159,8 @@ void snat_out_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 void snat_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		  const struct net_ipv4_info *info);
 void snat_flush(struct worker *w);
+/* m goes into tunnel by the SPD: false if NAT refused it (dropped, counted). */
+bool snat_track(struct worker *w, struct rte_mbuf *m, uint32_t tunnel);
 
 /* frag.c */
 /* Fragment m (freed) into direct mbufs of at most mtu bytes; 0 on failure. */

@@ -9,6 +9,9 @@
  *             -> restored to the branch -> encrypted into the tunnel of
  *             their session (no SPD lookup: two branches may share a
  *             subnet); not NAT traffic -> refused as the box refuses.
+ * And one packet at a time, snat_track(): what the SPD forwards into a
+ * tunnel opens a pass-through session, so the branch's replies to a flow
+ * opened toward it are not masqueraded.
  * m->port holds the ingress port while a packet waits.
  */
 #include <rte_cycles.h>
@@ -47,6 +50,21 @@ snat_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		tunnel_flush(w);
 	m->port = in_port;
 	v->m[v->n++] = m;
+}
+
+bool
+snat_track(struct worker *w, struct rte_mbuf *m, uint32_t tunnel)
+{
+	const struct sa *sa = sa_worker_tunnel_out(w->sw, tunnel);
+	enum stats_drop rc;
+
+	if (sa == NULL)
+		return true;          /* tunnel_send() drops and counts it */
+	rc = nat_track(w->nw, m, tunnel, sa->site, rte_rdtsc());
+	if (likely(rc == DROP_NONE))
+		return true;
+	stats_drop(w->st, m, rc);
+	return false;
 }
 
 /* lib/nat patched the checksums it changed; the header is known good. */

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """esphub's IKEv1 against real strongSwan branches (and Libreswan), end to end.
 
-    test_esphub_ike.py profiles | dpd | initial_contact | restart | libreswan
+    test_esphub_ike.py profiles | dpd | initial_contact | restart | libreswan |
+                       shared_subnet
 
 The branch is charon with its userspace ESP (kernel-libipsec, always
 UDP-encapsulated here): traffic from the branch LAN host crosses charon,
@@ -10,11 +11,14 @@ the internet and esphub to the cloud server and back.
 import sys
 import time
 
+from concurrent.futures import ThreadPoolExecutor
+
 from esphub_lab import PSK, branch, sa_rows, site, start_hub
 from netns import Topology, check, main, skip, skip_part, tcp_transfer, wait_for
 from peers import lab, strongswan
 
 CLOUD = lab.CLOUD_HOST
+MASQUERADE = 'nat = { masquerade = ( { destination = "172.16.0.0/16"; } ); };'
 
 
 def up(ch, ike="rtx", child="lan", timeout=30):
@@ -22,14 +26,20 @@ def up(ch, ike="rtx", child="lan", timeout=30):
     return ch.wait_child(ike, child, timeout=timeout)
 
 
-def traffic(n, label, mbytes=2):
+def traffic(n, label, mbytes=2, masq=False):
+    """Ping and TCP both ways. masq: esphub masquerades the branch, so the
+    cloud sees its own inside address; the cloud reaches the branch LAN
+    by its real address either way."""
+    src = lab.HUB_INSIDE if masq else lab.LAN_HOST
     r = n.lan.ping(CLOUD, count=5, interval=0.2)
     check(r.received == 5, "%s: the branch LAN host pings the cloud server through "
           "esphub" % label, r.output)
     x = tcp_transfer(n.lan, n.cloud, CLOUD, mbytes=mbytes)
-    check(x.ok, "%s: %d MB of TCP cross the tunnel intact" % (label, mbytes), repr(x))
+    check(x.ok and x.peer == src, "%s: %d MB of TCP cross the tunnel intact, from %s"
+          % (label, mbytes, src), repr(x))
     x = tcp_transfer(n.cloud, n.lan, lab.LAN_HOST, mbytes=1, port=5202)
-    check(x.ok, "%s: 1 MB of TCP from the cloud to the branch intact" % label, repr(x))
+    check(x.ok and x.peer == CLOUD, "%s: 1 MB of TCP from the cloud to the branch intact"
+          % label, repr(x))
 
 
 def profiles():
@@ -42,7 +52,7 @@ def profiles():
         ike = 'proposals = [ "aes128-sha1-modp1024", "aes256-sha256-modp2048" ];'
         esp = 'esp_proposals = [ "aes128-sha1", "aes128-sha1-modp1024", ' \
               '"aes256-sha256-modp2048" ];'
-        eh = start_hub(n, 0, [site(extra=esp)], ike=ike)
+        eh = start_hub(n, 0, [site(extra=esp)], ike=ike, nat=MASQUERADE)
         for prof, pfs, algo, group in cases:
             label = "%s%s" % (prof, " pfs" if pfs else "")
             ch = branch(n, strongswan.conn_config("rtx", profile=prof, pfs=pfs))
@@ -61,7 +71,7 @@ def profiles():
             check(child and int(child.get("spi-in", "0"), 16) == spis.get("out") and
                   int(child.get("spi-out", "0"), 16) == spis.get("in"),
                   "%s: the SPIs agree on both sides" % label, repr((child, spis)))
-            traffic(n, label)
+            traffic(n, label, masq=True)
             show = eh.cli("show ike sa detail")
             check("ESTABLISHED" in show and "osaka" in show,
                   "%s: show ike sa lists the established ISAKMP SA" % label, show)
@@ -178,7 +188,57 @@ def libreswan():
         eh.stop()
 
 
+def shared_subnet():
+    """Two branches with the same LAN (192.168.0.0/24, host 192.168.0.10)
+    dial one esphub; both reach the cloud at the same time through NAT.
+
+        lan  192.168.0.10 - branch  198.51.100.2 -+
+                                                  inet - hub0: esphub - cloud
+        lan2 192.168.0.10 - branch2 198.51.101.2 -+
+    """
+    with Topology() as t:
+        n = lab.build(t, hubs=1)
+        b2, lan2 = t.add_ns("branch2", forward=True), t.add_ns("lan2")
+        t.link(lan2, b2, lab.LAN_HOST + "/24", lab.LAN_GW + "/24")
+        lan2.route("default", via=lab.LAN_GW)
+        t.link(b2, n.inet, "198.51.101.2/24", "198.51.101.1/24")
+        b2.route("default", via="198.51.101.1")
+        sites = [site("osaka", id="fqdn:osaka.example"), site("kobe", id="fqdn:kobe.example")]
+        eh = start_hub(n, 0, sites, nat=MASQUERADE)
+        ch1 = branch(n, strongswan.conn_config("rtx", local_id="osaka.example"))
+        ch2 = strongswan.Charon(b2, "charon", resolv_conf=n.resolv).start()
+        ch2.load(strongswan.conn_config("rtx", local_id="kobe.example"))
+        with ThreadPoolExecutor(2) as pool:
+            kids = list(pool.map(up, (ch1, ch2)))
+        check(all(kids), "both branches establish their tunnel", repr(kids))
+        check(len([r for r in sa_rows(eh) if r["state"] == "live"]) == 4,
+              "esphub holds two pairs", eh.cli("show sa"))
+
+        with ThreadPoolExecutor(2) as pool:
+            pings = list(pool.map(lambda ns: ns.ping(CLOUD, count=5, interval=0.2),
+                                  (n.lan, lan2)))
+            xs = list(pool.map(lambda a: tcp_transfer(a[0], n.cloud, CLOUD, mbytes=2,
+                                                      port=a[1]),
+                               ((n.lan, 5201), (lan2, 5203))))
+        for label, r, x in zip(("osaka", "kobe"), pings, xs):
+            check(r.received == 5, "%s: 192.168.0.10 pings the cloud" % label, r.output)
+            check(x.ok and x.peer == lab.HUB_INSIDE,
+                  "%s: 2 MB of TCP from 192.168.0.10 arrive intact, from %s"
+                  % (label, lab.HUB_INSIDE), repr(x))
+        rows = [ln.split() for ln in eh.cli("show nat sessions").splitlines()
+                if ln.split()[:1] in (["tcp"], ["icmp"])]
+        check({(r[0], r[4]) for r in rows} >= {("tcp", "osaka"), ("tcp", "kobe"),
+                                               ("icmp", "osaka"), ("icmp", "kobe")},
+              "show nat sessions: TCP and ICMP sessions of both sites", repr(rows))
+        # The shared prefix names no single branch: the cloud cannot pick one.
+        r = n.cloud.ping(lab.LAN_HOST, count=1, timeout=1)
+        check(r.received == 0, "the cloud cannot address an ambiguous branch host", r.output)
+        ch1.stop()
+        ch2.stop()
+        eh.stop()
+
+
 CASES = {"profiles": profiles, "dpd": dpd, "initial_contact": initial_contact,
-         "restart": restart, "libreswan": libreswan}
+         "restart": restart, "libreswan": libreswan, "shared_subnet": shared_subnet}
 
 main(CASES[sys.argv[1]])

@@ -405,12 +405,12 @@ refusals_out(void **state)
 	s.proto = IPPROTO_ICMP;
 	s.icmp_type = 13;
 	assert_int_equal(out1(w, &s, 1, 0, NULL), DROP_NAT_UNSUPPORTED);
-	/* An echo reply answers a cloud ping that came in unchanged. */
+	/* An echo reply to no ping the cloud sent (cloud_opened_flows: to one). */
 	s.icmp_type = 0xff;
 	len = spec_write(buf, &s);
 	buf[20] = 0;
 	m = bytes_mbuf(buf, len);
-	assert_int_equal(nat_out(w, m, 1, 0, now), NAT_PASS);
+	assert_int_equal(nat_out(w, m, 1, 0, now), DROP_NAT_NO_SESSION);
 	rte_pktmbuf_free(m);
 
 	/* A fragment; truncated L4; a bad header; a reset opening nothing. */
@@ -432,6 +432,126 @@ refusals_out(void **state)
 	rte_pktmbuf_free(m);
 	s.tcp_flags = 0x04;
 	assert_int_equal(out1(w, &s, 1, 0, NULL), DROP_NAT_NO_SESSION);
+	nat_free(nat);
+}
+
+/* nat_track() on a cloud -> branch datagram; its verdict. */
+static enum stats_drop
+track1(struct nat_worker *w, const struct spec *s, uint32_t tunnel, uint32_t site)
+{
+	struct rte_mbuf *m = spec_mbuf(s);
+	enum stats_drop rc = nat_track(w, m, tunnel, site, now);
+
+	rte_pktmbuf_free(m);
+	return rc;
+}
+
+/* An echo reply from the branch (spec_write builds requests). */
+static enum stats_drop
+echo_reply_out(struct nat_worker *w, struct spec s, struct seen *after)
+{
+	uint8_t buf[256];
+	size_t len;
+	struct rte_mbuf *m;
+	enum stats_drop rc;
+
+	s.proto = IPPROTO_ICMP;
+	len = spec_write(buf, &s);
+	buf[20] = 0;
+	buf[22] = buf[23] = 0;
+	m = bytes_mbuf(buf, len);
+	{
+		uint16_t c = l4_cksum_full(rte_pktmbuf_mtod(m, uint8_t *));
+		uint8_t *l4 = rte_pktmbuf_mtod(m, uint8_t *) + 20;
+
+		l4[2] = (uint8_t)(c >> 8);
+		l4[3] = (uint8_t)c;
+	}
+	rc = nat_out(w, m, 1, 0, now);
+	if (after != NULL)
+		*after = seen_mbuf(m);
+	assert_true(cksums_ok(rte_pktmbuf_mtod(m, uint8_t *)));
+	rte_pktmbuf_free(m);
+	return rc;
+}
+
+static int
+count_pass(const struct nat_session_info *si, void *arg)
+{
+	unsigned *n = arg;
+
+	if (si->passthrough && strcmp(si->state, "established") == 0)
+		n[0]++;
+	n[1] += si->passthrough;
+	return 0;
+}
+
+/*
+ * Flows the cloud opens to a branch's own address: the branch's replies go
+ * back unchanged (not masqueraded), until the pass-through session expires.
+ */
+static void
+cloud_opened_flows(void **state)
+{
+	struct nat_config c;
+	struct nat *nat;
+	struct nat_worker *w;
+	struct nat_stats st;
+	struct seen v;
+	const uint32_t cloud = A(172, 16, 1, 1), branch = A(192, 168, 0, 5);
+	struct spec q = udp(cloud, 5353, branch, 53), r = udp(branch, 53, cloud, 5353);
+	struct spec syn = { .proto = IPPROTO_TCP, .src = cloud, .dst = branch, .sport = 40000,
+			    .dport = 22, .tcp_flags = 0x02 };
+	struct spec synack = { .proto = IPPROTO_TCP, .src = branch, .dst = cloud, .sport = 22,
+			       .dport = 40000, .tcp_flags = 0x12 };
+	struct spec ping = { .proto = IPPROTO_ICMP, .src = cloud, .dst = branch, .sport = 77 };
+	struct spec pong = { .src = branch, .dst = cloud, .sport = 77 };
+	unsigned n[2] = { 0, 0 };
+
+	(void)state;
+	test_config(&c, 1, NULL);
+	nat = make(&c);
+	w = nat_worker_get(nat, 0);
+
+	/* UDP: the query opens the flow; the answer passes unchanged. */
+	assert_int_equal(track1(w, &q, 1, 0), DROP_NONE);
+	assert_int_equal(out1(w, &r, 1, 0, &v), NAT_PASS);
+	assert_int_equal(v.src, branch);
+	assert_int_equal(v.sport, 53);
+	/* The same branch port toward another cloud port is the branch's own flow. */
+	r.dport = 5354;
+	assert_int_equal(out1(w, &r, 1, 0, &v), DROP_NONE);
+	assert_int_equal(v.src, POOL_ADDR);
+	r.dport = 5353;
+	/* TCP: only a SYN opens; the SYN-ACK passes; both SYNs make it established. */
+	syn.tcp_flags = 0x10;
+	assert_int_equal(track1(w, &syn, 1, 0), DROP_NONE);
+	nat_stats_get(nat, -1, &st);
+	assert_int_equal(st.ctr[NAT_CTR_CLOUD_OPENED], 1);
+	syn.tcp_flags = 0x02;
+	assert_int_equal(track1(w, &syn, 1, 0), DROP_NONE);
+	assert_int_equal(out1(w, &synack, 1, 0, &v), NAT_PASS);
+	assert_int_equal(v.src, branch);
+	/* ICMP: the cloud's echo request opens, the branch's reply passes. */
+	assert_int_equal(track1(w, &ping, 1, 0), DROP_NONE);
+	assert_int_equal(echo_reply_out(w, pong, &v), NAT_PASS);
+	assert_int_equal(v.src, branch);
+	nat_stats_get(nat, -1, &st);
+	assert_int_equal(st.ctr[NAT_CTR_CLOUD_OPENED], 3);
+	assert_int_equal(st.ctr[NAT_CTR_OUT_PASS], 3);
+	nat_session_walk(nat, now, NAT_SITE_ANY, 0, count_pass, n);
+	assert_int_equal(n[1], 3);
+	assert_int_equal(n[0], 1);               /* the TCP connection */
+	/* A source no rule covers needs nothing. */
+	q.src = A(10, 1, 1, 1);
+	assert_int_equal(track1(w, &q, 1, 0), DROP_NONE);
+	nat_stats_get(nat, -1, &st);
+	assert_int_equal(st.ctr[NAT_CTR_CLOUD_OPENED], 3);
+	/* Idle past the UDP timeout: the answer is the branch's own flow again. */
+	now += SEC(c.timeout_s[NAT_TMO_UDP] + 1);
+	assert_int_equal(out1(w, &r, 1, 0, &v), DROP_NONE);
+	assert_int_equal(v.src, POOL_ADDR);
+	now -= SEC(c.timeout_s[NAT_TMO_UDP] + 1);
 	nat_free(nat);
 }
 
@@ -631,6 +751,7 @@ main(void)
 		cmocka_unit_test(ike_ports_never_mapped),
 		cmocka_unit_test(refusals_out),
 		cmocka_unit_test(refusals_in),
+		cmocka_unit_test(cloud_opened_flows),
 		cmocka_unit_test(burst_matches_single),
 		cmocka_unit_test(config_checks),
 		cmocka_unit_test(memory_per_session),

@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """Source NAT of decrypted branch traffic, live, in network namespaces.
 
-Three branches (esp_lab: scapy ESP gateways, hand-keyed SAs) on one esphub:
+Four branches (esp_lab: scapy ESP gateways, hand-keyed SAs) on one esphub:
 s0 and s1 use the same private subnet, 192.168.0.0/24, and the same host
 address 192.168.0.2; s2 uses 192.168.2.0/24 and a per-site rule that routes
-it unchanged (pool = "none"). The cloud has a route back to 192.168.2.0/24
-only, so anything s0 and s1 get back came through NAT.
+it unchanged (pool = "none"); s3 (192.168.3.0/24) is masqueraded like s0
+and s1 but has a subnet of its own. The cloud has routes back to
+192.168.2.0/24 and 192.168.3.0/24 only, so anything s0 and s1 get back came
+through NAT.
 
 - s0 and s1 at the same time: ping the cloud; UDP from the same source port
   to one echo server (16, 512 and 1400 bytes, the last fragmented inside
@@ -18,6 +20,9 @@ only, so anything s0 and s1 get back came through NAT.
   right tunnel: the branch's socket sees "Connection refused".
 - Cloud -> pool address without a session, or from another remote port
   than the session's: dropped as nat/no-session.
+- The cloud opens flows to s3's host (ping, UDP, TCP): the answers come
+  back from 192.168.3.2 itself, not masqueraded (pass-through sessions),
+  while s3's own flows to the cloud are masqueraded.
 - show nat sessions / stats and /esphub/nat_stats agree; clear nat sessions
   site s0 releases s0's sessions only, and s0 gets a new one on demand.
 """
@@ -29,7 +34,7 @@ import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-from esp_lab import CLOUD, HUB_LAN, HUB_WAN, UDP_PEER, Lab, udp_exchange_to
+from esp_lab import CLOUD, HUB_LAN, HUB_WAN, UDP_PEER, Lab, udp_exchange, udp_exchange_to
 from esp_sites import ALGOS, Site
 from esphub import drop_count
 from netns import PYTHON, Topology, check, main, tcp_transfer, wait_for
@@ -52,9 +57,10 @@ def make_sites():
     s0 = Site(0, ALGOS[0], False, False, HUB_WAN, rng)      # aes128-cbc/sha1, ESP
     s1 = Site(1, ALGOS[4], True, False, HUB_WAN, rng)       # aes128-gcm, UDP 4500
     s2 = Site(2, ALGOS[3], False, False, HUB_WAN, rng)      # aes256-cbc/sha256
+    s3 = Site(3, ALGOS[5], True, False, HUB_WAN, rng)       # aes256-gcm, UDP 4500
     for s in (s0, s1):
         s.subnet, s.host = "192.168.0.0/24", "192.168.0.2"
-    return [s0, s1, s2]
+    return [s0, s1, s2, s3]
 
 
 def nat_rows(eh, site=None):
@@ -74,13 +80,14 @@ def send_from_cloud(cloud, dst, dport, sport):
 
 def test():
     sites = make_sites()
-    s0, s1, s2 = sites
+    s0, s1, s2, s3 = sites
     t0 = time.monotonic()
     with Topology() as t:
         lab = Lab(t, sites, esp=NAT)
         cloud, eh = lab.cloud, lab.eh
         cloud.ip("route", "del", "192.168.0.0/16")
         cloud.route("192.168.2.0/24", via=HUB_LAN)
+        cloud.route("192.168.3.0/24", via=HUB_LAN)
         cap = cloud.capture("v-hub", name="cloud-side", tool="tshark")
         print("lab up in %.1f s" % (time.monotonic() - t0), flush=True)
 
@@ -95,7 +102,7 @@ def test():
                           log=r"LISTENING", timeout=15)
         with ThreadPoolExecutor(3) as pool:
             xs = list(pool.map(lambda s: udp_exchange_to(lab.branch[s.i], CLOUD, 6000,
-                                                         sport=SPORT), sites))
+                                                         sport=SPORT), sites[:3]))
         srv.stop(sig=signal.SIGINT)
         echo = [ln for ln in srv.stdout().splitlines() if ln.startswith("{")]
         for s, x in zip(sites, xs):
@@ -118,6 +125,22 @@ def test():
             check(x.ok and x.peer == HUB_LAN,
                   "%s: 2 MB of TCP arrive intact, from %s" % (s.name, HUB_LAN), repr(x))
 
+        # Flows the cloud opens to s3's own address come back unmasqueraded
+        # (a connected UDP socket takes only answers from 192.168.3.2), while
+        # s3's own flows are masqueraded.
+        r = cloud.ping(s3.host, count=3, interval=0.2, timeout=3)
+        check(r.received == 3, "the cloud pings s3's host (192.168.3.2)", r.output)
+        x, srv3 = udp_exchange(cloud, lab.branch[s3.i], s3.host, 6300, sport=SPORT + 4)
+        check(x.get("ok") == 3 and srv3.get("peers") == ["%s:%d" % (CLOUD, SPORT + 4)],
+              "UDP the cloud sends to s3's host is answered by 192.168.3.2 itself",
+              "%r / %r" % (x, srv3))
+        x3 = tcp_transfer(cloud, lab.branch[s3.i], s3.host, mbytes=1, port=5303)
+        check(x3.ok and x3.peer == CLOUD, "1 MB of TCP the cloud opens to s3 arrive intact",
+              repr(x3))
+        x3 = tcp_transfer(lab.branch[s3.i], cloud, CLOUD, mbytes=1, port=5304)
+        check(x3.ok and x3.peer == HUB_LAN, "s3's own TCP to the cloud is masqueraded",
+              repr(x3))
+
         # An ICMP error from the cloud finds its way back into the right tunnel.
         x = udp_exchange_to(lab.branch[s1.i], CLOUD, 9, sizes=(32,), timeout=2, sport=SPORT + 2)
         check(any("refused" in e[2].lower() for e in x.get("errors", [])),
@@ -129,11 +152,14 @@ def test():
         by_site = {}
         for r in rows:
             by_site.setdefault(r[4], []).append(r)
-        check(set(by_site) == {"s0", "s1"} and
+        check(set(by_site) == {"s0", "s1", "s3"} and
               all(r[1].startswith("192.168.0.2:") and r[3].startswith(HUB_LAN + ":")
-                  for r in rows),
+                  for r in by_site["s0"] + by_site["s1"]),
               "show nat sessions: s0's and s1's sessions, 192.168.0.2 mapped to %s; none of s2"
               % HUB_LAN, text)
+        opened = {(r[0], r[2].split(":")[0]) for r in by_site["s3"] if r[3] == "pass-through"}
+        check(opened == {("icmp", CLOUD), ("udp", CLOUD), ("tcp", CLOUD)},
+              "show nat sessions: the cloud's flows to s3 are pass-through", text)
         protos = {(r[4], r[0]) for r in rows}
         check(all((s, p) in protos for s in ("s0", "s1") for p in ("icmp", "udp", "tcp")),
               "both branches have ICMP, UDP and TCP sessions", text)
@@ -141,9 +167,9 @@ def test():
         tel = eh.telemetry("/esphub/nat_stats")
         check(tel["sessions"] == len(rows) and tel["out_translated"] > 1000 and
               tel["in_translated"] > 100 and tel["icmp_errors_in"] >= 1 and
-              tel["out_passed"] >= 3,
-              "telemetry: %d sessions, translated both ways, an ICMP error, s2 passed"
-              % len(rows), repr(tel))
+              tel["out_passed"] >= 3 + 3 + 300 and tel["cloud_opened"] == 3,
+              "telemetry: %d sessions, translated both ways, an ICMP error, s2 and the "
+              "cloud's flows passed" % len(rows), repr(tel))
         check(re.search(r"sessions %d of 100000" % len(rows), stats) is not None,
               "show nat stats: sessions in use of the capacity", stats)
 
