@@ -44,6 +44,9 @@ DEVICES = {"af_packet": ("net_af_packet0,iface=wan0", "net_af_packet1,iface=lan0
 
 def hub_config(sites, wan_mtu=None, esp="", ports="af_packet", workers=1):
     wan, lan = DEVICES[ports]
+    if workers > 1 and ports.startswith("af_packet"):
+        # One queue pair per worker; the kernel spreads flows over them.
+        wan, lan = ("%s,qpairs=%d" % (d, workers) for d in (wan, lan))
     return """
 workers = %d;
 ports = (

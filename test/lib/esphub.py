@@ -53,6 +53,15 @@ def eal_memory_args(need_mb=256):
     return ["--no-huge", "-m", str(max(need_mb, 512))]
 
 
+def lcore_args(workers):
+    """-l 0-N when the host has a CPU per lcore; else lcores share CPUs
+    (--lcores i@cpu), so a 2-CPU machine can still run 2 workers."""
+    cpus = os.cpu_count() or 1
+    if workers + 1 <= cpus:
+        return ["-l", "0-%d" % workers]
+    return ["--lcores", ",".join("%d@%d" % (i, i % cpus) for i in range(workers + 1))]
+
+
 class CliSession:
     """One connection to esphub's CLI socket (a cmdline session)."""
 
@@ -101,7 +110,7 @@ class Esphub:
         self.cli_path = self.topo.path("%s.sock" % name)
         # The file prefix names the EAL runtime dir (telemetry socket).
         self.prefix = "%s-%s" % (self.topo.prefix, name)
-        self.argv = [ESPHUB_BIN, "-l", "0-%d" % workers, "--no-pci",
+        self.argv = [ESPHUB_BIN] + lcore_args(workers) + ["--no-pci",
                      "--file-prefix", self.prefix, "--log-level", "lib.eal:warning"]
         self.argv += eal_memory_args()
         self.argv += ["--", "-f", self.config_path, "--cli-socket", self.cli_path]

@@ -25,12 +25,20 @@ through NAT.
   while s3's own flows to the cloud are masqueraded.
 - show nat sessions / stats and /esphub/nat_stats agree; clear nat sessions
   site s0 releases s0's sessions only, and s0 gets a new one on demand.
+
+    test_nat_netns.py workers
+
+Two workers (queue pairs spread flows by hash): one branch opens 24 UDP
+flows and a TCP transfer; the sessions are created by the worker that
+decrypts the branch's ESP, while the cloud's replies land on both workers,
+and every reply is restored into the tunnel.
 """
 import json
 import random
 import re
 import signal
 import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -217,4 +225,34 @@ def test():
     print("total %.1f s" % (time.monotonic() - t0), flush=True)
 
 
-main(test)
+def workers():
+    s0 = make_sites()[0]
+    with Topology() as t:
+        lab = Lab(t, [s0], esp=NAT.replace('site = "s2"; ', ""), workers=2)
+        cloud, eh = lab.cloud, lab.eh
+        cloud.ip("route", "del", "192.168.0.0/16")
+        srv = cloud.start("udp-echo", [PYTHON, UDP_PEER, "echo", "--port", "6000"],
+                          log=r"LISTENING", timeout=15)
+        flows = 24
+        with ThreadPoolExecutor(4) as pool:
+            xs = list(pool.map(lambda i: udp_exchange_to(lab.branch[s0.i], CLOUD, 6000,
+                                                         sizes=(64, 700), sport=41000 + i),
+                               range(flows)))
+        srv.stop(sig=signal.SIGINT)
+        check(all(x.get("ok") == 2 for x in xs),
+              "%d UDP flows through NAT, every echo intact" % flows,
+              repr([x for x in xs if x.get("ok") != 2]))
+        x = tcp_transfer(lab.branch[s0.i], cloud, CLOUD, mbytes=2, port=5200)
+        check(x.ok and x.peer == HUB_LAN, "2 MB of TCP through NAT arrive intact", repr(x))
+        per = [eh.telemetry("/esphub/nat_stats,%d" % w) for w in (0, 1)]
+        created = [p["sessions_created"] for p in per]
+        restored = [p["in_translated"] for p in per]
+        check(sum(created) == flows + 1 and min(restored) > 0,
+              "sessions created by %s workers; replies restored by both (%s)"
+              % ("both" if min(created) else "one of the", restored), repr(per))
+        check(drop_count(eh.cli("show drops"), "nat/no-session") == 0,
+              "no reply missed its session, whichever worker it reached")
+        eh.stop()
+
+
+main({"workers": workers}.get(sys.argv[1] if len(sys.argv) > 1 else "", test))
