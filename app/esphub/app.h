@@ -53,6 +53,7 @@ struct app_tunnel {
 	uint32_t refs;                      /* SAs that belong to it */
 	uint32_t site;
 	uint32_t last_in_spi;               /* IKE: the inbound SA installed last */
+	uint32_t next_out;                  /* outbound SA waiting to take over, or SA_NONE */
 	struct sa_ts key_local, key_remote;
 };
 
@@ -62,6 +63,7 @@ struct app_sa_meta {
 	uint32_t partner_spi;               /* outbound: its inbound twin's SPI */
 	uint64_t packets;                   /* inbound: at the last poll */
 	uint64_t seen_ms;                   /* inbound: when packets last grew */
+	uint64_t commit_by_ms;              /* outbound waiting in its tunnel: deadline */
 };
 
 /* Runtime state of a site (cfg.sites[i] holds its configuration). */
@@ -150,6 +152,9 @@ int app_tunnel_get(struct app *app, uint32_t site, const struct sa_ts *local,
 		   const struct sa_ts *remote, const struct sa_ts *spd, unsigned n_spd,
 		   uint32_t *tunnel);
 void app_tunnel_put(struct app *app, uint32_t tunnel);
+int app_tunnel_out_offer(struct app *app, uint32_t tunnel, uint32_t id);
+int app_tunnel_out_commit(struct app *app, uint32_t tunnel);
+void app_tunnel_sa_leaving(struct app *app, uint32_t tunnel, uint32_t id);
 
 /* ike.c: lib/ike on the control core. */
 int app_ike_setup(struct app *app);

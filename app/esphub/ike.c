@@ -120,6 +120,15 @@ params_from_child(const struct app *app, uint32_t site, uint32_t tunnel,
 	p->outside_mtu = port >= 0 ? app->cfg.ports[port].mtu : 1500;
 }
 
+/*
+ * A rekeyed pair's outbound SA takes over from the old one once the branch
+ * shows it has the pair (a packet arrived on the new inbound SA), or after
+ * OUT_COMMIT_MS. When esphub started the Quick Mode, the branch installs
+ * its side only on our last message: ESP sent under the new SPI before that
+ * would be lost. The old SA carries the traffic meanwhile.
+ */
+#define OUT_COMMIT_MS 1000
+
 static int
 ike_install(void *ctx, const struct ike_child_sa *c)
 {
@@ -157,7 +166,8 @@ ike_install(void *ctx, const struct ike_child_sa *c)
 		app->tunnel[tunnel].last_in_spi = c->spi;
 	} else {
 		app->sa_meta[id].partner_spi = app->tunnel[tunnel].last_in_spi;
-		rc = sa_tunnel_set_out(app->sa, tunnel, id);
+		app->sa_meta[id].commit_by_ms = app_now_ms() + OUT_COMMIT_MS;
+		rc = app_tunnel_out_offer(app, tunnel, id);
 	}
 	return rc;
 }
@@ -197,15 +207,15 @@ ike_peer_up(void *ctx, uint32_t ike_site, const char *name)
 	LOG(NOTICE, "site %s: up", name);
 }
 
-static bool
-ike_inbound_seen(void *ctx, uint32_t spi, uint64_t since_ms)
+static uint64_t
+ike_inbound_last(void *ctx, uint32_t spi)
 {
 	struct app *app = ctx;
 	uint32_t id;
 
 	if (map_get(app->ike_spi_map, spi_key(true, spi), &id) != 0)
-		return false;
-	return app->sa_meta[id].seen_ms >= since_ms;
+		return 0;
+	return app->sa_meta[id].seen_ms;
 }
 
 static void
@@ -224,7 +234,7 @@ static const struct ike_host_ops host_ops = {
 	.child_sa_delete = ike_delete,
 	.peer_down = ike_peer_down,
 	.peer_up = ike_peer_up,
-	.inbound_seen = ike_inbound_seen,
+	.inbound_last = ike_inbound_last,
 	.log = ike_log,
 };
 
@@ -304,6 +314,26 @@ app_ike_tick(struct app *app, uint64_t now_ms)
 }
 
 /* Every SA poll: note which inbound SAs saw traffic (DPD skips busy ones). */
+/* Outbound SA id waits in its tunnel: may it take over? */
+static void
+out_commit_check(struct app *app, uint32_t id, uint64_t now_ms)
+{
+	const struct sa *sa = sa_db_get(app->sa, id);
+	struct app_sa_meta *m = &app->sa_meta[id];
+	uint32_t twin;
+
+	if (sa == NULL || app->tunnel[sa->tunnel].next_out != id) {
+		m->commit_by_ms = 0;
+		return;
+	}
+	if (now_ms < m->commit_by_ms &&
+	    (map_get(app->ike_spi_map, spi_key(true, m->partner_spi), &twin) != 0 ||
+	     app->sa_meta[twin].packets == 0))
+		return;
+	m->commit_by_ms = 0;
+	app_tunnel_out_commit(app, sa->tunnel);
+}
+
 void
 app_ike_poll(struct app *app, uint64_t now_ms)
 {
@@ -318,6 +348,8 @@ app_ike_poll(struct app *app, uint64_t now_ms)
 			m->packets = c.packets;
 			m->seen_ms = now_ms;
 		}
+		if (m->commit_by_ms != 0)
+			out_commit_check(app, id, now_ms);
 	}
 }
 

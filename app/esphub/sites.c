@@ -88,6 +88,7 @@ app_sa_del(struct app *app, uint32_t id)
 	if (sa == NULL)
 		return -ENOENT;
 	tunnel = sa->tunnel;
+	app_tunnel_sa_leaving(app, tunnel, id);
 	rc = sa_del(app->sa, id);
 	if (rc == 0)
 		app_tunnel_put(app, tunnel);

@@ -124,7 +124,8 @@ app_tunnel_get(struct app *app, uint32_t site, const struct sa_ts *local,
 		return -ENOSPC;
 	}
 	app->tunnel[t] = (struct app_tunnel){ .used = 1, .refs = 1, .site = site,
-					      .key_local = *local, .key_remote = *remote };
+					      .next_out = SA_NONE, .key_local = *local,
+					      .key_remote = *remote };
 	*tunnel = t;
 	return 0;
 }
@@ -145,4 +146,41 @@ app_tunnel_put(struct app *app, uint32_t tunnel)
 	if (app->nat != NULL)
 		nat_flush_tunnel(app->nat, tunnel);
 	memset(t, 0, sizeof(*t));
+}
+
+/*
+ * The tunnel's outbound SA. The first one is used at once. A successor (a
+ * rekey) waits in next_out until app_tunnel_out_commit(): the old one
+ * carries the traffic meanwhile (see ike.c for when to commit).
+ */
+int
+app_tunnel_out_offer(struct app *app, uint32_t tunnel, uint32_t id)
+{
+	if (sa_db_tunnel_out(app->sa, tunnel) == SA_NONE)
+		return sa_tunnel_set_out(app->sa, tunnel, id);
+	app->tunnel[tunnel].next_out = id;
+	return 0;
+}
+
+int
+app_tunnel_out_commit(struct app *app, uint32_t tunnel)
+{
+	uint32_t id = app->tunnel[tunnel].next_out;
+
+	if (id == SA_NONE)
+		return 0;
+	app->tunnel[tunnel].next_out = SA_NONE;
+	return sa_tunnel_set_out(app->sa, tunnel, id);
+}
+
+/* SA id is about to go: a waiting successor of it takes over now. */
+void
+app_tunnel_sa_leaving(struct app *app, uint32_t tunnel, uint32_t id)
+{
+	struct app_tunnel *t = &app->tunnel[tunnel];
+
+	if (t->next_out == id)
+		t->next_out = SA_NONE;
+	else if (t->next_out != SA_NONE && sa_db_tunnel_out(app->sa, tunnel) == id)
+		app_tunnel_out_commit(app, tunnel);
 }

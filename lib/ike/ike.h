@@ -230,11 +230,12 @@ struct ike_host_ops {
 	void (*peer_moved)(void *ctx, uint32_t site_id,
 			   const struct ike_endpoint *remote);
 	/**
-	 * Optional: has inbound ESP been seen on inbound SA spi since since_ms?
-	 * Used for DPD on idle tunnels. NULL: treat tunnels as idle unless
-	 * ike_child_sa_used() was called.
+	 * Optional: when inbound ESP last arrived on inbound SA spi, in the
+	 * clock of the now_ms arguments (0: never). DPD asks a peer only after
+	 * dpd_delay_s without a word from it. NULL: only IKE messages and
+	 * ike_child_sa_used() count.
 	 */
-	bool (*inbound_seen)(void *ctx, uint32_t spi, uint64_t since_ms);
+	uint64_t (*inbound_last)(void *ctx, uint32_t spi);
 	/** Log one line (no newline). Never receives secrets. */
 	void (*log)(void *ctx, enum ike_log_level level, const char *fmt,
 		    va_list ap) __attribute__((format(printf, 3, 0)));

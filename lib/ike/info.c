@@ -274,37 +274,41 @@ void info_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 /* ------------------------------------------------------------------ */
 /* DPD initiator (T_DPD): only on idle tunnels, only the newest SA. */
 
-static bool traffic_since(const struct ike_sa *sa, uint64_t since)
+/* When the peer was last heard from: IKE, or ESP on one of its SAs. */
+static uint64_t last_heard(const struct ike_sa *sa)
 {
 	const struct site *s = sa->site;
 	struct ike *ike = sa->ike;
+	uint64_t last = sa->last_rx_ms;
 
-	if (sa->last_rx_ms > since)
-		return true;
 	for (struct link *l = s->children.next; l != &s->children; l = l->next) {
 		const struct child *c = container_of(l, struct child, site_link);
 
 		if (!c->in_installed)
 			continue;
-		if (c->last_used_ms > since)
-			return true;
-		if (ike->ops->inbound_seen != NULL &&
-		    ike->ops->inbound_seen(ike->ctx, c->spi_in, since))
-			return true;
+		if (c->last_used_ms > last)
+			last = c->last_used_ms;
+		if (ike->ops->inbound_last != NULL) {
+			uint64_t esp = ike->ops->inbound_last(ike->ctx, c->spi_in);
+
+			if (esp > last)
+				last = esp;
+		}
 	}
-	return false;
+	return last;
 }
 
 void dpd_check(struct ike_sa *sa)
 {
 	struct ike *ike = sa->ike;
 	struct site *s = sa->site;
-	uint64_t delay;
+	uint64_t delay, heard, timeout;
 
 	if (s == NULL || sa->state != P1_ESTABLISHED || sa->rekeyed ||
 	    s->p.dpd_delay_s == 0 || site_newest_sa(s) != sa)
 		return;
 	delay = s->p.dpd_delay_s * 1000ULL;
+	heard = last_heard(sa);
 	if (sa->dpd_pending) {
 		if (ike->now - sa->dpd_since_ms >= s->p.dpd_timeout_s * 1000ULL) {
 			ike_count(ike, IKE_EV_DPD_TIMEOUT);
@@ -314,9 +318,9 @@ void dpd_check(struct ike_sa *sa)
 			site_flush(s, IKE_DOWN_DPD, false);
 			return;
 		}
-	} else if (traffic_since(sa, sa->dpd_check_ms)) {
-		sa->dpd_check_ms = ike->now;
-		timer_arm(ike, &sa->t_dpd, T_DPD, ike->now + delay);
+	} else if (ike->now < heard + delay) {
+		/* Not idle for a whole delay yet: look again when it would be. */
+		timer_arm(ike, &sa->t_dpd, T_DPD, heard + delay);
 		return;
 	} else {
 		if (sa->dpd_seq == 0)
@@ -327,7 +331,8 @@ void dpd_check(struct ike_sa *sa)
 		sa->dpd_since_ms = ike->now;
 	}
 	sa->dpd_seq++;
-	sa->dpd_check_ms = ike->now;
 	info_send_dpd(sa, false, sa->dpd_seq);
-	timer_arm(ike, &sa->t_dpd, T_DPD, ike->now + delay);
+	/* Resend every delay; give up at the timeout, not at the next resend. */
+	timeout = sa->dpd_since_ms + s->p.dpd_timeout_s * 1000ULL;
+	timer_arm(ike, &sa->t_dpd, T_DPD, ike->now + delay < timeout ? ike->now + delay : timeout);
 }

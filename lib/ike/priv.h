@@ -191,7 +191,6 @@ struct ike_sa {
 	uint32_t dpd_first_seq;    /* first unanswered one */
 	bool dpd_pending;
 	uint64_t dpd_since_ms;     /* first unanswered R-U-THERE */
-	uint64_t dpd_check_ms;     /* last idle check */
 	uint64_t last_rx_ms;       /* last authenticated message from the peer */
 	/* exchanges */
 	struct xmit x;             /* phase 1 */

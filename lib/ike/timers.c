@@ -12,8 +12,9 @@
  *                  the peer's proposal, whichever is shorter)
  *   T_P1_DELETE    a rekeyed ISAKMP SA is deleted rekeyed_delete_s (5 s)
  *                  after its successor is up
- *   T_DPD          every dpd_delay_s on a site's newest ISAKMP SA: idle
- *                  check, R-U-THERE (re)sent, dpd_timeout_s -> peer down
+ *   T_DPD          on a site's newest ISAKMP SA, dpd_delay_s after the
+ *                  peer was last heard from: R-U-THERE, resent every
+ *                  dpd_delay_s; dpd_timeout_s unanswered -> peer down
  *   T_KEEPALIVE    NAT-keepalive every natt_keepalive_s (20 s) while we
  *                  are behind a NAT
  *   T_QM_XMIT      Quick Mode retransmit (as T_P1_XMIT), then the linger
@@ -141,7 +142,6 @@ void timers_p1_established(struct ike_sa *sa)
 	timer_arm(ike, &sa->t_rekey, T_P1_REKEY,
 		  timer_fuzzed_rekey(ike, sa->established_ms, sa->life_s));
 	if (s->p.dpd_delay_s > 0 && sa->peer_dpd) {
-		sa->dpd_check_ms = ike->now;
 		timer_arm(ike, &sa->t_dpd, T_DPD,
 			  ike->now + s->p.dpd_delay_s * 1000ULL);
 	}
