@@ -142,6 +142,7 @@ setup_memory(struct app *app)
 	app->env.qsbr = app->qsbr;
 	app->env.pool = app->pool;
 	app->env.icmp_error_rate = app->cfg.icmp_error_rate;
+	app->env.idle_sleep_us = app->cfg.idle_sleep_us;
 	app->env.mss_clamp = app->cfg.esp.mss_clamp;
 	app->env.frag_entries = 4096;
 	rc = setup_sa(app, socket);

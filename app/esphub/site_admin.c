@@ -180,7 +180,8 @@ restart_needed(const struct cfg *old, const struct cfg *new, char *out, size_t l
 				     sizeof(old->routes[0]) * old->n_routes) != 0) ||
 	    old->n_neighbours != new->n_neighbours || !SAME(tables) || !SAME(esp) ||
 	    strcmp(old->crypto_engine, new->crypto_engine) != 0 ||
-	    old->icmp_error_rate != new->icmp_error_rate || !same_nat(old, new))
+	    old->icmp_error_rate != new->icmp_error_rate ||
+	    old->idle_sleep_us != new->idle_sleep_us || !same_nat(old, new))
 		snprintf(out + used, len - used,
 			 "not applied: changes outside sites and ike.default_psk need a restart\n");
 }

@@ -122,6 +122,7 @@ struct cfg {
 	unsigned workers_line;        /**< line of "workers", 0 if defaulted */
 	unsigned log_level;           /**< syslog numbering: 1 emerg .. 8 debug */
 	uint32_t icmp_error_rate;     /**< ICMP errors per second per worker; 0 = never */
+	uint32_t idle_sleep_us;       /**< an idle worker sleeps this long per poll; 0 = never */
 	struct cfg_tables tables;
 	unsigned n_ports;
 	struct cfg_port ports[CFG_MAX_PORTS];

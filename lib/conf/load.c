@@ -9,7 +9,7 @@
 #include "parser.h"
 
 static const char *const root_fields[] = {
-	"workers", "log_level", "icmp_error_rate", "tables", "ports", "routes",
+	"workers", "idle_sleep_us", "log_level", "icmp_error_rate", "tables", "ports", "routes",
 	"neighbours", "crypto_engine", "esp", "ike", "sites", "nat", NULL
 };
 static const char *const table_fields[] = { "neighbours", "routes", "mbufs", NULL };
@@ -117,6 +117,7 @@ parse_root(struct parser *p, const config_setting_t *root, struct cfg *cfg)
 	ok &= parse_log_level(p, root, &cfg->log_level);
 	ok &= conf_uint(p, root, "", "icmp_error_rate", false, 0, 100000,
 			&cfg->icmp_error_rate);
+	ok &= conf_uint(p, root, "", "idle_sleep_us", false, 0, 10000, &cfg->idle_sleep_us);
 	ok &= parse_tables(p, root, &cfg->tables);
 	/* Routes and neighbours are checked against the ports' subnets. */
 	if (!conf_parse_ports(p, root, cfg))

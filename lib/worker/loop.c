@@ -168,6 +168,22 @@ housekeeping(struct worker *w)
 	}
 }
 
+/*
+ * Nothing to do for a while: give the CPU away briefly, if configured (a
+ * host shared with other work, a VM). Counted as polling time, not busy.
+ */
+static void
+idle(struct worker *w)
+{
+	if (w->env->idle_sleep_us == 0)
+		return;
+	if (w->idle_polls < IDLE_POLLS) {
+		w->idle_polls++;
+		return;
+	}
+	rte_delay_us_sleep(w->env->idle_sleep_us);
+}
+
 int
 worker_main(void *arg)
 {
@@ -201,6 +217,10 @@ worker_main(void *arg)
 		if (w->nw != NULL)
 			nat_worker_expire(w->nw, rte_rdtsc(), NAT_EXPIRE_BUDGET);
 		rte_rcu_qsbr_quiescent(env->qsbr, w->index);
+		if (got == 0)
+			idle(w);
+		else
+			w->idle_polls = 0;
 
 		t1 = rte_rdtsc();
 		ctr[WCTR_POLLS]++;

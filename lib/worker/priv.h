@@ -18,6 +18,7 @@
 #define ARP_RETRY_MS      1000
 #define PENDING_CHECK_MS  100
 #define NAT_EXPIRE_BUDGET 64   /* NAT index buckets scanned per loop at most */
+#define IDLE_POLLS        1000 /* empty polls in a row before idle_sleep_us applies */
 
 struct txq {
 	uint16_t n;
@@ -79,6 +80,8 @@ struct worker {
 	uint64_t icmp_tokens;
 	uint64_t icmp_last_tsc;
 	uint64_t icmp_burst;
+
+	unsigned idle_polls;         /* empty loop iterations in a row */
 
 	uint64_t pending_gen;
 	uint64_t pending_next_tsc;

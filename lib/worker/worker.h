@@ -86,6 +86,7 @@ struct worker_env {
 	uint32_t icmp_error_rate;        /**< per worker per second; 0 = none */
 	uint16_t mss_clamp;              /**< WORKER_MSS_AUTO, _OFF, or an MSS */
 	uint32_t frag_entries;           /**< datagrams being reassembled, per worker */
+	uint32_t idle_sleep_us;          /**< sleep per poll once idle a while; 0 = never */
 	volatile uint32_t stop;          /**< set by worker_env_stop() */
 };
 

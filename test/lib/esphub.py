@@ -105,6 +105,10 @@ class Esphub:
         self.name = name
         self.workers = workers
         self.config_path = self.topo.path("%s.conf" % name)
+        # The tests' peers share this machine's few CPUs with esphub's
+        # workers: let idle workers sleep unless the test says otherwise.
+        if "idle_sleep_us" not in config:
+            config += "\nidle_sleep_us = 50;\n"
         with open(self.config_path, "w") as f:
             f.write(config)
         self.cli_path = self.topo.path("%s.sock" % name)

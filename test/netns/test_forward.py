@@ -6,6 +6,7 @@ ping and ARP for its own addresses; a TTL-1 packet gets ICMP time exceeded;
 show port stats and telemetry count what crossed.
 """
 import subprocess
+import time
 
 from esphub import Esphub, cli_table_value, eal_memory_args
 from netns import Topology, check, main, skip_part, tcp_transfer
@@ -92,6 +93,13 @@ def test():
               "worker counters show echo and ARP replies", repr(ws))
         arp = eh.cli("show arp")
         check("10.0.1.2" in arp and "10.0.2.2" in arp, "show arp lists both hosts", arp)
+
+        # Idle, the worker sleeps idle_sleep_us (50, set by the test toolkit)
+        # per poll: at most 20,000 polls a second instead of millions.
+        p0 = eh.worker_stats()["polls"]
+        time.sleep(1.0)
+        polls = eh.worker_stats()["polls"] - p0
+        check(0 < polls < 25000, "an idle worker gives its CPU away (%d polls in 1 s)" % polls)
         eh.stop()
 
 
