@@ -276,6 +276,8 @@ int aggr_initiate(struct site *s, const struct ike_endpoint *local,
 	sa_logf(sa, IKE_LOG_INFO, "initiating Aggressive Mode to %08x:%u",
 		remote->addr, remote->port);
 	sa->state = AM_I_SENT;
+	sa->in_window = true;
+	ike->n_initiating++;
 	return 0;
 }
 

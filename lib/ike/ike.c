@@ -79,6 +79,7 @@ struct ike *ike_create(const struct ike_config *cfg,
 	list_init(&ike->sites);
 	list_init(&ike->sas);
 	list_init(&ike->dead);
+	list_init(&ike->start_queue);
 	hint = cfg->sites_hint;
 	if (!htab_init(&ike->sites_by_name, hint) ||
 	    !htab_init(&ike->sites_by_id, hint) ||

@@ -269,6 +269,8 @@ int main_initiate(struct site *s, const struct ike_endpoint *local,
 	sa_logf(sa, IKE_LOG_INFO, "initiating Main Mode to %08x:%u",
 		remote->addr, remote->port);
 	sa->state = MM_I_SA_SENT;
+	sa->in_window = true;
+	ike->n_initiating++;
 	return 0;
 }
 

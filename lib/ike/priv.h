@@ -124,6 +124,8 @@ struct site {
 	struct ike_endpoint peer;  /* last authenticated peer endpoint */
 	struct timer t_retry;
 	uint32_t retries;
+	struct link start_link;    /* ike.start_queue, while start_queued */
+	bool start_queued;
 };
 
 /* ------------------------------------------------------------------ */
@@ -160,6 +162,7 @@ struct ike_sa {
 	struct site *addr_site;    /* responder: site bound to the peer address */
 	struct link addr_link;     /* site.half_open, while addr_site is set */
 	struct src *src;           /* responder half-open accounting */
+	bool in_window;            /* initiator: counts in ike.n_initiating */
 	uint8_t icky[8], rcky[8];
 	bool initiator, aggressive;
 	enum p1_state state;
@@ -293,6 +296,8 @@ struct ike {
 	struct htab sas_by_cookie, sas_by_icky, children_by_spi, srcs;
 	struct link sites, sas;
 	struct link dead;          /* killed ISAKMP SAs, freed by sa_reap() */
+	struct link start_queue;   /* struct site.start_link: waiting to initiate */
+	unsigned n_initiating;     /* our phase 1 exchanges in flight */
 	struct theap timers;
 	struct timer t_gc;
 	uint64_t now;
@@ -361,6 +366,9 @@ void site_sa_up(struct site *s, struct ike_sa *sa);
 void site_check_down(struct site *s, enum ike_down_reason why);
 void site_flush(struct site *s, enum ike_down_reason why, bool send_deletes);
 void site_kick(struct site *s);
+/* Start queued sites while the initiation window has room. */
+void site_start_queued(struct ike *ike);
+void site_unqueue(struct site *s);
 int site_start(struct site *s);
 void site_retry(struct site *s);
 void sites_fini(struct ike *ike);

@@ -155,6 +155,10 @@ void sa_half_open_done(struct ike_sa *sa)
 		sa->ike->n_half_open--;
 		sa->src = NULL;
 	}
+	if (sa->in_window) {
+		sa->in_window = false;
+		sa->ike->n_initiating--;
+	}
 }
 
 /* Unhook now, free at the end of the call. Idempotent. */

@@ -12,6 +12,11 @@
 
 #define RETRY_FIRST_MS 10000
 #define RETRY_MAX_MS   300000
+/*
+ * Our own phase 1 exchanges in flight at most: 10,000 sites starting at
+ * once queue here instead of flooding the peer (and our transmit path).
+ */
+#define INIT_WINDOW    64
 
 static const struct ike_esp_proposal default_esp[] = {
 	{IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_NONE},
@@ -191,6 +196,35 @@ struct site *site_by_addr(struct ike *ike, uint32_t addr)
 	return NULL;
 }
 
+/*
+ * May p's peer address be another site's too (several branches behind one
+ * gateway, or one esphub dialling sites of another)? A Main Mode responder
+ * picks the PSK and proposals by address before it sees an ID, so all the
+ * sites there must agree on them and each must name its peer's ID.
+ */
+static bool addr_shareable(struct ike *ike, const struct ike_site_params *p,
+			   const struct site *self)
+{
+	uint32_t addr = p->peer_addr;
+	uint64_t h = ike_hash(ike, &addr, sizeof(addr));
+
+	for (struct hnode *n = htab_first(&ike->sites_by_addr, h); n != NULL;
+	     n = htab_next(n, h)) {
+		const struct site *o = container_of(n, struct site, by_addr);
+
+		if (o == self || o->p.peer_addr != addr)
+			continue;
+		if (o->p.id.type == IKE_ID_NONE || p->id.type == IKE_ID_NONE ||
+		    !site_psk_equal(o, p->psk, p->psk_len) ||
+		    (p->n_p1 != 0 && (o->p.n_p1 != p->n_p1 ||
+				      memcmp(o->p.p1, p->p1, sizeof(p->p1[0]) * p->n_p1) != 0)) ||
+		    (p->n_p1 == 0 && memcmp(o->p.p1, ike->cfg.p1,
+					    sizeof(o->p.p1[0]) * ike->cfg.n_p1) != 0))
+			return false;
+	}
+	return true;
+}
+
 int site_index_check(struct ike *ike, const struct ike_site_params *p,
 		     const struct site *self)
 {
@@ -204,11 +238,8 @@ int site_index_check(struct ike *ike, const struct ike_site_params *p,
 		if (o != NULL && o != self)
 			return -EEXIST;
 	}
-	if (p->peer_addr != 0) {
-		o = site_by_addr(ike, p->peer_addr);
-		if (o != NULL && o != self)
-			return -EEXIST;
-	}
+	if (p->peer_addr != 0 && !addr_shareable(ike, p, self))
+		return -EEXIST;
 	return 0;
 }
 
@@ -455,9 +486,35 @@ int site_start(struct site *s)
 	}
 	if (!site_endpoints(s, &local, &remote))
 		return -EINVAL;
+	if (s->ike->n_initiating >= INIT_WINDOW) {
+		if (!s->start_queued) {
+			list_add_tail(&s->ike->start_queue, &s->start_link);
+			s->start_queued = true;
+		}
+		return 0;
+	}
 	if (s->p.aggressive)
 		return aggr_initiate(s, &local, &remote);
 	return main_initiate(s, &local, &remote);
+}
+
+void site_start_queued(struct ike *ike)
+{
+	while (ike->n_initiating < INIT_WINDOW && !list_empty(&ike->start_queue)) {
+		struct site *s = container_of(ike->start_queue.next, struct site,
+					      start_link);
+
+		site_unqueue(s);
+		site_retry(s);
+	}
+}
+
+void site_unqueue(struct site *s)
+{
+	if (s->start_queued) {
+		list_del(&s->start_link);
+		s->start_queued = false;
+	}
 }
 
 void site_retry(struct site *s)

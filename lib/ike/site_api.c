@@ -118,6 +118,7 @@ static void site_free(struct site *s, bool send_deletes)
 	struct ike *ike = s->ike;
 
 	site_flush(s, IKE_DOWN_ADMIN, send_deletes);
+	site_unqueue(s);
 	unhook_half_open(s);
 	timer_cancel(ike, &s->t_retry);
 	site_index_del(s);

@@ -254,6 +254,7 @@ void ike_tick(struct ike *ike, uint64_t now_ms)
 	if (now_ms > ike->now)
 		ike->now = now_ms;
 	timers_run(ike, ike->now);
+	site_start_queued(ike);
 	sa_reap(ike);
 }
 

@@ -14,7 +14,7 @@
 
 #include "ike.h"
 
-#define H_MAX_SA   64
+#define H_MAX_SA   512
 #define H_MAX_PKT  256
 #define H_LOG_MAX  (256 * 1024)
 

@@ -4,6 +4,7 @@
  * the per-source rate limit, half-open timeouts, and malformed or
  * unexpected datagrams each counted under their reason.
  */
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -272,6 +273,59 @@ static void test_many_sites(void **state)
 	host_free(branch);
 }
 
+/*
+ * 150 sites configured to initiate at once toward one hub: at most 64 Main
+ * Modes are in flight (the rest wait their turn), and all come up.
+ */
+static void test_initiation_window(void **state)
+{
+	struct ike_site_params h, b;
+	struct host *branch;
+	char name[32];
+	unsigned up = 0;
+
+	(void)state;
+	hub->cfg.max_half_open_per_src = 1000;
+	hub->cfg.new_per_src_per_s = 100000;
+	hub->cfg.new_per_src_burst = 100000;
+	host_restart(hub);
+	branch = host_new("branch", ADDR(203, 0, 113, 9), NULL, 0);
+	for (unsigned i = 0; i < 150; i++) {
+		snprintf(name, sizeof(name), "site%u", i);
+		site_branch(&h, name, 0, PSK);
+		h.id.value[0] = 10;
+		h.id.value[1] = 0;
+		h.id.value[2] = 0;
+		h.id.value[3] = (uint8_t)i;
+		/* One address, many sites: each names the hub's ID toward it. */
+		h.local_id.type = IKE_ID_KEY_ID;
+		h.local_id.len = (uint8_t)strlen(name);
+		memcpy(h.local_id.value, name, h.local_id.len);
+		site_hub(&b, name, HUB, PSK);
+		memcpy(b.local_id.value, h.id.value, 4);
+		b.id = h.local_id;
+		assert_int_equal(ike_site_add(hub->ike, &h, NET.now, NULL), 0);
+		assert_int_equal(ike_site_add(branch->ike, &b, NET.now, NULL), 0);
+	}
+	assert_int_equal(NET.qt - NET.qh, 64);
+	/* Another site at that address must agree on the PSK and name an ID. */
+	site_hub(&b, "odd", HUB, "another-psk");
+	b.id = (struct ike_id){ .type = IKE_ID_KEY_ID, .len = 3, .value = "odd" };
+	assert_int_equal(ike_site_add(branch->ike, &b, NET.now, NULL), -EEXIST);
+	site_hub(&b, "odd", HUB, PSK);
+	assert_int_equal(ike_site_add(branch->ike, &b, NET.now, NULL), -EEXIST);
+	net_advance(5000);
+	for (unsigned i = 0; i < 150; i++) {
+		snprintf(name, sizeof(name), "site%u", i);
+		up += site_is_up(hub, name) && site_is_up(branch, name);
+	}
+	assert_int_equal(up, 150);
+	assert_int_equal(host_live(hub, true), 150);
+	assert_int_equal(stat_of(branch, IKE_EV_RETRANSMIT), 0);
+	NET.n--;
+	host_free(branch);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +336,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_malformed_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_site_del_half_open, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_sites, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_initiation_window, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("ike_limits", tests, NULL, NULL);
