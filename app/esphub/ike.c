@@ -313,7 +313,6 @@ app_ike_tick(struct app *app, uint64_t now_ms)
 		ike_tick(app->ike, now_ms);
 }
 
-/* Every SA poll: note which inbound SAs saw traffic (DPD skips busy ones). */
 /* Outbound SA id waits in its tunnel: may it take over? */
 static void
 out_commit_check(struct app *app, uint32_t id, uint64_t now_ms)
@@ -334,6 +333,10 @@ out_commit_check(struct app *app, uint32_t id, uint64_t now_ms)
 	app_tunnel_out_commit(app, sa->tunnel);
 }
 
+/*
+ * Every SA poll: note which inbound SAs saw traffic (DPD asks only idle
+ * peers), and let waiting outbound SAs take over.
+ */
 void
 app_ike_poll(struct app *app, uint64_t now_ms)
 {

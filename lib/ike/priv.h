@@ -366,6 +366,12 @@ void site_sa_up(struct site *s, struct ike_sa *sa);
 void site_check_down(struct site *s, enum ike_down_reason why);
 void site_flush(struct site *s, enum ike_down_reason why, bool send_deletes);
 void site_kick(struct site *s);
+/*
+ * Our own phase 1 exchanges in flight at most: 10,000 sites starting at
+ * once queue for the window instead of flooding the peer (and our
+ * transmit path). Queued sites start from ike_tick().
+ */
+#define INIT_WINDOW 64
 /* Start queued sites while the initiation window has room. */
 void site_start_queued(struct ike *ike);
 void site_unqueue(struct site *s);

@@ -12,11 +12,6 @@
 
 #define RETRY_FIRST_MS 10000
 #define RETRY_MAX_MS   300000
-/*
- * Our own phase 1 exchanges in flight at most: 10,000 sites starting at
- * once queue here instead of flooding the peer (and our transmit path).
- */
-#define INIT_WINDOW    64
 
 static const struct ike_esp_proposal default_esp[] = {
 	{IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_NONE},

@@ -112,6 +112,9 @@ void timer_arm(struct ike *ike, struct timer *t, enum timer_kind kind,
 
 uint64_t ike_next_deadline(const struct ike *ike)
 {
+	/* Sites waiting for the initiation window, and there is room: now. */
+	if (!list_empty(&ike->start_queue) && ike->n_initiating < INIT_WINDOW)
+		return 0;
 	return ike->timers.n > 0 ? ike->timers.h[0]->when : UINT64_MAX;
 }
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The control core's side: SA ids, tunnels, updates to workers, lifetimes. */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -170,7 +171,12 @@ sa_db_sync(struct sa_db *db)
 				    i, SYNC_WARN_MS);
 				warned = true;
 			}
-			rte_pause();
+			/* Past a few microseconds the worker is not running (it shares
+			 * this CPU, or sleeps while idle): let it. */
+			if (rte_get_tsc_cycles() - start > hz / 200000)
+				sched_yield();
+			else
+				rte_pause();
 		}
 	}
 }

@@ -15,7 +15,7 @@
 #include "ike.h"
 
 #define H_MAX_SA   512
-#define H_MAX_PKT  256
+#define H_MAX_PKT  1024
 #define H_LOG_MAX  (256 * 1024)
 
 struct h_sa {                  /* one installed SA direction */

@@ -99,7 +99,7 @@ class Esphub:
     """esphub running in namespace ns with the given configuration text."""
 
     def __init__(self, ns, config, workers=1, name="esphub", cmdline_file=None,
-                 extra_args=(), start=True, timeout=30.0):
+                 extra_args=(), start=True, timeout=30.0, lcores=None):
         self.ns = ns
         self.topo = ns.topo
         self.name = name
@@ -114,7 +114,8 @@ class Esphub:
         self.cli_path = self.topo.path("%s.sock" % name)
         # The file prefix names the EAL runtime dir (telemetry socket).
         self.prefix = "%s-%s" % (self.topo.prefix, name)
-        self.argv = [ESPHUB_BIN] + lcore_args(workers) + ["--no-pci",
+        lc = ["--lcores", lcores] if lcores else lcore_args(workers)
+        self.argv = [ESPHUB_BIN] + lc + ["--no-pci",
                      "--file-prefix", self.prefix, "--log-level", "lib.eal:warning"]
         self.argv += eal_memory_args()
         self.argv += ["--", "-f", self.config_path, "--cli-socket", self.cli_path]
