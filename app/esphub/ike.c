@@ -199,6 +199,29 @@ ike_peer_down(void *ctx, uint32_t ike_site, const char *name, enum ike_down_reas
 	LOG(NOTICE, "site %s: down (%s)", name, why <= IKE_DOWN_ADMIN ? reason[why] : "?");
 }
 
+/* A NAT in front of the branch rebound: its outbound SAs follow it. */
+static void
+ike_peer_moved(void *ctx, uint32_t ike_site, const struct ike_endpoint *remote)
+{
+	struct app *app = ctx;
+	uint32_t site = site_of(app, ike_site);
+	char a[NET_IPV4_STR_MAX];
+	unsigned moved = 0;
+
+	if (site == SA_NONE)
+		return;
+	for (uint32_t id = 0; id < app->cfg.esp.max_sas; id++) {
+		const struct sa *sa = sa_db_get(app->sa, id);
+
+		if (sa != NULL && app->sa_meta[id].ike && !sa->inbound && sa->site == site &&
+		    sa->peer_port != 0 &&
+		    sa_set_peer(app->sa, id, remote->addr, remote->port) == 0)
+			moved++;
+	}
+	LOG(NOTICE, "site %s: peer moved to %s:%u (%u outbound SAs follow)",
+	    app_site_name(app, site), net_ipv4_str(remote->addr, a), remote->port, moved);
+}
+
 static void
 ike_peer_up(void *ctx, uint32_t ike_site, const char *name)
 {
@@ -235,6 +258,7 @@ static const struct ike_host_ops host_ops = {
 	.peer_down = ike_peer_down,
 	.peer_up = ike_peer_up,
 	.inbound_last = ike_inbound_last,
+	.peer_moved = ike_peer_moved,
 	.log = ike_log,
 };
 

@@ -334,6 +334,23 @@ sa_tunnel_set_out(struct sa_db *db, uint32_t tunnel, uint32_t id)
 }
 
 int
+sa_set_peer(struct sa_db *db, uint32_t id, uint32_t peer_addr, uint16_t peer_port)
+{
+	struct sa_entry *e = live(db, id);
+
+	if (e == NULL)
+		return -ENOENT;
+	if (e->params.inbound || e->params.peer_port == 0 || peer_port == 0)
+		return -EINVAL;
+	e->params.peer_addr = peer_addr;
+	e->params.peer_port = peer_port;
+	/* Read by workers packet by packet; no update message needed. */
+	__atomic_store_n(&e->sa->peer_addr, peer_addr, __ATOMIC_RELAXED);
+	__atomic_store_n(&e->sa->peer_port, peer_port, __ATOMIC_RELAXED);
+	return 0;
+}
+
+int
 sa_del(struct sa_db *db, uint32_t id)
 {
 	struct sa_entry *e = live(db, id);

@@ -188,6 +188,15 @@ int sa_add(struct sa_db *db, const struct sa_params *p, uint32_t *id)
 int sa_tunnel_set_out(struct sa_db *db, uint32_t tunnel, uint32_t id);
 
 /**
+ * The peer of a UDP-encapsulated outbound SA is now at peer_addr:peer_port
+ * (a NAT in front of it rebound; IKE saw it move). Workers send there from
+ * their next packets; one packet at the instant of the change may mix the
+ * old address with the new port.
+ * @return 0, -ENOENT, -EINVAL (inbound, or not UDP-encapsulated).
+ */
+int sa_set_peer(struct sa_db *db, uint32_t id, uint32_t peer_addr, uint16_t peer_port);
+
+/**
  * Remove an SA. Workers stop using it at once (dead flag); its memory and
  * keys are released when every worker has acknowledged (sa_db_poll()).
  * An outbound SA still set on a tunnel is unset first.

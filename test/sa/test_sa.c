@@ -171,6 +171,36 @@ bad_params(void **state)
 	sa_db_free(db);
 }
 
+/* A NAT in front of the peer rebound: only UDP-encapsulated outbound SAs move. */
+static void
+peer_moves(void **state)
+{
+	struct sa_db *db = db_create(16, 4);
+	struct sa_params p;
+	uint32_t in, out, plain;
+
+	(void)state;
+	tunnel(db, 0);
+	params(&p, 0x1000, true, 0);
+	p.peer_port = 4500;
+	p.local_port = 4500;
+	assert_int_equal(sa_add(db, &p, &in), 0);
+	params(&p, 0x2000, false, 0);
+	p.peer_port = 4500;
+	p.local_port = 4500;
+	assert_int_equal(sa_add(db, &p, &out), 0);
+	params(&p, 0x2001, false, 0);
+	assert_int_equal(sa_add(db, &p, &plain), 0);
+	assert_int_equal(sa_set_peer(db, out, 0xcb007163, 61234), 0);
+	assert_int_equal(sa_db_get(db, out)->peer_addr, 0xcb007163);
+	assert_int_equal(sa_db_get(db, out)->peer_port, 61234);
+	assert_int_equal(sa_set_peer(db, in, 0xcb007163, 61234), -EINVAL);
+	assert_int_equal(sa_set_peer(db, plain, 0xcb007163, 61234), -EINVAL);
+	assert_int_equal(sa_set_peer(db, out, 0xcb007163, 0), -EINVAL);
+	assert_int_equal(sa_set_peer(db, 15, 0xcb007163, 61234), -ENOENT);
+	sa_db_free(db);
+}
+
 static void
 spd_longest_prefix(void **state)
 {
@@ -335,6 +365,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lifetimes),
 		cmocka_unit_test(bad_params),
+		cmocka_unit_test(peer_moves),
 		cmocka_unit_test(spd_longest_prefix),
 		cmocka_unit_test(add_remove_while_worker_runs),
 		cmocka_unit_test(hundred_thousand_sas),
