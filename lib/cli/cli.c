@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -14,9 +15,21 @@
 
 #include "cli.h"
 
+/*
+ * Socket sessions write their output into a memory file (cmdline writes
+ * with plain blocking writes); the control loop moves it to the socket
+ * without blocking. Commands run on the control core, which also runs
+ * IKE: a client that stops reading must never stall it. Up to
+ * CLI_OUT_MAX bytes wait for a slow client; beyond, it is disconnected.
+ */
+#define CLI_OUT_MAX (64u << 20)
+
 struct session {
 	struct cmdline *cl;
 	int fd;
+	int out_fd;                  /* memfd (socket sessions), else -1 */
+	char *pend;                  /* output not yet taken by the client */
+	size_t pend_len, pend_off;
 	bool is_stdin;
 };
 
@@ -50,7 +63,8 @@ session_close(struct cli *c, unsigned i)
 	if (s->is_stdin)
 		cmdline_stdin_exit(s->cl);   /* restores the terminal, frees */
 	else
-		cmdline_free(s->cl);         /* closes the socket */
+		cmdline_free(s->cl);         /* closes the socket and the memfd */
+	free(s->pend);
 	c->s[i] = c->s[--c->n];
 }
 
@@ -95,7 +109,8 @@ cli_attach_stdin(struct cli *c)
 
 	if (cl == NULL)
 		return -ENOMEM;
-	c->s[c->n++] = (struct session){ .cl = cl, .fd = STDIN_FILENO, .is_stdin = true };
+	c->s[c->n++] = (struct session){ .cl = cl, .fd = STDIN_FILENO, .out_fd = -1,
+					  .is_stdin = true };
 	return 0;
 }
 
@@ -123,27 +138,73 @@ cli_listen(struct cli *c, const char *path)
 	return 0;
 }
 
+/* Send what the client will take now. False: it is gone. */
+static bool
+session_flush(struct session *s)
+{
+	while (s->pend_off < s->pend_len) {
+		ssize_t n = send(s->fd, s->pend + s->pend_off, s->pend_len - s->pend_off,
+				 MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (n < 0)
+			return errno == EAGAIN || errno == EINTR;
+		s->pend_off += (size_t)n;
+	}
+	s->pend_off = s->pend_len = 0;
+	return true;
+}
+
+/* Move what the commands wrote to the pending output. False: too much. */
+static bool
+session_collect(struct session *s)
+{
+	off_t n = lseek(s->out_fd, 0, SEEK_CUR);
+	char *grown;
+
+	if (n <= 0)
+		return n == 0;
+	if (s->pend_len + (size_t)n > CLI_OUT_MAX)
+		return false;
+	grown = realloc(s->pend, s->pend_len + (size_t)n);
+	if (grown == NULL)
+		return false;
+	s->pend = grown;
+	if (pread(s->out_fd, s->pend + s->pend_len, (size_t)n, 0) != n)
+		return false;
+	s->pend_len += (size_t)n;
+	return ftruncate(s->out_fd, 0) == 0 && lseek(s->out_fd, 0, SEEK_SET) == 0 &&
+	       session_flush(s);
+}
+
 static void
 accept_session(struct cli *c)
 {
-	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-	struct cmdline *cl;
+	int fd = accept4(c->listen_fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	struct session *s;
+	int out;
 
 	if (fd < 0)
 		return;
 	if (c->n >= CLI_MAX_SESSIONS) {
 		static const char busy[] = "too many CLI sessions\n";
 
-		(void)!write(fd, busy, sizeof(busy) - 1);
+		(void)!send(fd, busy, sizeof(busy) - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
 		close(fd);
 		return;
 	}
-	cl = cmdline_new(c->ctx, c->prompt, fd, fd);
-	if (cl == NULL) {
+	out = memfd_create("esphub-cli", MFD_CLOEXEC);
+	s = &c->s[c->n];
+	*s = (struct session){ .fd = fd, .out_fd = out };
+	s->cl = out >= 0 ? cmdline_new(c->ctx, c->prompt, fd, out) : NULL;
+	if (s->cl == NULL) {
+		if (out >= 0)
+			close(out);
 		close(fd);
 		return;
 	}
-	c->s[c->n++] = (struct session){ .cl = cl, .fd = fd };
+	c->n++;
+	if (!session_collect(s))        /* the first prompt */
+		session_close(c, c->n - 1);
 }
 
 bool
@@ -167,7 +228,12 @@ session_read(struct session *s)
 	if (n == 0)
 		return false;
 	/* cmdline_in() < 0: the session ran "quit" or hit end of input. */
-	return cmdline_in(s->cl, buf, (int)n) >= 0;
+	if (cmdline_in(s->cl, buf, (int)n) < 0) {
+		if (s->out_fd >= 0)
+			(void)session_collect(s);    /* its last words, if they fit */
+		return false;
+	}
+	return s->out_fd < 0 || session_collect(s);
 }
 
 static unsigned
@@ -176,7 +242,8 @@ poll_set(const struct cli *c, struct pollfd *pfd)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < c->n; i++)
-		pfd[n++] = (struct pollfd){ .fd = c->s[i].fd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = c->s[i].fd, .events = (short)(POLLIN |
+			(c->s[i].pend_len > c->s[i].pend_off ? POLLOUT : 0)) };
 	if (c->listen_fd >= 0)
 		pfd[n++] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
 	return n;
@@ -202,6 +269,10 @@ cli_poll(struct cli *c)
 
 	/* Walk sessions backwards: closing one moves the last into its slot. */
 	for (unsigned i = c->n; i-- > 0;) {
+		if ((pfd[i].revents & POLLOUT) && !session_flush(&c->s[i])) {
+			session_close(c, i);
+			continue;
+		}
 		if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		if (!session_read(&c->s[i])) {

@@ -3,8 +3,10 @@
 
 A pings B through esphub; a few MB of TCP cross it intact; esphub answers
 ping and ARP for its own addresses; a TTL-1 packet gets ICMP time exceeded;
-show port stats and telemetry count what crossed.
+show port stats and telemetry count what crossed. An idle worker gives its
+CPU away; a CLI client that stops reading does not stall the control core.
 """
+import socket
 import subprocess
 import time
 
@@ -100,6 +102,34 @@ def test():
         time.sleep(1.0)
         polls = eh.worker_stats()["polls"] - p0
         check(0 < polls < 25000, "an idle worker gives its CPU away (%d polls in 1 s)" % polls)
+
+        # A client that asks for 7 MB of output and does not read (a
+        # terminal on hold): other sessions are served at once, and it gets
+        # every byte once it reads.
+        stuck = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        stuck.connect(eh.cli_path)
+        stuck.sendall(b"help\n" * 3000)
+        time.sleep(0.5)
+        t0 = time.monotonic()
+        out = eh.cli("show port info 0")
+        took = time.monotonic() - t0
+        check("mac" in out and took < 1.0,
+              "another session is answered in %.2f s while one client does not read" % took,
+              out)
+        got, stuck_out = 0, b""
+        stuck.settimeout(10)
+        try:
+            while got < 3000:
+                chunk = stuck.recv(1 << 20)
+                if not chunk:
+                    break
+                stuck_out += chunk
+                got = stuck_out.count(b"Tab completes")
+        except socket.timeout:
+            pass
+        stuck.close()
+        check(got == 3000, "the slow client then receives all 3000 outputs (%d bytes)"
+              % len(stuck_out), "got %d" % got)
         eh.stop()
 
 
