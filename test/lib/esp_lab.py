@@ -19,7 +19,7 @@ import signal
 import subprocess
 
 from esphub import Esphub
-from netns import PYTHON, wait_for
+from netns import PYTHON, last_json, wait_for
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 GATEWAY = os.path.join(HERE, "esp_gateway.py")
@@ -164,7 +164,7 @@ def udp_exchange(src, dst, dst_addr, port, sizes=(16, 512, 1400), df=False, time
                     log=r"LISTENING", timeout=15)
     r = udp_exchange_to(src, dst_addr, port, sizes, df, timeout, sport)
     srv.stop(sig=signal.SIGINT)
-    return r, _last_json(srv.stdout()) or {}
+    return r, last_json(srv.stdout()) or {}
 
 
 def udp_exchange_to(src, dst_addr, port, sizes=(16, 512, 1400), df=False, timeout=3.0,
@@ -177,7 +177,7 @@ def udp_exchange_to(src, dst_addr, port, sizes=(16, 512, 1400), df=False, timeou
     if df:
         argv.append("--df")
     r = src.run([str(a) for a in argv], timeout=timeout * len(sizes) + 20, check=False)
-    return _last_json(r.stdout) or {"error": r.stdout + r.stderr}
+    return last_json(r.stdout) or {"error": r.stdout + r.stderr}
 
 
 def udp_one_way(src, dst, dst_addr, port, sizes, df=False, timeout=10.0):
@@ -195,15 +195,6 @@ def udp_one_way(src, dst, dst_addr, port, sizes, df=False, timeout=10.0):
         rcv.wait(timeout + 5)
     except subprocess.TimeoutExpired:
         rcv.stop()
-    return _last_json(r.stdout) or {"error": r.stdout + r.stderr}, \
-        _last_json(rcv.stdout()) or {}
+    return last_json(r.stdout) or {"error": r.stdout + r.stderr}, \
+        last_json(rcv.stdout()) or {}
 
-
-def _last_json(text):
-    for line in reversed(text.splitlines()):
-        if line.startswith("{"):
-            try:
-                return json.loads(line)
-            except ValueError:
-                pass
-    return None

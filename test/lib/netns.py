@@ -80,7 +80,7 @@ __all__ = [
     "skip", "skip_part", "check", "require", "main", "wait_for",
     "require_root", "require_tools", "dump_logs", "cleanup_stale",
     "Topology", "Namespace", "Proc", "Capture", "PingResult",
-    "TransferResult", "tcp_transfer", "UdpProbes", "ProbeResult",
+    "TransferResult", "tcp_transfer", "UdpProbes", "ProbeResult", "last_json",
     "kernel_esp_available",
 ]
 
@@ -897,15 +897,16 @@ def tcp_transfer(src, dst, dst_addr, mbytes=1.0, port=5201, timeout=30.0, src_ad
     except subprocess.TimeoutExpired:
         sink.stop()
     seconds = time.monotonic() - t0
-    sent = _last_json(r.stdout) or {"error": r.stderr.strip()}
-    recv = _last_json(sink.stdout()) or {"error": sink.stderr().strip()}
+    sent = last_json(r.stdout) or {"error": r.stderr.strip()}
+    recv = last_json(sink.stdout()) or {"error": sink.stderr().strip()}
     res = TransferResult(sent, recv, seconds)
     if not res.ok:
         print("tcp_transfer: sender %s / sink %s" % (sent, recv), flush=True)
     return res
 
 
-def _last_json(text):
+def last_json(text):
+    """The last line of text that is a JSON object, parsed (None if none)."""
     for line in reversed(text.splitlines()):
         line = line.strip()
         if line.startswith("{"):
@@ -1014,8 +1015,8 @@ class UdpProbes:
             self.receiver.wait(timeout=self.grace + 3)
         except subprocess.TimeoutExpired:
             self.receiver.stop(sig=signal.SIGINT)
-        sent = _last_json(self.sender.stdout()) or {}
-        recv = _last_json(self.receiver.stdout()) or {}
+        sent = last_json(self.sender.stdout()) or {}
+        recv = last_json(self.receiver.stdout()) or {}
         self.result = ProbeResult(sent.get("sent", 0), recv.get("seqs", []))
         return self.result
 
