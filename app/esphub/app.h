@@ -87,6 +87,10 @@ struct app {
 	uint64_t next_sa_poll_ms;
 	struct app_tunnel *tunnel;          /* esp.max_tunnels */
 	struct rte_hash *tunnel_by_key;
+	uint32_t tunnel_next;               /* where the search for a free id starts */
+	struct branch_prefix *prefix_index; /* tunnels.c: every site's branch prefixes */
+	unsigned n_prefix_index;
+	bool prefix_index_stale;
 	struct app_sa_meta *sa_meta;        /* esp.max_sas */
 	struct app_site *site;              /* esp.max_tunnels (sites <= tunnels) */
 
@@ -148,6 +152,8 @@ int app_sa_del(struct app *app, uint32_t id);
 /* tunnels.c */
 int app_tunnels_setup(struct app *app);
 void app_tunnels_free(struct app *app);
+/* cfg.sites changed: overlaps between branch prefixes are looked at anew. */
+void app_tunnels_sites_changed(struct app *app);
 int app_tunnel_get(struct app *app, uint32_t site, const struct sa_ts *local,
 		   const struct sa_ts *remote, const struct sa_ts *spd, unsigned n_spd,
 		   uint32_t *tunnel);

@@ -91,9 +91,12 @@ app_site_insert(struct app *app, const struct cfg_site *s, unsigned *idx)
 		return rc;
 	app->cfg.sites[*idx] = *s;
 	app->site[*idx] = (struct app_site){ 0 };
+	app_tunnels_sites_changed(app);
 	rc = install(app, *idx);
-	if (rc != 0)
+	if (rc != 0) {
 		explicit_bzero(&app->cfg.sites[*idx], sizeof(struct cfg_site));
+		app_tunnels_sites_changed(app);
+	}
 	return rc;
 }
 
@@ -104,6 +107,7 @@ app_site_remove(struct app *app, unsigned idx)
 	if (app->nat != NULL)
 		nat_flush_site(app->nat, idx);
 	explicit_bzero(&app->cfg.sites[idx], sizeof(struct cfg_site));
+	app_tunnels_sites_changed(app);
 }
 
 /*
@@ -121,10 +125,12 @@ app_site_replace(struct app *app, unsigned idx, const struct cfg_site *s)
 		rc = ike_site_update(app->ike, &s->ike_params, app_now_ms());
 		if (rc == 0)
 			*cur = *s;
+		app_tunnels_sites_changed(app);
 		return rc;
 	}
 	uninstall(app, idx);
 	*cur = *s;
+	app_tunnels_sites_changed(app);
 	return install(app, idx);
 }
 
