@@ -165,9 +165,20 @@ esp_inb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 		dst[i] = get32(p + offsetof(struct rte_ipv4_hdr, dst_addr));
 	}
 	sa_worker_lookup_in(sw, spi, dst, n, sa);
+	for (uint16_t i = 0; i < n; i++)
+		if (sa[i] != NULL)
+			sa_prefetch(sa[i]);
 
 	/* Pass 2: checks and crypto ops. */
 	for (uint16_t i = 0; i < n; i++) {
+		uint16_t ahead = (uint16_t)(i + SA_PREFETCH_AHEAD);
+
+		if (i == 0)
+			for (uint16_t j = 0; j < SA_PREFETCH_AHEAD && j < n; j++)
+				if (sa[j] != NULL)
+					sa_prefetch_deps(ew, sa[j], ctr);
+		if (ahead < n && sa[ahead] != NULL)
+			sa_prefetch_deps(ew, sa[ahead], ctr);
 		if (why[i] == DROP_NONE)
 			why[i] = prepare(mb[i], sa[i], &pk[i], &ew->op[nops], &ew->scr[nops]);
 		if (why[i] == DROP_NONE)

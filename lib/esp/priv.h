@@ -20,6 +20,7 @@ struct esp_worker {
 	struct crypto_lcore *clc;
 	EVP_CIPHER_CTX *iv_ctx;          /* AES-CTR keystream: unpredictable CBC IVs */
 	uint16_t ip_id;
+	uint16_t sess_lines;             /* cache lines of a session worth prefetching */
 	struct crypto_op op[ESP_BURST_MAX];
 	struct op_scratch scr[ESP_BURST_MAX];
 	uint64_t seq[ESP_BURST_MAX];
@@ -31,6 +32,34 @@ struct esp_worker {
 int iv_fill(struct esp_worker *ew, unsigned n);
 int iv_init(struct esp_worker *ew);
 void iv_fini(struct esp_worker *ew);
+
+/*
+ * With many SAs, each packet's SA, session keys and counters are cold:
+ * touch them a few packets ahead so the misses of a burst overlap.
+ */
+#define SA_PREFETCH_AHEAD 4
+
+/* The SA's first two lines: state, addresses, lengths, session, selectors. */
+static inline void
+sa_prefetch(const struct sa *sa)
+{
+	rte_prefetch0(sa);
+	rte_prefetch0((const char *)sa + RTE_CACHE_LINE_SIZE);
+}
+
+/* What the SA points at (its lines must be in by now). */
+static inline void
+sa_prefetch_deps(const struct esp_worker *ew, const struct sa *sa, struct sa_counters *ctr)
+{
+	const char *sess = sa->sess;
+
+	for (unsigned l = 0; l < ew->sess_lines; l++)
+		rte_prefetch0(sess + l * RTE_CACHE_LINE_SIZE);
+	rte_prefetch0(&ctr[sa->id]);
+	/* The window may be off; asking would read the line itself. */
+	if (sa->inbound)
+		rte_prefetch0(&sa->replay_lock);
+}
 
 /* Account a run of packets of one SA (VPP's current_sa trick). */
 struct sa_run {
