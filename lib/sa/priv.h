@@ -40,6 +40,8 @@ void spd_free(struct spd *s);
 int spd_add(struct spd *s, uint32_t prefix, uint8_t plen, uint32_t tunnel);
 int spd_del(struct spd *s, uint32_t prefix, uint8_t plen);
 uint32_t spd_lookup(const struct spd *s, uint32_t dst);
+/* n <= RTE_HASH_LOOKUP_BULK_MAX */
+void spd_lookup_bulk(const struct spd *s, const uint32_t *dst, uint16_t n, uint32_t *tunnel);
 void spd_walk(const struct spd *s,
 	      void (*fn)(const struct sa_ts *p, uint32_t tunnel, void *arg), void *arg);
 

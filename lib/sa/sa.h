@@ -263,6 +263,17 @@ uint32_t sa_worker_spd(const struct sa_worker *sw, uint32_t dst);
 /** A tunnel's current outbound SA, or NULL. */
 struct sa *sa_worker_tunnel_out(const struct sa_worker *sw, uint32_t tunnel);
 
+/*
+ * The same for a burst, so the cache misses of its packets overlap (with
+ * many SAs each lookup is one): sa_worker_spd() for n destinations, and
+ * sa_worker_tunnel_out() for n tunnels (SA_NONE gives NULL), whose SAs'
+ * first lines are prefetched.
+ */
+void sa_worker_spd_bulk(const struct sa_worker *sw, const uint32_t *dst, uint16_t n,
+			uint32_t *tunnel);
+void sa_worker_tunnel_out_bulk(const struct sa_worker *sw, const uint32_t *tunnel,
+			       uint16_t n, struct sa **out);
+
 /** This worker's counters, indexed by sa->id. */
 struct sa_counters *sa_worker_counters(struct sa_worker *sw);
 

@@ -106,6 +106,39 @@ spd_lookup(const struct spd *s, uint32_t dst)
 }
 
 void
+spd_lookup_bulk(const struct spd *s, const uint32_t *dst, uint16_t n, uint32_t *tunnel)
+{
+	uint64_t keys[RTE_HASH_LOOKUP_BULK_MAX];
+	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
+	void *data[RTE_HASH_LOOKUP_BULK_MAX];
+	uint16_t todo[RTE_HASH_LOOKUP_BULK_MAX], n_todo = n;
+
+	for (uint16_t i = 0; i < n; i++) {
+		tunnel[i] = SA_NONE;
+		todo[i] = i;
+	}
+	/* Longest first; what a length resolves leaves the next round. */
+	for (unsigned li = 0; li < s->n_lens && n_todo != 0; li++) {
+		uint8_t l = s->lens[li];
+		uint64_t hits = 0;
+		uint16_t left = 0;
+
+		for (uint16_t j = 0; j < n_todo; j++) {
+			keys[j] = spd_key(dst[todo[j]] & mask(l), l);
+			kp[j] = &keys[j];
+		}
+		rte_hash_lookup_bulk_data(s->h, kp, n_todo, &hits, data);
+		for (uint16_t j = 0; j < n_todo; j++) {
+			if (hits & (1ull << j))
+				tunnel[todo[j]] = (uint32_t)(uintptr_t)data[j];
+			else
+				todo[left++] = todo[j];
+		}
+		n_todo = left;
+	}
+}
+
+void
 spd_walk(const struct spd *s,
 	 void (*fn)(const struct sa_ts *p, uint32_t tunnel, void *arg), void *arg)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* The worker's side: its own SAD, SPD and tunnel table, fed by its ring. */
 #include <rte_pause.h>
+#include <rte_prefetch.h>
 
 #include "priv.h"
 
@@ -70,6 +71,30 @@ uint32_t
 sa_worker_spd(const struct sa_worker *sw, uint32_t dst)
 {
 	return spd_lookup(sw->spd, dst);
+}
+
+void
+sa_worker_spd_bulk(const struct sa_worker *sw, const uint32_t *dst, uint16_t n,
+		   uint32_t *tunnel)
+{
+	for (uint16_t base = 0; base < n; base += RTE_HASH_LOOKUP_BULK_MAX)
+		spd_lookup_bulk(sw->spd, dst + base,
+				RTE_MIN((uint16_t)(n - base), (uint16_t)RTE_HASH_LOOKUP_BULK_MAX),
+				tunnel + base);
+}
+
+void
+sa_worker_tunnel_out_bulk(const struct sa_worker *sw, const uint32_t *tunnel, uint16_t n,
+			  struct sa **out)
+{
+	for (uint16_t i = 0; i < n; i++)
+		if (tunnel[i] < sw->max_tunnels)
+			rte_prefetch0(&sw->tunnel_out[tunnel[i]]);
+	for (uint16_t i = 0; i < n; i++) {
+		out[i] = sa_worker_tunnel_out(sw, tunnel[i]);
+		if (out[i] != NULL)
+			rte_prefetch0(out[i]);
+	}
 }
 
 struct sa *

@@ -101,27 +101,69 @@ ipv4_route(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		l3_output(w, nh->port, next_hop, frags[i]);
 }
 
-/* The one output decision: tunnel by SPD, else route. */
+/*
+ * The one output decision: into the tunnel the SPD names, else by route.
+ * tunnel and sa: the SPD's answer for info->dst and the tunnel's SA.
+ */
 static void
 output(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-       const struct net_ipv4_info *info, bool forwarded)
+       const struct net_ipv4_info *info, uint32_t tunnel, struct sa *sa, bool forwarded)
 {
-	uint32_t tunnel = sa_worker_spd(w->sw, info->dst);
-
 	if (tunnel == SA_NONE) {
 		ipv4_route(w, in_port, m, info, forwarded);
 		return;
 	}
 	/* A flow opened toward a branch: NAT must let its replies through. */
-	if (w->nw != NULL && forwarded && !snat_track(w, m, tunnel))
+	if (w->nw != NULL && forwarded && sa != NULL && !snat_track(w, m, sa))
 		return;
-	tunnel_send(w, in_port, m, info, tunnel, forwarded);
+	tunnel_send(w, in_port, m, info, sa, forwarded);
+}
+
+/*
+ * Forwarded datagrams wait in w->fwd for one bulk SPD lookup: with many
+ * branches each lookup, tunnel and SA is a cache miss, and a burst's
+ * misses then overlap. m->port holds the ingress port meanwhile.
+ */
+static void
+fwd_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+	 const struct net_ipv4_info *info)
+{
+	struct fwd_vec *v = &w->fwd;
+
+	if (v->n == FWD_VEC_MAX)
+		tunnel_flush(w);
+	m->port = in_port;
+	v->m[v->n] = m;
+	v->info[v->n++] = *info;
+}
+
+void
+fwd_flush(struct worker *w)
+{
+	struct fwd_vec *v = &w->fwd;
+	struct rte_mbuf *m[FWD_VEC_MAX];
+	struct net_ipv4_info info[FWD_VEC_MAX];
+	uint32_t dst[FWD_VEC_MAX], tunnel[FWD_VEC_MAX];
+	struct sa *sa[FWD_VEC_MAX];
+	uint16_t n = v->n;
+
+	/* Taken out first: output may queue more (ICMP errors). */
+	memcpy(m, v->m, sizeof(m[0]) * n);
+	memcpy(info, v->info, sizeof(info[0]) * n);
+	v->n = 0;
+	for (uint16_t i = 0; i < FWD_VEC_MAX; i++)
+		dst[i] = i < n ? info[i].dst : 0;   /* all set: the compiler cannot see n */
+	sa_worker_spd_bulk(w->sw, dst, n, tunnel);
+	sa_worker_tunnel_out_bulk(w->sw, tunnel, n, sa);
+	for (uint16_t i = 0; i < n; i++)
+		output(w, m[i]->port, m[i], &info[i], tunnel[i], sa[i], true);
 }
 
 void
 ipv4_originate(struct worker *w, struct rte_mbuf *m, enum stats_drop no_route)
 {
 	struct net_ipv4_info info;
+	uint32_t tunnel;
 
 	/* Our own header, built correctly: parse without the checksum. */
 	if (unlikely(net_ipv4_parse(rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m),
@@ -129,7 +171,8 @@ ipv4_originate(struct worker *w, struct rte_mbuf *m, enum stats_drop no_route)
 		stats_drop(w->st, m, no_route);
 		return;
 	}
-	output(w, PORT_LOCAL, m, &info, false);
+	tunnel = sa_worker_spd(w->sw, info.dst);
+	output(w, PORT_LOCAL, m, &info, tunnel, sa_worker_tunnel_out(w->sw, tunnel), false);
 }
 
 void
@@ -143,7 +186,7 @@ ipv4_forward(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		return;
 	}
 	w->st->ctr[WCTR_FORWARDED]++;
-	output(w, in_port, m, info, true);
+	fwd_push(w, in_port, m, info);
 }
 
 /* Limited broadcast, multicast, or the broadcast address of a port's subnet. */

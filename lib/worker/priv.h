@@ -60,6 +60,14 @@ struct snat_vec {
 	uint32_t site[SNAT_VEC_MAX];     /* out only */
 };
 
+/* Forwarded datagrams waiting for one bulk SPD lookup; m->port = ingress port. */
+#define FWD_VEC_MAX WORKER_BURST
+struct fwd_vec {
+	uint16_t n;
+	struct rte_mbuf *m[FWD_VEC_MAX];
+	struct net_ipv4_info info[FWD_VEC_MAX];
+};
+
 /* in_port of a packet that the box originated: no ICMP errors about it. */
 #define PORT_LOCAL UINT16_MAX
 
@@ -92,6 +100,7 @@ struct worker {
 	struct esp_worker *ew;
 	struct esp_vec esp_in;       /* to decrypt; m->port = ingress port */
 	struct esp_vec esp_out;      /* to encrypt */
+	struct fwd_vec fwd;          /* forwarded, to look up in the SPD */
 	struct nat_worker *nw;       /* NULL: no source NAT */
 	struct snat_vec snat_out;    /* decrypted, to masquerade */
 	struct snat_vec snat_in;     /* to a pool address, to restore */
@@ -134,9 +143,10 @@ void ipv4_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, bool l2_
 /* A valid datagram for the box (also decrypted ones and reassembled ones). */
 void ipv4_local(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		const struct net_ipv4_info *info);
-/* Route a datagram the box forwards (TTL already checked) ... */
+/* Forward a datagram: TTL, then (batched, fwd_flush) tunnel by SPD or route ... */
 void ipv4_forward(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		  const struct net_ipv4_info *info);
+void fwd_flush(struct worker *w);
 /* ... or originates (complete header; into a tunnel if the SPD says so). */
 void ipv4_originate(struct worker *w, struct rte_mbuf *m, enum stats_drop no_route);
 /* By route, not SPD: for ESP packets themselves. forwarded: lower the TTL. */
@@ -152,8 +162,9 @@ void icmp_error(struct worker *w, uint16_t in_port, const struct rte_mbuf *m,
 /* tunnel.c */
 void esp_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		 uint8_t l3_len, uint8_t l4_len);
+/* Into sa's tunnel (sa NULL: the tunnel is not up, dropped). */
 void tunnel_send(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-		 const struct net_ipv4_info *info, uint32_t tunnel, bool forwarded);
+		 const struct net_ipv4_info *info, struct sa *sa, bool forwarded);
 void tunnel_flush(struct worker *w);
 
 /* snat.c */
@@ -162,8 +173,8 @@ void snat_out_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 void snat_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		  const struct net_ipv4_info *info);
 void snat_flush(struct worker *w);
-/* m goes into tunnel by the SPD: false if NAT refused it (dropped, counted). */
-bool snat_track(struct worker *w, struct rte_mbuf *m, uint32_t tunnel);
+/* m goes into sa's tunnel by the SPD: false if NAT refused it (dropped, counted). */
+bool snat_track(struct worker *w, struct rte_mbuf *m, const struct sa *sa);
 
 /* frag.c */
 /* Fragment m (freed) into direct mbufs of at most mtu bytes; 0 on failure. */

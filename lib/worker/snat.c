@@ -53,14 +53,10 @@ snat_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 }
 
 bool
-snat_track(struct worker *w, struct rte_mbuf *m, uint32_t tunnel)
+snat_track(struct worker *w, struct rte_mbuf *m, const struct sa *sa)
 {
-	const struct sa *sa = sa_worker_tunnel_out(w->sw, tunnel);
-	enum stats_drop rc;
+	enum stats_drop rc = nat_track(w->nw, m, sa->tunnel, sa->site, rte_rdtsc());
 
-	if (sa == NULL)
-		return true;          /* tunnel_send() drops and counts it */
-	rc = nat_track(w->nw, m, tunnel, sa->site, rte_rdtsc());
 	if (likely(rc == DROP_NONE))
 		return true;
 	stats_drop(w->st, m, rc);
@@ -115,7 +111,7 @@ flush_in(struct worker *w)
 			continue;
 		}
 		w->st->ctr[WCTR_FORWARDED]++;
-		tunnel_send(w, m->port, m, &info, v.tunnel[i], true);
+		tunnel_send(w, m->port, m, &info, sa_worker_tunnel_out(w->sw, v.tunnel[i]), true);
 	}
 }
 

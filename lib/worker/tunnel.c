@@ -49,9 +49,8 @@ clamp_mss(struct worker *w, struct rte_mbuf *m, const struct sa *sa)
 
 void
 tunnel_send(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-	    const struct net_ipv4_info *info, uint32_t tunnel, bool forwarded)
+	    const struct net_ipv4_info *info, struct sa *sa, bool forwarded)
 {
-	struct sa *sa = sa_worker_tunnel_out(w->sw, tunnel);
 	struct rte_mbuf *frags[MAX_FRAGS];
 	uint16_t n;
 
@@ -149,14 +148,17 @@ void
 tunnel_flush(struct worker *w)
 {
 	/*
-	 * Each stage may feed the others: decryption feeds NAT and other
-	 * tunnels (branch to branch), NAT replies feed encryption.
+	 * Each stage may feed the others: decryption feeds NAT and forwarding
+	 * (into other tunnels, branch to branch), NAT and forwarding feed
+	 * encryption.
 	 */
 	while (w->esp_in.n != 0 || w->snat_out.n != 0 || w->snat_in.n != 0 ||
-	       w->esp_out.n != 0) {
+	       w->fwd.n != 0 || w->esp_out.n != 0) {
 		if (w->esp_in.n != 0)
 			flush_in(w);
 		snat_flush(w);
+		if (w->fwd.n != 0)
+			fwd_flush(w);
 		if (w->esp_out.n != 0)
 			flush_out(w);
 	}
