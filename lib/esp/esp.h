@@ -23,7 +23,7 @@
 #include "sa.h"
 #include "stats.h"
 
-#define ESP_BURST_MAX 64
+#define ESP_BURST_MAX 128          /* = IMB_MAX_BURST_SIZE: one engine call */
 
 /* Per-packet overhead of the widest transform: outer IPv4 + UDP + ESP
  * header + CBC IV + padding + trailer + ICV. Buffers need this much spare. */

@@ -398,17 +398,19 @@ mixed_burst(void **state)
 	struct rte_mbuf *mb[ESP_BURST_MAX];
 	struct sa *sa[ESP_BURST_MAX];
 	uint8_t pt[256];
-	uint16_t n = plaintext(pt, BRANCH, CLOUD, 120, 16, 4), k;
+	uint16_t n = plaintext(pt, BRANCH, CLOUD, 120, 16, 4), k, tampered = 0;
 	uint64_t icv_before = e->st.drop[DROP_ESP_BAD_ICV];
 
 	for (unsigned i = 0; i < ESP_BURST_MAX; i++) {
 		mb[i] = forge(e, cbc, i + 1, pt, n);
-		if (i % 3 == 1)
+		if (i % 3 == 1) {
 			rte_pktmbuf_mtod_offset(mb[i], uint8_t *, 60)[0] ^= 1;
+			tampered++;
+		}
 	}
 	k = esp_inb(e->ew, e->sw, &e->st, mb, sa, ESP_BURST_MAX);
-	assert_int_equal(k, ESP_BURST_MAX - ESP_BURST_MAX / 3);
-	assert_int_equal(e->st.drop[DROP_ESP_BAD_ICV] - icv_before, ESP_BURST_MAX / 3);
+	assert_int_equal(k, ESP_BURST_MAX - tampered);
+	assert_int_equal(e->st.drop[DROP_ESP_BAD_ICV] - icv_before, tampered);
 	for (unsigned i = 0; i < k; i++) {
 		/* Survivors in order, stripped to the inner datagram. */
 		assert_ptr_equal(sa[i], cbc);
