@@ -13,6 +13,7 @@ demo="iproute2 ethtool iputils-ping socat python3 dnsmasq-base
       strongswan-charon strongswan-swanctl libcharon-extra-plugins
       libstrongswan-standard-plugins libstrongswan-extra-plugins"
 test="python3-scapy python3-cryptography tshark tcpdump clang libclang-rt-14-dev
+      dpdk-doc gnuplot-nox
       openssl procps
       libnss3-tools libldns3 libevent-pthreads-2.1-7 libevent-core-2.1-7
       libunbound8 libcurl3-nss libnss3 libnspr4 libcap-ng0 libaudit1 libldap-2.5-0"
