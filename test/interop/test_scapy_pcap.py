@@ -67,11 +67,15 @@ def test():
     drops = {}
     esn_sites = [s for s in sites if s.esn]
     # ESN sites first reach the top of the 32-bit space; they cross it only
-    # after more than a burst (32 frames) of other traffic, as a real
-    # sender's window would have moved on in earlier bursts.
+    # after more than a worker burst (128 frames) of other traffic: a real
+    # sender moves its window on in earlier bursts, while a window still at
+    # 0 cannot place sequence 2^32 + 1 within one burst.
     for s in esn_sites:
         for k, lo in enumerate((0xfffffffd, 0xfffffffe)):
             branch_packet(s, k, 0, lo, wan_in, want_lan)
+    filler = next(s for s in sites[1:] if not s.esn)   # sites[0] tests the drops
+    for lo in range(10, 10 + 130):
+        branch_packet(filler, 3, 0, lo, wan_in, want_lan)
     for s in sites:
         seqs = [(0, 0xffffffff), (1, 1), (1, 2)] if s.esn else [(0, n) for n in (1, 2, 3)]
         for k, (hi, lo) in enumerate(seqs):
