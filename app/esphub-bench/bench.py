@@ -25,7 +25,6 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "harness"))
 
-import esphub       # noqa: E402
 import plan         # noqa: E402
 import report       # noqa: E402
 import secgw        # noqa: E402

@@ -6,8 +6,6 @@ is net_pcap replaying the pcap (infinite_rx), the other a net_null sink
 no ARP is involved and the output depends only on the input.
 """
 
-import os
-
 from plan import (GW_ADDR, GW_MAC, INSIDE_ADDR, INSIDE_PLEN, N_SERVERS, OUTSIDE_ADDR,
                   OUTSIDE_MTU, OUTSIDE_PLEN, SERVER_MAC, CLOUD_PREFIX, DIRECTIONS,
                   LAN_SUPERNET, PEER_SUPERNET)
