@@ -24,14 +24,6 @@
 
 #define ID_BODY_MAX (ID_FIXED_LEN + IKE_ID_MAX)
 
-static bool only(const struct ike_msg *m, const uint8_t *types, size_t n)
-{
-	for (unsigned i = 0; i < m->n; i++)
-		if (memchr(types, m->pld[i].type, n) == NULL)
-			return false;
-	return true;
-}
-
 /* ID, HASH_x payloads for our side; of_initiator picks HASH_I/HASH_R. */
 static bool add_id_hash(struct ike_sa *sa, struct ike_wbuf *w, bool with_id)
 {
@@ -61,17 +53,6 @@ static bool check_hash(struct ike_sa *sa, const struct ike_msg *m)
 	       CRYPTO_memcmp(h, hp->body, sa->keys.prf_len) == 0;
 }
 
-static bool sendw(struct ike_sa *sa, struct ike_wbuf *w, bool wait)
-{
-	wb_hdr_finish(w);
-	if (w->overflow || !xmit_store(&sa->x, w->buf, w->len))
-		return false;
-	xmit_send(sa, &sa->x);
-	if (wait)
-		xmit_wait(sa, &sa->x, T_P1_XMIT);
-	return true;
-}
-
 /* ------------------------------------------------------------------ */
 /* Responder */
 
@@ -85,7 +66,7 @@ static struct site *am_r_site(struct ike *ike, const struct rx *rx,
 	const struct ike_msg *m = rx->m;
 	struct site *s;
 
-	if (m == NULL || rx->hdr.msgid != 0 || !only(m, ok, sizeof(ok)) ||
+	if (m == NULL || rx->hdr.msgid != 0 || !msg_only(m, ok, sizeof(ok)) ||
 	    ike_msg_count(m, ISAKMP_PLD_SA) != 1 ||
 	    ike_msg_find(m, ISAKMP_PLD_NONCE, 0) == NULL) {
 		*why = m == NULL ? IKE_DROP_CLEARTEXT : IKE_DROP_MISSING;
@@ -174,7 +155,7 @@ static void am_r_msg1(struct ike *ike, const struct rx *rx)
 	}
 	natt_add_vids(sa, &w);
 	natt_add_natd(sa, &w);
-	if (!sendw(sa, &w, true)) {
+	if (!p1_send(sa, &w, true)) {
 		p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
@@ -206,7 +187,7 @@ static void am_r_msg3(struct ike_sa *sa, const struct rx *rx)
 		}
 		m = &dm;
 	}
-	if (!only(m, ok, sizeof(ok)) || !check_hash(sa, m)) {
+	if (!msg_only(m, ok, sizeof(ok)) || !check_hash(sa, m)) {
 		sa->site->cnt.auth_failures++;
 		ike_drop(ike, sa, IKE_DROP_AUTH, "HASH_I mismatch");
 		p1_failed(sa, IKE_EV_P1_FAILED);
@@ -262,23 +243,7 @@ int aggr_initiate(struct site *s, const struct ike_endpoint *local,
 	ike_build_data(&w, ISAKMP_PLD_NONCE, sa->ni, sa->ni_len);
 	ike_build_id(&w, &my);
 	natt_add_vids(sa, &w);
-	if (w.overflow ||
-	    (sa->sai_b = malloc(get16(w.buf + off + 2) - ISAKMP_GEN_LEN)) == NULL) {
-		sa_kill(sa);
-		return -ENOMEM;
-	}
-	sa->sai_b_len = get16(w.buf + off + 2) - ISAKMP_GEN_LEN;
-	memcpy(sa->sai_b, w.buf + off + ISAKMP_GEN_LEN, sa->sai_b_len);
-	if (!sendw(sa, &w, true)) {
-		sa_kill(sa);
-		return -ENOMEM;
-	}
-	sa_logf(sa, IKE_LOG_INFO, "initiating Aggressive Mode to %08x:%u",
-		remote->addr, remote->port);
-	sa->state = AM_I_SENT;
-	sa->in_window = true;
-	ike->n_initiating++;
-	return 0;
+	return p1_initiate(sa, &w, off, AM_I_SENT, "Aggressive Mode");
 }
 
 static void am_i_msg2(struct ike_sa *sa, const struct rx *rx)
@@ -296,7 +261,7 @@ static void am_i_msg2(struct ike_sa *sa, const struct rx *rx)
 
 	if (sa->state != AM_I_SENT)
 		return;
-	if (m == NULL || !only(m, ok, sizeof(ok)) ||
+	if (m == NULL || !msg_only(m, ok, sizeof(ok)) ||
 	    ike_msg_count(m, ISAKMP_PLD_SA) != 1 ||
 	    !prop_p1_select(ike_msg_find(m, ISAKMP_PLD_SA, 0), sa->site->p.p1,
 			    sa->site->p.n_p1, sa->prop.group, &c)) {
@@ -346,7 +311,7 @@ static void am_i_msg2(struct ike_sa *sa, const struct rx *rx)
 		ike_build_notify(&w, &n);
 	}
 	xmit_rx(&sa->x, rx->raw, rx->len);
-	if (!msg_encrypt(sa, &w, sa->iv) || !sendw(sa, &w, false)) {
+	if (!msg_encrypt(sa, &w, sa->iv) || !p1_send(sa, &w, false)) {
 		p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}

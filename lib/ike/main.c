@@ -24,26 +24,6 @@
 
 #define ID_BODY_MAX (ID_FIXED_LEN + IKE_ID_MAX)
 
-/* Only these payload types may appear in a message. */
-static bool only(const struct ike_msg *m, const uint8_t *types, size_t n)
-{
-	for (unsigned i = 0; i < m->n; i++)
-		if (memchr(types, m->pld[i].type, n) == NULL)
-			return false;
-	return true;
-}
-
-static bool sendw(struct ike_sa *sa, struct ike_wbuf *w, bool wait)
-{
-	wb_hdr_finish(w);
-	if (w->overflow || !xmit_store(&sa->x, w->buf, w->len))
-		return false;
-	xmit_send(sa, &sa->x);
-	if (wait)
-		xmit_wait(sa, &sa->x, T_P1_XMIT);
-	return true;
-}
-
 /* ------------------------------------------------------------------ */
 /* Responder */
 
@@ -60,7 +40,7 @@ static void mm_r_msg1(struct ike *ike, const struct rx *rx)
 	struct src *src;
 
 	if (m == NULL || rx->hdr.msgid != 0 || sap == NULL ||
-	    ike_msg_count(m, ISAKMP_PLD_SA) != 1 || !only(m, ok, sizeof(ok))) {
+	    ike_msg_count(m, ISAKMP_PLD_SA) != 1 || !msg_only(m, ok, sizeof(ok))) {
 		ike_drop(ike, NULL, m == NULL ? IKE_DROP_CLEARTEXT :
 			 sap == NULL ? IKE_DROP_MISSING : IKE_DROP_UNEXPECTED,
 			 "malformed message 1 from %08x", rx->remote->addr);
@@ -106,7 +86,7 @@ static void mm_r_msg1(struct ike *ike, const struct rx *rx)
 	prop_p1_reply(&w, &c);
 	natt_add_vids(sa, &w);
 	xmit_rx(&sa->x, rx->raw, rx->len);
-	if (!sendw(sa, &w, false)) {
+	if (!p1_send(sa, &w, false)) {
 		p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
@@ -131,7 +111,7 @@ static void mm_r_msg3(struct ike_sa *sa, const struct rx *rx)
 
 	if (sa->state != MM_R_SA_SENT)
 		return;
-	if (m == NULL || !only(m, ok, sizeof(ok)) ||
+	if (m == NULL || !msg_only(m, ok, sizeof(ok)) ||
 	    !p1_take_ke(sa, m, &gxi, &why) || !p1_take_nonce(sa, m, true)) {
 		ike_drop(ike, sa, m == NULL ? IKE_DROP_CLEARTEXT : why,
 			 "bad message 3");
@@ -151,7 +131,7 @@ static void mm_r_msg3(struct ike_sa *sa, const struct rx *rx)
 	ike_build_data(&w, ISAKMP_PLD_NONCE, sa->nr, sa->nr_len);
 	natt_add_natd(sa, &w);
 	xmit_rx(&sa->x, rx->raw, rx->len);
-	if (!sendw(sa, &w, false)) {
+	if (!p1_send(sa, &w, false)) {
 		p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
@@ -181,7 +161,7 @@ static void mm_r_msg5(struct ike_sa *sa, const struct rx *rx)
 		return;
 	}
 	if (!msg_decrypt(sa, rx->raw, rx->len, sa->iv, &m, next_iv, &why) ||
-	    !(only(&m, ok, sizeof(ok)) || (why = IKE_DROP_UNEXPECTED, false)) ||
+	    !(msg_only(&m, ok, sizeof(ok)) || (why = IKE_DROP_UNEXPECTED, false)) ||
 	    !p1_peer_id(sa, &m, idb, &idl, &why) ||
 	    (hp = ike_msg_find(&m, ISAKMP_PLD_HASH, 0)) == NULL) {
 		/* garbage after decryption is what a wrong PSK looks like */
@@ -225,7 +205,7 @@ static void mm_r_msg5(struct ike_sa *sa, const struct rx *rx)
 	}
 	wb_pld_end(&w, off);
 	xmit_rx(&sa->x, rx->raw, rx->len);
-	if (!msg_encrypt(sa, &w, sa->iv) || !sendw(sa, &w, false)) {
+	if (!msg_encrypt(sa, &w, sa->iv) || !p1_send(sa, &w, false)) {
 		p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
@@ -255,23 +235,7 @@ int main_initiate(struct site *s, const struct ike_endpoint *local,
 	msg_hdr(&w, sa, ISAKMP_EXCH_IDPROT, 0, false);
 	off = prop_p1_build(&w, s->p.p1, s->p.n_p1, sa->life_s, IKE_DH_NONE);
 	natt_add_vids(sa, &w);
-	if (w.overflow ||
-	    (sa->sai_b = malloc(get16(w.buf + off + 2) - ISAKMP_GEN_LEN)) == NULL) {
-		sa_kill(sa);
-		return -ENOMEM;
-	}
-	sa->sai_b_len = get16(w.buf + off + 2) - ISAKMP_GEN_LEN;
-	memcpy(sa->sai_b, w.buf + off + ISAKMP_GEN_LEN, sa->sai_b_len);
-	if (!sendw(sa, &w, true)) {
-		sa_kill(sa);
-		return -ENOMEM;
-	}
-	sa_logf(sa, IKE_LOG_INFO, "initiating Main Mode to %08x:%u",
-		remote->addr, remote->port);
-	sa->state = MM_I_SA_SENT;
-	sa->in_window = true;
-	ike->n_initiating++;
-	return 0;
+	return p1_initiate(sa, &w, off, MM_I_SA_SENT, "Main Mode");
 }
 
 /* Message 2 -> 3 */
@@ -286,7 +250,7 @@ static void mm_i_msg2(struct ike_sa *sa, const struct rx *rx)
 
 	if (sa->state != MM_I_SA_SENT)
 		return;
-	if (m == NULL || !only(m, ok, sizeof(ok)) ||
+	if (m == NULL || !msg_only(m, ok, sizeof(ok)) ||
 	    ike_msg_count(m, ISAKMP_PLD_SA) != 1) {
 		ike_drop(ike, sa, IKE_DROP_UNEXPECTED, "bad message 2");
 		return;
@@ -312,7 +276,7 @@ static void mm_i_msg2(struct ike_sa *sa, const struct rx *rx)
 	ike_build_data(&w, ISAKMP_PLD_KE, sa->gxi, sa->gx_len);
 	ike_build_data(&w, ISAKMP_PLD_NONCE, sa->ni, sa->ni_len);
 	natt_add_natd(sa, &w);
-	if (!sendw(sa, &w, true)) {
+	if (!p1_send(sa, &w, true)) {
 		p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
@@ -336,7 +300,7 @@ static void mm_i_msg4(struct ike_sa *sa, const struct rx *rx)
 
 	if (sa->state != MM_I_KE_SENT)
 		return;
-	if (m == NULL || !only(m, ok, sizeof(ok)) ||
+	if (m == NULL || !msg_only(m, ok, sizeof(ok)) ||
 	    !p1_take_ke(sa, m, &gxr, &why) || !p1_take_nonce(sa, m, false)) {
 		ike_drop(ike, sa, m == NULL ? IKE_DROP_CLEARTEXT : why,
 			 "bad message 4");
@@ -375,7 +339,7 @@ static void mm_i_msg4(struct ike_sa *sa, const struct rx *rx)
 		memcpy(spi + 8, sa->rcky, 8);
 		ike_build_notify(&w, &n);
 	}
-	if (!msg_encrypt(sa, &w, sa->iv) || !sendw(sa, &w, true)) {
+	if (!msg_encrypt(sa, &w, sa->iv) || !p1_send(sa, &w, true)) {
 		p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
@@ -402,7 +366,7 @@ static void mm_i_msg6(struct ike_sa *sa, const struct rx *rx)
 		return;
 	}
 	if (!msg_decrypt(sa, rx->raw, rx->len, sa->iv, &m, next_iv, &why) ||
-	    !(only(&m, ok, sizeof(ok)) || (why = IKE_DROP_UNEXPECTED, false)) ||
+	    !(msg_only(&m, ok, sizeof(ok)) || (why = IKE_DROP_UNEXPECTED, false)) ||
 	    !p1_peer_id(sa, &m, idb, &idl, &why) ||
 	    (hp = ike_msg_find(&m, ISAKMP_PLD_HASH, 0)) == NULL) {
 		sa->site->cnt.auth_failures++;

@@ -5,6 +5,8 @@
  * HASH_R, binding a responder SA to its site once the peer's ID is known,
  * establishment, failure, rekey and INITIAL-CONTACT.
  */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -12,6 +14,43 @@
 #include "priv.h"
 
 /* Generate our DH key pair and nonce; gx receives our public value. */
+bool p1_send(struct ike_sa *sa, struct ike_wbuf *w, bool wait)
+{
+	wb_hdr_finish(w);
+	if (w->overflow || !xmit_store(&sa->x, w->buf, w->len))
+		return false;
+	xmit_send(sa, &sa->x);
+	if (wait)
+		xmit_wait(sa, &sa->x, T_P1_XMIT);
+	return true;
+}
+
+int p1_initiate(struct ike_sa *sa, struct ike_wbuf *w, size_t sa_off,
+		enum p1_state state, const char *mode)
+{
+	size_t len;
+
+	if (w->overflow)
+		goto fail;
+	/* The auth hashes cover the SA payload's body as it was sent. */
+	len = get16(w->buf + sa_off + 2) - ISAKMP_GEN_LEN;
+	if ((sa->sai_b = malloc(len)) == NULL)
+		goto fail;
+	sa->sai_b_len = len;
+	memcpy(sa->sai_b, w->buf + sa_off + ISAKMP_GEN_LEN, len);
+	if (!p1_send(sa, w, true))
+		goto fail;
+	sa_logf(sa, IKE_LOG_INFO, "initiating %s to %08x:%u", mode,
+		sa->remote.addr, sa->remote.port);
+	sa->state = state;
+	sa->in_window = true;
+	sa->ike->n_initiating++;
+	return 0;
+fail:
+	sa_kill(sa);
+	return -ENOMEM;
+}
+
 bool p1_gen_ke(struct ike_sa *sa, uint8_t *gx)
 {
 	size_t len = dh_pub_len(sa->prop.group);

@@ -465,6 +465,13 @@ void natt_float(struct ike_sa *sa);
 void natt_keepalive(struct ike_sa *sa);
 
 /* p1.c: shared by Main and Aggressive Mode */
+/* Finish, store and send w; wait: retransmit it until answered. */
+bool p1_send(struct ike_sa *sa, struct ike_wbuf *w, bool wait);
+/* An initiator's first message, its SA payload at sa_off: keep that
+ * payload's body for the auth hash, send, enter state. 0, or -ENOMEM with
+ * sa killed. */
+int p1_initiate(struct ike_sa *sa, struct ike_wbuf *w, size_t sa_off,
+		enum p1_state state, const char *mode);
 bool p1_gen_ke(struct ike_sa *sa, uint8_t *gx);
 bool p1_compute_keys(struct ike_sa *sa, const uint8_t *peer_gx, size_t len,
 		     enum ike_stat *why);
@@ -484,6 +491,16 @@ void p1_failed(struct ike_sa *sa, enum ike_stat why);
 void p1_rekey(struct ike_sa *sa);
 void p1_initial_contact(struct ike_sa *sa);
 bool p1_choose_psk(struct ike_sa *sa, struct site *s);
+
+/* Only these payload types may appear in m. */
+static inline bool
+msg_only(const struct ike_msg *m, const uint8_t *types, size_t n)
+{
+	for (unsigned i = 0; i < m->n; i++)
+		if (memchr(types, m->pld[i].type, n) == NULL)
+			return false;
+	return true;
+}
 
 /* main.c, aggr.c */
 struct rx {

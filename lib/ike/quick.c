@@ -28,14 +28,6 @@
 
 static const uint8_t zero_byte;
 
-static bool only(const struct ike_msg *m, const uint8_t *types, size_t n)
-{
-	for (unsigned i = 0; i < m->n; i++)
-		if (memchr(types, m->pld[i].type, n) == NULL)
-			return false;
-	return true;
-}
-
 /* ------------------------------------------------------------------ */
 /* Responder */
 
@@ -179,7 +171,7 @@ static void r_msg1(struct ike_sa *sa, const struct rx *rx)
 	sa_peer_moved(sa, rx);
 	nonce = ike_msg_find(&m, ISAKMP_PLD_NONCE, 0);
 	ke = ike_msg_find(&m, ISAKMP_PLD_KE, 0);
-	if (!only(&m, ok, sizeof(ok)) || ike_msg_count(&m, ISAKMP_PLD_SA) != 1 ||
+	if (!msg_only(&m, ok, sizeof(ok)) || ike_msg_count(&m, ISAKMP_PLD_SA) != 1 ||
 	    nonce == NULL || ike_msg_count(&m, ISAKMP_PLD_KE) > 1) {
 		ike_drop(ike, sa, IKE_DROP_UNEXPECTED, "Quick Mode message 1");
 		return;
@@ -459,7 +451,7 @@ static void i_msg2(struct qm *q, const struct rx *rx)
 	sa_peer_moved(sa, rx);
 	nonce = ike_msg_find(&m, ISAKMP_PLD_NONCE, 0);
 	ke = ike_msg_find(&m, ISAKMP_PLD_KE, 0);
-	if (!only(&m, ok, sizeof(ok)) || nonce == NULL ||
+	if (!msg_only(&m, ok, sizeof(ok)) || nonce == NULL ||
 	    ike_msg_count(&m, ISAKMP_PLD_SA) != 1 || (ke != NULL) != (q->dh != NULL) ||
 	    !prop_esp_select(ike_msg_find(&m, ISAKMP_PLD_SA, 0), s->p.esp, s->p.n_esp,
 			     encap, encap, ke ? ke->body_len : 0, &q->ch) ||
