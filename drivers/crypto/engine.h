@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "crypto.h"
 
@@ -83,15 +84,27 @@ static inline bool op_ptrs_ok(const struct crypto_op *op)
 /*
  * Constant-time ICV compare: the time taken does not depend on where the
  * first difference is, so a forger learns nothing from it (RFC 4303 s3.4.4
- * leaves the method to us; timing is the classic leak).
+ * leaves the method to us; timing is the classic leak). The differences
+ * are gathered a word at a time in a register; the empty asm keeps the
+ * compiler from turning the loop into an early exit. (A volatile byte
+ * accumulator does the same at a store and a load per byte, which cost
+ * more than the GCM of a 64-byte packet.)
  */
 static inline bool icv_equal(const uint8_t *a, const uint8_t *b, unsigned len)
 {
-	volatile uint8_t diff = 0;
-	unsigned i;
+	uint64_t diff = 0, x, y;
+	unsigned i = 0;
 
-	for (i = 0; i < len; i++)
-		diff |= a[i] ^ b[i];
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		diff |= x ^ y;
+		__asm__ volatile("" : "+r"(diff));
+	}
+	for (; i < len; i++) {
+		diff |= (uint64_t)(a[i] ^ b[i]);
+		__asm__ volatile("" : "+r"(diff));
+	}
 	return diff == 0;
 }
 

@@ -2,15 +2,17 @@
 /*
  * intel-ipsec-mb engine: the data path.
  *
- * One IMB_MGR per lcore, driven through the generic burst API
- * (IMB_GET_NEXT_BURST / IMB_SUBMIT_BURST / IMB_FLUSH_BURST, 1.3+). That
- * API queues each job on the scheduler of its own cipher and hash, so one
- * burst may mix sessions, directions, AES-CBC+HMAC and AES-GCM; the
- * single-algorithm IMB_SUBMIT_CIPHER_BURST / IMB_SUBMIT_HASH_BURST calls
- * cannot, and cannot chain cipher and hash either.
+ * One IMB_MGR per lcore. AES-CBC+HMAC goes through the generic burst API
+ * (IMB_GET_NEXT_BURST / IMB_SUBMIT_BURST / IMB_FLUSH_BURST, 1.3+), whose
+ * out-of-order managers fill the multi-lane CBC-encrypt and HMAC code with
+ * jobs from any session and direction. AES-GCM skips the job API: the
+ * library's GCM is single-buffer on every arch (a GCM job runs when it is
+ * submitted), so a job would only add its filling and the library's copying
+ * of it; the direct GCM calls do the same work on the op itself.
  *
  * A call is cut into chunks of at most IMB_MAX_BURST_SIZE ops. Per chunk:
- *   1. check lengths, gather the good ops' indexes (bad ones: CRYPTO_ERROR);
+ *   1. check lengths (bad ops: CRYPTO_ERROR); run each GCM op at once and
+ *      gather the CBC ops' indexes;
  *   2. take that many job slots, fill them, submit them as one burst;
  *   3. flush until every job is back, then set each op's status.
  * The manager's queue is therefore empty between chunks and between calls:
@@ -27,15 +29,15 @@
 
 #define MB_BURST IMB_MAX_BURST_SIZE
 
-/* Per-op scratch: a 12-byte GCM nonce and a computed ICV. */
+/* Per-job scratch: the ICV computed of an inbound packet. */
 struct mb_scratch {
-	uint8_t nonce[16];
 	uint8_t icv[CRYPTO_ICV_MAX];
 };
 
 struct mb_lcore {
 	IMB_MGR *mgr;
-	uint16_t idx[MB_BURST];      /* ops of this chunk that passed checks */
+	struct gcm_context_data gcm_ctx; /* scratch of the direct GCM calls */
+	uint16_t idx[MB_BURST];      /* CBC ops of this chunk that passed checks */
 	IMB_JOB *jobs[MB_BURST];
 	struct mb_scratch scr[MB_BURST] __attribute__((aligned(CRYPTO_CACHE_LINE)));
 };
@@ -61,23 +63,6 @@ static void fill_cbc(IMB_JOB *job, const struct mb_sess *s,
 	job->u.HMAC._hashed_auth_key_xor_opad = s->k.cbc.opad;
 }
 
-/* RFC 4106 s4: nonce = salt (from the SA) | explicit IV (from the packet). */
-static void fill_gcm(IMB_JOB *job, const struct mb_sess *s,
-		     const struct crypto_op *op, struct mb_scratch *scr)
-{
-	memcpy(scr->nonce, s->salt, CRYPTO_SALT_LEN);
-	memcpy(scr->nonce + CRYPTO_SALT_LEN, op->iv, 8);
-	job->enc_keys = &s->k.gcm;
-	job->dec_keys = &s->k.gcm;
-	job->iv = scr->nonce;
-	job->iv_len_in_bytes = IMB_GCM_IV_DATA_LEN;
-	job->hash_start_src_offset_in_bytes = op->cipher_off;
-	job->msg_len_to_hash_in_bytes = op->cipher_len;
-	job->u.GCM.aad = op->aad;
-	job->u.GCM.aad_len_in_bytes = op->aad_len;
-	job->u.GCM.ctx = NULL;
-}
-
 /* Job slots are reused across calls: every field the library reads is set. */
 static void fill(IMB_JOB *job, struct crypto_op *op, struct mb_scratch *scr)
 {
@@ -101,10 +86,47 @@ static void fill(IMB_JOB *job, struct crypto_op *op, struct mb_scratch *scr)
 		job->auth_tag_output = scr->icv;
 	}
 	job->user_data = op;
-	if (s->h.cipher == CRYPTO_CIPHER_AES_CBC)
-		fill_cbc(job, s, op);
+	fill_cbc(job, s, op);
+}
+
+/*
+ * One AES-GCM op, in place; 1 if CRYPTO_OK. RFC 4106 s4: the nonce is the
+ * salt (from the SA) followed by the explicit IV (from the packet).
+ * Inbound, the plaintext is written before the tag is known to match:
+ * crypto.h leaves the buffer unspecified on CRYPTO_AUTH_FAILED.
+ */
+static unsigned run_gcm(struct mb_lcore *lc, struct crypto_op *op)
+{
+	const struct mb_sess *s = op->sess;
+	uint8_t nonce[IMB_GCM_IV_DATA_LEN];
+	uint8_t tag[CRYPTO_ICV_MAX];
+	uint8_t *data = op->buf + op->cipher_off;
+	IMB_MGR *m = lc->mgr;
+
+	memcpy(nonce, s->salt, CRYPTO_SALT_LEN);
+	memcpy(nonce + CRYPTO_SALT_LEN, op->iv, sizeof(nonce) - CRYPTO_SALT_LEN);
+	if (op->encrypt) {
+		if (s->h.key_len == 16)
+			IMB_AES128_GCM_ENC(m, &s->k.gcm, &lc->gcm_ctx, data, data, op->cipher_len,
+					   nonce, op->aad, op->aad_len, op->icv, s->h.icv_len);
+		else
+			IMB_AES256_GCM_ENC(m, &s->k.gcm, &lc->gcm_ctx, data, data, op->cipher_len,
+					   nonce, op->aad, op->aad_len, op->icv, s->h.icv_len);
+		op->status = CRYPTO_OK;
+		return 1;
+	}
+	if (s->h.key_len == 16)
+		IMB_AES128_GCM_DEC(m, &s->k.gcm, &lc->gcm_ctx, data, data, op->cipher_len,
+				   nonce, op->aad, op->aad_len, tag, s->h.icv_len);
 	else
-		fill_gcm(job, s, op, scr);
+		IMB_AES256_GCM_DEC(m, &s->k.gcm, &lc->gcm_ctx, data, data, op->cipher_len,
+				   nonce, op->aad, op->aad_len, tag, s->h.icv_len);
+	if (!icv_equal(tag, op->icv, s->h.icv_len)) {
+		op->status = CRYPTO_AUTH_FAILED;
+		return 0;
+	}
+	op->status = CRYPTO_OK;
+	return 1;
 }
 
 /* A job came back: set its op's status; 1 if CRYPTO_OK. */
@@ -182,12 +204,20 @@ static uint16_t run_chunk(struct mb_lcore *lc, struct crypto_op *ops,
 	uint32_t done, got, k, ok = 0;
 
 	for (i = 0; i < n; i++) {
+		const struct mb_sess *s = ops[i].sess;
+
 		ops[i].status = CRYPTO_ERROR;
-		if (likely(op_valid(&ops[i])))
+		if (unlikely(!op_valid(&ops[i])))
+			continue;
+		if (s->h.cipher == CRYPTO_CIPHER_AES_GCM16)
+			ok += run_gcm(lc, &ops[i]);
+		else
 			lc->idx[good++] = i;
 	}
+	if (good == 0)
+		return (uint16_t)ok;
 	if (unlikely(!submit(lc, ops, &good, &done)))
-		return 0;
+		return (uint16_t)ok;
 	for (k = 0; k < done; k++)
 		ok += finish(lc->jobs[k]);
 	while (done < good) {

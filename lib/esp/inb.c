@@ -166,7 +166,7 @@ esp_inb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 	}
 	sa_worker_lookup_in(sw, spi, dst, n, sa);
 	for (uint16_t i = 0; i < n; i++)
-		if (sa[i] != NULL)
+		if (sa[i] != NULL && (i == 0 || sa[i] != sa[i - 1]))
 			sa_prefetch(sa[i]);
 
 	/* Pass 2: checks and crypto ops. */
@@ -175,10 +175,9 @@ esp_inb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 
 		if (i == 0)
 			for (uint16_t j = 0; j < SA_PREFETCH_AHEAD && j < n; j++)
-				if (sa[j] != NULL)
-					sa_prefetch_deps(ew, sa[j], ctr);
-		if (ahead < n && sa[ahead] != NULL)
-			sa_prefetch_deps(ew, sa[ahead], ctr);
+				sa_prefetch_deps_at(ew, sa, j, ctr);
+		if (ahead < n)
+			sa_prefetch_deps_at(ew, sa, ahead, ctr);
 		if (why[i] == DROP_NONE)
 			why[i] = prepare(mb[i], sa[i], &pk[i], &ew->op[nops], &ew->scr[nops]);
 		if (why[i] == DROP_NONE)

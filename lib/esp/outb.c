@@ -61,35 +61,47 @@ reserve_seq(struct sa *const sa[], const enum stats_drop *why, uint16_t n, uint6
 	}
 }
 
+/*
+ * The outer header is stored field by field and its checksum summed from
+ * the values, not read back from the bytes just written: a wide load over
+ * narrow stores stalls on store forwarding, once per packet.
+ */
 static void
 write_outer(struct esp_worker *ew, uint8_t *p, const struct sa *sa,
-	    const struct rte_ipv4_hdr *inner, uint16_t total)
+	    uint8_t inner_tos, uint16_t total)
 {
-	struct rte_ipv4_hdr ip = {
-		.version_ihl = RTE_IPV4_VHL_DEF,
-		/* RFC 4301 s5.1.2.1: DSCP from the inner header; ECN too
-		 * (RFC 6040 normal mode). The outer DF is clear so paths with a
-		 * smaller MTU fragment rather than drop. */
-		.type_of_service = inner->type_of_service,
-		.total_length = rte_cpu_to_be_16(total),
-		.packet_id = rte_cpu_to_be_16(ew->ip_id++),
-		.time_to_live = OUTER_TTL,
-		.next_proto_id = sa->peer_port ? IPPROTO_UDP : IPPROTO_ESP,
-		.src_addr = rte_cpu_to_be_32(sa->local_addr),
-		.dst_addr = rte_cpu_to_be_32(sa->peer_addr),
-	};
+	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
+	uint8_t proto = sa->peer_port ? IPPROTO_UDP : IPPROTO_ESP;
+	uint16_t id = ew->ip_id++;
+	uint32_t sum;
 
-	ip.hdr_checksum = net_cksum(&ip, sizeof(ip));
-	memcpy(p, &ip, sizeof(ip));
+	ip->version_ihl = RTE_IPV4_VHL_DEF;
+	/* RFC 4301 s5.1.2.1: DSCP from the inner header; ECN too (RFC 6040
+	 * normal mode). The outer DF is clear so paths with a smaller MTU
+	 * fragment rather than drop. */
+	ip->type_of_service = inner_tos;
+	ip->total_length = rte_cpu_to_be_16(total);
+	ip->packet_id = rte_cpu_to_be_16(id);
+	ip->fragment_offset = 0;
+	ip->time_to_live = OUTER_TTL;
+	ip->next_proto_id = proto;
+	ip->src_addr = rte_cpu_to_be_32(sa->local_addr);
+	ip->dst_addr = rte_cpu_to_be_32(sa->peer_addr);
+	sum = (uint32_t)(RTE_IPV4_VHL_DEF << 8 | inner_tos) + total + id +
+	      (uint32_t)(OUTER_TTL << 8 | proto) +
+	      (sa->local_addr >> 16) + (sa->local_addr & 0xffff) +
+	      (sa->peer_addr >> 16) + (sa->peer_addr & 0xffff);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
 	if (sa->peer_port) {
 		/* RFC 3948 s2.1: checksum zero for IPv4. */
-		struct rte_udp_hdr uh = {
-			.src_port = rte_cpu_to_be_16(sa->local_port),
-			.dst_port = rte_cpu_to_be_16(sa->peer_port),
-			.dgram_len = rte_cpu_to_be_16((uint16_t)(total - sizeof(ip))),
-		};
+		struct rte_udp_hdr *uh = (struct rte_udp_hdr *)(p + sizeof(*ip));
 
-		memcpy(p + sizeof(ip), &uh, sizeof(uh));
+		uh->src_port = rte_cpu_to_be_16(sa->local_port);
+		uh->dst_port = rte_cpu_to_be_16(sa->peer_port);
+		uh->dgram_len = rte_cpu_to_be_16((uint16_t)(total - sizeof(*ip)));
+		uh->dgram_cksum = 0;
 	}
 }
 
@@ -105,12 +117,11 @@ prepare(struct esp_worker *ew, struct rte_mbuf *m, struct sa *sa, uint64_t seq,
 	uint16_t head = (uint16_t)(sizeof(struct rte_ipv4_hdr) + udp + ESP_HDR_LEN + sa->iv_len);
 	uint16_t padded = (uint16_t)RTE_ALIGN_CEIL(inner_len + 2, sa->pad_align);
 	uint8_t pad_len = (uint8_t)(padded - inner_len - 2);
+	uint8_t inner_tos = inner->type_of_service;
 	uint8_t *p, *esp, *trailer;
-	struct rte_ipv4_hdr inner_copy;
 
 	if (seq == 0)
 		return DROP_ESPO_SEQ_EXHAUSTED;
-	memcpy(&inner_copy, inner, sizeof(inner_copy));
 	trailer = (uint8_t *)rte_pktmbuf_append(m, (uint16_t)(padded - inner_len + sa->icv_len));
 	if (trailer == NULL)
 		return DROP_ESPO_NO_ROOM;
@@ -118,7 +129,7 @@ prepare(struct esp_worker *ew, struct rte_mbuf *m, struct sa *sa, uint64_t seq,
 	if (p == NULL)
 		return DROP_ESPO_NO_ROOM;
 
-	write_outer(ew, p, sa, &inner_copy, (uint16_t)rte_pktmbuf_data_len(m));
+	write_outer(ew, p, sa, inner_tos, (uint16_t)rte_pktmbuf_data_len(m));
 	esp = p + sizeof(struct rte_ipv4_hdr) + udp;
 	put32(esp, sa->spi);
 	put32(esp + 4, (uint32_t)seq);
@@ -178,10 +189,11 @@ esp_outb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 	/* As inbound: with many SAs their lines are cold. And the headroom the
 	 * outer headers go to has not been touched since the buffer was freed. */
 	for (uint16_t i = 0; i < n; i++) {
-		rte_prefetch0_write(&sa[i]->seq);
+		if (i == 0 || sa[i] != sa[i - 1])
+			rte_prefetch0_write(&sa[i]->seq);
 		rte_prefetch0_write(rte_pktmbuf_mtod(mb[i], char *) - RTE_CACHE_LINE_SIZE);
 		if (i < SA_PREFETCH_AHEAD)
-			sa_prefetch_deps(ew, sa[i], ctr);
+			sa_prefetch_deps_at(ew, sa, i, ctr);
 	}
 	if (iv_fill(ew, n) != 0) {
 		for (uint16_t i = 0; i < n; i++)
@@ -193,7 +205,7 @@ esp_outb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 	reserve_seq(sa, why, n, ew->seq);
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + SA_PREFETCH_AHEAD < n)
-			sa_prefetch_deps(ew, sa[i + SA_PREFETCH_AHEAD], ctr);
+			sa_prefetch_deps_at(ew, sa, (uint16_t)(i + SA_PREFETCH_AHEAD), ctr);
 		inner_bytes[i] = rte_pktmbuf_data_len(mb[i]);
 		if (why[i] == DROP_NONE)
 			why[i] = prepare(ew, mb[i], sa[i], ew->seq[i], ew->iv[i], &ew->op[nops],

@@ -61,6 +61,18 @@ sa_prefetch_deps(const struct esp_worker *ew, const struct sa *sa, struct sa_cou
 		rte_prefetch0(&sa->replay_lock);
 }
 
+/*
+ * The same for packet i of a burst, unless packet i - 1 has the same SA:
+ * with few SAs a burst is long runs of one, already on their way in.
+ */
+static inline void
+sa_prefetch_deps_at(const struct esp_worker *ew, struct sa *const sa[], uint16_t i,
+		    struct sa_counters *ctr)
+{
+	if (sa[i] != NULL && (i == 0 || sa[i] != sa[i - 1]))
+		sa_prefetch_deps(ew, sa[i], ctr);
+}
+
 /* Account a run of packets of one SA (VPP's current_sa trick). */
 struct sa_run {
 	struct sa *sa;

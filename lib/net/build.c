@@ -9,12 +9,6 @@
 
 #define NET_TTL 64
 
-uint16_t
-net_cksum(const void *buf, size_t len)
-{
-	return (uint16_t)~rte_raw_cksum(buf, len);
-}
-
 size_t
 net_arp_build(void *frame, uint16_t op, const struct rte_ether_addr *src_mac,
 	      const struct rte_ether_addr *dst_mac, uint32_t sip,

@@ -43,8 +43,42 @@
 
 /* --- checksums ---------------------------------------------------------- */
 
-/** Internet checksum of buf, ready to store (network order in memory). */
-uint16_t net_cksum(const void *buf, size_t len);
+/**
+ * Internet checksum of buf, ready to store (network order in memory).
+ * RFC 1071: the one's-complement sum does not care about byte order or
+ * word width, so it adds 32-bit words in host order into 64 bits and
+ * folds once at the end; the odd last byte is the high byte of a word in
+ * network order, which is the low byte of a host-order word here (x86
+ * and every other little-endian host DPDK runs on).
+ */
+_Static_assert(RTE_BYTE_ORDER == RTE_LITTLE_ENDIAN, "net_cksum: odd byte placement");
+
+static inline uint16_t
+net_cksum(const void *buf, size_t len)
+{
+	const uint8_t *p = buf;
+	uint64_t sum = 0;
+	uint32_t w32;
+	uint16_t w16;
+
+	for (; len >= 4; len -= 4, p += 4) {
+		memcpy(&w32, p, 4);
+		sum += w32;
+	}
+	if (len >= 2) {
+		memcpy(&w16, p, 2);
+		sum += w16;
+		p += 2;
+		len -= 2;
+	}
+	if (len != 0)
+		sum += *p;
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffffffff) + (sum >> 32);
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	return (uint16_t)~sum;
+}
 
 /**
  * RFC 1624 eqn. 3 incremental update: the checksum after a 16-bit field

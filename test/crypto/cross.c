@@ -296,8 +296,11 @@ static void burst_prepare(struct burst *b, const struct sa *sas,
 			pkt_bind(p, 1, true);
 			assert_int_equal(run1(1, p), 1);
 			if (rng_below(rng, 8) == 0) {
+				/* any bit of any byte: the compare goes a word at a time */
+				unsigned len = crypto_session_icv_len(eng[1], p->sa->sess[1]);
+
 				p->tampered = true;
-				p->icv[0] ^= 0x10;
+				p->icv[rng_below(rng, len)] ^= (uint8_t)(1u << rng_below(rng, 8));
 			}
 		}
 		p->invalid = rng_below(rng, 16) == 0;

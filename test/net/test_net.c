@@ -24,6 +24,29 @@ cksum_rfc1071_example(void **state)
 	assert_int_equal(rte_be_to_cpu_16(c), 0x220d);
 }
 
+/* Every length and alignment against a plain 16-bit big-endian sum. */
+static void
+cksum_matches_reference(void **state)
+{
+	uint8_t buf[160];
+
+	(void)state;
+	srand(1071);
+	for (size_t i = 0; i < sizeof(buf); i++)
+		buf[i] = (uint8_t)rand();
+	for (size_t off = 0; off < 8; off++)
+		for (size_t len = 0; len + off <= sizeof(buf); len++) {
+			uint32_t sum = 0;
+
+			for (size_t i = 0; i < len; i++)
+				sum += (i & 1) ? buf[off + i] : (uint32_t)buf[off + i] << 8;
+			while (sum >> 16)
+				sum = (sum & 0xffff) + (sum >> 16);
+			assert_int_equal(rte_be_to_cpu_16(net_cksum(buf + off, len)),
+					 (uint16_t)~sum);
+		}
+}
+
 /* A real IPv4 header (from a capture) verifies to zero. */
 static const uint8_t ip_hdr[20] = {
 	0x45, 0x00, 0x00, 0x73, 0x00, 0x00, 0x40, 0x00, 0x40, 0x11,
@@ -437,6 +460,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(cksum_rfc1071_example),
+		cmocka_unit_test(cksum_matches_reference),
 		cmocka_unit_test(cksum_verifies_real_header),
 		cmocka_unit_test(cksum_incremental_matches_full),
 		cmocka_unit_test(ttl_dec_keeps_checksum_valid),
