@@ -2,21 +2,23 @@
 /*
  * intel-ipsec-mb engine: the data path.
  *
- * One IMB_MGR per lcore. AES-CBC+HMAC goes through the generic burst API
- * (IMB_GET_NEXT_BURST / IMB_SUBMIT_BURST / IMB_FLUSH_BURST, 1.3+), whose
- * out-of-order managers fill the multi-lane CBC-encrypt and HMAC code with
- * jobs from any session and direction. AES-GCM skips the job API: the
- * library's GCM is single-buffer on every arch (a GCM job runs when it is
- * submitted), so a job would only add its filling and the library's copying
- * of it; the direct GCM calls do the same work on the op itself.
+ * One IMB_MGR per lcore. AES-CBC+HMAC goes through the job API
+ * (IMB_GET_NEXT_JOB / IMB_SUBMIT_JOB / IMB_FLUSH_JOB), whose out-of-order
+ * managers fill the multi-lane CBC-encrypt and HMAC code with jobs of any
+ * session and direction. (The 1.3 burst API measured no faster: both copy
+ * each job inside the library. And it refuses a whole burst for one bad
+ * job, where IMB_SUBMIT_JOB hands back just that job as invalid.)
+ * AES-GCM skips jobs altogether: the library's GCM is single-buffer on
+ * every arch (a GCM job runs when it is submitted), so a job would only
+ * add its filling and that copy; the direct GCM calls do the same work on
+ * the op itself.
  *
- * A call is cut into chunks of at most IMB_MAX_BURST_SIZE ops. Per chunk:
- *   1. check lengths (bad ops: CRYPTO_ERROR); run each GCM op at once and
- *      gather the CBC ops' indexes;
- *   2. take that many job slots, fill them, submit them as one burst;
- *   3. flush until every job is back, then set each op's status.
- * The manager's queue is therefore empty between chunks and between calls:
- * nothing is left in flight when crypto_process() returns.
+ * A call is cut into chunks of at most IMB_MAX_BURST_SIZE ops (the
+ * scratch per job). Per chunk: check each op's lengths (a bad op stays
+ * CRYPTO_ERROR), run GCM ops at once, submit CBC ops and finish the jobs
+ * the manager returns; then flush until every job is back. The manager's
+ * queue is therefore empty between chunks and between calls: nothing is
+ * left in flight when crypto_process() returns.
  *
  * Inbound ICVs are computed into per-lcore scratch and compared there in
  * constant time. Chain order is cipher-then-hash outbound and
@@ -37,8 +39,6 @@ struct mb_scratch {
 struct mb_lcore {
 	IMB_MGR *mgr;
 	struct gcm_context_data gcm_ctx; /* scratch of the direct GCM calls */
-	uint16_t idx[MB_BURST];      /* CBC ops of this chunk that passed checks */
-	IMB_JOB *jobs[MB_BURST];
 	struct mb_scratch scr[MB_BURST] __attribute__((aligned(CRYPTO_CACHE_LINE)));
 };
 
@@ -149,85 +149,35 @@ static unsigned finish(const IMB_JOB *job)
 }
 
 /*
- * The library refused the burst (it checks every job first and, on a bad
- * one, submits nothing and returns that job in jobs[0]). Our own checks
- * should make this unreachable; if not, only the refused op fails (it
- * keeps its CRYPTO_ERROR) and the rest are resubmitted.
- */
-static bool drop_refused(struct mb_lcore *lc, struct crypto_op *ops,
-			 uint16_t *n)
-{
-	const struct crypto_op *bad = lc->jobs[0]->user_data;
-	uint16_t i;
-
-	for (i = 0; i < *n; i++) {
-		if (&ops[lc->idx[i]] != bad)
-			continue;
-		memmove(&lc->idx[i], &lc->idx[i + 1],
-			(size_t)(*n - i - 1) * sizeof(lc->idx[0]));
-		(*n)--;
-		return true;
-	}
-	return false;
-}
-
-/* Submit the n gathered ops as one burst; how many jobs came back at once. */
-static bool submit(struct mb_lcore *lc, struct crypto_op *ops, uint16_t *n,
-		   uint32_t *done)
-{
-	IMB_MGR *m = lc->mgr;
-	uint16_t i;
-
-	while (*n != 0) {
-		if (unlikely(IMB_GET_NEXT_BURST(m, *n, lc->jobs) != *n))
-			return false;
-		for (i = 0; i < *n; i++)
-			fill(lc->jobs[i], &ops[lc->idx[i]], &lc->scr[i]);
-		*done = IMB_SUBMIT_BURST(m, *n, lc->jobs);
-		if (likely(*done != 0 || imb_get_errno(m) == 0))
-			return true;
-		if (!drop_refused(lc, ops, n))
-			return false;
-	}
-	*done = 0;
-	return true;
-}
-
-/*
  * Every op starts as CRYPTO_ERROR and only a returned job overwrites it,
- * so no path (refused burst, short flush) can leave a stale status.
+ * so no path can leave a stale status. The manager hands jobs back in
+ * submission order, some at submit, the rest when flushed; a job it
+ * refuses comes back at once as IMB_STATUS_INVALID_ARGS.
  */
 static uint16_t run_chunk(struct mb_lcore *lc, struct crypto_op *ops,
 			  uint16_t n)
 {
-	uint16_t i, good = 0;
-	uint32_t done, got, k, ok = 0;
+	IMB_MGR *m = lc->mgr;
+	IMB_JOB *job;
+	unsigned ok = 0;
 
-	for (i = 0; i < n; i++) {
+	for (uint16_t i = 0; i < n; i++) {
 		const struct mb_sess *s = ops[i].sess;
 
 		ops[i].status = CRYPTO_ERROR;
 		if (unlikely(!op_valid(&ops[i])))
 			continue;
-		if (s->h.cipher == CRYPTO_CIPHER_AES_GCM16)
+		if (s->h.cipher == CRYPTO_CIPHER_AES_GCM16) {
 			ok += run_gcm(lc, &ops[i]);
-		else
-			lc->idx[good++] = i;
+			continue;
+		}
+		fill(IMB_GET_NEXT_JOB(m), &ops[i], &lc->scr[i]);
+		for (job = IMB_SUBMIT_JOB(m); job != NULL; job = IMB_GET_COMPLETED_JOB(m))
+			ok += finish(job);
 	}
-	if (good == 0)
-		return (uint16_t)ok;
-	if (unlikely(!submit(lc, ops, &good, &done)))
-		return (uint16_t)ok;
-	for (k = 0; k < done; k++)
-		ok += finish(lc->jobs[k]);
-	while (done < good) {
-		got = IMB_FLUSH_BURST(lc->mgr, good - done, lc->jobs);
-		if (unlikely(got == 0))
-			break;              /* queue empty: nothing in flight */
-		for (k = 0; k < got; k++)
-			ok += finish(lc->jobs[k]);
-		done += got;
-	}
+	while ((job = IMB_FLUSH_JOB(m)) != NULL)
+		for (; job != NULL; job = IMB_GET_COMPLETED_JOB(m))
+			ok += finish(job);
 	return (uint16_t)ok;
 }
 
