@@ -120,6 +120,15 @@ unsigned crypto_session_icv_len(const struct crypto_engine *e, const void *sess)
 	return h->icv_len;
 }
 
+uint32_t crypto_session_hot_lines(const struct crypto_engine *e,
+				  const void *sess, int encrypt)
+{
+	if (e->hot_lines != NULL)
+		return e->hot_lines(sess, encrypt);
+	return lines_of(0, e->sess_size < 8 * CRYPTO_CACHE_LINE ?
+			   e->sess_size : 8 * CRYPTO_CACHE_LINE);
+}
+
 struct crypto_lcore *crypto_lcore_create(const struct crypto_engine *e,
 					 int socket_id)
 {

@@ -34,6 +34,16 @@ struct sess_hdr {
 	uint8_t icv_len;
 };
 
+/* Bit l set for every 64-byte line of bytes [off, off + len). */
+static inline uint32_t lines_of(size_t off, size_t len)
+{
+	size_t first = off / CRYPTO_CACHE_LINE;
+	size_t last = (off + len - 1) / CRYPTO_CACHE_LINE;
+
+	return len == 0 || last >= 32 ? 0 :
+	       (uint32_t)((UINT64_C(2) << last) - (UINT64_C(1) << first));
+}
+
 /*
  * Engine ops. keys handed to sess_init are already checked by crypto.c
  * (keys_check); priv is the engine's per-lcore area, lcore_size bytes,
@@ -45,6 +55,7 @@ struct crypto_engine {
 	size_t lcore_size;
 	const char *(*describe)(void);
 	int (*sess_init)(void *sess, const struct crypto_keys *k);
+	uint32_t (*hot_lines)(const void *sess, int encrypt); /* NULL: the first 8 */
 	int (*lcore_init)(void *priv, int socket_id);
 	void (*lcore_fini)(void *priv);
 	uint16_t (*process)(void *priv, struct crypto_op *ops, uint16_t n);

@@ -233,6 +233,7 @@ const struct crypto_engine crypto_engine_ipsec_mb = {
 	.lcore_size = sizeof(struct mb_lcore),
 	.describe = crypto_mb_describe,
 	.sess_init = crypto_mb_sess_init,
+	.hot_lines = crypto_mb_hot_lines,
 	.lcore_init = mb_lcore_init,
 	.lcore_fini = mb_lcore_fini,
 	.process = mb_process,

@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -142,4 +143,49 @@ int crypto_mb_sess_init(void *sess, const struct crypto_keys *k)
 		gcm_init(m, s, k);
 	s->h.magic = MB_MAGIC;
 	return 0;
+}
+
+/*
+ * The GCM code path in use keeps the hash-key powers a short packet needs
+ * (the lowest ones) at the end of a 48-entry table (VAES: HashKey^48 down
+ * to HashKey^1) or in a table of eight (the others).
+ */
+static bool gcm_keys_vaes(void)
+{
+	const uint64_t vaes = IMB_FEATURE_VAES | IMB_FEATURE_VPCLMULQDQ;
+
+	return keymgr.arch == IMB_ARCH_AVX512 && (keymgr.mgr->features & vaes) == vaes;
+}
+
+/*
+ * What an op of a short packet reads: the header line, the round keys of
+ * its direction, and the MAC state (HMAC: the inner and outer hash
+ * states; GCM: the low hash-key powers).
+ */
+uint32_t crypto_mb_hot_lines(const void *sess, int encrypt)
+{
+	const struct mb_sess *s = sess;
+	const size_t k = offsetof(struct mb_sess, k);
+	const size_t round_keys = (s->h.key_len == 16 ? 11 : 15) * 16;
+	uint32_t lines = lines_of(0, 1);
+	int err;
+
+	if (s->h.cipher == CRYPTO_CIPHER_AES_CBC) {
+		lines |= lines_of(k + (encrypt ? offsetof(struct mb_cbc_keys, enc) :
+						 offsetof(struct mb_cbc_keys, dec)), round_keys);
+		return lines | lines_of(k + offsetof(struct mb_cbc_keys, ipad),
+					offsetof(struct mb_cbc_keys, opad) + MB_SHA_STATE -
+					offsetof(struct mb_cbc_keys, ipad));
+	}
+	lines |= lines_of(k + offsetof(struct gcm_key_data, expanded_keys), round_keys);
+	if (keymgr_get(&err) == NULL)
+		return lines;
+	if (gcm_keys_vaes())
+		return lines | lines_of(k + offsetof(struct gcm_key_data, ghash_keys) + 40 * 16,
+					8 * 16);
+	if (keymgr.arch == IMB_ARCH_AVX2 || keymgr.arch == IMB_ARCH_AVX512)
+		return lines | lines_of(k + offsetof(struct gcm_key_data, ghash_keys),
+					sizeof(((struct gcm_key_data *)0)->ghash_keys.avx2_avx512));
+	return lines | lines_of(k + offsetof(struct gcm_key_data, ghash_keys),
+				sizeof(((struct gcm_key_data *)0)->ghash_keys.sse_avx));
 }

@@ -167,7 +167,7 @@ esp_inb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 	sa_worker_lookup_in(sw, spi, dst, n, sa);
 	for (uint16_t i = 0; i < n; i++)
 		if (sa[i] != NULL && (i == 0 || sa[i] != sa[i - 1]))
-			sa_prefetch(sa[i]);
+			sa_prefetch_in(sa[i]);
 
 	/* Pass 2: checks and crypto ops. */
 	for (uint16_t i = 0; i < n; i++) {
@@ -175,9 +175,9 @@ esp_inb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 
 		if (i == 0)
 			for (uint16_t j = 0; j < SA_PREFETCH_AHEAD && j < n; j++)
-				sa_prefetch_deps_at(ew, sa, j, ctr);
+				sa_prefetch_deps_at(sa, j, ctr);
 		if (ahead < n)
-			sa_prefetch_deps_at(ew, sa, ahead, ctr);
+			sa_prefetch_deps_at(sa, ahead, ctr);
 		if (why[i] == DROP_NONE)
 			why[i] = prepare(mb[i], sa[i], &pk[i], &ew->op[nops], &ew->scr[nops]);
 		if (why[i] == DROP_NONE)

@@ -185,6 +185,7 @@ esp_outb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 	uint32_t inner_bytes[ESP_BURST_MAX];
 	struct sa_run run = { 0 };
 	uint16_t nops = 0, k = 0;
+	bool need_iv = false;     /* only CBC draws IVs */
 
 	/* As inbound: with many SAs their lines are cold. And the headroom the
 	 * outer headers go to has not been touched since the buffer was freed. */
@@ -193,19 +194,21 @@ esp_outb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 			rte_prefetch0_write(&sa[i]->seq);
 		rte_prefetch0_write(rte_pktmbuf_mtod(mb[i], char *) - RTE_CACHE_LINE_SIZE);
 		if (i < SA_PREFETCH_AHEAD)
-			sa_prefetch_deps_at(ew, sa, i, ctr);
+			sa_prefetch_deps_at(sa, i, ctr);
 	}
-	if (iv_fill(ew, n) != 0) {
+	for (uint16_t i = 0; i < n; i++) {
+		why[i] = check(mb[i], sa[i]);
+		need_iv |= sa[i]->iv_len == 16;
+	}
+	if (need_iv && iv_fill(ew, n) != 0) {
 		for (uint16_t i = 0; i < n; i++)
 			drop(st, ctr, mb[i], sa[i], DROP_ESPO_CRYPTO_ERROR);
 		return 0;
 	}
-	for (uint16_t i = 0; i < n; i++)
-		why[i] = check(mb[i], sa[i]);
 	reserve_seq(sa, why, n, ew->seq);
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + SA_PREFETCH_AHEAD < n)
-			sa_prefetch_deps_at(ew, sa, (uint16_t)(i + SA_PREFETCH_AHEAD), ctr);
+			sa_prefetch_deps_at(sa, (uint16_t)(i + SA_PREFETCH_AHEAD), ctr);
 		inner_bytes[i] = rte_pktmbuf_data_len(mb[i]);
 		if (why[i] == DROP_NONE)
 			why[i] = prepare(ew, mb[i], sa[i], ew->seq[i], ew->iv[i], &ew->op[nops],

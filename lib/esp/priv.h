@@ -20,7 +20,6 @@ struct esp_worker {
 	struct crypto_lcore *clc;
 	EVP_CIPHER_CTX *iv_ctx;          /* AES-CTR keystream: unpredictable CBC IVs */
 	uint16_t ip_id;
-	uint16_t sess_lines;             /* cache lines of a session worth prefetching */
 	struct crypto_op op[ESP_BURST_MAX];
 	struct op_scratch scr[ESP_BURST_MAX];
 	uint64_t seq[ESP_BURST_MAX];
@@ -39,22 +38,23 @@ void iv_fini(struct esp_worker *ew);
  */
 #define SA_PREFETCH_AHEAD 4
 
-/* The SA's first two lines: state, addresses, lengths, session, selectors. */
+/* What inbound reads of the SA: state, addresses, lengths, session, the
+ * branch's selectors. */
 static inline void
-sa_prefetch(const struct sa *sa)
+sa_prefetch_in(const struct sa *sa)
 {
 	rte_prefetch0(sa);
-	rte_prefetch0((const char *)sa + RTE_CACHE_LINE_SIZE);
+	rte_prefetch0(sa->remote_ts);
 }
 
 /* What the SA points at (its lines must be in by now). */
 static inline void
-sa_prefetch_deps(const struct esp_worker *ew, const struct sa *sa, struct sa_counters *ctr)
+sa_prefetch_deps(const struct sa *sa, struct sa_counters *ctr)
 {
 	const char *sess = sa->sess;
 
-	for (unsigned l = 0; l < ew->sess_lines; l++)
-		rte_prefetch0(sess + l * RTE_CACHE_LINE_SIZE);
+	for (uint32_t lines = sa->sess_hot; lines != 0; lines &= lines - 1)
+		rte_prefetch0(sess + rte_bsf32(lines) * RTE_CACHE_LINE_SIZE);
 	rte_prefetch0(&ctr[sa->id]);
 	/* The window may be off; asking would read the line itself. */
 	if (sa->inbound)
@@ -66,11 +66,10 @@ sa_prefetch_deps(const struct esp_worker *ew, const struct sa *sa, struct sa_cou
  * with few SAs a burst is long runs of one, already on their way in.
  */
 static inline void
-sa_prefetch_deps_at(const struct esp_worker *ew, struct sa *const sa[], uint16_t i,
-		    struct sa_counters *ctr)
+sa_prefetch_deps_at(struct sa *const sa[], uint16_t i, struct sa_counters *ctr)
 {
 	if (sa[i] != NULL && (i == 0 || sa[i] != sa[i - 1]))
-		sa_prefetch_deps(ew, sa[i], ctr);
+		sa_prefetch_deps(sa[i], ctr);
 }
 
 /* Account a run of packets of one SA (VPP's current_sa trick). */

@@ -16,8 +16,6 @@ esp_worker_create(const struct crypto_engine *e, int socket_id)
 		esp_worker_free(ew);
 		return NULL;
 	}
-	/* Keys and hash state sit at the start; the tail is rarely all read. */
-	ew->sess_lines = (uint16_t)RTE_MIN(crypto_session_size(e) / RTE_CACHE_LINE_SIZE, 8u);
 	return ew;
 }
 

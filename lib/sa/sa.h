@@ -98,8 +98,11 @@ struct sa {
 	uint16_t mss;                /**< TCP MSS that fits (for clamping) */
 	uint64_t seq_limit;          /**< highest outbound sequence number allowed */
 	const void *sess;            /**< crypto session */
-	struct sa_ts local_ts[SA_MAX_TS];
-	struct sa_ts remote_ts[SA_MAX_TS];
+	uint32_t sess_hot;           /**< its lines an op reads (crypto_session_hot_lines) */
+	/* A line each: outbound reads the first two lines, inbound the first
+	 * and third, so each direction has two lines to prefetch. */
+	struct sa_ts local_ts[SA_MAX_TS] __rte_cache_aligned;
+	struct sa_ts remote_ts[SA_MAX_TS] __rte_cache_aligned;
 
 	/* Outbound: shared by every worker sending on this SA. */
 	uint64_t seq __rte_cache_aligned;
@@ -122,12 +125,16 @@ sa_ts_match(const struct sa_ts *ts, unsigned n, uint32_t a)
 	return false;
 }
 
-/** Per-worker counters of one SA (the control core sums them). */
+/**
+ * Per-worker counters of one SA (the control core sums them). Aligned so
+ * that none straddles two cache lines: with many SAs a worker's update is
+ * one miss, and one prefetch covers it.
+ */
 struct sa_counters {
 	uint64_t packets;
 	uint64_t bytes;              /**< inner bytes */
 	uint64_t drops;
-};
+} __rte_aligned(32);
 
 /* ----------------------------------------------------------------------- */
 /* Control core                                                            */

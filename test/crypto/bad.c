@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "ipsec_mb.h"   /* white-box: the refused-job path of ipsec_mb */
+#include "ipsec_mb.h"   /* white-box: the refused-job path, the session layout */
 
 static const struct crypto_keys cbc_keys = {
 	.cipher = CRYPTO_CIPHER_AES_CBC, .integ = CRYPTO_INTEG_HMAC_SHA1_96,
@@ -232,8 +232,8 @@ static void test_foreign_session(void **state)
 /*
  * Good and bad ops interleaved in one burst: each bad one fails alone.
  * For ipsec_mb, one op is also made invalid in a way only the library
- * notices (a session whose hash algorithm we corrupt), which exercises
- * the refuse-and-resubmit path.
+ * notices (a session whose hash algorithm we corrupt): the library hands
+ * that job back as invalid and the others still complete.
  */
 static void test_burst_isolation(void **state)
 {
@@ -271,6 +271,51 @@ static void test_burst_isolation(void **state)
 	free(o);
 }
 
+/*
+ * The lines to prefetch lie inside the session and cover what an op
+ * reads: the header, and for ipsec_mb the round keys of the op's
+ * direction and the HMAC states (or GCM's round keys).
+ */
+static void test_hot_lines(void **state)
+{
+	const size_t k = offsetof(struct mb_sess, k);
+	const struct crypto_keys *keys[] = { &cbc_keys, &gcm_keys };
+	uint32_t enc, dec, all;
+	void *s;
+	int e;
+
+	(void)state;
+	for (e = 0; e < N_ENG; e++)
+		for (unsigned t = 0; t < 2; t++) {
+			s = sess_new(eng[e], keys[t]);
+			enc = crypto_session_hot_lines(eng[e], s, 1);
+			dec = crypto_session_hot_lines(eng[e], s, 0);
+			all = (uint32_t)((UINT64_C(1) << (crypto_session_size(eng[e]) / 64)) - 1);
+			assert_true(enc & 1);
+			assert_true(dec & 1);
+			assert_int_equal(enc & ~all, 0);
+			assert_int_equal(dec & ~all, 0);
+			sess_free(eng[e], s);
+		}
+	s = sess_new(eng[0], &cbc_keys);
+	enc = crypto_session_hot_lines(eng[0], s, 1);
+	dec = crypto_session_hot_lines(eng[0], s, 0);
+	assert_true(enc & (1u << ((k + offsetof(struct mb_cbc_keys, enc)) / 64)));
+	assert_true(dec & (1u << ((k + offsetof(struct mb_cbc_keys, dec)) / 64)));
+	assert_false(enc & (1u << ((k + offsetof(struct mb_cbc_keys, dec) + 16 * 10) / 64)));
+	for (uint32_t *l = &enc; l != NULL; l = l == &enc ? &dec : NULL) {
+		assert_true(*l & (1u << ((k + offsetof(struct mb_cbc_keys, ipad)) / 64)));
+		assert_true(*l & (1u << ((k + offsetof(struct mb_cbc_keys, opad) + 31) / 64)));
+	}
+	sess_free(eng[0], s);
+	s = sess_new(eng[0], &gcm_keys);
+	enc = crypto_session_hot_lines(eng[0], s, 1);
+	assert_true(enc & (1u << (k / 64)));
+	assert_true(enc & (1u << ((k + 16 * 14) / 64)));   /* AES-256: 15 round keys */
+	assert_int_equal(enc, crypto_session_hot_lines(eng[0], s, 0));
+	sess_free(eng[0], s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -280,6 +325,7 @@ int main(void)
 		cmocka_unit_test(test_bad_ops),
 		cmocka_unit_test(test_foreign_session),
 		cmocka_unit_test(test_burst_isolation),
+		cmocka_unit_test(test_hot_lines),
 	};
 
 	return cmocka_run_group_tests(tests, engines_setup, engines_teardown);
