@@ -39,11 +39,12 @@ void iv_fini(struct esp_worker *ew);
 #define SA_PREFETCH_AHEAD 4
 
 /* What inbound reads of the SA: state, addresses, lengths, session, the
- * branch's selectors. */
+ * selectors of both sides. */
 static inline void
 sa_prefetch_in(const struct sa *sa)
 {
 	rte_prefetch0(sa);
+	rte_prefetch0(sa->local_ts);
 	rte_prefetch0(sa->remote_ts);
 }
 

@@ -99,8 +99,9 @@ struct sa {
 	uint64_t seq_limit;          /**< highest outbound sequence number allowed */
 	const void *sess;            /**< crypto session */
 	uint32_t sess_hot;           /**< its lines an op reads (crypto_session_hot_lines) */
-	/* A line each: outbound reads the first two lines, inbound the first
-	 * and third, so each direction has two lines to prefetch. */
+	/* A line each, so that however many there are, outbound reads two
+	 * lines of the SA (its checks need only the cloud side) and inbound
+	 * three. */
 	struct sa_ts local_ts[SA_MAX_TS] __rte_cache_aligned;
 	struct sa_ts remote_ts[SA_MAX_TS] __rte_cache_aligned;
 
