@@ -121,10 +121,10 @@ unsigned crypto_session_icv_len(const struct crypto_engine *e, const void *sess)
 }
 
 uint32_t crypto_session_hot_lines(const struct crypto_engine *e,
-				  const void *sess, int encrypt)
+				  const void *sess, int encrypt, uint32_t len)
 {
 	if (e->hot_lines != NULL)
-		return e->hot_lines(sess, encrypt);
+		return e->hot_lines(sess, encrypt, len);
 	return lines_of(0, e->sess_size < 8 * CRYPTO_CACHE_LINE ?
 			   e->sess_size : 8 * CRYPTO_CACHE_LINE);
 }

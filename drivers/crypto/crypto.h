@@ -127,14 +127,14 @@ void crypto_session_clear(const struct crypto_engine *e, void *sess);
 unsigned crypto_session_icv_len(const struct crypto_engine *e, const void *sess);
 
 /**
- * The session's cache lines an op of a short packet reads, as a bitmap
+ * The session's cache lines an op on up to len bytes reads, as a bitmap
  * (bit l: bytes [64 l, 64 l + 64) of the session), for callers that
  * prefetch them ahead of crypto_process() when there are too many SAs to
- * stay cached. Lines read only for long packets (e.g. GCM's higher
- * hash-key powers) are left out. Stable for the session's life.
+ * stay cached. Longer ops may read more (GCM: higher hash-key powers).
+ * Stable for the session's life.
  */
 uint32_t crypto_session_hot_lines(const struct crypto_engine *e,
-				  const void *sess, int encrypt);
+				  const void *sess, int encrypt, uint32_t len);
 
 /**
  * Per-lcore engine state (e.g. an IMB_MGR). NULL on allocation failure.

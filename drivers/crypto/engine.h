@@ -55,7 +55,8 @@ struct crypto_engine {
 	size_t lcore_size;
 	const char *(*describe)(void);
 	int (*sess_init)(void *sess, const struct crypto_keys *k);
-	uint32_t (*hot_lines)(const void *sess, int encrypt); /* NULL: the first 8 */
+	/* NULL: the first 8 lines */
+	uint32_t (*hot_lines)(const void *sess, int encrypt, uint32_t len);
 	int (*lcore_init)(void *priv, int socket_id);
 	void (*lcore_fini)(void *priv);
 	uint16_t (*process)(void *priv, struct crypto_op *ops, uint16_t n);

@@ -43,7 +43,7 @@ struct mb_sess {
 /* ipsec_mb_session.c */
 int crypto_mb_sess_init(void *sess, const struct crypto_keys *k);
 const char *crypto_mb_describe(void);
-uint32_t crypto_mb_hot_lines(const void *sess, int encrypt);
+uint32_t crypto_mb_hot_lines(const void *sess, int encrypt, uint32_t len);
 /* Arch the session keys were laid out for (GHASH tables differ per arch). */
 int crypto_mb_key_arch(IMB_ARCH *arch);
 

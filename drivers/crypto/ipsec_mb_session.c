@@ -146,9 +146,10 @@ int crypto_mb_sess_init(void *sess, const struct crypto_keys *k)
 }
 
 /*
- * The GCM code path in use keeps the hash-key powers a short packet needs
- * (the lowest ones) at the end of a 48-entry table (VAES: HashKey^48 down
- * to HashKey^1) or in a table of eight (the others).
+ * The GCM code path in use keeps its hash-key powers in a 48-entry table,
+ * HashKey^48 first and HashKey^1 last (VAES), or in a table of eight (the
+ * others). An op on n blocks multiplies by at most the n + 1 lowest
+ * (the AAD block adds one).
  */
 static bool gcm_keys_vaes(void)
 {
@@ -158,11 +159,11 @@ static bool gcm_keys_vaes(void)
 }
 
 /*
- * What an op of a short packet reads: the header line, the round keys of
- * its direction, and the MAC state (HMAC: the inner and outer hash
- * states; GCM: the low hash-key powers).
+ * What an op reads: the header line, the round keys of its direction,
+ * and the MAC state (HMAC: the inner and outer hash states; GCM: the
+ * hash-key powers an op of that length uses).
  */
-uint32_t crypto_mb_hot_lines(const void *sess, int encrypt)
+uint32_t crypto_mb_hot_lines(const void *sess, int encrypt, uint32_t len)
 {
 	const struct mb_sess *s = sess;
 	const size_t k = offsetof(struct mb_sess, k);
@@ -180,9 +181,12 @@ uint32_t crypto_mb_hot_lines(const void *sess, int encrypt)
 	lines |= lines_of(k + offsetof(struct gcm_key_data, expanded_keys), round_keys);
 	if (keymgr_get(&err) == NULL)
 		return lines;
-	if (gcm_keys_vaes())
-		return lines | lines_of(k + offsetof(struct gcm_key_data, ghash_keys) + 40 * 16,
-					8 * 16);
+	if (gcm_keys_vaes()) {
+		uint32_t powers = len / 16 + 2 < 48 ? len / 16 + 2 : 48;
+
+		return lines | lines_of(k + offsetof(struct gcm_key_data, ghash_keys) +
+					(48 - powers) * 16, powers * 16);
+	}
 	if (keymgr.arch == IMB_ARCH_AVX2 || keymgr.arch == IMB_ARCH_AVX512)
 		return lines | lines_of(k + offsetof(struct gcm_key_data, ghash_keys),
 					sizeof(((struct gcm_key_data *)0)->ghash_keys.avx2_avx512));

@@ -175,9 +175,9 @@ esp_inb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 
 		if (i == 0)
 			for (uint16_t j = 0; j < SA_PREFETCH_AHEAD && j < n; j++)
-				sa_prefetch_deps_at(sa, j, ctr);
+				sa_prefetch_deps_at(sa, mb, j, ctr);
 		if (ahead < n)
-			sa_prefetch_deps_at(sa, ahead, ctr);
+			sa_prefetch_deps_at(sa, mb, ahead, ctr);
 		if (why[i] == DROP_NONE)
 			why[i] = prepare(mb[i], sa[i], &pk[i], &ew->op[nops], &ew->scr[nops]);
 		if (why[i] == DROP_NONE)

@@ -194,7 +194,7 @@ esp_outb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 			rte_prefetch0_write(&sa[i]->seq);
 		rte_prefetch0_write(rte_pktmbuf_mtod(mb[i], char *) - RTE_CACHE_LINE_SIZE);
 		if (i < SA_PREFETCH_AHEAD)
-			sa_prefetch_deps_at(sa, i, ctr);
+			sa_prefetch_deps_at(sa, mb, i, ctr);
 	}
 	for (uint16_t i = 0; i < n; i++) {
 		why[i] = check(mb[i], sa[i]);
@@ -208,7 +208,7 @@ esp_outb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 	reserve_seq(sa, why, n, ew->seq);
 	for (uint16_t i = 0; i < n; i++) {
 		if (i + SA_PREFETCH_AHEAD < n)
-			sa_prefetch_deps_at(sa, (uint16_t)(i + SA_PREFETCH_AHEAD), ctr);
+			sa_prefetch_deps_at(sa, mb, (uint16_t)(i + SA_PREFETCH_AHEAD), ctr);
 		inner_bytes[i] = rte_pktmbuf_data_len(mb[i]);
 		if (why[i] == DROP_NONE)
 			why[i] = prepare(ew, mb[i], sa[i], ew->seq[i], ew->iv[i], &ew->op[nops],

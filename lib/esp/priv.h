@@ -48,13 +48,13 @@ sa_prefetch_in(const struct sa *sa)
 	rte_prefetch0(sa->remote_ts);
 }
 
-/* What the SA points at (its lines must be in by now). */
+/* What the SA points at (its lines must be in by now), for a packet of len bytes. */
 static inline void
-sa_prefetch_deps(const struct sa *sa, struct sa_counters *ctr)
+sa_prefetch_deps(const struct sa *sa, uint32_t len, struct sa_counters *ctr)
 {
 	const char *sess = sa->sess;
 
-	for (uint32_t lines = sa->sess_hot; lines != 0; lines &= lines - 1)
+	for (uint32_t lines = sa->sess_hot[len > SA_SHORT_OP]; lines != 0; lines &= lines - 1)
 		rte_prefetch0(sess + rte_bsf32(lines) * RTE_CACHE_LINE_SIZE);
 	rte_prefetch0(&ctr[sa->id]);
 	/* The window may be off; asking would read the line itself. */
@@ -67,10 +67,11 @@ sa_prefetch_deps(const struct sa *sa, struct sa_counters *ctr)
  * with few SAs a burst is long runs of one, already on their way in.
  */
 static inline void
-sa_prefetch_deps_at(struct sa *const sa[], uint16_t i, struct sa_counters *ctr)
+sa_prefetch_deps_at(struct sa *const sa[], struct rte_mbuf *const mb[], uint16_t i,
+		    struct sa_counters *ctr)
 {
 	if (sa[i] != NULL && (i == 0 || sa[i] != sa[i - 1]))
-		sa_prefetch_deps(sa[i], ctr);
+		sa_prefetch_deps(sa[i], rte_pktmbuf_data_len(mb[i]), ctr);
 }
 
 /* Account a run of packets of one SA (VPP's current_sa trick). */

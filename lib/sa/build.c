@@ -107,7 +107,9 @@ sa_build(const struct sa_db *db, const struct sa_params *p, uint32_t id,
 	if (p->hard.packets != 0 && !p->inbound)
 		sa->seq_limit = RTE_MIN(sa->seq_limit, p->hard.packets);
 	sa->sess = sess;
-	sa->sess_hot = crypto_session_hot_lines(db->p.engine, sess, !p->inbound);
+	sa->sess_hot[0] = crypto_session_hot_lines(db->p.engine, sess, !p->inbound, SA_SHORT_OP);
+	sa->sess_hot[1] = crypto_session_hot_lines(db->p.engine, sess, !p->inbound,
+						   CRYPTO_BUF_MAX);
 	sa->n_local_ts = p->n_local_ts;
 	sa->n_remote_ts = p->n_remote_ts;
 	memcpy(sa->local_ts, p->local_ts, sizeof(sa->local_ts));

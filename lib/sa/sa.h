@@ -37,6 +37,7 @@
 #define SA_MAX_TS        8          /**< traffic selector prefixes per side */
 #define SA_NONE          UINT32_MAX /**< no SA / no tunnel */
 #define SA_REPLAY_DEFAULT 1024
+#define SA_SHORT_OP      128        /**< bytes: see struct sa sess_hot */
 #define SA_POISON_BYTE   0x5a       /**< what a freed SA is overwritten with */
 
 /** An IPv4 prefix (host order). */
@@ -98,7 +99,9 @@ struct sa {
 	uint16_t mss;                /**< TCP MSS that fits (for clamping) */
 	uint64_t seq_limit;          /**< highest outbound sequence number allowed */
 	const void *sess;            /**< crypto session */
-	uint32_t sess_hot;           /**< its lines an op reads (crypto_session_hot_lines) */
+	/** Its lines an op reads (crypto_session_hot_lines): [0] on at most
+	 *  SA_SHORT_OP bytes, [1] on any. */
+	uint32_t sess_hot[2];
 	/* A line each, so that however many there are, outbound reads two
 	 * lines of the SA (its checks need only the cloud side) and inbound
 	 * three. */

@@ -274,13 +274,13 @@ static void test_burst_isolation(void **state)
 /*
  * The lines to prefetch lie inside the session and cover what an op
  * reads: the header, and for ipsec_mb the round keys of the op's
- * direction and the HMAC states (or GCM's round keys).
+ * direction and the HMAC states (or GCM's round keys); longer ops more.
  */
 static void test_hot_lines(void **state)
 {
 	const size_t k = offsetof(struct mb_sess, k);
 	const struct crypto_keys *keys[] = { &cbc_keys, &gcm_keys };
-	uint32_t enc, dec, all;
+	uint32_t enc, dec, all, long_op;
 	void *s;
 	int e;
 
@@ -288,18 +288,22 @@ static void test_hot_lines(void **state)
 	for (e = 0; e < N_ENG; e++)
 		for (unsigned t = 0; t < 2; t++) {
 			s = sess_new(eng[e], keys[t]);
-			enc = crypto_session_hot_lines(eng[e], s, 1);
-			dec = crypto_session_hot_lines(eng[e], s, 0);
+			enc = crypto_session_hot_lines(eng[e], s, 1, 64);
+			dec = crypto_session_hot_lines(eng[e], s, 0, 64);
 			all = (uint32_t)((UINT64_C(1) << (crypto_session_size(eng[e]) / 64)) - 1);
 			assert_true(enc & 1);
 			assert_true(dec & 1);
 			assert_int_equal(enc & ~all, 0);
 			assert_int_equal(dec & ~all, 0);
+			/* a longer op reads what a shorter one does, within the session */
+			long_op = crypto_session_hot_lines(eng[e], s, 1, CRYPTO_BUF_MAX);
+			assert_int_equal(long_op & enc, enc);
+			assert_int_equal(long_op & ~all, 0);
 			sess_free(eng[e], s);
 		}
 	s = sess_new(eng[0], &cbc_keys);
-	enc = crypto_session_hot_lines(eng[0], s, 1);
-	dec = crypto_session_hot_lines(eng[0], s, 0);
+	enc = crypto_session_hot_lines(eng[0], s, 1, 64);
+	dec = crypto_session_hot_lines(eng[0], s, 0, 64);
 	assert_true(enc & (1u << ((k + offsetof(struct mb_cbc_keys, enc)) / 64)));
 	assert_true(dec & (1u << ((k + offsetof(struct mb_cbc_keys, dec)) / 64)));
 	assert_false(enc & (1u << ((k + offsetof(struct mb_cbc_keys, dec) + 16 * 10) / 64)));
@@ -309,10 +313,10 @@ static void test_hot_lines(void **state)
 	}
 	sess_free(eng[0], s);
 	s = sess_new(eng[0], &gcm_keys);
-	enc = crypto_session_hot_lines(eng[0], s, 1);
+	enc = crypto_session_hot_lines(eng[0], s, 1, 64);
 	assert_true(enc & (1u << (k / 64)));
 	assert_true(enc & (1u << ((k + 16 * 14) / 64)));   /* AES-256: 15 round keys */
-	assert_int_equal(enc, crypto_session_hot_lines(eng[0], s, 0));
+	assert_int_equal(enc, crypto_session_hot_lines(eng[0], s, 0, 64));
 	sess_free(eng[0], s);
 }
 
