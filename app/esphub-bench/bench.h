@@ -9,7 +9,7 @@
  *
  * Nothing here needs EAL: pcaps are written with stdio, ESP is built with
  * esphub's own crypto engine (drivers/crypto), the ceiling drives
- * intel-ipsec-mb's burst API directly.
+ * intel-ipsec-mb directly.
  *
  * The address plan, shared with bench.py (which writes the configs):
  *   outside   esphub 198.51.100.10/24, gateway 198.51.100.1 (GW_MAC)

@@ -51,8 +51,8 @@
 
 /*
  * Packets per RX burst, and so per crypto call: intel-ipsec-mb drains its
- * lanes at the end of each call, and with 32 that flush cost CBC+HMAC a
- * third of its throughput at IMIX (bench: 2.6 -> 3.4 Mpps at 128).
+ * CBC+HMAC lanes at the end of each call, and with 32 that flush cost a
+ * third of the throughput at IMIX (bench: 2.6 -> 3.4 Mpps at 128).
  */
 #define WORKER_BURST 128
 
