@@ -6,7 +6,6 @@
 #include <string.h>
 
 #include <rte_cycles.h>
-#include <rte_jhash.h>
 #include <rte_lcore.h>
 #include <rte_log.h>
 #include <rte_malloc.h>
@@ -30,21 +29,6 @@ heap_used(int socket)
 	return st.heap_allocsz_bytes;
 }
 
-static struct rte_hash *
-sad_create(const char *name, uint32_t size, int socket)
-{
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = RTE_MAX(size, 16u),
-		.key_len = sizeof(uint64_t),
-		.hash_func = rte_jhash,
-		.socket_id = socket,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
-
-	return rte_hash_create(&hp);
-}
-
 static struct sa_worker *
 worker_create(const struct sa_db_params *p, unsigned i)
 {
@@ -58,7 +42,7 @@ worker_create(const struct sa_db_params *p, unsigned i)
 	sw->ring = rte_ring_create_elem(name, sizeof(struct sa_msg), SA_RING_SIZE,
 					p->socket_id, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "sad%u", i);
-	sw->sad = sad_create(name, p->max_sas, p->socket_id);
+	sw->sad = key64_hash_create(name, p->max_sas, p->socket_id);
 	snprintf(name, sizeof(name), "spd%u", i);
 	sw->spd = spd_create(name, p->max_spd, p->socket_id);
 	sw->tunnel_out = rte_zmalloc_socket("sa_tunnels", sizeof(struct sa *) * p->max_tunnels,
@@ -104,7 +88,7 @@ sa_db_create(const struct sa_db_params *p)
 					sizeof(*db->tunnel) * p->max_tunnels, 0, p->socket_id);
 	db->zombie = rte_zmalloc_socket("sa_zombies", sizeof(*db->zombie) * p->max_sas, 0,
 					p->socket_id);
-	db->sad = sad_create("sad_ctl", p->max_sas, p->socket_id);
+	db->sad = key64_hash_create("sad_ctl", p->max_sas, p->socket_id);
 	db->spd = spd_create("spd_ctl", p->max_spd, p->socket_id);
 	if (db->entry == NULL || db->tunnel == NULL || db->zombie == NULL ||
 	    db->sad == NULL || db->spd == NULL)

@@ -27,6 +27,9 @@ struct sa_msg {
 	uint32_t type;
 };
 
+/* key64.c: an rte_hash of 64-bit keys (spd_key, sad_key). */
+struct rte_hash *key64_hash_create(const char *name, uint32_t size, int socket_id);
+
 /* Longest-prefix match as one exact-match hash per prefix length in use. */
 struct spd {
 	struct rte_hash *h;

@@ -7,7 +7,6 @@
 #include <errno.h>
 #include <string.h>
 
-#include <rte_jhash.h>
 #include <rte_malloc.h>
 
 #include "priv.h"
@@ -15,19 +14,11 @@
 struct spd *
 spd_create(const char *name, uint32_t size, int socket_id)
 {
-	struct rte_hash_parameters hp = {
-		.name = name,
-		.entries = RTE_MAX(size, 16u),
-		.key_len = sizeof(uint64_t),
-		.hash_func = rte_jhash,
-		.socket_id = socket_id,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
-	};
 	struct spd *s = rte_zmalloc_socket(name, sizeof(*s), 0, socket_id);
 
 	if (s == NULL)
 		return NULL;
-	s->h = rte_hash_create(&hp);
+	s->h = key64_hash_create(name, size, socket_id);
 	if (s->h == NULL) {
 		rte_free(s);
 		return NULL;
