@@ -109,12 +109,14 @@ net_cksum_adjust32(uint16_t cksum, uint32_t old, uint32_t new)
 static inline void
 net_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
 {
-	uint16_t old, new;
+	/* TTL and protocol form one 16-bit word of the checksum. Both words
+	 * come from the bytes' values: reading the word back over the byte
+	 * just stored would stall on store forwarding. */
+	uint8_t ttl = ip->time_to_live, proto = ip->next_proto_id;
+	uint16_t old = rte_cpu_to_be_16((uint16_t)(ttl << 8 | proto));
+	uint16_t new = rte_cpu_to_be_16((uint16_t)((ttl - 1) << 8 | proto));
 
-	/* TTL and protocol form one 16-bit word of the checksum. */
-	memcpy(&old, &ip->time_to_live, sizeof(old));
-	ip->time_to_live--;
-	memcpy(&new, &ip->time_to_live, sizeof(new));
+	ip->time_to_live = (uint8_t)(ttl - 1);
 	ip->hdr_checksum = net_cksum_adjust16(ip->hdr_checksum, old, new);
 }
 
