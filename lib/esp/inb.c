@@ -56,7 +56,7 @@ prepare(struct rte_mbuf *m, struct sa *sa, struct inb_pkt *pk, struct crypto_op 
 	payload = (int32_t)rte_pktmbuf_data_len(m) - (int32_t)fixed;
 	if (payload < (int32_t)sa->pad_align)
 		return DROP_ESP_TRUNCATED;
-	if (payload % sa->pad_align != 0)
+	if ((payload & (sa->pad_align - 1)) != 0)      /* a power of two */
 		return DROP_ESP_BAD_LENGTH;
 
 	pk->esp = rte_pktmbuf_mtod_offset(m, uint8_t *, esp_off);
