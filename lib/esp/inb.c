@@ -166,7 +166,7 @@ esp_inb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 	}
 	sa_worker_lookup_in(sw, spi, dst, n, sa);
 	for (uint16_t i = 0; i < n; i++)
-		if (sa[i] != NULL && (i == 0 || sa[i] != sa[i - 1]))
+		if (sa_run_starts(sa, i))
 			sa_prefetch_in(sa[i]);
 
 	/* Pass 2: checks and crypto ops. */

@@ -190,7 +190,7 @@ esp_outb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 	/* As inbound: with many SAs their lines are cold. And the headroom the
 	 * outer headers go to has not been touched since the buffer was freed. */
 	for (uint16_t i = 0; i < n; i++) {
-		if (i == 0 || sa[i] != sa[i - 1])
+		if (sa_run_starts(sa, i))
 			rte_prefetch0_write(&sa[i]->seq);
 		rte_prefetch0_write(rte_pktmbuf_mtod(mb[i], char *) - RTE_CACHE_LINE_SIZE);
 		if (i < SA_PREFETCH_AHEAD)

@@ -62,15 +62,12 @@ sa_prefetch_deps(const struct sa *sa, uint32_t len, struct sa_counters *ctr)
 		rte_prefetch0(&sa->replay_lock);
 }
 
-/*
- * The same for packet i of a burst, unless packet i - 1 has the same SA:
- * with few SAs a burst is long runs of one, already on their way in.
- */
+/* The same for packet i of a burst, where it starts a run of its SA. */
 static inline void
 sa_prefetch_deps_at(struct sa *const sa[], struct rte_mbuf *const mb[], uint16_t i,
 		    struct sa_counters *ctr)
 {
-	if (sa[i] != NULL && (i == 0 || sa[i] != sa[i - 1]))
+	if (sa_run_starts(sa, i))
 		sa_prefetch_deps(sa[i], rte_pktmbuf_data_len(mb[i]), ctr);
 }
 

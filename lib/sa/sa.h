@@ -116,6 +116,17 @@ struct sa {
 	struct replay replay;
 };
 
+/**
+ * Does packet i of a burst start a run of its SA? Prefetching only there
+ * is enough: with few SAs a burst is long runs of one, whose lines are
+ * already on their way.
+ */
+static inline bool
+sa_run_starts(struct sa *const sa[], uint16_t i)
+{
+	return sa[i] != NULL && (i == 0 || sa[i] != sa[i - 1]);
+}
+
 /** Does a in host order lie in one of the prefixes? */
 static inline bool
 sa_ts_match(const struct sa_ts *ts, unsigned n, uint32_t a)

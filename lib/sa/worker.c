@@ -92,7 +92,7 @@ sa_worker_tunnel_out_bulk(const struct sa_worker *sw, const uint32_t *tunnel, ui
 			rte_prefetch0(&sw->tunnel_out[tunnel[i]]);
 	for (uint16_t i = 0; i < n; i++) {
 		out[i] = sa_worker_tunnel_out(sw, tunnel[i]);
-		if (out[i] != NULL && (i == 0 || out[i] != out[i - 1])) {
+		if (sa_run_starts(out, i)) {
 			rte_prefetch0(out[i]);
 			rte_prefetch0(out[i]->local_ts);
 		}
