@@ -58,11 +58,22 @@ def build(workdir, march="native", log=print):
     return binary
 
 
-def _sa_crypto(algo, key, integ, salt):
+def _sa_crypto(algo, site, d):
+    """The crypto part of an SA rule: site's keys for d ("in" or "out")."""
+    key, integ, salt = site[d + "_key"], site[d + "_integ"], site[d + "_salt"]
     if algo == "aes-gcm-128":
         return "aead_algo aes-128-gcm aead_key %s" % colon_hex(key + salt)
     return ("cipher_algo aes-128-cbc cipher_key %s auth_algo sha1-hmac auth_key %s" %
             (colon_hex(key), colon_hex(integ)))
+
+
+def _unused(d, algo, site, typ):
+    """SP and SA for direction d on a prefix no packet matches (TEST-NET-1)."""
+    far, near = "192.0.2.1", OUTSIDE_ADDR
+    src, dst = (far, near) if d == "in" else (near, far)
+    return ["sp ipv4 %s esp protect 1 pri 1 dst 192.0.2.0/24 sport 0:65535 dport 0:65535" % d,
+            "sa %s 1 %s mode ipv4-tunnel src %s dst %s%s" %
+            (d, _sa_crypto(algo, site, d), src, dst, typ)]
 
 
 def write_config(path, direction, algo, sites, mode):
@@ -70,7 +81,7 @@ def write_config(path, direction, algo, sites, mode):
 
     The example insists on SAs in both directions when a port is marked
     unprotected, so the unused direction gets one SA and one SP rule on a
-    prefix no packet matches (TEST-NET-1).
+    prefix no packet matches.
     """
     typ = " type cpu-crypto" if mode == "cpu-crypto" else ""
     lines = []
@@ -79,28 +90,18 @@ def write_config(path, direction, algo, sites, mode):
             lines.append("sp ipv4 out esp protect %s pri 1 dst %s sport 0:65535 dport 0:65535"
                          % (s["spi_out"], s["lan"]))
             lines.append("sa out %s %s mode ipv4-tunnel src %s dst %s%s" %
-                         (s["spi_out"], _sa_crypto(algo, s["out_key"], s["out_integ"],
-                                                    s["out_salt"]),
-                          OUTSIDE_ADDR, s["peer"], typ))
-        s = sites[0]
-        lines.append("sp ipv4 in esp protect 1 pri 1 dst 192.0.2.0/24 sport 0:65535 dport 0:65535")
-        lines.append("sa in 1 %s mode ipv4-tunnel src 192.0.2.1 dst %s%s" %
-                     (_sa_crypto(algo, s["in_key"], s["in_integ"], s["in_salt"]),
-                      OUTSIDE_ADDR, typ))
+                         (s["spi_out"], _sa_crypto(algo, s, "out"), OUTSIDE_ADDR, s["peer"],
+                          typ))
+        lines += _unused("in", algo, sites[0], typ)
         lines.append("rt ipv4 dst %s port 1" % PEER_SUPERNET)
     else:
         for s in sites:
             lines.append("sp ipv4 in esp protect %s pri 1 src %s dst %s sport 0:65535 "
                          "dport 0:65535" % (s["spi_in"], s["lan"], CLOUD_PREFIX))
             lines.append("sa in %s %s mode ipv4-tunnel src %s dst %s%s" %
-                         (s["spi_in"], _sa_crypto(algo, s["in_key"], s["in_integ"],
-                                                   s["in_salt"]),
-                          s["peer"], OUTSIDE_ADDR, typ))
-        s = sites[0]
-        lines.append("sp ipv4 out esp protect 1 pri 1 dst 192.0.2.0/24 sport 0:65535 dport 0:65535")
-        lines.append("sa out 1 %s mode ipv4-tunnel src %s dst 192.0.2.1%s" %
-                     (_sa_crypto(algo, s["out_key"], s["out_integ"], s["out_salt"]),
-                      OUTSIDE_ADDR, typ))
+                         (s["spi_in"], _sa_crypto(algo, s, "in"), s["peer"], OUTSIDE_ADDR,
+                          typ))
+        lines += _unused("out", algo, sites[0], typ)
         lines.append("rt ipv4 dst %s port 1" % CLOUD_PREFIX)
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
