@@ -6,6 +6,8 @@
 #ifndef ESPHUB_CRYPTO_IPSEC_MB_H
 #define ESPHUB_CRYPTO_IPSEC_MB_H
 
+#include <stddef.h>
+
 #include <intel-ipsec-mb.h>
 
 #include "engine.h"
@@ -25,9 +27,11 @@ struct mb_cbc_keys {
 
 /*
  * Everything the job needs, computed once by crypto_mb_sess_init(). The
- * key union is 64-byte aligned explicitly: intel-ipsec-mb.h declares
- * struct gcm_key_data aligned only when LINUX is defined, and its
- * precomputed GHASH keys are read with aligned loads.
+ * key union follows the header at 16 bytes, not on a line of its own:
+ * every op reads the header and the first round keys, and with AES-128
+ * both then fit the session's first three lines, one line fewer per op.
+ * 16 is what the library needs (it declares struct gcm_key_data aligned
+ * only when LINUX is defined; its key loads are 16-byte aligned).
  */
 struct mb_sess {
 	struct sess_hdr h;
@@ -37,8 +41,11 @@ struct mb_sess {
 	union {
 		struct mb_cbc_keys cbc;
 		struct gcm_key_data gcm;
-	} k __attribute__((aligned(CRYPTO_CACHE_LINE)));
+	} k __attribute__((aligned(16)));
 };
+
+_Static_assert(offsetof(struct mb_sess, k) + 11 * 16 <= 3 * CRYPTO_CACHE_LINE,
+	       "the header and the AES-128 round keys share the first three lines");
 
 /* ipsec_mb_session.c */
 int crypto_mb_sess_init(void *sess, const struct crypto_keys *k);
