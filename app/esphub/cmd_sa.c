@@ -161,10 +161,17 @@ spd_row(const struct sa_ts *p, uint32_t tunnel, void *arg)
 {
 	struct cmdline *cl = arg;
 	char pfx[NET_PREFIX_STR_MAX];
-	uint32_t out = sa_db_tunnel_out(cmd_app->sa, tunnel);
+	uint32_t out;
 
-	cmdline_printf(cl, "%-19s %8u %-16s ", net_prefix_str(p->addr, p->plen, pfx), tunnel,
-		       app_site_name(cmd_app, tunnel));
+	net_prefix_str(p->addr, p->plen, pfx);
+	if (tunnel == SA_DISCARD) {
+		/* A branch subnet no tunnel carries: down, or shared by sites. */
+		cmdline_printf(cl, "%-19s %8s %-16s %8s\n", pfx, "discard", "-", "-");
+		return;
+	}
+	out = sa_db_tunnel_out(cmd_app->sa, tunnel);
+	cmdline_printf(cl, "%-19s %8u %-16s ", pfx, tunnel,
+		       app_site_name(cmd_app, cmd_app->tunnel[tunnel].site));
 	if (out == SA_NONE)
 		cmdline_printf(cl, "%8s\n", "none");
 	else
@@ -182,7 +189,7 @@ show_spd(void *res, struct cmdline *cl, void *data)
 
 cmdline_parse_inst_t cmd_show_spd = {
 	.f = show_spd,
-	.help_str = "show spd: branch prefixes -> tunnel -> outbound SA",
+	.help_str = "show spd: branch prefixes -> tunnel -> outbound SA, or discard",
 	.tokens = { TOK(show_word, show), (void *)&tok_spd, NULL },
 };
 

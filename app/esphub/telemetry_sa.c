@@ -78,12 +78,16 @@ spd_row(const struct sa_ts *p, uint32_t tunnel, void *arg)
 {
 	char pfx[NET_PREFIX_STR_MAX], row[RTE_TEL_MAX_STRING_LEN];
 
-	snprintf(row, sizeof(row), "%s %u %s", net_prefix_str(p->addr, p->plen, pfx), tunnel,
-		 app_site_name(tel_app, tunnel));
+	net_prefix_str(p->addr, p->plen, pfx);
+	if (tunnel == SA_DISCARD)
+		snprintf(row, sizeof(row), "%s discard -", pfx);
+	else
+		snprintf(row, sizeof(row), "%s %u %s", pfx, tunnel,
+			 app_site_name(tel_app, tel_app->tunnel[tunnel].site));
 	rte_tel_data_add_array_string(arg, row);
 }
 
-/* Rows "prefix tunnel site". */
+/* Rows "prefix tunnel site", or "prefix discard -". */
 static int
 tel_spd(const char *cmd, const char *params, struct rte_tel_data *d)
 {

@@ -90,8 +90,9 @@ sa_db_create(const struct sa_db_params *p)
 					p->socket_id);
 	db->sad = key64_hash_create("sad_ctl", p->max_sas, p->socket_id);
 	db->spd = spd_create("spd_ctl", p->max_spd, p->socket_id);
+	db->protect = key64_hash_create("spd_protect", p->max_spd, p->socket_id);
 	if (db->entry == NULL || db->tunnel == NULL || db->zombie == NULL ||
-	    db->sad == NULL || db->spd == NULL)
+	    db->sad == NULL || db->spd == NULL || db->protect == NULL)
 		goto fail;
 	for (unsigned i = 0; i < p->n_workers; i++) {
 		db->worker[i] = worker_create(p, i);
@@ -119,6 +120,7 @@ sa_db_free(struct sa_db *db)
 		worker_free(db->worker[i]);
 	rte_hash_free(db->sad);
 	spd_free(db->spd);
+	rte_hash_free(db->protect);
 	rte_free(db->zombie);
 	rte_free(db->tunnel);
 	/* Keys in the saved parameters go with the entries. */
@@ -169,8 +171,8 @@ sa_db_sync(struct sa_db *db)
  * Send one update to every worker. Before the workers run, nobody drains
  * the rings, so the control core applies it to each worker's tables itself.
  */
-static void
-post(struct sa_db *db, struct sa_msg m)
+void
+sa_db_post(struct sa_db *db, struct sa_msg m)
 {
 	m.gen = ++db->gen;
 	for (unsigned i = 0; i < db->p.n_workers; i++) {
@@ -184,62 +186,6 @@ post(struct sa_db *db, struct sa_msg m)
 		while (rte_ring_sp_enqueue_elem(sw->ring, &m, sizeof(m)) != 0)
 			rte_pause();   /* full: the worker drains it every loop */
 	}
-}
-
-int
-sa_tunnel_add(struct sa_db *db, uint32_t tunnel, uint32_t site,
-	      const struct sa_ts *remote, unsigned n_remote)
-{
-	struct tunnel_entry *t;
-
-	if (tunnel >= db->p.max_tunnels || n_remote > SA_MAX_TS)
-		return -EINVAL;
-	t = &db->tunnel[tunnel];
-	if (t->used)
-		return -EEXIST;
-	/* A prefix belongs to one tunnel; nested prefixes are fine (longest wins). */
-	for (unsigned i = 0; i < n_remote; i++) {
-		uint64_t key = spd_key(remote[i].addr, remote[i].plen);
-
-		if (rte_hash_lookup(db->spd->h, &key) >= 0)
-			return -EEXIST;
-	}
-	for (unsigned i = 0; i < n_remote; i++) {
-		int rc = spd_add(db->spd, remote[i].addr, remote[i].plen, tunnel);
-
-		if (rc != 0) {
-			while (i-- > 0)
-				spd_del(db->spd, remote[i].addr, remote[i].plen);
-			return rc;
-		}
-	}
-	*t = (struct tunnel_entry){ .used = 1, .site = site, .out = SA_NONE,
-				    .n_remote = (uint8_t)n_remote };
-	memcpy(t->remote, remote, sizeof(*remote) * n_remote);
-	for (unsigned i = 0; i < n_remote; i++)
-		post(db, (struct sa_msg){ .type = MSG_SPD_ADD, .tunnel = tunnel,
-			  .key = spd_key(remote[i].addr, remote[i].plen) });
-	sa_db_sync(db);
-	return 0;
-}
-
-int
-sa_tunnel_del(struct sa_db *db, uint32_t tunnel)
-{
-	struct tunnel_entry *t;
-
-	if (tunnel >= db->p.max_tunnels || !db->tunnel[tunnel].used)
-		return -ENOENT;
-	t = &db->tunnel[tunnel];
-	for (unsigned i = 0; i < t->n_remote; i++) {
-		spd_del(db->spd, t->remote[i].addr, t->remote[i].plen);
-		post(db, (struct sa_msg){ .type = MSG_SPD_DEL,
-			  .key = spd_key(t->remote[i].addr, t->remote[i].plen) });
-	}
-	post(db, (struct sa_msg){ .type = MSG_TUNNEL_SET, .tunnel = tunnel, .sa = NULL });
-	*t = (struct tunnel_entry){ .out = SA_NONE };
-	sa_db_sync(db);
-	return 0;
 }
 
 static int
@@ -283,7 +229,7 @@ sa_add(struct sa_db *db, const struct sa_params *p, uint32_t *id)
 	*e = (struct sa_entry){ .sa = sa, .state = ENTRY_LIVE, .params = *p };
 	db->n_sas++;
 	if (p->inbound) {
-		post(db, (struct sa_msg){ .type = MSG_SAD_ADD, .key = key, .sa = sa });
+		sa_db_post(db, (struct sa_msg){ .type = MSG_SAD_ADD, .key = key, .sa = sa });
 		sa_db_sync(db);
 	}
 	*id = i;
@@ -311,7 +257,7 @@ sa_tunnel_set_out(struct sa_db *db, uint32_t tunnel, uint32_t id)
 			return -EINVAL;
 	}
 	db->tunnel[tunnel].out = id;
-	post(db, (struct sa_msg){ .type = MSG_TUNNEL_SET, .tunnel = tunnel,
+	sa_db_post(db, (struct sa_msg){ .type = MSG_TUNNEL_SET, .tunnel = tunnel,
 		  .sa = e ? e->sa : NULL });
 	sa_db_sync(db);
 	return 0;
@@ -351,7 +297,7 @@ sa_del(struct sa_db *db, uint32_t id)
 		uint64_t key = sad_key(p->spi, p->local_addr);
 
 		rte_hash_del_key(db->sad, &key);
-		post(db, (struct sa_msg){ .type = MSG_SAD_DEL, .key = key });
+		sa_db_post(db, (struct sa_msg){ .type = MSG_SAD_DEL, .key = key });
 	}
 	e->state = ENTRY_ZOMBIE;
 	db->zombie[db->n_zombies++] = (struct sa_zombie){ .id = id, .gen = db->gen };
@@ -496,13 +442,6 @@ sa_db_walk(const struct sa_db *db, bool (*fn)(const struct sa *sa, void *arg), v
 	for (uint32_t id = 0; id < db->p.max_sas; id++)
 		if (db->entry[id].state == ENTRY_LIVE && !fn(db->entry[id].sa, arg))
 			return;
-}
-
-void
-sa_db_spd_walk(const struct sa_db *db,
-	       void (*fn)(const struct sa_ts *p, uint32_t tunnel, void *arg), void *arg)
-{
-	spd_walk(db->spd, fn, arg);
 }
 
 uint32_t

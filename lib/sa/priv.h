@@ -15,7 +15,7 @@ enum sa_msg_type {
 	MSG_SAD_ADD,      /* key -> sa */
 	MSG_SAD_DEL,      /* key */
 	MSG_TUNNEL_SET,   /* tunnel id -> outbound sa (or NULL) */
-	MSG_SPD_ADD,      /* prefix -> tunnel */
+	MSG_SPD_ADD,      /* prefix -> tunnel or SA_DISCARD (added or replaced) */
 	MSG_SPD_DEL,      /* prefix */
 };
 
@@ -30,19 +30,39 @@ struct sa_msg {
 /* key64.c: an rte_hash of 64-bit keys (spd_key, sad_key). */
 struct rte_hash *key64_hash_create(const char *name, uint32_t size, int socket_id);
 
-/* Longest-prefix match as one exact-match hash per prefix length in use. */
+/*
+ * Longest-prefix match as one exact-match hash per prefix length in use,
+ * behind a summary: one bit per /16 that some prefix touches. Most
+ * addresses a lookup sees are in no prefix (every cleartext source is
+ * checked, RFC 4301 s5.2), and the summary answers them with one load
+ * from 8 KiB instead of a hash probe per length.
+ */
+#define SPD_BLOCKS (1u << 16)
+
 struct spd {
 	struct rte_hash *h;
 	uint32_t users[33];   /* prefixes per length */
 	uint8_t lens[33];     /* lengths in use, longest first */
 	uint8_t n_lens;
+	uint64_t *summary;    /* SPD_BLOCKS bits: a prefix touches this /16 */
+	uint32_t *block_refs; /* prefixes touching each /16 */
 };
+
+static inline bool
+spd_summary_hit(const struct spd *s, uint32_t a)
+{
+	uint32_t b = a >> 16;
+
+	return (s->summary[b / 64] >> (b % 64)) & 1;
+}
 
 struct spd *spd_create(const char *name, uint32_t size, int socket_id);
 void spd_free(struct spd *s);
 int spd_add(struct spd *s, uint32_t prefix, uint8_t plen, uint32_t tunnel);
 int spd_del(struct spd *s, uint32_t prefix, uint8_t plen);
 uint32_t spd_lookup(const struct spd *s, uint32_t dst);
+/* The value of exactly this prefix key (spd_key()), or SA_NONE. */
+uint32_t spd_lookup_exact(const struct spd *s, uint64_t key);
 /* n <= RTE_HASH_LOOKUP_BULK_MAX */
 void spd_lookup_bulk(const struct spd *s, const uint32_t *dst, uint16_t n, uint32_t *tunnel);
 void spd_walk(const struct spd *s,
@@ -110,12 +130,16 @@ struct sa_db {
 	uint32_t next_free;       /* search hint */
 	struct tunnel_entry *tunnel;
 	struct rte_hash *sad;     /* control's copy: SAD key -> id (duplicates) */
-	struct spd *spd;          /* control's copy: for walks and validation */
+	struct spd *spd;          /* tunnels' prefixes -> tunnel (policy.c) */
+	struct rte_hash *protect; /* protected prefixes -> sites naming them */
 	struct sa_worker *worker[RTE_MAX_LCORE];
 	struct sa_zombie *zombie;
 	uint32_t n_zombies;
 	size_t memory;
 };
+
+/* db.c: send one update to every worker (applied at once before they run). */
+void sa_db_post(struct sa_db *db, struct sa_msg m);
 
 /* worker.c: one update, applied to a worker's tables. */
 void sa_worker_apply_msg(struct sa_worker *sw, const struct sa_msg *m);

@@ -21,6 +21,12 @@
  * A tunnel is a branch's child-SA slot: a stable id whose outbound SA is
  * replaced on rekey. The SPD maps inner destination prefixes to tunnels;
  * NAT sessions remember tunnels, not SAs.
+ *
+ * The SPD also holds every protected prefix (each site's branch subnets,
+ * whether its tunnel is up or not): one that no tunnel carries resolves
+ * to SA_DISCARD, so traffic toward a branch is encrypted or dropped, never
+ * routed in clear (RFC 4301 s4.4.1), and a cleartext packet whose source
+ * lies in one is refused (RFC 4301 s5.2, sa_worker_protected()).
  */
 #ifndef ESPHUB_SA_H
 #define ESPHUB_SA_H
@@ -35,7 +41,8 @@
 #include "replay.h"
 
 #define SA_MAX_TS        8          /**< traffic selector prefixes per side */
-#define SA_NONE          UINT32_MAX /**< no SA / no tunnel */
+#define SA_NONE          UINT32_MAX /**< no SA / no tunnel; SPD: bypass (route) */
+#define SA_DISCARD       (UINT32_MAX - 1) /**< SPD: protected, no tunnel: drop */
 #define SA_REPLAY_DEFAULT 1024
 #define SA_SHORT_OP      128        /**< bytes: see struct sa sess_hot */
 #define SA_POISON_BYTE   0x5a       /**< what a freed SA is overwritten with */
@@ -194,8 +201,24 @@ int sa_tunnel_add(struct sa_db *db, uint32_t tunnel, uint32_t site,
 		  const struct sa_ts *remote, unsigned n_remote)
 	__attribute__((warn_unused_result));
 
-/** Remove a tunnel and its SPD entries (its SAs stay until sa_del). */
+/**
+ * Remove a tunnel and its SPD entries (its SAs stay until sa_del). Its
+ * prefixes that are protected resolve to SA_DISCARD from then on.
+ */
 int sa_tunnel_del(struct sa_db *db, uint32_t tunnel);
+
+/**
+ * Protect a prefix (a site's branch subnet): while no tunnel carries it,
+ * the SPD answers SA_DISCARD for it. Counted: sites sharing a subnet each
+ * protect it, and it stays protected until the last one unprotects it.
+ * Returns once every running worker applied it. Control core.
+ * @return 0, -EINVAL (host bits set, length > 32), -ENOSPC (max_spd).
+ */
+int sa_spd_protect(struct sa_db *db, const struct sa_ts *p)
+	__attribute__((warn_unused_result));
+
+/** Undo one sa_spd_protect(). @return 0, -EINVAL, -ENOENT (not protected). */
+int sa_spd_unprotect(struct sa_db *db, const struct sa_ts *p);
 
 /**
  * Build and install an SA. Inbound: returns once every running worker finds
@@ -254,7 +277,7 @@ uint32_t sa_db_tunnel_out(const struct sa_db *db, uint32_t tunnel);
 void sa_db_walk(const struct sa_db *db, bool (*fn)(const struct sa *sa, void *arg),
 		void *arg);
 
-/** Visit SPD entries: prefix -> tunnel. */
+/** Visit SPD entries: prefix -> tunnel, or SA_DISCARD. */
 void sa_db_spd_walk(const struct sa_db *db,
 		    void (*fn)(const struct sa_ts *p, uint32_t tunnel, void *arg),
 		    void *arg);
@@ -279,8 +302,18 @@ void sa_worker_apply(struct sa_worker *sw);
 void sa_worker_lookup_in(struct sa_worker *sw, const uint32_t *spi,
 			 const uint32_t *dst, uint16_t n, struct sa **out);
 
-/** Tunnel for an inner destination by longest prefix, or SA_NONE. */
+/**
+ * Policy for an inner destination by longest prefix: a tunnel, SA_DISCARD
+ * (protected, no tunnel) or SA_NONE (bypass: route it).
+ */
 uint32_t sa_worker_spd(const struct sa_worker *sw, uint32_t dst);
+
+/**
+ * Is a in a protected prefix (any SPD entry)? The inbound SPD check: a
+ * cleartext packet from such a source claims to come from a branch
+ * without having come through its tunnel. One load for most addresses.
+ */
+bool sa_worker_protected(const struct sa_worker *sw, uint32_t a);
 
 /** A tunnel's current outbound SA, or NULL. */
 struct sa *sa_worker_tunnel_out(const struct sa_worker *sw, uint32_t tunnel);

@@ -19,8 +19,12 @@ spd_create(const char *name, uint32_t size, int socket_id)
 	if (s == NULL)
 		return NULL;
 	s->h = key64_hash_create(name, size, socket_id);
-	if (s->h == NULL) {
-		rte_free(s);
+	s->summary = rte_zmalloc_socket("spd_summary", SPD_BLOCKS / 8, RTE_CACHE_LINE_SIZE,
+					socket_id);
+	s->block_refs = rte_zmalloc_socket("spd_block_refs", SPD_BLOCKS * sizeof(uint32_t),
+					   RTE_CACHE_LINE_SIZE, socket_id);
+	if (s->h == NULL || s->summary == NULL || s->block_refs == NULL) {
+		spd_free(s);
 		return NULL;
 	}
 	return s;
@@ -32,6 +36,8 @@ spd_free(struct spd *s)
 	if (s == NULL)
 		return;
 	rte_hash_free(s->h);
+	rte_free(s->summary);
+	rte_free(s->block_refs);
 	rte_free(s);
 }
 
@@ -50,6 +56,23 @@ mask(uint8_t plen)
 	return plen ? UINT32_MAX << (32 - plen) : 0;
 }
 
+/* The /16 blocks a prefix touches: one, or all those it covers. */
+static void
+summary_update(struct spd *s, uint32_t prefix, uint8_t plen, bool add)
+{
+	uint32_t first = prefix >> 16;
+	uint32_t n = plen >= 16 ? 1 : 1u << (16 - plen);
+
+	for (uint32_t b = first; b < first + n; b++) {
+		uint64_t bit = 1ull << (b % 64);
+
+		if (add && s->block_refs[b]++ == 0)
+			s->summary[b / 64] |= bit;
+		else if (!add && --s->block_refs[b] == 0)
+			s->summary[b / 64] &= ~bit;
+	}
+}
+
 int
 spd_add(struct spd *s, uint32_t prefix, uint8_t plen, uint32_t tunnel)
 {
@@ -62,8 +85,11 @@ spd_add(struct spd *s, uint32_t prefix, uint8_t plen, uint32_t tunnel)
 	fresh = rte_hash_lookup(s->h, &key) < 0;
 	if (rte_hash_add_key_data(s->h, &key, (void *)(uintptr_t)tunnel) != 0)
 		return -ENOSPC;
-	if (fresh && s->users[plen]++ == 0)
+	if (!fresh)
+		return 0;
+	if (s->users[plen]++ == 0)
 		rebuild_lens(s);
+	summary_update(s, prefix & mask(plen), plen, true);
 	return 0;
 }
 
@@ -79,12 +105,23 @@ spd_del(struct spd *s, uint32_t prefix, uint8_t plen)
 		return -ENOENT;
 	if (--s->users[plen] == 0)
 		rebuild_lens(s);
+	summary_update(s, prefix & mask(plen), plen, false);
 	return 0;
+}
+
+uint32_t
+spd_lookup_exact(const struct spd *s, uint64_t key)
+{
+	void *data;
+
+	return rte_hash_lookup_data(s->h, &key, &data) >= 0 ? (uint32_t)(uintptr_t)data : SA_NONE;
 }
 
 uint32_t
 spd_lookup(const struct spd *s, uint32_t dst)
 {
+	if (!spd_summary_hit(s, dst))
+		return SA_NONE;
 	for (unsigned i = 0; i < s->n_lens; i++) {
 		uint8_t l = s->lens[i];
 		uint64_t key = spd_key(dst & mask(l), l);
@@ -102,11 +139,13 @@ spd_lookup_bulk(const struct spd *s, const uint32_t *dst, uint16_t n, uint32_t *
 	uint64_t keys[RTE_HASH_LOOKUP_BULK_MAX];
 	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
 	void *data[RTE_HASH_LOOKUP_BULK_MAX];
-	uint16_t todo[RTE_HASH_LOOKUP_BULK_MAX], n_todo = n;
+	uint16_t todo[RTE_HASH_LOOKUP_BULK_MAX], n_todo;
 
+	n_todo = 0;
 	for (uint16_t i = 0; i < n; i++) {
 		tunnel[i] = SA_NONE;
-		todo[i] = i;
+		if (spd_summary_hit(s, dst[i]))
+			todo[n_todo++] = i;
 	}
 	/* Longest first; what a length resolves leaves the next round. */
 	for (unsigned li = 0; li < s->n_lens && n_todo != 0; li++) {

@@ -73,6 +73,12 @@ sa_worker_spd(const struct sa_worker *sw, uint32_t dst)
 	return spd_lookup(sw->spd, dst);
 }
 
+bool
+sa_worker_protected(const struct sa_worker *sw, uint32_t a)
+{
+	return spd_summary_hit(sw->spd, a) && spd_lookup(sw->spd, a) != SA_NONE;
+}
+
 void
 sa_worker_spd_bulk(const struct sa_worker *sw, const uint32_t *dst, uint16_t n,
 		   uint32_t *tunnel)

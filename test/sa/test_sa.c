@@ -202,6 +202,20 @@ peer_moves(void **state)
 }
 
 static void
+spd_collect(const struct sa_ts *p, uint32_t tunnel, void *arg)
+{
+	struct {
+		struct sa_ts p;
+		uint32_t tunnel;
+		unsigned n;
+	} *rows = arg;
+
+	rows->p = *p;
+	rows->tunnel = tunnel;
+	rows->n++;
+}
+
+static void
 spd_longest_prefix(void **state)
 {
 	struct sa_db *db = db_create(16, 8);
@@ -222,6 +236,65 @@ spd_longest_prefix(void **state)
 	assert_int_equal(sa_tunnel_del(db, 3), 0);
 	assert_int_equal(sa_worker_spd(sw, 0x0a010203), 2);
 	assert_int_equal(sa_worker_spd(sw, 0xc0a80005), SA_NONE);
+	sa_db_free(db);
+}
+
+/*
+ * Protected prefixes (RFC 4301 s4.4.1): with no tunnel a branch subnet is
+ * DISCARD, never bypass; a tunnel carries it while it lives; sites sharing
+ * a subnet each hold it protected; a source in one is known as protected.
+ */
+static void
+spd_protect_discard(void **state)
+{
+	struct sa_db *db = db_create(16, 8);
+	struct sa_worker *sw = sa_db_worker(db, 0);
+	struct sa_ts lan = { 0xc0a80000, 24 }, half = { 0xc0a80000, 25 },
+		     wide = { 0x0a000000, 8 }, bad = { 0xc0a80001, 24 };
+	struct {
+		struct sa_ts p;
+		uint32_t tunnel;
+		unsigned n;
+	} rows = { 0 };
+
+	(void)state;
+	assert_int_equal(sa_worker_spd(sw, 0xc0a80005), SA_NONE);
+	assert_false(sa_worker_protected(sw, 0xc0a80005));
+	assert_int_equal(sa_spd_protect(db, &bad), -EINVAL);
+	assert_int_equal(sa_spd_protect(db, &lan), 0);
+	assert_int_equal(sa_spd_protect(db, &lan), 0);          /* a second site */
+	assert_int_equal(sa_worker_spd(sw, 0xc0a80005), SA_DISCARD);
+	assert_true(sa_worker_protected(sw, 0xc0a800ff));
+	assert_false(sa_worker_protected(sw, 0xc0a80105));
+	/* A narrower tunnel carries its half; the rest stays discarded. */
+	assert_int_equal(sa_tunnel_add(db, 1, 1, &half, 1), 0);
+	assert_int_equal(sa_worker_spd(sw, 0xc0a80005), 1);
+	assert_int_equal(sa_worker_spd(sw, 0xc0a80085), SA_DISCARD);
+	assert_int_equal(sa_tunnel_add(db, 2, 2, &lan, 1), 0);
+	assert_int_equal(sa_worker_spd(sw, 0xc0a80085), 2);
+	/* Tunnels go: discard again, not bypass. */
+	assert_int_equal(sa_tunnel_del(db, 2), 0);
+	assert_int_equal(sa_tunnel_del(db, 1), 0);
+	assert_int_equal(sa_worker_spd(sw, 0xc0a80005), SA_DISCARD);
+	assert_int_equal(sa_worker_spd(sw, 0xc0a80085), SA_DISCARD);
+	/* show spd lists the discarded prefix once. */
+	sa_db_spd_walk(db, spd_collect, &rows);
+	assert_int_equal(rows.n, 1);
+	assert_int_equal(rows.tunnel, SA_DISCARD);
+	/* Protected until the last site lets go. */
+	assert_int_equal(sa_spd_unprotect(db, &lan), 0);
+	assert_int_equal(sa_worker_spd(sw, 0xc0a80005), SA_DISCARD);
+	assert_int_equal(sa_spd_unprotect(db, &lan), 0);
+	assert_int_equal(sa_worker_spd(sw, 0xc0a80005), SA_NONE);
+	assert_false(sa_worker_protected(sw, 0xc0a80005));
+	assert_int_equal(sa_spd_unprotect(db, &lan), -ENOENT);
+	/* A prefix wider than a /16 covers every /16 under it. */
+	assert_int_equal(sa_spd_protect(db, &wide), 0);
+	assert_true(sa_worker_protected(sw, 0x0a000001));
+	assert_true(sa_worker_protected(sw, 0x0affffff));
+	assert_false(sa_worker_protected(sw, 0x0b000000));
+	assert_int_equal(sa_spd_unprotect(db, &wide), 0);
+	assert_false(sa_worker_protected(sw, 0x0a800001));
 	sa_db_free(db);
 }
 
@@ -367,6 +440,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(bad_params),
 		cmocka_unit_test(peer_moves),
 		cmocka_unit_test(spd_longest_prefix),
+		cmocka_unit_test(spd_protect_discard),
 		cmocka_unit_test(add_remove_while_worker_runs),
 		cmocka_unit_test(hundred_thousand_sas),
 	};
