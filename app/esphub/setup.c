@@ -144,6 +144,7 @@ setup_memory(struct app *app)
 	app->env.icmp_error_rate = app->cfg.icmp_error_rate;
 	app->env.idle_sleep_us = app->cfg.idle_sleep_us;
 	app->env.mss_clamp = app->cfg.esp.mss_clamp;
+	app->env.n_workers = app->cfg.workers;
 	app->env.frag_entries = 4096;
 	rc = setup_sa(app, socket);
 	return rc == 0 ? setup_nat(app, socket) : rc;

@@ -31,8 +31,13 @@
 
 struct esp_worker;
 
-/** Per-lcore ESP state on the engine's crypto lcore. NULL on failure. */
-struct esp_worker *esp_worker_create(const struct crypto_engine *e, int socket_id);
+/**
+ * Per-lcore ESP state on the engine's crypto lcore, for worker index of
+ * n_workers (the outer IPv4 IDs it writes are its own: no two workers
+ * send the same ID). NULL on failure or index >= n_workers.
+ */
+struct esp_worker *esp_worker_create(const struct crypto_engine *e, int socket_id,
+				     unsigned index, unsigned n_workers);
 void esp_worker_free(struct esp_worker *ew);
 
 /**

@@ -72,9 +72,10 @@ write_outer(struct esp_worker *ew, uint8_t *p, const struct sa *sa,
 {
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
 	uint8_t proto = sa->peer_port ? IPPROTO_UDP : IPPROTO_ESP;
-	uint16_t id = ew->ip_id++;
+	uint16_t id = ew->ip_id;
 	uint32_t sum;
 
+	ew->ip_id = (uint16_t)(id + ew->ip_id_step);
 	ip->version_ihl = RTE_IPV4_VHL_DEF;
 	/* RFC 4301 s5.1.2.1: DSCP from the inner header; ECN too (RFC 6040
 	 * normal mode). The outer DF is clear so paths with a smaller MTU

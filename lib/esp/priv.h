@@ -19,7 +19,8 @@ struct op_scratch {
 struct esp_worker {
 	struct crypto_lcore *clc;
 	EVP_CIPHER_CTX *iv_ctx;          /* AES-CTR keystream: unpredictable CBC IVs */
-	uint16_t ip_id;
+	uint16_t ip_id;                  /* the next outer IPv4 ID ... */
+	uint16_t ip_id_step;             /* ... and the stride of this worker's IDs */
 	struct crypto_op op[ESP_BURST_MAX];
 	struct op_scratch scr[ESP_BURST_MAX];
 	uint64_t seq[ESP_BURST_MAX];

@@ -37,7 +37,7 @@ worker_create(struct worker_env *env, unsigned index, int socket_id)
 	w->fib = route_table_fib(env->routes);
 	w->neigh = neigh_table_view(env->neigh);
 	w->sw = sa_db_worker(env->sa, index);
-	w->ew = esp_worker_create(env->engine, socket_id);
+	w->ew = esp_worker_create(env->engine, socket_id, index, env->n_workers);
 	w->nw = env->nat != NULL ? nat_worker_get(env->nat, index) : NULL;
 	/* Two seconds to complete a datagram (RFC 791 suggests up to 15 s;
 	 * fragments of ESP arrive together or not at all). */

@@ -76,6 +76,7 @@ struct worker_port {
 
 /** What all workers share. Filled by the application before launch. */
 struct worker_env {
+	unsigned n_workers;              /**< workers that will be created */
 	unsigned n_ports;
 	struct worker_port port[STATS_MAX_PORTS];
 	struct route_table *routes;

@@ -83,7 +83,7 @@ setup(void **state, const char *engine)
 	e.mp = pool;
 	e.db = sa_db_create(&dp);
 	e.sw = sa_db_worker(e.db, 0);
-	e.ew = esp_worker_create(e.engine, 0);
+	e.ew = esp_worker_create(e.engine, 0, 0, 1);
 	if (e.db == NULL || e.ew == NULL || sa_tunnel_add(e.db, 0, 0, &remote, 1) != 0)
 		return -1;
 	e.baseline = rte_mempool_in_use_count(pool);
@@ -388,6 +388,58 @@ inbound_drops(void **state)
 }
 
 /* A burst mixing all of the above gives the same verdicts one by one. */
+/*
+ * The outer header's DF is clear: a path with a smaller MTU (PPPoE 1454)
+ * fragments it, and the branch reassembles by IP ID. Two workers sending
+ * to one branch must never use the same ID (issue 12, item 7).
+ */
+static void
+outer_ids_per_worker(void **state)
+{
+	struct env *e = *state;
+	struct sa *out = add(e, params(0x2002, false, 0,
+				       keys(CRYPTO_CIPHER_AES_CBC, CRYPTO_INTEG_HMAC_SHA1_96, 16, 4),
+				       false, false));
+	struct esp_worker *ew[2] = { esp_worker_create(e->engine, 0, 0, 2),
+				     esp_worker_create(e->engine, 0, 1, 2) };
+	static uint8_t seen[2][65536];
+	unsigned n = 0;
+
+	assert_non_null(ew[0]);
+	assert_non_null(ew[1]);
+	assert_null(esp_worker_create(e->engine, 0, 2, 2));
+	memset(seen, 0, sizeof(seen));
+	for (unsigned round = 0; round < 64; round++) {
+		for (unsigned w = 0; w < 2; w++) {
+			struct rte_mbuf *mb[16];
+			struct sa *sa[16];
+			uint16_t k;
+
+			for (unsigned i = 0; i < 16; i++) {
+				mb[i] = inner(CLOUD, BRANCH, 100);
+				sa[i] = out;
+			}
+			k = esp_outb(ew[w], e->sw, &e->st, mb, sa, 16);
+			assert_int_equal(k, 16);
+			for (unsigned i = 0; i < k; i++) {
+				const struct rte_ipv4_hdr *ip =
+					rte_pktmbuf_mtod(mb[i], const struct rte_ipv4_hdr *);
+				uint16_t id = rte_be_to_cpu_16(ip->packet_id);
+
+				assert_int_equal(seen[w][id], 0);   /* no repeat within a worker */
+				assert_int_equal(seen[1 - w][id], 0);  /* nor across workers */
+				seen[w][id] = 1;
+				n++;
+				rte_pktmbuf_free(mb[i]);
+			}
+		}
+	}
+	assert_int_equal(n, 2 * 64 * 16);
+	esp_worker_free(ew[0]);
+	esp_worker_free(ew[1]);
+	assert_int_equal(rte_mempool_in_use_count(pool), e->baseline);
+}
+
 static void
 mixed_burst(void **state)
 {
@@ -533,6 +585,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(inbound_drops),
 		cmocka_unit_test(mixed_burst),
 		cmocka_unit_test(outbound_limits),
+		cmocka_unit_test(outer_ids_per_worker),
 		cmocka_unit_test(round_trips),
 	};
 	int rc;
