@@ -141,6 +141,8 @@ void app_sa_params(const struct app *app, unsigned site, uint32_t tunnel, bool i
 void app_sa_event(void *arg, uint32_t id, enum sa_event ev);
 int app_manual_site_setup(struct app *app, unsigned site);
 /* site_admin.c: sites at run time; config reload. */
+/* Set up slot idx (cfg.sites[idx] filled): subnets protected, tunnels or IKE. */
+int app_site_install(struct app *app, unsigned idx);
 int app_site_insert(struct app *app, const struct cfg_site *s, unsigned *idx);
 void app_site_remove(struct app *app, unsigned idx);
 int app_site_replace(struct app *app, unsigned idx, const struct cfg_site *s);

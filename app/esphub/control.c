@@ -48,17 +48,25 @@ drain_learn(struct app *app, uint64_t now)
 	}
 }
 
+/*
+ * Workers punt IKE (UDP 500, marker-prefixed 4500). Datagrams of our known
+ * IKE SAs first and all of them: rekeys and DPD of tunnels that are up
+ * never wait behind a flood of new exchanges, which get what time is left.
+ */
 static void
 drain_punt(struct app *app)
 {
-	struct rte_mbuf *m[RING_DRAIN_MAX];
-	unsigned n = rte_ring_sc_dequeue_burst(app->env.punt, (void **)m,
-					       RING_DRAIN_MAX, NULL);
+	struct rte_ring *rings[] = { app->env.punt_known, app->env.punt };
 
-	/* Workers punt UDP 500 and marker-prefixed 4500: IKE's. */
-	app->ctr[CCTR_PUNT_RX] += n;
-	for (unsigned i = 0; i < n; i++)
-		app_ike_input(app, m[i]);
+	for (unsigned r = 0; r < RTE_DIM(rings); r++) {
+		struct rte_mbuf *m[RING_DRAIN_MAX];
+		unsigned n = rte_ring_sc_dequeue_burst(rings[r], (void **)m, RING_DRAIN_MAX,
+						       NULL);
+
+		app->ctr[CCTR_PUNT_RX] += n;
+		for (unsigned i = 0; i < n; i++)
+			app_ike_input(app, m[i]);
+	}
 }
 
 static void

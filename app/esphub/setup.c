@@ -128,14 +128,19 @@ setup_memory(struct app *app)
 	if (app->qsbr == NULL || rte_rcu_qsbr_init(app->qsbr, app->cfg.workers) != 0)
 		return -ENOMEM;
 	app->env.punt = rte_ring_create("punt", PUNT_RING_SIZE, socket, RING_F_SC_DEQ);
+	app->env.punt_known = rte_ring_create("punt_known", PUNT_RING_SIZE, socket,
+					      RING_F_SC_DEQ);
+	/* Ours: one per IKE SA, half-open or up (two per site while rekeying). */
+	app->env.cookies = worker_cookies_create(app->cfg.ike.max_half_open +
+						 2 * app->cfg.esp.max_tunnels, socket);
 	app->env.learn = rte_ring_create_elem("learn", sizeof(struct neigh_learn_msg),
 					      LEARN_RING_SIZE, socket, RING_F_SC_DEQ);
 	app->env.routes = route_table_create("routes", app->cfg.tables.routes, socket,
 					     app->qsbr);
 	app->env.neigh = neigh_table_create("neigh", app->cfg.tables.neighbours, socket,
 					    app->qsbr);
-	if (app->env.punt == NULL || app->env.learn == NULL ||
-	    app->env.routes == NULL || app->env.neigh == NULL) {
+	if (app->env.punt == NULL || app->env.punt_known == NULL || app->env.cookies == NULL ||
+	    app->env.learn == NULL || app->env.routes == NULL || app->env.neigh == NULL) {
 		LOG(ERR, "cannot create rings and tables (%s)", rte_strerror(rte_errno));
 		return -ENOMEM;
 	}
@@ -146,6 +151,21 @@ setup_memory(struct app *app)
 	app->env.mss_clamp = app->cfg.esp.mss_clamp;
 	app->env.n_workers = app->cfg.workers;
 	app->env.frag_entries = 4096;
+	app->env.max_sites = app->cfg.esp.max_tunnels;    /* site slots (site_admin.c) */
+	/*
+	 * A new exchange takes a datagram or two with no cookie of ours (the
+	 * first, its retransmission); IKE admits new_per_source_per_second of
+	 * them, so twice that reaches it, and the rest of a flood stops here.
+	 */
+	app->env.ike_rate = 2 * app->cfg.ike.new_per_src_per_s;
+	app->env.n_bypass = app->cfg.n_bypass;
+	for (unsigned i = 0; i < app->cfg.n_bypass; i++) {
+		const struct cfg_bypass *b = &app->cfg.bypass[i];
+
+		app->env.bypass[i] = (struct worker_bypass){ .local = b->local,
+			.remote = b->remote, .local_len = b->local_len,
+			.remote_len = b->remote_len };
+	}
 	rc = setup_sa(app, socket);
 	return rc == 0 ? setup_nat(app, socket) : rc;
 }
@@ -184,7 +204,7 @@ setup_ports(struct app *app)
 		wp->mtu = cp->mtu;
 		wp->addr = cp->addr;
 		wp->plen = cp->plen;
-		wp->role = (uint8_t)cp->role;
+		wp->role = cp->role == CFG_ROLE_OUTSIDE ? WORKER_ROLE_OUTSIDE : WORKER_ROLE_INSIDE;
 		wp->nat_pool = is_pool_address(cfg, cp->addr);
 		port_link(wp->port_id, &app->port[i].link);
 	}
@@ -291,11 +311,11 @@ app_launch(struct app *app)
 }
 
 static void
-drain_punt(struct app *app)
+drain_ring(struct rte_ring *r)
 {
 	struct rte_mbuf *m;
 
-	while (app->env.punt && rte_ring_dequeue(app->env.punt, (void **)&m) == 0)
+	while (r != NULL && rte_ring_dequeue(r, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
 }
 
@@ -310,7 +330,8 @@ app_teardown(struct app *app)
 	}
 	for (unsigned i = 0; i < app->env.n_ports; i++)
 		port_close(&app->port[i].h);
-	drain_punt(app);
+	drain_ring(app->env.punt);
+	drain_ring(app->env.punt_known);
 	for (unsigned i = 0; i < app->n_workers; i++)
 		worker_free(app->worker[i]);
 	rte_free(app->clear_base);
@@ -325,6 +346,8 @@ app_teardown(struct app *app)
 	route_table_free(app->env.routes);
 	rte_ring_free(app->env.learn);
 	rte_ring_free(app->env.punt);
+	rte_ring_free(app->env.punt_known);
+	worker_cookies_free(app->env.cookies);
 	rte_free(app->qsbr);
 	rte_mempool_free(app->pool);
 	cfg_free(&app->cfg);

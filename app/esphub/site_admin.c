@@ -49,13 +49,40 @@ free_slot(struct app *app, unsigned *idx)
 	return 0;
 }
 
-/* Install the site in slot idx (set up there already). */
+/*
+ * A configured site's branch subnets are protected whether its tunnels are
+ * up or not: traffic toward them is encrypted or dropped, and cleartext
+ * from them refused (lib/sa's SPD DISCARD).
+ */
 static int
-install(struct app *app, unsigned idx)
+protect(struct app *app, const struct cfg_site *s, bool on)
+{
+	for (unsigned i = 0; i < s->n_remote; i++) {
+		struct sa_ts p = { s->remote[i].addr, s->remote[i].plen };
+		int rc = on ? sa_spd_protect(app->sa, &p) : sa_spd_unprotect(app->sa, &p);
+
+		if (rc != 0 && on) {
+			while (i-- > 0)
+				sa_spd_unprotect(app->sa, &(struct sa_ts){ s->remote[i].addr,
+									   s->remote[i].plen });
+			return rc;
+		}
+	}
+	return 0;
+}
+
+int
+app_site_install(struct app *app, unsigned idx)
 {
 	const struct cfg_site *s = &app->cfg.sites[idx];
+	int rc = protect(app, s, true);
 
-	return s->ike ? app_ike_site_add(app, idx) : app_manual_site_setup(app, idx);
+	if (rc != 0)
+		return rc;
+	rc = s->ike ? app_ike_site_add(app, idx) : app_manual_site_setup(app, idx);
+	if (rc != 0)
+		protect(app, s, false);
+	return rc;
 }
 
 /* Remove what slot idx installed: IKE deletes its SAs; ours go here. */
@@ -69,14 +96,15 @@ uninstall(struct app *app, unsigned idx)
 
 		ike_site_del(app->ike, s->name, app_now_ms());
 		rte_hash_del_key(app->ike_site_map, &key);
-		return;
-	}
-	for (uint32_t id = 0; id < app->cfg.esp.max_sas; id++) {
-		const struct sa *sa = sa_db_get(app->sa, id);
+	} else {
+		for (uint32_t id = 0; id < app->cfg.esp.max_sas; id++) {
+			const struct sa *sa = sa_db_get(app->sa, id);
 
-		if (sa != NULL && sa->site == idx && !app->sa_meta[id].ike)
-			app_sa_del(app, id);
+			if (sa != NULL && sa->site == idx && !app->sa_meta[id].ike)
+				app_sa_del(app, id);
+		}
 	}
+	protect(app, s, false);
 }
 
 int
@@ -92,7 +120,7 @@ app_site_insert(struct app *app, const struct cfg_site *s, unsigned *idx)
 	app->cfg.sites[*idx] = *s;
 	app->site[*idx] = (struct app_site){ 0 };
 	app_tunnels_sites_changed(app);
-	rc = install(app, *idx);
+	rc = app_site_install(app, *idx);
 	if (rc != 0) {
 		explicit_bzero(&app->cfg.sites[*idx], sizeof(struct cfg_site));
 		app_tunnels_sites_changed(app);
@@ -122,16 +150,22 @@ app_site_replace(struct app *app, unsigned idx, const struct cfg_site *s)
 	int rc;
 
 	if (cur->ike && s->ike) {
-		rc = ike_site_update(app->ike, &s->ike_params, app_now_ms());
+		rc = protect(app, s, true);
 		if (rc == 0)
+			rc = ike_site_update(app->ike, &s->ike_params, app_now_ms());
+		if (rc == 0) {
+			protect(app, cur, false);
 			*cur = *s;
+		} else {
+			protect(app, s, false);
+		}
 		app_tunnels_sites_changed(app);
 		return rc;
 	}
 	uninstall(app, idx);
 	*cur = *s;
 	app_tunnels_sites_changed(app);
-	return install(app, idx);
+	return app_site_install(app, idx);
 }
 
 /* Same configuration? (The line it was read from does not count.) */
@@ -185,6 +219,7 @@ restart_needed(const struct cfg *old, const struct cfg *new, char *out, size_t l
 	    (old->n_routes && memcmp(old->routes, new->routes,
 				     sizeof(old->routes[0]) * old->n_routes) != 0) ||
 	    old->n_neighbours != new->n_neighbours || !SAME(tables) || !SAME(esp) ||
+	    old->n_bypass != new->n_bypass || !SAME(bypass) ||
 	    strcmp(old->crypto_engine, new->crypto_engine) != 0 ||
 	    old->icmp_error_rate != new->icmp_error_rate ||
 	    old->idle_sleep_us != new->idle_sleep_us || !same_nat(old, new))

@@ -130,7 +130,7 @@ static int
 setup_site(struct app *app, unsigned i)
 {
 	const struct cfg_site *s = &app->cfg.sites[i];
-	int rc = s->ike ? app_ike_site_add(app, i) : app_manual_site_setup(app, i);
+	int rc = app_site_install(app, i);
 
 	if (rc != 0)
 		fprintf(stderr, "%s:%u: sites[%u]: cannot install: %s (esp.max_sas = %u, "

@@ -49,6 +49,14 @@ struct cfg_route {
 	unsigned line;
 };
 
+/* Cleartext allowed across an outside port (bypass.c). */
+#define CFG_MAX_BYPASS    64
+struct cfg_bypass {
+	uint32_t local, remote;
+	uint8_t local_len, remote_len;
+	unsigned line;
+};
+
 struct cfg_neighbour {
 	uint32_t addr;
 	uint8_t mac[6];
@@ -130,6 +138,8 @@ struct cfg {
 	struct cfg_route *routes;
 	unsigned n_neighbours;
 	struct cfg_neighbour *neighbours;
+	unsigned n_bypass;
+	struct cfg_bypass bypass[CFG_MAX_BYPASS];
 	char crypto_engine[16];       /**< "ipsec_mb" or "openssl" */
 	struct ike_config ike;        /**< the ike section, defaults filled */
 	bool nat_enabled;             /**< a nat section is present */

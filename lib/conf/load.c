@@ -10,7 +10,7 @@
 
 static const char *const root_fields[] = {
 	"workers", "idle_sleep_us", "log_level", "icmp_error_rate", "tables", "ports", "routes",
-	"neighbours", "crypto_engine", "esp", "ike", "sites", "nat", NULL
+	"neighbours", "bypass", "crypto_engine", "esp", "ike", "sites", "nat", NULL
 };
 static const char *const table_fields[] = { "neighbours", "routes", "mbufs", NULL };
 
@@ -124,6 +124,7 @@ parse_root(struct parser *p, const config_setting_t *root, struct cfg *cfg)
 		return false;
 	ok &= conf_parse_routes(p, root, cfg);
 	ok &= conf_parse_neighbours(p, root, cfg);
+	ok &= conf_parse_bypass(p, root, cfg);
 	ok &= conf_parse_engine(p, root, cfg);
 	ok &= conf_parse_ike(p, root, cfg);
 	/* Sites take their defaults from esp. */

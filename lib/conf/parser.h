@@ -51,6 +51,7 @@ int conf_list(struct parser *p, const config_setting_t *root, const char *name);
 bool conf_parse_ports(struct parser *p, const config_setting_t *root, struct cfg *cfg);
 bool conf_parse_routes(struct parser *p, const config_setting_t *root, struct cfg *cfg);
 bool conf_parse_neighbours(struct parser *p, const config_setting_t *root, struct cfg *cfg);
+bool conf_parse_bypass(struct parser *p, const config_setting_t *root, struct cfg *cfg);
 bool conf_parse_engine(struct parser *p, const config_setting_t *root, struct cfg *cfg);
 bool conf_parse_esp(struct parser *p, const config_setting_t *root, struct cfg *cfg);
 bool conf_parse_sites(struct parser *p, const config_setting_t *root, struct cfg *cfg);

@@ -38,13 +38,29 @@
 	_(IP_BAD_CHECKSUM,   "ipv4",  "bad-checksum",     "IPv4 header checksum wrong")                     \
 	_(IP_MARTIAN_SRC,    "ipv4",  "martian-source",   "source is zero, loopback, multicast or broadcast") \
 	_(IP_MARTIAN_DST,    "ipv4",  "martian-destination","destination is zero or loopback")              \
-	_(REASS_FAILED,      "ipv4",  "reassembly",       "fragment not reassembled (timeout, overlap, table full, larger than a buffer)") \
+	_(POLICY_OUTSIDE_TRANSIT,"policy","outside-transit","cleartext on an outside port not addressed to the box; no bypass rule allows it") \
+	_(POLICY_OUTSIDE_INSIDE_ADDR,"policy","outside-to-inside-address","cleartext on an outside port addressed to an inside address of the box") \
+	_(POLICY_BRANCH_SOURCE,"policy", "cleartext-from-branch","cleartext with a source in a branch subnet (inbound SPD check, RFC 4301 s5.2)") \
+	_(POLICY_DISCARD,    "policy","branch-no-tunnel", "destination in a branch subnet no tunnel carries (down, or shared by sites): never sent in clear") \
+	_(POLICY_TO_OUTSIDE, "policy","cleartext-to-outside","forwarded cleartext would leave by an outside port; no bypass rule allows it") \
+	_(POLICY_ANSWER_SIDE,"policy","answer-crosses",   "answer to a cleartext packet would leave by the other side than the packet came in") \
+	_(POLICY_NO_TUNNEL_SOURCE,"policy","no-tunnel-source","answer into a tunnel: no address of the box lies in its local selectors") \
+	_(REASS_MALFORMED,   "reass", "malformed",        "fragment length not a multiple of 8, or beyond 65535 bytes") \
+	_(REASS_DUPLICATE,   "reass", "duplicate",        "fragment already held") \
+	_(REASS_OVERLAP,     "reass", "overlap",          "fragments overlap or disagree on the datagram's end; the datagram is refused") \
+	_(REASS_TOO_MANY,    "reass", "too-many-fragments","more fragments than one datagram may have (16)") \
+	_(REASS_TOO_BIG,     "reass", "too-big",          "reassembled datagram larger than a buffer") \
+	_(REASS_TIMEOUT,     "reass", "timeout",          "datagram not complete within 2 s")       \
+	_(REASS_EVICTED,     "reass", "evicted",          "datagram in progress evicted by a newer one (table bucket full)") \
+	_(REASS_SITE_SHARE,  "reass", "site-share",       "the site holds its share of datagrams being reassembled") \
 	_(LOCAL_FRAGMENT,    "local", "fragment",         "fragment addressed to the box (not reassembled)") \
 	_(LOCAL_ICMP_BAD,    "local", "icmp-malformed",   "ICMP to the box truncated or with a bad checksum") \
 	_(LOCAL_ICMP_OTHER,  "local", "icmp-unhandled",   "ICMP to the box other than echo request")        \
 	_(LOCAL_NO_SERVICE,  "local", "no-service",       "protocol or port not served by the box")         \
 	_(LOCAL_BROADCAST,   "local", "broadcast",        "IP broadcast or multicast not served by the box") \
-	_(PUNT_RING_FULL,    "local", "punt-ring-full",   "control core's receive ring full")               \
+	_(PUNT_RATE_LIMITED, "local", "ike-rate-limited", "IKE from a source beyond its rate, not of a known IKE SA") \
+	_(PUNT_RING_FULL,    "local", "punt-ring-full",   "control core's ring for new IKE exchanges full") \
+	_(PUNT_KNOWN_RING_FULL,"local","punt-known-ring-full","control core's ring for IKE of known IKE SAs full") \
 	_(ESP_TRUNCATED,     "esp-in","truncated",        "shorter than ESP header, IV, one block and ICV") \
 	_(ESP_BAD_LENGTH,    "esp-in","bad-length",       "ciphertext not a whole number of blocks")      \
 	_(ESP_NO_SA,         "esp-in","no-sa",            "no inbound SA for this SPI and destination")   \

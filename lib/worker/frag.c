@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Fragmentation into direct mbufs (each fragment its own writable buffer,
- * so ESP can encrypt it in place and append a trailer), and reassembly of
- * fragments addressed to the box (ESP and IKE) with rte_ip_frag, bounded by
- * its table size and timeout.
+ * so ESP can encrypt it in place and append a trailer), and reassembly in
+ * one table per trust zone (reass.h).
  *
  * Reassembly is per worker: RSS and af_packet fanout hash fragments by
- * addresses only, so all fragments of a datagram reach one worker.
+ * addresses only, so all fragments of a datagram reach one worker; and
+ * all fragments of a decrypted datagram come out of one SA's packets,
+ * which share outer addresses.
  */
 #include <rte_cycles.h>
 
@@ -41,6 +42,10 @@ ipv4_fragment(struct worker *w, struct rte_mbuf *m, uint16_t mtu,
 			rte_pktmbuf_free_bulk(out, n);
 			goto fail;
 		}
+		/* Same origin as the datagram: an ICMP error about the first
+		 * fragment goes where one about the datagram would. */
+		f->port = m->port;
+		*RTE_MBUF_DYNFIELD(f, w->tunnel_field, uint32_t *) = pkt_tunnel(w, m);
 		memcpy(p, src, hlen);
 		memcpy(p + hlen, src + hlen + done, len);
 		fh = (struct rte_ipv4_hdr *)p;
@@ -61,42 +66,17 @@ fail:
 }
 
 struct rte_mbuf *
-ipv4_reassemble(struct worker *w, struct rte_mbuf *m, struct net_ipv4_info *info)
+ipv4_reassemble(struct worker *w, enum reass_zone zone, uint32_t tunnel, uint32_t site,
+		struct rte_mbuf *m, struct net_ipv4_info *info)
 {
-	struct rte_ipv4_hdr *ip;
-	struct rte_mbuf *whole;
-
-	m->l2_len = 0;
-	m->l3_len = (uint16_t)rte_ipv4_hdr_len(rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *));
-	whole = rte_ipv4_frag_reassemble_packet(w->frag_tbl, &w->death_row, m, rte_rdtsc(),
-						rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *));
-	if (whole == NULL)
-		return NULL;     /* held, or on the death row */
-	/* Bounded: a datagram larger than one buffer is not for us. */
-	if (whole->nb_segs > 1 && rte_pktmbuf_linearize(whole) != 0) {
-		stats_drop(w->st, whole, DROP_REASS_FAILED);
-		return NULL;
-	}
-	/*
-	 * rte_ip_frag leaves the new header's checksum to a TX offload (zero);
-	 * every fragment's header was verified on arrival, so compute it here.
-	 */
-	ip = rte_pktmbuf_mtod(whole, struct rte_ipv4_hdr *);
-	ip->hdr_checksum = 0;
-	ip->hdr_checksum = net_cksum(ip, rte_ipv4_hdr_len(ip));
-	if (net_ipv4_parse(ip, rte_pktmbuf_data_len(whole), false, info) != DROP_NONE) {
-		stats_drop(w->st, whole, DROP_REASS_FAILED);
-		return NULL;
-	}
-	return whole;
+	return reass_input(w->reass[zone], w->st, tunnel, site, m, info, rte_rdtsc());
 }
 
 void
 reassembly_housekeeping(struct worker *w)
 {
-	/* Fragments that timed out, overlapped or found the table full. */
-	if (w->death_row.cnt != 0) {
-		w->st->drop[DROP_REASS_FAILED] += w->death_row.cnt;
-		rte_ip_frag_free_death_row(&w->death_row, 0);
-	}
+	uint64_t now = rte_rdtsc();
+
+	for (unsigned z = 0; z < REASS_N; z++)
+		reass_expire(w->reass[z], w->st, now, REASS_EXPIRE_BUDGET);
 }

@@ -1,74 +1,22 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * IPv4: validate, deliver to the box (ICMP echo, IKE to the control core,
- * ESP to decryption, NAT replies to lib/nat) or forward; every datagram the box sends goes through
- * one decision: into a tunnel if the SPD covers its destination, else by
- * the route table. On entry the mbuf's data starts at the IPv4 header.
+ * IPv4: validate, pass the trust boundary (boundary.c), then deliver to
+ * the box (ICMP echo, IKE to the control core, ESP to decryption, NAT
+ * replies to lib/nat) or forward: into a tunnel if the SPD names one,
+ * dropped if it names a branch subnet with no tunnel, else by route. On
+ * entry the mbuf's data starts at the IPv4 header.
  */
-#include <rte_cycles.h>
 #include <rte_udp.h>
 
 #include "priv.h"
 
 #define IKE_PORT   500
 #define NATT_PORT  4500
+#define NON_ESP_MARKER 4   /* RFC 3948 s2.2 */
 #define MAX_FRAGS  16
 
-static bool
-icmp_bucket_take(struct worker *w)
-{
-	uint64_t now = rte_rdtsc();
-	uint64_t rate = w->env->icmp_error_rate;
-
-	w->icmp_tokens = RTE_MIN(w->icmp_burst,
-				 w->icmp_tokens + (now - w->icmp_last_tsc) * rate);
-	w->icmp_last_tsc = now;
-	if (w->icmp_tokens < w->tsc_hz)
-		return false;
-	w->icmp_tokens -= w->tsc_hz;
-	return true;
-}
-
 void
-icmp_error(struct worker *w, uint16_t in_port, const struct rte_mbuf *m,
-	   const struct net_ipv4_info *info, uint8_t type, uint8_t code,
-	   uint16_t mtu)
-{
-	const void *ip = rte_pktmbuf_mtod(m, const void *);
-	struct rte_mbuf *e;
-	void *out;
-
-	if (in_port == PORT_LOCAL || w->env->icmp_error_rate == 0 ||
-	    !net_icmp_error_allowed(ip, info))
-		return;
-	if (!icmp_bucket_take(w)) {
-		w->st->ctr[WCTR_ICMP_SUPPRESSED]++;
-		return;
-	}
-	e = rte_pktmbuf_alloc(w->pool);
-	if (unlikely(e == NULL)) {
-		w->st->drop[DROP_NO_MBUF]++;
-		return;
-	}
-	out = rte_pktmbuf_append(e, NET_ICMP_ERROR_MAX);
-	if (unlikely(out == NULL)) {
-		stats_drop(w->st, e, DROP_NO_MBUF);
-		return;
-	}
-	rte_pktmbuf_trim(e, (uint16_t)(NET_ICMP_ERROR_MAX -
-		net_icmp_error_build(out, ip, rte_pktmbuf_data_len(m), type, code,
-				     mtu, w->env->port[in_port].addr)));
-	w->st->ctr[WCTR_ICMP_ERRORS]++;
-	ipv4_originate(w, e, DROP_FWD_NO_ROUTE);
-}
-
-/*
- * By the route table (not the SPD); MTU of the egress port enforced. A
- * forwarded datagram's TTL drops only once it is sure to leave, so ICMP
- * errors quote it as it was received.
- */
-void
-ipv4_route(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+ipv4_route(struct worker *w, uint16_t from, struct rte_mbuf *m,
 	   const struct net_ipv4_info *info, bool forwarded)
 {
 	const struct route_nh *nh = route_lookup(&w->fib, info->dst);
@@ -77,21 +25,25 @@ ipv4_route(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 	uint16_t mtu, n;
 
 	if (unlikely(nh == NULL)) {
-		icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH,
-			   NET_ICMP_UNREACH_NET, 0);
+		icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH, NET_ICMP_UNREACH_NET, 0);
 		stats_drop(w->st, m, DROP_FWD_NO_ROUTE);
 		return;
 	}
+	if (forwarded && !boundary_transit_out(w, nh->port, m, info))
+		return;
 	next_hop = nh->gateway ? nh->gateway : info->dst;
 	mtu = w->env->port[nh->port].mtu;
+	/* A forwarded datagram's TTL drops only once it is sure to leave, so
+	 * ICMP errors quote it as it was received. */
 	if (unlikely(rte_pktmbuf_pkt_len(m) > mtu) && info->df) {
-		icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH,
+		icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH,
 			   NET_ICMP_UNREACH_NEEDFRAG, mtu);
 		stats_drop(w->st, m, DROP_FWD_NEEDS_FRAG);
 		return;
 	}
 	if (forwarded)
 		net_ipv4_ttl_dec(rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *));
+	m->port = from;      /* for the ICMP error if ARP fails */
 	if (likely(rte_pktmbuf_pkt_len(m) <= mtu)) {
 		l3_output(w, nh->port, next_hop, m);
 		return;
@@ -102,37 +54,41 @@ ipv4_route(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 }
 
 /*
- * The one output decision: into the tunnel the SPD names, else by route.
- * tunnel and sa: the SPD's answer for info->dst and the tunnel's SA.
+ * The SPD's answer for a forwarded datagram (RFC 4301 s5.1): PROTECT into
+ * the tunnel, DISCARD, or BYPASS by route.
  */
 static void
-output(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-       const struct net_ipv4_info *info, uint32_t tunnel, struct sa *sa, bool forwarded)
+output(struct worker *w, uint16_t from, struct rte_mbuf *m,
+       const struct net_ipv4_info *info, uint32_t tunnel, struct sa *sa)
 {
 	if (tunnel == SA_NONE) {
-		ipv4_route(w, in_port, m, info, forwarded);
+		ipv4_route(w, from, m, info, true);
+		return;
+	}
+	if (unlikely(tunnel == SA_DISCARD)) {
+		stats_drop(w->st, m, DROP_POLICY_DISCARD);
 		return;
 	}
 	/* A flow opened toward a branch: NAT must let its replies through. */
-	if (w->nw != NULL && forwarded && sa != NULL && !snat_track(w, m, sa))
+	if (w->nw != NULL && sa != NULL && !snat_track(w, m, sa))
 		return;
-	tunnel_send(w, in_port, m, info, sa, forwarded);
+	tunnel_send(w, from, m, info, sa, true);
 }
 
 /*
  * Forwarded datagrams wait in w->fwd for one bulk SPD lookup: with many
  * branches each lookup, tunnel and SA is a cache miss, and a burst's
- * misses then overlap. m->port holds the ingress port meanwhile.
+ * misses then overlap. m->port holds the origin meanwhile.
  */
 static void
-fwd_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+fwd_push(struct worker *w, uint16_t from, struct rte_mbuf *m,
 	 const struct net_ipv4_info *info)
 {
 	struct fwd_vec *v = &w->fwd;
 
 	if (v->n == FWD_VEC_MAX)
 		tunnel_flush(w);
-	m->port = in_port;
+	m->port = from;
 	v->m[v->n] = m;
 	v->info[v->n++] = *info;
 }
@@ -156,37 +112,20 @@ fwd_flush(struct worker *w)
 	sa_worker_spd_bulk(w->sw, dst, n, tunnel);
 	sa_worker_tunnel_out_bulk(w->sw, tunnel, n, sa);
 	for (uint16_t i = 0; i < n; i++)
-		output(w, m[i]->port, m[i], &info[i], tunnel[i], sa[i], true);
+		output(w, m[i]->port, m[i], &info[i], tunnel[i], sa[i]);
 }
 
 void
-ipv4_originate(struct worker *w, struct rte_mbuf *m, enum stats_drop no_route)
-{
-	struct net_ipv4_info info;
-	uint32_t tunnel;
-
-	/* Our own header, built correctly: parse without the checksum. */
-	if (unlikely(net_ipv4_parse(rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m),
-				    false, &info) != DROP_NONE)) {
-		stats_drop(w->st, m, no_route);
-		return;
-	}
-	tunnel = sa_worker_spd(w->sw, info.dst);
-	output(w, PORT_LOCAL, m, &info, tunnel, sa_worker_tunnel_out(w->sw, tunnel), false);
-}
-
-void
-ipv4_forward(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+ipv4_forward(struct worker *w, uint16_t from, struct rte_mbuf *m,
 	     const struct net_ipv4_info *info)
 {
 	if (info->ttl <= 1) {
-		icmp_error(w, in_port, m, info, NET_ICMP_TIME_EXCEEDED,
-			   NET_ICMP_TIMX_INTRANS, 0);
+		icmp_error(w, from, m, info, NET_ICMP_TIME_EXCEEDED, NET_ICMP_TIMX_INTRANS, 0);
 		stats_drop(w->st, m, DROP_FWD_TTL_EXPIRED);
 		return;
 	}
 	w->st->ctr[WCTR_FORWARDED]++;
-	fwd_push(w, in_port, m, info);
+	fwd_push(w, from, m, info);
 }
 
 /* Limited broadcast, multicast, or the broadcast address of a port's subnet. */
@@ -205,9 +144,8 @@ is_broadcast(const struct worker *w, uint32_t a)
 	return false;
 }
 
-/* A datagram for the box that no service takes: refused as a host would. */
 void
-ipv4_unserved(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+ipv4_unserved(struct worker *w, uint16_t from, struct rte_mbuf *m,
 	      const struct net_ipv4_info *info)
 {
 	switch (info->proto) {
@@ -219,30 +157,33 @@ ipv4_unserved(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		stats_drop(w->st, m, DROP_LOCAL_ICMP_OTHER);
 		return;
 	case IPPROTO_UDP:
-		icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH,
-			   NET_ICMP_UNREACH_PORT, 0);
+		icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH, NET_ICMP_UNREACH_PORT, 0);
 		break;
 	default:
-		icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH,
+		icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH,
 			   NET_ICMP_UNREACH_PROTOCOL, 0);
 		break;
 	}
 	stats_drop(w->st, m, DROP_LOCAL_NO_SERVICE);
 }
 
-/* What the box does not serve on a pool address may be a NAT reply. */
+/*
+ * Not served, but to a pool address from a port it may be a NAT reply
+ * (lib/nat passes back what is not).
+ */
 static void
-unserved(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+unserved(struct worker *w, uint16_t from, struct rte_mbuf *m,
 	 const struct net_ipv4_info *info)
 {
-	if (w->nw != NULL && worker_is_pool_address(w, info->dst))
-		snat_in_push(w, in_port, m, info);
+	if (from != PORT_TUNNEL && w->nw != NULL && worker_is_pool_address(w, info->dst))
+		snat_in_push(w, from, m, info);
 	else
-		ipv4_unserved(w, in_port, m, info);
+		ipv4_unserved(w, from, m, info);
 }
 
+/* Echo requests are answered the way they came. */
 static void
-icmp_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+icmp_input(struct worker *w, uint16_t from, struct rte_mbuf *m,
 	   const struct net_ipv4_info *info)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
@@ -254,23 +195,29 @@ icmp_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		return;
 	}
 	if (icmp[0] != RTE_IP_ICMP_ECHO_REQUEST) {
-		unserved(w, in_port, m, info);
+		unserved(w, from, m, info);
 		return;
 	}
 	net_icmp_echo_reply(ip, info->hlen);
 	w->st->ctr[WCTR_ICMP_ECHO_REPLIES]++;
-	ipv4_originate(w, m, DROP_FWD_NO_ROUTE);
+	answer(w, from, from == PORT_TUNNEL ? pkt_tunnel(w, m) : SA_NONE, m);
 }
 
+/*
+ * What the box serves besides IKE and ESP: echo, and from a port NAT
+ * replies on a pool address. From a port, a branch's source is refused
+ * here: a branch speaks through its tunnel.
+ */
 static void
-punt(struct worker *w, uint16_t in_port, struct rte_mbuf *m)
+service(struct worker *w, uint16_t from, struct rte_mbuf *m,
+	const struct net_ipv4_info *info)
 {
-	m->port = in_port;
-	if (unlikely(rte_ring_mp_enqueue(w->env->punt, m) != 0)) {
-		stats_drop(w->st, m, DROP_PUNT_RING_FULL);
+	if (from != PORT_TUNNEL && !boundary_clear_source(w, m, info))
 		return;
-	}
-	w->st->ctr[WCTR_PUNTED]++;
+	if (info->proto == IPPROTO_ICMP)
+		icmp_input(w, from, m, info);
+	else
+		unserved(w, from, m, info);
 }
 
 /*
@@ -281,51 +228,62 @@ static void
 natt_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 	   const struct net_ipv4_info *info)
 {
-	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *,
-						   info->hlen + sizeof(struct rte_udp_hdr));
-	uint32_t len = info->tot_len - info->hlen - sizeof(struct rte_udp_hdr);
+	uint16_t off = (uint16_t)(info->hlen + sizeof(struct rte_udp_hdr));
+	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
+	uint32_t len = info->tot_len - off;
 
 	if (len == 1 && p[0] == 0xff) {
 		stats_drop(w->st, m, DROP_NATT_KEEPALIVE);
 		return;
 	}
-	if (len >= 4 && p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0) {
-		punt(w, in_port, m);
+	if (len >= NON_ESP_MARKER && p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0) {
+		punt_ike(w, in_port, m, info, (uint16_t)(off + NON_ESP_MARKER));
 		return;
 	}
 	esp_in_push(w, in_port, m, (uint8_t)info->hlen, sizeof(struct rte_udp_hdr));
 }
 
+/* A datagram from a port for the box: IKE and ESP, or the clear services. */
 static void
-udp_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-	  const struct net_ipv4_info *info)
+port_local(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+	   const struct net_ipv4_info *info)
 {
-	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct rte_udp_hdr uh;
 
-	if (info->tot_len < info->hlen + sizeof(uh)) {
-		stats_drop(w->st, m, DROP_IP_TRUNCATED);
+	switch (info->proto) {
+	case IPPROTO_ESP:
+		esp_in_push(w, in_port, m, (uint8_t)info->hlen, 0);
 		return;
+	case IPPROTO_UDP:
+		if (info->tot_len < info->hlen + sizeof(uh)) {
+			stats_drop(w->st, m, DROP_IP_TRUNCATED);
+			return;
+		}
+		memcpy(&uh, rte_pktmbuf_mtod_offset(m, const uint8_t *, info->hlen), sizeof(uh));
+		switch (rte_be_to_cpu_16(uh.dst_port)) {
+		case IKE_PORT:
+			punt_ike(w, in_port, m, info, (uint16_t)(info->hlen + sizeof(uh)));
+			return;
+		case NATT_PORT:
+			natt_input(w, in_port, m, info);
+			return;
+		}
+		break;
 	}
-	memcpy(&uh, ip + info->hlen, sizeof(uh));
-	switch (rte_be_to_cpu_16(uh.dst_port)) {
-	case IKE_PORT:
-		punt(w, in_port, m);
-		return;
-	case NATT_PORT:
-		natt_input(w, in_port, m, info);
-		return;
-	}
-	unserved(w, in_port, m, info);
+	service(w, in_port, m, info);
 }
 
 void
-ipv4_local(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-	   const struct net_ipv4_info *info)
+ipv4_local(struct worker *w, uint16_t from, struct rte_mbuf *m, struct net_ipv4_info *info)
 {
-	struct net_ipv4_info whole;
-
 	w->st->ctr[WCTR_LOCAL_IN]++;
+	if (from == PORT_TUNNEL) {
+		/* Out of a tunnel (whole: tunnel.c reassembled it): echo and
+		 * refusals only, answered into it. No IKE, no ESP, no NAT: those
+		 * belong to the outside. */
+		service(w, from, m, info);
+		return;
+	}
 	if (info->fragment) {
 		/* ESP and IKE may arrive fragmented, and NAT replies. */
 		if (info->proto != IPPROTO_ESP && info->proto != IPPROTO_UDP &&
@@ -333,26 +291,12 @@ ipv4_local(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 			stats_drop(w->st, m, DROP_LOCAL_FRAGMENT);
 			return;
 		}
-		m = ipv4_reassemble(w, m, &whole);
+		m = ipv4_reassemble(w, worker_port_outside(w, from) ? REASS_OUTSIDE : REASS_INSIDE,
+				    0, 0, m, info);
 		if (m == NULL)
 			return;
-		info = &whole;
 	}
-	switch (info->proto) {
-	case IPPROTO_ESP:
-		esp_in_push(w, in_port, m, (uint8_t)info->hlen, 0);
-		return;
-	case IPPROTO_UDP:
-		udp_input(w, in_port, m, info);
-		return;
-	case IPPROTO_ICMP:
-		icmp_input(w, in_port, m, info);
-		return;
-	case IPPROTO_TCP:
-		unserved(w, in_port, m, info);
-		return;
-	}
-	ipv4_unserved(w, in_port, m, info);
+	port_local(w, from, m, info);
 }
 
 void
@@ -360,6 +304,7 @@ ipv4_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, bool l2_group
 {
 	struct net_ipv4_info info;
 	enum stats_drop rc;
+	int own;
 	bool hw_ok = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
 		     RTE_MBUF_F_RX_IP_CKSUM_GOOD;
 
@@ -373,7 +318,10 @@ ipv4_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, bool l2_group
 	if (rte_pktmbuf_pkt_len(m) > info.tot_len)
 		rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_pkt_len(m) - info.tot_len));
 
-	if (worker_is_own_address(w, info.dst)) {
+	own = worker_own_port(w, info.dst);
+	if (!boundary_port_in(w, in_port, m, &info, own))
+		return;
+	if (own >= 0) {
 		ipv4_local(w, in_port, m, &info);
 		return;
 	}
@@ -387,5 +335,7 @@ ipv4_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, bool l2_group
 			   DROP_LOCAL_BROADCAST : DROP_FWD_SAME_PORT_BCAST);
 		return;
 	}
+	if (!boundary_clear_source(w, m, &info))
+		return;
 	ipv4_forward(w, in_port, m, &info);
 }

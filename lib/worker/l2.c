@@ -202,11 +202,12 @@ pending_check(struct worker *w, uint64_t now)
 		} else if (now - h->first_tsc >= PENDING_TIMEOUT_MS * w->tsc_per_ms) {
 			struct net_ipv4_info info;
 
-			/* RFC 1812 s4.3.3.1: host unreachable, once per hop. */
+			/* RFC 1812 s4.3.3.1: host unreachable, once per hop, to
+			 * where the first packet came from. */
 			if (net_ipv4_parse(rte_pktmbuf_mtod(h->m[0], void *),
 					   rte_pktmbuf_data_len(h->m[0]), false,
 					   &info) == DROP_NONE)
-				icmp_error(w, h->port, h->m[0], &info,
+				icmp_error(w, h->m[0]->port, h->m[0], &info,
 					   NET_ICMP_DEST_UNREACH,
 					   NET_ICMP_UNREACH_HOST, 0);
 			for (uint16_t k = 0; k < h->n; k++)

@@ -6,10 +6,35 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
+#include <rte_mbuf_dyn.h>
+#include <rte_random.h>
 
 #include "priv.h"
 
 #define RX_PREFETCH_AHEAD 4
+
+/* Where a decrypted packet came from travels with it (priv.h, PORT_TUNNEL). */
+static const struct rte_mbuf_dynfield tunnel_field = {
+	.name = "esphub_tunnel",
+	.size = sizeof(uint32_t),
+	.align = __alignof__(uint32_t),
+};
+
+static int
+reass_tables(struct worker *w, const struct worker_env *env, int socket_id)
+{
+	static const char *const name[REASS_N] = { "reass_out", "reass_in", "reass_tun" };
+	uint64_t timeout = rte_get_tsc_hz() * REASS_TIMEOUT_S;
+
+	for (unsigned z = 0; z < REASS_N; z++) {
+		w->reass[z] = reass_create(name[z], env->frag_entries,
+					   z == REASS_TUNNEL ? RTE_MAX(env->max_sites, 1u) : 0,
+					   timeout, socket_id);
+		if (w->reass[z] == NULL)
+			return -ENOMEM;
+	}
+	return 0;
+}
 
 struct worker *
 worker_create(struct worker_env *env, unsigned index, int socket_id)
@@ -25,7 +50,9 @@ worker_create(struct worker_env *env, unsigned index, int socket_id)
 	snprintf(name, sizeof(name), "inject%u", index);
 	w->inject = rte_ring_create(name, 1024, socket_id,
 				    RING_F_SP_ENQ | RING_F_SC_DEQ);
-	if (w->st == NULL || w->inject == NULL) {
+	w->tunnel_field = rte_mbuf_dynfield_register(&tunnel_field);
+	if (w->st == NULL || w->inject == NULL || w->tunnel_field < 0 ||
+	    reass_tables(w, env, socket_id) != 0) {
 		worker_free(w);
 		return NULL;
 	}
@@ -39,12 +66,7 @@ worker_create(struct worker_env *env, unsigned index, int socket_id)
 	w->sw = sa_db_worker(env->sa, index);
 	w->ew = esp_worker_create(env->engine, socket_id, index, env->n_workers);
 	w->nw = env->nat != NULL ? nat_worker_get(env->nat, index) : NULL;
-	/* Two seconds to complete a datagram (RFC 791 suggests up to 15 s;
-	 * fragments of ESP arrive together or not at all). */
-	w->frag_tbl = rte_ip_frag_table_create(RTE_MAX(env->frag_entries / 4, 16u), 4,
-					       RTE_MAX(env->frag_entries, 64u),
-					       rte_get_tsc_hz() * 2, socket_id);
-	if (w->sw == NULL || w->ew == NULL || w->frag_tbl == NULL) {
+	if (w->sw == NULL || w->ew == NULL) {
 		worker_free(w);
 		return NULL;
 	}
@@ -53,6 +75,10 @@ worker_create(struct worker_env *env, unsigned index, int socket_id)
 	/* Allow a burst of one second's worth of ICMP errors. */
 	w->icmp_burst = (uint64_t)env->icmp_error_rate * w->tsc_hz;
 	w->icmp_tokens = w->icmp_burst;
+	/* IKE from unknown sources: a second's worth may come at once. */
+	w->punt_seed = (uint32_t)rte_rand();
+	w->punt_tsc_per_token = env->ike_rate ? w->tsc_hz / env->ike_rate : 0;
+	w->punt_burst_tsc = w->tsc_hz;
 	return w;
 }
 
@@ -61,7 +87,8 @@ worker_free(struct worker *w)
 {
 	if (w == NULL)
 		return;
-	rte_ip_frag_table_destroy(w->frag_tbl);
+	for (unsigned z = 0; z < REASS_N; z++)
+		reass_free(w->reass[z]);
 	esp_worker_free(w->ew);
 	rte_ring_free(w->inject);
 	rte_free(w->st);
@@ -136,6 +163,10 @@ worker_input(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts, uint16_
 	tunnel_flush(w);
 }
 
+/*
+ * The control core's packets: whole frames for a port, or IKE datagrams
+ * to route (IKE is bypassed, RFC 4301 s5.2: never into the SPD).
+ */
 static unsigned
 inject_drain(struct worker *w)
 {
@@ -143,11 +174,15 @@ inject_drain(struct worker *w)
 	unsigned n = rte_ring_sc_dequeue_burst(w->inject, (void **)m, WORKER_BURST, NULL);
 
 	for (unsigned i = 0; i < n; i++) {
+		struct net_ipv4_info info;
+
 		w->st->ctr[WCTR_INJECTED]++;
-		if (m[i]->port == WORKER_INJECT_ROUTE)
-			ipv4_originate(w, m[i], DROP_INJECT_INVALID);
-		else if (m[i]->port < w->n_ports)
+		if (m[i]->port < w->n_ports)
 			txq_push(w, m[i]->port, m[i]);
+		else if (m[i]->port == WORKER_INJECT_ROUTE &&
+			 net_ipv4_parse(rte_pktmbuf_mtod(m[i], void *), rte_pktmbuf_data_len(m[i]),
+					false, &info) == DROP_NONE)
+			ipv4_route(w, PORT_LOCAL, m[i], &info, false);
 		else
 			stats_drop(w->st, m[i], DROP_INJECT_INVALID);
 	}

@@ -3,11 +3,12 @@
 #ifndef ESPHUB_WORKER_PRIV_H
 #define ESPHUB_WORKER_PRIV_H
 
-#include <rte_ip_frag.h>
+#include <rte_mbuf_dyn.h>
 
 #include "esp.h"
 #include "nat.h"
 #include "net.h"
+#include "reass.h"
 #include "sa.h"
 #include "worker.h"
 
@@ -18,6 +19,9 @@
 #define ARP_RETRY_MS      1000
 #define PENDING_CHECK_MS  100
 #define NAT_EXPIRE_BUDGET 64   /* NAT index buckets scanned per loop at most */
+#define REASS_EXPIRE_BUDGET 16 /* reassembly entries looked at per loop, per table */
+#define REASS_TIMEOUT_S   2    /* RFC 791 suggests up to 15 s; fragments of one
+				  datagram arrive together or not at all */
 #define IDLE_POLLS        1000 /* empty polls in a row before idle_sleep_us applies */
 
 struct txq {
@@ -51,7 +55,7 @@ struct esp_vec {
 	struct sa *sa[ESP_BURST_MAX];
 };
 
-/* Packets waiting for one batched NAT call; m->port = ingress port. */
+/* Packets waiting for one batched NAT call; m->port = origin. */
 #define SNAT_VEC_MAX ESP_BURST_MAX
 struct snat_vec {
 	uint16_t n;
@@ -60,7 +64,7 @@ struct snat_vec {
 	uint32_t site[SNAT_VEC_MAX];     /* out only */
 };
 
-/* Forwarded datagrams waiting for one bulk SPD lookup; m->port = ingress port. */
+/* Forwarded datagrams waiting for one bulk SPD lookup; m->port = origin. */
 #define FWD_VEC_MAX WORKER_BURST
 struct fwd_vec {
 	uint16_t n;
@@ -68,8 +72,23 @@ struct fwd_vec {
 	struct net_ipv4_info info[FWD_VEC_MAX];
 };
 
-/* in_port of a packet that the box originated: no ICMP errors about it. */
-#define PORT_LOCAL UINT16_MAX
+/*
+ * Where a packet came from (its origin: the from arguments below, and
+ * m->port while it waits in a vector or for ARP):
+ *   0 .. n_ports-1  received in clear on that port;
+ *   PORT_TUNNEL     decrypted; its tunnel is in the mbuf (pkt_tunnel());
+ *   PORT_LOCAL      the box made it: no ICMP error is ever sent about it.
+ * Answers (echo replies, ICMP errors) go back the way their packet came:
+ * into its tunnel, or by route to the side of the port it came in on.
+ */
+#define PORT_LOCAL  UINT16_MAX
+#define PORT_TUNNEL (UINT16_MAX - 1)
+
+/* The reassembly tables, one per trust zone (reass.h). */
+enum reass_zone { REASS_OUTSIDE, REASS_INSIDE, REASS_TUNNEL, REASS_N };
+
+/* IKE punt classes: datagrams of the box's known IKE SAs go first. */
+#define PUNT_BUCKETS 1024      /* per-source token buckets per worker */
 
 struct worker {
 	struct worker_env *env;
@@ -90,6 +109,13 @@ struct worker {
 	uint64_t icmp_burst;
 
 	unsigned idle_polls;         /* empty loop iterations in a row */
+	int tunnel_field;            /* mbuf dynfield offset: the tunnel of PORT_TUNNEL */
+
+	/* IKE from sources not (yet) in a known IKE SA: tokens per source hash. */
+	uint64_t punt_tsc_per_token;
+	uint64_t punt_burst_tsc;
+	uint32_t punt_seed;
+	uint64_t punt_bucket[PUNT_BUCKETS];   /* TSC at which the bucket is full */
 
 	uint64_t pending_gen;
 	uint64_t pending_next_tsc;
@@ -104,73 +130,119 @@ struct worker {
 	struct nat_worker *nw;       /* NULL: no source NAT */
 	struct snat_vec snat_out;    /* decrypted, to masquerade */
 	struct snat_vec snat_in;     /* to a pool address, to restore */
-	struct rte_ip_frag_tbl *frag_tbl;
-	struct rte_ip_frag_death_row death_row;
+	struct reass *reass[REASS_N];
 
 	struct neigh_cache ncache[STATS_MAX_PORTS];
 	struct txq tx[STATS_MAX_PORTS];
 } __rte_cache_aligned;
 
-static inline bool
-worker_is_own_address(const struct worker *w, uint32_t a)
+static inline uint32_t
+pkt_tunnel(const struct worker *w, const struct rte_mbuf *m)
+{
+	return *RTE_MBUF_DYNFIELD(m, w->tunnel_field, const uint32_t *);
+}
+
+/* m came out of tunnel: its origin from now on. */
+static inline void
+pkt_set_tunnel(const struct worker *w, struct rte_mbuf *m, uint32_t tunnel)
+{
+	m->port = PORT_TUNNEL;
+	*RTE_MBUF_DYNFIELD(m, w->tunnel_field, uint32_t *) = tunnel;
+}
+
+/* The port whose address a is, or -1. */
+static inline int
+worker_own_port(const struct worker *w, uint32_t a)
 {
 	for (uint16_t p = 0; p < w->n_ports; p++)
 		if (w->env->port[p].addr == a)
-			return true;
-	return false;
+			return p;
+	return -1;
 }
 
 static inline bool
 worker_is_pool_address(const struct worker *w, uint32_t a)
 {
-	for (uint16_t p = 0; p < w->n_ports; p++)
-		if (w->env->port[p].nat_pool && w->env->port[p].addr == a)
-			return true;
-	return false;
+	int p = worker_own_port(w, a);
+
+	return p >= 0 && w->env->port[p].nat_pool;
+}
+
+static inline bool
+worker_port_outside(const struct worker *w, uint16_t p)
+{
+	return w->env->port[p].role == WORKER_ROLE_OUTSIDE;
 }
 
 /* l2.c */
 void eth_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m);
+/* m->port is the packet's origin (for an ICMP error if ARP fails). */
 void l3_output(struct worker *w, uint16_t out_port, uint32_t next_hop,
 	       struct rte_mbuf *m);
 void pending_check(struct worker *w, uint64_t now);
 void pending_drop_all(struct worker *w);
 void txq_push(struct worker *w, uint16_t port, struct rte_mbuf *m);
 
+/* boundary.c: RFC 4301 s5, the crossings between outside ports, inside
+ * ports, the box and tunnels. Each returns false if it dropped m. */
+/* Cleartext from port, before anything else: to_box, or in transit. */
+bool boundary_port_in(struct worker *w, uint16_t port, struct rte_mbuf *m,
+		      const struct net_ipv4_info *info, int own_port);
+/* Cleartext that the box forwards or serves (not IKE, not ESP): the
+ * inbound SPD check. */
+bool boundary_clear_source(struct worker *w, struct rte_mbuf *m,
+			   const struct net_ipv4_info *info);
+/* A forwarded datagram about to leave by out_port in clear. */
+bool boundary_transit_out(struct worker *w, uint16_t out_port, struct rte_mbuf *m,
+			  const struct net_ipv4_info *info);
+/* An answer to a packet from port, about to leave by out_port. */
+bool boundary_answer_out(struct worker *w, uint16_t port, uint16_t out_port,
+			 struct rte_mbuf *m);
+
 /* ipv4.c: data at the IPv4 header from here on. */
 /* l2_group: received as link-layer broadcast/multicast (never forwarded). */
 void ipv4_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, bool l2_group);
-/* A valid datagram for the box (also decrypted ones and reassembled ones). */
-void ipv4_local(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-		const struct net_ipv4_info *info);
-/* Forward a datagram: TTL, then (batched, fwd_flush) tunnel by SPD or route ... */
-void ipv4_forward(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+/* A datagram for the box, from a port or (PORT_TUNNEL, whole) out of a tunnel. */
+void ipv4_local(struct worker *w, uint16_t from, struct rte_mbuf *m,
+		struct net_ipv4_info *info);
+/* Forward a datagram: TTL, then (batched, fwd_flush) tunnel by SPD or route. */
+void ipv4_forward(struct worker *w, uint16_t from, struct rte_mbuf *m,
 		  const struct net_ipv4_info *info);
 void fwd_flush(struct worker *w);
-/* ... or originates (complete header; into a tunnel if the SPD says so). */
-void ipv4_originate(struct worker *w, struct rte_mbuf *m, enum stats_drop no_route);
-/* By route, not SPD: for ESP packets themselves. forwarded: lower the TTL. */
-void ipv4_route(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+/*
+ * By the route table, not the SPD: ESP and IKE packets (RFC 4301 bypass),
+ * answers, and forwarded datagrams the SPD passed (forwarded: lower the
+ * TTL; cleartext leaving by an outside port needs a bypass rule).
+ */
+void ipv4_route(struct worker *w, uint16_t from, struct rte_mbuf *m,
 		const struct net_ipv4_info *info, bool forwarded);
 /* A datagram for the box that no service takes: refused as a host would. */
-void ipv4_unserved(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+void ipv4_unserved(struct worker *w, uint16_t from, struct rte_mbuf *m,
 		   const struct net_ipv4_info *info);
-void icmp_error(struct worker *w, uint16_t in_port, const struct rte_mbuf *m,
+
+/* answer.c: what the box says back; from is the origin of m. */
+void icmp_error(struct worker *w, uint16_t from, const struct rte_mbuf *m,
 		const struct net_ipv4_info *info, uint8_t type, uint8_t code,
 		uint16_t mtu);
+/* reply: a datagram the box built (echo reply, ICMP error) answering a
+ * packet from from; tunnel when from is PORT_TUNNEL. Takes reply. */
+void answer(struct worker *w, uint16_t from, uint32_t tunnel, struct rte_mbuf *reply);
+
+/* punt.c: IKE datagrams for the control core. */
+void punt_ike(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+	      const struct net_ipv4_info *info, uint16_t ike_off);
 
 /* tunnel.c */
 void esp_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		 uint8_t l3_len, uint8_t l4_len);
 /* Into sa's tunnel (sa NULL: the tunnel is not up, dropped). */
-void tunnel_send(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+void tunnel_send(struct worker *w, uint16_t from, struct rte_mbuf *m,
 		 const struct net_ipv4_info *info, struct sa *sa, bool forwarded);
 void tunnel_flush(struct worker *w);
 
 /* snat.c */
-void snat_out_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-		   const struct sa *sa);
-void snat_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+void snat_out_push(struct worker *w, struct rte_mbuf *m, const struct sa *sa);
+void snat_in_push(struct worker *w, uint16_t from, struct rte_mbuf *m,
 		  const struct net_ipv4_info *info);
 void snat_flush(struct worker *w);
 /* m goes into sa's tunnel by the SPD: false if NAT refused it (dropped, counted). */
@@ -180,9 +252,13 @@ bool snat_track(struct worker *w, struct rte_mbuf *m, const struct sa *sa);
 /* Fragment m (freed) into direct mbufs of at most mtu bytes; 0 on failure. */
 uint16_t ipv4_fragment(struct worker *w, struct rte_mbuf *m, uint16_t mtu,
 		       struct rte_mbuf **out, uint16_t max);
-/* A fragment for the box: the whole datagram (linear) once complete, else NULL. */
-struct rte_mbuf *ipv4_reassemble(struct worker *w, struct rte_mbuf *m,
-				 struct net_ipv4_info *info);
+/*
+ * A fragment: the whole datagram once complete, else NULL. zone picks the
+ * table; for REASS_TUNNEL, tunnel and site are where it came from (part of
+ * the key, and whose share it takes); 0 for the others.
+ */
+struct rte_mbuf *ipv4_reassemble(struct worker *w, enum reass_zone zone, uint32_t tunnel,
+				 uint32_t site, struct rte_mbuf *m, struct net_ipv4_info *info);
 void reassembly_housekeeping(struct worker *w);
 
 #endif

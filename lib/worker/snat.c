@@ -12,28 +12,26 @@
  * And one packet at a time, snat_track(): what the SPD forwards into a
  * tunnel opens a pass-through session, so the branch's replies to a flow
  * opened toward it are not masqueraded.
- * m->port holds the ingress port while a packet waits.
+ * m->port holds the packet's origin while it waits.
  */
 #include <rte_cycles.h>
 
 #include "priv.h"
 
 void
-snat_out_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-	      const struct sa *sa)
+snat_out_push(struct worker *w, struct rte_mbuf *m, const struct sa *sa)
 {
 	struct snat_vec *v = &w->snat_out;
 
 	if (v->n == SNAT_VEC_MAX)
 		tunnel_flush(w);
-	m->port = in_port;
 	v->m[v->n] = m;
 	v->tunnel[v->n] = sa->tunnel;
 	v->site[v->n++] = sa->site;
 }
 
 void
-snat_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+snat_in_push(struct worker *w, uint16_t from, struct rte_mbuf *m,
 	     const struct net_ipv4_info *info)
 {
 	struct snat_vec *v = &w->snat_in;
@@ -41,14 +39,14 @@ snat_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 	/* Forwarded into a branch if NAT's: the TTL rule of any forwarding,
 	 * before the translation (the error quotes what the sender sent). */
 	if (info->ttl <= 1) {
-		icmp_error(w, in_port, m, info, NET_ICMP_TIME_EXCEEDED,
+		icmp_error(w, from, m, info, NET_ICMP_TIME_EXCEEDED,
 			   NET_ICMP_TIMX_INTRANS, 0);
 		stats_drop(w->st, m, DROP_FWD_TTL_EXPIRED);
 		return;
 	}
 	if (v->n == SNAT_VEC_MAX)
 		tunnel_flush(w);
-	m->port = in_port;
+	m->port = from;
 	v->m[v->n++] = m;
 }
 

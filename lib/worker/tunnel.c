@@ -3,8 +3,9 @@
  * The worker's side of ESP: packets collect in two vectors during a burst
  * and go to lib/esp in one call each, so the crypto engine sees the whole
  * burst at once.
- *   esp_in:  ESP for the box -> decrypt -> the inner datagram is received
- *            again, as if on the port the ESP came in on.
+ *   esp_in:  ESP for the box -> decrypt -> the inner datagram goes on
+ *            with the tunnel as its origin (PORT_TUNNEL): to the box,
+ *            masqueraded, or forwarded.
  *   esp_out: datagrams the SPD (or a NAT session) sent into a tunnel ->
  *            encrypt -> route the ESP packet to the peer.
  */
@@ -48,7 +49,7 @@ clamp_mss(struct worker *w, struct rte_mbuf *m, const struct sa *sa)
 }
 
 void
-tunnel_send(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+tunnel_send(struct worker *w, uint16_t from, struct rte_mbuf *m,
 	    const struct net_ipv4_info *info, struct sa *sa, bool forwarded)
 {
 	struct rte_mbuf *frags[MAX_FRAGS];
@@ -59,7 +60,7 @@ tunnel_send(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		return;
 	}
 	if (unlikely(info->tot_len > sa->tunnel_mtu) && info->df) {
-		icmp_error(w, in_port, m, info, NET_ICMP_DEST_UNREACH,
+		icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH,
 			   NET_ICMP_UNREACH_NEEDFRAG, sa->tunnel_mtu);
 		stats_drop(w->st, m, DROP_ESPO_NEEDS_FRAG);
 		return;
@@ -79,35 +80,37 @@ tunnel_send(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 }
 
 /*
- * A decrypted datagram, received again as from the port its ESP came in
- * on; with NAT, what leaves for elsewhere is masqueraded first.
+ * A decrypted datagram, checked against its SA's selectors: for the box,
+ * or on its way out (masqueraded first, with NAT). Its tunnel is its
+ * origin from here on: whatever answers it goes back into that tunnel.
  */
 static void
 inner_input(struct worker *w, struct rte_mbuf *m, const struct sa *sa)
 {
-	uint16_t in_port = m->port;
 	struct net_ipv4_info info;
+	bool local;
 
+	pkt_set_tunnel(w, m, sa->tunnel);
 	/* lib/esp validated it, checksum included. */
 	net_ipv4_parse(rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m), false, &info);
 	if (info.proto == IPPROTO_TCP)
 		clamp_mss(w, m, sa);
-	if (worker_is_own_address(w, info.dst)) {
-		ipv4_local(w, in_port, m, &info);
-		return;
-	}
+	local = worker_own_port(w, info.dst) >= 0;
 	/* Without NAT, and for what dies here anyway (ICMP error to the branch). */
-	if (w->nw == NULL || info.ttl <= 1) {
-		ipv4_forward(w, in_port, m, &info);
+	if (!local && (w->nw == NULL || info.ttl <= 1)) {
+		ipv4_forward(w, PORT_TUNNEL, m, &info);
 		return;
 	}
-	/* NAT translates whole datagrams. */
+	/* The box and NAT take whole datagrams, reassembled per tunnel. */
 	if (info.fragment) {
-		m = ipv4_reassemble(w, m, &info);
+		m = ipv4_reassemble(w, REASS_TUNNEL, sa->tunnel, sa->site, m, &info);
 		if (m == NULL)
 			return;
 	}
-	snat_out_push(w, in_port, m, sa);
+	if (local)
+		ipv4_local(w, PORT_TUNNEL, m, &info);
+	else
+		snat_out_push(w, m, sa);
 }
 
 static void
@@ -140,6 +143,7 @@ flush_out(struct worker *w)
 			.ttl = 64, .first_fragment = true,
 		};
 
+		/* ESP is the box's own packet now (RFC 4301: never into the SPD). */
 		ipv4_route(w, PORT_LOCAL, v.m[i], &info, false);
 	}
 }

@@ -20,10 +20,22 @@
  * and from the control core; every counter a worker writes is its own.
  * No locks, no system calls, no allocation beyond mbufs on the packet path.
  *
+ * Trust boundary (RFC 4301 s5): an outside port takes in only what is
+ * addressed to the box's outside address (ARP, ICMP, IKE, ESP) and the
+ * cleartext transit a bypass rule names; what a tunnel delivers is answered
+ * back into that tunnel; a destination in a branch subnet is encrypted or
+ * dropped, never routed in clear; cleartext from a branch subnet is
+ * refused on every port; forwarded cleartext leaves by an outside port
+ * only under a bypass rule.
+ *
  * Rings between the control core and the workers:
- *   punt    worker -> control  mbufs for the box's own services (IKE on UDP
- *                              500/4500); data at the IPv4 header,
- *                              m->port = ingress port index.
+ *   punt_known worker -> control  IKE datagrams (UDP 500, 4500 with the
+ *   punt                          non-ESP marker) of the box's known IKE
+ *                                 SAs (either cookie is one of ours), and
+ *                                 all others, rate-limited per source;
+ *                                 data at the IPv4 header, m->port =
+ *                                 ingress port index. The control core
+ *                                 drains punt_known first.
  *   learn   worker -> control  struct neigh_learn_msg: ARP taught a worker a
  *                              mapping; the control core writes the table.
  *   inject  control -> worker  packets the control core sends (one ring per
@@ -63,16 +75,36 @@
 /** m->port of an injected packet that is to be routed (data at IPv4 header). */
 #define WORKER_INJECT_ROUTE UINT16_MAX
 
+/** Which side of the boundary a port is on. */
+enum worker_role {
+	WORKER_ROLE_OUTSIDE,         /**< unprotected: the Internet, branches' ESP */
+	WORKER_ROLE_INSIDE,          /**< protected: the cloud */
+};
+
 /** A port as the workers see it. Read-only once workers run. */
 struct worker_port {
 	uint16_t port_id;            /**< DPDK port id */
 	uint16_t mtu;                /**< IPv4 MTU */
 	uint32_t addr;               /**< the box's address on it, host order */
 	uint8_t plen;
-	uint8_t role;                /**< enum cfg_port_role */
+	uint8_t role;                /**< enum worker_role */
 	bool nat_pool;               /**< addr is a NAT pool address */
 	struct rte_ether_addr mac;
 };
+
+/**
+ * Cleartext allowed across an outside port (an RFC 4301 BYPASS entry):
+ * leaving, from local to remote; arriving, from remote to local. Host order.
+ * A branch subnet's policy comes first: no bypass lets cleartext into or
+ * out of one.
+ */
+struct worker_bypass {
+	uint32_t local, remote;
+	uint8_t local_len, remote_len;
+};
+#define WORKER_BYPASS_MAX 64
+
+struct worker_cookies;
 
 /** What all workers share. Filled by the application before launch. */
 struct worker_env {
@@ -81,7 +113,11 @@ struct worker_env {
 	struct worker_port port[STATS_MAX_PORTS];
 	struct route_table *routes;
 	struct neigh_table *neigh;
-	struct rte_ring *punt;           /**< MP/SC, mbufs */
+	struct rte_ring *punt;           /**< MP/SC, mbufs: IKE, new exchanges */
+	struct rte_ring *punt_known;     /**< MP/SC, mbufs: IKE of known IKE SAs */
+	struct worker_cookies *cookies;  /**< the box's live IKE cookies, or NULL */
+	uint32_t ike_rate;               /**< IKE datagrams per second per source
+					      per worker, unknown cookies; 0 = no limit */
 	struct rte_ring *learn;          /**< MP/SC, struct neigh_learn_msg elements */
 	struct rte_rcu_qsbr *qsbr;       /**< one thread id per worker index */
 	struct rte_mempool *pool;        /**< for packets workers build */
@@ -91,7 +127,11 @@ struct worker_env {
 	const struct crypto_engine *engine;
 	uint32_t icmp_error_rate;        /**< per worker per second; 0 = none */
 	uint16_t mss_clamp;              /**< WORKER_MSS_AUTO, _OFF, or an MSS */
-	uint32_t frag_entries;           /**< datagrams being reassembled, per worker */
+	uint32_t frag_entries;           /**< datagrams being reassembled, per worker
+					      and trust zone */
+	uint32_t max_sites;              /**< site ids are below this */
+	unsigned n_bypass;
+	struct worker_bypass bypass[WORKER_BYPASS_MAX];
 	uint32_t idle_sleep_us;          /**< sleep per poll once idle a while; 0 = never */
 	volatile uint32_t stop;          /**< set by worker_env_stop() */
 };
@@ -109,6 +149,20 @@ void worker_free(struct worker *w);
 
 /** The lcore entry point (rte_eal_remote_launch); arg is the worker. */
 int worker_main(void *arg);
+
+/**
+ * The box's own IKE cookies (ours: the initiator cookie of exchanges we
+ * start, the responder cookie of those we answer), so workers can tell the
+ * datagrams of known IKE SAs from the rest without the control core. A
+ * hint, never a decision: IKE checks every datagram itself. Written by the
+ * control core only; workers read it without locks.
+ */
+struct worker_cookies *worker_cookies_create(uint32_t max, int socket_id);
+void worker_cookies_free(struct worker_cookies *c);
+/** Control core. false: no room near its slot (the SA's datagrams then
+ *  share the rate-limited ring; counted by the caller). */
+bool worker_cookies_add(struct worker_cookies *c, const uint8_t cookie[8]);
+void worker_cookies_del(struct worker_cookies *c, const uint8_t cookie[8]);
 
 /** Ask every worker to return from worker_main(). Control core. */
 void worker_env_stop(struct worker_env *env);

@@ -161,6 +161,11 @@ good_file(void **state)
 		assert_int_equal(cfg.routes[1].via, 0xac1000fe);
 		assert_int_equal(cfg.n_neighbours, 1);
 		assert_int_equal(cfg.neighbours[0].mac[5], 0xfe);
+		assert_int_equal(cfg.n_bypass, 2);
+		assert_int_equal(cfg.bypass[0].local, 0xac100000);
+		assert_int_equal(cfg.bypass[0].local_len, 16);
+		assert_int_equal(cfg.bypass[0].remote_len, 0);
+		assert_int_equal(cfg.bypass[1].remote, 0xcb007100);
 	} else {
 		/* Defaults. */
 		assert_int_equal(cfg.workers, 1);

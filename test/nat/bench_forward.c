@@ -64,10 +64,12 @@ forward_cycles(struct rte_mempool *pool)
 
 	if (rte_eth_dev_count_avail() < 2 || port_setup(0, pool) != 0 || port_setup(1, pool) != 0)
 		return -1;
+	env.n_workers = 1;
 	env.n_ports = 2;
+	/* Both inside: plain routing, no trust boundary crossed. */
 	for (uint16_t p = 0; p < 2; p++) {
 		env.port[p] = (struct worker_port){ .port_id = p, .mtu = 1500, .plen = 16,
-			.addr = p == 0 ? 0xc633640au : 0xac10000au };
+			.addr = p == 0 ? 0xc633640au : 0xac10000au, .role = WORKER_ROLE_INSIDE };
 		rte_eth_macaddr_get(p, &env.port[p].mac);
 	}
 	env.routes = route_table_create("bench_rt", 64, SOCKET_ID_ANY, NULL);

@@ -219,7 +219,8 @@ def test():
 
         drops = eh.cli("show drops")
         for reason in ("esp-in/bad-icv", "esp-in/selector-mismatch", "nat/fragment",
-                       "nat/table-full", "nat/ports-exhausted", "ipv4/reassembly"):
+                       "nat/table-full", "nat/ports-exhausted", "reass/overlap",
+                       "reass/timeout", "reass/evicted", "reass/too-big"):
             check(drop_count(drops, reason) == 0, "no %s drops" % reason, drops)
         eh.stop()
     print("total %.1f s" % (time.monotonic() - t0), flush=True)

@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """host A -- esphub (net_af_packet on two veths) -- host B.
 
-A pings B through esphub; a few MB of TCP cross it intact; esphub answers
+A (outside) and B (inside) may talk in clear under a bypass rule. A pings
+B through esphub; a few MB of TCP cross it intact; esphub answers
 ping and ARP for its own addresses; a TTL-1 packet gets ICMP time exceeded;
 show port stats and telemetry count what crossed. An idle worker gives its
 CPU away; a CLI client that stops reading does not stall the control core.
@@ -19,6 +20,7 @@ ports = (
   { name = "wan"; role = "outside"; device = "net_af_packet0,iface=v-a"; address = "10.0.1.1/24"; },
   { name = "lan"; role = "inside";  device = "net_af_packet1,iface=v-b"; address = "10.0.2.1/24"; }
 );
+bypass = ( { local = "10.0.2.0/24"; remote = "10.0.1.0/24"; } );
 """
 
 
@@ -31,11 +33,16 @@ def test():
         b.route("default", via="10.0.2.1")
         eh = Esphub(hub, CONFIG)
 
-        # esphub answers for its own addresses, on both sides.
+        # esphub answers for its own addresses, each on its own side: the
+        # inside address is not reachable from the outside (strong host).
         r = a.ping("10.0.1.1", count=3)
         check(r.received == 3, "esphub answers ping on its outside address", r.output)
-        r = a.ping("10.0.2.1", count=3)
-        check(r.received == 3, "esphub answers ping for its inside address", r.output)
+        r = b.ping("10.0.2.1", count=3)
+        check(r.received == 3, "esphub answers ping on its inside address", r.output)
+        r = a.ping("10.0.2.1", count=2, interval=0.2)
+        check(r.received == 0 and
+              eh.drops()["policy/outside_to_inside_address"] == 2,
+              "the inside address does not answer from the outside (2 counted)", r.output)
         neigh = a.run(["ip", "neigh", "show", "10.0.1.1"]).stdout
         info = eh.cli("show port info 0")
         mac = info.split("mac", 1)[1].split()[0].lower()

@@ -2,7 +2,8 @@
 """Frames in through net_pcap, frames out compared with the expected ones.
 
 Port 0 "wan" 10.0.1.1/24 and port 1 "lan" 10.0.2.1/24 (MTU 1000) read
-in0/in1.pcap and write out0/out1.pcap. Neighbours are static, so the
+in0/in1.pcap and write out0/out1.pcap; a bypass rule lets host A on the
+outside side talk in clear (plain routing, no tunnels here). Neighbours are static, so the
 output depends only on the input. Every frame esphub must send is built
 independently here with scapy; outputs are compared byte for byte (as
 multisets: the two ports' inputs interleave). Frames that must be dropped
@@ -32,6 +33,7 @@ neighbours = (
   { address = "10.0.1.2"; mac = "02:00:00:00:01:02"; },
   { address = "10.0.2.2"; mac = "02:00:00:00:02:02"; }
 );
+bypass = ( { local = "0.0.0.0/0"; remote = "10.0.1.0/24"; } );
 """
 
 

@@ -92,6 +92,10 @@ neighbours = (
        "mbufs": mbufs, "wan": wan, "cloud": cloud, "oa": OUTSIDE_ADDR, "op": OUTSIDE_PLEN,
        "mtu": OUTSIDE_MTU, "lans": LAN_SUPERNET, "peers": PEER_SUPERNET, "ia": INSIDE_ADDR, "ip": INSIDE_PLEN, "gw": GW_ADDR,
        "neigh": ",\n".join(neigh)}
+    if direction == "forward":
+        # Plain routing from the cloud to the branch LANs in clear: across
+        # the outside port only under a bypass rule (no sites here).
+        text += 'bypass = ( { local = "%s"; remote = "%s"; } );\n' % (CLOUD_PREFIX, LAN_SUPERNET)
     if direction == "inbound-snat":
         text += _nat_section()
     if direction != "forward" and sites:

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The trust boundary (RFC 4301 s5): every decision about what may cross
+ * between the unprotected side (outside ports: the Internet, where every
+ * branch and every stranger is), the protected side (inside ports, the
+ * box itself) and the tunnels is made here.
+ *
+ *   outside -> box      only to an outside address of the box: ARP, ICMP,
+ *                       IKE, ESP (ipv4_local() serves nothing else there)
+ *   outside -> transit  only what a bypass rule names (remote -> local)
+ *   any port -> *       cleartext from a branch subnet is refused: a
+ *                       branch speaks through its tunnel (s5.2)
+ *   * -> branch subnet  encrypted into its tunnel or dropped (the SPD's
+ *                       DISCARD, fwd_flush()); never routed in clear
+ *   transit -> outside  only what a bypass rule names (local -> remote)
+ *   answers             back the way their packet came: into its tunnel
+ *                       (answer()), or to the side of its port
+ *
+ * Tunnels are checked by lib/esp: a decrypted packet must lie within its
+ * SA's selectors, and what is encrypted within the outbound SA's.
+ */
+#include "priv.h"
+
+static bool
+in_prefix(uint32_t a, uint32_t prefix, uint8_t len)
+{
+	return ((a ^ prefix) & net_mask(len)) == 0;
+}
+
+/* Does a bypass rule let local and remote talk across an outside port? */
+static bool
+bypass(const struct worker *w, uint32_t local, uint32_t remote)
+{
+	for (unsigned i = 0; i < w->env->n_bypass; i++) {
+		const struct worker_bypass *b = &w->env->bypass[i];
+
+		if (in_prefix(local, b->local, b->local_len) &&
+		    in_prefix(remote, b->remote, b->remote_len))
+			return true;
+	}
+	return false;
+}
+
+bool
+boundary_port_in(struct worker *w, uint16_t port, struct rte_mbuf *m,
+		 const struct net_ipv4_info *info, int own_port)
+{
+	if (!worker_port_outside(w, port))
+		return true;
+	if (own_port >= 0) {
+		/* Strong host: the inside addresses (NAT pools among them) are
+		 * not reachable from the Internet. */
+		if (worker_port_outside(w, (uint16_t)own_port))
+			return true;
+		stats_drop(w->st, m, DROP_POLICY_OUTSIDE_INSIDE_ADDR);
+		return false;
+	}
+	if (bypass(w, info->dst, info->src))
+		return true;
+	stats_drop(w->st, m, DROP_POLICY_OUTSIDE_TRANSIT);
+	return false;
+}
+
+bool
+boundary_clear_source(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_info *info)
+{
+	if (likely(!sa_worker_protected(w->sw, info->src)))
+		return true;
+	stats_drop(w->st, m, DROP_POLICY_BRANCH_SOURCE);
+	return false;
+}
+
+bool
+boundary_transit_out(struct worker *w, uint16_t out_port, struct rte_mbuf *m,
+		     const struct net_ipv4_info *info)
+{
+	if (likely(!worker_port_outside(w, out_port)) || bypass(w, info->src, info->dst))
+		return true;
+	stats_drop(w->st, m, DROP_POLICY_TO_OUTSIDE);
+	return false;
+}
+
+bool
+boundary_answer_out(struct worker *w, uint16_t port, uint16_t out_port, struct rte_mbuf *m)
+{
+	if (worker_port_outside(w, port) == worker_port_outside(w, out_port))
+		return true;
+	stats_drop(w->st, m, DROP_POLICY_ANSWER_SIDE);
+	return false;
+}
