@@ -262,8 +262,8 @@ port_exhaustion(void **state)
 	test_config(&c, 1, NULL);
 	c.port_min = 2048;
 	c.port_max = 2048 + 255;
-	/* The range, not a site's share of it (test_share.c): four sites
-	 * that may each take all of it, none of which can alone. */
+	/* The range running out, not a site's share of it (test_share.c):
+	 * each site may take the whole range, and four sites share it. */
 	c.active_sites = 1;
 	nat = make(&c);
 	w = nat_worker_get(nat, 0);
