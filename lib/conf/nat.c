@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * nat = {
- *   capacity; site_cap; ports = "1024-65535"; scan_period_ms;
+ *   capacity; active_sites; site_cap; site_dest_cap; ports = "1024-65535";
+ *   scan_period_ms;
  *   timeouts = { udp; tcp_established; tcp_transitory; icmp; };
  *   pools = ( { name; addresses = [ ... ]; }, ... );
  *   masquerade = ( { destination; [site;] [pool;] }, ... );
@@ -16,8 +17,8 @@
 #include "parser.h"
 
 static const char *const nat_fields[] = {
-	"capacity", "site_cap", "ports", "scan_period_ms", "timeouts", "pools", "masquerade",
-	NULL
+	"capacity", "active_sites", "site_cap", "site_dest_cap", "ports", "scan_period_ms",
+	"timeouts", "pools", "masquerade", NULL
 };
 static const char *const timeout_fields[] = {
 	"udp", "tcp_established", "tcp_transitory", "icmp", NULL
@@ -240,7 +241,11 @@ conf_parse_nat(struct parser *p, const config_setting_t *root, struct cfg *cfg)
 	}
 	ok = conf_known_members(p, g, "nat", nat_fields);
 	ok &= conf_uint(p, g, "nat", "capacity", false, 1024, NAT_CAPACITY_MAX, &c->capacity);
+	/* Left out, these three are derived (nat_config_resolve()). */
+	ok &= conf_uint(p, g, "nat", "active_sites", false, 1, NAT_CAPACITY_MAX,
+			&c->active_sites);
 	ok &= conf_uint(p, g, "nat", "site_cap", false, 1, NAT_CAPACITY_MAX, &c->site_cap);
+	ok &= conf_uint(p, g, "nat", "site_dest_cap", false, 1, 65535, &c->site_dest_cap);
 	ok &= conf_uint(p, g, "nat", "scan_period_ms", false, 100, 600000, &c->scan_period_ms);
 	ok &= parse_ports(p, g, c);
 	ok &= parse_timeouts(p, g, c);
@@ -259,12 +264,15 @@ conf_parse_nat(struct parser *p, const config_setting_t *root, struct cfg *cfg)
 				 conf_field_index(f, "nat.masquerade", i), cfg, c, names,
 				 &c->rules[i]);
 	c->n_rules = (unsigned)n;
-	/* What lib/nat itself refuses (site cap above capacity, ...). */
+	/* What lib/nat itself refuses (caps that are no even share, ...). */
 	c->n_workers = cfg->workers;
 	if (ok && nat_config_check(c, err, sizeof(err)) != 0) {
 		report_check(p, g, err);
 		ok = false;
 	}
+	/* The caps in force, for the log and the reload comparison. */
+	if (ok)
+		nat_config_resolve(c);
 	cfg->nat_enabled = ok;
 	return ok;
 }

@@ -21,7 +21,7 @@ nat_config_init(struct nat_config *c)
 	c->n_workers = 1;
 	c->socket_id = SOCKET_ID_ANY;
 	c->capacity = 1000000;
-	c->site_cap = 65536;
+	/* active_sites, site_cap, site_dest_cap: 0, derived (nat_config_resolve). */
 	c->max_sites = 16384;
 	c->max_tunnels = 65536;
 	c->port_min = 1024;
@@ -72,7 +72,7 @@ check_sizes(const struct nat_config *c, char *err, size_t errlen)
 		FAIL("workers: %u not in 1..%u", c->n_workers, NAT_WORKERS_MAX);
 	if (c->capacity < 1024 || c->capacity > NAT_CAPACITY_MAX)
 		FAIL("capacity: %u not in 1024..%u", c->capacity, NAT_CAPACITY_MAX);
-	if (c->site_cap < 1 || c->site_cap > c->capacity)
+	if (c->site_cap > c->capacity)
 		FAIL("site_cap: %u not in 1..%u (capacity)", c->site_cap, c->capacity);
 	if (c->max_sites < 1 || c->max_sites > (1u << 20))
 		FAIL("max_sites: %u not in 1..%u", c->max_sites, 1u << 20);
@@ -149,11 +149,77 @@ check_rules(const struct nat_config *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The smallest worker's mapped ports (check_sizes() passed). */
+static uint32_t
+worker_ports(const struct nat_config *c)
+{
+	uint8_t owner[256];
+	uint16_t lo[NAT_WORKERS_MAX], hi[NAT_WORKERS_MAX];
+
+	return port_split(c, owner, lo, hi);
+}
+
+/* What the limits left 0 stand for (nat.h, struct nat_config). */
+static void
+limits(const struct nat_config *c, uint32_t *active, uint32_t *site_cap, uint32_t *dest_cap)
+{
+	uint32_t a = c->active_sites;
+
+	if (a == 0)
+		a = c->site_cap != 0 ? c->capacity / c->site_cap : NAT_ACTIVE_SITES_DEFAULT;
+	*active = a;
+	*site_cap = c->site_cap != 0 ? c->site_cap : c->capacity / a;
+	*dest_cap = c->site_dest_cap != 0 ? c->site_dest_cap : worker_ports(c) / a;
+}
+
+/*
+ * The caps are shares: active_sites sites at their caps must fit in the
+ * table and in one worker's ports toward one destination, or one more
+ * site's sessions could be refused because of the others' (issue 12).
+ */
+static int
+check_shares(const struct nat_config *c, char *err, size_t errlen)
+{
+	uint32_t ports = worker_ports(c), active, site_cap, dest_cap;
+
+	if (c->active_sites > c->capacity)
+		FAIL("active_sites: %u above capacity %u: a site could hold no session",
+		     c->active_sites, c->capacity);
+	if (c->site_dest_cap > ports)
+		FAIL("site_dest_cap: %u above the %u ports of a worker (%u worker%s)",
+		     c->site_dest_cap, ports, c->n_workers, c->n_workers > 1 ? "s" : "");
+	limits(c, &active, &site_cap, &dest_cap);
+	if ((uint64_t)site_cap * active > c->capacity)
+		FAIL("site_cap: %u x %u active_sites exceeds capacity %u (at most %u each)",
+		     site_cap, active, c->capacity, c->capacity / active);
+	if (dest_cap == 0)
+		FAIL("active_sites: %u above the %u ports of a worker (%u worker%s): a site "
+		     "could hold no port toward a destination", active, ports, c->n_workers,
+		     c->n_workers > 1 ? "s" : "");
+	if ((uint64_t)dest_cap * active > ports)
+		FAIL("site_dest_cap: %u x %u active_sites exceeds the %u ports of a worker "
+		     "(at most %u each)", dest_cap, active, ports, ports / active);
+	return 0;
+}
+
+void
+nat_config_resolve(struct nat_config *c)
+{
+	uint32_t active, site_cap, dest_cap;
+
+	limits(c, &active, &site_cap, &dest_cap);
+	c->active_sites = active;
+	c->site_cap = site_cap;
+	c->site_dest_cap = dest_cap;
+}
+
 int
 nat_config_check(const struct nat_config *c, char *err, size_t errlen)
 {
 	int rc = check_sizes(c, err, errlen);
 
+	if (rc == 0)
+		rc = check_shares(c, err, errlen);
 	if (rc == 0)
 		rc = check_pools(c, err, errlen);
 	if (rc == 0)
@@ -253,8 +319,10 @@ workers_create(struct nat *nat, const struct nat_config *c)
 		nat->in_head[w] = zalloc(nat, "nat_in_index", heads, c->socket_id);
 		nat->site_count[w] = zalloc(nat, "nat_site_count",
 					    c->max_sites * sizeof(uint32_t), c->socket_id);
+		nat->share[w] = zalloc(nat, "nat_share", SHARE_COUNTERS(nat) * sizeof(uint16_t),
+				       c->socket_id);
 		if (nw == NULL || nat->out_head[w] == NULL || nat->in_head[w] == NULL ||
-		    nat->site_count[w] == NULL)
+		    nat->site_count[w] == NULL || nat->share[w] == NULL)
 			return -ENOMEM;
 		memset(nat->out_head[w], 0xff, heads);     /* NAT_NIL */
 		memset(nat->in_head[w], 0xff, heads);
@@ -264,6 +332,7 @@ workers_create(struct nat *nat, const struct nat_config *c)
 		nw->port_lo = lo[w];
 		nw->port_hi = hi[w];
 		nw->site_count = nat->site_count[w];
+		nw->share = nat->share[w];
 		nw->out_head = nat->out_head[w];
 		nw->in_head = nat->in_head[w];
 	}
@@ -276,6 +345,7 @@ nat_create(const struct nat_config *c)
 	uint64_t hz = c->tsc_hz != 0 ? c->tsc_hz : rte_get_tsc_hz();
 	char err[160];
 	struct nat *nat;
+	uint32_t active;
 	int rc = -ENOMEM;
 
 	if (nat_config_check(c, err, sizeof(err)) != 0 || hz == 0 ||
@@ -289,7 +359,7 @@ nat_create(const struct nat_config *c)
 	nat->mem = sizeof(*nat);
 	nat->capacity = c->capacity;
 	nat->n_workers = c->n_workers;
-	nat->site_cap = c->site_cap;
+	limits(c, &active, &nat->site_cap, &nat->site_dest_cap);
 	nat->max_sites = c->max_sites;
 	nat->max_tunnels = c->max_tunnels;
 	nat->qsbr = c->qsbr;
@@ -301,6 +371,9 @@ nat_create(const struct nat_config *c)
 		nat->tmo[t] = c->timeout_s[t] * 1000;
 	for (unsigned i = 0; i < RTE_DIM(nat->hk); i++)
 		nat->hk[i] = rte_rand();
+	for (unsigned r = 0; r < RTE_DIM(nat->sk); r++)
+		for (unsigned i = 0; i < RTE_DIM(nat->sk[r]); i++)
+			nat->sk[r][i] = rte_rand();
 	/* Two buckets per session a worker holds when the load is even. */
 	nat->bits = rte_log2_u32(rte_align32pow2(RTE_MAX(1024u,
 			(uint32_t)((uint64_t)c->capacity * 2 / c->n_workers))));
@@ -336,6 +409,7 @@ nat_free(struct nat *nat)
 		rte_free(nat->out_head[w]);
 		rte_free(nat->in_head[w]);
 		rte_free(nat->site_count[w]);
+		rte_free(nat->share[w]);
 	}
 	rte_ring_free(nat->free);
 	rte_free(nat->tunnel_gen);

@@ -90,6 +90,15 @@
  * workers' counts without a lock: workers creating sessions of one site at
  * the same instant may pass it by at most one each.
  *
+ * Sharing (no branch can starve another): a site may hold at most
+ * site_cap sessions of the table, and at most site_dest_cap 5-tuples of a
+ * worker's range toward one remote (address, port, protocol), the
+ * resource a mapped port is reused across (DROP_NAT_SITE_DEST_CAP; share.c
+ * says why that unit and how it is counted). Both default to an even split
+ * among active_sites sites: capacity / active_sites and the smallest
+ * worker's ports / active_sites, so it takes active_sites sites at their
+ * caps to fill the table or a worker's ports toward one destination.
+ *
  * Not done here: hairpinning (a branch reaching another branch through a
  * pool address: feed nat_out()'s result to nat_in() when its destination
  * is a pool address); answering ARP for pool addresses other than the
@@ -166,7 +175,22 @@ struct nat_config {
 	struct rte_rcu_qsbr *qsbr;
 	uint64_t tsc_hz;             /**< 0: rte_get_tsc_hz() (tests set their own) */
 	uint32_t capacity;           /**< sessions, 1024..NAT_CAPACITY_MAX; default 1,000,000 */
-	uint32_t site_cap;           /**< sessions per site, 1..capacity; default 65536 */
+	/**
+	 * Sites that may hold their caps at the same time: the divisor of the
+	 * two caps below. 1..capacity; 0 (default): capacity / site_cap if
+	 * site_cap is set, else NAT_ACTIVE_SITES_DEFAULT.
+	 */
+	uint32_t active_sites;
+	/** Sessions per site, 1..capacity, at most capacity / active_sites;
+	 *  0 (default): capacity / active_sites. */
+	uint32_t site_cap;
+	/**
+	 * Masqueraded sessions one site may hold toward one remote (address,
+	 * port, protocol; ICMP: address) on one worker, 1..the smallest
+	 * worker's ports, at most those ports / active_sites; 0 (default):
+	 * those ports / active_sites.
+	 */
+	uint32_t site_dest_cap;
 	uint32_t max_sites;          /**< site ids are below this; 1..1048576, default 16384 */
 	uint32_t max_tunnels;        /**< tunnel ids are below this; 1..1048576, default 65536 */
 	uint16_t port_min;           /**< mapped ports and identifiers; default 1024 */
@@ -180,6 +204,7 @@ struct nat_config {
 };
 
 #define NAT_CAPACITY_MAX (1u << 26)
+#define NAT_ACTIVE_SITES_DEFAULT 16  /**< active_sites when neither it nor site_cap is set */
 #define NAT_BURST        32          /**< packets the burst calls prefetch together */
 
 /** Counters each worker keeps: _(SYM, name, description). */
@@ -254,6 +279,13 @@ int nat_config_check(const struct nat_config *c, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 
 /**
+ * Replace the limits left 0 (active_sites, site_cap, site_dest_cap) by the
+ * values they stand for, as documented in struct nat_config, so that they
+ * can be shown. c must pass nat_config_check(); it still does after.
+ */
+void nat_config_resolve(struct nat_config *c);
+
+/**
  * Allocate everything (sessions, indexes, worker contexts) for c, which
  * is copied. Control core, before the workers run.
  * @return the NAT, or NULL with rte_errno EINVAL (see nat_config_check;
@@ -325,7 +357,8 @@ const char *nat_timeout_name(enum nat_timeout t);
  *   opened (nat_track()): route it unchanged;
  *   DROP_NAT_FRAGMENT, _MALFORMED, _UNSUPPORTED (a protocol or ICMP type
  *   NAT cannot translate), _NO_SESSION (TCP RST, ICMP echo reply or
- *   error about no session), _TABLE_FULL, _SITE_CAP, _PORTS.
+ *   error about no session), _TABLE_FULL, _SITE_CAP, _SITE_DEST_CAP,
+ *   _PORTS.
  */
 enum stats_drop nat_out(struct nat_worker *nw, struct rte_mbuf *m,
 			uint32_t tunnel, uint32_t site, uint64_t tsc);

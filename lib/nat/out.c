@@ -3,8 +3,8 @@
  * Branch -> cloud: match the masquerade rules, find or create the session,
  * translate the source. Creating a session is where the mapping behaviour
  * lives (nat.h): paired pool address, endpoint-independent preferred port,
- * keyed probing for a free 5-tuple, the site cap, and the creation race
- * between workers.
+ * keyed probing for a free 5-tuple, the site cap and the site's share
+ * toward one remote (share.c), and the creation race between workers.
  */
 #include "pkt.h"
 #include "priv.h"
@@ -374,11 +374,15 @@ session_create(struct nat_worker *nw, const struct out_key *k, uint32_t hout,
 	const struct nat *nat = nw->nat;
 	const struct nat_pool *pl = &nat->pool[pool < 0 ? 0 : pool];
 	struct in_key ik = { .rdst = k->rdst, .rport = k->rport, .proto = k->proto };
+	struct share_slots sl;
 	struct nat_session *s;
 	uint32_t idx;
 
 	if (site_full(nat, site))
 		return DROP_NAT_SITE_CAP;
+	/* Only masquerading takes a port of the range (share.c). */
+	if (pool != NAT_RULE_NO_NAT && share_full(nw, site, k, &sl))
+		return DROP_NAT_SITE_DEST_CAP;
 	idx = slot_alloc(nw);
 	if (idx == NAT_NIL)
 		return DROP_NAT_TABLE_FULL;
@@ -399,6 +403,9 @@ session_create(struct nat_worker *nw, const struct out_key *k, uint32_t hout,
 	session_fill(nw, s, k, &ik, site, now);
 	session_publish(nw, idx, hout, hash_in(nat, &ik));
 	nw->site_count[site]++;
+	/* Counted by the very test session_unlink() uncounts by. */
+	if (!session_is_pass(s))
+		share_take(nw, &sl);
 	nw->st.created[proto_index(k->proto)]++;
 	nw->st.ctr[NAT_CTR_CREATED]++;
 	*out = nat->n_workers > 1 ? race_check(nw, s, idx, k, hout, now) : s;

@@ -137,6 +137,7 @@ struct nat_worker {
 	uint16_t port_lo;          /* this worker's mapped ports, host order, inclusive */
 	uint16_t port_hi;
 	uint32_t *site_count;      /* sessions this worker owns, per site */
+	uint16_t *share;           /* share.c: its sketch; this worker only, no atomics */
 	uint32_t *out_head;        /* this worker's indexes (also in struct nat) */
 	uint32_t *in_head;
 
@@ -163,6 +164,7 @@ struct nat {
 	uint32_t capacity;
 	unsigned n_workers;
 	uint32_t site_cap;
+	uint32_t site_dest_cap;
 	uint32_t max_sites;
 	uint32_t max_tunnels;
 	uint32_t tmo[NAT_TMO_N];       /* ms */
@@ -170,6 +172,7 @@ struct nat {
 	uint32_t scan_period;          /* ms */
 	uint32_t bits;                 /* log2 of buckets per index */
 	uint64_t hk[8];                /* secret hash multipliers */
+	uint64_t sk[2][4];             /* share.c's, one set per row */
 	struct rte_rcu_qsbr *qsbr;
 	struct rte_ring *free;         /* free session slots (uint32) */
 	uint16_t port_min;
@@ -184,6 +187,7 @@ struct nat {
 	uint32_t *out_head[NAT_WORKERS_MAX];
 	uint32_t *in_head[NAT_WORKERS_MAX];
 	uint32_t *site_count[NAT_WORKERS_MAX];
+	uint16_t *share[NAT_WORKERS_MAX];
 	struct nat_worker *w[NAT_WORKERS_MAX];
 	size_t mem;
 
@@ -446,6 +450,22 @@ void session_unlink(struct nat_worker *nw, uint32_t idx);
 /* Start the grace period of the open batch; free batches whose grace ended. */
 void retire_close(struct nat_worker *nw);
 void retire_reclaim(struct nat_worker *nw);
+
+/* --- share.c: a site's share of the worker's ports toward one remote -------- */
+
+/* Counters per worker (two rows); both rows' slots of one (site, remote). */
+#define SHARE_COUNTERS(nat) ((size_t)1 << (nat)->bits)
+struct share_slots {
+	uint32_t i[2];
+};
+
+/* Does the site hold its share toward k's remote? Fills where it is counted. */
+bool share_full(const struct nat_worker *nw, uint32_t site, const struct out_key *k,
+		struct share_slots *sl);
+/* Count a published masqueraded session (slots from share_full()). */
+void share_take(struct nat_worker *nw, const struct share_slots *sl);
+/* Uncount a masqueraded session the owner unlinks. */
+void share_release(struct nat_worker *nw, const struct nat_session *s);
 
 /* --- out.c / in.c / icmp.c ------------------------------------------------ */
 

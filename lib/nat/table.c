@@ -131,6 +131,8 @@ session_unlink(struct nat_worker *nw, uint32_t idx)
 	unlink_in(nw, idx);
 	unlink_out(nw, idx);
 	nw->site_count[s->site]--;
+	if (!session_is_pass(s))
+		share_release(nw, s);
 	nw->st.freed[proto_index(s->proto)]++;
 	retire(nw, idx);
 }

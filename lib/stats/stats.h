@@ -84,6 +84,7 @@
 	_(NAT_UNSUPPORTED,   "nat",   "unsupported",      "protocol or ICMP type NAT cannot translate")   \
 	_(NAT_TABLE_FULL,    "nat",   "table-full",       "session table full")                           \
 	_(NAT_SITE_CAP,      "nat",   "site-cap",         "the site reached its session cap")             \
+	_(NAT_SITE_DEST_CAP, "nat",   "site-dest-cap",    "the site holds its share of the worker's ports toward this remote address, port and protocol") \
 	_(NAT_PORTS,         "nat",   "ports-exhausted",  "no free port in this worker's range")          \
 	_(NAT_NO_SESSION,    "nat",   "no-session",       "return traffic for no NAT session")            \
 	_(NAT_MALFORMED,     "nat",   "malformed",        "L4 header truncated")                          \

@@ -129,6 +129,8 @@ good_file(void **state)
 		assert_true(cfg.nat_enabled);
 		assert_int_equal(n->capacity, 200000);
 		assert_int_equal(n->site_cap, 5000);
+		assert_int_equal(n->active_sites, 40);                 /* capacity / site_cap */
+		assert_int_equal(n->site_dest_cap, (60000 - 20000 + 1) / 40);
 		assert_int_equal(n->port_min, 20000);
 		assert_int_equal(n->port_max, 60000);
 		assert_int_equal(n->timeout_s[NAT_TMO_UDP], 120);

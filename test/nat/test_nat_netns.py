@@ -25,6 +25,10 @@ through NAT.
   while s3's own flows to the cloud are masqueraded.
 - show nat sessions / stats and /esphub/nat_stats agree; clear nat sessions
   site s0 releases s0's sessions only, and s0 gets a new one on demand.
+- One branch cannot take every port toward one remote (site_dest_cap = 4
+  here): s1's fifth and later flows to one cloud port are dropped as
+  nat/site-dest-cap (show drops, show nat stats, telemetry), while s0's
+  flow to that port still goes through.
 
     test_nat_netns.py workers
 
@@ -52,6 +56,7 @@ SPORT = 40000
 NAT = """
 nat = {
   capacity = 100000;
+  site_dest_cap = 4;
   masquerade = (
     { destination = "172.16.0.0/16"; },
     { destination = "172.16.0.0/16"; site = "s2"; pool = "none"; }
@@ -205,6 +210,28 @@ def test():
         check(r.received == 2 and nat_rows(eh, "s0")[0],
               "s0 pings again with a new session", r.output)
 
+        # s1 tries 6 flows to one cloud port (nothing listens there): its
+        # share is 4; s0's flow to the same port is s0's own share.
+        share_port = 6100
+        with ThreadPoolExecutor(6) as pool:
+            list(pool.map(lambda i: udp_exchange_to(lab.branch[s1.i], CLOUD, share_port,
+                                                    sizes=(32,), timeout=1,
+                                                    sport=SPORT + 20 + i), range(6)))
+        udp_exchange_to(lab.branch[s0.i], CLOUD, share_port, sizes=(32,), timeout=1,
+                        sport=SPORT + 20)
+        to_port = "%s:%d" % (CLOUD, share_port)
+        n1 = sum(1 for r in nat_rows(eh, "s1")[0] if r[0] == "udp" and r[2] == to_port)
+        n0 = sum(1 for r in nat_rows(eh, "s0")[0] if r[0] == "udp" and r[2] == to_port)
+        capped = eh.drops().get("nat/site_dest_cap", 0)
+        stats = eh.cli("show nat stats")
+        tel = eh.telemetry("/esphub/nat_stats")
+        check(n1 == 4 and n0 == 1 and capped == 2 and tel.get("drop_site_dest_cap") == 2 and
+              re.search(r"site-dest-cap +2 ", stats) is not None and
+              drop_count(eh.cli("show drops"), "nat/site-dest-cap") == 2,
+              "s1 holds its share of 4 flows to %s, 2 more dropped as nat/site-dest-cap "
+              "(show drops, show nat stats, telemetry); s0's flow there goes through"
+              % to_port, "s1 %d, s0 %d, drops %d\n%s" % (n1, n0, capped, stats))
+
         # Nothing of the branches' own addresses on the cloud's wire.
         time.sleep(0.5)
         pcap = cap.stop()
@@ -229,7 +256,8 @@ def test():
 def workers():
     s0 = make_sites()[0]
     with Topology() as t:
-        lab = Lab(t, [s0], esp=NAT.replace('site = "s2"; ', ""), workers=2)
+        lab = Lab(t, [s0], esp=NAT.replace('site = "s2"; ', "").replace(
+            "site_dest_cap = 4;", ""), workers=2)
         cloud, eh = lab.cloud, lab.eh
         cloud.ip("route", "del", "192.168.0.0/16")
         srv = cloud.start("udp-echo", [PYTHON, UDP_PEER, "echo", "--port", "6000"],
