@@ -21,6 +21,12 @@
 
 #include "priv.h"
 
+/* Kilobytes to bytes, saturating: a peer may propose any 64-bit count. */
+static uint64_t kb_to_bytes(uint64_t kb)
+{
+	return kb > UINT64_MAX / 1024 ? UINT64_MAX : kb * 1024;
+}
+
 int child_install(struct child *c, bool inbound, const uint8_t *keymat)
 {
 	struct ike *ike = c->ike;
@@ -37,7 +43,7 @@ int child_install(struct child *c, bool inbound, const uint8_t *keymat)
 	sa.local_ts = c->ts_local;
 	sa.remote_ts = c->ts_remote;
 	sa.life_s = c->life_s;
-	sa.life_bytes = c->life_kb * 1024;
+	sa.life_bytes = kb_to_bytes(c->life_kb);
 	sa.soft_bytes = sa.life_bytes - sa.life_bytes / 10;
 	sa.local = c->local;
 	sa.remote = c->remote;

@@ -112,8 +112,10 @@ static bool r_build2(struct qm *q, const struct ike_msg *m)
 	}
 	if ((q->ch.life_s != 0 && q->life_s < q->ch.life_s) ||
 	    (q->ch.life_kb != 0 && q->life_kb < q->ch.life_kb)) {
-		/* RFC 2407 s4.6.3.1: we keep it shorter than proposed */
-		uint8_t attrs[24], spi[4];
+		/* RFC 2407 s4.6.3.1: we keep it shorter than proposed. Room for
+		 * two life types (TV, 4 bytes) and two durations of up to 8
+		 * bytes (TLV, 12 bytes: ike_sab_attr() never writes more). */
+		uint8_t attrs[2 * 4 + 2 * 12], spi[4];
 		struct ike_wbuf a;
 		struct ike_sab b = {.w = &a};
 		struct ike_pl_notify n = {

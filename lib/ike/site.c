@@ -429,8 +429,7 @@ void site_kick(struct site *s)
 	list_for_each_safe(l, t, &s->children) {
 		struct child *c = container_of(l, struct child, site_link);
 
-		if (c->rekeying && c->established && !c->rekeyed &&
-		    c->qm == NULL)
+		if (c->rekey_wanted && c->established && !c->rekeyed)
 			child_rekey(c);
 	}
 	if (!sa->initiator && !s->p.initiate)

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "priv.h"
 
 #define HUB    ADDR(198, 51, 100, 1)
 #define BRANCH ADDR(10, 0, 0, 7)       /* behind a NAT in the NAT test */
@@ -381,6 +382,84 @@ static void test_responder_lifetime(void **state)
 }
 
 /*
+ * Lifetimes beyond 32 bits: the RESPONDER-LIFETIME notify carries them
+ * whole (durations of up to 8 bytes), and the branch keeps what the hub
+ * keeps.
+ */
+static void test_responder_lifetime_large(void **state)
+{
+	struct ike_site_params h, b;
+
+	(void)state;
+	site_branch(&h, "rtx1", 0, PSK);
+	site_hub(&b, "hub", HUB, PSK);
+	h.child_lifetime_s = 86400;            /* > 16 bits: a TLV */
+	h.child_lifetime_kb = 5000000000ULL;   /* > 32 bits */
+	b.child_lifetime_s = 7 * 86400;
+	b.child_lifetime_kb = 6000000000ULL;
+	up(&h, &b);
+	for (unsigned i = 0; i < H_MAX_SA; i++) {
+		if (!branch->sas[i].live)
+			continue;
+		assert_int_equal(branch->sas[i].sa.life_s, 86400);
+		assert_int_equal(branch->sas[i].sa.life_bytes, 5000000000ULL * 1024);
+	}
+	assert_mirrored(branch, hub);
+}
+
+/* A kilobyte lifetime whose byte count does not fit 64 bits saturates. */
+static void test_life_kb_saturates(void **state)
+{
+	struct ike_site_params b;
+
+	(void)state;
+	site_hub(&b, "hub", HUB, PSK);
+	b.child_lifetime_kb = (1ULL << 54) + 1;   /* * 1024 wraps to 1024 */
+	up(NULL, &b);
+	for (unsigned i = 0; i < H_MAX_SA; i++) {
+		const struct h_sa *x = &hub->sas[i], *y = &branch->sas[i];
+
+		if (x->live) {
+			assert_int_equal(x->sa.life_bytes, UINT64_MAX);
+			assert_true(x->sa.soft_bytes > (1ULL << 63));
+		}
+		if (y->live)
+			assert_int_equal(y->sa.life_bytes, UINT64_MAX);
+	}
+}
+
+/*
+ * A pair whose rekey comes due while the site has no ISAKMP SA waits for
+ * phase 1 (rekey_wanted) and is rekeyed as soon as phase 1 is up. IKEv1
+ * pairs may outlive their ISAKMP SA; the library today never leaves them
+ * so on its own (the last ISAKMP SA takes the site down), so the test
+ * removes the hub's ISAKMP SA underneath.
+ */
+static void test_rekey_waits_for_phase1(void **state)
+{
+	uint32_t spi = 0;
+
+	(void)state;
+	up(NULL, NULL);
+	for (unsigned i = 0; i < H_MAX_SA; i++)
+		if (hub->sas[i].live && hub->sas[i].sa.inbound)
+			spi = hub->sas[i].sa.spi;
+	while (!list_empty(&hub->ike->sas))
+		sa_kill(container_of(hub->ike->sas.next, struct ike_sa, all));
+	sa_reap(hub->ike);
+	NET.filter = mbb_filter;
+	ike_child_sa_bytes_expired(hub->ike, spi, false, NET.now);
+	net_advance(10000);
+	NET.filter = NULL;
+	assert_int_equal(stat_of(hub, IKE_EV_CHILD_REKEY), 1);
+	assert_null(host_find(hub, true, spi));   /* replaced, then deleted */
+	assert_int_equal(host_live(hub, true), 1);
+	assert_mirrored(hub, branch);
+	assert_mirrored(branch, hub);
+	assert_int_equal(hub->downs, 0);
+}
+
+/*
  * A peer that only knows the NAT-T drafts (RFC 3947's vendor ID removed
  * from message 1 on the way): NAT-D payload type 130 and encapsulation
  * mode 61443 are used, and the tunnel works behind the NAT.
@@ -514,6 +593,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_site_api, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_responder_lifetime, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nat_t_draft, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_responder_lifetime_large, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_life_kb_saturates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_waits_for_phase1, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("ike_lifecycle", tests, NULL, NULL);
