@@ -182,15 +182,16 @@ static void am_r_msg3(struct ike_sa *sa, const struct rx *rx)
 		if (!msg_decrypt(sa, rx->raw, rx->len, sa->iv, &dm, next_iv, &why)) {
 			ike_drop(ike, sa, why, "message 3");
 			sa->site->cnt.auth_failures++;
-			p1_failed(sa, IKE_EV_P1_FAILED);
 			return;
 		}
 		m = &dm;
 	}
+	/* Unauthenticated garbage (a wrong PSK, or anyone who saw the
+	 * cookies): dropped, the exchange waits for the real message 3
+	 * until T_HALF_OPEN. */
 	if (!msg_only(m, ok, sizeof(ok)) || !check_hash(sa, m)) {
 		sa->site->cnt.auth_failures++;
 		ike_drop(ike, sa, IKE_DROP_AUTH, "HASH_I mismatch");
-		p1_failed(sa, IKE_EV_P1_FAILED);
 		return;
 	}
 	if (!natt_check_natd(sa, m)) {

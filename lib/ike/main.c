@@ -164,11 +164,15 @@ static void mm_r_msg5(struct ike_sa *sa, const struct rx *rx)
 	    !(msg_only(&m, ok, sizeof(ok)) || (why = IKE_DROP_UNEXPECTED, false)) ||
 	    !p1_peer_id(sa, &m, idb, &idl, &why) ||
 	    (hp = ike_msg_find(&m, ISAKMP_PLD_HASH, 0)) == NULL) {
-		/* garbage after decryption is what a wrong PSK looks like */
+		/*
+		 * Garbage after decryption is what a wrong PSK looks like, and
+		 * what anyone who saw the cookies can send: drop it and keep
+		 * the exchange. The initiator retransmits message 5; a wrong
+		 * PSK ends at T_HALF_OPEN.
+		 */
 		if (sa->addr_site != NULL)
 			sa->addr_site->cnt.auth_failures++;
 		ike_drop(ike, sa, why, "message 5 undecodable (PSK mismatch?)");
-		p1_failed(sa, IKE_EV_P1_FAILED);
 		return;
 	}
 	if (!p1_auth_hash(sa, true, idb, idl, h) || hp->body_len != sa->keys.prf_len ||
@@ -179,8 +183,7 @@ static void mm_r_msg5(struct ike_sa *sa, const struct rx *rx)
 		if (s != NULL)
 			s->cnt.auth_failures++;
 		ike_drop(ike, sa, IKE_DROP_AUTH, "HASH_I mismatch");
-		p1_failed(sa, IKE_EV_P1_FAILED);
-		return;
+		return;   /* unauthenticated: kept, as above */
 	}
 	if (!p1_bind_responder(sa, &why)) {
 		ike_drop(ike, sa, why, "peer ID not acceptable");
@@ -369,16 +372,16 @@ static void mm_i_msg6(struct ike_sa *sa, const struct rx *rx)
 	    !(msg_only(&m, ok, sizeof(ok)) || (why = IKE_DROP_UNEXPECTED, false)) ||
 	    !p1_peer_id(sa, &m, idb, &idl, &why) ||
 	    (hp = ike_msg_find(&m, ISAKMP_PLD_HASH, 0)) == NULL) {
+		/* as for message 5: our retransmits of message 5 go on, and
+		 * T_P1_XMIT ends an exchange that never authenticates */
 		sa->site->cnt.auth_failures++;
 		ike_drop(ike, sa, why, "message 6 undecodable (PSK mismatch?)");
-		p1_failed(sa, IKE_EV_P1_FAILED);
 		return;
 	}
 	if (!p1_auth_hash(sa, false, idb, idl, h) || hp->body_len != sa->keys.prf_len ||
 	    CRYPTO_memcmp(h, hp->body, sa->keys.prf_len) != 0) {
 		sa->site->cnt.auth_failures++;
 		ike_drop(ike, sa, IKE_DROP_AUTH, "HASH_R mismatch");
-		p1_failed(sa, IKE_EV_P1_FAILED);
 		return;
 	}
 	if (!p1_check_initiator(sa, &why)) {
