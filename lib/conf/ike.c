@@ -300,10 +300,31 @@ parse_flag(struct parser *p, const config_setting_t *g, const char *parent,
 	return true;
 }
 
+/*
+ * IKEv1 Main Mode picks the PSK before the peer's ID is known: from a
+ * dynamic address that is default_psk, and whoever holds it may then claim
+ * any site whose own psk is the same. Say so (never quoting the PSK).
+ */
+static void
+psk_check(struct parser *p, const config_setting_t *g, const char *field,
+	  const struct ike_config *ike, const struct ike_site_params *k)
+{
+	char f[FIELD_MAX];
+
+	if (ike->default_psk_len == 0 || k->psk_len != ike->default_psk_len ||
+	    memcmp(k->psk, ike->default_psk, k->psk_len) != 0)
+		return;
+	conf_warn(p, config_setting_get_member(g, "psk"), conf_field(f, field, "psk"),
+		  "site \"%s\" has the same PSK as ike.default_psk: %s", k->name,
+		  k->peer_addr != 0 ?
+		  "only its fixed peer address keeps other branches from claiming it" :
+		  "any branch holding default_psk can claim its ID (README: IKE)");
+}
+
 /* The IKE fields of a site (its addresses and subnets are parsed already). */
 bool
 conf_parse_site_ike(struct parser *p, const config_setting_t *g, const char *field,
-		    struct cfg_site *st)
+		    const struct ike_config *ike, struct cfg_site *st)
 {
 	struct ike_site_params *k = &st->ike_params;
 	uint32_t v64lo = 0;
@@ -338,6 +359,8 @@ conf_parse_site_ike(struct parser *p, const config_setting_t *g, const char *fie
 		conf_error(p, g, field, "%s", why);
 		ok = false;
 	}
+	if (ok)
+		psk_check(p, g, field, ike, k);
 	st->ike = true;
 	return ok;
 }

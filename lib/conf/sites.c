@@ -563,7 +563,8 @@ parse_site(struct parser *p, const config_setting_t *g, const char *field,
 	st->line = config_setting_source_line(g);
 	if (!ok)
 		return false;
-	return ike ? conf_parse_site_ike(p, g, field, st) : parse_manual(p, g, field, st);
+	return ike ? conf_parse_site_ike(p, g, field, &cfg->ike, st) :
+		     parse_manual(p, g, field, st);
 }
 
 /* Sites in order of (name) or (local address, inbound SPI), then index. */

@@ -84,6 +84,10 @@ static struct site *am_r_site(struct ike *ike, const struct rx *rx,
 		*why = IKE_DROP_AGGR_REFUSED;
 		return NULL;
 	}
+	if (!site_addr_ok(s, rx->remote->addr)) {
+		*why = IKE_DROP_PEER_ADDR;
+		return NULL;
+	}
 	return s;
 }
 

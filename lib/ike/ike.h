@@ -454,6 +454,7 @@ void ike_child_foreach(struct ike *ike, ike_child_cb cb, void *arg);
 	_(NO_PSK, "no PSK for the peer address and no default PSK")          \
 	_(NO_SITE, "no site for the peer's ID")                              \
 	_(ID_MISMATCH, "peer ID differs from the site's")                    \
+	_(PEER_ADDR, "site with a fixed peer address claimed from another")  \
 	_(AGGR_REFUSED, "Aggressive Mode not enabled for the site")          \
 	_(NO_PROPOSAL, "no acceptable proposal")                             \
 	_(BAD_KE, "KE length or value invalid for the group")               \

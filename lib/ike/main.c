@@ -185,7 +185,7 @@ static void mm_r_msg5(struct ike_sa *sa, const struct rx *rx)
 		ike_drop(ike, sa, IKE_DROP_AUTH, "HASH_I mismatch");
 		return;   /* unauthenticated: kept, as above */
 	}
-	if (!p1_bind_responder(sa, &why)) {
+	if (!p1_bind_responder(sa, rx->remote->addr, &why)) {
 		ike_drop(ike, sa, why, "peer ID not acceptable");
 		p1_failed(sa, IKE_EV_P1_FAILED);
 		return;

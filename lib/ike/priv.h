@@ -359,6 +359,7 @@ struct site *site_by_id(struct ike *ike, enum ike_id_type type,
 			const uint8_t *v, size_t len);
 struct site *site_by_addr(struct ike *ike, uint32_t addr);
 bool site_psk_equal(const struct site *s, const uint8_t *psk, size_t len);
+bool site_addr_ok(struct site *s, uint32_t from);
 struct ike_sa *site_newest_sa(const struct site *s);
 void site_peer_seen(struct site *s, const struct ike_endpoint *ep);
 void site_peer_moved(struct site *s, const struct ike_endpoint *ep);
@@ -484,7 +485,7 @@ bool p1_take_ke(struct ike_sa *sa, const struct ike_msg *m,
 		const uint8_t **gx, enum ike_stat *why);
 bool p1_peer_id(struct ike_sa *sa, const struct ike_msg *m, uint8_t *id_b,
 		size_t *id_len, enum ike_stat *why);
-bool p1_bind_responder(struct ike_sa *sa, enum ike_stat *why);
+bool p1_bind_responder(struct ike_sa *sa, uint32_t from, enum ike_stat *why);
 bool p1_check_initiator(struct ike_sa *sa, enum ike_stat *why);
 void p1_established(struct ike_sa *sa);
 void p1_failed(struct ike_sa *sa, enum ike_stat why);

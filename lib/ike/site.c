@@ -279,6 +279,22 @@ bool site_psk_equal(const struct site *s, const uint8_t *psk, size_t len)
 	return diff == 0;
 }
 
+/*
+ * May a peer at from claim site s? A site with a fixed peer address is
+ * that address's alone, whatever the ID says: otherwise whoever holds
+ * default_psk (which the site's own psk may equal) could take its SAs and
+ * subnets, and its INITIAL-CONTACT would drop the real branch's SAs.
+ */
+bool site_addr_ok(struct site *s, uint32_t from)
+{
+	if (s->p.peer_addr == 0 || s->p.peer_addr == from)
+		return true;
+	s->cnt.auth_failures++;
+	ike_logf(s->ike, IKE_LOG_WARNING, "[%s] its ID claimed from %08x, not "
+		 "its peer %08x: refused", s->p.name, from, s->p.peer_addr);
+	return false;
+}
+
 /* The ISAKMP SA to use: the newest established one not stepping aside
  * (or, while all of them are, the newest). */
 struct ike_sa *site_newest_sa(const struct site *s)

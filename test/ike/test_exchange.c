@@ -371,6 +371,49 @@ static void test_forged_msg5(void **state)
 	assert_int_equal(stat_of(branch, IKE_EV_RETRANSMIT), 0);
 }
 
+/*
+ * A site with a fixed peer address whose psk is default_psk (config load
+ * warns about it): another branch holding default_psk claims its ID, in
+ * Main Mode and in Aggressive Mode. Refused both times; the real branch's
+ * SAs stay, untouched by the impostor's INITIAL-CONTACT.
+ */
+static void test_claim_fixed_site(void **state)
+{
+	struct ike_site_params h, a;
+	struct host *evil;
+
+	(void)state;
+	site_branch(&h, "rtx1", BRANCH, PSK);   /* fixed address, psk = default */
+	h.aggressive = true;
+	add_pair(&h, NULL);
+	net_advance(2000);
+	assert_tunnel_up(1);
+	assert_int_equal(stat_of(hub, IKE_EV_INITIAL_CONTACT), 1);
+	evil = host_new("evil", ADDR(198, 18, 0, 66), NULL, 0);
+	for (int aggr = 0; aggr <= 1; aggr++) {
+		uint64_t refused = stat_of(hub, IKE_DROP_PEER_ADDR);
+
+		site_hub(&a, "hub", HUB, PSK);      /* local_id: rtx1's ID */
+		a.aggressive = aggr;
+		if (aggr) {
+			/* its failed Main Mode is still retransmitting */
+			assert_int_equal(ike_site_down(evil->ike, "hub", NET.now), 0);
+			assert_int_equal(ike_site_update(evil->ike, &a, NET.now), 0);
+		}
+		else
+			assert_int_equal(ike_site_add(evil->ike, &a, NET.now, NULL), 0);
+		net_advance(3000);
+		assert_true(stat_of(hub, IKE_DROP_PEER_ADDR) > refused);
+		assert_false(site_is_up(evil, "hub"));
+		assert_int_equal(host_live(evil, true) + host_live(evil, false), 0);
+		assert_tunnel_up(1);
+		assert_int_equal(stat_of(hub, IKE_EV_INITIAL_CONTACT), 1);
+		assert_int_equal(hub->downs, 0);
+	}
+	NET.n--;
+	host_free(evil);
+}
+
 /* The default PSK authenticates, but the site's own PSK differs. */
 static void test_site_psk_differs(void **state)
 {
@@ -436,6 +479,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_psk, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_forged_msg5, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_claim_fixed_site, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_site_psk_differs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_psk_by_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_qm_ids_outside, setup, teardown),
