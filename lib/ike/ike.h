@@ -465,7 +465,9 @@ void ike_child_foreach(struct ike *ike, ike_child_cb cb, void *arg);
 	_(HALF_OPEN_SRC, "per-source half-open limit reached")               \
 	_(RATE, "per-source rate limit exceeded")                            \
 	_(DUPLICATE, "retransmitted request (reply re-sent or ignored)")    \
+	_(REPLAY, "authenticated message replayed (message ID or DPD sequence used)") \
 	_(MSGID, "message ID invalid or in use")                             \
+	_(MSGID_FULL, "the ISAKMP SA's message ID memory is full")           \
 	_(INSTALL, "host refused to install an SA")                         \
 	_(UNAUTH_INFO, "unauthenticated Informational ignored")              \
 	_(NOMEM, "allocation failed")                                         \

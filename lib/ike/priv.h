@@ -191,6 +191,8 @@ struct ike_sa {
 	bool nat_local, nat_remote;
 	bool peer_dpd;
 	uint32_t dpd_seq;          /* last R-U-THERE sequence sent */
+	uint32_t peer_dpd_seq;     /* last R-U-THERE sequence received ... */
+	bool peer_dpd_seen;        /* ... if any */
 	uint32_t dpd_first_seq;    /* first unanswered one */
 	bool dpd_pending;
 	uint64_t dpd_since_ms;     /* first unanswered R-U-THERE */
@@ -198,8 +200,8 @@ struct ike_sa {
 	/* exchanges */
 	struct xmit x;             /* phase 1 */
 	struct link qms;           /* struct qm.link */
-	uint32_t done_msgids[8];   /* recently finished Quick Modes */
-	unsigned done_next;
+	uint32_t *msgids;          /* message IDs used, sorted (msgid.c) */
+	uint32_t n_msgids, cap_msgids;
 	bool send_initial_contact;
 	/* lifetime */
 	uint64_t created_ms, established_ms, expire_ms;
@@ -529,7 +531,6 @@ void ts_to_id(const struct ike_prefix *p, struct ike_pl_id *id, uint8_t data[8])
 bool ts_inside(const struct ike_prefix *inner, const struct ike_prefix *outer,
 	       uint8_t n);
 struct qm *qm_find(const struct ike_sa *sa, uint32_t msgid);
-bool qm_msgid_done(const struct ike_sa *sa, uint32_t msgid);
 bool qm_msgid_busy(const struct ike_sa *sa, uint32_t msgid);
 struct qm *qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator);
 void qm_free(struct qm *q);
@@ -558,6 +559,13 @@ void info_send_dpd(struct ike_sa *sa, bool ack, uint32_t seq);
 void info_send_clear_notify(struct ike *ike, const struct rx *rx, uint16_t type);
 void info_process_notifies(struct ike_sa *sa, const struct ike_msg *m);
 void dpd_check(struct ike_sa *sa);
+
+/* msgid.c: message IDs an ISAKMP SA has seen, for its whole life */
+#define MSGID_MAX 512
+bool msgid_seen(const struct ike_sa *sa, uint32_t msgid);
+bool msgid_note(struct ike_sa *sa, uint32_t msgid)
+	__attribute__((warn_unused_result));
+void msgid_fini(struct ike_sa *sa);
 
 /* limit.c */
 bool src_admit(struct ike *ike, const struct ike_endpoint *remote,

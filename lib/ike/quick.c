@@ -169,6 +169,10 @@ static void r_msg1(struct ike_sa *sa, const struct rx *rx)
 		ike_drop(ike, sa, IKE_DROP_HASH, "HASH(1) of %08x", rx->hdr.msgid);
 		return;
 	}
+	/* authentic and (quick_input) new: its ID is used up, whatever the
+	 * outcome, so no replay of it ever runs again */
+	if (!msgid_note(sa, rx->hdr.msgid))
+		return;
 	sa->last_rx_ms = ike->now;
 	sa_peer_moved(sa, rx);
 	nonce = ike_msg_find(&m, ISAKMP_PLD_NONCE, 0);
@@ -519,7 +523,8 @@ void quick_input(struct ike_sa *sa, const struct rx *rx)
 	}
 	q = qm_find(sa, rx->hdr.msgid);
 	if (q == NULL) {
-		if (qm_msgid_done(sa, rx->hdr.msgid)) {
+		/* a late retransmission, or a replay: either way no new run */
+		if (msgid_seen(sa, rx->hdr.msgid)) {
 			ike_drop(ike, sa, IKE_DROP_DUPLICATE, "finished %08x",
 				 rx->hdr.msgid);
 			return;

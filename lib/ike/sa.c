@@ -192,6 +192,7 @@ static void sa_free(struct ike_sa *sa)
 	list_del(&sa->all);
 	dh_free(sa->dh);
 	free(sa->sai_b);
+	msgid_fini(sa);
 	kdf_p1_wipe(&sa->keys);
 	OPENSSL_cleanse(sa, sizeof(*sa));
 	free(sa);
