@@ -26,7 +26,7 @@ static const char *const site_fields[] = {
 	/* IKE */
 	"id", "local_id", "psk", "ike_proposals", "esp_proposals", "dpd_delay",
 	"dpd_timeout", "ike_lifetime", "esp_lifetime", "esp_lifetime_kb", "aggressive",
-	"initiate", NULL
+	"initiate", "max_pairs", NULL
 };
 /* What IKE negotiates, or what only hand-keyed SAs have. */
 static const char *const manual_only[] = {

@@ -163,6 +163,45 @@ void child_rekey(struct child *c)
 	quick_initiate(sa, &c->ts_local, &c->ts_remote, c->spi_in);
 }
 
+/*
+ * May the peer start one more pair with these selectors? A site holds at
+ * most p.max_pairs (each is two data-plane SAs and a tunnel: one branch
+ * must not fill the tables others need). At the cap, the oldest pair a
+ * rekey superseded goes first (DELETE sent: its successor carries the
+ * traffic); failing that, a rekey of a live pair may still start if none
+ * runs for those selectors yet, so a site at its cap keeps rekeying and
+ * holds at most twice its cap. Anything else is refused.
+ */
+bool child_room(struct site *s, const struct ike_prefix *local,
+		const struct ike_prefix *remote)
+{
+	struct child *oldest = NULL;
+	bool live = false, running = false;
+
+	if (s->n_children < s->p.max_pairs)
+		return true;
+	for (struct link *l = s->children.next; l != &s->children; l = l->next) {
+		struct child *c = container_of(l, struct child, site_link);
+		bool same = c->ts_local.addr == local->addr &&
+			    c->ts_local.len == local->len &&
+			    c->ts_remote.addr == remote->addr &&
+			    c->ts_remote.len == remote->len;
+
+		if (c->rekeyed &&
+		    (oldest == NULL || c->established_ms < oldest->established_ms))
+			oldest = c;
+		live |= same && c->established && !c->rekeyed;
+		running |= same && !c->established;
+	}
+	if (oldest != NULL) {
+		ike_logf(s->ike, IKE_LOG_INFO, "[%s] at %u pairs: superseded pair "
+			 "%08x goes early", s->p.name, s->n_children, oldest->spi_in);
+		child_delete(oldest, true);
+		return true;
+	}
+	return live && !running;
+}
+
 /* Public: data plane events about an inbound SA (or its partner). */
 
 void ike_child_sa_bytes_expired(struct ike *ike, uint32_t spi_in, bool hard,

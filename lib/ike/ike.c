@@ -36,6 +36,7 @@ void ike_config_defaults(struct ike_config *cfg)
 	cfg->new_per_src_per_s = 10;
 	cfg->new_per_src_burst = 20;
 	cfg->half_open_timeout_s = 30;
+	cfg->max_pairs_per_site = IKE_PAIRS_DEFAULT;
 	cfg->rekey_margin_s = 540;
 	cfg->rekey_fuzz_pct = 100;
 	cfg->natt_keepalive_s = 20;
@@ -55,6 +56,7 @@ static bool config_ok(const struct ike_config *c)
 	       c->default_psk_len <= IKE_PSK_MAX && c->max_half_open > 0 &&
 	       c->max_half_open_per_src > 0 && c->new_per_src_burst > 0 &&
 	       c->half_open_timeout_s > 0 && c->retransmit_base_ms > 0 &&
+	       c->max_pairs_per_site >= 1 && c->max_pairs_per_site <= IKE_PAIRS_MAX &&
 	       c->retransmit_tries > 0 && c->local_id.len <= IKE_ID_MAX;
 }
 

@@ -40,6 +40,8 @@
 #define IKE_PSK_MAX     128   /**< pre-shared key bytes */
 #define IKE_SUBNETS_MAX 8     /**< subnets per side of a site */
 #define IKE_PROPS_MAX   8     /**< proposals per list */
+#define IKE_PAIRS_DEFAULT 16  /**< IPsec SA pairs per site (ike_config) */
+#define IKE_PAIRS_MAX   1024  /**< ... at most */
 
 /* ------------------------------------------------------------------ */
 /** @name Addresses and identities */
@@ -145,6 +147,10 @@ struct ike_site_params {
 	uint32_t p1_lifetime_s;         /**< 0: 28800 */
 	uint32_t child_lifetime_s;      /**< 0: 28800 */
 	uint64_t child_lifetime_kb;     /**< 0: no byte limit */
+	uint16_t max_pairs;             /**< IPsec SA pairs at once, negotiating and
+					     superseded ones included; 0: the config's
+					     max_pairs_per_site, or n_local x n_remote
+					     if more; else at least n_local x n_remote */
 	bool aggressive;                /**< accept Aggressive Mode as responder, and use it
 					     when initiating; off by default */
 	bool initiate;                  /**< bring up when added and keep up (needs peer_addr) */
@@ -258,6 +264,7 @@ struct ike_config {
 	uint32_t new_per_src_per_s;    /**< new exchanges accepted per source and second */
 	uint32_t new_per_src_burst;    /**< ... burst */
 	uint32_t half_open_timeout_s;  /**< responder phase 1 must finish within */
+	uint16_t max_pairs_per_site;   /**< default of ike_site_params.max_pairs */
 	uint32_t rekey_margin_s;       /**< rekey this long before expiry ... */
 	uint32_t rekey_fuzz_pct;       /**< ... plus up to this % of the margin, random */
 	uint32_t natt_keepalive_s;     /**< when we are behind a NAT; 0: never */
@@ -460,6 +467,7 @@ void ike_child_foreach(struct ike *ike, ike_child_cb cb, void *arg);
 	_(BAD_KE, "KE length or value invalid for the group")               \
 	_(DH, "Diffie-Hellman computation failed")                          \
 	_(TS, "Quick Mode IDs outside the site's subnets")                   \
+	_(PAIR_LIMIT, "the site holds its maximum of IPsec SA pairs")        \
 	_(BAD_ID, "ID payload type or content unsupported")                  \
 	_(HALF_OPEN, "global half-open limit reached")                       \
 	_(HALF_OPEN_SRC, "per-source half-open limit reached")               \

@@ -118,6 +118,7 @@ struct site {
 	struct link all;           /* ike.sites */
 	struct link sas;           /* struct ike_sa.site_link */
 	struct link children;      /* struct child.site_link */
+	unsigned n_children;       /* ... how many */
 	struct link half_open;     /* struct ike_sa.addr_link: PSK chosen by us */
 	struct ike_site_counters cnt;
 	bool up;
@@ -544,6 +545,8 @@ void qm_lifetimes(struct qm *q, const struct site *s);
 
 /* child.c: establishment, rekey and collisions of IPsec SA pairs */
 int child_install(struct child *c, bool inbound, const uint8_t *keymat);
+bool child_room(struct site *s, const struct ike_prefix *local,
+		const struct ike_prefix *remote);
 void child_established(struct child *c, struct qm *q);
 void child_rekey(struct child *c);
 

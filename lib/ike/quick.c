@@ -208,6 +208,15 @@ static void r_msg1(struct ike_sa *sa, const struct rx *rx)
 				 NULL, 0);
 		goto fail;
 	}
+	if (!child_room(s, &q->ts_local, &q->ts_remote)) {
+		/* IKEv1 has no "no more SAs": NO-PROPOSAL-CHOSEN tells the
+		 * peer at once, so it neither retransmits nor waits */
+		ike_drop(ike, sa, IKE_DROP_PAIR_LIMIT, "%u pairs, Quick Mode %08x",
+			 s->n_children, q->msgid);
+		info_send_notify(sa, N_NO_PROPOSAL_CHOSEN, PROTO_IPSEC_ESP, NULL, 0,
+				 NULL, 0);
+		goto fail;
+	}
 	qm_lifetimes(q, s);
 	if (ke != NULL) {
 		q->dh = dh_new(q->ch.prop.pfs);

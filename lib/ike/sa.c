@@ -298,6 +298,7 @@ struct child *child_new(struct site *s, bool initiator)
 	c->initiator = initiator;
 	c->start_ms = s->ike->now;
 	list_add_tail(&s->children, &c->site_link);
+	s->n_children++;
 	s->ike->n_children++;
 	return c;
 }
@@ -361,6 +362,7 @@ void child_free(struct child *c)
 	timer_cancel(ike, &c->t_rekey);
 	timer_cancel(ike, &c->t_expire);
 	list_del(&c->site_link);
+	c->site->n_children--;
 	ike->n_children--;
 	free(c);
 }

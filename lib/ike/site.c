@@ -93,6 +93,9 @@ int ike_site_params_validate(const struct ike_site_params *p, const char **why)
 		w = "initiate needs a peer address";
 	else if (p->dpd_timeout_s != 0 && p->dpd_timeout_s < p->dpd_delay_s)
 		w = "dpd timeout below dpd delay";
+	else if (p->max_pairs > IKE_PAIRS_MAX ||
+		 (p->max_pairs != 0 && p->max_pairs < p->n_local * p->n_remote))
+		w = "max_pairs below local x remote subnets (or above 1024)";
 	else if ((p->p1_lifetime_s != 0 && p->p1_lifetime_s < 60) ||
 		 (p->child_lifetime_s != 0 && p->child_lifetime_s < 60) ||
 		 p->p1_lifetime_s > 7 * 86400 || p->child_lifetime_s > 7 * 86400)
@@ -124,6 +127,10 @@ void site_apply_defaults(const struct ike *ike, struct ike_site_params *p)
 		p->child_lifetime_s = 28800;
 	if (p->dpd_delay_s != 0 && p->dpd_timeout_s == 0)
 		p->dpd_timeout_s = 4 * p->dpd_delay_s;
+	if (p->max_pairs == 0)
+		p->max_pairs = ike->cfg.max_pairs_per_site > p->n_local * p->n_remote ?
+			       ike->cfg.max_pairs_per_site :
+			       (uint16_t)(p->n_local * p->n_remote);
 }
 
 /* ------------------------------------------------------------------ */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Protection of the responder: half-open bounds (global and per source),
- * the per-source rate limit, half-open timeouts, and malformed or
- * unexpected datagrams each counted under their reason.
+ * the per-source rate limit, half-open timeouts, the cap on IPsec SA pairs
+ * per site, and malformed or unexpected datagrams each counted under
+ * their reason.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -241,6 +242,61 @@ static void test_site_del_half_open(void **state)
 	assert_int_equal(st.ike_sas, 1);
 }
 
+static uint32_t live_in_spi(const struct host *h)
+{
+	for (unsigned i = 0; i < H_MAX_SA; i++)
+		if (h->sas[i].live && h->sas[i].sa.inbound)
+			return h->sas[i].sa.spi;
+	return 0;
+}
+
+/*
+ * An authenticated branch asks for 20 pairs (4 x 5 host selectors inside
+ * its subnets): it gets exactly the site's cap (16, the default), the rest
+ * are refused with NO-PROPOSAL-CHOSEN and counted. At the cap the site
+ * still rekeys, started by either side.
+ */
+static void test_pair_cap(void **state)
+{
+	struct ike_site_params b;
+	struct host *branch;
+	uint64_t refused;
+
+	(void)state;
+	branch = host_new("branch", ADDR(203, 0, 113, 9), NULL, 0);
+	site_hub(&b, "hub", HUB, PSK);
+	b.n_local = 4;
+	b.n_remote = 5;
+	for (uint8_t i = 0; i < b.n_local; i++)
+		b.local_subnets[i] = (struct ike_prefix){ADDR(192, 168, 0, 1 + i), 32};
+	for (uint8_t i = 0; i < b.n_remote; i++)
+		b.remote_subnets[i] = (struct ike_prefix){ADDR(172, 16, 0, 1 + i), 32};
+	assert_int_equal(ike_site_add(branch->ike, &b, NET.now, NULL), 0);
+	net_advance(5000);
+	assert_true(site_is_up(hub, "rtx1"));
+	assert_int_equal(host_live(hub, true), IKE_PAIRS_DEFAULT);
+	assert_int_equal(host_live(hub, false), IKE_PAIRS_DEFAULT);
+	assert_int_equal(host_live(branch, true), IKE_PAIRS_DEFAULT);
+	refused = stat_of(hub, IKE_DROP_PAIR_LIMIT);
+	assert_int_equal(refused, 20 - IKE_PAIRS_DEFAULT);
+	assert_int_equal(stat_of(branch, IKE_EV_QM_UP), IKE_PAIRS_DEFAULT);
+	assert_mirrored(hub, branch);
+	/* at the cap: the branch rekeys a pair, then the hub another */
+	ike_child_sa_bytes_expired(branch->ike, live_in_spi(branch), false, NET.now);
+	net_advance(10000);
+	ike_child_sa_bytes_expired(hub->ike, live_in_spi(hub), false, NET.now);
+	net_advance(10000);
+	assert_int_equal(stat_of(branch, IKE_EV_CHILD_REKEY), 1);
+	assert_int_equal(stat_of(hub, IKE_EV_CHILD_REKEY), 1);
+	assert_int_equal(stat_of(hub, IKE_EV_QM_UP), IKE_PAIRS_DEFAULT + 2);
+	assert_int_equal(host_live(hub, true), IKE_PAIRS_DEFAULT);
+	assert_int_equal(stat_of(hub, IKE_DROP_PAIR_LIMIT), refused);
+	assert_mirrored(hub, branch);
+	assert_mirrored(branch, hub);
+	NET.n--;
+	host_free(branch);
+}
+
 /* 10,000 sites: the last one added still comes up at once. */
 static void test_many_sites(void **state)
 {
@@ -335,6 +391,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_msg1_retransmit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_site_del_half_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pair_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_sites, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_initiation_window, setup, teardown),
 	};
