@@ -22,6 +22,7 @@
 static const char *const ike_fields[] = {
 	"local_id", "default_psk", "proposals", "max_half_open",
 	"max_half_open_per_source", "new_per_source_per_second", "half_open_timeout",
+	"msg3_timeout",
 	"rekey_margin", "rekey_fuzz", "natt_keepalive", "max_pairs_per_site", NULL
 };
 
@@ -276,6 +277,7 @@ conf_parse_ike(struct parser *p, const config_setting_t *root, struct cfg *cfg)
 	ok &= conf_uint(p, g, "ike", "new_per_source_per_second", false, 1, 1u << 20,
 			&c->new_per_src_per_s);
 	ok &= conf_uint(p, g, "ike", "half_open_timeout", false, 1, 3600, &c->half_open_timeout_s);
+	ok &= conf_uint(p, g, "ike", "msg3_timeout", false, 1, 3600, &c->msg3_timeout_s);
 	ok &= conf_uint(p, g, "ike", "rekey_margin", false, 10, 86400, &c->rekey_margin_s);
 	ok &= conf_uint(p, g, "ike", "rekey_fuzz", false, 0, 100, &c->rekey_fuzz_pct);
 	ok &= conf_uint(p, g, "ike", "natt_keepalive", false, 0, 3600, &c->natt_keepalive_s);

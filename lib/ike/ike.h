@@ -242,6 +242,15 @@ struct ike_host_ops {
 	 * ike_child_sa_used() count.
 	 */
 	uint64_t (*inbound_last)(void *ctx, uint32_t spi);
+	/**
+	 * Optional: an ISAKMP SA (half-open or established) has chosen its own
+	 * cookie (live: CKY-I when we initiate, CKY-R when we respond), or is
+	 * gone (!live, once per live call, whatever ended it: established SAs
+	 * expiring or deleted, half-open ones timed out, failed or evicted).
+	 * Datagrams for our live cookies belong to exchanges we take part in:
+	 * a host may serve them first when punted IKE traffic must be shed.
+	 */
+	void (*cookie_own)(void *ctx, const uint8_t cookie[8], bool live);
 	/** Log one line (no newline). Never receives secrets. */
 	void (*log)(void *ctx, enum ike_log_level level, const char *fmt,
 		    va_list ap) __attribute__((format(printf, 3, 0)));
@@ -259,11 +268,16 @@ struct ike_config {
 	struct ike_p1_proposal p1[IKE_PROPS_MAX]; /**< accepted before the site is known */
 	uint8_t n_p1;
 	uint32_t sites_hint;           /**< expected sites, sizes the hash tables */
-	uint32_t max_half_open;        /**< responder phase 1 exchanges in progress, total */
+	uint32_t max_half_open;        /**< responder phase 1 exchanges in progress,
+					    total; a quarter is kept for sources a
+					    site names as its peer, the oldest other
+					    one is evicted for a new one */
 	uint32_t max_half_open_per_src;/**< ... per source address */
 	uint32_t new_per_src_per_s;    /**< new exchanges accepted per source and second */
 	uint32_t new_per_src_burst;    /**< ... burst */
 	uint32_t half_open_timeout_s;  /**< responder phase 1 must finish within */
+	uint32_t msg3_timeout_s;       /**< ... and message 3 arrive within (at most
+					    half_open_timeout_s) */
 	uint16_t max_pairs_per_site;   /**< default of ike_site_params.max_pairs */
 	uint32_t rekey_margin_s;       /**< rekey this long before expiry ... */
 	uint32_t rekey_fuzz_pct;       /**< ... plus up to this % of the margin, random */
@@ -469,7 +483,8 @@ void ike_child_foreach(struct ike *ike, ike_child_cb cb, void *arg);
 	_(TS, "Quick Mode IDs outside the site's subnets")                   \
 	_(PAIR_LIMIT, "the site holds its maximum of IPsec SA pairs")        \
 	_(BAD_ID, "ID payload type or content unsupported")                  \
-	_(HALF_OPEN, "global half-open limit reached")                       \
+	_(HALF_OPEN, "half-open limit reached, nothing unbound to evict")   \
+	_(HALF_OPEN_SIZE, "message 1's SA payload larger than a half-open exchange may keep") \
 	_(HALF_OPEN_SRC, "per-source half-open limit reached")               \
 	_(RATE, "per-source rate limit exceeded")                            \
 	_(DUPLICATE, "retransmitted request (reply re-sent or ignored)")    \
@@ -495,6 +510,7 @@ void ike_child_foreach(struct ike *ike, ike_child_cb cb, void *arg);
 	_(QM_UP, "IPsec SA pairs established")                               \
 	_(QM_FAILED, "Quick Mode exchanges failed or timed out")            \
 	_(HALF_OPEN_TIMEOUT, "responder phase 1 timed out half-open")        \
+	_(HALF_OPEN_EVICTED, "oldest unbound half-open exchange evicted for a new one") \
 	_(NOTIFY_RX, "authenticated notifications received")                 \
 	_(NOTIFY_TX, "notifications sent")                                   \
 	_(DELETE_RX, "DELETE payloads received")                             \

@@ -163,6 +163,7 @@ struct ike_sa {
 	struct site *addr_site;    /* responder: site bound to the peer address */
 	struct link addr_link;     /* site.half_open, while addr_site is set */
 	struct src *src;           /* responder half-open accounting */
+	struct link ho_link;       /* ike.ho_unbound, while half-open unbound */
 	bool in_window;            /* initiator: counts in ike.n_initiating */
 	uint8_t icky[8], rcky[8];
 	bool initiator, aggressive;
@@ -300,6 +301,7 @@ struct ike {
 	struct link sites, sas;
 	struct link dead;          /* killed ISAKMP SAs, freed by sa_reap() */
 	struct link start_queue;   /* struct site.start_link: waiting to initiate */
+	struct link ho_unbound;    /* struct ike_sa.ho_link: eviction order */
 	unsigned n_initiating;     /* our phase 1 exchanges in flight */
 	struct theap timers;
 	struct timer t_gc;
@@ -307,7 +309,7 @@ struct ike {
 	uint32_t next_site_id;
 	uint64_t next_serial;
 	uint64_t stats[IKE_STAT_N];
-	uint64_t n_sas, n_half_open, n_children, n_sites;
+	uint64_t n_sas, n_half_open, n_half_open_unbound, n_children, n_sites;
 	uint8_t buf[IKE_MSG_MAX];       /* building outgoing messages */
 	uint8_t out[IKE_MSG_MAX + 4];   /* a datagram being sent (marker) */
 	uint8_t plain[IKE_MSG_MAX];     /* decrypting incoming messages */
@@ -571,8 +573,12 @@ bool msgid_note(struct ike_sa *sa, uint32_t msgid)
 void msgid_fini(struct ike_sa *sa);
 
 /* limit.c */
-bool src_admit(struct ike *ike, const struct ike_endpoint *remote,
-	       struct src **out);
+#define HALF_OPEN_SA_MAX 4096   /* message 1's SA payload, kept half-open */
+#define XFORM_MAX        256    /* a transform we choose (and echo) */
+struct src *src_rate(struct ike *ike, const struct ike_endpoint *remote);
+bool src_room(struct ike *ike, const struct src *s, bool bound);
+void src_charge(struct ike_sa *sa, struct src *src, bool bound);
+void src_progress(struct ike_sa *sa);
 void src_gc(struct ike *ike);
 void srcs_fini(struct ike *ike);
 

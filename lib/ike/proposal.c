@@ -106,7 +106,8 @@ static bool p1_xform_parse(const struct ike_xform *x, struct p1_choice *c)
 
 	memset(c, 0, sizeof(*c));
 	c->life_s = 28800; /* RFC 2407 s4.5 default */
-	if (x->id != KEY_IKE)
+	/* a responder echoes it and keeps the echo while half-open (limit.c) */
+	if (x->id != KEY_IKE || x->raw_len > XFORM_MAX)
 		return false;
 	ike_attr_iter(x, &it);
 	while (ike_attr_next(&it, &a)) {

@@ -100,6 +100,25 @@ static void h_moved(void *ctx, uint32_t site_id, const struct ike_endpoint *ep)
 	h->moves++;
 }
 
+/* Each live cookie announced once, and gone once (checked). */
+static void h_cookie(void *ctx, const uint8_t cookie[8], bool live)
+{
+	struct host *h = ctx;
+	unsigned i;
+
+	for (i = 0; i < h->n_cookies; i++)
+		if (memcmp(h->cookies[i], cookie, 8) == 0)
+			break;
+	if (live) {
+		assert_int_equal(i, h->n_cookies);
+		assert_true(h->n_cookies < H_MAX_COOKIES);
+		memcpy(h->cookies[h->n_cookies++], cookie, 8);
+	} else {
+		assert_true(i < h->n_cookies);
+		memcpy(h->cookies[i], h->cookies[--h->n_cookies], 8);
+	}
+}
+
 static void h_log(void *ctx, enum ike_log_level lvl, const char *fmt, va_list ap)
 {
 	struct host *h = ctx;
@@ -127,6 +146,7 @@ static const struct ike_host_ops ops = {
 	.peer_down = h_down,
 	.peer_up = h_up,
 	.peer_moved = h_moved,
+	.cookie_own = h_cookie,
 	.log = h_log,
 };
 
@@ -160,6 +180,7 @@ struct host *host_new(const char *name, uint32_t addr, const uint8_t *psk,
 void host_restart(struct host *h)
 {
 	ike_destroy(h->ike);
+	assert_int_equal(h->n_cookies, 0);
 	memset(h->sas, 0, sizeof(h->sas));
 	h->ike = ike_create(&h->cfg, &ops, h);
 	assert_non_null(h->ike);
@@ -168,6 +189,7 @@ void host_restart(struct host *h)
 void host_free(struct host *h)
 {
 	ike_destroy(h->ike);
+	assert_int_equal(h->n_cookies, 0);          /* every cookie gone once */
 	for (unsigned i = 0; i < H_MAX_SA; i++)
 		assert_false(h->sas[i].live); /* destroy removed everything */
 	free(h);
@@ -348,6 +370,15 @@ void assert_mirrored(const struct host *a, const struct host *b)
 		assert_int_equal(x->sa.remote_ts.len, y->sa.local_ts.len);
 		assert_int_equal(x->sa.life_s, y->sa.life_s);
 	}
+}
+
+/* The host knows exactly the cookies of the ISAKMP SAs that exist. */
+void assert_cookies_balanced(const struct host *h)
+{
+	struct ike_stats st;
+
+	ike_stats_get(h->ike, &st);
+	assert_int_equal(h->n_cookies, st.ike_sas);
 }
 
 uint64_t stat_of(const struct host *h, enum ike_stat s)

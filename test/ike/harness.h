@@ -17,6 +17,7 @@
 #define H_MAX_SA   512
 #define H_MAX_PKT  1024
 #define H_LOG_MAX  (256 * 1024)
+#define H_MAX_COOKIES 8192
 
 struct h_sa {                  /* one installed SA direction */
 	struct ike_child_sa sa;    /* keys kept (test only) */
@@ -31,6 +32,8 @@ struct host {
 	uint32_t addr;             /* its own address */
 	struct h_sa sas[H_MAX_SA];
 	unsigned installs, deletes, downs, ups, moves;
+	uint8_t cookies[H_MAX_COOKIES][8]; /* our own live cookies (cookie_own) */
+	unsigned n_cookies;
 	enum ike_down_reason last_down;
 	bool mute;                 /* drop everything it sends */
 	char log[H_LOG_MAX];
@@ -90,6 +93,7 @@ const struct h_sa *host_find(const struct host *h, bool inbound, uint32_t spi);
 /* Every live SA on a has its mirror on b with the same keys. */
 void assert_mirrored(const struct host *a, const struct host *b);
 uint64_t stat_of(const struct host *h, enum ike_stat s);
+void assert_cookies_balanced(const struct host *h);
 bool site_is_up(struct host *h, const char *name);
 
 #define ADDR(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \

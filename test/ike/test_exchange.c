@@ -71,6 +71,27 @@ static void assert_tunnel_up(unsigned pairs)
 	assert_mirrored(branch, hub);
 }
 
+/* cookie_own: the host holds each ISAKMP SA's own cookie (ours: CKY-R
+ * as responder, CKY-I as initiator) and nothing else. */
+static int own_cookie_known(const struct ike_sa_info *i, void *arg)
+{
+	const struct host *h = arg;
+	const uint8_t *own = i->initiator ? i->icookie : i->rcookie;
+	unsigned k;
+
+	for (k = 0; k < h->n_cookies; k++)
+		if (memcmp(h->cookies[k], own, 8) == 0)
+			break;
+	assert_true(k < h->n_cookies);
+	return 0;
+}
+
+static void assert_own_cookies(struct host *h)
+{
+	assert_cookies_balanced(h);
+	ike_sa_foreach(h->ike, own_cookie_known, h);
+}
+
 static void test_main_mode_rtx(void **state)
 {
 	const struct h_sa *in;
@@ -99,6 +120,8 @@ static void test_main_mode_rtx(void **state)
 	assert_int_equal(stat_of(hub, IKE_EV_P1_UP), 1);
 	assert_int_equal(stat_of(hub, IKE_EV_QM_UP), 1);
 	assert_int_equal(hub->ups, 1);
+	assert_own_cookies(hub);
+	assert_own_cookies(branch);
 	/* secrets never logged */
 	assert_null(strstr(hub->log, PSK));
 	assert_null(strstr(branch->log, PSK));
