@@ -4,7 +4,8 @@
  * host, establishment, rekeying (make-before-break) and collisions.
  *
  * Rekey: whichever side's soft lifetime (fuzzed) or the data plane's soft
- * byte limit comes first starts a Quick Mode for the same selectors. The
+ * byte or packet limit comes first starts a Quick Mode for the same
+ * selectors. The
  * new pair is complete on both sides before either uses it; the side that
  * started the rekey deletes the old pair rekeyed_delete_s later, the other
  * side just stops rekeying it and waits for the DELETE (or expiry).
@@ -45,9 +46,12 @@ int child_install(struct child *c, bool inbound, const uint8_t *keymat)
 	sa.life_s = c->life_s;
 	sa.life_bytes = kb_to_bytes(c->life_kb);
 	sa.soft_bytes = sa.life_bytes - sa.life_bytes / 10;
+	sa.soft_packets = IKE_SOFT_PACKETS;
+	sa.twin = inbound ? 0 : c->in_handle;
 	sa.local = c->local;
 	sa.remote = c->remote;
-	rc = ike->ops->child_sa_install(ike->ctx, &sa);
+	rc = ike->ops->child_sa_install(ike->ctx, &sa,
+					inbound ? &c->in_handle : &c->out_handle);
 	OPENSSL_cleanse(&sa.keys, sizeof(sa.keys));
 	if (rc == 0) {
 		if (inbound)
@@ -136,13 +140,16 @@ void child_established(struct child *c, struct qm *q)
 		c->replaces = old->spi_in;
 		if (!old->rekeyed)
 			s->cnt.child_rekeys++;
-		/* we started the rekey: the old pair is ours to delete */
-		retire(old, q->initiator);
+		/* we started the rekey: the old pair is ours to delete. Both
+		 * sides may have rekeyed it at once: a second retire must not
+		 * cancel the delete the first one (ours) armed. */
+		if (!old->rekeyed || q->initiator)
+			retire(old, q->initiator);
 	}
 	resolve_collisions(c);
 }
 
-/* T_CHILD_REKEY, or the data plane's soft byte limit. */
+/* T_CHILD_REKEY, or the data plane's soft byte or packet limit. */
 void child_rekey(struct child *c)
 {
 	struct site *s = c->site;
@@ -204,8 +211,8 @@ bool child_room(struct site *s, const struct ike_prefix *local,
 
 /* Public: data plane events about an inbound SA (or its partner). */
 
-void ike_child_sa_bytes_expired(struct ike *ike, uint32_t spi_in, bool hard,
-				uint64_t now_ms)
+void ike_child_sa_expired(struct ike *ike, uint32_t spi_in, bool hard,
+			  uint64_t now_ms)
 {
 	struct child *c = child_by_spi(ike, spi_in);
 

@@ -166,6 +166,14 @@ int ike_site_params_validate(const struct ike_site_params *p, const char **why)
 /* ------------------------------------------------------------------ */
 /** @name Host interface */
 
+/**
+ * Soft packet limit of every IKE SA: 2^32 - 2^26. The sequence number must
+ * not wrap (RFC 4303 s3.3.3) and IKE negotiates no ESN (RFC 4304), so the
+ * rekey starts with 2^26 (67 million) packets left, some seconds even at
+ * 10 Mpps: the tunnel never runs dry waiting for the time rekey.
+ */
+#define IKE_SOFT_PACKETS ((1ULL << 32) - (1ULL << 26))
+
 /** One direction of an ESP SA as handed to the host (control core). */
 struct ike_child_sa {
 	uint32_t site_id;              /**< from ike_site_add() */
@@ -177,8 +185,12 @@ struct ike_child_sa {
 	struct ike_prefix remote_ts;   /**< the branch's traffic selector */
 	uint64_t life_s;               /**< hard lifetime, seconds (the library expires it) */
 	uint64_t life_bytes;           /**< hard byte lifetime; 0: none */
-	uint64_t soft_bytes;           /**< report ike_child_sa_bytes_expired(soft) at this
+	uint64_t soft_bytes;           /**< report ike_child_sa_expired(soft) at this
 					     (90% of life_bytes); 0: none */
+	uint64_t soft_packets;         /**< ... and at this many packets: IKE_SOFT_PACKETS */
+	uint64_t twin;                 /**< outbound: the handle child_sa_install() gave
+					     for the pair's inbound SA (installed first,
+					     by the same Quick Mode); inbound: 0 */
 	struct ike_endpoint local;     /**< our outer address; port 0 = plain ESP */
 	struct ike_endpoint remote;    /**< peer's outer address; port 0 = plain ESP */
 };
@@ -218,12 +230,18 @@ struct ike_host_ops {
 	/**
 	 * Install one SA direction. For inbound SAs return 0 only once the SA
 	 * is usable by every worker: the library sends the message that lets
-	 * the peer use it right after. Non-zero fails the negotiation.
+	 * the peer use it right after. Non-zero fails the negotiation. On
+	 * success set *handle to a value of the host's choosing naming this
+	 * SA; the library hands it back (child_sa_delete(), inbound_last(),
+	 * ike_child_sa.twin) and never looks into it. Outbound SPIs are the
+	 * peers' choice: two sites may well get the same one, so a host must
+	 * not tell SAs apart by SPI.
 	 */
-	int (*child_sa_install)(void *ctx, const struct ike_child_sa *sa);
-	/** Remove one SA direction (spi as installed); outbound goes first. */
-	void (*child_sa_delete)(void *ctx, uint32_t site_id, bool inbound,
-				uint32_t spi);
+	int (*child_sa_install)(void *ctx, const struct ike_child_sa *sa,
+				uint64_t *handle);
+	/** Remove the SA child_sa_install() named handle; a pair's outbound
+	 * direction goes first. */
+	void (*child_sa_delete)(void *ctx, uint64_t handle);
 	/** All SAs of the site are gone; called once per up->down transition. */
 	void (*peer_down)(void *ctx, uint32_t site_id, const char *site_name,
 			  enum ike_down_reason why);
@@ -236,12 +254,12 @@ struct ike_host_ops {
 	void (*peer_moved)(void *ctx, uint32_t site_id,
 			   const struct ike_endpoint *remote);
 	/**
-	 * Optional: when inbound ESP last arrived on inbound SA spi, in the
-	 * clock of the now_ms arguments (0: never). DPD asks a peer only after
-	 * dpd_delay_s without a word from it. NULL: only IKE messages and
-	 * ike_child_sa_used() count.
+	 * Optional: when inbound ESP last arrived on the inbound SA named
+	 * handle, in the clock of the now_ms arguments (0: never). DPD asks a
+	 * peer only after dpd_delay_s without a word from it. NULL: only IKE
+	 * messages and ike_child_sa_used() count.
 	 */
-	uint64_t (*inbound_last)(void *ctx, uint32_t spi);
+	uint64_t (*inbound_last)(void *ctx, uint64_t handle);
 	/**
 	 * Optional: an ISAKMP SA (half-open or established) has chosen its own
 	 * cookie (live: CKY-I when we initiate, CKY-R when we respond), or is
@@ -329,12 +347,12 @@ void ike_tick(struct ike *ike, uint64_t now_ms);
 uint64_t ike_next_deadline(const struct ike *ike);
 
 /**
- * The data plane's soft (or hard) byte lifetime of inbound SA spi_in, or of
- * its outbound partner, was reached: soft starts a rekey, hard removes the
- * pair. Unknown SPIs are ignored.
+ * The data plane's soft (or hard) lifetime in bytes or packets of inbound
+ * SA spi_in, or of its outbound twin, was reached: soft starts a rekey,
+ * hard removes the pair. Unknown SPIs are ignored.
  */
-void ike_child_sa_bytes_expired(struct ike *ike, uint32_t spi_in, bool hard,
-				uint64_t now_ms);
+void ike_child_sa_expired(struct ike *ike, uint32_t spi_in, bool hard,
+			  uint64_t now_ms);
 
 /** Inbound traffic was seen on SA spi_in at now_ms (for DPD on idle tunnels). */
 void ike_child_sa_used(struct ike *ike, uint32_t spi_in, uint64_t now_ms);

@@ -342,7 +342,7 @@ static uint64_t last_heard(const struct ike_sa *sa)
 		if (c->last_used_ms > last)
 			last = c->last_used_ms;
 		if (ike->ops->inbound_last != NULL) {
-			uint64_t esp = ike->ops->inbound_last(ike->ctx, c->spi_in);
+			uint64_t esp = ike->ops->inbound_last(ike->ctx, c->in_handle);
 
 			if (esp > last)
 				last = esp;

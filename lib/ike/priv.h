@@ -262,6 +262,7 @@ struct child {
 	struct hnode by_spi;       /* spi_in */
 	uint32_t spi_in, spi_out;
 	bool in_installed, out_installed, established, initiator;
+	uint64_t in_handle, out_handle;  /* the host's names, once installed */
 	struct ike_esp_proposal prop;
 	struct ike_prefix ts_local, ts_remote;
 	struct ike_endpoint local, remote; /* outer; ports 0 = plain ESP */

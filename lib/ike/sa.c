@@ -361,9 +361,9 @@ void child_free(struct child *c)
 	struct ike *ike = c->ike;
 
 	if (c->out_installed)
-		ike->ops->child_sa_delete(ike->ctx, c->site->id, false, c->spi_out);
+		ike->ops->child_sa_delete(ike->ctx, c->out_handle);
 	if (c->in_installed)
-		ike->ops->child_sa_delete(ike->ctx, c->site->id, true, c->spi_in);
+		ike->ops->child_sa_delete(ike->ctx, c->in_handle);
 	if (c->spi_in != 0)
 		htab_del(&ike->children_by_spi, &c->by_spi);
 	if (c->qm != NULL)

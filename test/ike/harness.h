@@ -22,7 +22,8 @@
 struct h_sa {                  /* one installed SA direction */
 	struct ike_child_sa sa;    /* keys kept (test only) */
 	bool live;
-	uint64_t installed_at;
+	uint64_t installed_at;     /* the handle is the index in host.sas */
+	unsigned order;            /* host.installs when it came */
 };
 
 struct host {
@@ -32,6 +33,9 @@ struct host {
 	uint32_t addr;             /* its own address */
 	struct h_sa sas[H_MAX_SA];
 	unsigned installs, deletes, downs, ups, moves;
+	unsigned twin_not_last_in; /* outbound SAs whose twin (their own pair's
+				      inbound SA) was not the inbound SA of
+				      their site and selectors installed last */
 	uint8_t cookies[H_MAX_COOKIES][8]; /* our own live cookies (cookie_own) */
 	unsigned n_cookies;
 	enum ike_down_reason last_down;

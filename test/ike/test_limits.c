@@ -418,9 +418,9 @@ static void test_pair_cap(void **state)
 	assert_int_equal(stat_of(branch, IKE_EV_QM_UP), IKE_PAIRS_DEFAULT);
 	assert_mirrored(hub, branch);
 	/* at the cap: the branch rekeys a pair, then the hub another */
-	ike_child_sa_bytes_expired(branch->ike, live_in_spi(branch), false, NET.now);
+	ike_child_sa_expired(branch->ike, live_in_spi(branch), false, NET.now);
 	net_advance(10000);
-	ike_child_sa_bytes_expired(hub->ike, live_in_spi(hub), false, NET.now);
+	ike_child_sa_expired(hub->ike, live_in_spi(hub), false, NET.now);
 	net_advance(10000);
 	assert_int_equal(stat_of(branch, IKE_EV_CHILD_REKEY), 1);
 	assert_int_equal(stat_of(hub, IKE_EV_CHILD_REKEY), 1);
