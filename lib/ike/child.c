@@ -5,10 +5,10 @@
  *
  * Rekey: whichever side's soft lifetime (fuzzed) or the data plane's soft
  * byte or packet limit comes first starts a Quick Mode for the same
- * selectors. The
- * new pair is complete on both sides before either uses it; the side that
- * started the rekey deletes the old pair rekeyed_delete_s later, the other
- * side just stops rekeying it and waits for the DELETE (or expiry).
+ * selectors. The new pair is complete on both sides before either uses
+ * it; the side that started the rekey deletes the old pair
+ * rekeyed_delete_s later, the other side just stops rekeying it and waits
+ * for the DELETE (or expiry).
  *
  * Collisions: two pairs for the same selectors negotiated at the same
  * time, one started by each side. Both sides see both nonce pairs, so both

@@ -264,7 +264,8 @@ struct ike_host_ops {
 	 * Optional: an ISAKMP SA (half-open or established) has chosen its own
 	 * cookie (live: CKY-I when we initiate, CKY-R when we respond), or is
 	 * gone (!live, once per live call, whatever ended it: established SAs
-	 * expiring or deleted, half-open ones timed out, failed or evicted).
+	 * expiring or deleted, half-open ones timed out, failed or evicted,
+	 * and every one left at ike_destroy()).
 	 * Datagrams for our live cookies belong to exchanges we take part in:
 	 * a host may serve them first when punted IKE traffic must be shed.
 	 */
