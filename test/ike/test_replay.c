@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "codec.h"
 #include "harness.h"
+#include "priv.h"
 
 #define HUB    ADDR(198, 51, 100, 1)
 #define BRANCH ADDR(10, 0, 0, 7)       /* behind a NAT */
@@ -189,12 +189,52 @@ static void test_replayed_qm1_installs_nothing(void **state)
 	assert_mirrored(hub, branch);
 }
 
+/*
+ * The memory of message IDs is bounded: after MSGID_MAX IDs an ISAKMP SA
+ * takes no new exchange (Informational or Quick Mode) rather than forget
+ * one. The branch sends authenticated DELETEs (for SPIs nobody has) until
+ * the hub's memory is full.
+ */
+static void test_msgid_memory_bounded(void **state)
+{
+	struct ike_site_params h, b;
+	struct ike_sa *bsa, *hsa;
+	uint32_t spi = 0x1234;
+	uint64_t qm_up;
+
+	(void)state;
+	site_branch(&h, "rtx1", 0, PSK);
+	site_hub(&b, "hub", HUB, PSK);
+	up(&h, &b, 1);
+	bsa = container_of(branch->ike->sas.next, struct ike_sa, all);
+	hsa = container_of(hub->ike->sas.next, struct ike_sa, all);
+	assert_int_equal(hsa->n_msgids, 1);                /* the Quick Mode */
+	for (unsigned i = 0; i < MSGID_MAX + 10; i++) {
+		info_send_delete_child(bsa, &spi, 1);
+		net_run(10);
+	}
+	assert_int_equal(hsa->n_msgids, MSGID_MAX);
+	assert_int_equal(stat_of(hub, IKE_DROP_MSGID_FULL), 11);
+	/* a new Quick Mode on that SA is refused too; nothing else breaks */
+	qm_up = stat_of(hub, IKE_EV_QM_UP);
+	for (unsigned i = 0; i < H_MAX_SA; i++)
+		if (branch->sas[i].live && branch->sas[i].sa.inbound)
+			ike_child_sa_expired(branch->ike, branch->sas[i].sa.spi, false,
+					     NET.now);
+	net_run(100);
+	assert_int_equal(stat_of(hub, IKE_DROP_MSGID_FULL), 12);
+	assert_int_equal(stat_of(hub, IKE_EV_QM_UP), qm_up);
+	assert_int_equal(host_live(hub, true), 1);
+	assert_true(site_is_up(hub, "rtx1"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_replayed_dpd_moves_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replay_no_liveness, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_replayed_qm1_installs_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_msgid_memory_bounded, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("ike_replay", tests, NULL, NULL);
