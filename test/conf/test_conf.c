@@ -117,6 +117,9 @@ good_file(void **state)
 		assert_int_equal(b->sa_out.key[35], 0x08);
 		assert_int_equal(b->replay_window, 0);
 		assert_false(b->udp_encap);
+	} else if (strstr(path, "ike-default-psk.conf") != NULL) {
+		assert_int_equal(cfg.n_sites, 3);
+		assert_true(cfg.sites[0].ike && cfg.sites[1].ike && cfg.sites[2].ike);
 	} else if (strstr(path, "ike-nat.conf") != NULL) {
 		const struct cfg_site *a = &cfg.sites[0], *b = &cfg.sites[1];
 		const struct nat_config *n = &cfg.nat;
@@ -168,9 +171,6 @@ good_file(void **state)
 		assert_int_equal(cfg.routes[1].via, 0xac1000fe);
 		assert_int_equal(cfg.n_neighbours, 1);
 		assert_int_equal(cfg.neighbours[0].mac[5], 0xfe);
-	} else if (strstr(path, "ike-default-psk.conf") != NULL) {
-		assert_int_equal(cfg.n_sites, 3);
-		assert_true(cfg.sites[0].ike && cfg.sites[1].ike && cfg.sites[2].ike);
 	} else {
 		/* Defaults. */
 		assert_int_equal(cfg.workers, 1);
