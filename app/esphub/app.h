@@ -52,7 +52,6 @@ struct app_tunnel {
 	uint8_t used;
 	uint32_t refs;                      /* SAs that belong to it */
 	uint32_t site;
-	uint32_t last_in_spi;               /* IKE: the inbound SA installed last */
 	uint32_t next_out;                  /* outbound SA waiting to take over, or SA_NONE */
 	struct sa_ts key_local, key_remote;
 };
@@ -60,7 +59,7 @@ struct app_tunnel {
 /* What the control core keeps per SA id beyond lib/sa. */
 struct app_sa_meta {
 	uint8_t ike;                        /* installed by IKE */
-	uint32_t partner_spi;               /* outbound: its inbound twin's SPI */
+	uint32_t twin;                      /* IKE, outbound: its pair's inbound SA */
 	uint64_t packets;                   /* inbound: at the last poll */
 	uint64_t seen_ms;                   /* inbound: when packets last grew */
 	uint64_t commit_by_ms;              /* outbound waiting in its tunnel: deadline */
@@ -97,7 +96,6 @@ struct app {
 	struct nat *nat;                    /* NULL: no nat section */
 	struct ike *ike;
 	struct rte_hash *ike_site_map;      /* lib/ike site id -> site index */
-	struct rte_hash *ike_spi_map;       /* (direction, SPI) -> SA id */
 	struct app_port port[CFG_MAX_PORTS];
 	struct worker_env env;
 	struct worker *worker[CFG_MAX_WORKERS];

@@ -246,6 +246,8 @@ site_add_set(void *res, struct cmdline *cl, void *data)
 		cmdline_printf(cl, "%s\n", err);
 		goto out;
 	}
+	if (err[0] != '\0')
+		cmdline_printf(cl, "%s\n", err);   /* warnings */
 	cur = app_site_index(cmd_app, s.name);
 	if (strcmp(r->verb, "add") == 0) {
 		rc = cur >= 0 ? -EEXIST : app_site_insert(cmd_app, &s, &idx);

@@ -7,6 +7,11 @@
  * Make-before-break: child_sa_install() for an inbound SA returns only when
  * every worker has it (sa_add() waits), and IKE sends the message that lets
  * the peer use it only after that.
+ *
+ * The handle lib/ike keeps for each SA it installed is the SA's id: SPIs
+ * name no SA here (outbound ones are the branches' choice, and two sites
+ * may pick the same), and an outbound SA learns its inbound twin from the
+ * Quick Mode that made both (ike_child_sa.twin), not from its tunnel.
  */
 #include <stdio.h>
 #include <string.h>
@@ -20,12 +25,6 @@
 #include "net.h"
 
 RTE_LOG_REGISTER(ike_logtype, esphub.ike, INFO);
-
-static uint64_t
-spi_key(bool inbound, uint32_t spi)
-{
-	return (uint64_t)inbound << 32 | spi;
-}
 
 static int
 map_get(struct rte_hash *h, uint64_t key, uint32_t *val)
@@ -111,8 +110,10 @@ params_from_child(const struct app *app, uint32_t site, uint32_t tunnel,
 	p->peer_port = c->remote.port;
 	p->replay_window = c->inbound ? app->cfg.sites[site].replay_window : 0;
 	p->keys = c->keys;
-	/* IKE expires SAs by time itself; bytes are the data plane's to count. */
+	/* IKE expires SAs by time itself; bytes and packets are the data
+	 * plane's to count (the soft limits start a rekey: app_ike_sa_event). */
 	p->soft.bytes = c->soft_bytes;
+	p->soft.packets = c->soft_packets;
 	p->hard.bytes = c->life_bytes;
 	p->n_local_ts = p->n_remote_ts = 1;
 	p->local_ts[0] = (struct sa_ts){ c->local_ts.addr, c->local_ts.len };
@@ -129,8 +130,17 @@ params_from_child(const struct app *app, uint32_t site, uint32_t tunnel,
  */
 #define OUT_COMMIT_MS 1000
 
+/* An SA of IKE's that still exists: id is lib/ike's handle for it. */
+static const struct sa *
+ike_sa_get(struct app *app, uint64_t id)
+{
+	if (id >= app->cfg.esp.max_sas || !app->sa_meta[id].ike)
+		return NULL;
+	return sa_db_get(app->sa, (uint32_t)id);
+}
+
 static int
-ike_install(void *ctx, const struct ike_child_sa *c)
+ike_install(void *ctx, const struct ike_child_sa *c, uint64_t *handle)
 {
 	struct app *app = ctx;
 	uint32_t site = site_of(app, c->site_id), tunnel, id;
@@ -148,12 +158,6 @@ ike_install(void *ctx, const struct ike_child_sa *c)
 		explicit_bzero(&p.keys, sizeof(p.keys));
 		app_tunnel_put(app, tunnel);
 	}
-	if (rc == 0 && rte_hash_add_key_data(app->ike_spi_map,
-					     &(uint64_t){ spi_key(c->inbound, c->spi) },
-					     (void *)(uintptr_t)id) != 0) {
-		app_sa_del(app, id);
-		rc = -ENOSPC;
-	}
 	if (rc != 0) {
 		app->ctr[CCTR_IKE_INSTALL_FAILED]++;
 		LOG(ERR, "site %s: cannot install %s SA 0x%08x: %s", c->site_name,
@@ -161,11 +165,9 @@ ike_install(void *ctx, const struct ike_child_sa *c)
 		return rc;
 	}
 	app->sa_meta[id].ike = 1;
-	if (c->inbound) {
-		/* IKE installs a pair inbound first: the next outbound is its twin. */
-		app->tunnel[tunnel].last_in_spi = c->spi;
-	} else {
-		app->sa_meta[id].partner_spi = app->tunnel[tunnel].last_in_spi;
+	*handle = id;
+	if (!c->inbound) {
+		app->sa_meta[id].twin = (uint32_t)c->twin;
 		app->sa_meta[id].commit_by_ms = app_now_ms() + OUT_COMMIT_MS;
 		rc = app_tunnel_out_offer(app, tunnel, id);
 	}
@@ -173,17 +175,12 @@ ike_install(void *ctx, const struct ike_child_sa *c)
 }
 
 static void
-ike_delete(void *ctx, uint32_t ike_site, bool inbound, uint32_t spi)
+ike_delete(void *ctx, uint64_t handle)
 {
 	struct app *app = ctx;
-	uint64_t key = spi_key(inbound, spi);
-	uint32_t id;
 
-	RTE_SET_USED(ike_site);
-	if (map_get(app->ike_spi_map, key, &id) != 0)
-		return;
-	rte_hash_del_key(app->ike_spi_map, &key);
-	app_sa_del(app, id);
+	if (ike_sa_get(app, handle) != NULL)
+		app_sa_del(app, (uint32_t)handle);
 }
 
 static void
@@ -231,14 +228,11 @@ ike_peer_up(void *ctx, uint32_t ike_site, const char *name)
 }
 
 static uint64_t
-ike_inbound_last(void *ctx, uint32_t spi)
+ike_inbound_last(void *ctx, uint64_t handle)
 {
 	struct app *app = ctx;
-	uint32_t id;
 
-	if (map_get(app->ike_spi_map, spi_key(true, spi), &id) != 0)
-		return 0;
-	return app->sa_meta[id].seen_ms;
+	return ike_sa_get(app, handle) != NULL ? app->sa_meta[handle].seen_ms : 0;
 }
 
 static void
@@ -274,8 +268,7 @@ app_ike_setup(struct app *app)
 		if (app->cfg.ports[i].role == CFG_ROLE_OUTSIDE)
 			out = (int)i;
 	app->ike_site_map = map_create("ike_sites", app->cfg.esp.max_tunnels);
-	app->ike_spi_map = map_create("ike_spis", app->cfg.esp.max_sas);
-	if (app->ike_site_map == NULL || app->ike_spi_map == NULL)
+	if (app->ike_site_map == NULL)
 		return -ENOMEM;
 	c.local_addr = out >= 0 ? app->cfg.ports[out].addr : app->cfg.ports[0].addr;
 	c.sites_hint = RTE_MAX(app->cfg.n_sites, 64u);
@@ -290,7 +283,6 @@ app_ike_free(struct app *app)
 	/* Removes every SA it installed through child_sa_delete(). */
 	ike_destroy(app->ike);
 	app->ike = NULL;
-	rte_hash_free(app->ike_spi_map);
 	rte_hash_free(app->ike_site_map);
 }
 
@@ -343,15 +335,13 @@ out_commit_check(struct app *app, uint32_t id, uint64_t now_ms)
 {
 	const struct sa *sa = sa_db_get(app->sa, id);
 	struct app_sa_meta *m = &app->sa_meta[id];
-	uint32_t twin;
 
 	if (sa == NULL || app->tunnel[sa->tunnel].next_out != id) {
 		m->commit_by_ms = 0;
 		return;
 	}
 	if (now_ms < m->commit_by_ms &&
-	    (map_get(app->ike_spi_map, spi_key(true, m->partner_spi), &twin) != 0 ||
-	     app->sa_meta[twin].packets == 0))
+	    (ike_sa_get(app, m->twin) == NULL || app->sa_meta[m->twin].packets == 0))
 		return;
 	m->commit_by_ms = 0;
 	app_tunnel_out_commit(app, sa->tunnel);
@@ -380,14 +370,16 @@ app_ike_poll(struct app *app, uint64_t now_ms)
 	}
 }
 
+/* A soft or hard lifetime (bytes, packets) of an IKE SA: tell IKE, by the
+ * pair's inbound SPI (ours, unique). */
 void
 app_ike_sa_event(struct app *app, uint32_t id, enum sa_event ev)
 {
 	const struct sa *sa = sa_db_get(app->sa, id);
-	uint32_t spi_in;
 
+	if (sa != NULL && !sa->inbound)
+		sa = ike_sa_get(app, app->sa_meta[id].twin);
 	if (sa == NULL)
 		return;
-	spi_in = sa->inbound ? sa->spi : app->sa_meta[id].partner_spi;
-	ike_child_sa_bytes_expired(app->ike, spi_in, ev == SA_EVENT_HARD, app_now_ms());
+	ike_child_sa_expired(app->ike, sa->spi, ev == SA_EVENT_HARD, app_now_ms());
 }

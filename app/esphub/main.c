@@ -124,6 +124,8 @@ run(struct app *app, const struct options *o)
 		fprintf(stderr, "%s\n", err);
 		return -EINVAL;
 	}
+	if (err[0] != '\0')
+		fprintf(stderr, "%s\n", err);    /* warnings */
 	rte_log_set_level_pattern("esphub*", app->cfg.log_level);
 	rc = app_setup(app);
 	/* Lets dpdk-dumpcap / dpdk-pdump capture on any port (needs hugepages). */

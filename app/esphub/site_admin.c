@@ -238,6 +238,9 @@ app_config_reload(struct app *app, char *out, size_t len)
 	out[0] = '\0';
 	if (cfg_load(old->path, new, out, len) != 0)
 		return -EINVAL;    /* the running configuration stays */
+	used = strlen(out);
+	if (used > 0)          /* warnings: the report goes on below them */
+		snprintf(out + used, len - used, "\n");
 	restart_needed(old, new, out, len);
 	if (new->ike.default_psk_len != old->ike.default_psk_len ||
 	    memcmp(new->ike.default_psk, old->ike.default_psk, sizeof(new->ike.default_psk)) != 0) {

@@ -152,7 +152,8 @@ struct cfg {
 /**
  * Read and validate path into cfg (which the caller zeroes or reuses).
  * On failure the error lines, newline-separated, are written to err
- * (truncated to errlen) and cfg is left empty.
+ * (truncated to errlen) and cfg is left empty. On success err holds the
+ * warnings ("FILE:LINE: field: warning: ..."), newline-separated, or "".
  * @return 0, or -1 if the file is missing, unreadable or invalid.
  */
 int cfg_load(const char *path, struct cfg *cfg, char *err, size_t errlen)
@@ -165,7 +166,7 @@ void cfg_free(struct cfg *cfg);
  * Parse one site given as text in the file's syntax, "{ name = ...; ... }",
  * in the context of cfg (its ports, esp and ike sections). Errors are
  * reported as "(cli):LINE: site.FIELD: what is wrong".
- * @return 0, or -1 with the errors in err.
+ * @return 0 (err holds the warnings, or ""), or -1 with the errors in err.
  */
 int cfg_site_from_text(const struct cfg *cfg, const char *text, struct cfg_site *out,
 		       char *err, size_t errlen) __attribute__((warn_unused_result));

@@ -2,10 +2,11 @@
 /*
  * IKE settings, read straight into lib/ike's own types:
  *
- * ike = { local_id; default_psk; proposals; max_half_open; ...; };
+ * ike = { local_id; default_psk; proposals; max_half_open; ...;
+ *         max_pairs_per_site; };
  * sites = ( { ...; id; psk; ike_proposals; esp_proposals; dpd_delay;
  *             dpd_timeout; ike_lifetime; esp_lifetime; esp_lifetime_kb;
- *             aggressive; initiate; local_id; } );
+ *             aggressive; initiate; local_id; max_pairs; } );
  *
  * Identities: "a.b.c.d" (ID_IPV4_ADDR), "fqdn:NAME", "user_fqdn:USER@NAME",
  * "key_id:TEXT". Proposals, strongSwan style: phase 1
@@ -21,7 +22,8 @@
 static const char *const ike_fields[] = {
 	"local_id", "default_psk", "proposals", "max_half_open",
 	"max_half_open_per_source", "new_per_source_per_second", "half_open_timeout",
-	"rekey_margin", "rekey_fuzz", "natt_keepalive", NULL
+	"msg3_timeout",
+	"rekey_margin", "rekey_fuzz", "natt_keepalive", "max_pairs_per_site", NULL
 };
 
 struct name_val {
@@ -255,6 +257,7 @@ conf_parse_ike(struct parser *p, const config_setting_t *root, struct cfg *cfg)
 {
 	const config_setting_t *g = config_setting_get_member(root, "ike");
 	struct ike_config *c = &cfg->ike;
+	uint32_t pairs;
 	bool ok;
 
 	ike_config_defaults(c);
@@ -274,9 +277,13 @@ conf_parse_ike(struct parser *p, const config_setting_t *root, struct cfg *cfg)
 	ok &= conf_uint(p, g, "ike", "new_per_source_per_second", false, 1, 1u << 20,
 			&c->new_per_src_per_s);
 	ok &= conf_uint(p, g, "ike", "half_open_timeout", false, 1, 3600, &c->half_open_timeout_s);
+	ok &= conf_uint(p, g, "ike", "msg3_timeout", false, 1, 3600, &c->msg3_timeout_s);
 	ok &= conf_uint(p, g, "ike", "rekey_margin", false, 10, 86400, &c->rekey_margin_s);
 	ok &= conf_uint(p, g, "ike", "rekey_fuzz", false, 0, 100, &c->rekey_fuzz_pct);
 	ok &= conf_uint(p, g, "ike", "natt_keepalive", false, 0, 3600, &c->natt_keepalive_s);
+	pairs = c->max_pairs_per_site;
+	ok &= conf_uint(p, g, "ike", "max_pairs_per_site", false, 1, IKE_PAIRS_MAX, &pairs);
+	c->max_pairs_per_site = (uint16_t)pairs;
 	c->new_per_src_burst = RTE_MAX(c->new_per_src_burst, 2 * c->new_per_src_per_s);
 	return ok;
 }
@@ -300,13 +307,34 @@ parse_flag(struct parser *p, const config_setting_t *g, const char *parent,
 	return true;
 }
 
+/*
+ * IKEv1 Main Mode picks the PSK before the peer's ID is known: from a
+ * dynamic address that is default_psk, and whoever holds it may then claim
+ * any site whose own psk is the same. Say so (never quoting the PSK).
+ */
+static void
+psk_check(struct parser *p, const config_setting_t *g, const char *field,
+	  const struct ike_config *ike, const struct ike_site_params *k)
+{
+	char f[FIELD_MAX];
+
+	if (ike->default_psk_len == 0 || k->psk_len != ike->default_psk_len ||
+	    memcmp(k->psk, ike->default_psk, k->psk_len) != 0)
+		return;
+	conf_warn(p, config_setting_get_member(g, "psk"), conf_field(f, field, "psk"),
+		  "site \"%s\" has the same PSK as ike.default_psk: %s", k->name,
+		  k->peer_addr != 0 ?
+		  "only its fixed peer address keeps other branches from claiming it" :
+		  "any branch holding default_psk can claim its ID (README: IKE)");
+}
+
 /* The IKE fields of a site (its addresses and subnets are parsed already). */
 bool
 conf_parse_site_ike(struct parser *p, const config_setting_t *g, const char *field,
-		    struct cfg_site *st)
+		    const struct ike_config *ike, struct cfg_site *st)
 {
 	struct ike_site_params *k = &st->ike_params;
-	uint32_t v64lo = 0;
+	uint32_t v64lo = 0, pairs = 0;
 	const char *why;
 	bool ok = true;
 
@@ -334,10 +362,23 @@ conf_parse_site_ike(struct parser *p, const config_setting_t *g, const char *fie
 	k->child_lifetime_kb = v64lo;
 	ok &= parse_flag(p, g, field, "aggressive", &k->aggressive);
 	ok &= parse_flag(p, g, field, "initiate", &k->initiate);
+	if (conf_uint(p, g, field, "max_pairs", false, 1, IKE_PAIRS_MAX, &pairs) &&
+	    pairs != 0 && pairs < st->n_local * st->n_remote) {
+		char f[FIELD_MAX];
+
+		conf_error(p, config_setting_get_member(g, "max_pairs"),
+			   conf_field(f, field, "max_pairs"), "%u is below the %u pairs "
+			   "its subnets make (local x remote)", pairs,
+			   st->n_local * st->n_remote);
+		ok = false;
+	}
+	k->max_pairs = (uint16_t)pairs;
 	if (ok && ike_site_params_validate(k, &why) != 0) {
 		conf_error(p, g, field, "%s", why);
 		ok = false;
 	}
+	if (ok)
+		psk_check(p, g, field, ike, k);
 	st->ike = true;
 	return ok;
 }

@@ -8,25 +8,53 @@
 #include "net.h"
 #include "parser.h"
 
+/* One line "FILE:LINE: field: [kind]msg", newline-separated from the last. */
+static void
+report(struct parser *p, const config_setting_t *s, const char *field,
+       const char *kind, const char *msg)
+{
+	int n;
+
+	if (p->used >= p->errlen)
+		return;
+	n = snprintf(p->err + p->used, p->errlen - p->used, "%s%s:%u: %s: %s%s",
+		     p->used ? "\n" : "", p->file,
+		     s ? config_setting_source_line(s) : 0, field, kind, msg);
+	if (n > 0)
+		p->used = RTE_MIN(p->errlen, p->used + (size_t)n);
+}
+
 void
 conf_error(struct parser *p, const config_setting_t *s, const char *field,
 	   const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	p->n_errors++;
-	if (p->used >= p->errlen)
+	report(p, s, field, "", msg);
+}
+
+void
+conf_warn(struct parser *p, const config_setting_t *s, const char *field,
+	  const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	/* 100,000 sites with the same remark must not bury the rest. */
+	if (++p->n_warnings > CONF_WARN_MAX) {
+		if (p->n_warnings == CONF_WARN_MAX + 1)
+			report(p, NULL, "config", "warning: ", "more warnings not shown");
 		return;
-	n = snprintf(p->err + p->used, p->errlen - p->used, "%s%s:%u: %s: %s",
-		     p->used ? "\n" : "", p->file,
-		     s ? config_setting_source_line(s) : 0, field, msg);
-	if (n > 0)
-		p->used = RTE_MIN(p->errlen, p->used + (size_t)n);
+	}
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	report(p, s, field, "warning: ", msg);
 }
 
 const char *

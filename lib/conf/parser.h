@@ -16,10 +16,16 @@ struct parser {
 	size_t errlen;
 	size_t used;
 	unsigned n_errors;
+	unsigned n_warnings;
 };
+
+#define CONF_WARN_MAX 16   /* warning lines kept; then one "more ..." line */
 
 void conf_error(struct parser *p, const config_setting_t *s, const char *field,
 		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+/* "FILE:LINE: field: warning: ..." in the same buffer; loading goes on. */
+void conf_warn(struct parser *p, const config_setting_t *s, const char *field,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* field = "<parent>.<name>" or "<parent>[<i>]" into buf. */
 const char *conf_field(char buf[FIELD_MAX], const char *parent, const char *name);
@@ -58,7 +64,7 @@ bool conf_parse_sites(struct parser *p, const config_setting_t *root, struct cfg
 bool conf_parse_ike(struct parser *p, const config_setting_t *root, struct cfg *cfg);
 bool conf_parse_nat(struct parser *p, const config_setting_t *root, struct cfg *cfg);
 bool conf_parse_site_ike(struct parser *p, const config_setting_t *g, const char *field,
-			 struct cfg_site *st);
+			 const struct ike_config *ike, struct cfg_site *st);
 bool conf_p1_proposal(const char *s, struct ike_p1_proposal *p);
 bool conf_esp_proposal(const char *s, struct ike_esp_proposal *p);
 bool conf_ike_id(const char *s, struct ike_id *id);

@@ -26,7 +26,7 @@ static const char *const site_fields[] = {
 	/* IKE */
 	"id", "local_id", "psk", "ike_proposals", "esp_proposals", "dpd_delay",
 	"dpd_timeout", "ike_lifetime", "esp_lifetime", "esp_lifetime_kb", "aggressive",
-	"initiate", NULL
+	"initiate", "max_pairs", NULL
 };
 /* What IKE negotiates, or what only hand-keyed SAs have. */
 static const char *const manual_only[] = {
@@ -563,7 +563,8 @@ parse_site(struct parser *p, const config_setting_t *g, const char *field,
 	st->line = config_setting_source_line(g);
 	if (!ok)
 		return false;
-	return ike ? conf_parse_site_ike(p, g, field, st) : parse_manual(p, g, field, st);
+	return ike ? conf_parse_site_ike(p, g, field, &cfg->ike, st) :
+		     parse_manual(p, g, field, st);
 }
 
 /* Sites in order of (name) or (local address, inbound SPI), then index. */

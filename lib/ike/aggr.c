@@ -84,6 +84,10 @@ static struct site *am_r_site(struct ike *ike, const struct rx *rx,
 		*why = IKE_DROP_AGGR_REFUSED;
 		return NULL;
 	}
+	if (!site_addr_ok(s, rx->remote->addr)) {
+		*why = IKE_DROP_PEER_ADDR;
+		return NULL;
+	}
 	return s;
 }
 
@@ -106,14 +110,22 @@ static void am_r_msg1(struct ike *ike, const struct rx *rx)
 			 rx->remote->addr);
 		return;
 	}
-	if (!src_admit(ike, rx->remote, &src))
-		return;
 	sap = ike_msg_find(m, ISAKMP_PLD_SA, 0);
+	if (sap->body_len > HALF_OPEN_SA_MAX) {
+		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN_SIZE, "%u bytes from %08x",
+			 sap->body_len, rx->remote->addr);
+		return;
+	}
+	if ((src = src_rate(ike, rx->remote)) == NULL)
+		return;
 	if (!prop_p1_select(sap, s->p.p1, s->p.n_p1, IKE_DH_NONE, &c)) {
 		ike_drop(ike, NULL, IKE_DROP_NO_PROPOSAL, "site %s", s->p.name);
 		info_send_clear_notify(ike, rx, N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
+	/* the site's fixed peer (site_addr_ok() let only it through) */
+	if (!src_room(ike, src, s->p.peer_addr != 0))
+		return;
 	sa = sa_new(ike, false, rx->local, rx->remote);
 	if (sa == NULL || (sa->sai_b = malloc(sap->body_len)) == NULL) {
 		if (sa != NULL)
@@ -122,9 +134,7 @@ static void am_r_msg1(struct ike *ike, const struct rx *rx)
 		return;
 	}
 	sa_set_icky(sa, rx->hdr.icookie);
-	sa->src = src;
-	src->half_open++;
-	ike->n_half_open++;
+	src_charge(sa, src, s->p.peer_addr != 0);
 	sa->aggressive = true;
 	sa->peer_id = tmp.peer_id;
 	memcpy(sa->peer_id_b, tmp.peer_id_b, tmp.peer_id_b_len);
@@ -137,8 +147,6 @@ static void am_r_msg1(struct ike *ike, const struct rx *rx)
 	sa->sai_b_len = sap->body_len;
 	natt_scan_vids(sa, m);
 	xmit_rx(&sa->x, rx->raw, rx->len);
-	timer_arm(ike, &sa->t_life, T_HALF_OPEN,
-		  ike->now + ike->cfg.half_open_timeout_s * 1000ULL);
 	if (!p1_take_ke(sa, m, &gxi, &why) || !p1_take_nonce(sa, m, true) ||
 	    !p1_gen_ke(sa, sa->gxr) || !p1_compute_keys(sa, gxi, sa->gx_len, &why)) {
 		p1_failed(sa, why == IKE_DROP_MISSING ? IKE_DROP_DH : why);
@@ -182,15 +190,16 @@ static void am_r_msg3(struct ike_sa *sa, const struct rx *rx)
 		if (!msg_decrypt(sa, rx->raw, rx->len, sa->iv, &dm, next_iv, &why)) {
 			ike_drop(ike, sa, why, "message 3");
 			sa->site->cnt.auth_failures++;
-			p1_failed(sa, IKE_EV_P1_FAILED);
 			return;
 		}
 		m = &dm;
 	}
+	/* Unauthenticated garbage (a wrong PSK, or anyone who saw the
+	 * cookies): dropped, the exchange waits for the real message 3
+	 * until T_HALF_OPEN. */
 	if (!msg_only(m, ok, sizeof(ok)) || !check_hash(sa, m)) {
 		sa->site->cnt.auth_failures++;
 		ike_drop(ike, sa, IKE_DROP_AUTH, "HASH_I mismatch");
-		p1_failed(sa, IKE_EV_P1_FAILED);
 		return;
 	}
 	if (!natt_check_natd(sa, m)) {

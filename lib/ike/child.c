@@ -4,10 +4,11 @@
  * host, establishment, rekeying (make-before-break) and collisions.
  *
  * Rekey: whichever side's soft lifetime (fuzzed) or the data plane's soft
- * byte limit comes first starts a Quick Mode for the same selectors. The
- * new pair is complete on both sides before either uses it; the side that
- * started the rekey deletes the old pair rekeyed_delete_s later, the other
- * side just stops rekeying it and waits for the DELETE (or expiry).
+ * byte or packet limit comes first starts a Quick Mode for the same
+ * selectors. The new pair is complete on both sides before either uses
+ * it; the side that started the rekey deletes the old pair
+ * rekeyed_delete_s later, the other side just stops rekeying it and waits
+ * for the DELETE (or expiry).
  *
  * Collisions: two pairs for the same selectors negotiated at the same
  * time, one started by each side. Both sides see both nonce pairs, so both
@@ -20,6 +21,12 @@
 #include <openssl/crypto.h>
 
 #include "priv.h"
+
+/* Kilobytes to bytes, saturating: a peer may propose any 64-bit count. */
+static uint64_t kb_to_bytes(uint64_t kb)
+{
+	return kb > UINT64_MAX / 1024 ? UINT64_MAX : kb * 1024;
+}
 
 int child_install(struct child *c, bool inbound, const uint8_t *keymat)
 {
@@ -37,11 +44,14 @@ int child_install(struct child *c, bool inbound, const uint8_t *keymat)
 	sa.local_ts = c->ts_local;
 	sa.remote_ts = c->ts_remote;
 	sa.life_s = c->life_s;
-	sa.life_bytes = c->life_kb * 1024;
+	sa.life_bytes = kb_to_bytes(c->life_kb);
 	sa.soft_bytes = sa.life_bytes - sa.life_bytes / 10;
+	sa.soft_packets = IKE_SOFT_PACKETS;
+	sa.twin = inbound ? 0 : c->in_handle;
 	sa.local = c->local;
 	sa.remote = c->remote;
-	rc = ike->ops->child_sa_install(ike->ctx, &sa);
+	rc = ike->ops->child_sa_install(ike->ctx, &sa,
+					inbound ? &c->in_handle : &c->out_handle);
 	OPENSSL_cleanse(&sa.keys, sizeof(sa.keys));
 	if (rc == 0) {
 		if (inbound)
@@ -130,13 +140,16 @@ void child_established(struct child *c, struct qm *q)
 		c->replaces = old->spi_in;
 		if (!old->rekeyed)
 			s->cnt.child_rekeys++;
-		/* we started the rekey: the old pair is ours to delete */
-		retire(old, q->initiator);
+		/* we started the rekey: the old pair is ours to delete. Both
+		 * sides may have rekeyed it at once: a second retire must not
+		 * cancel the delete the first one (ours) armed. */
+		if (!old->rekeyed || q->initiator)
+			retire(old, q->initiator);
 	}
 	resolve_collisions(c);
 }
 
-/* T_CHILD_REKEY, or the data plane's soft byte limit. */
+/* T_CHILD_REKEY, or the data plane's soft byte or packet limit. */
 void child_rekey(struct child *c)
 {
 	struct site *s = c->site;
@@ -157,10 +170,49 @@ void child_rekey(struct child *c)
 	quick_initiate(sa, &c->ts_local, &c->ts_remote, c->spi_in);
 }
 
+/*
+ * May the peer start one more pair with these selectors? A site holds at
+ * most p.max_pairs (each is two data-plane SAs and a tunnel: one branch
+ * must not fill the tables others need). At the cap, the oldest pair a
+ * rekey superseded goes first (DELETE sent: its successor carries the
+ * traffic); failing that, a rekey of a live pair may still start if none
+ * runs for those selectors yet, so a site at its cap keeps rekeying and
+ * holds at most twice its cap. Anything else is refused.
+ */
+bool child_room(struct site *s, const struct ike_prefix *local,
+		const struct ike_prefix *remote)
+{
+	struct child *oldest = NULL;
+	bool live = false, running = false;
+
+	if (s->n_children < s->p.max_pairs)
+		return true;
+	for (struct link *l = s->children.next; l != &s->children; l = l->next) {
+		struct child *c = container_of(l, struct child, site_link);
+		bool same = c->ts_local.addr == local->addr &&
+			    c->ts_local.len == local->len &&
+			    c->ts_remote.addr == remote->addr &&
+			    c->ts_remote.len == remote->len;
+
+		if (c->rekeyed &&
+		    (oldest == NULL || c->established_ms < oldest->established_ms))
+			oldest = c;
+		live |= same && c->established && !c->rekeyed;
+		running |= same && !c->established;
+	}
+	if (oldest != NULL) {
+		ike_logf(s->ike, IKE_LOG_INFO, "[%s] at %u pairs: superseded pair "
+			 "%08x goes early", s->p.name, s->n_children, oldest->spi_in);
+		child_delete(oldest, true);
+		return true;
+	}
+	return live && !running;
+}
+
 /* Public: data plane events about an inbound SA (or its partner). */
 
-void ike_child_sa_bytes_expired(struct ike *ike, uint32_t spi_in, bool hard,
-				uint64_t now_ms)
+void ike_child_sa_expired(struct ike *ike, uint32_t spi_in, bool hard,
+			  uint64_t now_ms)
 {
 	struct child *c = child_by_spi(ike, spi_in);
 

@@ -36,6 +36,8 @@ void ike_config_defaults(struct ike_config *cfg)
 	cfg->new_per_src_per_s = 10;
 	cfg->new_per_src_burst = 20;
 	cfg->half_open_timeout_s = 30;
+	cfg->msg3_timeout_s = 10;
+	cfg->max_pairs_per_site = IKE_PAIRS_DEFAULT;
 	cfg->rekey_margin_s = 540;
 	cfg->rekey_fuzz_pct = 100;
 	cfg->natt_keepalive_s = 20;
@@ -54,7 +56,9 @@ static bool config_ok(const struct ike_config *c)
 	return c->n_p1 >= 1 && c->n_p1 <= IKE_PROPS_MAX &&
 	       c->default_psk_len <= IKE_PSK_MAX && c->max_half_open > 0 &&
 	       c->max_half_open_per_src > 0 && c->new_per_src_burst > 0 &&
-	       c->half_open_timeout_s > 0 && c->retransmit_base_ms > 0 &&
+	       c->half_open_timeout_s > 0 && c->msg3_timeout_s > 0 &&
+	       c->retransmit_base_ms > 0 &&
+	       c->max_pairs_per_site >= 1 && c->max_pairs_per_site <= IKE_PAIRS_MAX &&
 	       c->retransmit_tries > 0 && c->local_id.len <= IKE_ID_MAX;
 }
 
@@ -80,6 +84,7 @@ struct ike *ike_create(const struct ike_config *cfg,
 	list_init(&ike->sas);
 	list_init(&ike->dead);
 	list_init(&ike->start_queue);
+	list_init(&ike->ho_unbound);
 	hint = cfg->sites_hint;
 	if (!htab_init(&ike->sites_by_name, hint) ||
 	    !htab_init(&ike->sites_by_id, hint) ||

@@ -40,6 +40,8 @@
 #define IKE_PSK_MAX     128   /**< pre-shared key bytes */
 #define IKE_SUBNETS_MAX 8     /**< subnets per side of a site */
 #define IKE_PROPS_MAX   8     /**< proposals per list */
+#define IKE_PAIRS_DEFAULT 16  /**< IPsec SA pairs per site (ike_config) */
+#define IKE_PAIRS_MAX   1024  /**< ... at most */
 
 /* ------------------------------------------------------------------ */
 /** @name Addresses and identities */
@@ -145,6 +147,10 @@ struct ike_site_params {
 	uint32_t p1_lifetime_s;         /**< 0: 28800 */
 	uint32_t child_lifetime_s;      /**< 0: 28800 */
 	uint64_t child_lifetime_kb;     /**< 0: no byte limit */
+	uint16_t max_pairs;             /**< IPsec SA pairs at once, negotiating and
+					     superseded ones included; 0: the config's
+					     max_pairs_per_site, or n_local x n_remote
+					     if more; else at least n_local x n_remote */
 	bool aggressive;                /**< accept Aggressive Mode as responder, and use it
 					     when initiating; off by default */
 	bool initiate;                  /**< bring up when added and keep up (needs peer_addr) */
@@ -160,6 +166,14 @@ int ike_site_params_validate(const struct ike_site_params *p, const char **why)
 /* ------------------------------------------------------------------ */
 /** @name Host interface */
 
+/**
+ * Soft packet limit of every IKE SA: 2^32 - 2^26. The sequence number must
+ * not wrap (RFC 4303 s3.3.3) and IKE negotiates no ESN (RFC 4304), so the
+ * rekey starts with 2^26 (67 million) packets left, some seconds even at
+ * 10 Mpps: the tunnel never runs dry waiting for the time rekey.
+ */
+#define IKE_SOFT_PACKETS ((1ULL << 32) - (1ULL << 26))
+
 /** One direction of an ESP SA as handed to the host (control core). */
 struct ike_child_sa {
 	uint32_t site_id;              /**< from ike_site_add() */
@@ -171,8 +185,12 @@ struct ike_child_sa {
 	struct ike_prefix remote_ts;   /**< the branch's traffic selector */
 	uint64_t life_s;               /**< hard lifetime, seconds (the library expires it) */
 	uint64_t life_bytes;           /**< hard byte lifetime; 0: none */
-	uint64_t soft_bytes;           /**< report ike_child_sa_bytes_expired(soft) at this
+	uint64_t soft_bytes;           /**< report ike_child_sa_expired(soft) at this
 					     (90% of life_bytes); 0: none */
+	uint64_t soft_packets;         /**< ... and at this many packets: IKE_SOFT_PACKETS */
+	uint64_t twin;                 /**< outbound: the handle child_sa_install() gave
+					     for the pair's inbound SA (installed first,
+					     by the same Quick Mode); inbound: 0 */
 	struct ike_endpoint local;     /**< our outer address; port 0 = plain ESP */
 	struct ike_endpoint remote;    /**< peer's outer address; port 0 = plain ESP */
 };
@@ -212,12 +230,18 @@ struct ike_host_ops {
 	/**
 	 * Install one SA direction. For inbound SAs return 0 only once the SA
 	 * is usable by every worker: the library sends the message that lets
-	 * the peer use it right after. Non-zero fails the negotiation.
+	 * the peer use it right after. Non-zero fails the negotiation. On
+	 * success set *handle to a value of the host's choosing naming this
+	 * SA; the library hands it back (child_sa_delete(), inbound_last(),
+	 * ike_child_sa.twin) and never looks into it. Outbound SPIs are the
+	 * peers' choice: two sites may well get the same one, so a host must
+	 * not tell SAs apart by SPI.
 	 */
-	int (*child_sa_install)(void *ctx, const struct ike_child_sa *sa);
-	/** Remove one SA direction (spi as installed); outbound goes first. */
-	void (*child_sa_delete)(void *ctx, uint32_t site_id, bool inbound,
-				uint32_t spi);
+	int (*child_sa_install)(void *ctx, const struct ike_child_sa *sa,
+				uint64_t *handle);
+	/** Remove the SA child_sa_install() named handle; a pair's outbound
+	 * direction goes first. */
+	void (*child_sa_delete)(void *ctx, uint64_t handle);
 	/** All SAs of the site are gone; called once per up->down transition. */
 	void (*peer_down)(void *ctx, uint32_t site_id, const char *site_name,
 			  enum ike_down_reason why);
@@ -230,12 +254,22 @@ struct ike_host_ops {
 	void (*peer_moved)(void *ctx, uint32_t site_id,
 			   const struct ike_endpoint *remote);
 	/**
-	 * Optional: when inbound ESP last arrived on inbound SA spi, in the
-	 * clock of the now_ms arguments (0: never). DPD asks a peer only after
-	 * dpd_delay_s without a word from it. NULL: only IKE messages and
-	 * ike_child_sa_used() count.
+	 * Optional: when inbound ESP last arrived on the inbound SA named
+	 * handle, in the clock of the now_ms arguments (0: never). DPD asks a
+	 * peer only after dpd_delay_s without a word from it. NULL: only IKE
+	 * messages and ike_child_sa_used() count.
 	 */
-	uint64_t (*inbound_last)(void *ctx, uint32_t spi);
+	uint64_t (*inbound_last)(void *ctx, uint64_t handle);
+	/**
+	 * Optional: an ISAKMP SA (half-open or established) has chosen its own
+	 * cookie (live: CKY-I when we initiate, CKY-R when we respond), or is
+	 * gone (!live, once per live call, whatever ended it: established SAs
+	 * expiring or deleted, half-open ones timed out, failed or evicted,
+	 * and every one left at ike_destroy()).
+	 * Datagrams for our live cookies belong to exchanges we take part in:
+	 * a host may serve them first when punted IKE traffic must be shed.
+	 */
+	void (*cookie_own)(void *ctx, const uint8_t cookie[8], bool live);
 	/** Log one line (no newline). Never receives secrets. */
 	void (*log)(void *ctx, enum ike_log_level level, const char *fmt,
 		    va_list ap) __attribute__((format(printf, 3, 0)));
@@ -253,11 +287,17 @@ struct ike_config {
 	struct ike_p1_proposal p1[IKE_PROPS_MAX]; /**< accepted before the site is known */
 	uint8_t n_p1;
 	uint32_t sites_hint;           /**< expected sites, sizes the hash tables */
-	uint32_t max_half_open;        /**< responder phase 1 exchanges in progress, total */
+	uint32_t max_half_open;        /**< responder phase 1 exchanges in progress,
+					    total; a quarter is kept for sources a
+					    site names as its peer, the oldest other
+					    one is evicted for a new one */
 	uint32_t max_half_open_per_src;/**< ... per source address */
 	uint32_t new_per_src_per_s;    /**< new exchanges accepted per source and second */
 	uint32_t new_per_src_burst;    /**< ... burst */
 	uint32_t half_open_timeout_s;  /**< responder phase 1 must finish within */
+	uint32_t msg3_timeout_s;       /**< ... and message 3 arrive within (at most
+					    half_open_timeout_s) */
+	uint16_t max_pairs_per_site;   /**< default of ike_site_params.max_pairs */
 	uint32_t rekey_margin_s;       /**< rekey this long before expiry ... */
 	uint32_t rekey_fuzz_pct;       /**< ... plus up to this % of the margin, random */
 	uint32_t natt_keepalive_s;     /**< when we are behind a NAT; 0: never */
@@ -308,12 +348,12 @@ void ike_tick(struct ike *ike, uint64_t now_ms);
 uint64_t ike_next_deadline(const struct ike *ike);
 
 /**
- * The data plane's soft (or hard) byte lifetime of inbound SA spi_in, or of
- * its outbound partner, was reached: soft starts a rekey, hard removes the
- * pair. Unknown SPIs are ignored.
+ * The data plane's soft (or hard) lifetime in bytes or packets of inbound
+ * SA spi_in, or of its outbound twin, was reached: soft starts a rekey,
+ * hard removes the pair. Unknown SPIs are ignored.
  */
-void ike_child_sa_bytes_expired(struct ike *ike, uint32_t spi_in, bool hard,
-				uint64_t now_ms);
+void ike_child_sa_expired(struct ike *ike, uint32_t spi_in, bool hard,
+			  uint64_t now_ms);
 
 /** Inbound traffic was seen on SA spi_in at now_ms (for DPD on idle tunnels). */
 void ike_child_sa_used(struct ike *ike, uint32_t spi_in, uint64_t now_ms);
@@ -454,17 +494,22 @@ void ike_child_foreach(struct ike *ike, ike_child_cb cb, void *arg);
 	_(NO_PSK, "no PSK for the peer address and no default PSK")          \
 	_(NO_SITE, "no site for the peer's ID")                              \
 	_(ID_MISMATCH, "peer ID differs from the site's")                    \
+	_(PEER_ADDR, "site with a fixed peer address claimed from another")  \
 	_(AGGR_REFUSED, "Aggressive Mode not enabled for the site")          \
 	_(NO_PROPOSAL, "no acceptable proposal")                             \
 	_(BAD_KE, "KE length or value invalid for the group")               \
 	_(DH, "Diffie-Hellman computation failed")                          \
 	_(TS, "Quick Mode IDs outside the site's subnets")                   \
+	_(PAIR_LIMIT, "the site holds its maximum of IPsec SA pairs")        \
 	_(BAD_ID, "ID payload type or content unsupported")                  \
-	_(HALF_OPEN, "global half-open limit reached")                       \
+	_(HALF_OPEN, "half-open limit reached, nothing unbound to evict")   \
+	_(HALF_OPEN_SIZE, "message 1's SA payload larger than a half-open exchange may keep") \
 	_(HALF_OPEN_SRC, "per-source half-open limit reached")               \
 	_(RATE, "per-source rate limit exceeded")                            \
 	_(DUPLICATE, "retransmitted request (reply re-sent or ignored)")    \
+	_(REPLAY, "authenticated message replayed (message ID or DPD sequence used)") \
 	_(MSGID, "message ID invalid or in use")                             \
+	_(MSGID_FULL, "the ISAKMP SA's message ID memory is full")           \
 	_(INSTALL, "host refused to install an SA")                         \
 	_(UNAUTH_INFO, "unauthenticated Informational ignored")              \
 	_(NOMEM, "allocation failed")                                         \
@@ -484,6 +529,7 @@ void ike_child_foreach(struct ike *ike, ike_child_cb cb, void *arg);
 	_(QM_UP, "IPsec SA pairs established")                               \
 	_(QM_FAILED, "Quick Mode exchanges failed or timed out")            \
 	_(HALF_OPEN_TIMEOUT, "responder phase 1 timed out half-open")        \
+	_(HALF_OPEN_EVICTED, "oldest unbound half-open exchange evicted for a new one") \
 	_(NOTIFY_RX, "authenticated notifications received")                 \
 	_(NOTIFY_TX, "notifications sent")                                   \
 	_(DELETE_RX, "DELETE payloads received")                             \

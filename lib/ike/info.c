@@ -7,7 +7,10 @@
  *   HDR*, HASH(1), N/D     HASH(1) = prf(SKEYID_a, M-ID | N/D)
  *
  * Only authenticated (encrypted, HASH-checked) informationals act on
- * anything; cleartext ones are counted and logged.
+ * anything; cleartext ones are counted and logged. And only fresh ones: a
+ * replay must not act, refresh liveness nor move a NAT-T peer. DPD
+ * messages are fresh by their sequence numbers (RFC 3706 s7), any other
+ * by a message ID the ISAKMP SA has not seen (msgid.c).
  */
 #include <string.h>
 
@@ -135,26 +138,59 @@ static bool cookies_are(const struct ike_sa *sa, const uint8_t *spi)
 	return memcmp(spi, sa->icky, 8) == 0 && memcmp(spi + 8, sa->rcky, 8) == 0;
 }
 
-static void dpd_notify(struct ike_sa *sa, const struct ike_pl_notify *n)
+/*
+ * RFC 3706 s7: an R-U-THERE's sequence number must be above the last one
+ * the peer sent on this SA (serial arithmetic: a random start may wrap),
+ * an R-U-THERE-ACK's one of ours still unanswered. Anything else is a
+ * replay (or a confused peer): dropped, and not a sign of life.
+ */
+static bool dpd_fresh(struct ike_sa *sa, const struct ike_pl_notify *n)
 {
 	struct ike *ike = sa->ike;
 	uint32_t seq;
 
 	if (n->spi_size != 16 || n->data_len != 4 || !cookies_are(sa, n->spi)) {
 		ike_drop(ike, sa, IKE_DROP_MALFORMED, "DPD notify");
-		return;
+		return false;
 	}
 	seq = get32(n->data);
 	if (n->type == N_R_U_THERE) {
+		if (sa->peer_dpd_seen && (int32_t)(seq - sa->peer_dpd_seq) <= 0) {
+			ike_drop(ike, sa, IKE_DROP_REPLAY, "R-U-THERE %u after %u",
+				 seq, sa->peer_dpd_seq);
+			return false;
+		}
+		return true;
+	}
+	if (!sa->dpd_pending || seq - sa->dpd_first_seq > sa->dpd_seq - sa->dpd_first_seq) {
+		ike_drop(ike, sa, IKE_DROP_DPD_SEQ, "ACK %u", seq);
+		return false;
+	}
+	return true;
+}
+
+/* A fresh R-U-THERE is answered, a fresh ACK ends our wait. */
+static void dpd_act(struct ike_sa *sa, const struct ike_pl_notify *n)
+{
+	uint32_t seq = get32(n->data);
+
+	if (n->type == N_R_U_THERE) {
+		sa->peer_dpd_seq = seq;
+		sa->peer_dpd_seen = true;
 		info_send_dpd(sa, true, seq);
 		return;
 	}
-	ike_count(ike, IKE_EV_DPD_ACK_RX);
-	if (!sa->dpd_pending || seq - sa->dpd_first_seq > sa->dpd_seq - sa->dpd_first_seq) {
-		ike_drop(ike, sa, IKE_DROP_DPD_SEQ, "ACK %u", seq);
-		return;
-	}
+	ike_count(sa->ike, IKE_EV_DPD_ACK_RX);
 	sa->dpd_pending = false;
+}
+
+/* HASH(1) and one DPD notify, nothing else: n gets the notify. */
+static bool dpd_only(const struct ike_msg *m, struct ike_pl_notify *n)
+{
+	if (m->n != 2 || m->pld[1].type != ISAKMP_PLD_N)
+		return false;
+	ike_notify_parse(&m->pld[1], n);
+	return n->type == N_R_U_THERE || n->type == N_R_U_THERE_ACK;
 }
 
 /* Notifications of an authenticated message (also MM 5/6, AM 3). */
@@ -174,7 +210,8 @@ void info_process_notifies(struct ike_sa *sa, const struct ike_msg *m)
 			break;
 		case N_R_U_THERE:
 		case N_R_U_THERE_ACK:
-			dpd_notify(sa, &n);
+			if (dpd_fresh(sa, &n))
+				dpd_act(sa, &n);
 			break;
 		default:
 			sa_logf(sa, n.type < 16384 ? IKE_LOG_WARNING : IKE_LOG_DEBUG,
@@ -237,6 +274,7 @@ void info_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 	uint8_t iv[BLOCK_LEN], next_iv[BLOCK_LEN], mid[4];
 	struct chunk pre = {mid, 4};
 	enum ike_stat why = IKE_DROP_DECRYPT;
+	struct ike_pl_notify dpd;
 	struct ike_msg m;
 
 	if (!(rx->hdr.flags & ISAKMP_FLAG_E)) {
@@ -258,6 +296,21 @@ void info_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 		ike_drop(ike, sa, IKE_DROP_HASH, "Informational %08x", rx->hdr.msgid);
 		return;
 	}
+	if (dpd_only(&m, &dpd)) {
+		if (!dpd_fresh(sa, &dpd))
+			return;
+		sa->last_rx_ms = ike->now;
+		sa_peer_moved(sa, rx);
+		ike_count(ike, IKE_EV_NOTIFY_RX);
+		dpd_act(sa, &dpd);
+		return;
+	}
+	if (msgid_seen(sa, rx->hdr.msgid)) {
+		ike_drop(ike, sa, IKE_DROP_REPLAY, "Informational %08x", rx->hdr.msgid);
+		return;
+	}
+	if (!msgid_note(sa, rx->hdr.msgid))
+		return;
 	sa->last_rx_ms = ike->now;
 	sa_peer_moved(sa, rx);
 	info_process_notifies(sa, &m);
@@ -289,7 +342,7 @@ static uint64_t last_heard(const struct ike_sa *sa)
 		if (c->last_used_ms > last)
 			last = c->last_used_ms;
 		if (ike->ops->inbound_last != NULL) {
-			uint64_t esp = ike->ops->inbound_last(ike->ctx, c->spi_in);
+			uint64_t esp = ike->ops->inbound_last(ike->ctx, c->in_handle);
 
 			if (esp > last)
 				last = esp;

@@ -1,9 +1,31 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Protection of the responder: a token bucket per source address for new
- * phase 1 exchanges, and bounds on half-open exchanges in total and per
- * source. Entries idle for a minute with nothing half-open are aged out
- * by T_GC.
+ * Protection of the responder against floods of message 1 (spoofed or
+ * not), checked in this order:
+ *
+ *   - per source address: a token bucket for new exchanges
+ *     (new_per_source_per_second) and a bound on its half-open ones
+ *     (max_half_open_per_source);
+ *   - in all: max_half_open half-open responder exchanges, of which
+ *     sources with no site bound to their address ("unbound": dynamic
+ *     branches, or anyone) may hold three quarters. The last quarter is
+ *     kept for sources a site names as its fixed peer ("bound"). When a
+ *     new exchange finds no room, the oldest unbound one goes
+ *     (ev_HALF_OPEN_EVICTED): a flood from spoofed addresses turns its own
+ *     exchanges over, while a real branch's exchange, which answers within
+ *     round trips and moves to the back of the line when its message 3
+ *     arrives, completes. Only when nothing unbound is left to evict is a
+ *     new exchange refused (drop_HALF_OPEN).
+ *
+ * What one half-open exchange holds is bounded too: message 1's SA
+ * payload, kept for the auth hashes, at most HALF_OPEN_SA_MAX bytes
+ * (drop_HALF_OPEN_SIZE otherwise), and our reply echoes one transform of
+ * it, at most XFORM_MAX bytes (proposal.c): under 8 KiB with the SA
+ * itself. A responder waits msg3_timeout_s for message 3 after sending
+ * message 2 (a spoofed source never answers), then half_open_timeout_s in
+ * all.
+ *
+ * Entries idle for a minute with nothing half-open are aged out by T_GC.
  */
 #include <stdlib.h>
 
@@ -32,31 +54,40 @@ static struct src *src_get(struct ike *ike, uint32_t addr, bool create)
 	return s;
 }
 
-/*
- * May remote start a new phase 1 exchange now? Checks, in order, the
- * global half-open bound, the source's half-open bound and its rate.
- * On success *out is the source entry to charge the half-open SA to.
- */
-bool src_admit(struct ike *ike, const struct ike_endpoint *remote,
-	       struct src **out)
+/* Unbound exchanges may hold max_half_open less the bound sources' room. */
+static uint64_t unbound_max(const struct ike *ike)
 {
-	struct src *s;
+	return ike->cfg.max_half_open - ike->cfg.max_half_open / 4;
+}
+
+/* Make room for one more: false if only bound exchanges are left. */
+static bool evict_oldest_unbound(struct ike *ike)
+{
+	struct ike_sa *old;
+
+	if (list_empty(&ike->ho_unbound))
+		return false;
+	old = container_of(ike->ho_unbound.next, struct ike_sa, ho_link);
+	ike_count(ike, IKE_EV_HALF_OPEN_EVICTED);
+	sa_logf(old, IKE_LOG_DEBUG, "half-open from %08x evicted for a newer one",
+		old->remote.addr);
+	sa_kill(old);
+	return true;
+}
+
+/*
+ * May remote start a new phase 1 exchange now, by its rate? Takes a token
+ * (even if the exchange is refused later: the message was worked on).
+ * Returns its source entry, or NULL (counted).
+ */
+struct src *src_rate(struct ike *ike, const struct ike_endpoint *remote)
+{
+	struct src *s = src_get(ike, remote->addr, true);
 	uint64_t add;
 
-	if (ike->n_half_open >= ike->cfg.max_half_open) {
-		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN, "%u half-open",
-			 (unsigned)ike->n_half_open);
-		return false;
-	}
-	s = src_get(ike, remote->addr, true);
 	if (s == NULL) {
 		ike_drop(ike, NULL, IKE_DROP_NOMEM, "source entry");
-		return false;
-	}
-	if (s->half_open >= ike->cfg.max_half_open_per_src) {
-		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN_SRC, "%u half-open from %08x",
-			 s->half_open, remote->addr);
-		return false;
+		return NULL;
 	}
 	add = (ike->now - s->last_ms) * ike->cfg.new_per_src_per_s;
 	s->last_ms = ike->now;
@@ -65,11 +96,64 @@ bool src_admit(struct ike *ike, const struct ike_endpoint *remote,
 		s->tokens_milli = ike->cfg.new_per_src_burst * 1000ULL;
 	if (s->tokens_milli < 1000) {
 		ike_drop(ike, NULL, IKE_DROP_RATE, "source %08x", remote->addr);
-		return false;
+		return NULL;
 	}
 	s->tokens_milli -= 1000;
-	*out = s;
+	return s;
+}
+
+/*
+ * Is there room for one more half-open exchange from s, once its message
+ * 1 proved acceptable? bound: a site names s's address as its fixed peer.
+ * May evict the oldest unbound exchange. false: refused (counted).
+ */
+bool src_room(struct ike *ike, const struct src *s, bool bound)
+{
+	if (s->half_open >= ike->cfg.max_half_open_per_src) {
+		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN_SRC, "%u half-open from %08x",
+			 s->half_open, s->addr);
+		return false;
+	}
+	if ((ike->n_half_open >= ike->cfg.max_half_open ||
+	     (!bound && ike->n_half_open_unbound >= unbound_max(ike))) &&
+	    !evict_oldest_unbound(ike)) {
+		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN, "%u half-open, all bound",
+			 (unsigned)ike->n_half_open);
+		return false;
+	}
 	return true;
+}
+
+/* The new responder SA sa is half-open, charged to src (sa_half_open_done
+ * undoes it); its first deadline is message 3. */
+void src_charge(struct ike_sa *sa, struct src *src, bool bound)
+{
+	struct ike *ike = sa->ike;
+	uint32_t t = ike->cfg.msg3_timeout_s < ike->cfg.half_open_timeout_s ?
+		     ike->cfg.msg3_timeout_s : ike->cfg.half_open_timeout_s;
+
+	sa->src = src;
+	src->half_open++;
+	ike->n_half_open++;
+	if (!bound) {
+		list_add_tail(&ike->ho_unbound, &sa->ho_link);
+		ike->n_half_open_unbound++;
+	}
+	timer_arm(ike, &sa->t_life, T_HALF_OPEN, ike->now + t * 1000ULL);
+}
+
+/* Message 3 came: the peer hears us at its address. It gets the whole
+ * half-open time and goes to the back of the eviction line. */
+void src_progress(struct ike_sa *sa)
+{
+	struct ike *ike = sa->ike;
+
+	timer_arm(ike, &sa->t_life, T_HALF_OPEN,
+		  sa->created_ms + ike->cfg.half_open_timeout_s * 1000ULL);
+	if (!list_empty(&sa->ho_link)) {
+		list_del(&sa->ho_link);
+		list_add_tail(&ike->ho_unbound, &sa->ho_link);
+	}
 }
 
 void src_gc(struct ike *ike)

@@ -46,7 +46,12 @@ static void mm_r_msg1(struct ike *ike, const struct rx *rx)
 			 "malformed message 1 from %08x", rx->remote->addr);
 		return;
 	}
-	if (!src_admit(ike, rx->remote, &src))
+	if (sap->body_len > HALF_OPEN_SA_MAX) {
+		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN_SIZE, "%u bytes from %08x",
+			 sap->body_len, rx->remote->addr);
+		return;
+	}
+	if ((src = src_rate(ike, rx->remote)) == NULL)
 		return;
 	if (as == NULL && ike->cfg.default_psk_len == 0) {
 		ike_drop(ike, NULL, IKE_DROP_NO_PSK, "no PSK for %08x",
@@ -60,6 +65,8 @@ static void mm_r_msg1(struct ike *ike, const struct rx *rx)
 		info_send_clear_notify(ike, rx, N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
+	if (!src_room(ike, src, as != NULL))
+		return;
 	sa = sa_new(ike, false, rx->local, rx->remote);
 	if (sa == NULL || (sa->sai_b = malloc(sap->body_len)) == NULL) {
 		if (sa != NULL)
@@ -68,9 +75,7 @@ static void mm_r_msg1(struct ike *ike, const struct rx *rx)
 		return;
 	}
 	sa_set_icky(sa, rx->hdr.icookie);
-	sa->src = src;
-	src->half_open++;
-	ike->n_half_open++;
+	src_charge(sa, src, as != NULL);
 	sa_set_addr_site(sa, as);
 	p1_choose_psk(sa, NULL);
 	sa->prop = c.prop;
@@ -90,8 +95,6 @@ static void mm_r_msg1(struct ike *ike, const struct rx *rx)
 		p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
-	timer_arm(ike, &sa->t_life, T_HALF_OPEN,
-		  ike->now + ike->cfg.half_open_timeout_s * 1000ULL);
 	sa_logf(sa, IKE_LOG_DEBUG, "Main Mode from %08x:%u, message 2 sent",
 		rx->remote->addr, rx->remote->port);
 	sa->state = MM_R_SA_SENT;
@@ -121,6 +124,7 @@ static void mm_r_msg3(struct ike_sa *sa, const struct rx *rx)
 		ike_drop(ike, sa, IKE_DROP_MALFORMED, "NAT-D");
 		return;
 	}
+	src_progress(sa);
 	if (!p1_gen_ke(sa, sa->gxr) || !p1_compute_keys(sa, gxi, sa->gx_len, &why)) {
 		p1_failed(sa, why == IKE_DROP_MISSING ? IKE_DROP_DH : why);
 		return;
@@ -164,11 +168,15 @@ static void mm_r_msg5(struct ike_sa *sa, const struct rx *rx)
 	    !(msg_only(&m, ok, sizeof(ok)) || (why = IKE_DROP_UNEXPECTED, false)) ||
 	    !p1_peer_id(sa, &m, idb, &idl, &why) ||
 	    (hp = ike_msg_find(&m, ISAKMP_PLD_HASH, 0)) == NULL) {
-		/* garbage after decryption is what a wrong PSK looks like */
+		/*
+		 * Garbage after decryption is what a wrong PSK looks like, and
+		 * what anyone who saw the cookies can send: drop it and keep
+		 * the exchange. The initiator retransmits message 5; a wrong
+		 * PSK ends at T_HALF_OPEN.
+		 */
 		if (sa->addr_site != NULL)
 			sa->addr_site->cnt.auth_failures++;
 		ike_drop(ike, sa, why, "message 5 undecodable (PSK mismatch?)");
-		p1_failed(sa, IKE_EV_P1_FAILED);
 		return;
 	}
 	if (!p1_auth_hash(sa, true, idb, idl, h) || hp->body_len != sa->keys.prf_len ||
@@ -179,10 +187,9 @@ static void mm_r_msg5(struct ike_sa *sa, const struct rx *rx)
 		if (s != NULL)
 			s->cnt.auth_failures++;
 		ike_drop(ike, sa, IKE_DROP_AUTH, "HASH_I mismatch");
-		p1_failed(sa, IKE_EV_P1_FAILED);
-		return;
+		return;   /* unauthenticated: kept, as above */
 	}
-	if (!p1_bind_responder(sa, &why)) {
+	if (!p1_bind_responder(sa, rx->remote->addr, &why)) {
 		ike_drop(ike, sa, why, "peer ID not acceptable");
 		p1_failed(sa, IKE_EV_P1_FAILED);
 		return;
@@ -369,16 +376,16 @@ static void mm_i_msg6(struct ike_sa *sa, const struct rx *rx)
 	    !(msg_only(&m, ok, sizeof(ok)) || (why = IKE_DROP_UNEXPECTED, false)) ||
 	    !p1_peer_id(sa, &m, idb, &idl, &why) ||
 	    (hp = ike_msg_find(&m, ISAKMP_PLD_HASH, 0)) == NULL) {
+		/* as for message 5: our retransmits of message 5 go on, and
+		 * T_P1_XMIT ends an exchange that never authenticates */
 		sa->site->cnt.auth_failures++;
 		ike_drop(ike, sa, why, "message 6 undecodable (PSK mismatch?)");
-		p1_failed(sa, IKE_EV_P1_FAILED);
 		return;
 	}
 	if (!p1_auth_hash(sa, false, idb, idl, h) || hp->body_len != sa->keys.prf_len ||
 	    CRYPTO_memcmp(h, hp->body, sa->keys.prf_len) != 0) {
 		sa->site->cnt.auth_failures++;
 		ike_drop(ike, sa, IKE_DROP_AUTH, "HASH_R mismatch");
-		p1_failed(sa, IKE_EV_P1_FAILED);
 		return;
 	}
 	if (!p1_check_initiator(sa, &why)) {

@@ -242,10 +242,12 @@ static bool id_equal(const struct ike_id *a, const struct ike_id *b)
 
 /*
  * Responder, peer ID decrypted: find the site by ID (else the address-
- * bound site if it accepts any ID), check that its PSK is the one SKEYID
- * was made with and that it accepts the chosen proposal, then bind.
+ * bound site if it accepts any ID), check that it may be reached from the
+ * exchange's addresses (where it began, and from, where message 5 came
+ * from), that its PSK is the one SKEYID was made with and that it accepts
+ * the chosen proposal, then bind.
  */
-bool p1_bind_responder(struct ike_sa *sa, enum ike_stat *why)
+bool p1_bind_responder(struct ike_sa *sa, uint32_t from, enum ike_stat *why)
 {
 	struct ike *ike = sa->ike;
 	struct site *s = site_by_id(ike, sa->peer_id.type, sa->peer_id.value,
@@ -256,6 +258,10 @@ bool p1_bind_responder(struct ike_sa *sa, enum ike_stat *why)
 		s = sa->addr_site;
 	if (s == NULL) {
 		*why = IKE_DROP_NO_SITE;
+		return false;
+	}
+	if (!site_addr_ok(s, sa->remote.addr) || !site_addr_ok(s, from)) {
+		*why = IKE_DROP_PEER_ADDR;
 		return false;
 	}
 	if (!site_psk_equal(s, sa->psk, sa->psk_len)) {

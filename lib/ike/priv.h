@@ -118,6 +118,7 @@ struct site {
 	struct link all;           /* ike.sites */
 	struct link sas;           /* struct ike_sa.site_link */
 	struct link children;      /* struct child.site_link */
+	unsigned n_children;       /* ... how many */
 	struct link half_open;     /* struct ike_sa.addr_link: PSK chosen by us */
 	struct ike_site_counters cnt;
 	bool up;
@@ -162,6 +163,7 @@ struct ike_sa {
 	struct site *addr_site;    /* responder: site bound to the peer address */
 	struct link addr_link;     /* site.half_open, while addr_site is set */
 	struct src *src;           /* responder half-open accounting */
+	struct link ho_link;       /* ike.ho_unbound, while half-open unbound */
 	bool in_window;            /* initiator: counts in ike.n_initiating */
 	uint8_t icky[8], rcky[8];
 	bool initiator, aggressive;
@@ -191,6 +193,8 @@ struct ike_sa {
 	bool nat_local, nat_remote;
 	bool peer_dpd;
 	uint32_t dpd_seq;          /* last R-U-THERE sequence sent */
+	uint32_t peer_dpd_seq;     /* last R-U-THERE sequence received ... */
+	bool peer_dpd_seen;        /* ... if any */
 	uint32_t dpd_first_seq;    /* first unanswered one */
 	bool dpd_pending;
 	uint64_t dpd_since_ms;     /* first unanswered R-U-THERE */
@@ -198,8 +202,8 @@ struct ike_sa {
 	/* exchanges */
 	struct xmit x;             /* phase 1 */
 	struct link qms;           /* struct qm.link */
-	uint32_t done_msgids[8];   /* recently finished Quick Modes */
-	unsigned done_next;
+	uint32_t *msgids;          /* message IDs used, sorted (msgid.c) */
+	uint32_t n_msgids, cap_msgids;
 	bool send_initial_contact;
 	/* lifetime */
 	uint64_t created_ms, established_ms, expire_ms;
@@ -258,6 +262,7 @@ struct child {
 	struct hnode by_spi;       /* spi_in */
 	uint32_t spi_in, spi_out;
 	bool in_installed, out_installed, established, initiator;
+	uint64_t in_handle, out_handle;  /* the host's names, once installed */
 	struct ike_esp_proposal prop;
 	struct ike_prefix ts_local, ts_remote;
 	struct ike_endpoint local, remote; /* outer; ports 0 = plain ESP */
@@ -297,6 +302,7 @@ struct ike {
 	struct link sites, sas;
 	struct link dead;          /* killed ISAKMP SAs, freed by sa_reap() */
 	struct link start_queue;   /* struct site.start_link: waiting to initiate */
+	struct link ho_unbound;    /* struct ike_sa.ho_link: eviction order */
 	unsigned n_initiating;     /* our phase 1 exchanges in flight */
 	struct theap timers;
 	struct timer t_gc;
@@ -304,7 +310,7 @@ struct ike {
 	uint32_t next_site_id;
 	uint64_t next_serial;
 	uint64_t stats[IKE_STAT_N];
-	uint64_t n_sas, n_half_open, n_children, n_sites;
+	uint64_t n_sas, n_half_open, n_half_open_unbound, n_children, n_sites;
 	uint8_t buf[IKE_MSG_MAX];       /* building outgoing messages */
 	uint8_t out[IKE_MSG_MAX + 4];   /* a datagram being sent (marker) */
 	uint8_t plain[IKE_MSG_MAX];     /* decrypting incoming messages */
@@ -359,6 +365,7 @@ struct site *site_by_id(struct ike *ike, enum ike_id_type type,
 			const uint8_t *v, size_t len);
 struct site *site_by_addr(struct ike *ike, uint32_t addr);
 bool site_psk_equal(const struct site *s, const uint8_t *psk, size_t len);
+bool site_addr_ok(struct site *s, uint32_t from);
 struct ike_sa *site_newest_sa(const struct site *s);
 void site_peer_seen(struct site *s, const struct ike_endpoint *ep);
 void site_peer_moved(struct site *s, const struct ike_endpoint *ep);
@@ -484,7 +491,7 @@ bool p1_take_ke(struct ike_sa *sa, const struct ike_msg *m,
 		const uint8_t **gx, enum ike_stat *why);
 bool p1_peer_id(struct ike_sa *sa, const struct ike_msg *m, uint8_t *id_b,
 		size_t *id_len, enum ike_stat *why);
-bool p1_bind_responder(struct ike_sa *sa, enum ike_stat *why);
+bool p1_bind_responder(struct ike_sa *sa, uint32_t from, enum ike_stat *why);
 bool p1_check_initiator(struct ike_sa *sa, enum ike_stat *why);
 void p1_established(struct ike_sa *sa);
 void p1_failed(struct ike_sa *sa, enum ike_stat why);
@@ -528,7 +535,6 @@ void ts_to_id(const struct ike_prefix *p, struct ike_pl_id *id, uint8_t data[8])
 bool ts_inside(const struct ike_prefix *inner, const struct ike_prefix *outer,
 	       uint8_t n);
 struct qm *qm_find(const struct ike_sa *sa, uint32_t msgid);
-bool qm_msgid_done(const struct ike_sa *sa, uint32_t msgid);
 bool qm_msgid_busy(const struct ike_sa *sa, uint32_t msgid);
 struct qm *qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator);
 void qm_free(struct qm *q);
@@ -542,6 +548,8 @@ void qm_lifetimes(struct qm *q, const struct site *s);
 
 /* child.c: establishment, rekey and collisions of IPsec SA pairs */
 int child_install(struct child *c, bool inbound, const uint8_t *keymat);
+bool child_room(struct site *s, const struct ike_prefix *local,
+		const struct ike_prefix *remote);
 void child_established(struct child *c, struct qm *q);
 void child_rekey(struct child *c);
 
@@ -558,9 +566,20 @@ void info_send_clear_notify(struct ike *ike, const struct rx *rx, uint16_t type)
 void info_process_notifies(struct ike_sa *sa, const struct ike_msg *m);
 void dpd_check(struct ike_sa *sa);
 
+/* msgid.c: message IDs an ISAKMP SA has seen, for its whole life */
+#define MSGID_MAX 512
+bool msgid_seen(const struct ike_sa *sa, uint32_t msgid);
+bool msgid_note(struct ike_sa *sa, uint32_t msgid)
+	__attribute__((warn_unused_result));
+void msgid_fini(struct ike_sa *sa);
+
 /* limit.c */
-bool src_admit(struct ike *ike, const struct ike_endpoint *remote,
-	       struct src **out);
+#define HALF_OPEN_SA_MAX 4096   /* message 1's SA payload, kept half-open */
+#define XFORM_MAX        256    /* a transform we choose (and echo) */
+struct src *src_rate(struct ike *ike, const struct ike_endpoint *remote);
+bool src_room(struct ike *ike, const struct src *s, bool bound);
+void src_charge(struct ike_sa *sa, struct src *src, bool bound);
+void src_progress(struct ike_sa *sa);
 void src_gc(struct ike *ike);
 void srcs_fini(struct ike *ike);
 

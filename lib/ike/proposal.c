@@ -11,6 +11,20 @@
 
 #include "priv.h"
 
+/*
+ * Key lengths, group and encapsulation numbers are 16-bit quantities
+ * (RFC 2409 appendix A, RFC 2407 s4.5), but any attribute may come in the
+ * variable-length form with up to 8 bytes: a value that does not fit is
+ * malformed, never the low bits of something (0x10080 is not 128).
+ */
+static bool attr16(const struct ike_attr *a, uint16_t *out)
+{
+	if (a->val > UINT16_MAX)
+		return false;
+	*out = (uint16_t)a->val;
+	return true;
+}
+
 /* ------------------------------------------------------------------ */
 /* Phase 1 */
 
@@ -87,11 +101,13 @@ static bool p1_xform_parse(const struct ike_xform *x, struct p1_choice *c)
 	struct ike_iter it;
 	struct ike_attr a;
 	uint64_t life_type = 0;
+	uint16_t v;
 	bool enc = false, auth = false;
 
 	memset(c, 0, sizeof(*c));
 	c->life_s = 28800; /* RFC 2407 s4.5 default */
-	if (x->id != KEY_IKE)
+	/* a responder echoes it and keeps the echo while half-open (limit.c) */
+	if (x->id != KEY_IKE || x->raw_len > XFORM_MAX)
 		return false;
 	ike_attr_iter(x, &it);
 	while (ike_attr_next(&it, &a)) {
@@ -103,7 +119,8 @@ static bool p1_xform_parse(const struct ike_xform *x, struct p1_choice *c)
 			c->prop.cipher = IKE_CIPHER_AES_CBC;
 			break;
 		case P1A_KEY_LENGTH:
-			c->prop.key_bits = (uint16_t)a.val;
+			if (!attr16(&a, &c->prop.key_bits))
+				return false;
 			break;
 		case P1A_HASH:
 			c->prop.hash = p1_hash_from(a.val);
@@ -112,7 +129,9 @@ static bool p1_xform_parse(const struct ike_xform *x, struct p1_choice *c)
 			auth = a.val == P1_AUTH_PSK;
 			break;
 		case P1A_GROUP:
-			c->prop.group = (enum ike_dh)a.val;
+			if (!attr16(&a, &v))
+				return false;
+			c->prop.group = (enum ike_dh)v;
 			break;
 		case P1A_LIFE_TYPE:
 			life_type = a.val;
@@ -226,6 +245,7 @@ static bool esp_xform_parse(const struct ike_xform *x, struct esp_choice *c)
 	struct ike_iter it;
 	struct ike_attr a;
 	uint64_t life_type = 0;
+	uint16_t v;
 
 	memset(&c->prop, 0, sizeof(c->prop));
 	c->life_s = c->life_kb = 0;
@@ -253,10 +273,13 @@ static bool esp_xform_parse(const struct ike_xform *x, struct esp_choice *c)
 				return false;
 			break;
 		case P2A_GROUP:
-			c->prop.pfs = (enum ike_dh)a.val;
+			if (!attr16(&a, &v))
+				return false;
+			c->prop.pfs = (enum ike_dh)v;
 			break;
 		case P2A_ENCAP:
-			c->encap = (uint16_t)a.val;
+			if (!attr16(&a, &c->encap))
+				return false;
 			break;
 		case P2A_AUTH:
 			c->prop.integ = a.val == P2_AUTH_HMAC_SHA1 ? IKE_HASH_SHA1 :
@@ -264,7 +287,8 @@ static bool esp_xform_parse(const struct ike_xform *x, struct esp_choice *c)
 					IKE_HASH_SHA512; /* unsupported: fails below */
 			break;
 		case P2A_KEY_LENGTH:
-			c->prop.key_bits = (uint16_t)a.val;
+			if (!attr16(&a, &c->prop.key_bits))
+				return false;
 			break;
 		case P2A_ESN:
 			if (a.val != 0)

@@ -94,24 +94,18 @@ struct qm *qm_find(const struct ike_sa *sa, uint32_t msgid)
 	return NULL;
 }
 
-bool qm_msgid_done(const struct ike_sa *sa, uint32_t msgid)
-{
-	for (size_t i = 0; i < sizeof(sa->done_msgids) / sizeof(sa->done_msgids[0]); i++)
-		if (sa->done_msgids[i] == msgid)
-			return true;
-	return false;
-}
-
+/* Used by this ISAKMP SA already (or reserved): not for a new exchange. */
 bool qm_msgid_busy(const struct ike_sa *sa, uint32_t msgid)
 {
-	return msgid == 0 || qm_find(sa, msgid) != NULL || qm_msgid_done(sa, msgid);
+	return msgid == 0 || msgid_seen(sa, msgid);
 }
 
+/* A Quick Mode exchange; its message ID is remembered for the SA's life. */
 struct qm *qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator)
 {
-	struct qm *q = calloc(1, sizeof(*q));
+	struct qm *q;
 
-	if (q == NULL)
+	if (!msgid_note(sa, msgid) || (q = calloc(1, sizeof(*q))) == NULL)
 		return NULL;
 	q->sa = sa;
 	q->msgid = msgid;
@@ -130,10 +124,8 @@ void qm_free(struct qm *q)
 {
 	struct ike_sa *sa = q->sa;
 	struct ike *ike = sa->ike;
-	size_t n = sizeof(sa->done_msgids) / sizeof(sa->done_msgids[0]);
 	struct child *old;
 
-	sa->done_msgids[sa->done_next++ % n] = q->msgid;
 	list_del(&q->link);
 	xmit_fini(ike, &q->x);
 	dh_free(q->dh);

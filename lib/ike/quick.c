@@ -112,8 +112,10 @@ static bool r_build2(struct qm *q, const struct ike_msg *m)
 	}
 	if ((q->ch.life_s != 0 && q->life_s < q->ch.life_s) ||
 	    (q->ch.life_kb != 0 && q->life_kb < q->ch.life_kb)) {
-		/* RFC 2407 s4.6.3.1: we keep it shorter than proposed */
-		uint8_t attrs[24], spi[4];
+		/* RFC 2407 s4.6.3.1: we keep it shorter than proposed. Room for
+		 * two life types (TV, 4 bytes) and two durations of up to 8
+		 * bytes (TLV, 12 bytes: ike_sab_attr() never writes more). */
+		uint8_t attrs[2 * 4 + 2 * 12], spi[4];
 		struct ike_wbuf a;
 		struct ike_sab b = {.w = &a};
 		struct ike_pl_notify n = {
@@ -167,6 +169,10 @@ static void r_msg1(struct ike_sa *sa, const struct rx *rx)
 		ike_drop(ike, sa, IKE_DROP_HASH, "HASH(1) of %08x", rx->hdr.msgid);
 		return;
 	}
+	/* authentic and (quick_input) new: its ID is used up, whatever the
+	 * outcome, so no replay of it ever runs again */
+	if (!msgid_note(sa, rx->hdr.msgid))
+		return;
 	sa->last_rx_ms = ike->now;
 	sa_peer_moved(sa, rx);
 	nonce = ike_msg_find(&m, ISAKMP_PLD_NONCE, 0);
@@ -198,6 +204,15 @@ static void r_msg1(struct ike_sa *sa, const struct rx *rx)
 	if (!prop_esp_select(ike_msg_find(&m, ISAKMP_PLD_SA, 0), s->p.esp,
 			     s->p.n_esp, e1, e2, ke ? ke->body_len : 0, &q->ch)) {
 		ike_drop(ike, sa, IKE_DROP_NO_PROPOSAL, "Quick Mode %08x", q->msgid);
+		info_send_notify(sa, N_NO_PROPOSAL_CHOSEN, PROTO_IPSEC_ESP, NULL, 0,
+				 NULL, 0);
+		goto fail;
+	}
+	if (!child_room(s, &q->ts_local, &q->ts_remote)) {
+		/* IKEv1 has no "no more SAs": NO-PROPOSAL-CHOSEN tells the
+		 * peer at once, so it neither retransmits nor waits */
+		ike_drop(ike, sa, IKE_DROP_PAIR_LIMIT, "%u pairs, Quick Mode %08x",
+			 s->n_children, q->msgid);
 		info_send_notify(sa, N_NO_PROPOSAL_CHOSEN, PROTO_IPSEC_ESP, NULL, 0,
 				 NULL, 0);
 		goto fail;
@@ -517,7 +532,8 @@ void quick_input(struct ike_sa *sa, const struct rx *rx)
 	}
 	q = qm_find(sa, rx->hdr.msgid);
 	if (q == NULL) {
-		if (qm_msgid_done(sa, rx->hdr.msgid)) {
+		/* a late retransmission, or a replay: either way no new run */
+		if (msgid_seen(sa, rx->hdr.msgid)) {
 			ike_drop(ike, sa, IKE_DROP_DUPLICATE, "finished %08x",
 				 rx->hdr.msgid);
 			return;

@@ -58,12 +58,15 @@ struct ike_sa *sa_new(struct ike *ike, bool initiator,
 	list_init(&sa->qms);
 	list_init(&sa->site_link);
 	list_init(&sa->addr_link);
+	list_init(&sa->ho_link);
 	do {
 		ike_random(initiator ? sa->icky : sa->rcky, 8);
 	} while (memcmp(own_cky(sa), zero_cky, 8) == 0);
 	htab_add(&ike->sas_by_cookie, &sa->by_cookie, cky_hash(ike, own_cky(sa)));
 	list_add_tail(&ike->sas, &sa->all);
 	ike->n_sas++;
+	if (ike->ops->cookie_own != NULL)
+		ike->ops->cookie_own(ike->ctx, own_cky(sa), true);
 	return sa;
 }
 
@@ -155,6 +158,10 @@ void sa_half_open_done(struct ike_sa *sa)
 		sa->ike->n_half_open--;
 		sa->src = NULL;
 	}
+	if (!list_empty(&sa->ho_link)) {
+		list_del(&sa->ho_link);
+		sa->ike->n_half_open_unbound--;
+	}
 	if (sa->in_window) {
 		sa->in_window = false;
 		sa->ike->n_initiating--;
@@ -172,6 +179,8 @@ void sa_kill(struct ike_sa *sa)
 	sa->state = P1_DEAD;
 	sa_half_open_done(sa);
 	htab_del(&ike->sas_by_cookie, &sa->by_cookie);
+	if (ike->ops->cookie_own != NULL)
+		ike->ops->cookie_own(ike->ctx, own_cky(sa), false);
 	list_for_each_safe(l, t, &sa->qms)
 		qm_free(container_of(l, struct qm, link));
 	timer_cancel(ike, &sa->t_life);
@@ -192,6 +201,7 @@ static void sa_free(struct ike_sa *sa)
 	list_del(&sa->all);
 	dh_free(sa->dh);
 	free(sa->sai_b);
+	msgid_fini(sa);
 	kdf_p1_wipe(&sa->keys);
 	OPENSSL_cleanse(sa, sizeof(*sa));
 	free(sa);
@@ -297,6 +307,7 @@ struct child *child_new(struct site *s, bool initiator)
 	c->initiator = initiator;
 	c->start_ms = s->ike->now;
 	list_add_tail(&s->children, &c->site_link);
+	s->n_children++;
 	s->ike->n_children++;
 	return c;
 }
@@ -350,9 +361,9 @@ void child_free(struct child *c)
 	struct ike *ike = c->ike;
 
 	if (c->out_installed)
-		ike->ops->child_sa_delete(ike->ctx, c->site->id, false, c->spi_out);
+		ike->ops->child_sa_delete(ike->ctx, c->out_handle);
 	if (c->in_installed)
-		ike->ops->child_sa_delete(ike->ctx, c->site->id, true, c->spi_in);
+		ike->ops->child_sa_delete(ike->ctx, c->in_handle);
 	if (c->spi_in != 0)
 		htab_del(&ike->children_by_spi, &c->by_spi);
 	if (c->qm != NULL)
@@ -360,6 +371,7 @@ void child_free(struct child *c)
 	timer_cancel(ike, &c->t_rekey);
 	timer_cancel(ike, &c->t_expire);
 	list_del(&c->site_link);
+	c->site->n_children--;
 	ike->n_children--;
 	free(c);
 }

@@ -93,6 +93,9 @@ int ike_site_params_validate(const struct ike_site_params *p, const char **why)
 		w = "initiate needs a peer address";
 	else if (p->dpd_timeout_s != 0 && p->dpd_timeout_s < p->dpd_delay_s)
 		w = "dpd timeout below dpd delay";
+	else if (p->max_pairs > IKE_PAIRS_MAX ||
+		 (p->max_pairs != 0 && p->max_pairs < p->n_local * p->n_remote))
+		w = "max_pairs below local x remote subnets (or above 1024)";
 	else if ((p->p1_lifetime_s != 0 && p->p1_lifetime_s < 60) ||
 		 (p->child_lifetime_s != 0 && p->child_lifetime_s < 60) ||
 		 p->p1_lifetime_s > 7 * 86400 || p->child_lifetime_s > 7 * 86400)
@@ -124,6 +127,10 @@ void site_apply_defaults(const struct ike *ike, struct ike_site_params *p)
 		p->child_lifetime_s = 28800;
 	if (p->dpd_delay_s != 0 && p->dpd_timeout_s == 0)
 		p->dpd_timeout_s = 4 * p->dpd_delay_s;
+	if (p->max_pairs == 0)
+		p->max_pairs = ike->cfg.max_pairs_per_site > p->n_local * p->n_remote ?
+			       ike->cfg.max_pairs_per_site :
+			       (uint16_t)(p->n_local * p->n_remote);
 }
 
 /* ------------------------------------------------------------------ */
@@ -279,6 +286,22 @@ bool site_psk_equal(const struct site *s, const uint8_t *psk, size_t len)
 	return diff == 0;
 }
 
+/*
+ * May a peer at from claim site s? A site with a fixed peer address is
+ * that address's alone, whatever the ID says: otherwise whoever holds
+ * default_psk (which the site's own psk may equal) could take its SAs and
+ * subnets, and its INITIAL-CONTACT would drop the real branch's SAs.
+ */
+bool site_addr_ok(struct site *s, uint32_t from)
+{
+	if (s->p.peer_addr == 0 || s->p.peer_addr == from)
+		return true;
+	s->cnt.auth_failures++;
+	ike_logf(s->ike, IKE_LOG_WARNING, "[%s] its ID claimed from %08x, not "
+		 "its peer %08x: refused", s->p.name, from, s->p.peer_addr);
+	return false;
+}
+
 /* The ISAKMP SA to use: the newest established one not stepping aside
  * (or, while all of them are, the newest). */
 struct ike_sa *site_newest_sa(const struct site *s)
@@ -429,8 +452,7 @@ void site_kick(struct site *s)
 	list_for_each_safe(l, t, &s->children) {
 		struct child *c = container_of(l, struct child, site_link);
 
-		if (c->rekeying && c->established && !c->rekeyed &&
-		    c->qm == NULL)
+		if (c->rekey_wanted && c->established && !c->rekeyed)
 			child_rekey(c);
 	}
 	if (!sa->initiator && !s->p.initiate)

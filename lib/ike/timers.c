@@ -4,8 +4,9 @@
  *
  *   T_P1_XMIT      phase 1 retransmit: retransmit_base_ms (2 s), doubling,
  *                  retransmit_tries (5) times, then the exchange fails
- *   T_HALF_OPEN    responder phase 1 must complete within
- *                  half_open_timeout_s (30 s)
+ *   T_HALF_OPEN    a responder waits msg3_timeout_s (10 s) for message 3
+ *                  after sending message 2, and phase 1 must complete
+ *                  within half_open_timeout_s (30 s)
  *   T_P1_REKEY     ISAKMP SA soft expiry: lifetime - margin (540 s) - up to
  *                  rekey_fuzz_pct of the margin, random; starts Main Mode
  *   T_P1_EXPIRE    ISAKMP SA hard expiry: lifetime (site p1_lifetime_s or

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * lib/conf: every good file loads; every bad file fails with exactly the
- * error lines its "# expect:" comments give (FILE stands for its path).
+ * lib/conf: every good file loads with exactly the warnings its "# warn:"
+ * comments give (none if it has none); every bad file fails with exactly
+ * the error lines its "# expect:" comments give (FILE stands for its path).
  * Usage: test_conf FILE...   (files under good/ or bad/)
  */
 #include <setjmp.h>
@@ -15,24 +16,25 @@
 
 #include "conf.h"
 
+/* The lines after tag ("# expect: " errors, "# warn: " warnings), joined. */
 static char *
-expected_errors(const char *path)
+expected_lines(const char *path, const char *tag)
 {
-	static const char tag[] = "# expect: ";
 	char line[512], *out = calloc(1, 8192);
+	size_t tl = strlen(tag);
 	FILE *f = fopen(path, "r");
 
 	assert_non_null(f);
 	while (fgets(line, sizeof(line), f) != NULL) {
 		char *nl;
 
-		if (strncmp(line, tag, sizeof(tag) - 1) != 0)
+		if (strncmp(line, tag, tl) != 0)
 			continue;
 		if ((nl = strchr(line, '\n')) != NULL)
 			*nl = '\0';
 		if (*out)
 			strcat(out, "\n");
-		strcat(out, line + sizeof(tag) - 1);
+		strcat(out, line + tl);
 	}
 	fclose(f);
 	return out;
@@ -56,7 +58,7 @@ bad_file(void **state)
 {
 	const char *path = *state;
 	char err[8192];
-	char *want = expected_errors(path);
+	char *want = expected_lines(path, "# expect: ");
 	struct cfg cfg;
 
 	assert_true(*want != '\0');
@@ -76,9 +78,14 @@ good_file(void **state)
 	char err[8192];
 	struct cfg cfg;
 	int rc = cfg_load(path, &cfg, err, sizeof(err));
+	char *want = expected_lines(path, "# warn: ");
 
 	if (rc != 0)
 		fail_msg("%s", err);
+	/* On success err holds exactly the warnings the file expects. */
+	anonymise(err, path);
+	assert_string_equal(err, want);
+	free(want);
 	assert_true(cfg.n_ports >= 1);
 	if (strstr(path, "sites.conf") != NULL) {
 		const struct cfg_site *a = &cfg.sites[0], *b = &cfg.sites[1];
@@ -110,6 +117,9 @@ good_file(void **state)
 		assert_int_equal(b->sa_out.key[35], 0x08);
 		assert_int_equal(b->replay_window, 0);
 		assert_false(b->udp_encap);
+	} else if (strstr(path, "ike-default-psk.conf") != NULL) {
+		assert_int_equal(cfg.n_sites, 3);
+		assert_true(cfg.sites[0].ike && cfg.sites[1].ike && cfg.sites[2].ike);
 	} else if (strstr(path, "ike-nat.conf") != NULL) {
 		const struct cfg_site *a = &cfg.sites[0], *b = &cfg.sites[1];
 		const struct nat_config *n = &cfg.nat;

@@ -26,15 +26,16 @@ static void f_send(void *ctx, const struct ike_endpoint *l,
 	(void)ctx; (void)l; (void)r; (void)b; (void)len;
 }
 
-static int f_install(void *ctx, const struct ike_child_sa *sa)
+static int f_install(void *ctx, const struct ike_child_sa *sa, uint64_t *handle)
 {
 	(void)ctx; (void)sa;
+	*handle = 0;
 	return 0;
 }
 
-static void f_delete(void *ctx, uint32_t id, bool in, uint32_t spi)
+static void f_delete(void *ctx, uint64_t handle)
 {
-	(void)ctx; (void)id; (void)in; (void)spi;
+	(void)ctx; (void)handle;
 }
 
 static void f_down(void *ctx, uint32_t id, const char *n, enum ike_down_reason w)

@@ -34,39 +34,69 @@ static void h_send(void *ctx, const struct ike_endpoint *local,
 	p->len = len;
 }
 
-static int h_install(void *ctx, const struct ike_child_sa *sa)
+static bool same_pair_key(const struct ike_child_sa *a, const struct ike_child_sa *b)
+{
+	return a->site_id == b->site_id && a->local_ts.addr == b->local_ts.addr &&
+	       a->local_ts.len == b->local_ts.len &&
+	       a->remote_ts.addr == b->remote_ts.addr &&
+	       a->remote_ts.len == b->remote_ts.len;
+}
+
+/*
+ * The handle is the slot. An outbound SA's twin must be a live inbound SA
+ * of the same site and selectors; twin_not_last_in counts the times it is
+ * not the one of those installed last (what esphub once paired it with).
+ */
+static int h_install(void *ctx, const struct ike_child_sa *sa, uint64_t *handle)
 {
 	struct host *h = ctx;
+	uint64_t last_in = UINT64_MAX;
+	unsigned order = 0;
 
+	/* inbound SPIs are ours: unique; outbound ones only per site */
+	if (sa->inbound)
+		assert_null(host_find(h, true, sa->spi));
+	for (unsigned i = 0; i < H_MAX_SA; i++) {
+		const struct h_sa *o = &h->sas[i];
+
+		if (o->live && !sa->inbound && !o->sa.inbound && o->sa.spi == sa->spi)
+			assert_int_not_equal(o->sa.site_id, sa->site_id);
+		if (o->live && o->sa.inbound && same_pair_key(&o->sa, sa) &&
+		    o->order >= order) {
+			order = o->order;
+			last_in = i;
+		}
+	}
+	if (!sa->inbound) {
+		assert_true(sa->twin < H_MAX_SA);
+		assert_true(h->sas[sa->twin].live && h->sas[sa->twin].sa.inbound);
+		assert_true(same_pair_key(&h->sas[sa->twin].sa, sa));
+		h->twin_not_last_in += sa->twin != last_in;
+	}
 	for (unsigned i = 0; i < H_MAX_SA; i++) {
 		if (!h->sas[i].live) {
-			/* no SPI installed twice in one direction */
-			assert_null(host_find(h, sa->inbound, sa->spi));
 			h->sas[i].sa = *sa;
 			h->sas[i].sa.site_name = NULL;
 			h->sas[i].live = true;
 			h->sas[i].installed_at = NET.now;
-			h->installs++;
+			h->sas[i].order = ++h->installs;
+			*handle = i;
 			return 0;
 		}
 	}
 	return -1;
 }
 
-static void h_delete(void *ctx, uint32_t site_id, bool inbound, uint32_t spi)
+static void h_delete(void *ctx, uint64_t handle)
 {
 	struct host *h = ctx;
 
-	(void)site_id;
-	for (unsigned i = 0; i < H_MAX_SA; i++) {
-		if (h->sas[i].live && h->sas[i].sa.inbound == inbound &&
-		    h->sas[i].sa.spi == spi) {
-			h->sas[i].live = false;
-			h->deletes++;
-			return;
-		}
-	}
-	fail_msg("%s: delete of unknown SA %08x", h->name, spi);
+	assert_true(handle < H_MAX_SA);
+	if (!h->sas[handle].live)
+		fail_msg("%s: delete of SA %llu, not installed", h->name,
+			 (unsigned long long)handle);
+	h->sas[handle].live = false;
+	h->deletes++;
 }
 
 static void h_down(void *ctx, uint32_t site_id, const char *name,
@@ -100,6 +130,25 @@ static void h_moved(void *ctx, uint32_t site_id, const struct ike_endpoint *ep)
 	h->moves++;
 }
 
+/* Each live cookie announced once, and gone once (checked). */
+static void h_cookie(void *ctx, const uint8_t cookie[8], bool live)
+{
+	struct host *h = ctx;
+	unsigned i;
+
+	for (i = 0; i < h->n_cookies; i++)
+		if (memcmp(h->cookies[i], cookie, 8) == 0)
+			break;
+	if (live) {
+		assert_int_equal(i, h->n_cookies);
+		assert_true(h->n_cookies < H_MAX_COOKIES);
+		memcpy(h->cookies[h->n_cookies++], cookie, 8);
+	} else {
+		assert_true(i < h->n_cookies);
+		memcpy(h->cookies[i], h->cookies[--h->n_cookies], 8);
+	}
+}
+
 static void h_log(void *ctx, enum ike_log_level lvl, const char *fmt, va_list ap)
 {
 	struct host *h = ctx;
@@ -127,6 +176,7 @@ static const struct ike_host_ops ops = {
 	.peer_down = h_down,
 	.peer_up = h_up,
 	.peer_moved = h_moved,
+	.cookie_own = h_cookie,
 	.log = h_log,
 };
 
@@ -160,6 +210,7 @@ struct host *host_new(const char *name, uint32_t addr, const uint8_t *psk,
 void host_restart(struct host *h)
 {
 	ike_destroy(h->ike);
+	assert_int_equal(h->n_cookies, 0);
 	memset(h->sas, 0, sizeof(h->sas));
 	h->ike = ike_create(&h->cfg, &ops, h);
 	assert_non_null(h->ike);
@@ -168,6 +219,7 @@ void host_restart(struct host *h)
 void host_free(struct host *h)
 {
 	ike_destroy(h->ike);
+	assert_int_equal(h->n_cookies, 0);          /* every cookie gone once */
 	for (unsigned i = 0; i < H_MAX_SA; i++)
 		assert_false(h->sas[i].live); /* destroy removed everything */
 	free(h);
@@ -348,6 +400,15 @@ void assert_mirrored(const struct host *a, const struct host *b)
 		assert_int_equal(x->sa.remote_ts.len, y->sa.local_ts.len);
 		assert_int_equal(x->sa.life_s, y->sa.life_s);
 	}
+}
+
+/* The host knows exactly the cookies of the ISAKMP SAs that exist. */
+void assert_cookies_balanced(const struct host *h)
+{
+	struct ike_stats st;
+
+	ike_stats_get(h->ike, &st);
+	assert_int_equal(h->n_cookies, st.ike_sas);
 }
 
 uint64_t stat_of(const struct host *h, enum ike_stat s)

@@ -17,11 +17,13 @@
 #define H_MAX_SA   512
 #define H_MAX_PKT  1024
 #define H_LOG_MAX  (256 * 1024)
+#define H_MAX_COOKIES 8192
 
 struct h_sa {                  /* one installed SA direction */
 	struct ike_child_sa sa;    /* keys kept (test only) */
 	bool live;
-	uint64_t installed_at;
+	uint64_t installed_at;     /* the handle is the index in host.sas */
+	unsigned order;            /* host.installs when it came */
 };
 
 struct host {
@@ -31,6 +33,11 @@ struct host {
 	uint32_t addr;             /* its own address */
 	struct h_sa sas[H_MAX_SA];
 	unsigned installs, deletes, downs, ups, moves;
+	unsigned twin_not_last_in; /* outbound SAs whose twin (their own pair's
+				      inbound SA) was not the inbound SA of
+				      their site and selectors installed last */
+	uint8_t cookies[H_MAX_COOKIES][8]; /* our own live cookies (cookie_own) */
+	unsigned n_cookies;
 	enum ike_down_reason last_down;
 	bool mute;                 /* drop everything it sends */
 	char log[H_LOG_MAX];
@@ -90,6 +97,7 @@ const struct h_sa *host_find(const struct host *h, bool inbound, uint32_t spi);
 /* Every live SA on a has its mirror on b with the same keys. */
 void assert_mirrored(const struct host *a, const struct host *b);
 uint64_t stat_of(const struct host *h, enum ike_stat s);
+void assert_cookies_balanced(const struct host *h);
 bool site_is_up(struct host *h, const char *name);
 
 #define ADDR(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \

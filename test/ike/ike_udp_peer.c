@@ -97,7 +97,8 @@ static void op_send(void *ctx, const struct ike_endpoint *local,
 		fprintf(stderr, "sendto: %s\n", strerror(errno));
 }
 
-static int op_install(void *ctx, const struct ike_child_sa *sa)
+/* The handle: direction and SPI (this tool prints, it keeps no table). */
+static int op_install(void *ctx, const struct ike_child_sa *sa, uint64_t *handle)
 {
 	const struct crypto_keys *k = &sa->keys;
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN],
@@ -119,14 +120,15 @@ static int op_install(void *ctx, const struct ike_child_sa *sa)
 	       sa->local.port, ip(sa->remote.addr, d), sa->remote.port,
 	       (unsigned long long)sa->life_s, (unsigned long long)sa->life_bytes);
 	fflush(stdout);
+	*handle = (uint64_t)sa->inbound << 32 | sa->spi;
 	return 0;
 }
 
-static void op_delete(void *ctx, uint32_t site_id, bool inbound, uint32_t spi)
+static void op_delete(void *ctx, uint64_t handle)
 {
 	(void)ctx;
-	printf("CHILD_SA del site_id=%u dir=%s spi=%08x\n", site_id,
-	       inbound ? "in" : "out", spi);
+	printf("CHILD_SA del dir=%s spi=%08x\n", handle >> 32 ? "in" : "out",
+	       (uint32_t)handle);
 	fflush(stdout);
 }
 
@@ -453,8 +455,8 @@ static void command(struct peer *p, char *line)
 		rc = ike_site_del(p->ike, arg, t);
 	} else if (strcmp(cmd, "rekey") == 0 && arg) {
 		/* as the data plane's soft byte limit on inbound SA arg (hex) */
-		ike_child_sa_bytes_expired(p->ike, (uint32_t)strtoul(arg, NULL, 16),
-					   false, t);
+		ike_child_sa_expired(p->ike, (uint32_t)strtoul(arg, NULL, 16),
+				     false, t);
 	} else if (strcmp(cmd, "sas") == 0) {
 		ike_sa_foreach(p->ike, print_sa, NULL);
 	} else if (strcmp(cmd, "children") == 0) {

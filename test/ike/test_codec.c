@@ -2,7 +2,8 @@
 /*
  * ISAKMP codec: every payload type round-trips through the builders and
  * the validate/parse pairs; truncated, overlong, nested-length-lie and
- * unknown-critical inputs are refused with the expected reason.
+ * unknown-critical inputs are refused with the expected reason; attribute
+ * values too large for their field are refused, not truncated.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -12,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "codec.h"
+#include "priv.h"
 
 static const uint8_t ICK[8] = {1, 2, 3, 4, 5, 6, 7, 8};
 static const uint8_t RCK[8] = {9, 10, 11, 12, 13, 14, 15, 16};
@@ -441,6 +442,82 @@ static void test_builder_overflow(void **state)
 	assert_true(w.overflow);
 }
 
+/*
+ * One SA payload holding one transform: phase 1 (AES-CBC, SHA1, PSK,
+ * MODP1024) or ESP (AES-CBC, HMAC-SHA1, tunnel), with attribute `type`
+ * set to `val` (any width: the builder picks TV or TLV).
+ */
+static void sa_one(struct ike_msg *m, uint8_t *buf, size_t cap, bool esp,
+		   uint16_t type, uint64_t val)
+{
+	struct ike_hdr h = {.exch = esp ? ISAKMP_EXCH_QUICK : ISAKMP_EXCH_IDPROT};
+	struct ike_wbuf w;
+	struct ike_sab b;
+	uint64_t v;
+
+	wb_init(&w, buf, cap);
+	wb_hdr(&w, &h);
+	ike_sab_begin(&b, &w, IPSEC_DOI, SIT_IDENTITY_ONLY);
+	ike_sab_prop(&b, 1, esp ? PROTO_IPSEC_ESP : PROTO_ISAKMP, SPI4, esp ? 4 : 0);
+	ike_sab_xform(&b, 1, esp ? ESP_AES_CBC : KEY_IKE);
+	if (esp) {
+		static const uint16_t t[] = {P2A_ENCAP, P2A_AUTH, P2A_KEY_LENGTH};
+		static const uint64_t d[] = {ENCAP_TUNNEL, P2_AUTH_HMAC_SHA1, 128};
+
+		for (unsigned i = 0; i < 3; i++) {
+			v = t[i] == type ? val : d[i];
+			ike_sab_attr(&b, t[i], v);
+		}
+	} else {
+		static const uint16_t t[] = {P1A_ENC, P1A_KEY_LENGTH, P1A_HASH,
+					     P1A_AUTH, P1A_GROUP};
+		static const uint64_t d[] = {P1_ENC_AES_CBC, 128, P1_HASH_SHA1,
+					     P1_AUTH_PSK, 2};
+
+		for (unsigned i = 0; i < 5; i++) {
+			v = t[i] == type ? val : d[i];
+			ike_sab_attr(&b, t[i], v);
+		}
+	}
+	ike_sab_xform_end(&b);
+	ike_sab_prop_end(&b);
+	ike_sab_end(&b);
+	wb_hdr_finish(&w);
+	assert_false(w.overflow);
+	parse_ok(buf, w.len, m);
+}
+
+/* A key length of 0x10080 is not 128, a group 0x10002 not MODP1024. */
+static void test_attr_range(void **state)
+{
+	static const struct ike_p1_proposal p1 = {
+		IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_MODP1024};
+	static const struct ike_esp_proposal esp = {
+		IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_NONE};
+	uint8_t buf[512];
+	struct ike_msg m;
+	struct p1_choice c;
+	struct esp_choice e;
+
+	(void)state;
+	sa_one(&m, buf, sizeof(buf), false, P1A_KEY_LENGTH, 128);
+	assert_true(prop_p1_select(&m.pld[0], &p1, 1, IKE_DH_NONE, &c));
+	sa_one(&m, buf, sizeof(buf), false, P1A_KEY_LENGTH, 0x10080);
+	assert_false(prop_p1_select(&m.pld[0], &p1, 1, IKE_DH_NONE, &c));
+	sa_one(&m, buf, sizeof(buf), false, P1A_GROUP, 0x100000002ULL);
+	assert_false(prop_p1_select(&m.pld[0], &p1, 1, IKE_DH_NONE, &c));
+
+	sa_one(&m, buf, sizeof(buf), true, P2A_KEY_LENGTH, 128);
+	assert_true(prop_esp_select(&m.pld[0], &esp, 1, ENCAP_TUNNEL,
+				    ENCAP_TUNNEL, 0, &e));
+	sa_one(&m, buf, sizeof(buf), true, P2A_KEY_LENGTH, 0x10080);
+	assert_false(prop_esp_select(&m.pld[0], &esp, 1, ENCAP_TUNNEL,
+				     ENCAP_TUNNEL, 0, &e));
+	sa_one(&m, buf, sizeof(buf), true, P2A_ENCAP, 0x10000 | ENCAP_TUNNEL);
+	assert_false(prop_esp_select(&m.pld[0], &esp, 1, ENCAP_TUNNEL,
+				     ENCAP_TUNNEL, 0, &e));
+}
+
 static void test_stat_names(void **state)
 {
 	(void)state;
@@ -461,6 +538,7 @@ int main(void)
 		cmocka_unit_test(test_header_checks),
 		cmocka_unit_test(test_payload_contents),
 		cmocka_unit_test(test_builder_overflow),
+		cmocka_unit_test(test_attr_range),
 		cmocka_unit_test(test_stat_names),
 	};
 

@@ -2,7 +2,7 @@
 """esphub's IKEv1 against real strongSwan branches (and Libreswan), end to end.
 
     test_esphub_ike.py profiles | dpd | initial_contact | restart | libreswan |
-                       shared_subnet | rekey
+                       shared_subnet | rekey | spi_clash
 
 The branch is charon with its userspace ESP (kernel-libipsec, always
 UDP-encapsulated here): traffic from the branch LAN host crosses charon,
@@ -239,6 +239,68 @@ def shared_subnet():
         eh.stop()
 
 
+LAN2_HOST, LAN2_GW, LAN2_NET = "192.168.1.10", "192.168.1.1", "192.168.1.0/24"
+
+
+def second_branch(t, n):
+    """branch2 198.51.101.2 with its own LAN lan2: LAN2_HOST behind LAN2_GW."""
+    b2, lan2 = t.add_ns("branch2", forward=True), t.add_ns("lan2")
+    t.link(lan2, b2, LAN2_HOST + "/24", LAN2_GW + "/24")
+    lan2.route("default", via=LAN2_GW)
+    t.link(b2, n.inet, "198.51.101.2/24", "198.51.101.1/24")
+    b2.route("default", via="198.51.101.1")
+    return b2, lan2
+
+
+def spi_clash():
+    """Two branches choose the same inbound SPI, so esphub's outbound SAs of
+    two sites share it (as may happen by chance among many sites, or on
+    purpose by a branch that saw another's). One branch leaves: its SAs go,
+    the other's stay and carry traffic both ways. Every IKE SA carries the
+    soft packet limit that rekeys it before its sequence numbers run out."""
+    spi = 0xc0c0ffee
+    opts = "spi_min = 0x%08x\n    spi_max = 0x%08x" % (spi, spi)
+    with Topology() as t:
+        n = lab.build(t, hubs=1)
+        b2, lan2 = second_branch(t, n)
+        sites = [site("osaka", id="fqdn:osaka.example"),
+                 site("kobe", id="fqdn:kobe.example", lan_net=LAN2_NET)]
+        eh = start_hub(n, 0, sites, nat=MASQUERADE)
+        ch1 = branch(n, strongswan.conn_config("rtx", local_id="osaka.example"),
+                     options=opts)
+        ch2 = strongswan.Charon(b2, "charon", resolv_conf=n.resolv, options=opts).start()
+        ch2.load(strongswan.conn_config("rtx", local_id="kobe.example", local_ts=LAN2_NET))
+        kids = [up(ch1), up(ch2)]
+        check(all(kids) and all(int(k.get("spi-in", "0"), 16) == spi for k in kids),
+              "both branches chose inbound SPI 0x%08x" % spi, repr(kids))
+        outs = [r for r in sa_rows(eh) if r["dir"] == "out"]
+        check(sorted(r["site"] for r in outs) == ["kobe", "osaka"] and
+              all(r["spi"] == spi for r in outs),
+              "esphub has an outbound SA with SPI 0x%08x for each site" % spi,
+              eh.cli("show sa"))
+        detail = eh.cli("show sa detail")
+        check(detail.count("B 4227858432 pkts, hard") == 4,
+              "each of the four IKE SAs has the soft packet limit 2^32 - 2^26", detail)
+        for label, ns in (("osaka", n.lan), ("kobe", lan2)):
+            r = ns.ping(CLOUD, count=3, interval=0.2)
+            check(r.received == 3, "%s: the branch LAN pings the cloud" % label, r.output)
+
+        ch1.terminate("rtx", check=False)
+        wait_for(lambda: not [r for r in sa_rows(eh) if r["site"] == "osaka"], 15, 0.2,
+                 "esphub to remove osaka's SAs after its DELETE")
+        rows = sa_rows(eh)
+        check(sorted((r["site"], r["dir"]) for r in rows) == [("kobe", "in"), ("kobe", "out")],
+              "only kobe's pair is left, osaka's outbound SA included in the removal",
+              eh.cli("show sa"))
+        r = lan2.ping(CLOUD, count=5, interval=0.2)
+        check(r.received == 5, "kobe: still pings the cloud, replies encrypted to it", r.output)
+        x = tcp_transfer(n.cloud, lan2, LAN2_HOST, mbytes=1, port=5202)
+        check(x.ok and x.peer == CLOUD, "kobe: 1 MB of TCP from the cloud arrives", repr(x))
+        ch1.stop()
+        ch2.stop()
+        eh.stop()
+
+
 def rekey():
     """Rekey under traffic. The branch proposes IPsec SAs of 40 s and an
     ISAKMP SA of 90 s; esphub accepts them and rekeys 10 s before the end
@@ -286,6 +348,6 @@ def rekey():
 
 CASES = {"profiles": profiles, "dpd": dpd, "initial_contact": initial_contact,
          "restart": restart, "libreswan": libreswan, "shared_subnet": shared_subnet,
-         "rekey": rekey}
+         "rekey": rekey, "spi_clash": spi_clash}
 
 main(CASES[sys.argv[1]])

@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "codec.h"
 #include "harness.h"
 
 #define HUB    ADDR(198, 51, 100, 1)
@@ -70,6 +71,27 @@ static void assert_tunnel_up(unsigned pairs)
 	assert_mirrored(branch, hub);
 }
 
+/* cookie_own: the host holds each ISAKMP SA's own cookie (ours: CKY-R
+ * as responder, CKY-I as initiator) and nothing else. */
+static int own_cookie_known(const struct ike_sa_info *i, void *arg)
+{
+	const struct host *h = arg;
+	const uint8_t *own = i->initiator ? i->icookie : i->rcookie;
+	unsigned k;
+
+	for (k = 0; k < h->n_cookies; k++)
+		if (memcmp(h->cookies[k], own, 8) == 0)
+			break;
+	assert_true(k < h->n_cookies);
+	return 0;
+}
+
+static void assert_own_cookies(struct host *h)
+{
+	assert_cookies_balanced(h);
+	ike_sa_foreach(h->ike, own_cookie_known, h);
+}
+
 static void test_main_mode_rtx(void **state)
 {
 	const struct h_sa *in;
@@ -98,6 +120,8 @@ static void test_main_mode_rtx(void **state)
 	assert_int_equal(stat_of(hub, IKE_EV_P1_UP), 1);
 	assert_int_equal(stat_of(hub, IKE_EV_QM_UP), 1);
 	assert_int_equal(hub->ups, 1);
+	assert_own_cookies(hub);
+	assert_own_cookies(branch);
 	/* secrets never logged */
 	assert_null(strstr(hub->log, PSK));
 	assert_null(strstr(branch->log, PSK));
@@ -296,11 +320,16 @@ static void test_wrong_psk(void **state)
 	(void)state;
 	site_hub(&b, "hub", HUB, "not-the-psk");
 	add_pair(NULL, &b);
+	/* message 5 is dropped each time it comes; the exchange ends when
+	 * its half-open time is up (30 s) */
 	net_advance(5000);
+	assert_int_equal(stat_of(hub, IKE_EV_P1_FAILED), 0);
+	net_advance(26000);
 	assert_false(site_is_up(hub, "rtx1"));
 	assert_false(site_is_up(branch, "hub"));
 	assert_int_equal(host_live(hub, true), 0);
 	assert_int_equal(stat_of(hub, IKE_EV_P1_FAILED), 1);
+	assert_int_equal(stat_of(hub, IKE_EV_HALF_OPEN_TIMEOUT), 1);
 	/* a wrong PSK shows as garbage after decryption, or a bad HASH_I */
 	assert_true(stat_of(hub, IKE_DROP_AUTH) + stat_of(hub, IKE_DROP_MALFORMED) +
 		    stat_of(hub, IKE_DROP_UNEXPECTED) + stat_of(hub, IKE_DROP_TRUNCATED) +
@@ -309,6 +338,103 @@ static void test_wrong_psk(void **state)
 		    stat_of(hub, IKE_DROP_BAD_ID) + stat_of(hub, IKE_DROP_NESTED) >= 1);
 	assert_int_equal(ike_site_get(hub->ike, "rtx1", &info), 0);
 	assert_null(strstr(hub->log, "not-the-psk"));
+}
+
+/*
+ * Forged copies of message 5, sent before the real one by someone who saw
+ * the cookies (from another address, and from the branch's own): one that
+ * does not decrypt, one whose HASH_I is wrong. Both are dropped and
+ * counted; the exchange goes on and the real message 5 completes it.
+ */
+static unsigned forged;
+
+static void inject_copy(const struct pkt *p, uint32_t from, size_t len,
+			size_t flip_at)
+{
+	struct pkt f = *p;
+
+	f.src.addr = from;
+	f.len = len;
+	put32(f.data + 24, (uint32_t)len);           /* ISAKMP length */
+	if (flip_at != 0)
+		f.data[flip_at] ^= 0x01;
+	ike_input(hub->ike, NET.now, &f.dst, &f.src, f.data, f.len);
+	forged++;
+}
+
+static bool forge_msg5(struct pkt *p, void *arg)
+{
+	(void)arg;
+	/* Main Mode, encrypted, from the branch: message 5 (no NAT here) */
+	if (forged == 0 && p->from == branch && p->len > 28 &&
+	    p->data[18] == ISAKMP_EXCH_IDPROT && (p->data[19] & ISAKMP_FLAG_E)) {
+		/* a length that is no multiple of the block: no decryption */
+		inject_copy(p, ADDR(192, 0, 2, 66), p->len - 1, 0);
+		/* the first cipher block flipped: garbles plaintext block 1
+		 * and flips a bit of block 2, both inside HASH_I (body bytes
+		 * 16..35: after the 12-byte ID and the HASH header) */
+		inject_copy(p, p->src.addr, p->len, 28 + 16);
+	}
+	return true;
+}
+
+static void test_forged_msg5(void **state)
+{
+	(void)state;
+	forged = 0;
+	NET.filter = forge_msg5;
+	add_pair(NULL, NULL);
+	net_advance(1000);
+	NET.filter = NULL;
+	assert_int_equal(forged, 2);
+	assert_tunnel_up(1);
+	assert_int_equal(stat_of(hub, IKE_EV_P1_FAILED), 0);
+	assert_int_equal(stat_of(hub, IKE_DROP_DECRYPT), 1);
+	assert_int_equal(stat_of(hub, IKE_DROP_AUTH), 1);
+	assert_int_equal(stat_of(branch, IKE_EV_RETRANSMIT), 0);
+}
+
+/*
+ * A site with a fixed peer address whose psk is default_psk (config load
+ * warns about it): another branch holding default_psk claims its ID, in
+ * Main Mode and in Aggressive Mode. Refused both times; the real branch's
+ * SAs stay, untouched by the impostor's INITIAL-CONTACT.
+ */
+static void test_claim_fixed_site(void **state)
+{
+	struct ike_site_params h, a;
+	struct host *evil;
+
+	(void)state;
+	site_branch(&h, "rtx1", BRANCH, PSK);   /* fixed address, psk = default */
+	h.aggressive = true;
+	add_pair(&h, NULL);
+	net_advance(2000);
+	assert_tunnel_up(1);
+	assert_int_equal(stat_of(hub, IKE_EV_INITIAL_CONTACT), 1);
+	evil = host_new("evil", ADDR(198, 18, 0, 66), NULL, 0);
+	for (int aggr = 0; aggr <= 1; aggr++) {
+		uint64_t refused = stat_of(hub, IKE_DROP_PEER_ADDR);
+
+		site_hub(&a, "hub", HUB, PSK);      /* local_id: rtx1's ID */
+		a.aggressive = aggr;
+		if (aggr) {
+			/* its failed Main Mode is still retransmitting */
+			assert_int_equal(ike_site_down(evil->ike, "hub", NET.now), 0);
+			assert_int_equal(ike_site_update(evil->ike, &a, NET.now), 0);
+		}
+		else
+			assert_int_equal(ike_site_add(evil->ike, &a, NET.now, NULL), 0);
+		net_advance(3000);
+		assert_true(stat_of(hub, IKE_DROP_PEER_ADDR) > refused);
+		assert_false(site_is_up(evil, "hub"));
+		assert_int_equal(host_live(evil, true) + host_live(evil, false), 0);
+		assert_tunnel_up(1);
+		assert_int_equal(stat_of(hub, IKE_EV_INITIAL_CONTACT), 1);
+		assert_int_equal(hub->downs, 0);
+	}
+	NET.n--;
+	host_free(evil);
 }
 
 /* The default PSK authenticates, but the site's own PSK differs. */
@@ -375,6 +501,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_retransmit_each_message, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_psk, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_forged_msg5, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_claim_fixed_site, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_site_psk_differs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_psk_by_address, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_qm_ids_outside, setup, teardown),

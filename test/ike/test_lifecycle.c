@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "harness.h"
+#include "priv.h"
 
 #define HUB    ADDR(198, 51, 100, 1)
 #define BRANCH ADDR(10, 0, 0, 7)       /* behind a NAT in the NAT test */
@@ -207,8 +208,12 @@ static void test_child_rekey(void **state)
 	h.child_lifetime_s = b.child_lifetime_s = 600;
 	NET.filter = mbb_filter;
 	up(&h, &b);
-	/* soft expiry at 400..600 s (margin = a third of the lifetime) */
+	/* soft expiry at 200..400 s (margin: a third of the lifetime, plus up
+	 * to as much fuzz), so one or two rekeys by 600 s; a superseded pair
+	 * is deleted rekeyed_delete_s (5 s) after its successor is up */
 	net_advance(600 * 1000);
+	for (int i = 0; i < 6 && host_live(hub, true) + host_live(branch, true) > 2; i++)
+		net_advance(1000);
 	NET.filter = NULL;
 	assert_int_equal(host_live(hub, true), 1);
 	assert_int_equal(host_live(branch, true), 1);
@@ -231,7 +236,7 @@ static void test_soft_bytes(void **state)
 		if (hub->sas[i].live && hub->sas[i].sa.inbound)
 			spi = hub->sas[i].sa.spi;
 	NET.filter = mbb_filter;
-	ike_child_sa_bytes_expired(hub->ike, spi, false, NET.now);
+	ike_child_sa_expired(hub->ike, spi, false, NET.now);
 	net_advance(10000);
 	NET.filter = NULL;
 	assert_int_equal(stat_of(hub, IKE_EV_CHILD_REKEY), 1);
@@ -243,7 +248,7 @@ static void test_soft_bytes(void **state)
 	for (unsigned i = 0; i < H_MAX_SA; i++)
 		if (hub->sas[i].live && hub->sas[i].sa.inbound)
 			spi = hub->sas[i].sa.spi;
-	ike_child_sa_bytes_expired(hub->ike, spi, true, NET.now);
+	ike_child_sa_expired(hub->ike, spi, true, NET.now);
 	net_run(100);
 	assert_int_equal(host_live(hub, true), 0);
 	assert_int_equal(host_live(branch, true), 0);
@@ -260,7 +265,11 @@ static void test_ike_rekey(void **state)
 	h.p1_lifetime_s = b.p1_lifetime_s = 600;
 	NET.filter = mbb_filter;
 	up(&h, &b);
+	/* rekeys every 200..400 s; the one replaced goes 5 s later */
 	net_advance(700 * 1000);
+	for (int i = 0; i < 6 && ike_site_get(hub->ike, "rtx1", &info) == 0 &&
+			info.n_ike_sa > 1; i++)
+		net_advance(1000);
 	NET.filter = NULL;
 	assert_true(stat_of(hub, IKE_EV_P1_REKEY) + stat_of(branch, IKE_EV_P1_REKEY) >= 1);
 	assert_int_equal(ike_site_get(hub->ike, "rtx1", &info), 0);
@@ -349,7 +358,7 @@ static void test_nat_t(void **state)
 		for (unsigned i = 0; i < H_MAX_SA; i++)
 			if (hub->sas[i].live && hub->sas[i].sa.inbound)
 				spi = hub->sas[i].sa.spi;
-		ike_child_sa_bytes_expired(hub->ike, spi, false, NET.now);
+		ike_child_sa_expired(hub->ike, spi, false, NET.now);
 		net_advance(10000);
 		assert_int_equal(host_live(hub, true), 1);
 		assert_mirrored(hub, branch);
@@ -378,6 +387,84 @@ static void test_responder_lifetime(void **state)
 	}
 	assert_non_null(strstr(branch->log, "IPsec SA pair up"));
 	assert_mirrored(branch, hub);
+}
+
+/*
+ * Lifetimes beyond 32 bits: the RESPONDER-LIFETIME notify carries them
+ * whole (durations of up to 8 bytes), and the branch keeps what the hub
+ * keeps.
+ */
+static void test_responder_lifetime_large(void **state)
+{
+	struct ike_site_params h, b;
+
+	(void)state;
+	site_branch(&h, "rtx1", 0, PSK);
+	site_hub(&b, "hub", HUB, PSK);
+	h.child_lifetime_s = 86400;            /* > 16 bits: a TLV */
+	h.child_lifetime_kb = 5000000000ULL;   /* > 32 bits */
+	b.child_lifetime_s = 7 * 86400;
+	b.child_lifetime_kb = 6000000000ULL;
+	up(&h, &b);
+	for (unsigned i = 0; i < H_MAX_SA; i++) {
+		if (!branch->sas[i].live)
+			continue;
+		assert_int_equal(branch->sas[i].sa.life_s, 86400);
+		assert_int_equal(branch->sas[i].sa.life_bytes, 5000000000ULL * 1024);
+	}
+	assert_mirrored(branch, hub);
+}
+
+/* A kilobyte lifetime whose byte count does not fit 64 bits saturates. */
+static void test_life_kb_saturates(void **state)
+{
+	struct ike_site_params b;
+
+	(void)state;
+	site_hub(&b, "hub", HUB, PSK);
+	b.child_lifetime_kb = (1ULL << 54) + 1;   /* * 1024 wraps to 1024 */
+	up(NULL, &b);
+	for (unsigned i = 0; i < H_MAX_SA; i++) {
+		const struct h_sa *x = &hub->sas[i], *y = &branch->sas[i];
+
+		if (x->live) {
+			assert_int_equal(x->sa.life_bytes, UINT64_MAX);
+			assert_true(x->sa.soft_bytes > (1ULL << 63));
+		}
+		if (y->live)
+			assert_int_equal(y->sa.life_bytes, UINT64_MAX);
+	}
+}
+
+/*
+ * A pair whose rekey comes due while the site has no ISAKMP SA waits for
+ * phase 1 (rekey_wanted) and is rekeyed as soon as phase 1 is up. IKEv1
+ * pairs may outlive their ISAKMP SA; the library today never leaves them
+ * so on its own (the last ISAKMP SA takes the site down), so the test
+ * removes the hub's ISAKMP SA underneath.
+ */
+static void test_rekey_waits_for_phase1(void **state)
+{
+	uint32_t spi = 0;
+
+	(void)state;
+	up(NULL, NULL);
+	for (unsigned i = 0; i < H_MAX_SA; i++)
+		if (hub->sas[i].live && hub->sas[i].sa.inbound)
+			spi = hub->sas[i].sa.spi;
+	while (!list_empty(&hub->ike->sas))
+		sa_kill(container_of(hub->ike->sas.next, struct ike_sa, all));
+	sa_reap(hub->ike);
+	NET.filter = mbb_filter;
+	ike_child_sa_expired(hub->ike, spi, false, NET.now);
+	net_advance(10000);
+	NET.filter = NULL;
+	assert_int_equal(stat_of(hub, IKE_EV_CHILD_REKEY), 1);
+	assert_null(host_find(hub, true, spi));   /* replaced, then deleted */
+	assert_int_equal(host_live(hub, true), 1);
+	assert_mirrored(hub, branch);
+	assert_mirrored(branch, hub);
+	assert_int_equal(hub->downs, 0);
 }
 
 /*
@@ -514,6 +601,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_site_api, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_responder_lifetime, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nat_t_draft, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_responder_lifetime_large, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_life_kb_saturates, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_waits_for_phase1, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("ike_lifecycle", tests, NULL, NULL);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Protection of the responder: half-open bounds (global and per source),
- * the per-source rate limit, half-open timeouts, and malformed or
- * unexpected datagrams each counted under their reason.
+ * the per-source rate limit, half-open timeouts, the cap on IPsec SA pairs
+ * per site, and malformed or unexpected datagrams each counted under
+ * their reason.
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -42,8 +43,9 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A valid Main Mode message 1 with a fresh initiator cookie. */
-static size_t msg1(uint8_t *buf, size_t cap, uint32_t n)
+/* A valid Main Mode message 1 with a fresh initiator cookie, offering
+ * one transform and xforms - 1 more before it that nobody accepts. */
+static size_t msg1_big(uint8_t *buf, size_t cap, uint32_t n, unsigned xforms)
 {
 	struct ike_wbuf w;
 	struct ike_hdr h = {.exch = ISAKMP_EXCH_IDPROT};
@@ -55,7 +57,14 @@ static size_t msg1(uint8_t *buf, size_t cap, uint32_t n)
 	wb_hdr(&w, &h);
 	ike_sab_begin(&b, &w, IPSEC_DOI, SIT_IDENTITY_ONLY);
 	ike_sab_prop(&b, 1, PROTO_ISAKMP, NULL, 0);
-	ike_sab_xform(&b, 1, KEY_IKE);
+	for (unsigned i = 1; i < xforms; i++) {
+		ike_sab_xform(&b, (uint8_t)i, KEY_IKE);
+		ike_sab_attr(&b, P1A_ENC, 0x7777);
+		ike_sab_attr(&b, P1A_LIFE_TYPE, LIFE_SECONDS);
+		ike_sab_attr(&b, P1A_LIFE_DURATION, 28800);
+		ike_sab_xform_end(&b);
+	}
+	ike_sab_xform(&b, (uint8_t)xforms, KEY_IKE);
 	ike_sab_attr(&b, P1A_ENC, P1_ENC_AES_CBC);
 	ike_sab_attr(&b, P1A_KEY_LENGTH, 128);
 	ike_sab_attr(&b, P1A_HASH, P1_HASH_SHA1);
@@ -69,6 +78,11 @@ static size_t msg1(uint8_t *buf, size_t cap, uint32_t n)
 	wb_hdr_finish(&w);
 	assert_false(w.overflow);
 	return w.len;
+}
+
+static size_t msg1(uint8_t *buf, size_t cap, uint32_t n)
+{
+	return msg1_big(buf, cap, n, 1);
 }
 
 static void inject(uint32_t src, uint16_t sport, uint16_t dport,
@@ -105,19 +119,51 @@ static void test_half_open_per_source(void **state)
 	assert_int_equal(st.c[IKE_EV_HALF_OPEN_TIMEOUT], hub->cfg.max_half_open_per_src + 1);
 }
 
+/*
+ * Sources no site is bound to hold at most three quarters of the table;
+ * beyond that each new one evicts the oldest. The last quarter is for a
+ * site's fixed peer, which evicts too when the table is full; only a
+ * table full of bound exchanges refuses.
+ */
 static void test_half_open_global(void **state)
 {
 	uint8_t buf[512];
+	struct ike_site_params h;
 	struct ike_stats st;
 
 	(void)state;
-	hub->cfg.max_half_open = 50;
+	hub->cfg.max_half_open = 40;             /* 30 unbound, 10 kept */
+	hub->cfg.max_half_open_per_src = 1000;
 	host_restart(hub);
+	site_branch(&h, "rtx1", 0, PSK);
+	assert_int_equal(ike_site_add(hub->ike, &h, NET.now, NULL), 0);
+	for (uint8_t i = 1; i <= 12; i++) {
+		site_branch(&h, "bound", ADDR(198, 18, 1, i), "bound-psk");
+		h.name[5] = (char)('a' + i);
+		h.id.value[3] = (uint8_t)(100 + i);
+		assert_int_equal(ike_site_add(hub->ike, &h, NET.now, NULL), 0);
+	}
 	for (uint32_t i = 1; i <= 80; i++)
 		inject(ADDR(192, 0, 2, 0) + i, 500, 500, buf, msg1(buf, sizeof(buf), i));
 	ike_stats_get(hub->ike, &st);
-	assert_int_equal(st.half_open, 50);
-	assert_int_equal(st.c[IKE_DROP_HALF_OPEN], 30);
+	assert_int_equal(st.half_open, 30);
+	assert_int_equal(st.c[IKE_EV_HALF_OPEN_EVICTED], 50);
+	assert_int_equal(st.c[IKE_DROP_HALF_OPEN], 0);
+	/* bound sources: the kept quarter, then unbound ones make room */
+	for (uint32_t i = 1; i <= 12; i++)
+		inject(ADDR(198, 18, 1, i), 500, 500, buf, msg1(buf, sizeof(buf), 1000 + i));
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(st.half_open, 40);
+	assert_int_equal(st.c[IKE_EV_HALF_OPEN_EVICTED], 52);
+	/* a table of bound exchanges only: refused */
+	for (uint32_t i = 1; i <= 12; i++)
+		for (uint32_t k = 0; k < 3; k++)
+			inject(ADDR(198, 18, 1, i), 500, 500, buf,
+			       msg1(buf, sizeof(buf), 2000 + 16 * i + k));
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(st.half_open, 40);
+	assert_true(st.c[IKE_DROP_HALF_OPEN] > 0);
+	assert_cookies_balanced(hub);
 }
 
 static void test_rate_limit(void **state)
@@ -139,6 +185,97 @@ static void test_rate_limit(void **state)
 	ike_stats_get(hub->ike, &st);
 	assert_int_equal(st.c[IKE_DROP_RATE],
 			 30 - hub->cfg.new_per_src_burst + 20 - hub->cfg.new_per_src_per_s);
+}
+
+/* One spoofed message 1 from a new address, then ms of the network. */
+static unsigned spoofed;
+
+static void flood(uint64_t ms)
+{
+	uint8_t buf[512];
+
+	for (uint64_t t = 0; t < ms; t += 5) {
+		uint32_t i = ++spoofed;
+
+		inject(ADDR(10, 0, 0, 0) + i, 500, 500, buf, msg1(buf, sizeof(buf), i));
+		net_advance(5);
+	}
+	assert_cookies_balanced(hub);
+}
+
+/*
+ * Spoofed Main Mode message 1 from ever new addresses, 200 a second,
+ * against a table of 64 (of which 48 for unbound sources): neither a
+ * branch bound to its address nor a new dynamic branch is locked out. The
+ * spoofed exchanges go at message 3's deadline (10 s), and the host is
+ * told of every cookie once live and once gone, evictions included.
+ */
+static void test_flood(void **state)
+{
+	struct ike_site_params h, b;
+	struct host *bound, *dyn;
+	struct ike_stats st;
+
+	(void)state;
+	hub->cfg.max_half_open = 64;
+	host_restart(hub);
+	site_branch(&h, "rtx1", 0, PSK);                       /* dynamic */
+	assert_int_equal(ike_site_add(hub->ike, &h, NET.now, NULL), 0);
+	site_branch(&h, "bound", ADDR(203, 0, 113, 77), "bound-psk");
+	h.id.value[3] = 77;
+	assert_int_equal(ike_site_add(hub->ike, &h, NET.now, NULL), 0);
+	spoofed = 0;
+	flood(2000);
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(st.half_open, 48);
+
+	bound = host_new("bound", ADDR(203, 0, 113, 77), NULL, 0);
+	site_hub(&b, "hub", HUB, "bound-psk");
+	b.local_id.value[3] = 77;
+	assert_int_equal(ike_site_add(bound->ike, &b, NET.now, NULL), 0);
+	flood(2000);
+	assert_true(site_is_up(hub, "bound"));
+	assert_true(site_is_up(bound, "hub"));
+
+	dyn = host_new("dyn", ADDR(203, 0, 113, 88), NULL, 0);
+	site_hub(&b, "hub", HUB, PSK);                         /* ID 192.168.0.1 */
+	assert_int_equal(ike_site_add(dyn->ike, &b, NET.now, NULL), 0);
+	flood(2000);
+	assert_true(site_is_up(hub, "rtx1"));
+	assert_true(site_is_up(dyn, "hub"));
+	assert_int_equal(host_live(hub, true), 2);
+	assert_mirrored(bound, hub);
+	assert_mirrored(dyn, hub);
+
+	ike_stats_get(hub->ike, &st);
+	assert_true(st.half_open <= 64);
+	assert_true(st.c[IKE_EV_HALF_OPEN_EVICTED] >= spoofed - 64);
+	assert_int_equal(st.c[IKE_DROP_HALF_OPEN], 0);
+	net_advance(10000);                   /* message 3's deadline */
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(st.half_open, 0);
+	assert_int_equal(st.ike_sas, 2);
+	assert_cookies_balanced(hub);
+	NET.n -= 2;
+	host_free(dyn);
+	host_free(bound);
+}
+
+/* Message 1 whose SA payload is more than a half-open exchange may keep. */
+static void test_half_open_size(void **state)
+{
+	static uint8_t buf[8192];
+	struct ike_stats st;
+	size_t len = msg1_big(buf, sizeof(buf), 1, 250);  /* 20 bytes each */
+
+	(void)state;
+	assert_true(len > 4096 + 28);
+	inject(ADDR(192, 0, 2, 9), 500, 500, buf, len);
+	len = msg1_big(buf, sizeof(buf), 2, 150);  /* 3 KiB: kept */
+	inject(ADDR(192, 0, 2, 9), 500, 500, buf, len);
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(st.c[IKE_DROP_HALF_OPEN_SIZE], 1);
+	assert_int_equal(st.half_open, 1);
 }
 
 /* A retransmitted message 1 is answered again, not counted as new. */
@@ -241,6 +378,61 @@ static void test_site_del_half_open(void **state)
 	assert_int_equal(st.ike_sas, 1);
 }
 
+static uint32_t live_in_spi(const struct host *h)
+{
+	for (unsigned i = 0; i < H_MAX_SA; i++)
+		if (h->sas[i].live && h->sas[i].sa.inbound)
+			return h->sas[i].sa.spi;
+	return 0;
+}
+
+/*
+ * An authenticated branch asks for 20 pairs (4 x 5 host selectors inside
+ * its subnets): it gets exactly the site's cap (16, the default), the rest
+ * are refused with NO-PROPOSAL-CHOSEN and counted. At the cap the site
+ * still rekeys, started by either side.
+ */
+static void test_pair_cap(void **state)
+{
+	struct ike_site_params b;
+	struct host *branch;
+	uint64_t refused;
+
+	(void)state;
+	branch = host_new("branch", ADDR(203, 0, 113, 9), NULL, 0);
+	site_hub(&b, "hub", HUB, PSK);
+	b.n_local = 4;
+	b.n_remote = 5;
+	for (uint8_t i = 0; i < b.n_local; i++)
+		b.local_subnets[i] = (struct ike_prefix){ADDR(192, 168, 0, 1 + i), 32};
+	for (uint8_t i = 0; i < b.n_remote; i++)
+		b.remote_subnets[i] = (struct ike_prefix){ADDR(172, 16, 0, 1 + i), 32};
+	assert_int_equal(ike_site_add(branch->ike, &b, NET.now, NULL), 0);
+	net_advance(5000);
+	assert_true(site_is_up(hub, "rtx1"));
+	assert_int_equal(host_live(hub, true), IKE_PAIRS_DEFAULT);
+	assert_int_equal(host_live(hub, false), IKE_PAIRS_DEFAULT);
+	assert_int_equal(host_live(branch, true), IKE_PAIRS_DEFAULT);
+	refused = stat_of(hub, IKE_DROP_PAIR_LIMIT);
+	assert_int_equal(refused, 20 - IKE_PAIRS_DEFAULT);
+	assert_int_equal(stat_of(branch, IKE_EV_QM_UP), IKE_PAIRS_DEFAULT);
+	assert_mirrored(hub, branch);
+	/* at the cap: the branch rekeys a pair, then the hub another */
+	ike_child_sa_expired(branch->ike, live_in_spi(branch), false, NET.now);
+	net_advance(10000);
+	ike_child_sa_expired(hub->ike, live_in_spi(hub), false, NET.now);
+	net_advance(10000);
+	assert_int_equal(stat_of(branch, IKE_EV_CHILD_REKEY), 1);
+	assert_int_equal(stat_of(hub, IKE_EV_CHILD_REKEY), 1);
+	assert_int_equal(stat_of(hub, IKE_EV_QM_UP), IKE_PAIRS_DEFAULT + 2);
+	assert_int_equal(host_live(hub, true), IKE_PAIRS_DEFAULT);
+	assert_int_equal(stat_of(hub, IKE_DROP_PAIR_LIMIT), refused);
+	assert_mirrored(hub, branch);
+	assert_mirrored(branch, hub);
+	NET.n--;
+	host_free(branch);
+}
+
 /* 10,000 sites: the last one added still comes up at once. */
 static void test_many_sites(void **state)
 {
@@ -332,9 +524,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_half_open_per_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_half_open_global, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_flood, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_half_open_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msg1_retransmit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_counted, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_site_del_half_open, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pair_cap, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_many_sites, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_initiation_window, setup, teardown),
 	};
