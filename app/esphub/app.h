@@ -31,6 +31,7 @@ extern int esphub_logtype;
 	_(IKE_TX,           "ike-tx",           "IKE datagrams sent")             \
 	_(IKE_TX_FAILED,    "ike-tx-failed",    "IKE datagrams not sent (no buffer)") \
 	_(IKE_INSTALL_FAILED,"ike-install-failed","SAs IKE negotiated but the data plane refused") \
+	_(IKE_COOKIES_FULL, "ike-cookies-full", "IKE SAs whose datagrams share the rate-limited ring: no room in the workers' cookie table") \
 	_(LEARN_APPLIED,    "neigh-learned",    "neighbour updates applied")     \
 	_(LEARN_TABLE_FULL, "neigh-table-full", "neighbour updates refused: table full") \
 	_(NEIGH_PROBES,     "neigh-probes",     "ARP probes of ageing neighbours") \

@@ -235,6 +235,21 @@ ike_inbound_last(void *ctx, uint64_t handle)
 	return ike_sa_get(app, handle) != NULL ? app->sa_meta[handle].seen_ms : 0;
 }
 
+/*
+ * The workers' table of our live cookies: datagrams carrying one go to the
+ * control core ahead of new exchanges (lib/worker punt.c).
+ */
+static void
+ike_cookie_own(void *ctx, const uint8_t cookie[8], bool live)
+{
+	struct app *app = ctx;
+
+	if (!live)
+		worker_cookies_del(app->env.cookies, cookie);
+	else if (!worker_cookies_add(app->env.cookies, cookie))
+		app->ctr[CCTR_IKE_COOKIES_FULL]++;
+}
+
 static void
 ike_log(void *ctx, enum ike_log_level level, const char *fmt, va_list ap)
 {
@@ -253,6 +268,7 @@ static const struct ike_host_ops host_ops = {
 	.peer_up = ike_peer_up,
 	.inbound_last = ike_inbound_last,
 	.peer_moved = ike_peer_moved,
+	.cookie_own = ike_cookie_own,
 	.log = ike_log,
 };
 

@@ -114,6 +114,7 @@ enum stats_drop {
 	_(FORWARDED,        "forwarded",        "IPv4 packets routed between ports") \
 	_(LOCAL_IN,         "local-in",         "IPv4 packets addressed to the box") \
 	_(PUNTED,           "punted",           "packets handed to the control core") \
+	_(PUNTED_KNOWN,     "punted-known",     "of those, IKE of the box's own IKE SAs (served first)") \
 	_(INJECTED,         "injected",         "packets the control core sent through this worker") \
 	_(ARP_REPLIES,      "arp-replies",      "ARP requests answered")           \
 	_(ARP_REQUESTS,     "arp-requests",     "ARP requests sent for next hops") \

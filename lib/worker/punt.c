@@ -154,4 +154,5 @@ punt_ike(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		return;
 	}
 	w->st->ctr[WCTR_PUNTED]++;
+	w->st->ctr[WCTR_PUNTED_KNOWN] += ring == w->env->punt_known;
 }

@@ -2,7 +2,7 @@
 """esphub's IKEv1 against real strongSwan branches (and Libreswan), end to end.
 
     test_esphub_ike.py profiles | dpd | initial_contact | restart | libreswan |
-                       shared_subnet | rekey | spi_clash
+                       shared_subnet | rekey | spi_clash | flood
 
 The branch is charon with its userspace ESP (kernel-libipsec, always
 UDP-encapsulated here): traffic from the branch LAN host crosses charon,
@@ -346,8 +346,75 @@ def rekey():
         eh.stop()
 
 
+FLOOD = r"""
+import random, socket, struct, sys, time
+from scapy.all import IP, UDP, Ether, raw
+from scapy.layers.isakmp import (ISAKMP, ISAKMP_payload_Proposal, ISAKMP_payload_SA,
+                                 ISAKMP_payload_Transform)
+dev, mac, dst, seconds = sys.argv[1], sys.argv[2], sys.argv[3], float(sys.argv[4])
+sa = ISAKMP_payload_SA(prop=ISAKMP_payload_Proposal(trans=ISAKMP_payload_Transform(
+    transforms=[("Encryption", "AES-CBC"), ("KeyLength", 128), ("Hash", "SHA"),
+                ("GroupDesc", "1024MODPgr"), ("Authentication", "PSK"),
+                ("LifeType", "Seconds"), ("LifeDuration", 28800)])))
+frames = []
+for i in range(4096):
+    # Spoofed Main Mode message 1s from 4096 sources, and one source of its own.
+    src = "10.66.%d.%d" % (i >> 8, i & 255) if i % 4 else "10.77.0.1"
+    ck = struct.pack("!Q", random.getrandbits(64) | 1)
+    frames.append(raw(Ether(dst=mac) / IP(src=src, dst=dst) / UDP(sport=500, dport=500) /
+                      ISAKMP(init_cookie=ck, exch_type=2) / sa))
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
+s.bind((dev, 0))
+n, end = 0, time.monotonic() + seconds
+while time.monotonic() < end:
+    for f in frames:
+        s.send(f)
+    n += len(frames)
+print(n, flush=True)
+"""
+
+
+def flood():
+    """Issue 12 item 9: spoofed Main Mode message 1s flood esphub's outside
+    port from 3072 sources (and a quarter of them from one) while a branch
+    is up: its DPD and a rekey go through the ring for the box's own IKE
+    SAs, the single loud source is cut per source, and the site never goes
+    down."""
+    conn = strongswan.conn_config("rtx", esp_lifetime=30, dpd_delay=2, dpd_timeout=10)
+    with Topology() as t:
+        n = lab.build(t, hubs=1)
+        eh = start_hub(n, 0, [site(dpd=2, dpd_timeout=8)],
+                       ike="rekey_margin = 10; rekey_fuzz = 0;", nat=MASQUERADE)
+        ch = branch(n, conn)
+        check(up(ch) is not None, "the branch is up")
+        known0 = eh.worker_stats()["punted_known"]
+        mac = n.hubs[0].run(["cat", "/sys/class/net/v-inet/address"]).stdout.strip()
+        fl = n.inet.start("flood", ["/usr/bin/python3", "-c", FLOOD, "br0", mac,
+                                     lab.hub_addr(0), "35"])
+        try:
+            st = wait_for(lambda: (lambda s: s if s["child_rekeys"] >= 1 else None)(
+                eh.telemetry("/esphub/site,osaka")), 40, 1.0, "a rekey under the flood")
+        except TimeoutError:
+            st = eh.telemetry("/esphub/site,osaka")
+        fl.wait(60)
+        sent = int(open(fl.out_path).read().split()[0])
+        ws, drops = eh.worker_stats(), eh.drops()
+        check(sent > 20000, "the flood sent %d spoofed message 1s" % sent)
+        check(st["child_rekeys"] >= 1 and st["up"] == 1 and st["down_transitions"] == 0,
+              "under the flood the site rekeyed and stayed up (DPD every 2 s)", repr(st))
+        check(ws["punted_known"] - known0 >= 5,
+              "%d datagrams of the branch's IKE SA went through the ring served first"
+              % (ws["punted_known"] - known0), repr(ws))
+        check(drops["local/ike_rate_limited"] > 0,
+              "the one loud source was cut per source (%d dropped)"
+              % drops["local/ike_rate_limited"], repr(drops))
+        traffic(n, "after the flood", mbytes=1, masq=True)
+        ch.stop()
+        eh.stop()
+
+
 CASES = {"profiles": profiles, "dpd": dpd, "initial_contact": initial_contact,
          "restart": restart, "libreswan": libreswan, "shared_subnet": shared_subnet,
-         "rekey": rekey, "spi_clash": spi_clash}
+         "rekey": rekey, "spi_clash": spi_clash, "flood": flood}
 
 main(CASES[sys.argv[1]])

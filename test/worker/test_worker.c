@@ -243,6 +243,7 @@ punt_known_first(void **state)
 	send1(b, ike_frame(b, 0xcb007150, 500, theirs, ours));     /* we answered */
 	send1(b, ike_frame(b, 0xcb007151, 4500, ours, theirs));    /* we started it */
 	assert_int_equal(rte_ring_count(b->env.punt_known), 2);
+	assert_int_equal(worker_stats(b->w)->ctr[WCTR_PUNTED_KNOWN], 2);
 	assert_int_equal(rte_ring_dequeue(b->env.punt_known, (void **)&m), 0);
 	assert_int_equal(m->port, 0);
 	rte_pktmbuf_free(m);
