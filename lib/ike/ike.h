@@ -261,13 +261,13 @@ struct ike_host_ops {
 	 */
 	uint64_t (*inbound_last)(void *ctx, uint64_t handle);
 	/**
-	 * Optional: an ISAKMP SA (half-open or established) has chosen its own
-	 * cookie (live: CKY-I when we initiate, CKY-R when we respond), or is
-	 * gone (!live, once per live call, whatever ended it: established SAs
-	 * expiring or deleted, half-open ones timed out, failed or evicted,
-	 * and every one left at ike_destroy()).
-	 * Datagrams for our live cookies belong to exchanges we take part in:
-	 * a host may serve them first when punted IKE traffic must be shed.
+	 * Optional: an ISAKMP SA is established (phase 1 authenticated: the
+	 * peer proved the key) and this is its own cookie (live: CKY-I when we
+	 * initiated, CKY-R when we responded), or that SA is gone (!live, once
+	 * per live call, whatever ended it, ike_destroy() included). Half-open
+	 * exchanges are never announced: a stranger obtains CKY-R with one
+	 * message 1. Datagrams for our live cookies belong to authenticated
+	 * peers: a host may serve them first when punted IKE must be shed.
 	 */
 	void (*cookie_own)(void *ctx, const uint8_t cookie[8], bool live);
 	/** Log one line (no newline). Never receives secrets. */

@@ -388,6 +388,7 @@ void p1_established(struct ike_sa *sa)
 		sa->remote.addr, sa->remote.port);
 	sa->state = P1_ESTABLISHED;
 	timers_p1_established(sa);
+	sa_cookie_announce(sa);
 	if (older != NULL)
 		p1_supersede(sa, older);
 	site_sa_up(s, sa);

@@ -157,6 +157,7 @@ struct ike_sa {
 	struct hnode by_cookie;    /* our own cookie */
 	struct hnode by_icky;      /* responder, half-open: (CKY-I, peer addr) */
 	bool in_icky;
+	bool cookie_announced;     /* cookie_own(live) sent: established */
 	struct link all;           /* ike.sas */
 	struct link site_link;     /* site.sas, when site != NULL */
 	struct site *site;
@@ -396,6 +397,7 @@ void sa_set_icky(struct ike_sa *sa, const uint8_t icky[8]);
 void sa_set_rcky(struct ike_sa *sa, const uint8_t rcky[8]);
 void sa_bind_site(struct ike_sa *sa, struct site *s);
 void sa_set_addr_site(struct ike_sa *sa, struct site *s);
+void sa_cookie_announce(struct ike_sa *sa);
 void sa_half_open_done(struct ike_sa *sa);
 void sa_delete(struct ike_sa *sa, bool send_delete, enum ike_down_reason why);
 void sa_kill(struct ike_sa *sa);

@@ -65,9 +65,18 @@ struct ike_sa *sa_new(struct ike *ike, bool initiator,
 	htab_add(&ike->sas_by_cookie, &sa->by_cookie, cky_hash(ike, own_cky(sa)));
 	list_add_tail(&ike->sas, &sa->all);
 	ike->n_sas++;
-	if (ike->ops->cookie_own != NULL)
-		ike->ops->cookie_own(ike->ctx, own_cky(sa), true);
 	return sa;
+}
+
+/* Authenticated: tell the host our cookie (cookie_own; once). */
+void sa_cookie_announce(struct ike_sa *sa)
+{
+	struct ike *ike = sa->ike;
+
+	if (sa->cookie_announced || ike->ops->cookie_own == NULL)
+		return;
+	sa->cookie_announced = true;
+	ike->ops->cookie_own(ike->ctx, own_cky(sa), true);
 }
 
 /* Responder: remember CKY-I so a retransmitted message 1 finds us. */
@@ -179,7 +188,7 @@ void sa_kill(struct ike_sa *sa)
 	sa->state = P1_DEAD;
 	sa_half_open_done(sa);
 	htab_del(&ike->sas_by_cookie, &sa->by_cookie);
-	if (ike->ops->cookie_own != NULL)
+	if (sa->cookie_announced && ike->ops->cookie_own != NULL)
 		ike->ops->cookie_own(ike->ctx, own_cky(sa), false);
 	list_for_each_safe(l, t, &sa->qms)
 		qm_free(container_of(l, struct qm, link));

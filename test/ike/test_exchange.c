@@ -71,14 +71,16 @@ static void assert_tunnel_up(unsigned pairs)
 	assert_mirrored(branch, hub);
 }
 
-/* cookie_own: the host holds each ISAKMP SA's own cookie (ours: CKY-R
- * as responder, CKY-I as initiator) and nothing else. */
+/* cookie_own: the host holds each established ISAKMP SA's own cookie
+ * (ours: CKY-R as responder, CKY-I as initiator) and nothing else. */
 static int own_cookie_known(const struct ike_sa_info *i, void *arg)
 {
 	const struct host *h = arg;
 	const uint8_t *own = i->initiator ? i->icookie : i->rcookie;
 	unsigned k;
 
+	if (!i->established)
+		return 0;
 	for (k = 0; k < h->n_cookies; k++)
 		if (memcmp(h->cookies[k], own, 8) == 0)
 			break;

@@ -163,6 +163,9 @@ static void test_half_open_global(void **state)
 	ike_stats_get(hub->ike, &st);
 	assert_int_equal(st.half_open, 40);
 	assert_true(st.c[IKE_DROP_HALF_OPEN] > 0);
+	/* A stranger's message 1 gets CKY-R back: never a cookie the host
+	 * serves first (the workers' known class); only authenticated ones. */
+	assert_int_equal(hub->n_cookies, 0);
 	assert_cookies_balanced(hub);
 }
 
