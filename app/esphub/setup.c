@@ -15,15 +15,17 @@
 #define POOL_CACHE      256
 #define PUNT_RING_SIZE  1024
 #define LEARN_RING_SIZE 1024
+#define FRAG_ENTRIES    1024   /* datagrams in reassembly per worker and zone */
 
 /* Enough buffers to fill every descriptor ring plus what workers hold. */
 static unsigned
 pool_size(const struct cfg *cfg)
 {
 	unsigned per_worker = WORKER_BURST * (cfg->n_ports + 2) + 16 * 8 +
-			      2 * WORKER_BURST * cfg->n_ports + 1024 /* inject */;
+			      2 * WORKER_BURST * cfg->n_ports + 1024 /* inject */ +
+			      WORKER_REASS_MBUFS(FRAG_ENTRIES);
 	unsigned n = cfg->n_ports * cfg->workers * (PORT_RX_DESC + PORT_TX_DESC) +
-		     cfg->workers * per_worker + PUNT_RING_SIZE +
+		     cfg->workers * per_worker + 2 * PUNT_RING_SIZE +
 		     POOL_CACHE * (cfg->workers + 1) + 4096;
 
 	return cfg->tables.mbufs ? cfg->tables.mbufs : n;
@@ -150,7 +152,7 @@ setup_memory(struct app *app)
 	app->env.idle_sleep_us = app->cfg.idle_sleep_us;
 	app->env.mss_clamp = app->cfg.esp.mss_clamp;
 	app->env.n_workers = app->cfg.workers;
-	app->env.frag_entries = 4096;
+	app->env.frag_entries = FRAG_ENTRIES;
 	app->env.max_sites = app->cfg.esp.max_tunnels;    /* site slots (site_admin.c) */
 	/*
 	 * A new exchange takes a datagram or two with no cookie of ours (the

@@ -28,6 +28,7 @@ reass_tables(struct worker *w, const struct worker_env *env, int socket_id)
 
 	for (unsigned z = 0; z < REASS_N; z++) {
 		w->reass[z] = reass_create(name[z], env->frag_entries,
+					   WORKER_REASS_MBUFS(env->frag_entries) / REASS_N,
 					   z == REASS_TUNNEL ? RTE_MAX(env->max_sites, 1u) : 0,
 					   timeout, socket_id);
 		if (w->reass[z] == NULL)
@@ -66,17 +67,23 @@ worker_create(struct worker_env *env, unsigned index, int socket_id)
 	w->sw = sa_db_worker(env->sa, index);
 	w->ew = esp_worker_create(env->engine, socket_id, index, env->n_workers);
 	w->nw = env->nat != NULL ? nat_worker_get(env->nat, index) : NULL;
-	if (w->sw == NULL || w->ew == NULL) {
+	w->icmp_site_due = rte_zmalloc_socket("icmp_site_due", sizeof(uint64_t) *
+					      RTE_MAX(env->max_sites, 1u), 0, socket_id);
+	if (env->cookies != NULL)
+		w->punt_known_due = rte_zmalloc_socket("punt_known_due", sizeof(uint64_t) *
+						       worker_cookies_slots(env->cookies),
+						       RTE_CACHE_LINE_SIZE, socket_id);
+	if (w->sw == NULL || w->ew == NULL || w->icmp_site_due == NULL ||
+	    (env->cookies != NULL && w->punt_known_due == NULL)) {
 		worker_free(w);
 		return NULL;
 	}
 	w->tsc_hz = rte_get_tsc_hz();
 	w->tsc_per_ms = w->tsc_hz / 1000;
-	/* Allow a burst of one second's worth of ICMP errors. */
-	w->icmp_burst = (uint64_t)env->icmp_error_rate * w->tsc_hz;
-	w->icmp_tokens = w->icmp_burst;
+	w->icmp_interval = env->icmp_error_rate ? w->tsc_hz / env->icmp_error_rate : 0;
 	/* IKE from unknown sources: a second's worth may come at once. */
-	w->punt_seed = (uint32_t)rte_rand();
+	w->punt_key[0] = rte_rand() | 1;
+	w->punt_key[1] = rte_rand();
 	w->punt_tsc_per_token = env->ike_rate ? w->tsc_hz / env->ike_rate : 0;
 	w->punt_burst_tsc = w->tsc_hz;
 	return w;
@@ -90,6 +97,8 @@ worker_free(struct worker *w)
 	for (unsigned z = 0; z < REASS_N; z++)
 		reass_free(w->reass[z]);
 	esp_worker_free(w->ew);
+	rte_free(w->punt_known_due);
+	rte_free(w->icmp_site_due);
 	rte_ring_free(w->inject);
 	rte_free(w->st);
 	rte_free(w);

@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * IPv4 reassembly (see reass.h): a set-associative table of datagrams in
- * progress, four per bucket, hashed with a per-table random seed so no
- * sender can aim its fragments at another's bucket. A datagram holds its
- * fragments' mbufs until the last byte arrives, then the fragments are
- * copied behind the first one's header into its own buffer.
+ * progress, four per bucket, hashed with secret per-table keys
+ * (multiply-shift: no sender can aim its fragments at another's bucket,
+ * which a CRC with a seed would allow). A datagram holds its fragments'
+ * mbufs until the last byte arrives, then the fragments are copied behind
+ * the first one's header into its own buffer.
+ *
+ * Buffers held are bounded per table (max_frags): past it, a clock hand
+ * evicts datagrams in progress, oldest first in its sweep, so fragments
+ * nobody completes can never take the packet pool (the pool is sized for
+ * what the tables may hold, WORKER_REASS_MBUFS).
  */
 #include <errno.h>
 #include <string.h>
 
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 #include <rte_random.h>
 
@@ -19,6 +24,7 @@
 
 struct reass_key {
 	uint32_t owner;
+	uint32_t site;
 	uint32_t src, dst;
 	uint16_t id;
 	uint8_t proto;
@@ -46,18 +52,22 @@ struct reass_entry {
 
 struct reass {
 	uint32_t n_buckets;  /* a power of two */
+	uint32_t bucket_bits;
 	uint32_t sites;
-	uint32_t seed;
+	uint64_t key[6];     /* secret hash keys */
 	uint32_t scan;       /* next entry reass_expire() looks at */
+	uint32_t hand;       /* next entry evicted when over max_frags */
 	uint32_t held;       /* datagrams in progress */
+	uint32_t frags;      /* fragments (mbufs) held */
+	uint32_t max_frags;
 	uint64_t timeout;
 	uint16_t *site_held; /* datagrams per site, when sites != 0 */
 	struct reass_entry *e;
 };
 
 struct reass *
-reass_create(const char *name, uint32_t entries, uint32_t sites, uint64_t timeout_tsc,
-	     int socket_id)
+reass_create(const char *name, uint32_t entries, uint32_t max_frags, uint32_t sites,
+	     uint64_t timeout_tsc, int socket_id)
 {
 	struct reass *r = rte_zmalloc_socket(name, sizeof(*r), 0, socket_id);
 	uint32_t n = rte_align32pow2(RTE_MAX(entries, 16u));
@@ -65,8 +75,11 @@ reass_create(const char *name, uint32_t entries, uint32_t sites, uint64_t timeou
 	if (r == NULL)
 		return NULL;
 	r->n_buckets = n / WAYS;
+	r->bucket_bits = (uint32_t)rte_log2_u32(r->n_buckets);
 	r->sites = sites;
-	r->seed = (uint32_t)rte_rand();
+	for (unsigned i = 0; i < RTE_DIM(r->key); i++)
+		r->key[i] = rte_rand() | 1;
+	r->max_frags = RTE_MAX(max_frags, 2u * REASS_MAX_FRAGS);
 	r->timeout = timeout_tsc;
 	r->e = rte_zmalloc_socket(name, sizeof(*r->e) * n, RTE_CACHE_LINE_SIZE, socket_id);
 	if (sites != 0)
@@ -85,6 +98,7 @@ release(struct reass *r, struct reass_entry *e)
 	if (r->site_held != NULL)
 		r->site_held[e->site]--;
 	r->held--;
+	r->frags -= e->n;
 	e->used = 0;
 }
 
@@ -117,6 +131,34 @@ expired(const struct reass *r, const struct reass_entry *e, uint64_t now)
 	return now - e->first_tsc >= r->timeout;
 }
 
+/* Secret multiply-shift over the key's words (the last one padded). */
+static uint32_t
+bucket_of(const struct reass *r, const struct reass_key *k)
+{
+	uint32_t w[6] = { k->owner, k->site, k->src, k->dst,
+			  (uint32_t)k->id << 8 | k->proto, 0 };
+	uint64_t h = r->key[5];
+
+	for (unsigned i = 0; i < 5; i++)
+		h += (uint64_t)w[i] * r->key[i];
+	return (uint32_t)(h >> (64 - r->bucket_bits));
+}
+
+/* Over the buffer budget: refuse datagrams in progress other than keep. */
+static void
+make_room(struct reass *r, struct stats_worker *st, const struct reass_entry *keep)
+{
+	uint32_t n = r->n_buckets * WAYS;
+
+	while (r->frags >= r->max_frags) {
+		struct reass_entry *e = &r->e[r->hand];
+
+		r->hand = (r->hand + 1) & (n - 1);
+		if (e->used && e != keep)
+			drop_entry(r, st, e, DROP_REASS_EVICTED);
+	}
+}
+
 /*
  * The entry for key, or a fresh one in its bucket: a free way, else the
  * oldest, whose datagram is refused (timed out, or evicted). NULL: the
@@ -126,8 +168,7 @@ static struct reass_entry *
 find(struct reass *r, struct stats_worker *st, const struct reass_key *key, uint32_t site,
      uint64_t now)
 {
-	uint32_t b = rte_hash_crc(key, sizeof(*key), r->seed) & (r->n_buckets - 1);
-	struct reass_entry *way = &r->e[b * WAYS], *slot = NULL;
+	struct reass_entry *way = &r->e[bucket_of(r, key) * WAYS], *slot = NULL;
 
 	for (unsigned i = 0; i < WAYS; i++) {
 		struct reass_entry *e = &way[i];
@@ -156,17 +197,24 @@ find(struct reass *r, struct stats_worker *st, const struct reass_key *key, uint
 	return slot;
 }
 
-/* Where a new fragment [off, off + len) stands against those held. */
+/*
+ * Where a new fragment [off, off + len) of m stands against those held. A
+ * duplicate must say the same: one that differs is refused like an
+ * overlap (the first copy would otherwise win silently).
+ */
 static enum stats_drop
-place(const struct reass_entry *e, uint16_t off, uint16_t len, bool last)
+place(const struct reass_entry *e, const struct rte_mbuf *m, uint16_t hlen, uint16_t off,
+      uint16_t len, bool last)
 {
 	uint32_t end = (uint32_t)off + len;
 
 	for (uint8_t i = 0; i < e->n; i++) {
 		const struct reass_frag *f = &e->f[i];
 
-		if (f->off == off && f->len == len)
-			return DROP_REASS_DUPLICATE;
+		if (f->off == off && f->len == len && last == (e->has_last && end == e->total))
+			return memcmp(rte_pktmbuf_mtod_offset(f->m, const uint8_t *, f->hlen),
+				      rte_pktmbuf_mtod_offset(m, const uint8_t *, hlen), len) == 0 ?
+			       DROP_REASS_DUPLICATE : DROP_REASS_OVERLAP;
 		if (off < f->off + f->len && f->off < end)
 			return DROP_REASS_OVERLAP;
 		/* Nothing may lie beyond the end the last fragment gave. */
@@ -232,14 +280,17 @@ reass_input(struct reass *r, struct stats_worker *st, uint32_t owner, uint32_t s
 	uint16_t off = (uint16_t)((frag & RTE_IPV4_HDR_OFFSET_MASK) * 8);
 	uint16_t len = (uint16_t)(info->tot_len - info->hlen);
 	bool last = !(frag & RTE_IPV4_HDR_MF_FLAG);
-	struct reass_key key = { .owner = owner, .src = info->src, .dst = info->dst,
-				 .id = ip->packet_id, .proto = info->proto };
+	struct reass_key key = { .owner = owner, .site = site, .src = info->src,
+				 .dst = info->dst, .id = ip->packet_id, .proto = info->proto };
 	struct reass_entry *e;
 	enum stats_drop why;
 
 	/* RFC 791: all but the last carry a multiple of 8 bytes; the datagram
-	 * fits in 65535. The buffer must hold what it says it has. */
-	if ((!last && (len == 0 || len % 8 != 0)) ||
+	 * fits in 65535. All but the last carry REASS_MIN_FRAG at least: no
+	 * link in use fragments smaller (RFC 791 asks every link for 576
+	 * bytes), and tiny fragments only pin buffers. The buffer must hold
+	 * what it says it has. */
+	if ((!last && (len < REASS_MIN_FRAG || len % 8 != 0)) ||
 	    (uint32_t)off + len + info->hlen > UINT16_MAX ||
 	    m->nb_segs != 1 || rte_pktmbuf_data_len(m) < info->tot_len) {
 		stats_drop(st, m, DROP_REASS_MALFORMED);
@@ -247,12 +298,13 @@ reass_input(struct reass *r, struct stats_worker *st, uint32_t owner, uint32_t s
 	}
 	if (r->site_held != NULL)
 		site %= r->sites;        /* ids are below sites; others would share */
+	key.site = site;
 	e = find(r, st, &key, site, now);
 	if (e == NULL) {
 		stats_drop(st, m, DROP_REASS_SITE_SHARE);
 		return NULL;
 	}
-	why = place(e, off, len, last);
+	why = place(e, m, info->hlen, off, len, last);
 	if (why == DROP_REASS_DUPLICATE) {
 		stats_drop(st, m, why);
 		return NULL;
@@ -262,8 +314,10 @@ reass_input(struct reass *r, struct stats_worker *st, uint32_t owner, uint32_t s
 		stats_drop(st, m, why);
 		return NULL;
 	}
+	make_room(r, st, e);
 	e->f[e->n++] = (struct reass_frag){ .m = m, .off = off, .len = len,
 					    .hlen = info->hlen };
+	r->frags++;
 	e->have = (uint16_t)(e->have + len);
 	if (last) {
 		e->has_last = 1;

@@ -11,10 +11,12 @@
  * destination, protocol, IP ID), owner being the tunnel (0 for ports).
  *
  * A datagram is refused whole, each held fragment counted under the
- * reason: fragments that overlap or disagree on the end, more than
- * REASS_MAX_FRAGS of them, a result larger than one buffer or than IPv4
- * allows, not complete within the timeout, or evicted by a newer datagram
- * when its bucket is full (the oldest goes).
+ * reason: fragments that overlap or disagree (on the end, or a duplicate
+ * with other bytes), more than REASS_MAX_FRAGS of them, a result larger
+ * than one buffer or than IPv4 allows, not complete within the timeout,
+ * or evicted by a newer datagram when its bucket is full (the oldest
+ * goes) or when the table holds max_frags buffers. Fragments other than
+ * the last must carry REASS_MIN_FRAG bytes.
  */
 #ifndef ESPHUB_WORKER_REASS_H
 #define ESPHUB_WORKER_REASS_H
@@ -27,18 +29,19 @@
 #include "stats.h"
 
 #define REASS_MAX_FRAGS  16
+#define REASS_MIN_FRAG   256  /* payload bytes of any fragment but the last */
 #define REASS_SITE_SHARE 16   /* datagrams one site may have in a tunnel table */
 
 struct reass;
 
 /*
  * entries: datagrams held at once (rounded up to a power of two, at least
- * 16). sites: 0 for a port table, else the number of site ids that owners
- * map to (site = owner_site argument of reass_input()). timeout_tsc: how
- * long a datagram may take to complete.
+ * 16); max_frags: buffers held at once (at least 2 x REASS_MAX_FRAGS).
+ * sites: 0 for a port table, else the number of site ids (the site
+ * argument of reass_input()). timeout_tsc: how long a datagram may take.
  */
-struct reass *reass_create(const char *name, uint32_t entries, uint32_t sites,
-			   uint64_t timeout_tsc, int socket_id);
+struct reass *reass_create(const char *name, uint32_t entries, uint32_t max_frags,
+			   uint32_t sites, uint64_t timeout_tsc, int socket_id);
 void reass_free(struct reass *r);
 
 /*

@@ -106,6 +106,13 @@ struct worker_bypass {
 
 struct worker_cookies;
 
+/**
+ * Buffers one worker may hold in reassembly at most, for frag_entries
+ * (three tables, each of frag_entries datagrams and twice as many
+ * fragments): the packet pool must have them on top of its other needs.
+ */
+#define WORKER_REASS_MBUFS(frag_entries) (3u * 2u * (frag_entries))
+
 /** What all workers share. Filled by the application before launch. */
 struct worker_env {
 	unsigned n_workers;              /**< workers that will be created */
@@ -125,7 +132,8 @@ struct worker_env {
 	struct nat *nat;                 /**< NULL: no source NAT; worker i uses
 					      nat_worker_get(nat, i) */
 	const struct crypto_engine *engine;
-	uint32_t icmp_error_rate;        /**< per worker per second; 0 = none */
+	uint32_t icmp_error_rate;        /**< per second per worker, for each port of
+					      origin and each site; 0 = none */
 	uint16_t mss_clamp;              /**< WORKER_MSS_AUTO, _OFF, or an MSS */
 	uint32_t frag_entries;           /**< datagrams being reassembled, per worker
 					      and trust zone */
@@ -151,9 +159,10 @@ void worker_free(struct worker *w);
 int worker_main(void *arg);
 
 /**
- * The box's own IKE cookies (ours: the initiator cookie of exchanges we
- * start, the responder cookie of those we answer), so workers can tell the
- * datagrams of known IKE SAs from the rest without the control core. A
+ * The box's own IKE cookies of established IKE SAs (ours: the initiator
+ * cookie of those we started, the responder cookie of those we answered),
+ * so workers can tell authenticated peers' datagrams from the rest
+ * without the control core. A
  * hint, never a decision: IKE checks every datagram itself. Written by the
  * control core only; workers read it without locks.
  */
@@ -163,6 +172,8 @@ void worker_cookies_free(struct worker_cookies *c);
  *  share the rate-limited ring; counted by the caller). */
 bool worker_cookies_add(struct worker_cookies *c, const uint8_t cookie[8]);
 void worker_cookies_del(struct worker_cookies *c, const uint8_t cookie[8]);
+/** Slots in the table (each worker keeps a rate per slot). */
+uint32_t worker_cookies_slots(const struct worker_cookies *c);
 
 /** Ask every worker to return from worker_main(). Control core. */
 void worker_env_stop(struct worker_env *env);

@@ -3,7 +3,8 @@
  * lib/worker's reassembly (reass.h), white-box: datagrams complete in any
  * order, owners never mix (two tunnels' fragments with the same addresses
  * and ID), every refusal drops the whole datagram under its reason, a
- * site holds at most its share, and no mbuf is lost.
+ * site holds at most its share, a table never holds more buffers than its
+ * budget, nobody can aim at a bucket, and no mbuf is lost.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -23,14 +24,16 @@
 #define SRC 0xc0a80002u          /* 192.168.0.2 */
 #define DST 0xac10000au          /* 172.16.0.10 */
 #define HZ  1000000000ull        /* the tests' clock: 1 tick = 1 ns */
+#define U   REASS_MIN_FRAG       /* the smallest fragment but the last */
 
 static struct rte_mempool *pool;
 static struct stats_worker st;
 static unsigned baseline;
 
-/* A fragment of datagram id: payload bytes [off, off + len) of 0..255 patterns. */
+/* A fragment of datagram id: payload bytes [off, off + len) of a pattern ^ fill. */
 static struct rte_mbuf *
-frag(uint16_t id, uint16_t off, uint16_t len, bool more, struct net_ipv4_info *info)
+frag(uint16_t id, uint16_t off, uint16_t len, bool more, uint8_t fill,
+     struct net_ipv4_info *info)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	struct rte_ipv4_hdr *ip;
@@ -50,19 +53,26 @@ frag(uint16_t id, uint16_t off, uint16_t len, bool more, struct net_ipv4_info *i
 	ip->hdr_checksum = net_cksum(ip, 20);
 	p = (uint8_t *)(ip + 1);
 	for (uint16_t i = 0; i < len; i++)
-		p[i] = (uint8_t)(off + i);
+		p[i] = (uint8_t)(off + i) ^ fill;
 	assert_int_equal(net_ipv4_parse(ip, 20 + len, true, info), DROP_NONE);
 	return m;
+}
+
+static struct rte_mbuf *
+add_fill(struct reass *r, uint32_t owner, uint32_t site, uint16_t id, uint16_t off,
+	 uint16_t len, bool more, uint64_t now, uint8_t fill)
+{
+	struct net_ipv4_info info;
+	struct rte_mbuf *m = frag(id, off, len, more, fill, &info);
+
+	return reass_input(r, &st, owner, site, m, &info, now);
 }
 
 static struct rte_mbuf *
 add(struct reass *r, uint32_t owner, uint32_t site, uint16_t id, uint16_t off, uint16_t len,
     bool more, uint64_t now)
 {
-	struct net_ipv4_info info;
-	struct rte_mbuf *m = frag(id, off, len, more, &info);
-
-	return reass_input(r, &st, owner, site, m, &info, now);
+	return add_fill(r, owner, site, id, off, len, more, now, 0);
 }
 
 static void
@@ -82,14 +92,20 @@ check_whole(struct rte_mbuf *m, uint16_t payload)
 }
 
 static struct reass *
-table(uint32_t entries, uint32_t sites)
+table_frags(uint32_t entries, uint32_t max_frags, uint32_t sites)
 {
-	struct reass *r = reass_create("test_reass", entries, sites, 2 * HZ, 0);
+	struct reass *r = reass_create("test_reass", entries, max_frags, sites, 2 * HZ, 0);
 
 	assert_non_null(r);
 	memset(&st, 0, sizeof(st));
 	baseline = rte_mempool_in_use_count(pool);
 	return r;
+}
+
+static struct reass *
+table(uint32_t entries, uint32_t sites)
+{
+	return table_frags(entries, 4 * entries, sites);
 }
 
 static void
@@ -105,12 +121,12 @@ any_order(void **state)
 	struct reass *r = table(64, 0);
 
 	(void)state;
-	assert_null(add(r, 0, 0, 1, 16, 16, true, 1));
-	assert_null(add(r, 0, 0, 1, 32, 5, false, 2));
-	check_whole(add(r, 0, 0, 1, 0, 16, true, 3), 37);
+	assert_null(add(r, 0, 0, 1, U, U, true, 1));
+	assert_null(add(r, 0, 0, 1, 2 * U, 5, false, 2));
+	check_whole(add(r, 0, 0, 1, 0, U, true, 3), 2 * U + 5);
 	/* Last first. */
-	assert_null(add(r, 0, 0, 2, 8, 8, false, 4));
-	check_whole(add(r, 0, 0, 2, 0, 8, true, 5), 16);
+	assert_null(add(r, 0, 0, 2, U, 8, false, 4));
+	check_whole(add(r, 0, 0, 2, 0, U, true, 5), U + 8);
 	done(r);
 }
 
@@ -121,11 +137,11 @@ owners_never_mix(void **state)
 	struct reass *r = table(64, 16);
 
 	(void)state;
-	assert_null(add(r, 7, 1, 9, 0, 16, true, 1));      /* tunnel 7 (site 1) */
-	assert_null(add(r, 8, 2, 9, 16, 16, false, 2));    /* tunnel 8 (site 2) */
+	assert_null(add(r, 7, 1, 9, 0, U, true, 1));       /* tunnel 7 (site 1) */
+	assert_null(add(r, 8, 2, 9, U, U, false, 2));      /* tunnel 8 (site 2) */
 	/* Each completes only with its own. */
-	check_whole(add(r, 8, 2, 9, 0, 16, true, 3), 32);
-	check_whole(add(r, 7, 1, 9, 16, 16, false, 4), 32);
+	check_whole(add(r, 8, 2, 9, 0, U, true, 3), 2 * U);
+	check_whole(add(r, 7, 1, 9, U, U, false, 4), 2 * U);
 	done(r);
 }
 
@@ -136,33 +152,38 @@ refusals(void **state)
 
 	(void)state;
 	/* Overlap: the whole datagram goes, both fragments counted. */
-	assert_null(add(r, 0, 0, 1, 0, 16, true, 1));
-	assert_null(add(r, 0, 0, 1, 8, 16, true, 2));
+	assert_null(add(r, 0, 0, 1, 0, 2 * U, true, 1));
+	assert_null(add(r, 0, 0, 1, U, 2 * U, true, 2));
 	assert_int_equal(st.drop[DROP_REASS_OVERLAP], 2);
 	/* A duplicate goes alone; the datagram still completes. */
-	assert_null(add(r, 0, 0, 2, 0, 16, true, 3));
-	assert_null(add(r, 0, 0, 2, 0, 16, true, 4));
+	assert_null(add(r, 0, 0, 2, 0, U, true, 3));
+	assert_null(add(r, 0, 0, 2, 0, U, true, 4));
 	assert_int_equal(st.drop[DROP_REASS_DUPLICATE], 1);
-	check_whole(add(r, 0, 0, 2, 16, 4, false, 5), 20);
-	/* Two ends, or a fragment past the end. */
-	assert_null(add(r, 0, 0, 3, 16, 8, false, 6));
-	assert_null(add(r, 0, 0, 3, 32, 8, false, 7));
+	check_whole(add(r, 0, 0, 2, U, 4, false, 5), U + 4);
+	/* A "duplicate" saying something else refuses the datagram. */
+	assert_null(add(r, 0, 0, 3, 0, U, true, 6));
+	assert_null(add_fill(r, 0, 0, 3, 0, U, true, 7, 0xff));
 	assert_int_equal(st.drop[DROP_REASS_OVERLAP], 4);
-	assert_null(add(r, 0, 0, 4, 40, 8, true, 8));
-	assert_null(add(r, 0, 0, 4, 16, 8, false, 9));
+	/* Two ends, or a fragment past the end. */
+	assert_null(add(r, 0, 0, 4, U, U, false, 8));
+	assert_null(add(r, 0, 0, 4, 2 * U, U, false, 9));
 	assert_int_equal(st.drop[DROP_REASS_OVERLAP], 6);
-	/* Not a multiple of 8 before the end. */
-	assert_null(add(r, 0, 0, 5, 0, 12, true, 10));
-	assert_int_equal(st.drop[DROP_REASS_MALFORMED], 1);
+	assert_null(add(r, 0, 0, 5, 4 * U, U, true, 10));
+	assert_null(add(r, 0, 0, 5, U, U, false, 11));
+	assert_int_equal(st.drop[DROP_REASS_OVERLAP], 8);
+	/* Not a multiple of 8, or smaller than REASS_MIN_FRAG, before the end. */
+	assert_null(add(r, 0, 0, 6, 0, U + 4, true, 12));
+	assert_null(add(r, 0, 0, 6, 0, 8, true, 13));
+	assert_int_equal(st.drop[DROP_REASS_MALFORMED], 2);
 	/* More than REASS_MAX_FRAGS. */
 	for (uint16_t i = 0; i < REASS_MAX_FRAGS; i++)
-		assert_null(add(r, 0, 0, 6, (uint16_t)(8 * i), 8, true, 11));
-	assert_null(add(r, 0, 0, 6, 8 * REASS_MAX_FRAGS, 8, false, 12));
+		assert_null(add(r, 0, 0, 7, (uint16_t)(U * i), U, true, 14));
+	assert_null(add(r, 0, 0, 7, U * REASS_MAX_FRAGS, U, false, 15));
 	assert_int_equal(st.drop[DROP_REASS_TOO_MANY], REASS_MAX_FRAGS + 1);
 	/* Larger than the first fragment's buffer. */
-	assert_null(add(r, 0, 0, 7, 0, 1024, true, 13));
-	assert_null(add(r, 0, 0, 7, 1024, 1400, true, 14));
-	assert_null(add(r, 0, 0, 7, 2424, 1000, false, 15));
+	assert_null(add(r, 0, 0, 8, 0, 1024, true, 16));
+	assert_null(add(r, 0, 0, 8, 1024, 1400, true, 17));
+	assert_null(add(r, 0, 0, 8, 2424, 1000, false, 18));
 	assert_int_equal(st.drop[DROP_REASS_TOO_BIG], 3);
 	done(r);
 }
@@ -173,15 +194,39 @@ timeout_and_eviction(void **state)
 	struct reass *r = table(16, 0);          /* four buckets of four */
 
 	(void)state;
-	assert_null(add(r, 0, 0, 1, 0, 8, true, 1));
+	assert_null(add(r, 0, 0, 1, 0, U, true, 1));
 	reass_expire(r, &st, 1 + HZ, 64);
 	assert_int_equal(st.drop[DROP_REASS_TIMEOUT], 0);
 	reass_expire(r, &st, 1 + 2 * HZ, 64);
 	assert_int_equal(st.drop[DROP_REASS_TIMEOUT], 1);
-	/* Sixteen ways in all: a 17th datagram somewhere evicts the oldest of its bucket. */
-	for (uint16_t id = 100; id < 100 + 40; id++)
-		assert_null(add(r, id, 0, id, 0, 8, true, 10 + id));
-	assert_int_equal(st.drop[DROP_REASS_EVICTED], 40 - 16);
+	/* Sixteen ways in all: once every bucket is full, each new datagram
+	 * evicts the oldest of its bucket. */
+	for (uint16_t id = 100; id < 100 + 200; id++)
+		assert_null(add(r, id, 0, id, 0, U, true, 10 + id));
+	assert_int_equal(st.drop[DROP_REASS_EVICTED], 200 - 16);
+	done(r);
+}
+
+/*
+ * Buffers held are bounded, whatever the datagrams: fragments nobody
+ * completes (a stranger's flood) never take more than the table's budget
+ * of the packet pool.
+ */
+static void
+buffer_budget(void **state)
+{
+	struct reass *r = table_frags(1024, 64, 0);
+
+	(void)state;
+	for (uint16_t id = 0; id < 500; id++) {
+		assert_null(add(r, 0, 0, id, 0, U, true, 1 + id));
+		assert_null(add(r, 0, 0, id, U, U, true, 1 + id));
+		assert_true(rte_mempool_in_use_count(pool) - baseline <= 64);
+	}
+	assert_int_equal(st.drop[DROP_REASS_EVICTED], 1000 - 64);
+	/* And a datagram still completes. */
+	assert_null(add(r, 0, 0, 9999, 0, U, true, 600));
+	check_whole(add(r, 0, 0, 9999, U, 8, false, 601), U + 8);
 	done(r);
 }
 
@@ -192,17 +237,51 @@ site_share(void **state)
 
 	(void)state;
 	for (uint16_t id = 0; id < REASS_SITE_SHARE; id++)
-		assert_null(add(r, 5, 3, id, 0, 8, true, 1));
-	assert_null(add(r, 5, 3, 99, 0, 8, true, 2));
+		assert_null(add(r, 5, 3, id, 0, U, true, 1));
+	assert_null(add(r, 5, 3, 99, 0, U, true, 2));
 	assert_int_equal(st.drop[DROP_REASS_SITE_SHARE], 1);
 	/* Another site of the same table is not held back ... */
-	assert_null(add(r, 6, 2, 99, 0, 8, true, 3));
+	assert_null(add(r, 6, 2, 99, 0, U, true, 3));
 	assert_int_equal(st.drop[DROP_REASS_SITE_SHARE], 1);
 	/* ... and a completed datagram gives its share back. */
-	check_whole(add(r, 5, 3, 0, 8, 8, false, 4), 16);
-	assert_null(add(r, 5, 3, 99, 0, 8, true, 5));
+	check_whole(add(r, 5, 3, 0, U, 8, false, 4), U + 8);
+	assert_null(add(r, 5, 3, 99, 0, U, true, 5));
 	assert_int_equal(st.drop[DROP_REASS_SITE_SHARE], 1);
 	done(r);
+}
+
+/*
+ * Nobody aims at a bucket: these IP IDs shared a bucket of every table
+ * when the hash was a CRC with a random seed (CRC is affine in the seed);
+ * with secret multiply-shift keys they almost never do.
+ */
+static void
+no_aiming(void **state)
+{
+	static const uint16_t aimed[] = { 1, 1688, 2829, 3476, 4224 };
+	unsigned hit = 0;
+
+	(void)state;
+	for (unsigned t = 0; t < 100; t++) {
+		struct reass *r = table(4096, 0);
+
+		for (unsigned i = 0; i < RTE_DIM(aimed); i++) {
+			struct net_ipv4_info info;
+			struct rte_mbuf *m = frag(aimed[i], 0, U, true, 0, &info);
+			struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
+
+			/* The stranger and the box the IDs were aimed with. */
+			ip->src_addr = rte_cpu_to_be_32(0xcb007109);
+			ip->dst_addr = rte_cpu_to_be_32(0xc6336401);
+			ip->hdr_checksum = 0;
+			ip->hdr_checksum = net_cksum(ip, 20);
+			assert_int_equal(net_ipv4_parse(ip, 20 + U, true, &info), DROP_NONE);
+			assert_null(reass_input(r, &st, 0, 0, m, &info, 10 + i));
+		}
+		hit += st.drop[DROP_REASS_EVICTED] != 0;
+		done(r);
+	}
+	assert_true(hit < 5);
 }
 
 int
@@ -216,7 +295,9 @@ main(int argc, char **argv)
 		cmocka_unit_test(owners_never_mix),
 		cmocka_unit_test(refusals),
 		cmocka_unit_test(timeout_and_eviction),
+		cmocka_unit_test(buffer_budget),
 		cmocka_unit_test(site_share),
+		cmocka_unit_test(no_aiming),
 	};
 	int rc;
 
