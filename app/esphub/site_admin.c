@@ -151,8 +151,9 @@ app_site_replace(struct app *app, unsigned idx, const struct cfg_site *s)
 
 	if (cur->ike && s->ike) {
 		rc = protect(app, s, true);
-		if (rc == 0)
-			rc = ike_site_update(app->ike, &s->ike_params, app_now_ms());
+		if (rc != 0)
+			return rc;        /* protect() undid itself */
+		rc = ike_site_update(app->ike, &s->ike_params, app_now_ms());
 		if (rc == 0) {
 			protect(app, cur, false);
 			*cur = *s;

@@ -44,7 +44,9 @@ worker_create(const struct sa_db_params *p, unsigned i)
 	snprintf(name, sizeof(name), "sad%u", i);
 	sw->sad = key64_hash_create(name, p->max_sas, p->socket_id);
 	snprintf(name, sizeof(name), "spd%u", i);
-	sw->spd = spd_create(name, p->max_spd, p->socket_id);
+	/* Tunnels' prefixes and protected ones, each up to max_spd: a worker's
+	 * table holds their union and can never be full (updates cannot fail). */
+	sw->spd = spd_create(name, 2 * p->max_spd, p->socket_id);
 	sw->tunnel_out = rte_zmalloc_socket("sa_tunnels", sizeof(struct sa *) * p->max_tunnels,
 					    RTE_CACHE_LINE_SIZE, p->socket_id);
 	sw->ctr = rte_zmalloc_socket("sa_ctr", sizeof(struct sa_counters) * p->max_sas,

@@ -39,6 +39,7 @@
 	_(IP_MARTIAN_SRC,    "ipv4",  "martian-source",   "source is zero, loopback, multicast or broadcast") \
 	_(IP_MARTIAN_DST,    "ipv4",  "martian-destination","destination is zero or loopback")              \
 	_(POLICY_OUTSIDE_TRANSIT,"policy","outside-transit","cleartext on an outside port not addressed to the box; no bypass rule allows it") \
+	_(POLICY_OUTSIDE_INTO_TUNNEL,"policy","outside-into-tunnel","cleartext from an outside port toward a branch: never into a tunnel, bypass rule or not") \
 	_(POLICY_OUTSIDE_INSIDE_ADDR,"policy","outside-to-inside-address","cleartext on an outside port addressed to an inside address of the box") \
 	_(POLICY_BRANCH_SOURCE,"policy", "cleartext-from-branch","cleartext with a source in a branch subnet (inbound SPD check, RFC 4301 s5.2)") \
 	_(POLICY_DISCARD,    "policy","branch-no-tunnel", "destination in a branch subnet no tunnel carries (down, or shared by sites): never sent in clear") \
@@ -60,6 +61,7 @@
 	_(LOCAL_BROADCAST,   "local", "broadcast",        "IP broadcast or multicast not served by the box") \
 	_(PUNT_RATE_LIMITED, "local", "ike-rate-limited", "IKE from a source beyond its rate, not of a known IKE SA") \
 	_(PUNT_RING_FULL,    "local", "punt-ring-full",   "control core's ring for new IKE exchanges full") \
+	_(PUNT_KNOWN_RATE,   "local", "ike-sa-rate-limited","IKE of one established IKE SA beyond 64 a second") \
 	_(PUNT_KNOWN_RING_FULL,"local","punt-known-ring-full","control core's ring for IKE of known IKE SAs full") \
 	_(ESP_TRUNCATED,     "esp-in","truncated",        "shorter than ESP header, IV, one block and ICV") \
 	_(ESP_BAD_LENGTH,    "esp-in","bad-length",       "ciphertext not a whole number of blocks")      \
@@ -96,6 +98,7 @@
 	_(FWD_FRAG_FAILED,   "fwd",   "fragmentation-failed","could not be fragmented (no buffers)")        \
 	_(FWD_SAME_PORT_BCAST,"fwd",  "directed-broadcast","destination is a connected broadcast address")  \
 	_(NEIGH_QUEUE_FULL,  "neigh", "queue-full",       "next hop unresolved and its queue is full")      \
+	_(NEIGH_EVICTED,     "neigh", "evicted",          "parked for a next hop that a newer one pushed out (16 hops waiting)") \
 	_(NEIGH_UNRESOLVED,  "neigh", "unresolved",       "next hop did not answer ARP in time")            \
 	_(TX_QUEUE_FULL,     "tx",    "queue-full",       "TX queue full")                                  \
 	_(NO_MBUF,           "tx",    "no-mbuf",          "no buffer for a generated packet")               \

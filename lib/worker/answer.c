@@ -16,19 +16,20 @@
 
 #include "priv.h"
 
+/*
+ * RFC 1812 s4.3.2.8 asks for a rate limit; it is kept per origin (each
+ * port, each site's tunnels), so a stranger's probes of the outside port
+ * or one branch's cannot silence the errors everyone else needs (PMTU
+ * discovery, traceroute). A second's worth may come at once.
+ */
 static bool
-icmp_bucket_take(struct worker *w)
+icmp_rate_ok(struct worker *w, uint16_t from, const struct sa *sa)
 {
-	uint64_t now = rte_rdtsc();
-	uint64_t rate = w->env->icmp_error_rate;
+	uint64_t *due = from == PORT_TUNNEL ?
+		&w->icmp_site_due[sa->site % RTE_MAX(w->env->max_sites, 1u)] :
+		&w->icmp_port_due[from];
 
-	w->icmp_tokens = RTE_MIN(w->icmp_burst,
-				 w->icmp_tokens + (now - w->icmp_last_tsc) * rate);
-	w->icmp_last_tsc = now;
-	if (w->icmp_tokens < w->tsc_hz)
-		return false;
-	w->icmp_tokens -= w->tsc_hz;
-	return true;
+	return worker_gcra(due, rte_rdtsc(), w->icmp_interval, w->tsc_hz);
 }
 
 /* An address of the box inside sa's local selectors, inside ports first; 0: none. */
@@ -57,6 +58,7 @@ icmp_error(struct worker *w, uint16_t from, const struct rte_mbuf *m,
 {
 	const void *ip = rte_pktmbuf_mtod(m, const void *);
 	uint32_t tunnel = SA_NONE, src;
+	const struct sa *sa = NULL;
 	struct rte_mbuf *e;
 	void *out;
 
@@ -64,8 +66,6 @@ icmp_error(struct worker *w, uint16_t from, const struct rte_mbuf *m,
 	    !net_icmp_error_allowed(ip, info))
 		return;
 	if (from == PORT_TUNNEL) {
-		const struct sa *sa;
-
 		tunnel = pkt_tunnel(w, m);
 		sa = sa_worker_tunnel_out(w->sw, tunnel);
 		src = sa != NULL ? tunnel_source(w, sa) : 0;
@@ -77,7 +77,7 @@ icmp_error(struct worker *w, uint16_t from, const struct rte_mbuf *m,
 	} else {
 		src = w->env->port[from].addr;
 	}
-	if (!icmp_bucket_take(w)) {
+	if (!icmp_rate_ok(w, from, sa)) {
 		w->st->ctr[WCTR_ICMP_SUPPRESSED]++;
 		return;
 	}

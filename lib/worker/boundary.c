@@ -7,7 +7,8 @@
  *
  *   outside -> box      only to an outside address of the box: ARP, ICMP,
  *                       IKE, ESP (ipv4_local() serves nothing else there)
- *   outside -> transit  only what a bypass rule names (remote -> local)
+ *   outside -> transit  only what a bypass rule names (remote -> local),
+ *                       and never into a tunnel, rule or not
  *   any port -> *       cleartext from a branch subnet is refused: a
  *                       branch speaks through its tunnel (s5.2)
  *   * -> branch subnet  encrypted into its tunnel or dropped (the SPD's
@@ -67,6 +68,15 @@ boundary_clear_source(struct worker *w, struct rte_mbuf *m, const struct net_ipv
 	if (likely(!sa_worker_protected(w->sw, info->src)))
 		return true;
 	stats_drop(w->st, m, DROP_POLICY_BRANCH_SOURCE);
+	return false;
+}
+
+bool
+boundary_into_tunnel(struct worker *w, uint16_t from, struct rte_mbuf *m)
+{
+	if (from >= w->n_ports || !worker_port_outside(w, from))
+		return true;
+	stats_drop(w->st, m, DROP_POLICY_OUTSIDE_INTO_TUNNEL);
 	return false;
 }
 

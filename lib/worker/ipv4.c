@@ -69,6 +69,8 @@ output(struct worker *w, uint16_t from, struct rte_mbuf *m,
 		stats_drop(w->st, m, DROP_POLICY_DISCARD);
 		return;
 	}
+	if (!boundary_into_tunnel(w, from, m))
+		return;
 	/* A flow opened toward a branch: NAT must let its replies through. */
 	if (w->nw != NULL && sa != NULL && !snat_track(w, m, sa))
 		return;

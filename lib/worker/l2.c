@@ -145,9 +145,23 @@ send_resolved(struct worker *w, uint16_t port, const struct rte_ether_addr *dst,
 }
 
 static void
+pending_release(struct worker *w, struct pending_hop *h)
+{
+	h->n = 0;
+	w->pending_active--;
+}
+
+/*
+ * Park m until next hop ip answers ARP. With every slot waiting, the
+ * oldest hop makes room: whoever sends toward unused addresses (a stranger
+ * spoofing on-link sources, a branch probing the cloud) cannot stop the
+ * box from asking for a new hop, and the answer is learned even if what
+ * was parked for it went.
+ */
+static void
 pending_add(struct worker *w, uint16_t port, uint32_t ip, struct rte_mbuf *m)
 {
-	struct pending_hop *free_slot = NULL, *h = NULL;
+	struct pending_hop *slot = NULL, *h = NULL;
 	uint64_t now = rte_rdtsc();
 
 	for (unsigned i = 0; i < PENDING_HOPS; i++) {
@@ -157,15 +171,16 @@ pending_add(struct worker *w, uint16_t port, uint32_t ip, struct rte_mbuf *m)
 			h = s;
 			break;
 		}
-		if (s->n == 0 && free_slot == NULL)
-			free_slot = s;
+		if (slot == NULL || (slot->n != 0 && (s->n == 0 || s->first_tsc < slot->first_tsc)))
+			slot = s;
 	}
 	if (h == NULL) {
-		if (free_slot == NULL) {
-			stats_drop(w->st, m, DROP_NEIGH_QUEUE_FULL);
-			return;
+		h = slot;
+		if (h->n != 0) {
+			for (uint16_t k = 0; k < h->n; k++)
+				stats_drop(w->st, h->m[k], DROP_NEIGH_EVICTED);
+			pending_release(w, h);
 		}
-		h = free_slot;
 		*h = (struct pending_hop){ .ip = ip, .port = port, .first_tsc = now,
 					   .request_tsc = now };
 		w->pending_active++;
@@ -177,13 +192,6 @@ pending_add(struct worker *w, uint16_t port, uint32_t ip, struct rte_mbuf *m)
 	}
 	h->m[h->n++] = m;
 	w->st->ctr[WCTR_NEIGH_QUEUED]++;
-}
-
-static void
-pending_release(struct worker *w, struct pending_hop *h)
-{
-	h->n = 0;
-	w->pending_active--;
 }
 
 void

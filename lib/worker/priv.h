@@ -88,7 +88,8 @@ struct fwd_vec {
 enum reass_zone { REASS_OUTSIDE, REASS_INSIDE, REASS_TUNNEL, REASS_N };
 
 /* IKE punt classes: datagrams of the box's known IKE SAs go first. */
-#define PUNT_BUCKETS 1024      /* per-source token buckets per worker */
+#define PUNT_BUCKET_BITS 10
+#define PUNT_BUCKETS (1u << PUNT_BUCKET_BITS)  /* per-source buckets per worker */
 
 struct worker {
 	struct worker_env *env;
@@ -103,19 +104,20 @@ struct worker {
 	uint64_t tsc_hz;
 	uint64_t tsc_per_ms;
 
-	/* ICMP error token bucket: tokens in units of 1/tsc_hz of an error. */
-	uint64_t icmp_tokens;
-	uint64_t icmp_last_tsc;
-	uint64_t icmp_burst;
+	/* ICMP errors (answer.c): GCRA due times per port of origin, per site. */
+	uint64_t icmp_interval;
+	uint64_t icmp_port_due[STATS_MAX_PORTS];
+	uint64_t *icmp_site_due;     /* env->max_sites */
 
 	unsigned idle_polls;         /* empty loop iterations in a row */
 	int tunnel_field;            /* mbuf dynfield offset: the tunnel of PORT_TUNNEL */
 
-	/* IKE from sources not (yet) in a known IKE SA: tokens per source hash. */
+	/* IKE punts (punt.c): GCRA due times per source hash, per known IKE SA. */
 	uint64_t punt_tsc_per_token;
 	uint64_t punt_burst_tsc;
-	uint32_t punt_seed;
-	uint64_t punt_bucket[PUNT_BUCKETS];   /* TSC at which the bucket is full */
+	uint64_t punt_key[2];
+	uint64_t *punt_known_due;             /* per cookie table slot */
+	uint64_t punt_bucket[PUNT_BUCKETS];
 
 	uint64_t pending_gen;
 	uint64_t pending_next_tsc;
@@ -135,6 +137,23 @@ struct worker {
 	struct neigh_cache ncache[STATS_MAX_PORTS];
 	struct txq tx[STATS_MAX_PORTS];
 } __rte_cache_aligned;
+
+/*
+ * A rate limit of one word (GCRA): *due is when the credit of the events
+ * so far runs out; an event passes while that stays within burst of now
+ * (burst / interval events at once, then one per interval). false: over
+ * the rate, *due unchanged.
+ */
+static inline bool
+worker_gcra(uint64_t *due, uint64_t now, uint64_t interval, uint64_t burst)
+{
+	uint64_t next = RTE_MAX(*due, now) + interval;
+
+	if (next > now + burst)
+		return false;
+	*due = next;
+	return true;
+}
 
 static inline uint32_t
 pkt_tunnel(const struct worker *w, const struct rte_mbuf *m)
@@ -192,6 +211,8 @@ bool boundary_port_in(struct worker *w, uint16_t port, struct rte_mbuf *m,
  * inbound SPD check. */
 bool boundary_clear_source(struct worker *w, struct rte_mbuf *m,
 			   const struct net_ipv4_info *info);
+/* A forwarded datagram from from that the SPD puts into a tunnel. */
+bool boundary_into_tunnel(struct worker *w, uint16_t from, struct rte_mbuf *m);
 /* A forwarded datagram about to leave by out_port in clear. */
 bool boundary_transit_out(struct worker *w, uint16_t out_port, struct rte_mbuf *m,
 			  const struct net_ipv4_info *info);

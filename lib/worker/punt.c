@@ -3,24 +3,32 @@
  * IKE datagrams for the control core, in two classes, so that a flood of
  * spoofed new exchanges cannot starve the IKE SAs already up (their
  * rekeys, DPD, deletes):
- *   known    either cookie is one the box chose for a live IKE SA (64
- *            random bits: an off-path sender cannot know one) -> the
- *            punt_known ring, which the control core drains first;
+ *   known    either cookie is one the box chose for an established,
+ *            authenticated IKE SA (64 random bits, never given to a
+ *            stranger: half-open exchanges are not in the table) -> the
+ *            punt_known ring, which the control core drains first, at most
+ *            PUNT_KNOWN_RATE datagrams a second per IKE SA on this worker
+ *            (so no peer, hostile or spoofed by someone on its path, can
+ *            fill that ring for the others);
  *   unknown  new exchanges and strays -> the punt ring, at most
  *            env->ike_rate datagrams per second from one source on this
- *            worker (a GCRA per source hash, keyed per worker).
+ *            worker (a GCRA per source hash, keyed per worker). The source
+ *            is not proven: a stranger spoofing a branch's address can use
+ *            up that address's rate (IKEv1 message 1 carries no proof of
+ *            it); the branch's established IKE SAs are not touched.
  *
  * The cookie table is a hint read without locks: open addressing over
  * 64-bit slots that the control core alone writes with atomic stores. A
  * reader sees a cookie or not; either way IKE checks the datagram itself.
  */
 #include <rte_cycles.h>
-#include <rte_hash_crc.h>
 #include <rte_malloc.h>
 
 #include "priv.h"
 
 #define COOKIE_PROBE 8         /* slots a cookie may sit in, from its hash */
+#define PUNT_KNOWN_RATE 64     /* datagrams per second per IKE SA: DPD, and the
+				  Quick Modes of 16 pairs rekeying at once */
 #define IKE_HDR_COOKIES 16     /* initiator and responder cookie (RFC 2408 s3.1) */
 
 struct worker_cookies {
@@ -96,35 +104,33 @@ worker_cookies_del(struct worker_cookies *c, const uint8_t cookie[8])
 	}
 }
 
-static bool
-cookie_known(const struct worker_cookies *c, uint64_t v)
+uint32_t
+worker_cookies_slots(const struct worker_cookies *c)
 {
-	if (v == 0)
-		return false;
-	for (uint32_t i = 0; i < COOKIE_PROBE; i++)
-		if (__atomic_load_n(&c->slot[(home(c, v) + i) & c->mask],
-				    __ATOMIC_ACQUIRE) == v)
-			return true;
-	return false;
+	return c->mask + 1;
 }
 
-/*
- * GCRA: a source's bucket holds the time its next datagram is due; up to
- * a second's worth of datagrams may come early. One word per bucket.
- */
-static bool
-rate_ok(struct worker *w, uint32_t src)
+/* The slot holding cookie v, or -1. */
+static int64_t
+cookie_slot(const struct worker_cookies *c, uint64_t v)
 {
-	uint64_t now = rte_rdtsc();
-	uint64_t *due = &w->punt_bucket[rte_hash_crc_4byte(src, w->punt_seed) &
-					 (PUNT_BUCKETS - 1)];
+	if (v == 0)
+		return -1;
+	for (uint32_t i = 0; i < COOKIE_PROBE; i++) {
+		uint32_t k = (home(c, v) + i) & c->mask;
 
-	if (w->env->ike_rate == 0)
-		return true;
-	if (*due > now + w->punt_burst_tsc)
-		return false;
-	*due = RTE_MAX(*due, now) + w->punt_tsc_per_token;
-	return true;
+		if (__atomic_load_n(&c->slot[k], __ATOMIC_ACQUIRE) == v)
+			return k;
+	}
+	return -1;
+}
+
+/* Secret multiply-shift: which sources share a bucket is not predictable. */
+static uint32_t
+source_bucket(const struct worker *w, uint32_t src)
+{
+	return (uint32_t)(((uint64_t)src * w->punt_key[0] + w->punt_key[1]) >>
+			  (64 - PUNT_BUCKET_BITS));
 }
 
 void
@@ -132,21 +138,35 @@ punt_ike(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 	 const struct net_ipv4_info *info, uint16_t ike_off)
 {
 	const struct worker_cookies *c = w->env->cookies;
-	struct rte_ring *ring = w->env->punt;
-	enum stats_drop full = DROP_PUNT_RING_FULL;
+	uint64_t now = rte_rdtsc();
+	int64_t slot = -1;
 	uint8_t ck[IKE_HDR_COOKIES];
+	struct rte_ring *ring;
+	enum stats_drop full;
 
 	if (c != NULL && w->env->punt_known != NULL &&
 	    info->tot_len >= ike_off + IKE_HDR_COOKIES) {
 		memcpy(ck, rte_pktmbuf_mtod_offset(m, const uint8_t *, ike_off), sizeof(ck));
-		if (cookie_known(c, cookie_value(ck)) || cookie_known(c, cookie_value(ck + 8))) {
-			ring = w->env->punt_known;
-			full = DROP_PUNT_KNOWN_RING_FULL;
-		}
+		slot = cookie_slot(c, cookie_value(ck));
+		if (slot < 0)
+			slot = cookie_slot(c, cookie_value(ck + 8));
 	}
-	if (ring == w->env->punt && !rate_ok(w, info->src)) {
-		stats_drop(w->st, m, DROP_PUNT_RATE_LIMITED);
-		return;
+	if (slot >= 0) {
+		ring = w->env->punt_known;
+		full = DROP_PUNT_KNOWN_RING_FULL;
+		if (!worker_gcra(&w->punt_known_due[slot], now, w->tsc_hz / PUNT_KNOWN_RATE, w->tsc_hz)) {
+			stats_drop(w->st, m, DROP_PUNT_KNOWN_RATE);
+			return;
+		}
+	} else {
+		ring = w->env->punt;
+		full = DROP_PUNT_RING_FULL;
+		if (w->env->ike_rate != 0 &&
+		    !worker_gcra(&w->punt_bucket[source_bucket(w, info->src)], now,
+			  w->punt_tsc_per_token, w->punt_burst_tsc)) {
+			stats_drop(w->st, m, DROP_PUNT_RATE_LIMITED);
+			return;
+		}
 	}
 	m->port = in_port;
 	if (unlikely(rte_ring_mp_enqueue(ring, m) != 0)) {
@@ -154,5 +174,5 @@ punt_ike(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		return;
 	}
 	w->st->ctr[WCTR_PUNTED]++;
-	w->st->ctr[WCTR_PUNTED_KNOWN] += ring == w->env->punt_known;
+	w->st->ctr[WCTR_PUNTED_KNOWN] += slot >= 0;
 }

@@ -16,8 +16,9 @@ item (numbers in the check names):
      the cloud's traffic toward a shared or down branch subnet is dropped
   2  cleartext on the outside port (spoofed cloud source toward a branch,
      branch source toward the cloud, to the inside address, a spoofed
-     branch source pinging the box) and a branch source on the inside
-     port: all dropped and counted, nothing reaches a tunnel or the cloud
+     branch source pinging the box, toward a branch under a bypass rule)
+     and a branch source on the inside port: all dropped and counted,
+     nothing reaches a tunnel or the cloud
   3  branch a sends a datagram's first fragment, branch b the second with
      the same addresses and IP ID: never reassembled together
   8  ICMP errors about tunnel traffic come from the inside address, into
@@ -47,6 +48,7 @@ neighbours = (
   %(neigh)s
 );
 nat = { masquerade = ( { destination = "172.16.0.0/16"; } ); };
+bypass = ( { local = "192.168.2.0/24"; remote = "203.0.113.0/24"; } );
 sites = (
   %(sites)s,
   { name = "e"; peer = "198.51.100.14"; psk = "e-secret"; remote_subnets = [ "192.168.4.0/24" ];
@@ -128,6 +130,10 @@ def test():
     sc.clear_wan(IP(src=c.host, dst=CLOUD, id=7) / UDP(sport=5353, dport=53) /
                  Raw(b"spoofed-branch"))
     drops["policy/outside-transit"] = 2
+    # ... not even under a bypass rule that names a branch subnet.
+    sc.clear_wan(IP(src="203.0.113.50", dst=c.host, id=13) / UDP(sport=53, dport=5353) /
+                 Raw(b"bypass-into-c"))
+    drops["policy/outside-into-tunnel"] = 1
     sc.clear_wan(IP(src="203.0.113.9", dst=LAN, id=8) / ICMP(type=8, id=1, seq=1))
     drops["policy/outside-to-inside-address"] = 1
     sc.clear_wan(IP(src=c.host, dst=WAN, id=9) / ICMP(type=8, id=1, seq=1) / Raw(b"inject"))
@@ -136,17 +142,17 @@ def test():
     drops["policy/cleartext-from-branch"] = 2
 
     # 3: a's first fragment and b's second, same addresses and ID.
-    whole = raw(IP(src=a.host, dst=CLOUD, id=0x4242) / UDP(sport=5000, dport=7) /
-                Raw(b"A" * 64 + b"B" * 64))
+    payload = b"A" * 300 + b"B" * 300
+    whole = raw(IP(src=a.host, dst=CLOUD, id=0x4242) / UDP(sport=5000, dport=7) / Raw(payload))
     body = whole[20:]
-    first = IP(src=a.host, dst=CLOUD, id=0x4242, proto=17, flags="MF", frag=0) / Raw(body[:72])
-    second = IP(src=b.host, dst=CLOUD, id=0x4242, proto=17, frag=9) / Raw(body[72:])
+    first = IP(src=a.host, dst=CLOUD, id=0x4242, proto=17, flags="MF", frag=0) / Raw(body[:304])
+    second = IP(src=b.host, dst=CLOUD, id=0x4242, proto=17, frag=38) / Raw(body[304:])
     sc.esp(a, first)
     sc.esp(b, second)
     # The same from one branch is reassembled (and masqueraded).
     sc.esp(c, IP(src=c.host, dst=CLOUD, id=0x4343, proto=17, flags="MF", frag=0) /
-           Raw(body[:72]))
-    sc.esp(c, IP(src=c.host, dst=CLOUD, id=0x4343, proto=17, frag=9) / Raw(body[72:]))
+           Raw(body[:304]))
+    sc.esp(c, IP(src=c.host, dst=CLOUD, id=0x4343, proto=17, frag=38) / Raw(body[304:]))
 
     # 8: traceroute and PMTU discovery through an SPD-routed tunnel, and
     # fragmentation needed for a masqueraded packet.
@@ -198,10 +204,9 @@ def test():
     check(leaked == [], "2: cleartext from the wan with a branch source does not reach the cloud",
           repr(leaked))
     udp7 = [p for p in lan if UDP in p and p[UDP].dport == 7 and p.frag == 0 and not p.flags.MF]
-    check(len(udp7) == 1 and udp7[0].src == LAN and len(udp7[0][UDP].payload) == 128,
+    check(len(udp7) == 1 and udp7[0].src == LAN and len(udp7[0][UDP].payload) == 600,
           "3: c's own fragments are reassembled and masqueraded (one datagram)", repr(udp7))
-    mixed = [p for p in udp7 if bytes(p[UDP].payload) == b"A" * 64 + b"B" * 64 and
-             p.id != 0x4343]
+    mixed = [p for p in udp7 if bytes(p[UDP].payload) == payload and p.id != 0x4343]
     check(mixed == [] and all(p.id != 0x4242 for p in lan),
           "3: a's and b's fragments were not reassembled together", repr(lan))
     check("5353" not in res["show nat sessions"],

@@ -255,6 +255,35 @@ punt_known_first(void **state)
 	bed_free(b);
 }
 
+/*
+ * An established IKE SA's datagrams go first, but at most 64 a second on a
+ * worker: whoever knows its cookie (the peer, or someone on its path)
+ * cannot fill the ring for the other SAs.
+ */
+static void
+punt_known_rate_per_sa(void **state)
+{
+	struct bed *b = bed_create();
+	uint64_t loud = 0x1111222233334444ull, quiet = 0x5555666677778888ull;
+
+	(void)state;
+	assert_true(worker_cookies_add(b->env.cookies, (const uint8_t *)&loud));
+	assert_true(worker_cookies_add(b->env.cookies, (const uint8_t *)&quiet));
+	for (unsigned i = 0; i < 200; i++) {
+		send1(b, ike_frame(b, 0xcb007160, 500, 0x77, loud));
+		if (i % 16 == 15)
+			drain(b->env.punt_known);
+	}
+	assert_true(worker_stats(b->w)->ctr[WCTR_PUNTED_KNOWN] >= 64 &&
+		    worker_stats(b->w)->ctr[WCTR_PUNTED_KNOWN] <= 66);
+	assert_int_equal(drop(b, DROP_PUNT_KNOWN_RATE),
+			 200 - worker_stats(b->w)->ctr[WCTR_PUNTED_KNOWN]);
+	assert_int_equal(drop(b, DROP_PUNT_KNOWN_RING_FULL), 0);
+	send1(b, ike_frame(b, 0xcb007161, 500, 0x99, quiet));
+	assert_int_equal(rte_ring_count(b->env.punt_known), 1);
+	bed_free(b);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -264,6 +293,7 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(punt_rate_per_source),
 		cmocka_unit_test(punt_known_first),
+		cmocka_unit_test(punt_known_rate_per_sa),
 	};
 	int rc;
 
