@@ -104,8 +104,12 @@ sa_tunnel_del(struct sa_db *db, uint32_t tunnel)
 	return 0;
 }
 
-int
-sa_spd_protect(struct sa_db *db, const struct sa_ts *p)
+/*
+ * Count one site more (delta 1) or fewer (-1) protecting p; the workers
+ * hear of it when the count leaves or reaches zero.
+ */
+static int
+protect_adjust(struct sa_db *db, const struct sa_ts *p, int delta)
 {
 	uint64_t key;
 	uint32_t refs;
@@ -114,9 +118,14 @@ sa_spd_protect(struct sa_db *db, const struct sa_ts *p)
 		return -EINVAL;
 	key = spd_key(p->addr, p->plen);
 	refs = protect_refs(db, key);
-	if (rte_hash_add_key_data(db->protect, &key, (void *)(uintptr_t)(refs + 1)) != 0)
+	if (delta < 0 && refs == 0)
+		return -ENOENT;
+	refs = (uint32_t)((int64_t)refs + delta);
+	if (refs == 0)
+		rte_hash_del_key(db->protect, &key);
+	else if (rte_hash_add_key_data(db->protect, &key, (void *)(uintptr_t)refs) != 0)
 		return -ENOSPC;
-	if (refs == 0) {
+	if (refs == (delta > 0 ? 1u : 0u)) {
 		publish(db, key);
 		sa_db_sync(db);
 	}
@@ -124,25 +133,15 @@ sa_spd_protect(struct sa_db *db, const struct sa_ts *p)
 }
 
 int
+sa_spd_protect(struct sa_db *db, const struct sa_ts *p)
+{
+	return protect_adjust(db, p, 1);
+}
+
+int
 sa_spd_unprotect(struct sa_db *db, const struct sa_ts *p)
 {
-	uint64_t key;
-	uint32_t refs;
-
-	if (!valid_prefix(p))
-		return -EINVAL;
-	key = spd_key(p->addr, p->plen);
-	refs = protect_refs(db, key);
-	if (refs == 0)
-		return -ENOENT;
-	if (refs > 1) {
-		rte_hash_add_key_data(db->protect, &key, (void *)(uintptr_t)(refs - 1));
-		return 0;
-	}
-	rte_hash_del_key(db->protect, &key);
-	publish(db, key);
-	sa_db_sync(db);
-	return 0;
+	return protect_adjust(db, p, -1);
 }
 
 void
@@ -161,7 +160,7 @@ sa_db_spd_walk(const struct sa_db *db,
 		memcpy(&k, key, sizeof(k));
 		if (spd_lookup_exact(db->spd, k) != SA_NONE)
 			continue;          /* a tunnel carries it: listed above */
-		p = (struct sa_ts){ .addr = (uint32_t)k, .plen = (uint8_t)(k >> 32) };
+		p = spd_prefix(k);
 		fn(&p, SA_DISCARD, arg);
 	}
 }

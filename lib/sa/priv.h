@@ -74,6 +74,12 @@ spd_key(uint32_t prefix, uint8_t plen)
 	return (uint64_t)plen << 32 | prefix;
 }
 
+static inline struct sa_ts
+spd_prefix(uint64_t key)
+{
+	return (struct sa_ts){ .addr = (uint32_t)key, .plen = (uint8_t)(key >> 32) };
+}
+
 static inline uint64_t
 sad_key(uint32_t spi, uint32_t dst)
 {

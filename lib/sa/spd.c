@@ -181,7 +181,7 @@ spd_walk(const struct spd *s,
 		struct sa_ts p;
 
 		memcpy(&k, key, sizeof(k));
-		p = (struct sa_ts){ .addr = (uint32_t)k, .plen = (uint8_t)(k >> 32) };
+		p = spd_prefix(k);
 		fn(&p, (uint32_t)(uintptr_t)data, arg);
 	}
 }

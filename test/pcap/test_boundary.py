@@ -25,91 +25,26 @@ item (numbers in the check names):
      the tunnel (traceroute and PMTU discovery work), also for packets
      NAT translated (the quoted header is the branch's own)
 """
-import random
-
 from scapy.all import ICMP, IP, UDP, Ether, Raw, raw
 
-from esp_sites import ALGOS, Site
-from esphub import drop_count, pcap_mac, run_pcap
+from boundary_lab import CLOUD, LAN, WAN, Frames, config, site, tunnel_inner
+from esphub import drop_count, run_pcap
 from netns import check, main
 
-WAN, LAN = "198.51.100.1", "172.16.0.1"
-WAN_MAC, LAN_MAC = pcap_mac(0), pcap_mac(1)
-GW, GW_MAC = "198.51.100.254", "02:00:00:00:00:fe"
-CLOUD, CLOUD_MAC = "172.16.0.10", "02:00:00:00:20:0a"
-
-CONFIG = """
-ports = (
-  { name = "wan"; role = "outside"; device = "net_pcap0,rx_pcap=%%(d)s/in0.pcap,tx_pcap=%%(d)s/out0.pcap"; address = "198.51.100.1/24"; },
-  { name = "lan"; role = "inside";  device = "net_pcap1,rx_pcap=%%(d)s/in1.pcap,tx_pcap=%%(d)s/out1.pcap"; address = "172.16.0.1/16"; mtu = 1000; }
-);
-routes = ( { prefix = "0.0.0.0/0"; via = "%(gw)s"; } );
-neighbours = (
-  %(neigh)s
-);
+EXTRA = """
 nat = { masquerade = ( { destination = "172.16.0.0/16"; } ); };
 bypass = ( { local = "192.168.2.0/24"; remote = "203.0.113.0/24"; } );
-sites = (
-  %(sites)s,
-  { name = "e"; peer = "198.51.100.14"; psk = "e-secret"; remote_subnets = [ "192.168.4.0/24" ];
-    local_subnets = [ "172.16.0.0/16" ]; }
-);
 """
-
-
-def make_site(i, name, subnet, host):
-    s = Site(i, ALGOS[0], False, False, WAN, random.Random(1000 + i))
-    s.name, s.subnet, s.host = name, subnet, host
-    return s
-
-
-def config(sites):
-    neigh = ['{ address = "%s"; mac = "%s"; }' % (s.peer, s.peer_mac) for s in sites]
-    neigh += ['{ address = "%s"; mac = "%s"; }' % (GW, GW_MAC),
-              '{ address = "%s"; mac = "%s"; }' % (CLOUD, CLOUD_MAC)]
-    return CONFIG % {"gw": GW, "neigh": ",\n  ".join(neigh),
-                     "sites": ",\n  ".join(s.config() for s in sites)}
-
-
-class Scenario:
-    def __init__(self, sites):
-        self.sites = sites
-        self.wan_in, self.lan_in = [], []
-        self.seq = {s.name: 1 for s in sites}
-
-    def esp(self, s, inner):
-        """inner (an IP packet) sent by branch s through its tunnel."""
-        n = self.seq[s.name]
-        self.seq[s.name] += 1
-        self.wan_in.append(Ether(src=s.peer_mac, dst=WAN_MAC) /
-                           s.branch_out().encrypt(IP(raw(inner)), seq_num=n))
-
-    def clear_wan(self, pkt):
-        self.wan_in.append(Ether(src=GW_MAC, dst=WAN_MAC) / pkt)
-
-    def clear_lan(self, pkt):
-        self.lan_in.append(Ether(src=CLOUD_MAC, dst=LAN_MAC) / pkt)
-
-
-def tunnel_out(sites, frames):
-    """wan frames that are ESP of some site's outbound SA: [(site, inner IP)]."""
-    got = []
-    for f in frames:
-        ip = Ether(f)[IP]
-        if ip.proto != 50:
-            continue
-        for s in sites:
-            if ip.src == WAN and ip.dst == s.peer:
-                got.append((s.name, s.branch_in().decrypt(ip)))
-    return got
+SITE_E = ('{ name = "e"; peer = "198.51.100.14"; psk = "e-secret"; '
+          'remote_subnets = [ "192.168.4.0/24" ]; local_subnets = [ "172.16.0.0/16" ]; }')
 
 
 def test():
-    a = make_site(0, "a", "192.168.0.0/24", "192.168.0.2")
-    b = make_site(1, "b", "192.168.0.0/24", "192.168.0.2")
-    c = make_site(2, "c", "192.168.2.0/24", "192.168.2.2")
+    a = site(0, "a", "192.168.0.0/24", "192.168.0.2")
+    b = site(1, "b", "192.168.0.0/24", "192.168.0.2")
+    c = site(2, "c", "192.168.2.0/24", "192.168.2.2")
     sites = [a, b, c]
-    sc = Scenario(sites)
+    sc = Frames()
     drops = {}
 
     # 1: answers to a shared-subnet branch go into its tunnel.
@@ -160,7 +95,7 @@ def test():
     sc.esp(a, IP(src=a.host, dst=CLOUD, id=12, flags="DF") / UDP(sport=4003, dport=7) /
            Raw(b"m" * 1200))
 
-    outs, res, log = run_pcap(config(sites), [sc.wan_in, sc.lan_in],
+    outs, res, log = run_pcap(config(sites, EXTRA, [SITE_E], lan_mtu=1000), [sc.wan, sc.lan],
                               commands=("show drops", "show nat sessions", "show spd"))
     wan_out, lan_out = outs
     shown = res["show drops"]
@@ -168,10 +103,7 @@ def test():
     clear = [Ether(f) for f in wan_out if IP in Ether(f) and Ether(f)[IP].proto != 50]
     check(clear == [], "1, 2: nothing leaves the wan port in clear but answers to the "
           "outside (here: none)", "\n".join(p.summary() for p in clear))
-    got = tunnel_out(sites, wan_out)
-    by_site = {}
-    for name, inner in got:
-        by_site.setdefault(name, []).append(inner)
+    by_site = {s.name: tunnel_inner(wan_out, s) for s in sites}
 
     a_in = by_site.get("a", [])
     echo = [p for p in a_in if ICMP in p and p[ICMP].type == 0]
@@ -190,7 +122,7 @@ def test():
           quoted[UDP].sport == 4003,
           "8: fragmentation needed for a masqueraded packet reaches a, quoting a's own header",
           repr(a_in))
-    check(b.name not in by_site, "1: nothing of a's goes into b's tunnel", repr(got))
+    check(by_site["b"] == [], "1: nothing of a's goes into b's tunnel", repr(by_site))
     c_tx = [p for p in by_site.get("c", []) if ICMP in p and p[ICMP].type == 11]
     check(len(c_tx) == 1 and c_tx[0].src == LAN,
           "8: traceroute through the SPD-routed tunnel c: time exceeded from %s" % LAN,

@@ -15,73 +15,15 @@ net_pcap (the findings of the hostile review of the trust boundary):
 
     branch a, c (hand-keyed ESP) --wan 198.51.100.1 [esphub] lan 172.16.0.1-- cloud
 """
-import random
+from scapy.all import ARP, ICMP, IP, UDP, Ether, Raw
 
-from scapy.all import ARP, ICMP, IP, UDP, Ether, Raw, raw
-
-from esp_sites import ALGOS, Site
-from esphub import drop_count, pcap_mac, run_pcap
+from boundary_lab import CLOUD, LAN, WAN, Frames, config, site, tunnel_inner
+from esphub import drop_count, run_pcap
 from netns import check, main
 
-WAN, LAN = "198.51.100.1", "172.16.0.1"
-WAN_MAC, LAN_MAC = pcap_mac(0), pcap_mac(1)
-GW, GW_MAC = "198.51.100.254", "02:00:00:00:00:fe"
-CLOUD, CLOUD_MAC = "172.16.0.10", "02:00:00:00:20:0a"
-
-CONFIG = """
-ports = (
-  { name = "wan"; role = "outside"; device = "net_pcap0,rx_pcap=%%(d)s/in0.pcap,tx_pcap=%%(d)s/out0.pcap"; address = "198.51.100.1/24"; },
-  { name = "lan"; role = "inside";  device = "net_pcap1,rx_pcap=%%(d)s/in1.pcap,tx_pcap=%%(d)s/out1.pcap"; address = "172.16.0.1/16"; }
-);
-routes = ( { prefix = "0.0.0.0/0"; via = "%(gw)s"; } );
-neighbours = (
-  %(neigh)s
-);
-sites = (
-  %(sites)s
-);
-"""
-
-
-def make_site(i, name, subnet, host):
-    s = Site(i, ALGOS[0], False, False, WAN, random.Random(2000 + i))
-    s.name, s.subnet, s.host = name, subnet, host
-    return s
-
-
-A = make_site(0, "a", "192.168.0.0/24", "192.168.0.2")
-C = make_site(2, "c", "192.168.2.0/24", "192.168.2.2")
-
-
-def config():
-    neigh = ['{ address = "%s"; mac = "%s"; }' % (s.peer, s.peer_mac) for s in (A, C)]
-    neigh += ['{ address = "%s"; mac = "%s"; }' % (GW, GW_MAC),
-              '{ address = "%s"; mac = "%s"; }' % (CLOUD, CLOUD_MAC)]
-    return CONFIG % {"gw": GW, "neigh": ",\n  ".join(neigh),
-                     "sites": ",\n  ".join(s.config() for s in (A, C))}
-
-
-class Frames:
-    def __init__(self):
-        self.wan, self.lan = [], []
-        self.seq = {}
-
-    def esp(self, s, inner):
-        n = self.seq.setdefault(s.name, 1)
-        self.seq[s.name] = n + 1
-        self.wan.append(Ether(src=s.peer_mac, dst=WAN_MAC) /
-                        s.branch_out().encrypt(IP(raw(inner)), seq_num=n))
-
-    def clear_wan(self, pkt):
-        self.wan.append(Ether(src=GW_MAC, dst=WAN_MAC) / pkt)
-
-    def clear_lan(self, pkt):
-        self.lan.append(Ether(src=CLOUD_MAC, dst=LAN_MAC) / pkt)
-
-
-def tunnel_inner(frames, s):
-    return [s.branch_in().decrypt(Ether(f)[IP]) for f in frames
-            if IP in Ether(f) and Ether(f)[IP].proto == 50 and Ether(f)[IP].dst == s.peer]
+A = site(0, "a", "192.168.0.0/24", "192.168.0.2")
+C = site(2, "c", "192.168.2.0/24", "192.168.2.2")
+SITES = [A, C]
 
 
 def reassembly_flood():
@@ -96,7 +38,7 @@ def reassembly_flood():
     fr.esp(C, IP(src=C.host, dst=LAN, id=2) / ICMP(type=8, id=7, seq=1) / Raw(b"c-ping"))
     fr.esp(C, IP(src=C.host, dst=CLOUD, id=3) / UDP(sport=4000, dport=53) / Raw(b"c-udp"))
     fr.clear_lan(IP(src=CLOUD, dst=LAN, id=4) / ICMP(type=8, id=8, seq=1) / Raw(b"cloud"))
-    outs, res, _ = run_pcap(config(), [fr.wan, fr.lan],
+    outs, res, _ = run_pcap(config(SITES), [fr.wan, fr.lan],
                             commands=("show drops", "show port stats"))
     wan = [Ether(f)[IP] for f in outs[0] if IP in Ether(f)]
     lan = [Ether(f)[IP] for f in outs[1] if IP in Ether(f)]
@@ -127,7 +69,7 @@ def arp_pending():
                 fr.clear_wan(IP(src="198.51.100.%d" % (100 + i), dst=WAN, id=i) /
                              ICMP(type=8, id=i, seq=1))
         fr.esp(C, IP(src=C.host, dst="172.16.0.20", id=99) / UDP(sport=4000, dport=53))
-        outs, res, _ = run_pcap(config(), [fr.wan, fr.lan], commands=("show drops",))
+        outs, res, _ = run_pcap(config(SITES), [fr.wan, fr.lan], commands=("show drops",))
         asked = [Ether(f)[ARP].pdst for o in outs for f in o if ARP in Ether(f)]
         check("172.16.0.20" in asked,
               "%s: 16 packets toward unused next hops; esphub still asks ARP for c's "
@@ -141,7 +83,7 @@ def icmp_budget():
     fr.esp(C, IP(src=C.host, dst=CLOUD, id=77, ttl=1) / UDP(sport=4002, dport=33434))
     fr.clear_lan(IP(src=CLOUD, dst=C.host, id=78, flags="DF") / UDP(sport=5000, dport=7) /
                  Raw(b"p" * 1460))
-    outs, res, _ = run_pcap(config(), [fr.wan, fr.lan], commands=("show worker stats",))
+    outs, res, _ = run_pcap(config(SITES), [fr.wan, fr.lan], commands=("show worker stats",))
     unreach = [f for f in outs[0] if ICMP in Ether(f) and Ether(f)[ICMP].type == 3]
     tx = [p for p in tunnel_inner(outs[0], C) if ICMP in p and p[ICMP].type == 11]
     nf = [Ether(f)[IP] for f in outs[1] if ICMP in Ether(f) and Ether(f)[ICMP].type == 3 and
