@@ -51,9 +51,7 @@ struct spd {
 static inline bool
 spd_summary_hit(const struct spd *s, uint32_t a)
 {
-	uint32_t b = a >> 16;
-
-	return (s->summary[b / 64] >> (b % 64)) & 1;
+	return sa_summary_hit(s->summary, a);
 }
 
 struct spd *spd_create(const char *name, uint32_t size, int socket_id);

@@ -315,6 +315,21 @@ uint32_t sa_worker_spd(const struct sa_worker *sw, uint32_t dst);
  */
 bool sa_worker_protected(const struct sa_worker *sw, uint32_t a);
 
+/**
+ * The same question's quick half: one bit per /16, set where some SPD
+ * prefix (tunnel or protected) lies. Clear: a is in no prefix. Set: ask
+ * sa_worker_protected(). The array lives as long as the worker's SPD.
+ */
+const uint64_t *sa_worker_spd_summary(const struct sa_worker *sw);
+
+static inline bool
+sa_summary_hit(const uint64_t *summary, uint32_t a)
+{
+	uint32_t b = a >> 16;
+
+	return (summary[b / 64] >> (b % 64)) & 1;
+}
+
 /** A tunnel's current outbound SA, or NULL. */
 struct sa *sa_worker_tunnel_out(const struct sa_worker *sw, uint32_t tunnel);
 

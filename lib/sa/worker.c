@@ -79,6 +79,12 @@ sa_worker_protected(const struct sa_worker *sw, uint32_t a)
 	return spd_summary_hit(sw->spd, a) && spd_lookup(sw->spd, a) != SA_NONE;
 }
 
+const uint64_t *
+sa_worker_spd_summary(const struct sa_worker *sw)
+{
+	return sw->spd->summary;
+}
+
 void
 sa_worker_spd_bulk(const struct sa_worker *sw, const uint32_t *dst, uint16_t n,
 		   uint32_t *tunnel)

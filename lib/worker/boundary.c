@@ -19,6 +19,10 @@
  *
  * Tunnels are checked by lib/esp: a decrypted packet must lie within its
  * SA's selectors, and what is encrypted within the outbound SA's.
+ *
+ * The checks every packet meets have their quick half inline in
+ * boundary.h (an inside port, a source in no /16 of any branch); the
+ * rest is here.
  */
 #include "priv.h"
 
@@ -43,11 +47,9 @@ bypass(const struct worker *w, uint32_t local, uint32_t remote)
 }
 
 bool
-boundary_port_in(struct worker *w, uint16_t port, struct rte_mbuf *m,
-		 const struct net_ipv4_info *info, int own_port)
+boundary_outside_in(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_info *info,
+		    int own_port)
 {
-	if (!worker_port_outside(w, port))
-		return true;
 	if (own_port >= 0) {
 		/* Strong host: the inside addresses (NAT pools among them) are
 		 * not reachable from the Internet. */
@@ -63,9 +65,9 @@ boundary_port_in(struct worker *w, uint16_t port, struct rte_mbuf *m,
 }
 
 bool
-boundary_clear_source(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_info *info)
+boundary_branch_source(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_info *info)
 {
-	if (likely(!sa_worker_protected(w->sw, info->src)))
+	if (!sa_worker_protected(w->sw, info->src))
 		return true;
 	stats_drop(w->st, m, DROP_POLICY_BRANCH_SOURCE);
 	return false;
@@ -81,10 +83,9 @@ boundary_into_tunnel(struct worker *w, uint16_t from, struct rte_mbuf *m)
 }
 
 bool
-boundary_transit_out(struct worker *w, uint16_t out_port, struct rte_mbuf *m,
-		     const struct net_ipv4_info *info)
+boundary_outside_out(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_info *info)
 {
-	if (likely(!worker_port_outside(w, out_port)) || bypass(w, info->src, info->dst))
+	if (bypass(w, info->src, info->dst))
 		return true;
 	stats_drop(w->st, m, DROP_POLICY_TO_OUTSIDE);
 	return false;

@@ -65,6 +65,7 @@ worker_create(struct worker_env *env, unsigned index, int socket_id)
 	w->fib = route_table_fib(env->routes);
 	w->neigh = neigh_table_view(env->neigh);
 	w->sw = sa_db_worker(env->sa, index);
+	w->spd_summary = w->sw != NULL ? sa_worker_spd_summary(w->sw) : NULL;
 	w->ew = esp_worker_create(env->engine, socket_id, index, env->n_workers);
 	w->nw = env->nat != NULL ? nat_worker_get(env->nat, index) : NULL;
 	w->icmp_site_due = rte_zmalloc_socket("icmp_site_due", sizeof(uint64_t) *

@@ -125,6 +125,7 @@ struct worker {
 	struct pending_hop pending[PENDING_HOPS];
 
 	struct sa_worker *sw;
+	const uint64_t *spd_summary; /* sa_worker_spd_summary(sw) */
 	struct esp_worker *ew;
 	struct esp_vec esp_in;       /* to decrypt; m->port = ingress port */
 	struct esp_vec esp_out;      /* to encrypt */
@@ -202,23 +203,7 @@ void pending_check(struct worker *w, uint64_t now);
 void pending_drop_all(struct worker *w);
 void txq_push(struct worker *w, uint16_t port, struct rte_mbuf *m);
 
-/* boundary.c: RFC 4301 s5, the crossings between outside ports, inside
- * ports, the box and tunnels. Each returns false if it dropped m. */
-/* Cleartext from port, before anything else: to_box, or in transit. */
-bool boundary_port_in(struct worker *w, uint16_t port, struct rte_mbuf *m,
-		      const struct net_ipv4_info *info, int own_port);
-/* Cleartext that the box forwards or serves (not IKE, not ESP): the
- * inbound SPD check. */
-bool boundary_clear_source(struct worker *w, struct rte_mbuf *m,
-			   const struct net_ipv4_info *info);
-/* A forwarded datagram from from that the SPD puts into a tunnel. */
-bool boundary_into_tunnel(struct worker *w, uint16_t from, struct rte_mbuf *m);
-/* A forwarded datagram about to leave by out_port in clear. */
-bool boundary_transit_out(struct worker *w, uint16_t out_port, struct rte_mbuf *m,
-			  const struct net_ipv4_info *info);
-/* An answer to a packet from port, about to leave by out_port. */
-bool boundary_answer_out(struct worker *w, uint16_t port, uint16_t out_port,
-			 struct rte_mbuf *m);
+#include "boundary.h"
 
 /* ipv4.c: data at the IPv4 header from here on. */
 /* l2_group: received as link-layer broadcast/multicast (never forwarded). */

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Private to lib/worker: the trust boundary's checks (boundary.c says
+ * what they decide and why). Each returns false if it dropped m; the
+ * quick half that nearly every packet takes is inline.
+ */
+#ifndef ESPHUB_WORKER_BOUNDARY_H
+#define ESPHUB_WORKER_BOUNDARY_H
+
+/* boundary.c */
+bool boundary_outside_in(struct worker *w, struct rte_mbuf *m,
+			 const struct net_ipv4_info *info, int own_port);
+bool boundary_branch_source(struct worker *w, struct rte_mbuf *m,
+			    const struct net_ipv4_info *info);
+bool boundary_outside_out(struct worker *w, struct rte_mbuf *m,
+			  const struct net_ipv4_info *info);
+/* A forwarded datagram from from that the SPD puts into a tunnel. */
+bool boundary_into_tunnel(struct worker *w, uint16_t from, struct rte_mbuf *m);
+/* An answer to a packet from port, about to leave by out_port. */
+bool boundary_answer_out(struct worker *w, uint16_t port, uint16_t out_port,
+			 struct rte_mbuf *m);
+
+/* Cleartext from port, before anything else; own_port: whose address the
+ * destination is, or -1 (transit). */
+static inline bool
+boundary_port_in(struct worker *w, uint16_t port, struct rte_mbuf *m,
+		 const struct net_ipv4_info *info, int own_port)
+{
+	return likely(!worker_port_outside(w, port)) ||
+	       boundary_outside_in(w, m, info, own_port);
+}
+
+/* Cleartext that the box forwards or serves (not IKE, not ESP): the
+ * inbound SPD check (a source in a branch subnet is refused). */
+static inline bool
+boundary_clear_source(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_info *info)
+{
+	return likely(!sa_summary_hit(w->spd_summary, info->src)) ||
+	       boundary_branch_source(w, m, info);
+}
+
+/* A forwarded datagram about to leave by out_port in clear. */
+static inline bool
+boundary_transit_out(struct worker *w, uint16_t out_port, struct rte_mbuf *m,
+		     const struct net_ipv4_info *info)
+{
+	return likely(!worker_port_outside(w, out_port)) ||
+	       boundary_outside_out(w, m, info);
+}
+
+#endif
