@@ -138,7 +138,9 @@ finish(struct rte_mbuf *m, const struct sa *sa, const struct inb_pkt *pk)
 	rte_pktmbuf_trim(m, (uint16_t)(rte_pktmbuf_data_len(m) - info.tot_len));
 	m->l3_len = info.hlen;
 	m->l4_len = 0;
-	m->ol_flags = 0;
+	/* The RX offload flags were about the outer packet; whose buffer it
+	 * is (attached external buffer, indirect clone) stays as it was. */
+	m->ol_flags &= RTE_MBUF_F_EXTERNAL | RTE_MBUF_F_INDIRECT;
 	return DROP_NONE;
 }
 

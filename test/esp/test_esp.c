@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -387,6 +388,55 @@ inbound_drops(void **state)
 	}
 }
 
+/*
+ * A packet in a buffer the driver attached (RTE_MBUF_F_EXTERNAL: e.g. mlx5
+ * Multi-Packet RQ strides) comes out still marked so: freeing it gives the
+ * buffer back to its owner instead of putting a foreign buffer in the pool.
+ * Found by fuzz_esp_inb (corpus/esp_inb/crash-extbuf-flags).
+ */
+static unsigned ext_freed;
+
+static void
+ext_free(void *addr, void *opaque)
+{
+	RTE_SET_USED(opaque);
+	free(addr);
+	ext_freed++;
+}
+
+static void
+external_buffer(void **state)
+{
+	struct env *e = *state;
+	struct sa *cbc = add(e, params(0x1201, true, 0,
+				     keys(CRYPTO_CIPHER_AES_CBC, CRYPTO_INTEG_HMAC_SHA1_96, 16, 12),
+				     false, false));
+	static struct rte_mbuf_ext_shared_info shinfo = { .free_cb = ext_free };
+	uint8_t pt[256];
+	uint16_t n = plaintext(pt, BRANCH, CLOUD, 100, 16, 4), len;
+	struct rte_mbuf *esp = forge(e, cbc, 1, pt, n), *m = rte_pktmbuf_alloc(pool);
+	struct sa *sa[1];
+	uint8_t *buf;
+
+	assert_non_null(m);
+	len = (uint16_t)rte_pktmbuf_data_len(esp);
+	buf = malloc(len);
+	assert_non_null(buf);
+	memcpy(buf, rte_pktmbuf_mtod(esp, void *), len);
+	rte_pktmbuf_free(esp);
+	rte_mbuf_ext_refcnt_set(&shinfo, 1);
+	rte_pktmbuf_attach_extbuf(m, buf, (rte_iova_t)(uintptr_t)buf, len, &shinfo);
+	rte_pktmbuf_append(m, len);
+	m->l3_len = 20;
+	m->l4_len = 0;
+	ext_freed = 0;
+	assert_int_equal(esp_inb(e->ew, e->sw, &e->st, &m, sa, 1), 1);
+	assert_true(RTE_MBUF_HAS_EXTBUF(m));
+	rte_pktmbuf_free(m);
+	assert_int_equal(ext_freed, 1);
+	assert_int_equal(rte_mempool_in_use_count(pool), e->baseline);
+}
+
 /* A burst mixing all of the above gives the same verdicts one by one. */
 /*
  * The outer header's DF is clear: a path with a smaller MTU (PPPoE 1454)
@@ -587,6 +637,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(outbound_limits),
 		cmocka_unit_test(outer_ids_per_worker),
 		cmocka_unit_test(round_trips),
+		cmocka_unit_test(external_buffer),
 	};
 	int rc;
 
