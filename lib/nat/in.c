@@ -110,6 +110,8 @@ translate(struct nat_worker *nw, struct in_pkt *p, struct nat_session *s,
 	}
 	rewrite(p->v.ip, IP_DST, p->v.l4, port_off(p->v.proto, true), p->v.proto,
 		s->isrc, s->isport);
+	if (p->v.proto == IPPROTO_ICMP)
+		icmp_cksum_zero_fix(p->v.l4, p->v.l4_len);
 	session_touch(s, now);
 	if (p->v.proto == IPPROTO_TCP)
 		session_tcp_mark(s, (uint8_t)(TCPF_SEEN_OUT |

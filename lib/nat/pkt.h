@@ -133,6 +133,25 @@ l4_cksum_patch(uint8_t *l4, uint8_t proto, uint32_t d_addr, uint32_t d_port)
 }
 
 /*
+ * RFC 1624 eqn. 3 gives 0x0000 where the message's words sum to +0, which
+ * only an all-zero message does; from scratch its checksum is 0xffff, and
+ * receivers reject 0x0000 there (RFC 1071 verification sums to +0, not -0).
+ * RFC 1624 s3 reasons about IP headers, never all zero; an ICMP echo reply
+ * restored to identifier 0 with sequence 0 and no data is. Call after
+ * patching an ICMP checksum; len: the message's bytes.
+ */
+static inline void
+icmp_cksum_zero_fix(uint8_t *icmp, uint32_t len)
+{
+	if (ld16(icmp + ICMP_CKSUM) != 0)
+		return;
+	for (uint32_t i = 0; i < len; i++)
+		if ((i < ICMP_CKSUM || i > ICMP_CKSUM + 1) && icmp[i] != 0)
+			return;
+	st16(icmp + ICMP_CKSUM, 0xffff);
+}
+
+/*
  * Rewrite the address at ip + addr_off (IP_SRC or IP_DST) and the port at
  * l4 + poff, with the IP and L4 checksums. The whole L4 header is present.
  */
