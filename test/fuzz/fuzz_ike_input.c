@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ike.h"
@@ -74,7 +75,8 @@ static void init(void)
 	p.remote_subnets[0] = (struct ike_prefix){0xc0a80000, 24};
 	p.local_subnets[0] = (struct ike_prefix){0xac100000, 16};
 	p.dpd_delay_s = 5;
-	(void)ike_site_add(ike, &p, now, NULL);
+	if (ike == NULL || ike_site_add(ike, &p, now, NULL) != 0)
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
