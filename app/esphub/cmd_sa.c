@@ -305,6 +305,12 @@ add_sa(void *res, struct cmdline *cl, void *data)
 	}
 	/* The site's tunnel, selectors and peer; this SA's own algorithm. */
 	rc = parse_keys(r, data != NULL, &algo, &m, cl);
+	if (rc == 0 && cfg_cipher_is_gcm(algo.cipher) &&
+	    !cmd_app->cfg.sites[site].allow_unsafe_gcm) {
+		cmdline_printf(cl, "%s refused for site %s: %s\n", r->cipher, r->site,
+			       CFG_MANUAL_GCM_REFUSED);
+		rc = -EPERM;
+	}
 	if (rc == 0) {
 		uint32_t tunnel = cmd_app->site[site].tunnel;
 
@@ -338,7 +344,8 @@ cmdline_parse_inst_t cmd_sa_add_cbc = {
 
 cmdline_parse_inst_t cmd_sa_add_gcm = {
 	.f = add_sa,
-	.help_str = "sa add SITE in|out SPI aes128-gcm|aes256-gcm KEY (key + 4-byte salt)",
+	.help_str = "sa add SITE in|out SPI aes128-gcm|aes256-gcm KEY (key + 4-byte salt; "
+		    "only a site with allow_unsafe_manual_gcm)",
 	.tokens = { TOK(sa_add, sa), TOK(sa_add, add), TOK(sa_add, site), TOK(sa_add, dir),
 		    TOK(sa_add, spi), TOK(sa_add, cipher), TOK(sa_add, key), NULL },
 };

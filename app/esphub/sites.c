@@ -106,6 +106,10 @@ app_manual_site_setup(struct app *app, unsigned i)
 	uint32_t tunnel, in_id, out_id;
 	int rc;
 
+	if (s->allow_unsafe_gcm)
+		LOG(WARNING, "site %s: hand-keyed %s (allow_unsafe_manual_gcm): nonces repeat "
+		    "across restarts with these keys; for tests only", s->name,
+		    cfg_cipher_name(s->cipher));
 	for (unsigned j = 0; j < s->n_remote; j++)
 		spd[j] = (struct sa_ts){ s->remote[j].addr, s->remote[j].plen };
 	rc = app_tunnel_get(app, i, &local, &remote, spd, s->n_remote, &tunnel);

@@ -105,6 +105,7 @@ struct cfg_site {
 	enum cfg_integ integ;
 	struct cfg_lifetime soft, hard;
 	bool manual;                       /* keyed by hand: sa_in, sa_out */
+	bool allow_unsafe_gcm;             /* hand-keyed GCM all the same (tests) */
 	struct cfg_manual_sa sa_in, sa_out;
 	bool ike;                          /* keyed by IKE: ike_params */
 	struct ike_site_params ike_params; /* holds the PSK: never printed */
@@ -188,6 +189,19 @@ bool cfg_integ_from_str(const char *s, enum cfg_integ *i);
  * cipher/integrity pair takes, or false if the pair is not allowed.
  */
 bool cfg_key_lengths(enum cfg_cipher c, enum cfg_integ i, uint8_t *key, uint8_t *auth);
+
+/**
+ * Keys given by hand (a site's sa_in/sa_out, `sa add`) never go with GCM:
+ * its IV is the sequence number, which starts at 1 again on every start,
+ * `site set` or re-add with the same key, so (key, nonce) pairs repeat and
+ * an observer of two runs recovers plaintext (RFC 4106 s8.1). Only a site
+ * with allow_unsafe_manual_gcm (test harnesses, benchmarks) may.
+ */
+#define CFG_MANUAL_GCM_REFUSED \
+	"GCM keyed by hand repeats nonces (its IV restarts with the sequence " \
+	"number under the same key, RFC 4106 s8.1): use aes128-cbc or " \
+	"aes256-cbc with integ, or IKE"
+bool cfg_cipher_is_gcm(enum cfg_cipher c);
 
 /**
  * Parse hex ("0x" prefix and ':' separators allowed) into out. Returns the

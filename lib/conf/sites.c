@@ -5,7 +5,8 @@
  * sites = ( { name; peer; [local;] remote_subnets; local_subnets; cipher;
  *             [integ;] [encap; peer_port; local_port;] [esn;] [replay_window;]
  *             [lifetime = { soft = {...}; hard = {...}; };]
- *             sa_in = { spi; key; [auth_key;] }; sa_out = { ... }; }, ... );
+ *             sa_in = { spi; key; [auth_key;] }; sa_out = { ... };
+ *             [allow_unsafe_manual_gcm;] }, ... );
  * Keys are secrets: errors say what is wrong with them, never what they are.
  */
 #include <ctype.h>
@@ -22,7 +23,7 @@ static const char *const site_fields[] = {
 	"name", "peer", "local", "remote_subnets", "local_subnets", "replay_window",
 	/* hand-keyed */
 	"cipher", "integ", "encap", "peer_port", "local_port", "esn", "lifetime",
-	"sa_in", "sa_out",
+	"sa_in", "sa_out", "allow_unsafe_manual_gcm",
 	/* IKE */
 	"id", "local_id", "psk", "ike_proposals", "esp_proposals", "dpd_delay",
 	"dpd_timeout", "ike_lifetime", "esp_lifetime", "esp_lifetime_kb", "aggressive",
@@ -30,7 +31,8 @@ static const char *const site_fields[] = {
 };
 /* What IKE negotiates, or what only hand-keyed SAs have. */
 static const char *const manual_only[] = {
-	"cipher", "integ", "encap", "peer_port", "local_port", "esn", "lifetime", NULL
+	"cipher", "integ", "encap", "peer_port", "local_port", "esn", "lifetime",
+	"allow_unsafe_manual_gcm", NULL
 };
 static const char *const sa_fields[] = { "spi", "key", "auth_key", NULL };
 static const char *const lifetime_fields[] = { "soft", "hard", NULL };
@@ -80,9 +82,15 @@ cfg_integ_from_str(const char *s, enum cfg_integ *g)
 }
 
 bool
+cfg_cipher_is_gcm(enum cfg_cipher c)
+{
+	return c == CFG_AES128_GCM || c == CFG_AES256_GCM;
+}
+
+bool
 cfg_key_lengths(enum cfg_cipher c, enum cfg_integ g, uint8_t *key, uint8_t *auth)
 {
-	bool gcm = c == CFG_AES128_GCM || c == CFG_AES256_GCM;
+	bool gcm = cfg_cipher_is_gcm(c);
 
 	if (gcm != (g == CFG_INTEG_NONE))
 		return false;
@@ -477,6 +485,35 @@ parse_local(struct parser *p, const config_setting_t *g, const char *field,
 	return true;
 }
 
+/* GCM with keys by hand only where a site says it accepts the risk (conf.h). */
+static bool
+parse_manual_gcm(struct parser *p, const config_setting_t *g, const char *field,
+		 struct cfg_site *st)
+{
+	const config_setting_t *m = config_setting_get_member(g, "allow_unsafe_manual_gcm");
+	char f[FIELD_MAX];
+	int b = 0;
+
+	if (m != NULL) {
+		conf_field(f, field, "allow_unsafe_manual_gcm");
+		if (config_setting_lookup_bool(g, "allow_unsafe_manual_gcm", &b) != CONFIG_TRUE) {
+			conf_error(p, m, f, "expected true or false");
+			return false;
+		}
+		if (b && !cfg_cipher_is_gcm(st->cipher)) {
+			conf_error(p, m, f, "only for aes128-gcm and aes256-gcm");
+			return false;
+		}
+	}
+	st->allow_unsafe_gcm = b;
+	if (cfg_cipher_is_gcm(st->cipher) && !b) {
+		conf_error(p, config_setting_get_member(g, "cipher"), conf_field(f, field, "cipher"),
+			   "%s", CFG_MANUAL_GCM_REFUSED);
+		return false;
+	}
+	return true;
+}
+
 static bool
 parse_manual(struct parser *p, const config_setting_t *g, const char *field,
 	     struct cfg_site *st)
@@ -502,6 +539,7 @@ parse_manual(struct parser *p, const config_setting_t *g, const char *field,
 	ok &= parse_lifetime(p, g, field, st);
 	if (!parse_algorithms(p, g, field, st))
 		return false;
+	ok &= parse_manual_gcm(p, g, field, st);
 	ok &= parse_manual_sa(p, g, field, "sa_in", st, &st->sa_in);
 	ok &= parse_manual_sa(p, g, field, "sa_out", st, &st->sa_out);
 	st->manual = true;

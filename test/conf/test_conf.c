@@ -112,6 +112,8 @@ good_file(void **state)
 		assert_int_equal(a->sa_out.key[1], 0x11);     /* colons allowed */
 		assert_int_equal(a->sa_in.auth_key_len, 20);
 		assert_int_equal(b->cipher, CFG_AES256_GCM);
+		assert_true(b->allow_unsafe_gcm);
+		assert_false(a->allow_unsafe_gcm);
 		assert_int_equal(b->integ, CFG_INTEG_NONE);
 		assert_int_equal(b->sa_in.key_len, 36);       /* key + salt */
 		assert_int_equal(b->sa_out.key[35], 0x08);
