@@ -234,6 +234,10 @@ def site_seeds():
         'local_subnets = [ "172.16.0.0/16" ]; cipher = "aes128-gcm"; '
         'sa_in = { spi = 0x3001; key = "%s01020304"; }; sa_out = { spi = 0x3002; key = "%s05060708"; }; }'
         % (key16, key16),
+        '{ name = "gcm-test"; peer = "203.0.113.8"; remote_subnets = [ "192.168.8.0/24" ]; '
+        'local_subnets = [ "172.16.0.0/16" ]; cipher = "aes256-gcm"; allow_unsafe_manual_gcm = true; '
+        'sa_in = { spi = 0x3001; key = "%s01020304"; }; sa_out = { spi = 0x3002; key = "%s05060708"; }; }'
+        % (key16 * 2, key16 * 2),
         '{ name = "bad"; peer = "203.0.113.9"; remote_subnets = [ "192.168.9.1/24" ]; '
         'local_subnets = [ "172.16.0.0/16" ]; psk = "x"; dpd_delay = -1; }',
         '{ name = "typo"; peer = "any"; psk = "sekret-value"; remote_subnet = [ "10.0.0.0/8" ]; }',
