@@ -10,8 +10,7 @@
 #include <rte_ip.h>
 #include <rte_malloc.h>
 
-#define FUZZ_DPDK
-#include "fuzz.h"
+#include "fuzz_dpdk.h"
 #include "net.h"
 
 #define POOL_MBUFS 8191

@@ -31,9 +31,8 @@
 #include <rte_ip.h>
 #include <rte_malloc.h>
 
-#define FUZZ_DPDK
 #include "esp.h"
-#include "fuzz.h"
+#include "fuzz_dpdk.h"
 #include "net.h"
 
 #define CHECK(c) do { if (!(c)) { fprintf(stderr, "fuzz_esp_inb: %s\n", #c); abort(); } } while (0)

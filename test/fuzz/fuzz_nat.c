@@ -29,8 +29,7 @@
 #include <rte_malloc.h>
 #include <rte_rcu_qsbr.h>
 
-#define FUZZ_DPDK
-#include "fuzz.h"
+#include "fuzz_dpdk.h"
 #include "nat.h"
 #include "net.h"
 

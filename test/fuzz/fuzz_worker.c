@@ -37,9 +37,8 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 
-#define FUZZ_DPDK
 #include "conf.h"
-#include "fuzz.h"
+#include "fuzz_dpdk.h"
 #include "net.h"
 #include "worker.h"
 
