@@ -1,10 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * test/fuzz: what the targets share. The libFuzzer entry points, a reader
+ * test/fuzz: what every target shares. The libFuzzer entry points, a reader
  * that turns the input into decisions and byte strings (running dry gives
- * zeros, never an error), and for the data-plane targets (fuzz_dpdk.c) EAL,
- * mbufs whose data ends exactly where the datagram ends (so ASan sees any
- * read past it), checksums, ESP built with known keys, and the leak check.
+ * zeros, never an error), and IPv4/L4 checksums computed from scratch
+ * (fuzz_cksum.c). The data-plane targets add fuzz_dpdk.h.
  */
 #ifndef ESPHUB_TEST_FUZZ_H
 #define ESPHUB_TEST_FUZZ_H

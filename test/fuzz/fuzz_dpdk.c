@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* test/fuzz: EAL, exact mbufs, checksums, ESP with known keys, leak check. */
+/* test/fuzz: EAL, exact mbufs, ESP with known keys, the mbuf leak check. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -44,20 +44,15 @@ static unsigned exact_live;          /* exact buffers not yet freed */
 static unsigned mark_in_use, mark_exact;
 
 void
-fz_eal_init(const char *name, const char *const *vdevs)
+fz_eal_init(const char *name)
 {
 	char prefix[64];
-	char *argv[32] = { (char *)name, "--no-huge", "-m", "256", "--no-pci", "-l", "0",
-			   "--no-shconf", "--no-telemetry", "--log-level", "*:error",
-			   "--file-prefix", prefix };
-	int argc = 13;
+	char *argv[] = { (char *)name, "--no-huge", "-m", "256", "--no-pci", "-l", "0",
+			 "--no-shconf", "--no-telemetry", "--log-level", "*:error",
+			 "--file-prefix", prefix };
 
 	snprintf(prefix, sizeof(prefix), "%s_%d", name, (int)getpid());
-	for (unsigned i = 0; vdevs != NULL && vdevs[i] != NULL && argc < 30; i++) {
-		argv[argc++] = "--vdev";
-		argv[argc++] = (char *)vdevs[i];
-	}
-	if (rte_eal_init(argc, argv) < 0) {
+	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0) {
 		fprintf(stderr, "%s: EAL: %s\n", name, rte_strerror(rte_errno));
 		exit(1);
 	}
@@ -119,13 +114,13 @@ fz_mbuf_exact(const void *p, size_t len, uint16_t headroom)
 struct rte_mbuf *
 fz_mbuf(const void *p, size_t len)
 {
-	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
+	struct rte_mbuf *m;
 	void *d;
 
-	if (m == NULL)
+	if (len > UINT16_MAX || (m = rte_pktmbuf_alloc(pool)) == NULL)
 		return NULL;
 	d = rte_pktmbuf_append(m, (uint16_t)len);
-	if (len > UINT16_MAX || d == NULL) {
+	if (d == NULL) {
 		rte_pktmbuf_free(m);
 		return NULL;
 	}

@@ -15,10 +15,9 @@
 
 /*
  * EAL once per process: no hugepages, no PCI, no shared files, no
- * telemetry, a file prefix of its own; vdevs (NULL-terminated) as given.
- * Exits on failure.
+ * telemetry, a file prefix of its own, and an mbuf pool. Exits on failure.
  */
-void fz_eal_init(const char *name, const char *const *vdevs);
+void fz_eal_init(const char *name);
 struct rte_mempool *fz_pool(void);
 
 /*

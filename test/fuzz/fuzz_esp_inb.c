@@ -85,7 +85,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	fz_eal_init("fuzz_esp_inb", NULL);
+	fz_eal_init("fuzz_esp_inb");
 	e = crypto_engine_find(FUZZ_ENGINE);
 	CHECK(e != NULL);
 	g.db = sa_db_create(&(struct sa_db_params){ .max_sas = 64, .max_tunnels = 8,

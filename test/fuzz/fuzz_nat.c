@@ -52,7 +52,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	fz_eal_init("fuzz_nat", NULL);
+	fz_eal_init("fuzz_nat");
 	qsbr = rte_zmalloc("fuzz_qsbr", sz, RTE_CACHE_LINE_SIZE);
 	CHECK(qsbr != NULL && rte_rcu_qsbr_init(qsbr, 2) == 0);
 	for (unsigned t = 0; t < 2; t++) {

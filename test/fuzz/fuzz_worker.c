@@ -153,7 +153,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	fz_eal_init("fuzz_worker", NULL);
+	fz_eal_init("fuzz_worker");
 	env.n_ports = 2;
 	port_setup(0);
 	port_setup(1);
