@@ -237,14 +237,27 @@ static struct {
 	size_t len;
 } last_cloud;
 
+/* A whole frame, bytes as given. */
+static void
+push(struct frames *fr, uint16_t port, const uint8_t *frame, size_t len)
+{
+	struct rte_mbuf *m;
+
+	if (fr->n == MAX_FRAMES || (m = fz_mbuf(frame, len)) == NULL)
+		return;
+	fr->port[fr->n] = port;
+	fr->end[fr->n] = false;
+	fr->m[fr->n++] = m;
+}
+
+/* An IPv4 datagram in an Ethernet frame to the port (or broadcast). */
 static void
 put_frame(struct frames *fr, uint16_t port, const uint8_t *ip, size_t len, bool bcast)
 {
 	uint8_t f[14 + FRAME_MAX];
 	struct rte_ether_hdr eh = { .ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4) };
-	struct rte_mbuf *m;
 
-	if (fr->n == MAX_FRAMES || len > FRAME_MAX)
+	if (len > FRAME_MAX)
 		return;
 	if (bcast)
 		memset(&eh.dst_addr, 0xff, sizeof(eh.dst_addr));
@@ -253,12 +266,7 @@ put_frame(struct frames *fr, uint16_t port, const uint8_t *ip, size_t len, bool 
 	eh.src_addr = (struct rte_ether_addr){ { 2, 0, 0, 0, 9, (uint8_t)port } };
 	memcpy(f, &eh, sizeof(eh));
 	memcpy(f + sizeof(eh), ip, len);
-	m = fz_mbuf(f, sizeof(eh) + len);
-	if (m == NULL)
-		return;
-	fr->port[fr->n] = port;
-	fr->end[fr->n] = false;
-	fr->m[fr->n++] = m;
+	push(fr, port, f, sizeof(eh) + len);
 }
 
 /*
@@ -373,18 +381,10 @@ rec_arp(struct fz *f, struct frames *fr, uint16_t port)
 	uint16_t op = fz_u8(f) & 1 ? RTE_ARP_OP_REPLY : RTE_ARP_OP_REQUEST;
 	uint32_t sip = fz_u32(f), tip = fz_u8(f) & 1 ? env.port[port].addr : fz_u32(f);
 	uint8_t frame[NET_ARP_FRAME_LEN];
-	struct rte_mbuf *m;
 
-	if (fr->n == MAX_FRAMES)
-		return;
 	net_arp_build(frame, op, &sha, op == RTE_ARP_OP_REPLY ? &env.port[port].mac : NULL,
 		      sip, NULL, tip);
-	m = fz_mbuf(frame, sizeof(frame));
-	if (m == NULL)
-		return;
-	fr->port[fr->n] = port;
-	fr->end[fr->n] = false;
-	fr->m[fr->n++] = m;
+	push(fr, port, frame, sizeof(frame));
 }
 
 /* The cloud answers the last datagram the box sent it, or reports an error about it. */
@@ -495,18 +495,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint16_t port = hdr >> 3 & 1;
 
 		switch (hdr & 7) {
-		case 0:
-			if (fr.n < MAX_FRAMES) {
-				size_t len;
-				const uint8_t *p = fz_string(&f, FRAME_MAX, &len);
+		case 0: {
+			size_t len;
+			const uint8_t *p = fz_string(&f, FRAME_MAX, &len);
 
-				if ((m = fz_mbuf(p, len)) != NULL) {
-					fr.port[fr.n] = port;
-					fr.end[fr.n] = false;
-					fr.m[fr.n++] = m;
-				}
-			}
+			push(&fr, port, p, len);
 			break;
+		}
 		case 1:
 		case 5:
 			rec_ip(&f, &fr, port);
