@@ -91,7 +91,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	g.db = sa_db_create(&(struct sa_db_params){ .max_sas = 64, .max_tunnels = 8,
 		.max_spd = 16, .n_workers = 1, .engine = e, .socket_id = SOCKET_ID_ANY });
 	g.sw = sa_db_worker(g.db, 0);
-	g.ew = esp_worker_create(e, SOCKET_ID_ANY);
+	g.ew = esp_worker_create(e, SOCKET_ID_ANY, 0, 1);
 	CHECK(g.db != NULL && g.ew != NULL);
 	CHECK(sa_tunnel_add(g.db, 0, 0, &branch, 1) == 0);
 	CHECK(sa_tunnel_add(g.db, 1, 1, &any, 1) == 0);

@@ -3,8 +3,8 @@
  * libFuzzer target: lib/nat's data path, nat_out(), nat_in(), nat_track()
  * and their burst forms, on datagrams in buffers that end where they end.
  * Each input gets a fresh NAT (one or two workers, a wide or a narrow port
- * range, a small or large site cap: the input's first byte) and is a list
- * of operations:
+ * range, small shares or the defaults: the input's first byte) and is a
+ * list of operations:
  *   out / in / track   a datagram of the input's (checksums fixed or not)
  *                      from a branch tunnel, from the cloud, or forwarded
  *                      into a tunnel by the SPD;
@@ -67,6 +67,7 @@ create(uint8_t how)
 {
 	struct nat_config c;
 	unsigned workers = 1 + (how & 1);
+	char err[256];
 
 	nat_config_init(&c);
 	c.n_workers = workers;
@@ -74,7 +75,11 @@ create(uint8_t how)
 	c.socket_id = SOCKET_ID_ANY;
 	c.tsc_hz = HZ;
 	c.capacity = 1024;
-	c.site_cap = how & 2 ? 1 + (how >> 4) : 1024;
+	if (how & 2) {                        /* small shares, soon reached */
+		c.active_sites = 4;
+		c.site_cap = 1 + (how >> 6);
+		c.site_dest_cap = 1 + (how >> 4 & 3);
+	}
 	c.max_sites = SITES;
 	c.max_tunnels = TUNNELS;
 	if (how & 4) {                        /* one 256-port block per worker */
@@ -91,6 +96,10 @@ create(uint8_t how)
 	c.rules[0] = (struct nat_rule_config){ 0xac100000, 16, NAT_SITE_ANY, 0 };
 	c.rules[1] = (struct nat_rule_config){ 0x0a000000, 8, 1, 1 };
 	c.rules[2] = (struct nat_rule_config){ 0xac106300, 24, NAT_SITE_ANY, NAT_RULE_NO_NAT };
+	if (nat_config_check(&c, err, sizeof(err)) != 0) {
+		fprintf(stderr, "fuzz_nat: %s\n", err);
+		abort();
+	}
 	return nat_create(&c);
 }
 

@@ -37,7 +37,6 @@
 #include <rte_ethdev.h>
 #include <rte_malloc.h>
 
-#include "conf.h"
 #include "fuzz_dpdk.h"
 #include "net.h"
 #include "worker.h"
@@ -97,7 +96,7 @@ port_setup(uint16_t i)
 	CHECK(rte_eth_dev_start((uint16_t)pid) == 0);
 	env.port[i] = (struct worker_port){ .port_id = (uint16_t)pid, .mtu = 1500,
 		.addr = i == 0 ? WAN_ADDR : CLOUD_ADDR, .plen = i == 0 ? 24 : 16,
-		.role = i == 0 ? CFG_ROLE_OUTSIDE : CFG_ROLE_INSIDE, .nat_pool = i == 1 };
+		.role = i == 0 ? WORKER_ROLE_OUTSIDE : WORKER_ROLE_INSIDE, .nat_pool = i == 1 };
 	CHECK(rte_eth_macaddr_get((uint16_t)pid, &env.port[i].mac) == 0);
 }
 
@@ -154,12 +153,18 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fz_eal_init("fuzz_worker");
+	env.n_workers = 1;
 	env.n_ports = 2;
 	port_setup(0);
 	port_setup(1);
 	env.routes = route_table_create("fz_routes", 64, SOCKET_ID_ANY, NULL);
 	env.neigh = neigh_table_create("fz_neigh", 64, SOCKET_ID_ANY, NULL);
 	env.punt = rte_ring_create("fz_punt", RING_SIZE, SOCKET_ID_ANY, RING_F_SC_DEQ);
+	env.punt_known = rte_ring_create("fz_punt_known", RING_SIZE, SOCKET_ID_ANY,
+					 RING_F_SC_DEQ);
+	/* One IKE SA of the box's own, so its datagrams take the known ring. */
+	env.cookies = worker_cookies_create(16, SOCKET_ID_ANY);
+	env.ike_rate = 50;
 	env.learn = rte_ring_create_elem("fz_learn", sizeof(struct neigh_learn_msg), RING_SIZE,
 					 SOCKET_ID_ANY, RING_F_SC_DEQ);
 	env.qsbr = rte_zmalloc("fz_qsbr", qs, RTE_CACHE_LINE_SIZE);
@@ -170,7 +175,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	env.icmp_error_rate = 1000;
 	env.mss_clamp = WORKER_MSS_AUTO;
 	env.frag_entries = 64;
+	env.max_sites = 8;
+	/* Cleartext between the cloud and a partner network may cross the WAN. */
+	env.n_bypass = 1;
+	env.bypass[0] = (struct worker_bypass){ .local = 0xac100000, .local_len = 16,
+						.remote = 0xc6120000, .remote_len = 15 };
 	CHECK(env.routes != NULL && env.neigh != NULL && env.punt != NULL && env.learn != NULL &&
+	      env.punt_known != NULL && env.cookies != NULL &&
+	      worker_cookies_add(env.cookies, (const uint8_t *)"esphubck") &&
 	      env.qsbr != NULL && env.sa != NULL && rte_rcu_qsbr_init(env.qsbr, 1) == 0);
 	CHECK(route_add(env.routes, WAN_ADDR & 0xffffff00, 24, &wan) == 0);
 	CHECK(route_add(env.routes, CLOUD_ADDR & 0xffff0000, 16, &cloud) == 0);
@@ -530,7 +542,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	env.stop = 0;
 	drain_tx();
 	worker_free(w);
-	while (rte_ring_dequeue(env.punt, (void **)&m) == 0)
+	while (rte_ring_dequeue(env.punt, (void **)&m) == 0 ||
+	       rte_ring_dequeue(env.punt_known, (void **)&m) == 0)
 		rte_pktmbuf_free(m);
 	while (rte_ring_dequeue_elem(env.learn, &msg, sizeof(msg)) == 0)
 		;
