@@ -68,7 +68,7 @@ share_full(const struct nat_worker *nw, uint32_t site, const struct out_key *k,
 		sl->i[r] = slot(nat, r, site, k->rdst, k->rport, k->proto);
 	a = nw->share[sl->i[0]];
 	b = nw->share[sl->i[1]];
-	return RTE_MIN(a, b) >= nat->site_dest_cap || RTE_MAX(a, b) == UINT16_MAX;
+	return (uint32_t)RTE_MIN(a, b) >= nat->site_dest_cap || RTE_MAX(a, b) == UINT16_MAX;
 }
 
 void
