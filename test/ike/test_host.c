@@ -22,26 +22,23 @@
 
 #include "harness.h"
 
-#define HUB    ADDR(198, 51, 100, 1)
+#define HUB    H_HUB
 #define BRANCH ADDR(203, 0, 113, 7)
-#define PSK    "rtx-psk-0123456789"
+#define PSK    H_PSK
 
 static struct host *hub, *branch;
 
 static int setup(void **state)
 {
 	(void)state;
-	net_reset();
-	hub = host_new("hub", HUB, (const uint8_t *)PSK, strlen(PSK));
-	branch = host_new("branch", BRANCH, NULL, 0);
+	pair_new(BRANCH, &hub, &branch);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	host_free(hub);
-	host_free(branch);
+	pair_free(hub, branch);
 	return 0;
 }
 
