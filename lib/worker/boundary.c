@@ -26,26 +26,6 @@
  */
 #include "priv.h"
 
-static bool
-in_prefix(uint32_t a, uint32_t prefix, uint8_t len)
-{
-	return ((a ^ prefix) & net_mask(len)) == 0;
-}
-
-/* Does a bypass rule let local and remote talk across an outside port? */
-static bool
-bypass(const struct worker *w, uint32_t local, uint32_t remote)
-{
-	for (unsigned i = 0; i < w->env->n_bypass; i++) {
-		const struct worker_bypass *b = &w->env->bypass[i];
-
-		if (in_prefix(local, b->local, b->local_len) &&
-		    in_prefix(remote, b->remote, b->remote_len))
-			return true;
-	}
-	return false;
-}
-
 bool
 boundary_outside_in(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_info *info,
 		    int own_port)
@@ -58,7 +38,7 @@ boundary_outside_in(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_
 		stats_drop(w->st, m, DROP_POLICY_OUTSIDE_INSIDE_ADDR);
 		return false;
 	}
-	if (bypass(w, info->dst, info->src))
+	if (boundary_bypass(w, info->dst, info->src))
 		return true;
 	stats_drop(w->st, m, DROP_POLICY_OUTSIDE_TRANSIT);
 	return false;
@@ -70,24 +50,6 @@ boundary_branch_source(struct worker *w, struct rte_mbuf *m, const struct net_ip
 	if (!sa_worker_protected(w->sw, info->src))
 		return true;
 	stats_drop(w->st, m, DROP_POLICY_BRANCH_SOURCE);
-	return false;
-}
-
-bool
-boundary_into_tunnel(struct worker *w, uint16_t from, struct rte_mbuf *m)
-{
-	if (from >= w->n_ports || !worker_port_outside(w, from))
-		return true;
-	stats_drop(w->st, m, DROP_POLICY_OUTSIDE_INTO_TUNNEL);
-	return false;
-}
-
-bool
-boundary_outside_out(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_info *info)
-{
-	if (bypass(w, info->src, info->dst))
-		return true;
-	stats_drop(w->st, m, DROP_POLICY_TO_OUTSIDE);
 	return false;
 }
 

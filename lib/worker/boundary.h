@@ -12,10 +12,6 @@ bool boundary_outside_in(struct worker *w, struct rte_mbuf *m,
 			 const struct net_ipv4_info *info, int own_port);
 bool boundary_branch_source(struct worker *w, struct rte_mbuf *m,
 			    const struct net_ipv4_info *info);
-bool boundary_outside_out(struct worker *w, struct rte_mbuf *m,
-			  const struct net_ipv4_info *info);
-/* A forwarded datagram from from that the SPD puts into a tunnel. */
-bool boundary_into_tunnel(struct worker *w, uint16_t from, struct rte_mbuf *m);
 /* An answer to a packet from port, about to leave by out_port. */
 bool boundary_answer_out(struct worker *w, uint16_t port, uint16_t out_port,
 			 struct rte_mbuf *m);
@@ -39,13 +35,42 @@ boundary_clear_source(struct worker *w, struct rte_mbuf *m, const struct net_ipv
 	       boundary_branch_source(w, m, info);
 }
 
-/* A forwarded datagram about to leave by out_port in clear. */
+/* Does a bypass rule let local and remote talk across an outside port? */
+static inline bool
+boundary_bypass(const struct worker *w, uint32_t local, uint32_t remote)
+{
+	for (unsigned i = 0; i < w->n_bypass; i++) {
+		const struct bypass_rule *b = &w->bypass[i];
+
+		if (((local ^ b->local) & b->local_mask) == 0 &&
+		    ((remote ^ b->remote) & b->remote_mask) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* A forwarded datagram about to leave by out_port in clear: across an
+ * outside port only under a bypass rule (local -> remote). */
 static inline bool
 boundary_transit_out(struct worker *w, uint16_t out_port, struct rte_mbuf *m,
 		     const struct net_ipv4_info *info)
 {
-	return likely(!worker_port_outside(w, out_port)) ||
-	       boundary_outside_out(w, m, info);
+	if (likely(!worker_port_outside(w, out_port)) ||
+	    boundary_bypass(w, info->src, info->dst))
+		return true;
+	stats_drop(w->st, m, DROP_POLICY_TO_OUTSIDE);
+	return false;
+}
+
+/* A forwarded datagram from from that the SPD puts into a tunnel: never
+ * cleartext that came in by an outside port. */
+static inline bool
+boundary_into_tunnel(struct worker *w, uint16_t from, struct rte_mbuf *m)
+{
+	if (likely(from >= w->n_ports || !worker_port_outside(w, from)))
+		return true;
+	stats_drop(w->st, m, DROP_POLICY_OUTSIDE_INTO_TUNNEL);
+	return false;
 }
 
 #endif

@@ -61,6 +61,19 @@ worker_create(struct worker_env *env, unsigned index, int socket_id)
 	w->index = index;
 	w->queue = (uint16_t)index;
 	w->n_ports = env->n_ports;
+	RTE_BUILD_BUG_ON(STATS_MAX_PORTS > 8 * sizeof(w->outside_ports));
+	for (unsigned p = 0; p < env->n_ports; p++)
+		if (env->port[p].role == WORKER_ROLE_OUTSIDE)
+			w->outside_ports |= (uint8_t)(1u << p);
+	w->n_bypass = RTE_MIN(env->n_bypass, (unsigned)WORKER_BYPASS_MAX);
+	for (unsigned i = 0; i < w->n_bypass; i++) {
+		const struct worker_bypass *b = &env->bypass[i];
+
+		w->bypass[i] = (struct bypass_rule){
+			.local = b->local & net_mask(b->local_len), .local_mask = net_mask(b->local_len),
+			.remote = b->remote & net_mask(b->remote_len),
+			.remote_mask = net_mask(b->remote_len) };
+	}
 	w->pool = env->pool;
 	w->fib = route_table_fib(env->routes);
 	w->neigh = neigh_table_view(env->neigh);

@@ -101,6 +101,7 @@ struct worker {
 	uint16_t queue;
 	unsigned index;
 	unsigned n_ports;
+	uint8_t outside_ports;       /* bit p: port p faces the outside */
 	uint64_t tsc_hz;
 	uint64_t tsc_per_ms;
 
@@ -137,6 +138,13 @@ struct worker {
 
 	struct neigh_cache ncache[STATS_MAX_PORTS];
 	struct txq tx[STATS_MAX_PORTS];
+
+	/* env->bypass as masks: each transit packet across an outside port
+	 * tests them all. */
+	unsigned n_bypass;
+	struct bypass_rule {
+		uint32_t local, local_mask, remote, remote_mask;
+	} bypass[WORKER_BYPASS_MAX];
 } __rte_cache_aligned;
 
 /*
@@ -188,10 +196,11 @@ worker_is_pool_address(const struct worker *w, uint32_t a)
 	return p >= 0 && w->env->port[p].nat_pool;
 }
 
+/* p: a port (below n_ports), not an origin such as PORT_TUNNEL. */
 static inline bool
 worker_port_outside(const struct worker *w, uint16_t p)
 {
-	return w->env->port[p].role == WORKER_ROLE_OUTSIDE;
+	return (w->outside_ports >> p) & 1;
 }
 
 /* l2.c */
