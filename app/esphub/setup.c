@@ -106,8 +106,9 @@ setup_nat(struct app *app, int socket)
 		return -ENOMEM;
 	}
 	app->env.nat = app->nat;
-	LOG(INFO, "NAT: %u sessions, %u per site, ports %u-%u, %zu MiB", c.capacity,
-	    c.site_cap, c.port_min, c.port_max, nat_memory(app->nat) >> 20);
+	LOG(INFO, "NAT: %u sessions, %u per site, %u per site and remote, %u active sites, "
+	    "ports %u-%u, %zu MiB", c.capacity, c.site_cap, c.site_dest_cap, c.active_sites,
+	    c.port_min, c.port_max, nat_memory(app->nat) >> 20);
 	return 0;
 }
 
