@@ -138,8 +138,8 @@ show_ike_stats(void *res, struct cmdline *cl, void *data)
 	RTE_SET_USED(data);
 	ike_stats_get(cmd_app->ike, &st);
 	cmdline_printf(cl, "sites %" PRIu64 ", ISAKMP SAs %" PRIu64 " (half-open %" PRIu64
-		       "), IPsec pairs %" PRIu64 "\n", st.sites, st.ike_sas, st.half_open,
-		       st.child_sas);
+		       "), IPsec pairs %" PRIu64 ", source entries %" PRIu64 "\n", st.sites,
+		       st.ike_sas, st.half_open, st.child_sas, st.sources);
 	for (unsigned i = 0; i < IKE_STAT_N; i++)
 		if (st.c[i] != 0)
 			cmdline_printf(cl, "  %-22s %12" PRIu64 "  %s\n", ike_stat_name(i), st.c[i],

@@ -25,6 +25,7 @@ tel_ike_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "sites", st.sites);
 	rte_tel_data_add_dict_u64(d, "ike_sas", st.ike_sas);
 	rte_tel_data_add_dict_u64(d, "half_open", st.half_open);
+	rte_tel_data_add_dict_u64(d, "sources", st.sources);
 	rte_tel_data_add_dict_u64(d, "child_sas", st.child_sas);
 	for (unsigned i = 0; i < IKE_STAT_N; i++)
 		rte_tel_data_add_dict_u64(d, ike_stat_name(i), st.c[i]);

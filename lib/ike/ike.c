@@ -85,6 +85,7 @@ struct ike *ike_create(const struct ike_config *cfg,
 	list_init(&ike->dead);
 	list_init(&ike->start_queue);
 	list_init(&ike->ho_unbound);
+	list_init(&ike->srcs_idle);
 	hint = cfg->sites_hint;
 	if (!htab_init(&ike->sites_by_name, hint) ||
 	    !htab_init(&ike->sites_by_id, hint) ||
@@ -137,6 +138,7 @@ void ike_stats_get(const struct ike *ike, struct ike_stats *out)
 	memcpy(out->c, ike->stats, sizeof(out->c));
 	out->ike_sas = ike->n_sas;
 	out->half_open = ike->n_half_open;
+	out->sources = ike->srcs.n;
 	out->child_sas = ike->n_children;
 	out->sites = ike->n_sites;
 }

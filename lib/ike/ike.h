@@ -530,6 +530,7 @@ void ike_child_foreach(struct ike *ike, ike_child_cb cb, void *arg);
 	_(QM_FAILED, "Quick Mode exchanges failed or timed out")            \
 	_(HALF_OPEN_TIMEOUT, "responder phase 1 timed out half-open")        \
 	_(HALF_OPEN_EVICTED, "oldest unbound half-open exchange evicted for a new one") \
+	_(SOURCE_EVICTED, "least recently used source entry evicted for a new source") \
 	_(NOTIFY_RX, "authenticated notifications received")                 \
 	_(NOTIFY_TX, "notifications sent")                                   \
 	_(DELETE_RX, "DELETE payloads received")                             \
@@ -563,6 +564,7 @@ struct ike_stats {
 	uint64_t c[IKE_STAT_N];        /**< indexed by enum ike_stat */
 	uint64_t ike_sas;              /**< ISAKMP SAs now (half-open included) */
 	uint64_t half_open;            /**< responder half-open now */
+	uint64_t sources;              /**< addresses with a rate entry now */
 	uint64_t child_sas;            /**< IPsec SA pairs now */
 	uint64_t sites;
 };

@@ -25,13 +25,26 @@
  * message 2 (a spoofed source never answers), then half_open_timeout_s in
  * all.
  *
- * Entries idle for a minute with nothing half-open are aged out by T_GC.
+ * The per-source entries are bounded too: at most SRCS_PER_HALF_OPEN x
+ * max_half_open (65536 entries, a few MiB, by default). When full, the least
+ * recently used one with nothing half-open goes (ev_SOURCE_EVICTED): it
+ * holds only a rate budget, which a spoofed flood may then reset, but not
+ * grow the table with. Entries idle for a minute with nothing half-open
+ * are aged out by T_GC.
  */
 #include <stdlib.h>
 
 #include "priv.h"
 
 #define SRC_IDLE_MS 60000
+#define SRCS_PER_HALF_OPEN 16
+
+static void src_free(struct ike *ike, struct src *s)
+{
+	htab_del(&ike->srcs, &s->node);
+	list_del(&s->idle_link);
+	free(s);
+}
 
 static struct src *src_get(struct ike *ike, uint32_t addr, bool create)
 {
@@ -41,11 +54,25 @@ static struct src *src_get(struct ike *ike, uint32_t addr, bool create)
 
 	for (n = htab_first(&ike->srcs, h); n != NULL; n = htab_next(n, h)) {
 		s = container_of(n, struct src, node);
-		if (s->addr == addr)
-			return s;
+		if (s->addr != addr)
+			continue;
+		if (s->half_open == 0) {            /* most recently used last */
+			list_del(&s->idle_link);
+			list_add_tail(&ike->srcs_idle, &s->idle_link);
+		}
+		return s;
 	}
-	if (!create || (s = calloc(1, sizeof(*s))) == NULL)
+	if (!create)
 		return NULL;
+	if (ike->srcs.n >= (uint64_t)ike->cfg.max_half_open * SRCS_PER_HALF_OPEN &&
+	    !list_empty(&ike->srcs_idle)) {
+		src_free(ike, container_of(ike->srcs_idle.next, struct src, idle_link));
+		ike_count(ike, IKE_EV_SOURCE_EVICTED);
+	}
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	list_init(&s->idle_link);
+	list_add_tail(&ike->srcs_idle, &s->idle_link);
 	s->addr = addr;
 	s->tokens_milli = ike->cfg.new_per_src_burst * 1000ULL;
 	s->last_ms = ike->now;
@@ -133,7 +160,8 @@ void src_charge(struct ike_sa *sa, struct src *src, bool bound)
 		     ike->cfg.msg3_timeout_s : ike->cfg.half_open_timeout_s;
 
 	sa->src = src;
-	src->half_open++;
+	if (src->half_open++ == 0)
+		list_del(&src->idle_link);          /* not evictable while in use */
 	ike->n_half_open++;
 	if (!bound) {
 		list_add_tail(&ike->ho_unbound, &sa->ho_link);
@@ -165,10 +193,8 @@ void src_gc(struct ike *ike)
 			struct src *s = container_of(n, struct src, node);
 
 			next = n->next;
-			if (s->half_open == 0 && ike->now - s->last_ms >= SRC_IDLE_MS) {
-				htab_del(&ike->srcs, n);
-				free(s);
-			}
+			if (s->half_open == 0 && ike->now - s->last_ms >= SRC_IDLE_MS)
+				src_free(ike, s);
 		}
 	}
 }
@@ -185,4 +211,5 @@ void srcs_fini(struct ike *ike)
 		ike->srcs.b[i] = NULL;
 	}
 	ike->srcs.n = 0;
+	list_init(&ike->srcs_idle);
 }

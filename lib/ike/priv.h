@@ -284,6 +284,7 @@ struct child {
 /* Per-source-address state: half-open count and a token bucket. */
 struct src {
 	struct hnode node;
+	struct link idle_link;     /* ike.srcs_idle while half_open == 0 */
 	uint32_t addr;
 	uint32_t half_open;
 	uint64_t tokens_milli;     /* 1000 = one new exchange */
@@ -304,6 +305,7 @@ struct ike {
 	struct link dead;          /* killed ISAKMP SAs, freed by sa_reap() */
 	struct link start_queue;   /* struct site.start_link: waiting to initiate */
 	struct link ho_unbound;    /* struct ike_sa.ho_link: eviction order */
+	struct link srcs_idle;     /* struct src.idle_link: nothing half-open, LRU first */
 	unsigned n_initiating;     /* our phase 1 exchanges in flight */
 	struct theap timers;
 	struct timer t_gc;

@@ -163,7 +163,8 @@ void sa_half_open_done(struct ike_sa *sa)
 		sa->in_icky = false;
 	}
 	if (sa->src != NULL) {
-		sa->src->half_open--;
+		if (--sa->src->half_open == 0)
+			list_add_tail(&sa->ike->srcs_idle, &sa->src->idle_link);
 		sa->ike->n_half_open--;
 		sa->src = NULL;
 	}

@@ -264,6 +264,41 @@ static void test_flood(void **state)
 	host_free(bound);
 }
 
+/*
+ * Spoofed message 1 from ever new addresses: the table of sources stays
+ * at 16 x max_half_open, the least recently used idle entries going, and
+ * a real branch still comes up.
+ */
+static void test_sources_bounded(void **state)
+{
+	struct ike_site_params h, b;
+	struct ike_stats st;
+	struct host *dyn;
+
+	(void)state;
+	hub->cfg.max_half_open = 4;
+	host_restart(hub);
+	site_branch(&h, "rtx1", 0, PSK);                       /* dynamic */
+	assert_int_equal(ike_site_add(hub->ike, &h, NET.now, NULL), 0);
+	spoofed = 0;
+	flood(1000);                                           /* 200 addresses */
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(spoofed, 200);
+	assert_int_equal(st.sources, 64);
+	assert_int_equal(st.c[IKE_EV_SOURCE_EVICTED], 200 - 64);
+	assert_true(st.half_open <= 4);
+
+	dyn = host_new("dyn", ADDR(203, 0, 113, 88), NULL, 0);
+	site_hub(&b, "hub", HUB, PSK);
+	assert_int_equal(ike_site_add(dyn->ike, &b, NET.now, NULL), 0);
+	flood(2000);
+	assert_true(site_is_up(hub, "rtx1"));
+	ike_stats_get(hub->ike, &st);
+	assert_int_equal(st.sources, 64);
+	NET.n -= 1;
+	host_free(dyn);
+}
+
 /* Message 1 whose SA payload is more than a half-open exchange may keep. */
 static void test_half_open_size(void **state)
 {
@@ -528,6 +563,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_half_open_global, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_flood, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sources_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_half_open_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_msg1_retransmit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed_counted, setup, teardown),
