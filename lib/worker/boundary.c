@@ -21,8 +21,9 @@
  * SA's selectors, and what is encrypted within the outbound SA's.
  *
  * The checks every packet meets have their quick half inline in
- * boundary.h (an inside port, a source in no /16 of any branch); the
- * rest is here.
+ * boundary.h (an inside port, a source in no /16 of any branch), and so
+ * do the bypass rules, which the forward path tests per packet; the rest
+ * is here.
  */
 #include "priv.h"
 

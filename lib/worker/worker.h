@@ -138,8 +138,8 @@ struct worker_env {
 	uint32_t frag_entries;           /**< datagrams being reassembled, per worker
 					      and trust zone */
 	uint32_t max_sites;              /**< site ids are below this */
-	unsigned n_bypass;
-	struct worker_bypass bypass[WORKER_BYPASS_MAX];
+	unsigned n_bypass;               /**< the rules and the ports' roles are */
+	struct worker_bypass bypass[WORKER_BYPASS_MAX]; /**< copied by worker_create() */
 	uint32_t idle_sleep_us;          /**< sleep per poll once idle a while; 0 = never */
 	volatile uint32_t stop;          /**< set by worker_env_stop() */
 };
