@@ -157,7 +157,7 @@ cmdline_parse_inst_t cmd_show_ike_stats = {
 static void
 site_row(struct cmdline *cl, unsigned idx)
 {
-	const struct cfg_site *s = &cmd_app->cfg.sites[idx];
+	const struct cfg_site *s = ctl_site(cmd_app->ctl, idx);
 	char peer[NET_IPV4_STR_MAX], sub[NET_PREFIX_STR_MAX];
 	struct ike_site_info info;
 
@@ -195,10 +195,10 @@ show_site(void *res, struct cmdline *cl, void *data)
 	struct show_site *r = res;
 	unsigned n = 0;
 
-	for (unsigned i = 0; i < cmd_app->cfg.n_sites; i++) {
-		const char *name = cmd_app->cfg.sites[i].name;
+	for (uint32_t i = 0; i < ctl_site_slots(cmd_app->ctl); i++) {
+		const struct cfg_site *s = ctl_site(cmd_app->ctl, i);
 
-		if (name[0] == '\0' || (data != NULL && strcmp(name, r->name) != 0))
+		if (s == NULL || (data != NULL && strcmp(s->name, r->name) != 0))
 			continue;
 		site_row(cl, i);
 		n++;
@@ -238,7 +238,7 @@ site_add_set(void *res, struct cmdline *cl, void *data)
 	struct site_text *r = res;
 	static struct cfg_site s;
 	char err[2048];
-	unsigned idx;
+	uint32_t idx;
 	int rc, cur;
 
 	RTE_SET_USED(data);
@@ -248,9 +248,9 @@ site_add_set(void *res, struct cmdline *cl, void *data)
 	}
 	if (err[0] != '\0')
 		cmdline_printf(cl, "%s\n", err);   /* warnings */
-	cur = app_site_index(cmd_app, s.name);
+	cur = ctl_site_find(cmd_app->ctl, s.name);
 	if (strcmp(r->verb, "add") == 0) {
-		rc = cur >= 0 ? -EEXIST : app_site_insert(cmd_app, &s, &idx);
+		rc = cur >= 0 ? -EEXIST : ctl_site_add(cmd_app->ctl, &s, app_now_ms(), &idx);
 		if (rc == 0)
 			cmdline_printf(cl, "site %s added\n", s.name);
 		else
@@ -258,7 +258,7 @@ site_add_set(void *res, struct cmdline *cl, void *data)
 				       rc == -EEXIST ? "a site has that name (site set replaces it)" :
 				       strerror(-rc));
 	} else {
-		rc = cur < 0 ? -ENOENT : app_site_replace(cmd_app, (unsigned)cur, &s);
+		rc = cur < 0 ? -ENOENT : ctl_site_set(cmd_app->ctl, (uint32_t)cur, &s, app_now_ms());
 		if (rc == 0)
 			cmdline_printf(cl, "site %s updated\n", s.name);
 		else
@@ -290,7 +290,7 @@ static void
 site_del_down(void *res, struct cmdline *cl, void *data)
 {
 	struct site_name *r = res;
-	int idx = app_site_index(cmd_app, r->name);
+	int idx = ctl_site_find(cmd_app->ctl, r->name);
 
 	RTE_SET_USED(data);
 	if (idx < 0) {
@@ -298,9 +298,9 @@ site_del_down(void *res, struct cmdline *cl, void *data)
 		return;
 	}
 	if (strcmp(r->verb, "del") == 0) {
-		app_site_remove(cmd_app, (unsigned)idx);
+		ctl_site_del(cmd_app->ctl, (uint32_t)idx, app_now_ms());
 		cmdline_printf(cl, "site %s removed\n", r->name);
-	} else if (cmd_app->cfg.sites[idx].ike) {
+	} else if (ctl_site(cmd_app->ctl, (uint32_t)idx)->ike) {
 		ike_site_down(cmd_app->ike, r->name, app_now_ms());
 		cmdline_printf(cl, "site %s: its SAs deleted\n", r->name);
 	} else {
@@ -414,14 +414,23 @@ TOK_STR(reload, reload, "reload");
 static void
 config_reload(void *res, struct cmdline *cl, void *data)
 {
+	static struct cfg fresh;
 	char out[4096];
+	size_t used;
 
 	RTE_SET_USED(res);
 	RTE_SET_USED(data);
-	if (app_config_reload(cmd_app, out, sizeof(out)) == -EINVAL)
+	out[0] = '\0';
+	if (cfg_load(cmd_app->cfg.path, &fresh, out, sizeof(out)) != 0) {
 		cmdline_printf(cl, "%s\nthe running configuration is unchanged\n", out);
-	else
-		cmdline_printf(cl, "%s", out);
+		return;
+	}
+	used = strlen(out);
+	if (used > 0)          /* warnings: the report goes on below them */
+		snprintf(out + used, sizeof(out) - used, "\n");
+	ctl_reload(cmd_app->ctl, &fresh, app_now_ms(), out, sizeof(out));
+	cfg_free(&fresh);
+	cmdline_printf(cl, "%s", out);
 }
 
 cmdline_parse_inst_t cmd_config_reload = {

@@ -3,7 +3,7 @@
  * show nat stats, show nat sessions [site NAME] [limit N],
  * clear nat sessions [site NAME]
  *
- * A site's id in NAT is its slot in cfg.sites (site_admin.c).
+ * A site's id in NAT is its slot in cfg.sites (lib/ctl).
  */
 #include <inttypes.h>
 
@@ -121,7 +121,7 @@ site_arg(struct cmdline *cl, const struct nat_sessions_cmd *r, int o, uint32_t *
 		return false;
 	if (!(o & HAS_SITE))
 		return true;
-	i = app_site_index(cmd_app, r->site);
+	i = ctl_site_find(cmd_app->ctl, r->site);
 	if (i < 0) {
 		cmdline_printf(cl, "no site named \"%s\"\n", r->site);
 		return false;
@@ -134,7 +134,7 @@ static int
 session_row(const struct nat_session_info *si, void *arg)
 {
 	struct cmdline *cl = arg;
-	const char *site = app_site_name(cmd_app, si->site);
+	const char *site = ctl_site_name(cmd_app->ctl, si->site);
 	char in[NET_IPV4_STR_MAX], rem[NET_IPV4_STR_MAX], map[NET_IPV4_STR_MAX + 8];
 	const char *proto = si->proto == IPPROTO_TCP ? "tcp" :
 			    si->proto == IPPROTO_UDP ? "udp" : "icmp";

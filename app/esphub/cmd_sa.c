@@ -88,7 +88,7 @@ sa_row(const struct sa *sa, void *arg)
 	sa_db_counters(cmd_app->sa, sa->id, &c);
 	cmdline_printf(wk->cl, "%6u %-14.14s %-3s 0x%08x %-15s %-5s %-19s %12" PRIu64 " %14"
 		       PRIu64 " %8" PRIu64 " %6" PRIu64 "s %s\n", sa->id,
-		       app_site_name(cmd_app, sa->site), sa->inbound ? "in" : "out", sa->spi,
+		       ctl_site_name(cmd_app->ctl, sa->site), sa->inbound ? "in" : "out", sa->spi,
 		       net_ipv4_str(sa->peer_addr, peer), sa->peer_port ? "udp" : "esp",
 		       algo_name(&p->keys, algo, sizeof(algo)), c.packets, c.bytes, c.drops,
 		       sa_db_age_s(cmd_app->sa, sa->id, app_now_ms()), sa->dead ? "dead" : "live");
@@ -171,7 +171,7 @@ spd_row(const struct sa_ts *p, uint32_t tunnel, void *arg)
 	}
 	out = sa_db_tunnel_out(cmd_app->sa, tunnel);
 	cmdline_printf(cl, "%-19s %8u %-16s ", pfx, tunnel,
-		       app_site_name(cmd_app, cmd_app->tunnel[tunnel].site));
+		       app_tunnel_site_name(cmd_app, tunnel));
 	if (out == SA_NONE)
 		cmdline_printf(cl, "%8s\n", "none");
 	else
@@ -288,10 +288,9 @@ add_sa(void *res, struct cmdline *cl, void *data)
 {
 	struct sa_add *r = res;
 	bool inbound = strcmp(r->dir, "in") == 0;
-	int site = app_site_index(cmd_app, r->site);
+	int site = ctl_site_find(cmd_app->ctl, r->site);
 	struct cfg_manual_sa m = { 0 };
 	struct cfg_site algo;
-	struct sa_params p;
 	uint32_t id;
 	int rc;
 
@@ -299,27 +298,21 @@ add_sa(void *res, struct cmdline *cl, void *data)
 		cmdline_printf(cl, "no site %s\n", r->site);
 		goto out;
 	}
-	if (cmd_app->cfg.sites[site].ike) {
+	if (ctl_site(cmd_app->ctl, (uint32_t)site)->ike) {
 		cmdline_printf(cl, "site %s is keyed by IKE\n", r->site);
 		goto out;
 	}
 	/* The site's tunnel, selectors and peer; this SA's own algorithm. */
 	rc = parse_keys(r, data != NULL, &algo, &m, cl);
 	if (rc == 0 && cfg_cipher_is_gcm(algo.cipher) &&
-	    !cmd_app->cfg.sites[site].allow_unsafe_gcm) {
+	    !ctl_site(cmd_app->ctl, (uint32_t)site)->allow_unsafe_gcm) {
 		cmdline_printf(cl, "%s refused for site %s: %s\n", r->cipher, r->site,
 			       CFG_MANUAL_GCM_REFUSED);
 		rc = -EPERM;
 	}
 	if (rc == 0) {
-		uint32_t tunnel = cmd_app->site[site].tunnel;
-
-		app_sa_params(cmd_app, (unsigned)site, tunnel, inbound, algo.cipher, algo.integ,
-			      &m, &p);
-		rc = app_sa_add(cmd_app, &p, &id);
-		if (rc == 0 && !inbound)
-			rc = sa_tunnel_set_out(cmd_app->sa, tunnel, id);
-		explicit_bzero(&p, sizeof(p));
+		rc = ctl_manual_sa_add(cmd_app->ctl, (uint32_t)site, inbound, algo.cipher,
+				       algo.integ, &m, &id);
 		if (rc == 0)
 			cmdline_printf(cl, "SA %u added%s\n", id,
 				       inbound ? "" : "; it is now the tunnel's outbound SA");
@@ -366,14 +359,11 @@ del_sa(void *res, struct cmdline *cl, void *data)
 	int rc;
 
 	RTE_SET_USED(data);
-	if (cmd_app->sa_meta[r->id % cmd_app->cfg.esp.max_sas].ike &&
-	    sa_db_get(cmd_app->sa, r->id) != NULL) {
+	rc = ctl_manual_sa_del(cmd_app->ctl, r->id);
+	if (rc == -EPERM)
 		cmdline_printf(cl, "SA %u belongs to IKE: use \"ike sa delete\" or \"site down\"\n",
 			       r->id);
-		return;
-	}
-	rc = app_sa_del(cmd_app, r->id);
-	if (rc == 0)
+	else if (rc == 0)
 		cmdline_printf(cl, "SA %u removed\n", r->id);
 	else
 		cmdline_printf(cl, "no SA %u\n", r->id);

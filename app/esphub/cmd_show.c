@@ -128,6 +128,7 @@ static void
 show_worker_stats(void *res, struct cmdline *cl, void *data)
 {
 	static struct stats_worker blk[CFG_MAX_WORKERS];
+	uint64_t ctl[CTL_CTR_N];
 	struct stats_worker sum;
 	unsigned n = cmd_app->n_workers;
 
@@ -154,9 +155,13 @@ show_worker_stats(void *res, struct cmdline *cl, void *data)
 			       t ? 100.0 * (double)blk[i].ctr[WCTR_BUSY_CYCLES] / (double)t : 0.0);
 	}
 	cmdline_printf(cl, "\ncontrol core:\n");
+	ctl_counters(cmd_app->ctl, ctl);
 	for (unsigned c = 0; c < CCTR_N; c++)
 		cmdline_printf(cl, "  %-20s %15" PRIu64 "\n", control_counter_name(c),
 			       cmd_app->ctr[c] - cmd_app->ctr_base[c]);
+	for (unsigned c = 0; c < CTL_CTR_N; c++)
+		cmdline_printf(cl, "  %-20s %15" PRIu64 "\n", ctl_counter_name(c),
+			       ctl[c] - cmd_app->ctl_base[c]);
 }
 
 TOK_STR(show_simple, what, "worker");

@@ -123,8 +123,7 @@ app_control_loop(struct app *app)
 		app_ike_tick(app, now);
 		if (now >= app->next_sa_poll_ms) {
 			app->next_sa_poll_ms = now + SA_POLL_MS;
-			sa_db_poll(app->sa, now, app_sa_event, app);
-			app_ike_poll(app, now);
+			ctl_poll(app->ctl, now);
 		}
 		if (now >= app->next_second_ms) {
 			app->next_second_ms = now + 1000;

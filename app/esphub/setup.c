@@ -75,11 +75,8 @@ setup_sa(struct app *app, int socket)
 	}
 	app->env.sa = app->sa;
 	app->env.engine = app->engine;
-	app->sa_meta = rte_zmalloc("sa_meta", sizeof(*app->sa_meta) * sp.max_sas, 0);
-	app->site = rte_zmalloc("sites", sizeof(*app->site) * sp.max_tunnels, 0);
-	if (app->sa_meta == NULL || app->site == NULL || app_tunnels_setup(app) != 0 ||
-	    app_ike_setup(app) != 0) {
-		LOG(ERR, "cannot create the site, tunnel and IKE tables");
+	if (app_ike_setup(app) != 0) {
+		LOG(ERR, "cannot create the IKE tables");
 		return -ENOMEM;
 	}
 	LOG(INFO, "crypto engine %s", crypto_engine_describe(app->engine));
@@ -109,6 +106,23 @@ setup_nat(struct app *app, int socket)
 	LOG(INFO, "NAT: %u sessions, %u per site, %u per site and remote, %u active sites, "
 	    "ports %u-%u, %zu MiB", c.capacity, c.site_cap, c.site_dest_cap, c.active_sites,
 	    c.port_min, c.port_max, nat_memory(app->nat) >> 20);
+	return 0;
+}
+
+/* IKE's SAs reach the data plane through ctl, ctl's IKE sites IKE. */
+static int
+setup_ctl(struct app *app, int socket)
+{
+	struct ctl_params p = {
+		.cfg = &app->cfg, .sa = app->sa, .nat = app->nat,
+		.engine_ops = &app_ike_engine, .engine = app, .socket_id = socket,
+	};
+
+	app->ctl = ctl_create(&p);
+	if (app->ctl == NULL) {
+		LOG(ERR, "cannot create the site and tunnel tables");
+		return -ENOMEM;
+	}
 	return 0;
 }
 
@@ -170,7 +184,9 @@ setup_memory(struct app *app)
 			.remote_len = b->remote_len };
 	}
 	rc = setup_sa(app, socket);
-	return rc == 0 ? setup_nat(app, socket) : rc;
+	if (rc == 0)
+		rc = setup_nat(app, socket);
+	return rc == 0 ? setup_ctl(app, socket) : rc;
 }
 
 static bool
@@ -293,7 +309,7 @@ app_setup(struct app *app)
 	if (rc == 0)
 		rc = setup_workers(app);
 	if (rc == 0)
-		rc = app_sites_setup(app);
+		rc = ctl_sites_install(app->ctl, app_now_ms());
 	return rc;
 }
 
@@ -338,13 +354,11 @@ app_teardown(struct app *app)
 	for (unsigned i = 0; i < app->n_workers; i++)
 		worker_free(app->worker[i]);
 	rte_free(app->clear_base);
-	/* IKE removes its SAs through the data plane's tables: first. */
+	/* IKE removes its SAs through ctl, ctl through the NAT and SA tables. */
 	app_ike_free(app);
+	ctl_free(app->ctl);
 	nat_free(app->nat);
 	sa_db_free(app->sa);
-	app_tunnels_free(app);
-	rte_free(app->sa_meta);
-	rte_free(app->site);
 	neigh_table_free(app->env.neigh);
 	route_table_free(app->env.routes);
 	rte_ring_free(app->env.learn);

@@ -164,6 +164,7 @@ static int
 tel_control_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 {
 	char k[RTE_TEL_MAX_STRING_LEN];
+	uint64_t ctl[CTL_CTR_N];
 
 	RTE_SET_USED(cmd);
 	RTE_SET_USED(params);
@@ -172,6 +173,10 @@ tel_control_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	for (unsigned c = 0; c < CCTR_N; c++)
 		rte_tel_data_add_dict_u64(d, key(k, sizeof(k), control_counter_name(c), NULL),
 					  tel_app->ctr[c]);
+	ctl_counters(tel_app->ctl, ctl);
+	for (unsigned c = 0; c < CTL_CTR_N; c++)
+		rte_tel_data_add_dict_u64(d, key(k, sizeof(k), ctl_counter_name(c), NULL),
+					  ctl[c]);
 	pthread_mutex_unlock(&tel_app->lock);
 	return 0;
 }

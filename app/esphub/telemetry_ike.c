@@ -39,9 +39,9 @@ tel_sites(const char *cmd, const char *params, struct rte_tel_data *d)
 	RTE_SET_USED(params);
 	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
 	pthread_mutex_lock(&tel_app->lock);
-	for (unsigned i = 0; i < tel_app->cfg.n_sites; i++)
-		if (tel_app->cfg.sites[i].name[0] != '\0')
-			rte_tel_data_add_array_string(d, tel_app->cfg.sites[i].name);
+	for (uint32_t i = 0; i < ctl_site_slots(tel_app->ctl); i++)
+		if (ctl_site(tel_app->ctl, i) != NULL)
+			rte_tel_data_add_array_string(d, ctl_site_name(tel_app->ctl, i));
 	pthread_mutex_unlock(&tel_app->lock);
 	return 0;
 }
@@ -58,12 +58,12 @@ tel_site(const char *cmd, const char *params, struct rte_tel_data *d)
 	if (params == NULL)
 		return -EINVAL;
 	pthread_mutex_lock(&tel_app->lock);
-	idx = app_site_index(tel_app, params);
+	idx = ctl_site_find(tel_app->ctl, params);
 	if (idx < 0) {
 		rc = -ENOENT;
 		goto out;
 	}
-	s = &tel_app->cfg.sites[idx];
+	s = ctl_site(tel_app->ctl, (uint32_t)idx);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "name", s->name);
 	rte_tel_data_add_dict_string(d, "keying", s->ike ? "ike" : "manual");

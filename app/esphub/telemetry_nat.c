@@ -86,7 +86,7 @@ session_row(const struct nat_session_info *si, void *arg)
 		 si->proto == IPPROTO_TCP ? "tcp" : si->proto == IPPROTO_UDP ? "udp" : "icmp",
 		 net_ipv4_str(si->inside_addr, in), si->inside_port,
 		 net_ipv4_str(si->remote_addr, rem), si->remote_port, mapped,
-		 app_site_name(tel_app, si->site), si->tunnel, si->state, si->idle_s);
+		 ctl_site_name(tel_app->ctl, si->site), si->tunnel, si->state, si->idle_s);
 	rte_tel_data_add_array_string(d, row);
 	return 0;
 }
@@ -99,7 +99,7 @@ tel_nat_sessions(const char *cmd, const char *params, struct rte_tel_data *d)
 	RTE_SET_USED(cmd);
 	pthread_mutex_lock(&tel_app->lock);
 	if (params != NULL && *params != '\0') {
-		int i = app_site_index(tel_app, params);
+		int i = ctl_site_find(tel_app->ctl, params);
 
 		if (i < 0) {
 			pthread_mutex_unlock(&tel_app->lock);

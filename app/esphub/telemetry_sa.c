@@ -55,7 +55,7 @@ tel_sa_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	sa_db_counters(tel_app->sa, sa->id, &c);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_u64(d, "id", sa->id);
-	rte_tel_data_add_dict_string(d, "site", app_site_name(tel_app, sa->site));
+	rte_tel_data_add_dict_string(d, "site", ctl_site_name(tel_app->ctl, sa->site));
 	rte_tel_data_add_dict_string(d, "direction", sa->inbound ? "in" : "out");
 	rte_tel_data_add_dict_u64(d, "spi", sa->spi);
 	rte_tel_data_add_dict_string(d, "peer", net_ipv4_str(sa->peer_addr, a));
@@ -83,7 +83,7 @@ spd_row(const struct sa_ts *p, uint32_t tunnel, void *arg)
 		snprintf(row, sizeof(row), "%s discard -", pfx);
 	else
 		snprintf(row, sizeof(row), "%s %u %s", pfx, tunnel,
-			 app_site_name(tel_app, tel_app->tunnel[tunnel].site));
+			 app_tunnel_site_name(tel_app, tunnel));
 	rte_tel_data_add_array_string(arg, row);
 }
 

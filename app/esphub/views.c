@@ -69,8 +69,18 @@ app_clear_stats(struct app *app)
 	for (unsigned i = 0; i < app->env.n_ports; i++)
 		rte_eth_stats_get(app->port[i].h.port_id, &app->port[i].base);
 	memcpy(app->ctr_base, app->ctr, sizeof(app->ctr));
+	ctl_counters(app->ctl, app->ctl_base);
 	for (unsigned i = 0; app->nat != NULL && i < app->n_workers; i++)
 		nat_stats_get(app->nat, (int)i, &app->nat_base[i]);
+}
+
+/* The site a tunnel belongs to, for rows of the SPD. */
+const char *
+app_tunnel_site_name(struct app *app, uint32_t tunnel)
+{
+	struct ctl_tunnel_info ti;
+
+	return ctl_tunnel_get(app->ctl, tunnel, &ti) == 0 ? ctl_site_name(app->ctl, ti.site) : "-";
 }
 
 /* NAT's counters (not its gauges) since "clear", of one worker or all (-1). */

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Sites: the slots of cfg->sites, their protected subnets, and who keys
+ * them (an engine, or the file's hand-keyed pair).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nat.h"
+#include "priv.h"
+
+/* A NAT rule names the slot: it keeps it, so no other site inherits the rule. */
+static bool
+nat_rule_slot(const struct ctl *ctl, uint32_t site)
+{
+	for (unsigned r = 0; ctl->nat != NULL && r < ctl->cfg->nat.n_rules; r++)
+		if (ctl->cfg->nat.rules[r].site == site)
+			return true;
+	return false;
+}
+
+static int
+free_slot(struct ctl *ctl, uint32_t *site)
+{
+	struct cfg *cfg = ctl->cfg;
+	struct cfg_site *grown;
+	unsigned n = cfg->n_sites;
+
+	for (unsigned i = 0; i < n; i++)
+		if (cfg->sites[i].name[0] == '\0' && !nat_rule_slot(ctl, i)) {
+			*site = i;
+			return 0;
+		}
+	/* A site id is also a NAT site id and fits beside the tunnels. */
+	if (n >= ctl->max_tunnels)
+		return -ENOSPC;
+	grown = realloc(cfg->sites, sizeof(*grown) * (n + 1));
+	if (grown == NULL)
+		return -ENOMEM;
+	memset(&grown[n], 0, sizeof(*grown));
+	cfg->sites = grown;
+	cfg->n_sites = n + 1;
+	*site = n;
+	return 0;
+}
+
+/*
+ * A configured site's branch subnets are protected whether its tunnels are
+ * up or not: traffic toward them is encrypted or dropped, and cleartext
+ * from them refused (lib/sa's SPD DISCARD).
+ */
+static int
+protect(struct ctl *ctl, const struct cfg_site *s, bool on)
+{
+	for (unsigned i = 0; i < s->n_remote; i++) {
+		struct sa_ts p = { s->remote[i].addr, s->remote[i].plen };
+		int rc = on ? sa_spd_protect(ctl->sa, &p) : sa_spd_unprotect(ctl->sa, &p);
+
+		if (rc != 0 && on) {
+			while (i-- > 0)
+				sa_spd_unprotect(ctl->sa, &(struct sa_ts){ s->remote[i].addr,
+									   s->remote[i].plen });
+			return rc;
+		}
+	}
+	return 0;
+}
+
+static int
+engine_site_add(struct ctl *ctl, uint32_t site, uint64_t now_ms)
+{
+	const struct cfg_site *s = &ctl->cfg->sites[site];
+	uint32_t engine_site;
+	int rc;
+
+	if (ctl->ops == NULL)
+		return -ENOTSUP;
+	rc = ctl->ops->site_add(ctl->engine, site, s, now_ms, &engine_site);
+	if (rc != 0)
+		return rc;
+	ctl->site[site].engine_site = engine_site;
+	rc = ctl_engine_site_map(ctl, engine_site, site);
+	if (rc != 0)
+		ctl->ops->site_del(ctl->engine, s, now_ms);
+	return rc;
+}
+
+/* Set up slot site (cfg->sites[site] filled): subnets protected, then keys. */
+int
+ctl_site_install(struct ctl *ctl, uint32_t site, uint64_t now_ms)
+{
+	const struct cfg_site *s = &ctl->cfg->sites[site];
+	int rc = protect(ctl, s, true);
+
+	if (rc != 0)
+		return rc;
+	rc = s->ike ? engine_site_add(ctl, site, now_ms) : ctl_manual_site_setup(ctl, site);
+	if (rc != 0) {
+		if (!s->ike)
+			ctl_manual_site_clear(ctl, site);
+		protect(ctl, s, false);
+		return rc;
+	}
+	ctl->ctr[CTL_CTR_SITES_ADDED]++;
+	return 0;
+}
+
+/* Remove what slot site installed: an engine deletes its SAs; ours go here. */
+static void
+uninstall(struct ctl *ctl, uint32_t site, uint64_t now_ms)
+{
+	const struct cfg_site *s = &ctl->cfg->sites[site];
+
+	if (s->ike) {
+		ctl->ops->site_del(ctl->engine, s, now_ms);
+		ctl_engine_site_unmap(ctl, ctl->site[site].engine_site);
+	} else {
+		ctl_manual_site_clear(ctl, site);
+	}
+	protect(ctl, s, false);
+}
+
+int
+ctl_sites_install(struct ctl *ctl, uint64_t now_ms)
+{
+	const struct cfg *cfg = ctl->cfg;
+
+	if (cfg->n_sites > ctl->max_tunnels) {
+		CTL_LOG(ERR, "%s: %u sites, but esp.max_tunnels = %u", cfg->path, cfg->n_sites,
+			ctl->max_tunnels);
+		return -ENOSPC;
+	}
+	for (uint32_t i = 0; i < cfg->n_sites; i++) {
+		int rc = ctl_site_install(ctl, i, now_ms);
+
+		if (rc != 0) {
+			CTL_LOG(ERR, "%s:%u: sites[%u] (%s): cannot install: %s "
+				"(esp.max_sas = %u, esp.max_tunnels = %u)", cfg->path,
+				cfg->sites[i].line, i, cfg->sites[i].name, strerror(-rc),
+				ctl->max_sas, ctl->max_tunnels);
+			return rc;
+		}
+	}
+	if (cfg->n_sites)
+		CTL_LOG(INFO, "%u sites, %u SAs", cfg->n_sites, sa_db_count(ctl->sa));
+	return 0;
+}
+
+int
+ctl_site_add(struct ctl *ctl, const struct cfg_site *s, uint64_t now_ms, uint32_t *site)
+{
+	int rc;
+
+	if (s->name[0] == '\0')
+		return -EINVAL;
+	if (ctl_site_find(ctl, s->name) >= 0)
+		return -EEXIST;
+	rc = free_slot(ctl, site);
+	if (rc != 0)
+		return rc;
+	ctl->cfg->sites[*site] = *s;
+	ctl->site[*site] = (struct ctl_site_state){ 0 };
+	ctl_tunnels_sites_changed(ctl);
+	rc = ctl_site_install(ctl, *site, now_ms);
+	if (rc != 0) {
+		explicit_bzero(&ctl->cfg->sites[*site], sizeof(struct cfg_site));
+		ctl_tunnels_sites_changed(ctl);
+	}
+	return rc;
+}
+
+void
+ctl_site_del(struct ctl *ctl, uint32_t site, uint64_t now_ms)
+{
+	if (ctl_site(ctl, site) == NULL)
+		return;
+	uninstall(ctl, site, now_ms);
+	if (ctl->nat != NULL)
+		nat_flush_site(ctl->nat, site);
+	explicit_bzero(&ctl->cfg->sites[site], sizeof(struct cfg_site));
+	ctl_tunnels_sites_changed(ctl);
+	ctl->ctr[CTL_CTR_SITES_REMOVED]++;
+}
+
+/*
+ * An engine's site keeps its tunnels if the engine can apply s in place
+ * (it decides: only timers and the like changed); a hand-keyed site, or a
+ * change of keying, is set up anew.
+ */
+int
+ctl_site_set(struct ctl *ctl, uint32_t site, const struct cfg_site *s, uint64_t now_ms)
+{
+	struct cfg_site *cur = ctl->cfg->sites + site;
+	int rc;
+
+	if (ctl_site(ctl, site) == NULL)
+		return -ENOENT;
+	if (strcmp(cur->name, s->name) != 0)
+		return -EINVAL;
+	if (cur->ike && s->ike) {
+		rc = protect(ctl, s, true);
+		if (rc != 0)
+			return rc;        /* protect() undid itself */
+		rc = ctl->ops->site_update(ctl->engine, s, now_ms);
+		if (rc == 0) {
+			protect(ctl, cur, false);
+			*cur = *s;
+		} else {
+			protect(ctl, s, false);
+		}
+		ctl_tunnels_sites_changed(ctl);
+		return rc;
+	}
+	uninstall(ctl, site, now_ms);
+	*cur = *s;
+	ctl_tunnels_sites_changed(ctl);
+	rc = ctl_site_install(ctl, site, now_ms);
+	if (rc != 0) {
+		/* Nothing of it is installed: the slot becomes a hole. */
+		if (ctl->nat != NULL)
+			nat_flush_site(ctl->nat, site);
+		explicit_bzero(cur, sizeof(*cur));
+		ctl_tunnels_sites_changed(ctl);
+	}
+	return rc;
+}
+
+uint32_t
+ctl_site_slots(const struct ctl *ctl)
+{
+	return ctl->cfg->n_sites;
+}
+
+const struct cfg_site *
+ctl_site(const struct ctl *ctl, uint32_t site)
+{
+	if (site >= ctl->cfg->n_sites || ctl->cfg->sites[site].name[0] == '\0')
+		return NULL;
+	return &ctl->cfg->sites[site];
+}
+
+int
+ctl_site_find(const struct ctl *ctl, const char *name)
+{
+	if (name[0] == '\0')
+		return -1;
+	for (uint32_t i = 0; i < ctl->cfg->n_sites; i++)
+		if (strcmp(ctl->cfg->sites[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+const char *
+ctl_site_name(const struct ctl *ctl, uint32_t site)
+{
+	const struct cfg_site *s = ctl_site(ctl, site);
+
+	return s != NULL ? s->name : "-";
+}
