@@ -21,6 +21,9 @@ extern struct app *cmd_app;
 		TOKEN_NUM_INITIALIZER(struct res, field, type)
 #define TOK(res, field) (void *)&res##_##field
 
+/* cmd_show.c: the drop table, of one stage or (NULL) every non-zero row. */
+void cmd_print_drops(struct cmdline *cl, const struct stats_worker *w, const char *stage);
+
 /* Commands per file, collected into app_commands[] by commands.c. */
 extern cmdline_parse_inst_t cmd_show_port, cmd_show_port_all, cmd_show_port_n,
 	cmd_show_worker_stats, cmd_show_drops, cmd_show_arp, cmd_show_route;

@@ -66,9 +66,7 @@ show_nat_stats(void *res, struct cmdline *cl, void *data)
 	/* The drops are the workers' (NAT returns reasons, they count them). */
 	app_worker_sum(cmd_app, &drops, true);
 	cmdline_printf(cl, "drops since clear:\n");
-	for (unsigned d = DROP_NAT_UNSUPPORTED; d <= DROP_NAT_FRAGMENT; d++)
-		cmdline_printf(cl, "  %-18s %15" PRIu64 "  %s\n", stats_drop_name(d),
-			       drops.drop[d], stats_drop_descr(d));
+	cmd_print_drops(cl, &drops, "nat");
 }
 
 cmdline_parse_inst_t cmd_show_nat_stats = {

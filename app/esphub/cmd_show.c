@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* show port info|stats [all|N], show worker stats, show drops, show arp, show route */
 #include <inttypes.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "net.h"
@@ -181,25 +182,36 @@ static cmdline_parse_token_string_t tok_drops = TOKEN_STRING_INITIALIZER(struct 
 static cmdline_parse_token_string_t tok_arp = TOKEN_STRING_INITIALIZER(struct show_one, what, "arp");
 static cmdline_parse_token_string_t tok_route = TOKEN_STRING_INITIALIZER(struct show_one, what, "route");
 
+/*
+ * The drop table: every reason of one stage (zeros included: the operator
+ * asked about that stage), or the reasons of every stage that dropped.
+ */
+void
+cmd_print_drops(struct cmdline *cl, const struct stats_worker *w, const char *stage)
+{
+	uint64_t total = 0;
+
+	cmdline_printf(cl, "%-6s %-22s %15s  %s\n", "stage", "reason", "packets",
+		       "description");
+	for (unsigned d = 1; d < DROP_N; d++) {
+		if (stage != NULL ? strcmp(stats_drop_stage(d), stage) != 0 : w->drop[d] == 0)
+			continue;
+		total += w->drop[d];
+		cmdline_printf(cl, "%-6s %-22s %15" PRIu64 "  %s\n", stats_drop_stage(d),
+			       stats_drop_name(d), w->drop[d], stats_drop_descr(d));
+	}
+	cmdline_printf(cl, "%-29s %15" PRIu64 "\n", "total", total);
+}
+
 static void
 show_drops(void *res, struct cmdline *cl, void *data)
 {
 	struct stats_worker w;
-	uint64_t total = 0;
 
 	RTE_SET_USED(res);
 	RTE_SET_USED(data);
 	app_worker_sum(cmd_app, &w, true);
-	cmdline_printf(cl, "%-6s %-22s %15s  %s\n", "stage", "reason", "packets",
-		       "description");
-	for (unsigned d = 1; d < DROP_N; d++) {
-		if (w.drop[d] == 0)
-			continue;
-		total += w.drop[d];
-		cmdline_printf(cl, "%-6s %-22s %15" PRIu64 "  %s\n", stats_drop_stage(d),
-			       stats_drop_name(d), w.drop[d], stats_drop_descr(d));
-	}
-	cmdline_printf(cl, "%-29s %15" PRIu64 "\n", "total", total);
+	cmd_print_drops(cl, &w, NULL);
 }
 
 cmdline_parse_inst_t cmd_show_drops = {

@@ -83,7 +83,7 @@ setup_sa(struct app *app, int socket)
 	return 0;
 }
 
-/* Site slots stay below esp.max_tunnels (site_admin.c): NAT's site ids. */
+/* Site slots stay below esp.max_tunnels (lib/ctl): NAT's site ids. */
 static int
 setup_nat(struct app *app, int socket)
 {
@@ -168,7 +168,7 @@ setup_memory(struct app *app)
 	app->env.mss_clamp = app->cfg.esp.mss_clamp;
 	app->env.n_workers = app->cfg.workers;
 	app->env.frag_entries = FRAG_ENTRIES;
-	app->env.max_sites = app->cfg.esp.max_tunnels;    /* site slots (site_admin.c) */
+	app->env.max_sites = app->cfg.esp.max_tunnels;    /* site slots (lib/ctl) */
 	/*
 	 * A new exchange takes a datagram or two with no cookie of ours (the
 	 * first, its retransmission); IKE admits new_per_source_per_second of

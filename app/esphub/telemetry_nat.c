@@ -13,6 +13,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <rte_cycles.h>
 #include <rte_telemetry.h>
@@ -63,9 +64,10 @@ tel_nat_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 					  st.ctr[c]);
 	if (worker < 0) {
 		app_worker_sum(tel_app, &w, false);
-		for (unsigned r = DROP_NAT_UNSUPPORTED; r <= DROP_NAT_FRAGMENT; r++)
-			rte_tel_data_add_dict_u64(d, key(k, sizeof(k), "drop",
-							 stats_drop_name(r)), w.drop[r]);
+		for (unsigned r = 1; r < DROP_N; r++)
+			if (strcmp(stats_drop_stage(r), "nat") == 0)
+				rte_tel_data_add_dict_u64(d, key(k, sizeof(k), "drop",
+								 stats_drop_name(r)), w.drop[r]);
 	}
 	return 0;
 }
