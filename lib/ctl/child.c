@@ -47,6 +47,38 @@ engine_sa(const struct ctl *ctl, uint64_t handle)
 	return sa_db_get(ctl->sa, (uint32_t)handle);
 }
 
+static bool
+ts_inside(const struct sa_ts *ts, const struct cfg_prefix *p, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (ts->plen >= p[i].plen && ((ts->addr ^ p[i].addr) & net_mask(p[i].plen)) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * What the engine agreed lies within the site's configured subnets: the
+ * engine checks as much, and this keeps a fault in any engine from
+ * carrying one branch's traffic into another's tunnel.
+ */
+static int
+child_check(const struct ctl *ctl, uint32_t site, const struct ctl_child *c)
+{
+	const struct cfg_site *s = ctl_site(ctl, site);
+	const struct sa *twin;
+
+	if (s == NULL)
+		return -ENOENT;
+	if (!ts_inside(&c->remote_ts, s->remote, s->n_remote) ||
+	    !ts_inside(&c->local_ts, s->local_subnets, s->n_local))
+		return -EPERM;
+	/* An outbound SA names its inbound twin: one of this site's. */
+	twin = c->inbound ? NULL : engine_sa(ctl, c->twin);
+	if (!c->inbound && (twin == NULL || twin->site != site))
+		return -EINVAL;
+	return 0;
+}
+
 static void
 child_params(const struct ctl *ctl, uint32_t site, uint32_t tunnel, const struct ctl_child *c,
 	     struct sa_params *p)
@@ -79,13 +111,9 @@ ctl_child_install(struct ctl *ctl, const struct ctl_child *c, uint64_t now_ms,
 {
 	uint32_t site = site_of(ctl, c->engine_site), tunnel, id;
 	struct sa_params p;
-	int rc = -ENOENT;
+	int rc = child_check(ctl, site, c);
 
-	/* An outbound SA names its inbound twin: one of this site's. */
-	if (site != SA_NONE && !c->inbound &&
-	    (engine_sa(ctl, c->twin) == NULL || engine_sa(ctl, c->twin)->site != site))
-		rc = -EINVAL;
-	else if (site != SA_NONE)
+	if (rc == 0)
 		rc = ctl_tunnel_hold(ctl, site, &c->local_ts, &c->remote_ts, &c->remote_ts, 1,
 				     &tunnel);
 	if (rc == 0) {

@@ -598,7 +598,7 @@ spi_collisions_between_sites(void **state)
 	assert_int_equal(tunnels_in_use(f), 2);
 
 	/* kobe's engine (or a bug in it) reuses osaka's inbound SPI. */
-	assert_int_equal(install_pair(f, 1, 0xa001, 0xb003, "192.168.7.0/24", 0, &in_dup,
+	assert_int_equal(install_pair(f, 1, 0xa001, 0xb003, "192.168.6.128/25", 0, &in_dup,
 				      &out_dup), -EEXIST);
 	assert_int_equal(counter(f, CTL_CTR_INSTALL_FAILED), 1);
 	assert_int_equal(tunnels_in_use(f), 2);   /* the tunnel made for it is gone */
@@ -623,6 +623,15 @@ spi_collisions_between_sites(void **state)
 		c.twin = in1;
 		assert_int_equal(ctl_child_install(f->ctl, &c, 0, &h), -ENOENT);
 	}
+	/* kobe's engine site may carry neither osaka's subnet nor more than
+	 * its own (a /23 around its /24). */
+	assert_int_equal(install_pair(f, 1, 0xa005, 0xb005, "192.168.5.0/24", 0, &in_dup,
+				      &out_dup), -EPERM);
+	assert_int_equal(install_pair(f, 1, 0xa005, 0xb005, "192.168.6.0/23", 0, &in_dup,
+				      &out_dup), -EPERM);
+	assert_int_equal(counter(f, CTL_CTR_INSTALL_FAILED), 5);
+	assert_int_equal(tunnels_in_use(f), 2);
+
 	/* The engine's SAs are not the operator's to delete by hand. */
 	assert_int_equal(ctl_manual_sa_del(f->ctl, (uint32_t)in0), -EPERM);
 	assert_int_equal(ctl_manual_sa_add(f->ctl, 0, true, CFG_AES128_CBC, CFG_HMAC_SHA1_96,

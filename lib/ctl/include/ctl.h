@@ -107,9 +107,11 @@ struct ctl_child {
 
 /**
  * Install one SA direction (steps 1 and 2). Inbound: returns once every
- * running worker finds it.
- * @return 0 with *handle set; -ENOENT (engine_site unknown), -ENOSPC
- *   (tunnels, SAs, SPD), -EEXIST (inbound SPI in use), -EINVAL.
+ * running worker finds it. The selectors must lie within the site's
+ * configured subnets, and an outbound SA's twin must be the same site's.
+ * @return 0 with *handle set; -ENOENT (engine_site unknown), -EPERM
+ *   (selectors outside the site's subnets), -ENOSPC (tunnels, SAs, SPD),
+ *   -EEXIST (inbound SPI in use), -EINVAL (twin, parameters).
  */
 int ctl_child_install(struct ctl *ctl, const struct ctl_child *c, uint64_t now_ms,
 		      uint64_t *handle) __attribute__((warn_unused_result));
