@@ -131,7 +131,8 @@ unsigned ctl_peer_moved(struct ctl *ctl, uint32_t engine_site, uint32_t addr,
 /** @name Instance */
 
 struct ctl_params {
-	struct cfg *cfg;               /**< the running configuration; ctl writes its sites */
+	struct cfg *cfg;               /**< the running configuration; ctl writes its sites
+					    and ike.default_psk */
 	struct sa_db *sa;
 	struct nat *nat;               /**< NULL: no NAT */
 	const struct ctl_engine_ops *engine_ops;   /**< NULL: IKE sites refused */
