@@ -46,12 +46,7 @@ static void mm_r_msg1(struct ike *ike, const struct rx *rx)
 			 "malformed message 1 from %08x", rx->remote->addr);
 		return;
 	}
-	if (sap->body_len > HALF_OPEN_SA_MAX) {
-		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN_SIZE, "%u bytes from %08x",
-			 sap->body_len, rx->remote->addr);
-		return;
-	}
-	if ((src = src_rate(ike, rx->remote)) == NULL)
+	if ((src = ike_p1_r_admit(ike, rx, sap)) == NULL)
 		return;
 	if (as == NULL && ike->cfg.default_psk_len == 0) {
 		ike_drop(ike, NULL, IKE_DROP_NO_PSK, "no PSK for %08x",
@@ -65,39 +60,18 @@ static void mm_r_msg1(struct ike *ike, const struct rx *rx)
 		info_send_clear_notify(ike, rx, N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
-	if (!src_room(ike, src, as != NULL))
+	sa = ike_p1_r_half_open(ike, rx, src, as != NULL, sap, &c, as);
+	if (sa == NULL)
 		return;
-	sa = sa_new(ike, false, rx->local, rx->remote);
-	if (sa == NULL || (sa->sai_b = malloc(sap->body_len)) == NULL) {
-		if (sa != NULL)
-			sa_kill(sa);
-		ike_drop(ike, NULL, IKE_DROP_NOMEM, "new SA");
-		return;
-	}
-	sa_set_icky(sa, rx->hdr.icookie);
-	src_charge(sa, src, as != NULL);
 	sa_set_addr_site(sa, as);
 	p1_choose_psk(sa, NULL);
-	sa->prop = c.prop;
-	sa->life_s = c.life_s;
-	if (as != NULL && sa->life_s > as->p.p1_lifetime_s)
-		sa->life_s = as->p.p1_lifetime_s;
-	memcpy(sa->sai_b, sap->body, sap->body_len);
-	sa->sai_b_len = sap->body_len;
-	natt_scan_vids(sa, m);
 
 	wb_init(&w, ike->buf, sizeof(ike->buf));
 	msg_hdr(&w, sa, ISAKMP_EXCH_IDPROT, 0, false);
 	prop_p1_reply(&w, &c);
 	natt_add_vids(sa, &w);
 	xmit_rx(&sa->x, rx->raw, rx->len);
-	if (!p1_send(sa, &w, false)) {
-		p1_failed(sa, IKE_DROP_NOMEM);
-		return;
-	}
-	sa_logf(sa, IKE_LOG_DEBUG, "Main Mode from %08x:%u, message 2 sent",
-		rx->remote->addr, rx->remote->port);
-	sa->state = MM_R_SA_SENT;
+	ike_p1_r_reply(sa, rx, &w, false, MM_R_SA_SENT, "Main Mode");
 }
 
 /* Message 3 -> 4: key exchange. */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Phase 1 pieces shared by Main Mode (main.c) and Aggressive Mode
- * (aggr.c): key exchange and SKEYID (RFC 2409 s5), identities, HASH_I /
- * HASH_R, binding a responder SA to its site once the peer's ID is known,
- * establishment, failure, rekey and INITIAL-CONTACT.
+ * (aggr.c): the responder's half-open SA and its message 2, key exchange
+ * and SKEYID (RFC 2409 s5), identities, HASH_I / HASH_R, binding a
+ * responder SA to its site once the peer's ID is known, establishment,
+ * failure, rekey and INITIAL-CONTACT.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -49,6 +50,75 @@ int p1_initiate(struct ike_sa *sa, struct ike_wbuf *w, size_t sa_off,
 fail:
 	sa_kill(sa);
 	return -ENOMEM;
+}
+
+/*
+ * Responder, message 1 with SA payload sap: small enough to keep while
+ * half-open, and its source within its rate. The source's entry, or NULL
+ * (dropped and counted).
+ */
+struct src *ike_p1_r_admit(struct ike *ike, const struct rx *rx,
+			   const struct ike_pld *sap)
+{
+	if (sap->body_len > HALF_OPEN_SA_MAX) {
+		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN_SIZE, "%u bytes from %08x",
+			 sap->body_len, rx->remote->addr);
+		return NULL;
+	}
+	return src_rate(ike, rx->remote);
+}
+
+/*
+ * Responder, message 1 accepted with proposal c: the new half-open SA,
+ * charged to src (bound: a site names the peer's address as its fixed
+ * peer), found again by the initiator's cookie, its lifetime at most
+ * site's phase 1 lifetime (site may be NULL), sap's body kept for the
+ * auth hashes, the peer's NAT-T and DPD VIDs noted. NULL: no room for src
+ * or no memory (dropped and counted). The caller binds the site and PSK.
+ */
+struct ike_sa *ike_p1_r_half_open(struct ike *ike, const struct rx *rx,
+				  struct src *src, bool bound,
+				  const struct ike_pld *sap,
+				  const struct p1_choice *c,
+				  const struct site *site)
+{
+	struct ike_sa *sa;
+
+	if (!src_room(ike, src, bound))
+		return NULL;
+	sa = sa_new(ike, false, rx->local, rx->remote);
+	if (sa == NULL || (sa->sai_b = malloc(sap->body_len)) == NULL) {
+		if (sa != NULL)
+			sa_kill(sa);
+		ike_drop(ike, NULL, IKE_DROP_NOMEM, "new SA");
+		return NULL;
+	}
+	sa_set_icky(sa, rx->hdr.icookie);
+	src_charge(sa, src, bound);
+	sa->prop = c->prop;
+	sa->life_s = c->life_s;
+	if (site != NULL && sa->life_s > site->p.p1_lifetime_s)
+		sa->life_s = site->p.p1_lifetime_s;
+	memcpy(sa->sai_b, sap->body, sap->body_len);
+	sa->sai_b_len = sap->body_len;
+	natt_scan_vids(sa, rx->m);
+	return sa;
+}
+
+/*
+ * Responder: send message 2 in w (wait: retransmit it until answered) and
+ * enter state; on failure the SA fails (no memory).
+ */
+void ike_p1_r_reply(struct ike_sa *sa, const struct rx *rx, struct ike_wbuf *w,
+		    bool wait, enum p1_state state, const char *mode)
+{
+	if (!p1_send(sa, w, wait)) {
+		p1_failed(sa, IKE_DROP_NOMEM);
+		return;
+	}
+	sa_logf(sa, IKE_LOG_DEBUG, "%s from %08x:%u, message 2 sent", mode,
+		rx->remote->addr, rx->remote->port);
+	sa->state = state;
 }
 
 bool p1_gen_ke(struct ike_sa *sa, uint8_t *gx)
