@@ -106,8 +106,10 @@ static void am_r_msg1(struct ike *ike, const struct rx *rx)
 	memset(&tmp, 0, sizeof(tmp));
 	s = am_r_site(ike, rx, &tmp, &why);
 	if (s == NULL) {
-		ike_drop(ike, NULL, why, "Aggressive Mode from %08x",
-			 rx->remote->addr);
+		char a[IKE_ADDR_STR_MAX];
+
+		ike_drop(ike, NULL, why, "Aggressive Mode from %s",
+			 ike_addr_str(rx->remote->addr, a));
 		return;
 	}
 	sap = ike_msg_find(m, ISAKMP_PLD_SA, 0);

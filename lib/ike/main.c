@@ -38,25 +38,27 @@ static void mm_r_msg1(struct ike *ike, const struct rx *rx)
 	struct ike_sa *sa;
 	struct ike_wbuf w;
 	struct src *src;
+	char a[IKE_ADDR_STR_MAX];
 
 	if (m == NULL || rx->hdr.msgid != 0 || sap == NULL ||
 	    ike_msg_count(m, ISAKMP_PLD_SA) != 1 || !msg_only(m, ok, sizeof(ok))) {
 		ike_drop(ike, NULL, m == NULL ? IKE_DROP_CLEARTEXT :
 			 sap == NULL ? IKE_DROP_MISSING : IKE_DROP_UNEXPECTED,
-			 "malformed message 1 from %08x", rx->remote->addr);
+			 "malformed message 1 from %s",
+			 ike_addr_str(rx->remote->addr, a));
 		return;
 	}
 	if ((src = ike_p1_r_admit(ike, rx, sap)) == NULL)
 		return;
 	if (as == NULL && ike->cfg.default_psk_len == 0) {
-		ike_drop(ike, NULL, IKE_DROP_NO_PSK, "no PSK for %08x",
-			 rx->remote->addr);
+		ike_drop(ike, NULL, IKE_DROP_NO_PSK, "no PSK for %s",
+			 ike_addr_str(rx->remote->addr, a));
 		return;
 	}
 	if (!prop_p1_select(sap, as ? as->p.p1 : ike->cfg.p1,
 			    as ? as->p.n_p1 : ike->cfg.n_p1, IKE_DH_NONE, &c)) {
-		ike_drop(ike, NULL, IKE_DROP_NO_PROPOSAL, "from %08x",
-			 rx->remote->addr);
+		ike_drop(ike, NULL, IKE_DROP_NO_PROPOSAL, "from %s",
+			 ike_addr_str(rx->remote->addr, a));
 		info_send_clear_notify(ike, rx, N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
@@ -400,8 +402,10 @@ void main_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 	if (!(rx->hdr.flags & ISAKMP_FLAG_E) &&
 	    (rx->remote->addr != sa->remote.addr ||
 	     rx->remote->port != sa->remote.port)) {
-		ike_drop(ike, sa, IKE_DROP_WRONG_PEER, "from %08x:%u",
-			 rx->remote->addr, rx->remote->port);
+		char a[IKE_ADDR_STR_MAX];
+
+		ike_drop(ike, sa, IKE_DROP_WRONG_PEER, "from %s:%u",
+			 ike_addr_str(rx->remote->addr, a), rx->remote->port);
 		return;
 	}
 	switch (sa->state) {

@@ -29,6 +29,7 @@ bool p1_send(struct ike_sa *sa, struct ike_wbuf *w, bool wait)
 int p1_initiate(struct ike_sa *sa, struct ike_wbuf *w, size_t sa_off,
 		enum p1_state state, const char *mode)
 {
+	char a[IKE_ADDR_STR_MAX];
 	size_t len;
 
 	if (w->overflow)
@@ -41,8 +42,8 @@ int p1_initiate(struct ike_sa *sa, struct ike_wbuf *w, size_t sa_off,
 	memcpy(sa->sai_b, w->buf + sa_off + ISAKMP_GEN_LEN, len);
 	if (!p1_send(sa, w, true))
 		goto fail;
-	sa_logf(sa, IKE_LOG_INFO, "initiating %s to %08x:%u", mode,
-		sa->remote.addr, sa->remote.port);
+	sa_logf(sa, IKE_LOG_INFO, "initiating %s to %s:%u", mode,
+		ike_addr_str(sa->remote.addr, a), sa->remote.port);
 	sa->state = state;
 	sa->in_window = true;
 	sa->ike->n_initiating++;
@@ -61,8 +62,10 @@ struct src *ike_p1_r_admit(struct ike *ike, const struct rx *rx,
 			   const struct ike_pld *sap)
 {
 	if (sap->body_len > HALF_OPEN_SA_MAX) {
-		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN_SIZE, "%u bytes from %08x",
-			 sap->body_len, rx->remote->addr);
+		char a[IKE_ADDR_STR_MAX];
+
+		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN_SIZE, "%u bytes from %s",
+			 sap->body_len, ike_addr_str(rx->remote->addr, a));
 		return NULL;
 	}
 	return src_rate(ike, rx->remote);
@@ -112,12 +115,14 @@ struct ike_sa *ike_p1_r_half_open(struct ike *ike, const struct rx *rx,
 void ike_p1_r_reply(struct ike_sa *sa, const struct rx *rx, struct ike_wbuf *w,
 		    bool wait, enum p1_state state, const char *mode)
 {
+	char a[IKE_ADDR_STR_MAX];
+
 	if (!p1_send(sa, w, wait)) {
 		p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
-	sa_logf(sa, IKE_LOG_DEBUG, "%s from %08x:%u, message 2 sent", mode,
-		rx->remote->addr, rx->remote->port);
+	sa_logf(sa, IKE_LOG_DEBUG, "%s from %s:%u, message 2 sent", mode,
+		ike_addr_str(rx->remote->addr, a), rx->remote->port);
 	sa->state = state;
 }
 
@@ -440,6 +445,7 @@ void p1_established(struct ike_sa *sa)
 	struct ike *ike = sa->ike;
 	struct site *s = sa->site;
 	struct ike_sa *older = site_newest_sa(s);
+	char a[IKE_ADDR_STR_MAX];
 
 	sa_half_open_done(sa);
 	timer_cancel(ike, &sa->t_life);
@@ -452,10 +458,10 @@ void p1_established(struct ike_sa *sa)
 	sa->last_rx_ms = ike->now;
 	site_peer_seen(s, &sa->remote);
 	ike_count(ike, IKE_EV_P1_UP);
-	sa_logf(sa, IKE_LOG_INFO, "ISAKMP SA established (%s, %s), peer %08x:%u",
+	sa_logf(sa, IKE_LOG_INFO, "ISAKMP SA established (%s, %s), peer %s:%u",
 		sa->aggressive ? "Aggressive" : "Main",
 		sa->initiator ? "initiator" : "responder",
-		sa->remote.addr, sa->remote.port);
+		ike_addr_str(sa->remote.addr, a), sa->remote.port);
 	sa->state = P1_ESTABLISHED;
 	timers_p1_established(sa);
 	sa_cookie_announce(sa);

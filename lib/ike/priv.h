@@ -327,6 +327,9 @@ void ike_logf(struct ike *ike, enum ike_log_level lvl, const char *fmt, ...)
 void sa_logf(const struct ike_sa *sa, enum ike_log_level lvl,
 	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ike_random(void *p, size_t n);
+/* addr (host byte order) as "a.b.c.d" into buf, which it returns: for logs. */
+#define IKE_ADDR_STR_MAX 16
+const char *ike_addr_str(uint32_t addr, char buf[IKE_ADDR_STR_MAX]);
 uint64_t ike_hash(const struct ike *ike, const void *p, size_t n);
 
 static inline void ike_count(struct ike *ike, enum ike_stat s)
