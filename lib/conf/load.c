@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net.h"
 #include "parser.h"
 
 static const char *const root_fields[] = {
@@ -34,24 +33,6 @@ cfg_log_level_from_str(const char *s, unsigned *level)
 		}
 	}
 	return false;
-}
-
-const char *
-cfg_role_name(enum cfg_port_role role)
-{
-	return role == CFG_ROLE_OUTSIDE ? "outside" : "inside";
-}
-
-int
-cfg_port_for_addr(const struct cfg *cfg, uint32_t addr)
-{
-	for (unsigned i = 0; i < cfg->n_ports; i++) {
-		const struct cfg_port *pt = &cfg->ports[i];
-
-		if (((pt->addr ^ addr) & net_mask(pt->plen)) == 0)
-			return (int)i;
-	}
-	return -1;
 }
 
 static bool

@@ -63,10 +63,31 @@ bool conf_parse_esp(struct parser *p, const config_setting_t *root, struct cfg *
 bool conf_parse_sites(struct parser *p, const config_setting_t *root, struct cfg *cfg);
 bool conf_parse_ike(struct parser *p, const config_setting_t *root, struct cfg *cfg);
 bool conf_parse_nat(struct parser *p, const config_setting_t *root, struct cfg *cfg);
+
+/* esp.c: replay_window in g, 0 (off) or a power of two from 64 to 65536. */
+bool conf_replay_window(struct parser *p, const config_setting_t *g, const char *parent,
+			uint32_t *win);
+
+/* sites.c: one element of sites (or `site add` text, site_text.c). */
+bool conf_parse_site(struct parser *p, const config_setting_t *g, const char *field,
+		     const struct cfg *cfg, struct cfg_site *st);
+/* The fields of a site keyed by hand (site_manual.c) or by IKE (site_ike.c). */
+bool conf_parse_site_manual(struct parser *p, const config_setting_t *g, const char *field,
+			    struct cfg_site *st);
 bool conf_parse_site_ike(struct parser *p, const config_setting_t *g, const char *field,
 			 const struct ike_config *ike, struct cfg_site *st);
+
+/* ike.c: IKE values, as strings and as members of a group. */
 bool conf_p1_proposal(const char *s, struct ike_p1_proposal *p);
 bool conf_esp_proposal(const char *s, struct ike_esp_proposal *p);
 bool conf_ike_id(const char *s, struct ike_id *id);
+bool conf_ike_id_member(struct parser *p, const config_setting_t *g, const char *parent,
+			const char *name, struct ike_id *id);
+/* A PSK: the string's bytes, or hex after "0x". Never quoted. */
+bool conf_psk(struct parser *p, const config_setting_t *g, const char *parent,
+	      const char *name, bool required, uint8_t *out, uint16_t *len);
+/* An array of phase 1 (esp false) or ESP proposal strings into out[]. */
+bool conf_proposals(struct parser *p, const config_setting_t *g, const char *parent,
+		    const char *name, bool esp, void *out, uint8_t *n_out);
 
 #endif

@@ -1,5 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* ports = ( { name; role; device; address; mtu; }, ... ) */
+/*
+ * ports = ( { name; role; device; address; mtu; }, ... )
+ * and the lookups other sections make of them (cfg_port_for_addr).
+ */
 #include <ctype.h>
 #include <string.h>
 
@@ -9,6 +12,24 @@
 static const char *const port_fields[] = {
 	"name", "role", "device", "address", "mtu", NULL
 };
+
+const char *
+cfg_role_name(enum cfg_port_role role)
+{
+	return role == CFG_ROLE_OUTSIDE ? "outside" : "inside";
+}
+
+int
+cfg_port_for_addr(const struct cfg *cfg, uint32_t addr)
+{
+	for (unsigned i = 0; i < cfg->n_ports; i++) {
+		const struct cfg_port *pt = &cfg->ports[i];
+
+		if (((pt->addr ^ addr) & net_mask(pt->plen)) == 0)
+			return (int)i;
+	}
+	return -1;
+}
 
 static bool
 parse_name(struct parser *p, const config_setting_t *g, const char *parent,

@@ -106,46 +106,30 @@ static void am_r_msg1(struct ike *ike, const struct rx *rx)
 	memset(&tmp, 0, sizeof(tmp));
 	s = am_r_site(ike, rx, &tmp, &why);
 	if (s == NULL) {
-		ike_drop(ike, NULL, why, "Aggressive Mode from %08x",
-			 rx->remote->addr);
+		char a[IKE_ADDR_STR_MAX];
+
+		ike_drop(ike, NULL, why, "Aggressive Mode from %s",
+			 ike_addr_str(rx->remote->addr, a));
 		return;
 	}
 	sap = ike_msg_find(m, ISAKMP_PLD_SA, 0);
-	if (sap->body_len > HALF_OPEN_SA_MAX) {
-		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN_SIZE, "%u bytes from %08x",
-			 sap->body_len, rx->remote->addr);
-		return;
-	}
-	if ((src = src_rate(ike, rx->remote)) == NULL)
+	if ((src = ike_p1_r_admit(ike, rx, sap)) == NULL)
 		return;
 	if (!prop_p1_select(sap, s->p.p1, s->p.n_p1, IKE_DH_NONE, &c)) {
 		ike_drop(ike, NULL, IKE_DROP_NO_PROPOSAL, "site %s", s->p.name);
 		info_send_clear_notify(ike, rx, N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
-	/* the site's fixed peer (site_addr_ok() let only it through) */
-	if (!src_room(ike, src, s->p.peer_addr != 0))
+	/* bound: the site's fixed peer (site_addr_ok() let only it through) */
+	sa = ike_p1_r_half_open(ike, rx, src, s->p.peer_addr != 0, sap, &c, s);
+	if (sa == NULL)
 		return;
-	sa = sa_new(ike, false, rx->local, rx->remote);
-	if (sa == NULL || (sa->sai_b = malloc(sap->body_len)) == NULL) {
-		if (sa != NULL)
-			sa_kill(sa);
-		ike_drop(ike, NULL, IKE_DROP_NOMEM, "new SA");
-		return;
-	}
-	sa_set_icky(sa, rx->hdr.icookie);
-	src_charge(sa, src, s->p.peer_addr != 0);
 	sa->aggressive = true;
 	sa->peer_id = tmp.peer_id;
 	memcpy(sa->peer_id_b, tmp.peer_id_b, tmp.peer_id_b_len);
 	sa->peer_id_b_len = tmp.peer_id_b_len;
 	sa_bind_site(sa, s);
 	p1_choose_psk(sa, s);
-	sa->prop = c.prop;
-	sa->life_s = c.life_s < s->p.p1_lifetime_s ? c.life_s : s->p.p1_lifetime_s;
-	memcpy(sa->sai_b, sap->body, sap->body_len);
-	sa->sai_b_len = sap->body_len;
-	natt_scan_vids(sa, m);
 	xmit_rx(&sa->x, rx->raw, rx->len);
 	if (!p1_take_ke(sa, m, &gxi, &why) || !p1_take_nonce(sa, m, true) ||
 	    !p1_gen_ke(sa, sa->gxr) || !p1_compute_keys(sa, gxi, sa->gx_len, &why)) {
@@ -163,13 +147,7 @@ static void am_r_msg1(struct ike *ike, const struct rx *rx)
 	}
 	natt_add_vids(sa, &w);
 	natt_add_natd(sa, &w);
-	if (!p1_send(sa, &w, true)) {
-		p1_failed(sa, IKE_DROP_NOMEM);
-		return;
-	}
-	sa_logf(sa, IKE_LOG_DEBUG, "Aggressive Mode from %08x:%u, message 2 sent",
-		rx->remote->addr, rx->remote->port);
-	sa->state = AM_R_SENT;
+	ike_p1_r_reply(sa, rx, &w, true, AM_R_SENT, "Aggressive Mode");
 }
 
 static void am_r_msg3(struct ike_sa *sa, const struct rx *rx)

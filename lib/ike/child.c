@@ -124,6 +124,7 @@ void child_established(struct child *c, struct qm *q)
 	struct site *s = c->site;
 	uint32_t old_spi = q->initiator ? q->rekey_of : c->replaces;
 	struct child *old = old_spi ? child_by_spi(ike, old_spi) : NULL;
+	char la[IKE_ADDR_STR_MAX], ra[IKE_ADDR_STR_MAX];
 
 	c->established = true;
 	c->established_ms = ike->now;
@@ -131,9 +132,9 @@ void child_established(struct child *c, struct qm *q)
 	ike_count(ike, IKE_EV_QM_UP);
 	s->cnt.children_up++;
 	ike_logf(ike, IKE_LOG_INFO,
-		 "[%s] IPsec SA pair up: in %08x out %08x, %08x/%u <-> %08x/%u%s%s",
-		 s->p.name, c->spi_in, c->spi_out, c->ts_local.addr,
-		 c->ts_local.len, c->ts_remote.addr, c->ts_remote.len,
+		 "[%s] IPsec SA pair up: in %08x out %08x, %s/%u <-> %s/%u%s%s",
+		 s->p.name, c->spi_in, c->spi_out, ike_addr_str(c->ts_local.addr, la),
+		 c->ts_local.len, ike_addr_str(c->ts_remote.addr, ra), c->ts_remote.len,
 		 c->local.port ? ", UDP-encapsulated" : "", old ? ", rekey" : "");
 	timers_child_established(c);
 	if (old != NULL && old != c) {

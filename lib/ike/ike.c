@@ -152,6 +152,23 @@ vlog(struct ike *ike, enum ike_log_level lvl, const char *fmt, va_list ap)
 		ike->ops->log(ike->ctx, lvl, fmt, ap);
 }
 
+const char *ike_addr_str(uint32_t addr, char buf[IKE_ADDR_STR_MAX])
+{
+	char *p = buf;
+
+	for (int shift = 24; shift >= 0; shift -= 8) {
+		unsigned b = (addr >> shift) & 0xff;
+
+		if (b >= 100)
+			*p++ = (char)('0' + b / 100);
+		if (b >= 10)
+			*p++ = (char)('0' + b / 10 % 10);
+		*p++ = (char)('0' + b % 10);
+		*p++ = shift > 0 ? '.' : '\0';
+	}
+	return buf;
+}
+
 void ike_logf(struct ike *ike, enum ike_log_level lvl, const char *fmt, ...)
 {
 	va_list ap;

@@ -261,11 +261,12 @@ static void log_cleartext(struct ike *ike, struct ike_sa *sa, const struct rx *r
 {
 	const struct ike_pld *pl = rx->m ? ike_msg_find(rx->m, ISAKMP_PLD_N, 0) : NULL;
 	struct ike_pl_notify n = {0};
+	char a[IKE_ADDR_STR_MAX];
 
 	if (pl != NULL)
 		ike_notify_parse(pl, &n);
 	ike_drop(ike, sa, IKE_DROP_UNAUTH_INFO, "cleartext Informational from "
-		 "%08x: %s (%u)", rx->remote->addr,
+		 "%s: %s (%u)", ike_addr_str(rx->remote->addr, a),
 		 pl ? ike_notify_name(n.type) : "no notify", n.type);
 }
 

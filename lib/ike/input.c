@@ -21,6 +21,7 @@ void ike_input(struct ike *ike, uint64_t now_ms,
 	struct ike_sa *sa;
 	enum ike_stat why = IKE_DROP_DECRYPT;
 	struct rx rx = {.local = local, .remote = remote};
+	char a[IKE_ADDR_STR_MAX];
 
 	if (now_ms > ike->now)
 		ike->now = now_ms;
@@ -32,16 +33,16 @@ void ike_input(struct ike *ike, uint64_t now_ms,
 			return;
 		}
 		if (len < NON_ESP_MARKER_LEN || get32(buf) != 0) {
-			ike_drop(ike, NULL, IKE_DROP_NO_MARKER, "from %08x:%u",
-				 remote->addr, remote->port);
+			ike_drop(ike, NULL, IKE_DROP_NO_MARKER, "from %s:%u",
+				 ike_addr_str(remote->addr, a), remote->port);
 			return;
 		}
 		buf += NON_ESP_MARKER_LEN;
 		len -= NON_ESP_MARKER_LEN;
 	}
 	if (!ike_hdr_validate(buf, len, &rx.hdr, &why)) {
-		ike_drop(ike, NULL, why, "header from %08x:%u (len %zu)",
-			 remote->addr, remote->port, len);
+		ike_drop(ike, NULL, why, "header from %s:%u (len %zu)",
+			 ike_addr_str(remote->addr, a), remote->port, len);
 		return;
 	}
 	rx.raw = buf;
@@ -50,9 +51,9 @@ void ike_input(struct ike *ike, uint64_t now_ms,
 		if (!ike_chain_parse(buf + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN,
 				     rx.hdr.np, false, &m, &why) ||
 		    !ike_msg_validate(&m, &why)) {
-			ike_drop(ike, NULL, why, "%s message from %08x:%u",
-				 ike_exch_name(rx.hdr.exch), remote->addr,
-				 remote->port);
+			ike_drop(ike, NULL, why, "%s message from %s:%u",
+				 ike_exch_name(rx.hdr.exch),
+				 ike_addr_str(remote->addr, a), remote->port);
 			return;
 		}
 		m.hdr = rx.hdr;
@@ -62,8 +63,9 @@ void ike_input(struct ike *ike, uint64_t now_ms,
 	if (sa == NULL && (memcmp(rx.hdr.rcookie, zero_cky, 8) != 0 ||
 			   rx.hdr.exch == ISAKMP_EXCH_QUICK) &&
 	    !(rx.hdr.exch == ISAKMP_EXCH_INFO && rx.m != NULL)) {
-		ike_drop(ike, NULL, IKE_DROP_UNKNOWN_SA, "%s message from %08x:%u",
-			 ike_exch_name(rx.hdr.exch), remote->addr, remote->port);
+		ike_drop(ike, NULL, IKE_DROP_UNKNOWN_SA, "%s message from %s:%u",
+			 ike_exch_name(rx.hdr.exch), ike_addr_str(remote->addr, a),
+			 remote->port);
 		return;
 	}
 	switch (rx.hdr.exch) {

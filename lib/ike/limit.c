@@ -91,13 +91,14 @@ static uint64_t unbound_max(const struct ike *ike)
 static bool evict_oldest_unbound(struct ike *ike)
 {
 	struct ike_sa *old;
+	char a[IKE_ADDR_STR_MAX];
 
 	if (list_empty(&ike->ho_unbound))
 		return false;
 	old = container_of(ike->ho_unbound.next, struct ike_sa, ho_link);
 	ike_count(ike, IKE_EV_HALF_OPEN_EVICTED);
-	sa_logf(old, IKE_LOG_DEBUG, "half-open from %08x evicted for a newer one",
-		old->remote.addr);
+	sa_logf(old, IKE_LOG_DEBUG, "half-open from %s evicted for a newer one",
+		ike_addr_str(old->remote.addr, a));
 	sa_kill(old);
 	return true;
 }
@@ -122,7 +123,10 @@ struct src *src_rate(struct ike *ike, const struct ike_endpoint *remote)
 	if (s->tokens_milli > ike->cfg.new_per_src_burst * 1000ULL)
 		s->tokens_milli = ike->cfg.new_per_src_burst * 1000ULL;
 	if (s->tokens_milli < 1000) {
-		ike_drop(ike, NULL, IKE_DROP_RATE, "source %08x", remote->addr);
+		char a[IKE_ADDR_STR_MAX];
+
+		ike_drop(ike, NULL, IKE_DROP_RATE, "source %s",
+			 ike_addr_str(remote->addr, a));
 		return NULL;
 	}
 	s->tokens_milli -= 1000;
@@ -137,8 +141,10 @@ struct src *src_rate(struct ike *ike, const struct ike_endpoint *remote)
 bool src_room(struct ike *ike, const struct src *s, bool bound)
 {
 	if (s->half_open >= ike->cfg.max_half_open_per_src) {
-		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN_SRC, "%u half-open from %08x",
-			 s->half_open, s->addr);
+		char a[IKE_ADDR_STR_MAX];
+
+		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN_SRC, "%u half-open from %s",
+			 s->half_open, ike_addr_str(s->addr, a));
 		return false;
 	}
 	if ((ike->n_half_open >= ike->cfg.max_half_open ||

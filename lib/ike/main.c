@@ -38,66 +38,42 @@ static void mm_r_msg1(struct ike *ike, const struct rx *rx)
 	struct ike_sa *sa;
 	struct ike_wbuf w;
 	struct src *src;
+	char a[IKE_ADDR_STR_MAX];
 
 	if (m == NULL || rx->hdr.msgid != 0 || sap == NULL ||
 	    ike_msg_count(m, ISAKMP_PLD_SA) != 1 || !msg_only(m, ok, sizeof(ok))) {
 		ike_drop(ike, NULL, m == NULL ? IKE_DROP_CLEARTEXT :
 			 sap == NULL ? IKE_DROP_MISSING : IKE_DROP_UNEXPECTED,
-			 "malformed message 1 from %08x", rx->remote->addr);
+			 "malformed message 1 from %s",
+			 ike_addr_str(rx->remote->addr, a));
 		return;
 	}
-	if (sap->body_len > HALF_OPEN_SA_MAX) {
-		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN_SIZE, "%u bytes from %08x",
-			 sap->body_len, rx->remote->addr);
-		return;
-	}
-	if ((src = src_rate(ike, rx->remote)) == NULL)
+	if ((src = ike_p1_r_admit(ike, rx, sap)) == NULL)
 		return;
 	if (as == NULL && ike->cfg.default_psk_len == 0) {
-		ike_drop(ike, NULL, IKE_DROP_NO_PSK, "no PSK for %08x",
-			 rx->remote->addr);
+		ike_drop(ike, NULL, IKE_DROP_NO_PSK, "no PSK for %s",
+			 ike_addr_str(rx->remote->addr, a));
 		return;
 	}
 	if (!prop_p1_select(sap, as ? as->p.p1 : ike->cfg.p1,
 			    as ? as->p.n_p1 : ike->cfg.n_p1, IKE_DH_NONE, &c)) {
-		ike_drop(ike, NULL, IKE_DROP_NO_PROPOSAL, "from %08x",
-			 rx->remote->addr);
+		ike_drop(ike, NULL, IKE_DROP_NO_PROPOSAL, "from %s",
+			 ike_addr_str(rx->remote->addr, a));
 		info_send_clear_notify(ike, rx, N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
-	if (!src_room(ike, src, as != NULL))
+	sa = ike_p1_r_half_open(ike, rx, src, as != NULL, sap, &c, as);
+	if (sa == NULL)
 		return;
-	sa = sa_new(ike, false, rx->local, rx->remote);
-	if (sa == NULL || (sa->sai_b = malloc(sap->body_len)) == NULL) {
-		if (sa != NULL)
-			sa_kill(sa);
-		ike_drop(ike, NULL, IKE_DROP_NOMEM, "new SA");
-		return;
-	}
-	sa_set_icky(sa, rx->hdr.icookie);
-	src_charge(sa, src, as != NULL);
 	sa_set_addr_site(sa, as);
 	p1_choose_psk(sa, NULL);
-	sa->prop = c.prop;
-	sa->life_s = c.life_s;
-	if (as != NULL && sa->life_s > as->p.p1_lifetime_s)
-		sa->life_s = as->p.p1_lifetime_s;
-	memcpy(sa->sai_b, sap->body, sap->body_len);
-	sa->sai_b_len = sap->body_len;
-	natt_scan_vids(sa, m);
 
 	wb_init(&w, ike->buf, sizeof(ike->buf));
 	msg_hdr(&w, sa, ISAKMP_EXCH_IDPROT, 0, false);
 	prop_p1_reply(&w, &c);
 	natt_add_vids(sa, &w);
 	xmit_rx(&sa->x, rx->raw, rx->len);
-	if (!p1_send(sa, &w, false)) {
-		p1_failed(sa, IKE_DROP_NOMEM);
-		return;
-	}
-	sa_logf(sa, IKE_LOG_DEBUG, "Main Mode from %08x:%u, message 2 sent",
-		rx->remote->addr, rx->remote->port);
-	sa->state = MM_R_SA_SENT;
+	ike_p1_r_reply(sa, rx, &w, false, MM_R_SA_SENT, "Main Mode");
 }
 
 /* Message 3 -> 4: key exchange. */
@@ -426,8 +402,10 @@ void main_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 	if (!(rx->hdr.flags & ISAKMP_FLAG_E) &&
 	    (rx->remote->addr != sa->remote.addr ||
 	     rx->remote->port != sa->remote.port)) {
-		ike_drop(ike, sa, IKE_DROP_WRONG_PEER, "from %08x:%u",
-			 rx->remote->addr, rx->remote->port);
+		char a[IKE_ADDR_STR_MAX];
+
+		ike_drop(ike, sa, IKE_DROP_WRONG_PEER, "from %s:%u",
+			 ike_addr_str(rx->remote->addr, a), rx->remote->port);
 		return;
 	}
 	switch (sa->state) {

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Phase 1 pieces shared by Main Mode (main.c) and Aggressive Mode
- * (aggr.c): key exchange and SKEYID (RFC 2409 s5), identities, HASH_I /
- * HASH_R, binding a responder SA to its site once the peer's ID is known,
- * establishment, failure, rekey and INITIAL-CONTACT.
+ * (aggr.c): the responder's half-open SA and its message 2, key exchange
+ * and SKEYID (RFC 2409 s5), identities, HASH_I / HASH_R, binding a
+ * responder SA to its site once the peer's ID is known, establishment,
+ * failure, rekey and INITIAL-CONTACT.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@ bool p1_send(struct ike_sa *sa, struct ike_wbuf *w, bool wait)
 int p1_initiate(struct ike_sa *sa, struct ike_wbuf *w, size_t sa_off,
 		enum p1_state state, const char *mode)
 {
+	char a[IKE_ADDR_STR_MAX];
 	size_t len;
 
 	if (w->overflow)
@@ -40,8 +42,8 @@ int p1_initiate(struct ike_sa *sa, struct ike_wbuf *w, size_t sa_off,
 	memcpy(sa->sai_b, w->buf + sa_off + ISAKMP_GEN_LEN, len);
 	if (!p1_send(sa, w, true))
 		goto fail;
-	sa_logf(sa, IKE_LOG_INFO, "initiating %s to %08x:%u", mode,
-		sa->remote.addr, sa->remote.port);
+	sa_logf(sa, IKE_LOG_INFO, "initiating %s to %s:%u", mode,
+		ike_addr_str(sa->remote.addr, a), sa->remote.port);
 	sa->state = state;
 	sa->in_window = true;
 	sa->ike->n_initiating++;
@@ -49,6 +51,79 @@ int p1_initiate(struct ike_sa *sa, struct ike_wbuf *w, size_t sa_off,
 fail:
 	sa_kill(sa);
 	return -ENOMEM;
+}
+
+/*
+ * Responder, message 1 with SA payload sap: small enough to keep while
+ * half-open, and its source within its rate. The source's entry, or NULL
+ * (dropped and counted).
+ */
+struct src *ike_p1_r_admit(struct ike *ike, const struct rx *rx,
+			   const struct ike_pld *sap)
+{
+	if (sap->body_len > HALF_OPEN_SA_MAX) {
+		char a[IKE_ADDR_STR_MAX];
+
+		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN_SIZE, "%u bytes from %s",
+			 sap->body_len, ike_addr_str(rx->remote->addr, a));
+		return NULL;
+	}
+	return src_rate(ike, rx->remote);
+}
+
+/*
+ * Responder, message 1 accepted with proposal c: the new half-open SA,
+ * charged to src (bound: a site names the peer's address as its fixed
+ * peer), found again by the initiator's cookie, its lifetime at most
+ * site's phase 1 lifetime (site may be NULL), sap's body kept for the
+ * auth hashes, the peer's NAT-T and DPD VIDs noted. NULL: no room for src
+ * or no memory (dropped and counted). The caller binds the site and PSK.
+ */
+struct ike_sa *ike_p1_r_half_open(struct ike *ike, const struct rx *rx,
+				  struct src *src, bool bound,
+				  const struct ike_pld *sap,
+				  const struct p1_choice *c,
+				  const struct site *site)
+{
+	struct ike_sa *sa;
+
+	if (!src_room(ike, src, bound))
+		return NULL;
+	sa = sa_new(ike, false, rx->local, rx->remote);
+	if (sa == NULL || (sa->sai_b = malloc(sap->body_len)) == NULL) {
+		if (sa != NULL)
+			sa_kill(sa);
+		ike_drop(ike, NULL, IKE_DROP_NOMEM, "new SA");
+		return NULL;
+	}
+	sa_set_icky(sa, rx->hdr.icookie);
+	src_charge(sa, src, bound);
+	sa->prop = c->prop;
+	sa->life_s = c->life_s;
+	if (site != NULL && sa->life_s > site->p.p1_lifetime_s)
+		sa->life_s = site->p.p1_lifetime_s;
+	memcpy(sa->sai_b, sap->body, sap->body_len);
+	sa->sai_b_len = sap->body_len;
+	natt_scan_vids(sa, rx->m);
+	return sa;
+}
+
+/*
+ * Responder: send message 2 in w (wait: retransmit it until answered) and
+ * enter state; on failure the SA fails (no memory).
+ */
+void ike_p1_r_reply(struct ike_sa *sa, const struct rx *rx, struct ike_wbuf *w,
+		    bool wait, enum p1_state state, const char *mode)
+{
+	char a[IKE_ADDR_STR_MAX];
+
+	if (!p1_send(sa, w, wait)) {
+		p1_failed(sa, IKE_DROP_NOMEM);
+		return;
+	}
+	sa_logf(sa, IKE_LOG_DEBUG, "%s from %s:%u, message 2 sent", mode,
+		ike_addr_str(rx->remote->addr, a), rx->remote->port);
+	sa->state = state;
 }
 
 bool p1_gen_ke(struct ike_sa *sa, uint8_t *gx)
@@ -370,6 +445,7 @@ void p1_established(struct ike_sa *sa)
 	struct ike *ike = sa->ike;
 	struct site *s = sa->site;
 	struct ike_sa *older = site_newest_sa(s);
+	char a[IKE_ADDR_STR_MAX];
 
 	sa_half_open_done(sa);
 	timer_cancel(ike, &sa->t_life);
@@ -382,10 +458,10 @@ void p1_established(struct ike_sa *sa)
 	sa->last_rx_ms = ike->now;
 	site_peer_seen(s, &sa->remote);
 	ike_count(ike, IKE_EV_P1_UP);
-	sa_logf(sa, IKE_LOG_INFO, "ISAKMP SA established (%s, %s), peer %08x:%u",
+	sa_logf(sa, IKE_LOG_INFO, "ISAKMP SA established (%s, %s), peer %s:%u",
 		sa->aggressive ? "Aggressive" : "Main",
 		sa->initiator ? "initiator" : "responder",
-		sa->remote.addr, sa->remote.port);
+		ike_addr_str(sa->remote.addr, a), sa->remote.port);
 	sa->state = P1_ESTABLISHED;
 	timers_p1_established(sa);
 	sa_cookie_announce(sa);

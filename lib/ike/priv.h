@@ -327,6 +327,9 @@ void ike_logf(struct ike *ike, enum ike_log_level lvl, const char *fmt, ...)
 void sa_logf(const struct ike_sa *sa, enum ike_log_level lvl,
 	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ike_random(void *p, size_t n);
+/* addr (host byte order) as "a.b.c.d" into buf, which it returns: for logs. */
+#define IKE_ADDR_STR_MAX 16
+const char *ike_addr_str(uint32_t addr, char buf[IKE_ADDR_STR_MAX]);
 uint64_t ike_hash(const struct ike *ike, const void *p, size_t n);
 
 static inline void ike_count(struct ike *ike, enum ike_stat s)
@@ -502,6 +505,16 @@ void p1_failed(struct ike_sa *sa, enum ike_stat why);
 void p1_rekey(struct ike_sa *sa);
 void p1_initial_contact(struct ike_sa *sa);
 bool p1_choose_psk(struct ike_sa *sa, struct site *s);
+/* Responder, message 1: admission, the half-open SA, message 2. */
+struct src *ike_p1_r_admit(struct ike *ike, const struct rx *rx,
+			   const struct ike_pld *sap);
+struct ike_sa *ike_p1_r_half_open(struct ike *ike, const struct rx *rx,
+				  struct src *src, bool bound,
+				  const struct ike_pld *sap,
+				  const struct p1_choice *c,
+				  const struct site *site);
+void ike_p1_r_reply(struct ike_sa *sa, const struct rx *rx, struct ike_wbuf *w,
+		    bool wait, enum p1_state state, const char *mode);
 
 /* Only these payload types may appear in m. */
 static inline bool

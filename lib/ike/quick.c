@@ -191,8 +191,11 @@ static void r_msg1(struct ike_sa *sa, const struct rx *rx)
 	memcpy(q->ni, nonce->body, nonce->body_len);
 	q->ni_len = nonce->body_len;
 	if (!r_selectors(q, &m, &why)) {
-		ike_drop(ike, sa, why, "IDs %08x/%u <-> %08x/%u", q->ts_remote.addr,
-			 q->ts_remote.len, q->ts_local.addr, q->ts_local.len);
+		char ra[IKE_ADDR_STR_MAX], la[IKE_ADDR_STR_MAX];
+
+		ike_drop(ike, sa, why, "IDs %s/%u <-> %s/%u",
+			 ike_addr_str(q->ts_remote.addr, ra), q->ts_remote.len,
+			 ike_addr_str(q->ts_local.addr, la), q->ts_local.len);
 		info_send_notify(sa, N_INVALID_ID_INFO, PROTO_IPSEC_ESP, NULL, 0,
 				 NULL, 0);
 		goto fail;

@@ -247,12 +247,14 @@ void sa_delete(struct ike_sa *sa, bool send_delete, enum ike_down_reason why)
  */
 void sa_peer_moved(struct ike_sa *sa, const struct rx *rx)
 {
+	char a[IKE_ADDR_STR_MAX];
+
 	if (sa->local.port != IKE_NATT_PORT || rx->local->port != IKE_NATT_PORT ||
 	    (rx->remote->addr == sa->remote.addr &&
 	     rx->remote->port == sa->remote.port))
 		return;
-	sa_logf(sa, IKE_LOG_INFO, "peer moved to %08x:%u", rx->remote->addr,
-		rx->remote->port);
+	sa_logf(sa, IKE_LOG_INFO, "peer moved to %s:%u",
+		ike_addr_str(rx->remote->addr, a), rx->remote->port);
 	sa->remote = *rx->remote;
 	if (sa->site != NULL)
 		site_peer_moved(sa->site, rx->remote);

@@ -294,11 +294,14 @@ bool site_psk_equal(const struct site *s, const uint8_t *psk, size_t len)
  */
 bool site_addr_ok(struct site *s, uint32_t from)
 {
+	char a[IKE_ADDR_STR_MAX], p[IKE_ADDR_STR_MAX];
+
 	if (s->p.peer_addr == 0 || s->p.peer_addr == from)
 		return true;
 	s->cnt.auth_failures++;
-	ike_logf(s->ike, IKE_LOG_WARNING, "[%s] its ID claimed from %08x, not "
-		 "its peer %08x: refused", s->p.name, from, s->p.peer_addr);
+	ike_logf(s->ike, IKE_LOG_WARNING, "[%s] its ID claimed from %s, not "
+		 "its peer %s: refused", s->p.name, ike_addr_str(from, a),
+		 ike_addr_str(s->p.peer_addr, p));
 	return false;
 }
 
@@ -346,6 +349,7 @@ void site_peer_moved(struct site *s, const struct ike_endpoint *ep)
 void site_sa_up(struct site *s, struct ike_sa *sa)
 {
 	struct ike *ike = s->ike;
+	char a[IKE_ADDR_STR_MAX];
 
 	timer_cancel(ike, &s->t_retry);
 	s->retries = 0;
@@ -353,8 +357,8 @@ void site_sa_up(struct site *s, struct ike_sa *sa)
 		return;
 	s->up = true;
 	s->cnt.up++;
-	sa_logf(sa, IKE_LOG_NOTICE, "site up, peer %08x:%u", sa->remote.addr,
-		sa->remote.port);
+	sa_logf(sa, IKE_LOG_NOTICE, "site up, peer %s:%u",
+		ike_addr_str(sa->remote.addr, a), sa->remote.port);
 	if (ike->ops->peer_up != NULL)
 		ike->ops->peer_up(ike->ctx, s->id, s->p.name);
 }

@@ -9,29 +9,8 @@
 
 #include "priv.h"
 
-static const char *const ctr_name[NAT_CTR_N] = {
-#define _(sym, name, descr) [NAT_CTR_##sym] = name,
-	foreach_nat_counter(_)
-#undef _
-};
-
-static const char *const ctr_descr[NAT_CTR_N] = {
-#define _(sym, name, descr) [NAT_CTR_##sym] = descr,
-	foreach_nat_counter(_)
-#undef _
-};
-
-const char *
-nat_counter_name(enum nat_counter c)
-{
-	return c < NAT_CTR_N ? ctr_name[c] : "?";
-}
-
-const char *
-nat_counter_descr(enum nat_counter c)
-{
-	return c < NAT_CTR_N ? ctr_descr[c] : "?";
-}
+STATS_COUNTER_TEXT(foreach_nat_counter, enum nat_counter, NAT_CTR_N,
+		   nat_counter_name, nat_counter_descr)
 
 const char *
 nat_proto_name(enum nat_proto p)

@@ -22,17 +22,6 @@ static const char *const drop_descr[DROP_N] = {
 #undef _
 };
 
-static const char *const wctr_name[WCTR_N] = {
-#define _(sym, name, descr) [WCTR_##sym] = name,
-	foreach_worker_counter(_)
-#undef _
-};
-
-static const char *const wctr_descr[WCTR_N] = {
-#define _(sym, name, descr) [WCTR_##sym] = descr,
-	foreach_worker_counter(_)
-#undef _
-};
 
 const char *
 stats_drop_stage(enum stats_drop d)
@@ -52,17 +41,8 @@ stats_drop_descr(enum stats_drop d)
 	return d < DROP_N ? drop_descr[d] : "?";
 }
 
-const char *
-stats_worker_counter_name(enum stats_worker_counter c)
-{
-	return c < WCTR_N ? wctr_name[c] : "?";
-}
-
-const char *
-stats_worker_counter_descr(enum stats_worker_counter c)
-{
-	return c < WCTR_N ? wctr_descr[c] : "?";
-}
+STATS_COUNTER_TEXT(foreach_worker_counter, enum stats_worker_counter, WCTR_N,
+		   stats_worker_counter_name, stats_worker_counter_descr)
 
 /* The block is a flat array of uint64_t; treat it so. */
 #define WORDS (sizeof(struct stats_worker) / sizeof(uint64_t))

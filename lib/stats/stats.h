@@ -163,6 +163,25 @@ const char *stats_drop_descr(enum stats_drop d);
 const char *stats_worker_counter_name(enum stats_worker_counter c);
 const char *stats_worker_counter_descr(enum stats_worker_counter c);
 
+/*
+ * The text of a counter list _(SYM, name, description) whose enum type
+ * was made from it in list order, from 0, n entries (enum stats_worker_counter,
+ * enum nat_counter, the control core's): defines
+ *   const char *name_fn(type c), const char *descr_fn(type c)
+ * giving entry c's name and description, "?" past the end. At file scope,
+ * without a semicolon:
+ *   STATS_COUNTER_TEXT(foreach_worker_counter, enum stats_worker_counter,
+ *                      WCTR_N, stats_worker_counter_name, stats_worker_counter_descr)
+ */
+#define STATS_X_NAME(sym, name, descr)  name,
+#define STATS_X_DESCR(sym, name, descr) descr,
+#define STATS_COUNTER_TEXT(foreach, type, n, name_fn, descr_fn)                 \
+	static const char *const name_fn##_text[] = { foreach(STATS_X_NAME) };    \
+	static const char *const descr_fn##_text[] = { foreach(STATS_X_DESCR) };  \
+	_Static_assert(RTE_DIM(name_fn##_text) == (n), #foreach " is not " #n);  \
+	const char *name_fn(type c) { return c < (n) ? name_fn##_text[c] : "?"; }  \
+	const char *descr_fn(type c) { return c < (n) ? descr_fn##_text[c] : "?"; }
+
 /** out = sum of n blocks. Control core. */
 void stats_worker_sum(struct stats_worker *out,
 		      struct stats_worker *const *blocks, unsigned n);

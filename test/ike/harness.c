@@ -432,16 +432,3 @@ bool site_is_up(struct host *h, const char *name)
 
 	return ike_site_get(h->ike, name, &info) == 0 && info.up;
 }
-
-void pair_new(uint32_t branch_addr, struct host **hub, struct host **branch)
-{
-	net_reset();
-	*hub = host_new("hub", H_HUB, (const uint8_t *)H_PSK, strlen(H_PSK));
-	*branch = host_new("branch", branch_addr, NULL, 0);
-}
-
-void pair_free(struct host *hub, struct host *branch)
-{
-	host_free(hub);
-	host_free(branch);
-}

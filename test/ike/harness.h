@@ -75,12 +75,7 @@ struct net {
 extern struct net NET;
 
 void net_reset(void);
-/* The pair most tests start from: a hub at H_HUB with H_PSK as its default
- * PSK, and a branch at branch_addr (net_reset() first). */
-#define H_HUB ADDR(198, 51, 100, 1)
-#define H_PSK "rtx-psk-0123456789"
-void pair_new(uint32_t branch_addr, struct host **hub, struct host **branch);
-void pair_free(struct host *hub, struct host *branch);
+/* The hub and branch most tests start from: fixture.h. */
 
 struct host *host_new(const char *name, uint32_t addr, const uint8_t *default_psk,
 		      size_t psk_len);

@@ -17,44 +17,11 @@
 #include <cmocka.h>
 
 #include "codec.h"
-#include "harness.h"
+#include "fixture.h"
 
 #define HUB    H_HUB
-#define BRANCH ADDR(203, 0, 113, 7)
+#define BRANCH H_BRANCH
 #define PSK    H_PSK
-
-static struct host *hub, *branch;
-
-static int setup(void **state)
-{
-	(void)state;
-	pair_new(BRANCH, &hub, &branch);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	pair_free(hub, branch);
-	return 0;
-}
-
-/* esphub side: the RTX branch, dynamic address, ID 192.168.0.1. */
-static void add_pair(struct ike_site_params *hp, struct ike_site_params *bp)
-{
-	struct ike_site_params h, b;
-
-	if (hp == NULL) {
-		site_branch(&h, "rtx1", 0, PSK);
-		hp = &h;
-	}
-	if (bp == NULL) {
-		site_hub(&b, "hub", HUB, PSK);
-		bp = &b;
-	}
-	assert_int_equal(ike_site_add(hub->ike, hp, NET.now, NULL), 0);
-	assert_int_equal(ike_site_add(branch->ike, bp, NET.now, NULL), 0);
-}
 
 static void assert_tunnel_up(unsigned pairs)
 {
@@ -96,7 +63,7 @@ static void test_main_mode_rtx(void **state)
 	const struct h_sa *in;
 
 	(void)state;
-	add_pair(NULL, NULL);
+	fx_pair_add_sites(NULL, NULL);
 	net_advance(1000);
 	assert_tunnel_up(1);
 	/* the RTX profile: aes128-cbc + hmac-sha1-96, tunnel, 28800 s */
@@ -153,8 +120,8 @@ static void test_suites(void **state)
 
 		snprintf(name, sizeof(name), "s%zu", i);
 		/* fresh instances per suite */
-		teardown(NULL);
-		setup(NULL);
+		fx_pair_teardown(NULL);
+		fx_pair_setup(NULL);
 		site_branch(&h, "rtx1", 0, PSK);
 		site_hub(&b, "hub", HUB, PSK);
 		h.p1[0] = b.p1[0] = suites[i].p1;
@@ -164,7 +131,7 @@ static void test_suites(void **state)
 		hub->cfg.p1[0] = suites[i].p1;
 		hub->cfg.n_p1 = 1;
 		host_restart(hub);
-		add_pair(&h, &b);
+		fx_pair_add_sites(&h, &b);
 		net_advance(1000);
 		assert_tunnel_up(1);
 		for (unsigned k = 0; k < H_MAX_SA; k++) {
@@ -197,7 +164,7 @@ static void test_proposal_choice(void **state)
 	b.n_p1 = 2;
 	h.p1[0] = b.p1[1];
 	h.n_p1 = 1;
-	add_pair(&h, &b);
+	fx_pair_add_sites(&h, &b);
 	net_advance(1000);
 	assert_tunnel_up(1);
 }
@@ -213,7 +180,7 @@ static void test_no_common_proposal(void **state)
 	b.n_p1 = 1;
 	hub->cfg.n_p1 = 1; /* hub accepts aes128-sha1-modp1024 only */
 	host_restart(hub);
-	add_pair(NULL, &b);
+	fx_pair_add_sites(NULL, &b);
 	net_advance(1000);
 	assert_int_equal(stat_of(hub, IKE_DROP_NO_PROPOSAL), 1);
 	assert_int_equal(stat_of(hub, IKE_EV_NOTIFY_TX), 1);
@@ -234,7 +201,7 @@ static void test_aggressive(void **state)
 	b.local_id = h.id;
 	b.aggressive = true;
 	/* not opted in: refused */
-	add_pair(&h, &b);
+	fx_pair_add_sites(&h, &b);
 	net_advance(1000);
 	assert_true(stat_of(hub, IKE_DROP_AGGR_REFUSED) >= 1);
 	assert_false(site_is_up(branch, "hub"));
@@ -261,11 +228,11 @@ static void test_retransmit_each_message(void **state)
 	(void)state;
 	/* lose each of the 9 datagrams of MM + QM once, in turn */
 	for (drop_nth = 1; drop_nth <= 9; drop_nth++) {
-		teardown(NULL);
-		setup(NULL);
+		fx_pair_teardown(NULL);
+		fx_pair_setup(NULL);
 		seen = 0;
 		NET.filter = drop_filter;
-		add_pair(NULL, NULL);
+		fx_pair_add_sites(NULL, NULL);
 		net_advance(60000);
 		assert_tunnel_up(1);
 		assert_true(stat_of(branch, IKE_EV_RETRANSMIT) +
@@ -296,7 +263,7 @@ static void test_duplicates(void **state)
 {
 	(void)state;
 	NET.filter = dup_once;
-	add_pair(NULL, NULL);
+	fx_pair_add_sites(NULL, NULL);
 	net_advance(10000);
 	NET.filter = NULL;
 	assert_tunnel_up(1);
@@ -318,7 +285,7 @@ static void test_wrong_psk(void **state)
 
 	(void)state;
 	site_hub(&b, "hub", HUB, "not-the-psk");
-	add_pair(NULL, &b);
+	fx_pair_add_sites(NULL, &b);
 	/* message 5 is dropped each time it comes; the exchange ends when
 	 * its half-open time is up (30 s) */
 	net_advance(5000);
@@ -382,7 +349,7 @@ static void test_forged_msg5(void **state)
 	(void)state;
 	forged = 0;
 	NET.filter = forge_msg5;
-	add_pair(NULL, NULL);
+	fx_pair_add_sites(NULL, NULL);
 	net_advance(1000);
 	NET.filter = NULL;
 	assert_int_equal(forged, 2);
@@ -407,7 +374,7 @@ static void test_claim_fixed_site(void **state)
 	(void)state;
 	site_branch(&h, "rtx1", BRANCH, PSK);   /* fixed address, psk = default */
 	h.aggressive = true;
-	add_pair(&h, NULL);
+	fx_pair_add_sites(&h, NULL);
 	net_advance(2000);
 	assert_tunnel_up(1);
 	assert_int_equal(stat_of(hub, IKE_EV_INITIAL_CONTACT), 1);
@@ -444,7 +411,7 @@ static void test_site_psk_differs(void **state)
 
 	(void)state;
 	site_branch(&h, "rtx1", 0, "site-specific");
-	add_pair(&h, NULL); /* branch uses PSK = the hub's default */
+	fx_pair_add_sites(&h, NULL); /* branch uses PSK = the hub's default */
 	net_advance(5000);
 	assert_false(site_is_up(hub, "rtx1"));
 	assert_int_equal(stat_of(hub, IKE_DROP_PSK_MISMATCH), 1);
@@ -460,7 +427,7 @@ static void test_psk_by_address(void **state)
 	(void)state;
 	site_branch(&h, "rtx1", BRANCH, "bound-psk");
 	site_hub(&b, "hub", HUB, "bound-psk");
-	add_pair(&h, &b);
+	fx_pair_add_sites(&h, &b);
 	net_advance(2000);
 	assert_tunnel_up(1);
 }
@@ -472,7 +439,7 @@ static void test_qm_ids_outside(void **state)
 	(void)state;
 	site_hub(&b, "hub", HUB, PSK);
 	b.local_subnets[0] = (struct ike_prefix){ADDR(192, 168, 1, 0), 24};
-	add_pair(NULL, &b);
+	fx_pair_add_sites(NULL, &b);
 	net_advance(2000);
 	assert_true(site_is_up(hub, "rtx1"));  /* phase 1 is fine */
 	assert_int_equal(host_live(hub, true), 0);
@@ -492,19 +459,19 @@ static void test_qm_ids_outside(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_main_mode_rtx, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_suites, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_proposal_choice, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_common_proposal, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_aggressive, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_retransmit_each_message, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_duplicates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_wrong_psk, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_forged_msg5, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_claim_fixed_site, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_site_psk_differs, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_psk_by_address, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_qm_ids_outside, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_main_mode_rtx, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_suites, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_proposal_choice, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_no_common_proposal, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_aggressive, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_retransmit_each_message, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_duplicates, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_wrong_psk, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_forged_msg5, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_claim_fixed_site, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_site_psk_differs, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_psk_by_address, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_qm_ids_outside, fx_pair_setup, fx_pair_teardown),
 	};
 
 	return cmocka_run_group_tests_name("ike_exchange", tests, NULL, NULL);

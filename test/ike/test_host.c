@@ -20,48 +20,11 @@
 
 #include <cmocka.h>
 
-#include "harness.h"
+#include "fixture.h"
 
 #define HUB    H_HUB
-#define BRANCH ADDR(203, 0, 113, 7)
+#define BRANCH H_BRANCH
 #define PSK    H_PSK
-
-static struct host *hub, *branch;
-
-static int setup(void **state)
-{
-	(void)state;
-	pair_new(BRANCH, &hub, &branch);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	pair_free(hub, branch);
-	return 0;
-}
-
-static void up(void)
-{
-	struct ike_site_params h, b;
-
-	site_branch(&h, "rtx1", 0, PSK);
-	site_hub(&b, "hub", HUB, PSK);
-	assert_int_equal(ike_site_add(hub->ike, &h, NET.now, NULL), 0);
-	assert_int_equal(ike_site_add(branch->ike, &b, NET.now, NULL), 0);
-	net_advance(1000);
-	assert_int_equal(host_live(hub, true), 1);
-	assert_mirrored(hub, branch);
-}
-
-static uint32_t live_in_spi(const struct host *h)
-{
-	for (unsigned i = 0; i < H_MAX_SA; i++)
-		if (h->sas[i].live && h->sas[i].sa.inbound)
-			return h->sas[i].sa.spi;
-	return 0;
-}
 
 /* Each pair's outbound SA names, as its twin, the inbound SA of that pair. */
 static int twin_is_own(const struct ike_child_info *c, void *arg)
@@ -89,9 +52,9 @@ static int twin_is_own(const struct ike_child_info *c, void *arg)
 static void test_twin_interleaved(void **state)
 {
 	(void)state;
-	up();
-	ike_child_sa_expired(hub->ike, live_in_spi(hub), false, NET.now);
-	ike_child_sa_expired(branch->ike, live_in_spi(branch), false, NET.now);
+	fx_pair_up(NULL, NULL, 1);
+	ike_child_sa_expired(hub->ike, fx_live_in_spi(hub), false, NET.now);
+	ike_child_sa_expired(branch->ike, fx_live_in_spi(branch), false, NET.now);
 	net_run(1000);
 	assert_int_equal(stat_of(hub, IKE_EV_QM_UP), 3);
 	ike_child_foreach(hub->ike, twin_is_own, hub);
@@ -150,7 +113,7 @@ static void test_delete_by_handle(void **state)
 static void test_soft_packets(void **state)
 {
 	(void)state;
-	up();
+	fx_pair_up(NULL, NULL, 1);
 	for (unsigned i = 0; i < H_MAX_SA; i++) {
 		if (hub->sas[i].live)
 			assert_int_equal(hub->sas[i].sa.soft_packets, 4227858432ULL);
@@ -171,9 +134,9 @@ static void test_soft_packets(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_twin_interleaved, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delete_by_handle, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_soft_packets, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_twin_interleaved, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_delete_by_handle, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_soft_packets, fx_pair_setup, fx_pair_teardown),
 	};
 
 	return cmocka_run_group_tests_name("ike_host", tests, NULL, NULL);

@@ -16,54 +16,18 @@
 
 #include <cmocka.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "priv.h"
 
 #define HUB    H_HUB
-#define BRANCH ADDR(10, 0, 0, 7)       /* behind a NAT in the NAT test */
-#define PUB    ADDR(203, 0, 113, 50)
+#define BRANCH H_BRANCH_PRIV          /* behind a NAT in the NAT test */
+#define PUB    H_NAT_PUB
 #define PSK    H_PSK
-
-static struct host *hub, *branch;
-
-static int setup(void **state)
-{
-	(void)state;
-	pair_new(BRANCH, &hub, &branch);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	pair_free(hub, branch);
-	return 0;
-}
-
-static void up(struct ike_site_params *h, struct ike_site_params *b)
-{
-	struct ike_site_params hh, bb;
-
-	if (h == NULL) {
-		site_branch(&hh, "rtx1", 0, PSK);
-		h = &hh;
-	}
-	if (b == NULL) {
-		site_hub(&bb, "hub", HUB, PSK);
-		b = &bb;
-	}
-	assert_int_equal(ike_site_add(hub->ike, h, NET.now, NULL), 0);
-	assert_int_equal(ike_site_add(branch->ike, b, NET.now, NULL), 0);
-	net_advance(1000);
-	assert_true(site_is_up(hub, "rtx1"));
-	assert_int_equal(host_live(hub, true), 1);
-	assert_mirrored(hub, branch);
-}
 
 static void test_dpd_answered(void **state)
 {
 	(void)state;
-	up(NULL, NULL);
+	fx_pair_up(NULL, NULL, 1);
 	net_advance(60000);
 	/* idle tunnel: both sides probe, both answer */
 	assert_true(stat_of(hub, IKE_EV_DPD_TX) >= 5);
@@ -78,10 +42,8 @@ static void test_dpd_not_on_busy_tunnel(void **state)
 	uint32_t spi = 0;
 
 	(void)state;
-	up(NULL, NULL);
-	for (unsigned i = 0; i < H_MAX_SA; i++)
-		if (hub->sas[i].live && hub->sas[i].sa.inbound)
-			spi = hub->sas[i].sa.spi;
+	fx_pair_up(NULL, NULL, 1);
+	spi = fx_live_in_spi(hub);
 	for (int t = 0; t < 12; t++) {
 		net_advance(1000);
 		ike_child_sa_used(hub->ike, spi, NET.now);
@@ -94,7 +56,7 @@ static void test_dpd_timeout(void **state)
 	struct ike_site_info info;
 
 	(void)state;
-	up(NULL, NULL);
+	fx_pair_up(NULL, NULL, 1);
 	branch->mute = true;  /* the branch vanishes */
 	net_advance(40000);
 	assert_int_equal(hub->downs, 1);
@@ -116,7 +78,7 @@ static void test_dpd_timeout(void **state)
 static void test_delete(void **state)
 {
 	(void)state;
-	up(NULL, NULL);
+	fx_pair_up(NULL, NULL, 1);
 	assert_int_equal(ike_site_down(branch->ike, "hub", NET.now), 0);
 	net_run(100);
 	assert_int_equal(hub->downs, 1);
@@ -127,21 +89,13 @@ static void test_delete(void **state)
 	assert_int_equal(branch->last_down, IKE_DOWN_ADMIN);
 }
 
-static int grab_sa(const struct ike_sa_info *i, void *arg)
-{
-	*(struct ike_sa_info *)arg = *i;
-	return 1;
-}
-
 static void test_initial_contact(void **state)
 {
 	uint32_t old_in = 0;
 
 	(void)state;
-	up(NULL, NULL);
-	for (unsigned i = 0; i < H_MAX_SA; i++)
-		if (hub->sas[i].live && hub->sas[i].sa.inbound)
-			old_in = hub->sas[i].sa.spi;
+	fx_pair_up(NULL, NULL, 1);
+	old_in = fx_live_in_spi(hub);
 	/* the branch reboots and dials in again */
 	{
 		struct ike_site_params b;
@@ -204,7 +158,7 @@ static void test_child_rekey(void **state)
 	site_hub(&b, "hub", HUB, PSK);
 	h.child_lifetime_s = b.child_lifetime_s = 600;
 	NET.filter = mbb_filter;
-	up(&h, &b);
+	fx_pair_up(&h, &b, 1);
 	/* soft expiry at 200..400 s (margin: a third of the lifetime, plus up
 	 * to as much fuzz), so one or two rekeys by 600 s; a superseded pair
 	 * is deleted rekeyed_delete_s (5 s) after its successor is up */
@@ -228,10 +182,8 @@ static void test_soft_bytes(void **state)
 	uint32_t spi = 0;
 
 	(void)state;
-	up(NULL, NULL);
-	for (unsigned i = 0; i < H_MAX_SA; i++)
-		if (hub->sas[i].live && hub->sas[i].sa.inbound)
-			spi = hub->sas[i].sa.spi;
+	fx_pair_up(NULL, NULL, 1);
+	spi = fx_live_in_spi(hub);
 	NET.filter = mbb_filter;
 	ike_child_sa_expired(hub->ike, spi, false, NET.now);
 	net_advance(10000);
@@ -242,9 +194,7 @@ static void test_soft_bytes(void **state)
 	assert_mirrored(hub, branch);
 	assert_mirrored(branch, hub);
 	/* hard: the pair goes */
-	for (unsigned i = 0; i < H_MAX_SA; i++)
-		if (hub->sas[i].live && hub->sas[i].sa.inbound)
-			spi = hub->sas[i].sa.spi;
+	spi = fx_live_in_spi(hub);
 	ike_child_sa_expired(hub->ike, spi, true, NET.now);
 	net_run(100);
 	assert_int_equal(host_live(hub, true), 0);
@@ -261,7 +211,7 @@ static void test_ike_rekey(void **state)
 	site_hub(&b, "hub", HUB, PSK);
 	h.p1_lifetime_s = b.p1_lifetime_s = 600;
 	NET.filter = mbb_filter;
-	up(&h, &b);
+	fx_pair_up(&h, &b, 1);
 	/* rekeys every 200..400 s; the one replaced goes 5 s later */
 	net_advance(700 * 1000);
 	for (int i = 0; i < 6 && ike_site_get(hub->ike, "rtx1", &info) == 0 &&
@@ -304,10 +254,8 @@ static void test_collision(void **state)
 static void test_nat_t(void **state)
 {
 	(void)state;
-	NET.nat_host = branch;
-	NET.nat_pub = PUB;
-	NET.nat_port_base = 41000;
-	up(NULL, NULL);
+	fx_branch_behind_nat();
+	fx_pair_up(NULL, NULL, 1);
 	for (unsigned i = 0; i < H_MAX_SA; i++) {
 		const struct h_sa *s = &hub->sas[i];
 
@@ -339,7 +287,7 @@ static void test_nat_t(void **state)
 	{
 		struct ike_sa_info sa;
 
-		ike_sa_foreach(hub->ike, grab_sa, &sa);
+		ike_sa_foreach(hub->ike, fx_grab_sa, &sa);
 		assert_true(sa.remote.port >= 42000);
 		assert_non_null(strstr(hub->log, "peer moved"));
 		assert_int_equal(hub->moves, 1);
@@ -352,9 +300,7 @@ static void test_nat_t(void **state)
 	{
 		uint32_t spi = 0;
 
-		for (unsigned i = 0; i < H_MAX_SA; i++)
-			if (hub->sas[i].live && hub->sas[i].sa.inbound)
-				spi = hub->sas[i].sa.spi;
+		spi = fx_live_in_spi(hub);
 		ike_child_sa_expired(hub->ike, spi, false, NET.now);
 		net_advance(10000);
 		assert_int_equal(host_live(hub, true), 1);
@@ -374,7 +320,7 @@ static void test_responder_lifetime(void **state)
 	h.child_lifetime_kb = 50000;
 	b.child_lifetime_s = 28800;
 	b.child_lifetime_kb = 100000;
-	up(&h, &b);
+	fx_pair_up(&h, &b, 1);
 	for (unsigned i = 0; i < H_MAX_SA; i++) {
 		if (!branch->sas[i].live)
 			continue;
@@ -402,7 +348,7 @@ static void test_responder_lifetime_large(void **state)
 	h.child_lifetime_kb = 5000000000ULL;   /* > 32 bits */
 	b.child_lifetime_s = 7 * 86400;
 	b.child_lifetime_kb = 6000000000ULL;
-	up(&h, &b);
+	fx_pair_up(&h, &b, 1);
 	for (unsigned i = 0; i < H_MAX_SA; i++) {
 		if (!branch->sas[i].live)
 			continue;
@@ -420,7 +366,7 @@ static void test_life_kb_saturates(void **state)
 	(void)state;
 	site_hub(&b, "hub", HUB, PSK);
 	b.child_lifetime_kb = (1ULL << 54) + 1;   /* * 1024 wraps to 1024 */
-	up(NULL, &b);
+	fx_pair_up(NULL, &b, 1);
 	for (unsigned i = 0; i < H_MAX_SA; i++) {
 		const struct h_sa *x = &hub->sas[i], *y = &branch->sas[i];
 
@@ -445,10 +391,8 @@ static void test_rekey_waits_for_phase1(void **state)
 	uint32_t spi = 0;
 
 	(void)state;
-	up(NULL, NULL);
-	for (unsigned i = 0; i < H_MAX_SA; i++)
-		if (hub->sas[i].live && hub->sas[i].sa.inbound)
-			spi = hub->sas[i].sa.spi;
+	fx_pair_up(NULL, NULL, 1);
+	spi = fx_live_in_spi(hub);
 	while (!list_empty(&hub->ike->sas))
 		sa_kill(container_of(hub->ike->sas.next, struct ike_sa, all));
 	sa_reap(hub->ike);
@@ -514,11 +458,9 @@ static bool strip_rfc_vid(struct pkt *p, void *arg)
 static void test_nat_t_draft(void **state)
 {
 	(void)state;
-	NET.nat_host = branch;
-	NET.nat_pub = PUB;
-	NET.nat_port_base = 41000;
+	fx_branch_behind_nat();
 	NET.filter = strip_rfc_vid;
-	up(NULL, NULL);
+	fx_pair_up(NULL, NULL, 1);
 	NET.filter = NULL;
 	assert_true(natd_draft_seen >= 4);
 	assert_int_equal(natd_rfc_seen, 0);
@@ -544,7 +486,7 @@ static void test_site_api(void **state)
 	const char *why;
 
 	(void)state;
-	up(NULL, NULL);
+	fx_pair_up(NULL, NULL, 1);
 	site_branch(&h, "rtx1", 0, PSK);
 	/* DPD change: tunnels stay */
 	h.dpd_delay_s = 10;
@@ -576,7 +518,7 @@ static void test_site_api(void **state)
 	assert_int_equal(ike_site_add(hub->ike, &h, NET.now, NULL), -EINVAL);
 	/* ike_sa_delete by cookies */
 	net_advance(60000);
-	ike_sa_foreach(branch->ike, grab_sa, &sa);
+	ike_sa_foreach(branch->ike, fx_grab_sa, &sa);
 	assert_int_equal(ike_sa_delete(branch->ike, sa.icookie, sa.rcookie, NET.now), 0);
 	assert_int_equal(ike_sa_delete(branch->ike, sa.icookie, sa.rcookie, NET.now),
 			 -ENOENT);
@@ -585,22 +527,22 @@ static void test_site_api(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_dpd_answered, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dpd_not_on_busy_tunnel, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_dpd_timeout, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_delete, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_initial_contact, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_child_rekey, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_soft_bytes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_ike_rekey, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_collision, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nat_t, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_site_api, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_responder_lifetime, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_nat_t_draft, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_responder_lifetime_large, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_life_kb_saturates, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rekey_waits_for_phase1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dpd_answered, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_dpd_not_on_busy_tunnel, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_dpd_timeout, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_delete, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_initial_contact, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_child_rekey, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_soft_bytes, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_ike_rekey, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_collision, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_nat_t, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_site_api, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_responder_lifetime, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_nat_t_draft, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_responder_lifetime_large, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_life_kb_saturates, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_waits_for_phase1, fx_pair_setup_priv, fx_pair_teardown),
 	};
 
 	return cmocka_run_group_tests_name("ike_lifecycle", tests, NULL, NULL);

@@ -17,31 +17,10 @@
 #include <cmocka.h>
 
 #include "codec.h"
-#include "harness.h"
+#include "fixture.h"
 
-#define HUB ADDR(198, 51, 100, 1)
-#define PSK "rtx-psk-0123456789"
-
-static struct host *hub;
-
-static int setup(void **state)
-{
-	struct ike_site_params h;
-
-	(void)state;
-	net_reset();
-	hub = host_new("hub", HUB, (const uint8_t *)PSK, strlen(PSK));
-	site_branch(&h, "rtx1", 0, PSK);
-	assert_int_equal(ike_site_add(hub->ike, &h, NET.now, NULL), 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	host_free(hub);
-	return 0;
-}
+#define HUB H_HUB
+#define PSK H_PSK
 
 /* A valid Main Mode message 1 with a fresh initiator cookie, offering
  * one transform and xforms - 1 more before it that nobody accepts. */
@@ -416,14 +395,6 @@ static void test_site_del_half_open(void **state)
 	assert_int_equal(st.ike_sas, 1);
 }
 
-static uint32_t live_in_spi(const struct host *h)
-{
-	for (unsigned i = 0; i < H_MAX_SA; i++)
-		if (h->sas[i].live && h->sas[i].sa.inbound)
-			return h->sas[i].sa.spi;
-	return 0;
-}
-
 /*
  * An authenticated branch asks for 20 pairs (4 x 5 host selectors inside
  * its subnets): it gets exactly the site's cap (16, the default), the rest
@@ -433,7 +404,6 @@ static uint32_t live_in_spi(const struct host *h)
 static void test_pair_cap(void **state)
 {
 	struct ike_site_params b;
-	struct host *branch;
 	uint64_t refused;
 
 	(void)state;
@@ -456,9 +426,9 @@ static void test_pair_cap(void **state)
 	assert_int_equal(stat_of(branch, IKE_EV_QM_UP), IKE_PAIRS_DEFAULT);
 	assert_mirrored(hub, branch);
 	/* at the cap: the branch rekeys a pair, then the hub another */
-	ike_child_sa_expired(branch->ike, live_in_spi(branch), false, NET.now);
+	ike_child_sa_expired(branch->ike, fx_live_in_spi(branch), false, NET.now);
 	net_advance(10000);
-	ike_child_sa_expired(hub->ike, live_in_spi(hub), false, NET.now);
+	ike_child_sa_expired(hub->ike, fx_live_in_spi(hub), false, NET.now);
 	net_advance(10000);
 	assert_int_equal(stat_of(branch, IKE_EV_CHILD_REKEY), 1);
 	assert_int_equal(stat_of(hub, IKE_EV_CHILD_REKEY), 1);
@@ -475,7 +445,6 @@ static void test_pair_cap(void **state)
 static void test_many_sites(void **state)
 {
 	struct ike_site_params h, b;
-	struct host *branch;
 	char name[32];
 
 	(void)state;
@@ -510,7 +479,6 @@ static void test_many_sites(void **state)
 static void test_initiation_window(void **state)
 {
 	struct ike_site_params h, b;
-	struct host *branch;
 	char name[32];
 	unsigned up = 0;
 
@@ -559,18 +527,18 @@ static void test_initiation_window(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_half_open_per_source, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_half_open_global, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_flood, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_sources_bounded, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_half_open_size, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_msg1_retransmit, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_counted, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_site_del_half_open, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_pair_cap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_many_sites, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_initiation_window, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_half_open_per_source, fx_hub_setup, fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_half_open_global, fx_hub_setup, fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_rate_limit, fx_hub_setup, fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_flood, fx_hub_setup, fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_sources_bounded, fx_hub_setup, fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_half_open_size, fx_hub_setup, fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_msg1_retransmit, fx_hub_setup, fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_counted, fx_hub_setup, fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_site_del_half_open, fx_hub_setup, fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_pair_cap, fx_hub_setup, fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_many_sites, fx_hub_setup, fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_initiation_window, fx_hub_setup, fx_hub_teardown),
 	};
 
 	return cmocka_run_group_tests_name("ike_limits", tests, NULL, NULL);

@@ -18,45 +18,12 @@
 
 #include <cmocka.h>
 
-#include "harness.h"
+#include "fixture.h"
 #include "priv.h"
 
 #define HUB    H_HUB
-#define BRANCH ADDR(10, 0, 0, 7)       /* behind a NAT */
-#define PUB    ADDR(203, 0, 113, 50)
+#define PUB    H_NAT_PUB
 #define PSK    H_PSK
-
-static struct host *hub, *branch;
-
-static int setup(void **state)
-{
-	(void)state;
-	pair_new(BRANCH, &hub, &branch);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	pair_free(hub, branch);
-	return 0;
-}
-
-static int grab_sa(const struct ike_sa_info *i, void *arg)
-{
-	*(struct ike_sa_info *)arg = *i;
-	return 1;
-}
-
-static void up(struct ike_site_params *h, struct ike_site_params *b, unsigned pairs)
-{
-	assert_int_equal(ike_site_add(hub->ike, h, NET.now, NULL), 0);
-	assert_int_equal(ike_site_add(branch->ike, b, NET.now, NULL), 0);
-	net_advance(1000);
-	assert_true(site_is_up(hub, "rtx1"));
-	assert_int_equal(host_live(hub, true), pairs);
-	assert_mirrored(hub, branch);
-}
 
 static struct pkt captured;
 static uint8_t capture_exch;
@@ -94,16 +61,14 @@ static void up_natted(bool hub_dpd, bool branch_dpd)
 {
 	struct ike_site_params h, b;
 
-	NET.nat_host = branch;
-	NET.nat_pub = PUB;
-	NET.nat_port_base = 41000;
+	fx_branch_behind_nat();
 	site_branch(&h, "rtx1", 0, PSK);
 	site_hub(&b, "hub", HUB, PSK);
 	if (!hub_dpd)
 		h.dpd_delay_s = h.dpd_timeout_s = 0;
 	if (!branch_dpd)
 		b.dpd_delay_s = b.dpd_timeout_s = 0;
-	up(&h, &b, 1);
+	fx_pair_up(&h, &b, 1);
 }
 
 /* A captured R-U-THERE replayed from elsewhere: not answered, not a sign
@@ -125,7 +90,7 @@ static void test_replayed_dpd_moves_nothing(void **state)
 	assert_int_equal(stat_of(hub, IKE_DROP_REPLAY), 2);
 	assert_int_equal(stat_of(hub, IKE_EV_DPD_ACK_TX), acks);
 	assert_int_equal(hub->moves, 0);
-	ike_sa_foreach(hub->ike, grab_sa, &sa);
+	ike_sa_foreach(hub->ike, fx_grab_sa, &sa);
 	assert_int_equal(sa.remote.addr, PUB);
 	assert_int_equal(sa.remote.port, 41001);
 	for (unsigned i = 0; i < H_MAX_SA; i++)
@@ -175,7 +140,7 @@ static void test_replayed_qm1_installs_nothing(void **state)
 	for (unsigned i = 0; i < 5; i++)
 		b.remote_subnets[i] = (struct ike_prefix){ADDR(172, 16, i, 0), 24};
 	capture_start(ISAKMP_EXCH_QUICK);
-	up(&h, &b, 10);
+	fx_pair_up(&h, &b, 10);
 	NET.filter = NULL;
 	installs = hub->installs;
 	replay(captured.src.addr, captured.src.port);
@@ -202,7 +167,7 @@ static void test_msgid_memory_bounded(void **state)
 	(void)state;
 	site_branch(&h, "rtx1", 0, PSK);
 	site_hub(&b, "hub", HUB, PSK);
-	up(&h, &b, 1);
+	fx_pair_up(&h, &b, 1);
 	bsa = container_of(branch->ike->sas.next, struct ike_sa, all);
 	hsa = container_of(hub->ike->sas.next, struct ike_sa, all);
 	assert_int_equal(hsa->n_msgids, 1);                /* the Quick Mode */
@@ -228,10 +193,10 @@ static void test_msgid_memory_bounded(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_replayed_dpd_moves_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replay_no_liveness, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replayed_qm1_installs_nothing, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_msgid_memory_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_replayed_dpd_moves_nothing, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_replay_no_liveness, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_replayed_qm1_installs_nothing, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_msgid_memory_bounded, fx_pair_setup_priv, fx_pair_teardown),
 	};
 
 	return cmocka_run_group_tests_name("ike_replay", tests, NULL, NULL);
