@@ -4,29 +4,8 @@
 
 #include "app.h"
 
-static const char *const cctr_name[CCTR_N] = {
-#define _(sym, name, descr) [CCTR_##sym] = name,
-	foreach_control_counter(_)
-#undef _
-};
-
-static const char *const cctr_descr[CCTR_N] = {
-#define _(sym, name, descr) [CCTR_##sym] = descr,
-	foreach_control_counter(_)
-#undef _
-};
-
-const char *
-control_counter_name(enum control_counter c)
-{
-	return cctr_name[c];
-}
-
-const char *
-control_counter_descr(enum control_counter c)
-{
-	return cctr_descr[c];
-}
+STATS_COUNTER_TEXT(foreach_control_counter, enum control_counter, CCTR_N, control_counter_name,
+		   control_counter_descr)
 
 void
 app_worker_get(struct app *app, unsigned worker, struct stats_worker *out,

@@ -9,20 +9,12 @@
 #include <rte_malloc.h>
 
 #include "priv.h"
+#include "stats.h"
 
 RTE_LOG_REGISTER(ctl_logtype, esphub.ctl, INFO);
 
-static const char *const counter_name[CTL_CTR_N] = {
-#define _(sym, name, descr) [CTL_CTR_##sym] = name,
-	foreach_ctl_counter(_)
-#undef _
-};
-
-static const char *const counter_descr[CTL_CTR_N] = {
-#define _(sym, name, descr) [CTL_CTR_##sym] = descr,
-	foreach_ctl_counter(_)
-#undef _
-};
+STATS_COUNTER_TEXT(foreach_ctl_counter, enum ctl_counter, CTL_CTR_N, ctl_counter_name,
+		   ctl_counter_descr)
 
 static struct rte_hash *
 site_map_create(uint32_t entries, int socket_id)
@@ -84,18 +76,6 @@ ctl_poll(struct ctl *ctl, uint64_t now_ms)
 	ctl->now_ms = now_ms;
 	sa_db_poll(ctl->sa, now_ms, ctl_sa_event, ctl);
 	ctl_children_poll(ctl, now_ms);
-}
-
-const char *
-ctl_counter_name(enum ctl_counter c)
-{
-	return c < CTL_CTR_N ? counter_name[c] : "?";
-}
-
-const char *
-ctl_counter_descr(enum ctl_counter c)
-{
-	return c < CTL_CTR_N ? counter_descr[c] : "?";
 }
 
 void
