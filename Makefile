@@ -24,7 +24,7 @@ build: deps-build $(BUILD)/build.ninja
 demo: deps-demo build
 	@scripts/demo.sh $(BUILD)
 
-# Every suite, release build; then the unit suites again under ASan/UBSan.
+# Every suite, release build; then the unit kind again under ASan/UBSan.
 test: deps-test build
 	@scripts/run-tests.sh $(BUILD) $(ASAN_BUILD) $(SUITES)
 

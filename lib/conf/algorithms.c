@@ -20,19 +20,19 @@ static const char *const integ_names[] = {
 const char *
 cfg_cipher_name(enum cfg_cipher c)
 {
-	return c < RTE_DIM(cipher_names) ? cipher_names[c] : "?";
+	return c < CONF_DIM(cipher_names) ? cipher_names[c] : "?";
 }
 
 const char *
 cfg_integ_name(enum cfg_integ i)
 {
-	return i < RTE_DIM(integ_names) ? integ_names[i] : "?";
+	return i < CONF_DIM(integ_names) ? integ_names[i] : "?";
 }
 
 bool
 cfg_cipher_from_str(const char *s, enum cfg_cipher *c)
 {
-	for (unsigned i = 0; i < RTE_DIM(cipher_names); i++)
+	for (unsigned i = 0; i < CONF_DIM(cipher_names); i++)
 		if (strcmp(s, cipher_names[i]) == 0) {
 			*c = (enum cfg_cipher)i;
 			return true;
@@ -43,7 +43,7 @@ cfg_cipher_from_str(const char *s, enum cfg_cipher *c)
 bool
 cfg_integ_from_str(const char *s, enum cfg_integ *g)
 {
-	for (unsigned i = 0; i < RTE_DIM(integ_names); i++)
+	for (unsigned i = 0; i < CONF_DIM(integ_names); i++)
 		if (strcmp(s, integ_names[i]) == 0) {
 			*g = (enum cfg_integ)i;
 			return true;

@@ -8,7 +8,7 @@
  * forwarded cleartext never leaves by one. A rule cannot open a branch
  * subnet: their policy is PROTECT or DISCARD, checked first.
  */
-#include "net.h"
+#include "net_addr.h"
 #include "parser.h"
 
 static const char *const bypass_fields[] = { "local", "remote", NULL };

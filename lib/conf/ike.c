@@ -12,9 +12,10 @@
  * "aes128-sha1-modp1024" (with PFS), "aes128gcm16", "aes256gcm16-modp2048".
  * PSKs are secrets: never quoted in an error.
  */
+#include <arpa/inet.h>
 #include <string.h>
 
-#include "net.h"
+#include "net_addr.h"
 #include "parser.h"
 
 static const char *const ike_fields[] = {
@@ -144,14 +145,14 @@ conf_ike_id(const char *s, struct ike_id *id)
 
 	memset(id, 0, sizeof(*id));
 	if (net_ipv4_from_str(s, &a)) {
-		uint32_t be = rte_cpu_to_be_32(a);
+		uint32_t be = htonl(a);
 
 		id->type = IKE_ID_IPV4_ADDR;
 		id->len = 4;
 		memcpy(id->value, &be, 4);
 		return true;
 	}
-	for (size_t i = 0; i < RTE_DIM(kinds); i++) {
+	for (size_t i = 0; i < CONF_DIM(kinds); i++) {
 		size_t n = strlen(kinds[i].prefix);
 
 		if (strncmp(s, kinds[i].prefix, n) == 0 && s[n] != '\0' &&
@@ -282,6 +283,6 @@ conf_parse_ike(struct parser *p, const config_setting_t *root, struct cfg *cfg)
 	pairs = c->max_pairs_per_site;
 	ok &= conf_uint(p, g, "ike", "max_pairs_per_site", false, 1, IKE_PAIRS_MAX, &pairs);
 	c->max_pairs_per_site = (uint16_t)pairs;
-	c->new_per_src_burst = RTE_MAX(c->new_per_src_burst, 2 * c->new_per_src_per_s);
+	c->new_per_src_burst = CONF_MAX(c->new_per_src_burst, 2 * c->new_per_src_per_s);
 	return ok;
 }

@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net.h"
+#include "net_addr.h"
 #include "parser.h"
 
 static const char *const nat_fields[] = {

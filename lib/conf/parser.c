@@ -5,7 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "net.h"
+#include "net_addr.h"
 #include "parser.h"
 
 /* One line "FILE:LINE: field: [kind]msg", newline-separated from the last. */
@@ -21,7 +21,7 @@ report(struct parser *p, const config_setting_t *s, const char *field,
 		     p->used ? "\n" : "", p->file,
 		     s ? config_setting_source_line(s) : 0, field, kind, msg);
 	if (n > 0)
-		p->used = RTE_MIN(p->errlen, p->used + (size_t)n);
+		p->used = CONF_MIN(p->errlen, p->used + (size_t)n);
 }
 
 void

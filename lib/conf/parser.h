@@ -9,6 +9,11 @@
 
 #define FIELD_MAX 96
 
+/* lib/conf has no DPDK: its own RTE_DIM, RTE_MIN, RTE_MAX. */
+#define CONF_DIM(a)    (sizeof(a) / sizeof((a)[0]))
+#define CONF_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define CONF_MAX(a, b) ((a) > (b) ? (a) : (b))
+
 /* Collects error lines; parsing goes on after an error to report them all. */
 struct parser {
 	const char *file;

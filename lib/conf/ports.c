@@ -6,7 +6,7 @@
 #include <ctype.h>
 #include <string.h>
 
-#include "net.h"
+#include "net_addr.h"
 #include "parser.h"
 
 static const char *const port_fields[] = {
@@ -108,7 +108,7 @@ check_unique(struct parser *p, const config_setting_t *list, const struct cfg *c
 	conf_field_index(base, "ports", i);
 	for (unsigned j = 0; j < i; j++) {
 		const struct cfg_port *b = &cfg->ports[j];
-		uint8_t l = RTE_MIN(a->plen, b->plen);
+		uint8_t l = CONF_MIN(a->plen, b->plen);
 
 		if (strcmp(a->name, b->name) == 0) {
 			conf_error(p, config_setting_get_member(g, "name"),

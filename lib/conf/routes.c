@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net.h"
+#include "net_addr.h"
 #include "parser.h"
 
 static const char *const route_fields[] = { "prefix", "via", "port", NULL };
@@ -133,7 +133,7 @@ parse_neighbour(struct parser *p, const config_setting_t *g, const char *field,
 		const struct cfg *cfg, struct cfg_neighbour *nb)
 {
 	const config_setting_t *mm;
-	struct rte_ether_addr mac;
+	uint8_t mac[6];
 	const char *s = NULL;
 	char f[FIELD_MAX], a[NET_IPV4_STR_MAX];
 	int port;
@@ -153,13 +153,12 @@ parse_neighbour(struct parser *p, const config_setting_t *g, const char *field,
 	if (!conf_string(p, g, field, "mac", true, 17, &s) || s == NULL)
 		return false;
 	mm = config_setting_get_member(g, "mac");
-	if (!net_mac_from_str(s, &mac) || !rte_is_unicast_ether_addr(&mac) ||
-	    rte_is_zero_ether_addr(&mac)) {
+	if (!net_mac_parse(s, mac) || !net_mac_is_assigned(mac)) {
 		conf_error(p, mm, conf_field(f, field, "mac"),
 			   "\"%s\" is not a unicast MAC address (aa:bb:cc:dd:ee:ff)", s);
 		return false;
 	}
-	memcpy(nb->mac, mac.addr_bytes, sizeof(nb->mac));
+	memcpy(nb->mac, mac, sizeof(nb->mac));
 	nb->port = (unsigned)(port < 0 ? 0 : port);
 	nb->line = config_setting_source_line(g);
 	return ok;

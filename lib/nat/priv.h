@@ -14,10 +14,10 @@
 #include <rte_common.h>
 #include <rte_ring.h>
 
+#include "config.h"
 #include "nat.h"
 
 #define NAT_NIL        UINT32_MAX  /* ends a chain; no session */
-#define NO_OWNER       0xff        /* port_owner[]: block outside the mapped range */
 #define PORT_PROBES    64          /* candidate ports tried for one new session */
 #define CACHE_MAX      128         /* free session slots a worker keeps */
 #define CACHE_MOVE     64          /* moved to or from the shared ring at once */

@@ -20,17 +20,6 @@ nat_proto_name(enum nat_proto p)
 	return p < NAT_PROTO_N ? name[p] : "?";
 }
 
-const char *
-nat_timeout_name(enum nat_timeout t)
-{
-	static const char *const name[NAT_TMO_N] = {
-		[NAT_TMO_UDP] = "udp", [NAT_TMO_TCP_EST] = "tcp_established",
-		[NAT_TMO_TCP_TRANS] = "tcp_transitory", [NAT_TMO_ICMP] = "icmp",
-	};
-
-	return t < NAT_TMO_N ? name[t] : "?";
-}
-
 /* --- flush ---------------------------------------------------------------- */
 
 /* Tell the owners to sweep now rather than at their scan pace. */

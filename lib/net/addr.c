@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "net.h"
+#include "net_addr.h"
 
 bool
 net_ipv4_martian_src(uint32_t a)
@@ -53,7 +53,7 @@ net_prefix_from_str(const char *s, uint32_t *a, uint8_t *plen)
 }
 
 bool
-net_mac_from_str(const char *s, struct rte_ether_addr *mac)
+net_mac_parse(const char *s, uint8_t mac[6])
 {
 	unsigned b[6];
 	char tail;
@@ -63,7 +63,7 @@ net_mac_from_str(const char *s, struct rte_ether_addr *mac)
 		   &b[4], &b[5], &tail) != 6)
 		return false;
 	for (int i = 0; i < 6; i++)
-		mac->addr_bytes[i] = (uint8_t)b[i];
+		mac[i] = (uint8_t)b[i];
 	return true;
 }
 
@@ -81,12 +81,5 @@ net_prefix_str(uint32_t a, uint8_t plen, char buf[NET_PREFIX_STR_MAX])
 	char ip[NET_IPV4_STR_MAX];
 
 	snprintf(buf, NET_PREFIX_STR_MAX, "%s/%u", net_ipv4_str(a, ip), plen);
-	return buf;
-}
-
-const char *
-net_mac_str(const struct rte_ether_addr *mac, char buf[NET_MAC_STR_MAX])
-{
-	rte_ether_format_addr(buf, NET_MAC_STR_MAX, mac);
 	return buf;
 }

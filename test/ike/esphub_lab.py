@@ -1,4 +1,4 @@
-"""esphub as the concentrator in the standard lab (test/peers/lab.py).
+"""esphub as the concentrator in the standard lab (test/lib/peers/lab.py).
 
     lan 192.168.0.10 - branch (charon or pluto) - inet - hub0: esphub - cloud 172.16.0.10
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The anti-replay window (lib/sa/replay.h): in-window, duplicate, too old,
+ * The anti-replay window (lib/sa/include/replay.h): in-window, duplicate, too old,
  * window slides, and ESN inference across 2^32 (RFC 4303 A2.2), checked
  * against a plain reference model: a set of every accepted number.
  */

@@ -1,9 +1,8 @@
-"""Real test peers (strongSwan, Libreswan, dnsmasq).
+"""Real test peers (strongSwan, Libreswan, dnsmasq) and the standard lab.
 
-The modules live in test/peers/ next to their tests; this package only
-points there, so `from peers import strongswan` works for every test that
-has test/lib on PYTHONPATH (test_env in test/meson.build does).
+    from peers import strongswan, libreswan, dnsmasq, lab
+
+Every test has test/lib on PYTHONPATH (test_env in test/meson.build;
+scripts/demo.sh sets it too). The tests that prove the peers work are
+test/peers/test_*.py.
 """
-import os as _os
-
-__path__ = [_os.path.normpath(_os.path.join(_os.path.dirname(__file__), "..", "..", "peers"))]

@@ -369,7 +369,7 @@ class Charon:
 
 
 _STRONGSWAN_CONF = """\
-# written by test/peers/strongswan.py
+# written by test/lib/peers/strongswan.py
 charon {
     load_modular = no
     load = %(plugins)s

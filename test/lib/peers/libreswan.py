@@ -215,7 +215,7 @@ class Pluto:
 
     def _write(self, conns, secrets):
         with open(self.conf, "w") as f:
-            f.write("# written by test/peers/libreswan.py\nconfig setup\n"
+            f.write("# written by test/lib/peers/libreswan.py\nconfig setup\n"
                     "    ikev1-policy=accept\n    logfile=%s\n    plutodebug=%s\n"
                     "    uniqueids=no\n    dnssec-enable=no\n\n%s"
                     % (self.log_path, self.debug, conns))

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 #include "ike.h"
-#include "nat.h"
+#include "nat_config.h"
 
 #define CFG_MAX_PORTS     8
 #define CFG_NAME_MAX      16   /**< port names, incl. NUL */

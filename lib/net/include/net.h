@@ -25,10 +25,9 @@
 #include <rte_ip.h>
 #include <rte_icmp.h>
 
+#include "net_addr.h"
 #include "stats.h"
 
-#define NET_IPV4_STR_MAX  16   /**< "255.255.255.255" + NUL */
-#define NET_PREFIX_STR_MAX 19  /**< + "/32" */
 #define NET_MAC_STR_MAX   18
 
 /* ICMP types and codes the box sends (RFC 792, RFC 1191). */
@@ -211,26 +210,11 @@ void net_icmp_echo_reply(struct rte_ipv4_hdr *ip, uint16_t hlen);
  */
 bool net_tcp_mss_clamp(void *ip, uint32_t len, uint16_t mss);
 
-/* --- addresses ---------------------------------------------------------- */
+/* --- addresses (IPv4 ones: net_addr.h) ----------------------------------- */
 
-static inline uint32_t
-net_mask(uint8_t plen)
-{
-	return plen == 0 ? 0 : UINT32_MAX << (32 - plen);
-}
-
-/** Zero, loopback, multicast, class E or limited broadcast: never a source. */
-bool net_ipv4_martian_src(uint32_t a);
-
-/** Parse dotted quad. */
-bool net_ipv4_from_str(const char *s, uint32_t *a);
-/** Parse "a.b.c.d/len"; a bare address is /32. */
-bool net_prefix_from_str(const char *s, uint32_t *a, uint8_t *plen);
 /** Parse "aa:bb:cc:dd:ee:ff". */
 bool net_mac_from_str(const char *s, struct rte_ether_addr *mac);
 
-const char *net_ipv4_str(uint32_t a, char buf[NET_IPV4_STR_MAX]);
-const char *net_prefix_str(uint32_t a, uint8_t plen, char buf[NET_PREFIX_STR_MAX]);
 const char *net_mac_str(const struct rte_ether_addr *mac, char buf[NET_MAC_STR_MAX]);
 
 #endif /* ESPHUB_NET_H */

@@ -31,7 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "crypto.h"
+#include "crypto_key.h"
 
 #define IKE_PORT        500   /**< plain IKE */
 #define IKE_NATT_PORT   4500  /**< IKE with the non-ESP marker, and UDP-encapsulated ESP */
