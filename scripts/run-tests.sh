@@ -1,6 +1,7 @@
 #!/bin/sh
 # make test: run every suite in the release build, then the in-process
-# tests (kind `unit`, test/meson.build) again under ASan/UBSan, and print
+# tests (kind `unit`, test/meson.build) and the nat and ike areas (esphub
+# itself with real peers) again under ASan/UBSan, and print
 # "N passed, M failed" last.
 #   scripts/run-tests.sh BUILD ASAN_BUILD [SUITE...]
 set -u
@@ -20,9 +21,9 @@ for s in "$@"; do suites="$suites --suite $s"; done
 meson test -C "$build" --print-errorlogs $suites
 rc_main=$?
 
-# The in-process tests under the sanitizers: every test of kind unit (every
-# area's cmocka programs and corpus replays; no esphub process, no
-# namespaces). The deps check is one of them, so the suite always exists.
+# Under the sanitizers: every test of kind unit (every area's cmocka
+# programs and corpus replays), and the nat and ike areas, whose system and
+# peers tests run the ASan esphub against NAT traffic and real IKE peers.
 if [ -z "$suites" ]; then
 	if [ ! -f "$asan/build.ninja" ]; then
 		meson setup "$asan" -Db_sanitize=address,undefined -Db_lundef=false \
@@ -30,7 +31,7 @@ if [ -z "$suites" ]; then
 	fi
 	ninja -C "$asan" >/dev/null || ninja -C "$asan" || exit 1
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C "$asan" --print-errorlogs --suite unit
+		meson test -C "$asan" --print-errorlogs --suite unit --suite nat --suite ike
 fi
 
 /usr/bin/python3 - "$build" "$asan" <<'PY'
