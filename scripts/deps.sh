@@ -22,7 +22,7 @@ demo="iproute2 ethtool iputils-ping socat python3 dnsmasq-base
       libstrongswan-standard-plugins libstrongswan-extra-plugins"
 test="python3-scapy python3-cryptography tshark tcpdump dpdk-dev clang libclang-rt-14-dev
       dpdk-doc gnuplot-nox
-      openssl procps
+      openssl procps binutils
       libnss3-tools libldns3 libevent-pthreads-2.1-7 libevent-core-2.1-7
       libunbound8 libcurl3-nss libnss3 libnspr4 libcap-ng0 libaudit1 libldap-2.5-0"
 # (Libreswan itself conflicts with strongSwan: the tests unpack it privately.)
@@ -53,7 +53,8 @@ dpdk-dumpcap    dpdk-dev
 clang           clang
 certutil        libnss3-tools
 openssl         openssl
-sysctl          procps"
+sysctl          procps
+nm              binutils"
 bench_progs="
 gnuplot         gnuplot-nox
 openssl         openssl
