@@ -242,7 +242,7 @@ site_add_set(void *res, struct cmdline *cl, void *data)
 	int rc, cur;
 
 	RTE_SET_USED(data);
-	if (cfg_site_from_text(&cmd_app->cfg, r->text, &s, err, sizeof(err)) != 0) {
+	if (conf_site_from_text(&cmd_app->cfg, r->text, &s, err, sizeof(err)) != 0) {
 		cmdline_printf(cl, "%s\n", err);
 		goto out;
 	}
@@ -344,7 +344,7 @@ cookies(const char *s, uint8_t ic[8], uint8_t rc[8])
 		return false;
 	memcpy(left, s, 16);
 	left[16] = '\0';
-	return cfg_hex(left, ic, 8) == 8 && cfg_hex(colon + 1, rc, 8) == 8;
+	return conf_hex(left, ic, 8) == 8 && conf_hex(colon + 1, rc, 8) == 8;
 }
 
 static void
@@ -421,7 +421,7 @@ config_reload(void *res, struct cmdline *cl, void *data)
 	RTE_SET_USED(res);
 	RTE_SET_USED(data);
 	out[0] = '\0';
-	if (cfg_load(cmd_app->cfg.path, &fresh, out, sizeof(out)) != 0) {
+	if (conf_load(cmd_app->cfg.path, &fresh, out, sizeof(out)) != 0) {
 		cmdline_printf(cl, "%s\nthe running configuration is unchanged\n", out);
 		return;
 	}
@@ -429,7 +429,7 @@ config_reload(void *res, struct cmdline *cl, void *data)
 	if (used > 0)          /* warnings: the report goes on below them */
 		snprintf(out + used, sizeof(out) - used, "\n");
 	ctl_reload(cmd_app->ctl, &fresh, app_now_ms(), out, sizeof(out));
-	cfg_free(&fresh);
+	conf_free(&fresh);
 	cmdline_printf(cl, "%s", out);
 }
 

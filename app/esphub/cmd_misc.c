@@ -99,7 +99,7 @@ set_log(void *res, struct cmdline *cl, void *data)
 	unsigned level;
 
 	RTE_SET_USED(data);
-	if (!cfg_log_level_from_str(r->level, &level))
+	if (!conf_log_level_from_str(r->level, &level))
 		return;
 	rte_log_set_level_pattern("esphub*", level);
 	cmdline_printf(cl, "log level %s\n", r->level);

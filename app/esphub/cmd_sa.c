@@ -257,23 +257,23 @@ static int
 parse_keys(const struct sa_add *r, bool with_integ, struct cfg_site *st,
 	   struct cfg_manual_sa *m, struct cmdline *cl)
 {
-	if (!cfg_cipher_from_str(r->cipher, &st->cipher))
+	if (!conf_cipher_from_str(r->cipher, &st->cipher))
 		return -EINVAL;
 	st->integ = CFG_INTEG_NONE;
-	if (with_integ && !cfg_integ_from_str(r->integ, &st->integ))
+	if (with_integ && !conf_integ_from_str(r->integ, &st->integ))
 		return -EINVAL;
-	if (!cfg_key_lengths(st->cipher, st->integ, &m->key_len, &m->auth_key_len)) {
+	if (!conf_key_lengths(st->cipher, st->integ, &m->key_len, &m->auth_key_len)) {
 		cmdline_printf(cl, "%s %s\n", r->cipher, with_integ ?
 			       "is an AEAD: no integrity algorithm" :
 			       "needs an integrity algorithm");
 		return -EINVAL;
 	}
-	if (cfg_hex(r->key, m->key, sizeof(m->key)) != m->key_len) {
+	if (conf_hex(r->key, m->key, sizeof(m->key)) != m->key_len) {
 		cmdline_printf(cl, "key: expected %u bytes of hex for %s\n", m->key_len,
 			       r->cipher);
 		return -EINVAL;
 	}
-	if (with_integ && cfg_hex(r->auth_key, m->auth_key, sizeof(m->auth_key)) !=
+	if (with_integ && conf_hex(r->auth_key, m->auth_key, sizeof(m->auth_key)) !=
 	    m->auth_key_len) {
 		cmdline_printf(cl, "auth key: expected %u bytes of hex for %s\n",
 			       m->auth_key_len, r->integ);
@@ -304,7 +304,7 @@ add_sa(void *res, struct cmdline *cl, void *data)
 	}
 	/* The site's tunnel, selectors and peer; this SA's own algorithm. */
 	rc = parse_keys(r, data != NULL, &algo, &m, cl);
-	if (rc == 0 && cfg_cipher_is_gcm(algo.cipher) &&
+	if (rc == 0 && conf_cipher_is_gcm(algo.cipher) &&
 	    !ctl_site(cmd_app->ctl, (uint32_t)site)->allow_unsafe_gcm) {
 		cmdline_printf(cl, "%s refused for site %s: %s\n", r->cipher, r->site,
 			       CFG_MANUAL_GCM_REFUSED);

@@ -43,7 +43,7 @@ port_info(struct cmdline *cl, uint16_t i)
 		"  mtu       %u\n"
 		"  link      %s\n"
 		"  queues    %u RX / %u TX, RSS %s, RX IPv4 checksum %s\n",
-		i, cp->name, cfg_role_name(cp->role), cp->device, info.driver_name,
+		i, cp->name, conf_role_name(cp->role), cp->device, info.driver_name,
 		ap->h.port_id, net_mac_str(&wp->mac, mac),
 		net_prefix_str(cp->addr, cp->plen, pfx), cp->mtu,
 		port_link_str(&l, link, sizeof(link)), ap->h.nb_queues, ap->h.nb_queues,

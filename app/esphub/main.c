@@ -120,7 +120,7 @@ run(struct app *app, const struct options *o)
 	char err[4096];
 	int rc;
 
-	if (cfg_load(o->config, &app->cfg, err, sizeof(err)) != 0) {
+	if (conf_load(o->config, &app->cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "%s\n", err);
 		return -EINVAL;
 	}

@@ -367,5 +367,5 @@ app_teardown(struct app *app)
 	worker_cookies_free(app->env.cookies);
 	rte_free(app->qsbr);
 	rte_mempool_free(app->pool);
-	cfg_free(&app->cfg);
+	conf_free(&app->cfg);
 }

@@ -81,7 +81,7 @@ tel_port_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	port_link(tel_app->port[i].h.port_id, &l);
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "name", cp->name);
-	rte_tel_data_add_dict_string(d, "role", cfg_role_name(cp->role));
+	rte_tel_data_add_dict_string(d, "role", conf_role_name(cp->role));
 	rte_tel_data_add_dict_string(d, "device", tel_app->port[i].h.name);
 	rte_tel_data_add_dict_u64(d, "dpdk_port", tel_app->port[i].h.port_id);
 	rte_tel_data_add_dict_string(d, "address", net_prefix_str(cp->addr, cp->plen, s));

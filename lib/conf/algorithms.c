@@ -18,19 +18,19 @@ static const char *const integ_names[] = {
 };
 
 const char *
-cfg_cipher_name(enum cfg_cipher c)
+conf_cipher_name(enum cfg_cipher c)
 {
 	return c < CONF_DIM(cipher_names) ? cipher_names[c] : "?";
 }
 
 const char *
-cfg_integ_name(enum cfg_integ i)
+conf_integ_name(enum cfg_integ i)
 {
 	return i < CONF_DIM(integ_names) ? integ_names[i] : "?";
 }
 
 bool
-cfg_cipher_from_str(const char *s, enum cfg_cipher *c)
+conf_cipher_from_str(const char *s, enum cfg_cipher *c)
 {
 	for (unsigned i = 0; i < CONF_DIM(cipher_names); i++)
 		if (strcmp(s, cipher_names[i]) == 0) {
@@ -41,7 +41,7 @@ cfg_cipher_from_str(const char *s, enum cfg_cipher *c)
 }
 
 bool
-cfg_integ_from_str(const char *s, enum cfg_integ *g)
+conf_integ_from_str(const char *s, enum cfg_integ *g)
 {
 	for (unsigned i = 0; i < CONF_DIM(integ_names); i++)
 		if (strcmp(s, integ_names[i]) == 0) {
@@ -52,15 +52,15 @@ cfg_integ_from_str(const char *s, enum cfg_integ *g)
 }
 
 bool
-cfg_cipher_is_gcm(enum cfg_cipher c)
+conf_cipher_is_gcm(enum cfg_cipher c)
 {
 	return c == CFG_AES128_GCM || c == CFG_AES256_GCM;
 }
 
 bool
-cfg_key_lengths(enum cfg_cipher c, enum cfg_integ g, uint8_t *key, uint8_t *auth)
+conf_key_lengths(enum cfg_cipher c, enum cfg_integ g, uint8_t *key, uint8_t *auth)
 {
-	bool gcm = cfg_cipher_is_gcm(c);
+	bool gcm = conf_cipher_is_gcm(c);
 
 	if (gcm != (g == CFG_INTEG_NONE))
 		return false;
@@ -71,7 +71,7 @@ cfg_key_lengths(enum cfg_cipher c, enum cfg_integ g, uint8_t *key, uint8_t *auth
 }
 
 int
-cfg_hex(const char *s, uint8_t *out, size_t max)
+conf_hex(const char *s, uint8_t *out, size_t max)
 {
 	size_t n = 0;
 	int hi = -1;

@@ -197,7 +197,7 @@ conf_psk(struct parser *p, const config_setting_t *g, const char *parent,
 	if (s == NULL)
 		return true;        /* optional and absent */
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
-		n = cfg_hex(s, out, IKE_PSK_MAX);
+		n = conf_hex(s, out, IKE_PSK_MAX);
 	else
 		n = strlen(s) <= IKE_PSK_MAX ? (int)strlen(s) : -1;
 	if (n <= 0) {

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* cfg_load(): the file, its top-level fields, and the order sections go in. */
+/* conf_load(): the file, its top-level fields, and the order sections go in. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,13 +18,13 @@ static const char *const level_names[] = {
 };
 
 const char *
-cfg_log_level_name(unsigned level)
+conf_log_level_name(unsigned level)
 {
 	return level >= 1 && level <= 8 ? level_names[level] : "?";
 }
 
 bool
-cfg_log_level_from_str(const char *s, unsigned *level)
+conf_log_level_from_str(const char *s, unsigned *level)
 {
 	for (unsigned i = 1; i <= 8; i++) {
 		if (strcmp(s, level_names[i]) == 0) {
@@ -42,7 +42,7 @@ parse_log_level(struct parser *p, const config_setting_t *root, unsigned *level)
 
 	if (!conf_string(p, root, "", "log_level", false, 16, &s))
 		return false;
-	if (s != NULL && !cfg_log_level_from_str(s, level)) {
+	if (s != NULL && !conf_log_level_from_str(s, level)) {
 		conf_error(p, config_setting_get_member(root, "log_level"), "log_level",
 			   "\"%s\" is not one of emerg, alert, crit, err, warning, "
 			   "notice, info, debug", s);
@@ -116,7 +116,7 @@ parse_root(struct parser *p, const config_setting_t *root, struct cfg *cfg)
 }
 
 int
-cfg_load(const char *path, struct cfg *cfg, char *err, size_t errlen)
+conf_load(const char *path, struct cfg *cfg, char *err, size_t errlen)
 {
 	struct parser p = { .file = path, .err = err, .errlen = errlen };
 	config_t lc;
@@ -148,14 +148,14 @@ cfg_load(const char *path, struct cfg *cfg, char *err, size_t errlen)
 	ok = cfg->path != NULL && parse_root(&p, config_root_setting(&lc), cfg);
 	config_destroy(&lc);
 	if (!ok || p.n_errors > 0) {
-		cfg_free(cfg);
+		conf_free(cfg);
 		return -1;
 	}
 	return 0;
 }
 
 void
-cfg_free(struct cfg *cfg)
+conf_free(struct cfg *cfg)
 {
 	free(cfg->path);
 	free(cfg->routes);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ports = ( { name; role; device; address; mtu; }, ... )
- * and the lookups other sections make of them (cfg_port_for_addr).
+ * and the lookups other sections make of them (conf_port_for_addr).
  */
 #include <ctype.h>
 #include <string.h>
@@ -14,13 +14,13 @@ static const char *const port_fields[] = {
 };
 
 const char *
-cfg_role_name(enum cfg_port_role role)
+conf_role_name(enum cfg_port_role role)
 {
 	return role == CFG_ROLE_OUTSIDE ? "outside" : "inside";
 }
 
 int
-cfg_port_for_addr(const struct cfg *cfg, uint32_t addr)
+conf_port_for_addr(const struct cfg *cfg, uint32_t addr)
 {
 	for (unsigned i = 0; i < cfg->n_ports; i++) {
 		const struct cfg_port *pt = &cfg->ports[i];

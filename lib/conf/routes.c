@@ -38,7 +38,7 @@ resolve_port(struct parser *p, const config_setting_t *g, const char *field,
 	const config_setting_t *pm = config_setting_get_member(g, "port");
 	const char *name = NULL;
 	char f[FIELD_MAX], a[NET_IPV4_STR_MAX];
-	int connected = cfg_port_for_addr(cfg, via);
+	int connected = conf_port_for_addr(cfg, via);
 
 	if (is_own_address(cfg, via)) {
 		conf_error(p, config_setting_get_member(g, "via"),
@@ -142,7 +142,7 @@ parse_neighbour(struct parser *p, const config_setting_t *g, const char *field,
 	if (!conf_addr(p, g, field, "address", true, &nb->addr) ||
 	    config_setting_get_member(g, "address") == NULL)
 		return false;
-	port = cfg_port_for_addr(cfg, nb->addr);
+	port = conf_port_for_addr(cfg, nb->addr);
 	if (port < 0 || is_own_address(cfg, nb->addr)) {
 		conf_error(p, config_setting_get_member(g, "address"),
 			   conf_field(f, field, "address"),

@@ -37,7 +37,7 @@ parse_key(struct parser *p, const config_setting_t *g, const char *parent,
 	}
 	if (!conf_string(p, g, parent, name, true, 256, &s) || s == NULL)
 		return false;
-	n = cfg_hex(s, out, CFG_KEY_MAX);
+	n = conf_hex(s, out, CFG_KEY_MAX);
 	if (n != want) {
 		conf_error(p, m, f, "expected %u bytes of hex for %s, got %s", want, what,
 			   n < 0 ? "something else" : n < want ? "fewer" : "more");
@@ -66,11 +66,11 @@ parse_manual_sa(struct parser *p, const config_setting_t *site, const char *pare
 	ok = conf_known_members(p, g, f, sa_fields);
 	/* SPIs 0..255 are reserved (RFC 4303 s2.1). */
 	ok &= conf_uint(p, g, f, "spi", true, 256, UINT32_MAX, &sa->spi);
-	if (!cfg_key_lengths(st->cipher, st->integ, &sa->key_len, &sa->auth_key_len))
+	if (!conf_key_lengths(st->cipher, st->integ, &sa->key_len, &sa->auth_key_len))
 		return false;   /* reported with cipher/integ */
-	ok &= parse_key(p, g, f, "key", sa->key_len, sa->key, cfg_cipher_name(st->cipher));
+	ok &= parse_key(p, g, f, "key", sa->key_len, sa->key, conf_cipher_name(st->cipher));
 	ok &= parse_key(p, g, f, "auth_key", sa->auth_key_len, sa->auth_key,
-			cfg_integ_name(st->integ));
+			conf_integ_name(st->integ));
 	return ok;
 }
 
@@ -144,7 +144,7 @@ parse_algorithms(struct parser *p, const config_setting_t *g, const char *parent
 
 	if (!conf_string(p, g, parent, "cipher", true, 32, &c) || c == NULL)
 		return false;
-	if (!cfg_cipher_from_str(c, &st->cipher)) {
+	if (!conf_cipher_from_str(c, &st->cipher)) {
 		conf_error(p, config_setting_get_member(g, "cipher"), conf_field(f, parent, "cipher"),
 			   "\"%s\" is not one of aes128-cbc, aes256-cbc, aes128-gcm, aes256-gcm", c);
 		return false;
@@ -152,12 +152,12 @@ parse_algorithms(struct parser *p, const config_setting_t *g, const char *parent
 	st->integ = CFG_INTEG_NONE;
 	if (!conf_string(p, g, parent, "integ", false, 32, &i))
 		return false;
-	if (i != NULL && !cfg_integ_from_str(i, &st->integ)) {
+	if (i != NULL && !conf_integ_from_str(i, &st->integ)) {
 		conf_error(p, config_setting_get_member(g, "integ"), conf_field(f, parent, "integ"),
 			   "\"%s\" is not one of hmac-sha1-96, hmac-sha256-128, none", i);
 		return false;
 	}
-	if (!cfg_key_lengths(st->cipher, st->integ, &k, &a)) {
+	if (!conf_key_lengths(st->cipher, st->integ, &k, &a)) {
 		conf_error(p, config_setting_get_member(g, i ? "integ" : "cipher"),
 			   conf_field(f, parent, i ? "integ" : "cipher"),
 			   st->integ == CFG_INTEG_NONE ? "%s needs integ (hmac-sha1-96 or hmac-sha256-128)"
@@ -213,13 +213,13 @@ parse_manual_gcm(struct parser *p, const config_setting_t *g, const char *field,
 			conf_error(p, m, f, "expected true or false");
 			return false;
 		}
-		if (b && !cfg_cipher_is_gcm(st->cipher)) {
+		if (b && !conf_cipher_is_gcm(st->cipher)) {
 			conf_error(p, m, f, "only for aes128-gcm and aes256-gcm");
 			return false;
 		}
 	}
 	st->allow_unsafe_gcm = b;
-	if (cfg_cipher_is_gcm(st->cipher) && !b) {
+	if (conf_cipher_is_gcm(st->cipher) && !b) {
 		conf_error(p, config_setting_get_member(g, "cipher"), conf_field(f, field, "cipher"),
 			   "%s", CFG_MANUAL_GCM_REFUSED);
 		return false;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * cfg_site_from_text(): one site given as CLI text (`site add ...`) in the
+ * conf_site_from_text(): one site given as CLI text (`site add ...`) in the
  * file's syntax, parsed as sites.c parses an element of sites = ( ... ).
  */
 #include <stdio.h>
@@ -10,8 +10,8 @@
 #include "parser.h"
 
 int
-cfg_site_from_text(const struct cfg *cfg, const char *text, struct cfg_site *out,
-		   char *err, size_t errlen)
+conf_site_from_text(const struct cfg *cfg, const char *text, struct cfg_site *out,
+		    char *err, size_t errlen)
 {
 	struct parser p = { .file = "(cli)", .err = err, .errlen = errlen };
 	const config_setting_t *g;

@@ -113,7 +113,7 @@ parse_local(struct parser *p, const config_setting_t *g, const char *field,
 	}
 	if (!conf_addr(p, g, field, "local", false, &st->local))
 		return false;
-	port = cfg_port_for_addr(cfg, st->local);
+	port = conf_port_for_addr(cfg, st->local);
 	if (port < 0 || cfg->ports[port].addr != st->local) {
 		conf_error(p, config_setting_get_member(g, "local"), conf_field(f, field, "local"),
 			   "not one of the box's port addresses");

@@ -48,7 +48,7 @@ engine_sa(const struct ctl *ctl, uint64_t handle)
 }
 
 static bool
-ts_inside(const struct sa_ts *ts, const struct cfg_prefix *p, unsigned n)
+ike_ts_inside(const struct sa_ts *ts, const struct cfg_prefix *p, unsigned n)
 {
 	for (unsigned i = 0; i < n; i++)
 		if (ts->plen >= p[i].plen && ((ts->addr ^ p[i].addr) & net_mask(p[i].plen)) == 0)
@@ -69,8 +69,8 @@ child_check(const struct ctl *ctl, uint32_t site, const struct ctl_child *c)
 
 	if (s == NULL)
 		return -ENOENT;
-	if (!ts_inside(&c->remote_ts, s->remote, s->n_remote) ||
-	    !ts_inside(&c->local_ts, s->local_subnets, s->n_local))
+	if (!ike_ts_inside(&c->remote_ts, s->remote, s->n_remote) ||
+	    !ike_ts_inside(&c->local_ts, s->local_subnets, s->n_local))
 		return -EPERM;
 	/* An outbound SA names its inbound twin: one of this site's. */
 	twin = c->inbound ? NULL : engine_sa(ctl, c->twin);

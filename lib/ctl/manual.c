@@ -8,7 +8,7 @@ static void
 keys_from_cfg(enum cfg_cipher cipher, enum cfg_integ integ, const struct cfg_manual_sa *m,
 	      struct crypto_keys *k)
 {
-	bool gcm = cfg_cipher_is_gcm(cipher);
+	bool gcm = conf_cipher_is_gcm(cipher);
 
 	memset(k, 0, sizeof(*k));
 	k->cipher = gcm ? CRYPTO_CIPHER_AES_GCM16 : CRYPTO_CIPHER_AES_CBC;
@@ -102,7 +102,7 @@ ctl_manual_site_setup(struct ctl *ctl, uint32_t site)
 	if (s->allow_unsafe_gcm)
 		CTL_LOG(WARNING, "site %s: hand-keyed %s (allow_unsafe_manual_gcm): nonces repeat "
 			"across restarts with these keys; for tests only", s->name,
-			cfg_cipher_name(s->cipher));
+			conf_cipher_name(s->cipher));
 	rc = manual_sa_add(ctl, site, true, s->cipher, s->integ, &s->sa_in, &in_id);
 	if (rc == 0)
 		rc = manual_sa_add(ctl, site, false, s->cipher, s->integ, &s->sa_out, &out_id);

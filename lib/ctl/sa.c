@@ -40,7 +40,7 @@ ctl_sa_del(struct ctl *ctl, uint32_t id)
 uint16_t
 ctl_outside_mtu(const struct ctl *ctl, uint32_t local_addr)
 {
-	int port = cfg_port_for_addr(ctl->cfg, local_addr);
+	int port = conf_port_for_addr(ctl->cfg, local_addr);
 
 	return port >= 0 ? ctl->cfg->ports[port].mtu : 1500;
 }

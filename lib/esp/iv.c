@@ -11,7 +11,7 @@
 #include "priv.h"
 
 int
-iv_init(struct esp_worker *ew)
+esp_iv_init(struct esp_worker *ew)
 {
 	uint8_t key[16], ctr[16];
 	int ok;
@@ -26,14 +26,14 @@ iv_init(struct esp_worker *ew)
 }
 
 void
-iv_fini(struct esp_worker *ew)
+esp_iv_fini(struct esp_worker *ew)
 {
 	EVP_CIPHER_CTX_free(ew->iv_ctx);
 	ew->iv_ctx = NULL;
 }
 
 int
-iv_fill(struct esp_worker *ew, unsigned n)
+esp_iv_fill(struct esp_worker *ew, unsigned n)
 {
 	static const uint8_t zero[ESP_BURST_MAX * 16];
 	int len = 0;

@@ -201,7 +201,7 @@ esp_outb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 		why[i] = check(mb[i], sa[i]);
 		need_iv |= sa[i]->iv_len == 16;
 	}
-	if (need_iv && iv_fill(ew, n) != 0) {
+	if (need_iv && esp_iv_fill(ew, n) != 0) {
 		for (uint16_t i = 0; i < n; i++)
 			drop(st, ctr, mb[i], sa[i], DROP_ESPO_CRYPTO_ERROR);
 		return 0;

@@ -29,9 +29,9 @@ struct esp_worker {
 };
 
 /* iv.c: n fresh unpredictable 16-byte IVs into ew->iv. */
-int iv_fill(struct esp_worker *ew, unsigned n);
-int iv_init(struct esp_worker *ew);
-void iv_fini(struct esp_worker *ew);
+int esp_iv_fill(struct esp_worker *ew, unsigned n);
+int esp_iv_init(struct esp_worker *ew);
+void esp_iv_fini(struct esp_worker *ew);
 
 /*
  * With many SAs, each packet's SA, session keys and counters are cold:

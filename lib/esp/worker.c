@@ -25,7 +25,7 @@ esp_worker_create(const struct crypto_engine *e, int socket_id, unsigned index,
 	ew->ip_id_step = (uint16_t)rte_align32pow2(n_workers);
 	ew->ip_id = (uint16_t)((rte_rand() & ~(uint64_t)(ew->ip_id_step - 1)) | index);
 	ew->clc = crypto_lcore_create(e, socket_id);
-	if (ew->clc == NULL || iv_init(ew) != 0) {
+	if (ew->clc == NULL || esp_iv_init(ew) != 0) {
 		esp_worker_free(ew);
 		return NULL;
 	}
@@ -37,7 +37,7 @@ esp_worker_free(struct esp_worker *ew)
 {
 	if (ew == NULL)
 		return;
-	iv_fini(ew);
+	esp_iv_fini(ew);
 	crypto_lcore_destroy(ew->clc);
 	rte_free(ew);
 }

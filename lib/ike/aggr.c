@@ -31,15 +31,15 @@ static bool add_id_hash(struct ike_sa *sa, struct ike_wbuf *w, bool with_id)
 	struct ike_pl_id my;
 	size_t idl, off;
 
-	p1_my_id(sa, &my, idv);
-	idl = p1_id_body(&my, idb, sizeof(idb));
+	ike_p1_my_id(sa, &my, idv);
+	idl = ike_p1_id_body(&my, idb, sizeof(idb));
 	if (with_id)
 		ike_build_id(w, &my);
-	off = wb_pld_begin(w, ISAKMP_PLD_HASH);
-	if (!p1_auth_hash(sa, sa->initiator, idb, idl, h) ||
-	    wb_put(w, h, sa->keys.prf_len) == NULL)
+	off = ike_wb_pld_begin(w, ISAKMP_PLD_HASH);
+	if (!ike_p1_auth_hash(sa, sa->initiator, idb, idl, h) ||
+	    ike_wb_put(w, h, sa->keys.prf_len) == NULL)
 		return false;
-	wb_pld_end(w, off);
+	ike_wb_pld_end(w, off);
 	return true;
 }
 
@@ -49,7 +49,7 @@ static bool check_hash(struct ike_sa *sa, const struct ike_msg *m)
 	uint8_t h[PRF_MAX];
 
 	return hp != NULL && hp->body_len == sa->keys.prf_len &&
-	       p1_auth_hash(sa, !sa->initiator, sa->peer_id_b, sa->peer_id_b_len, h) &&
+	       ike_p1_auth_hash(sa, !sa->initiator, sa->peer_id_b, sa->peer_id_b_len, h) &&
 	       CRYPTO_memcmp(h, hp->body, sa->keys.prf_len) == 0;
 }
 
@@ -72,10 +72,10 @@ static struct site *am_r_site(struct ike *ike, const struct rx *rx,
 		*why = m == NULL ? IKE_DROP_CLEARTEXT : IKE_DROP_MISSING;
 		return NULL;
 	}
-	if (!p1_peer_id(tmp, m, tmp->peer_id_b, &tmp->peer_id_b_len, why))
+	if (!ike_p1_peer_id(tmp, m, tmp->peer_id_b, &tmp->peer_id_b_len, why))
 		return NULL;
-	s = site_by_id(ike, tmp->peer_id.type, tmp->peer_id.value,
-		       tmp->peer_id.len);
+	s = ike_site_by_id(ike, tmp->peer_id.type, tmp->peer_id.value,
+			   tmp->peer_id.len);
 	if (s == NULL) {
 		*why = IKE_DROP_NO_SITE;
 		return NULL;
@@ -84,7 +84,7 @@ static struct site *am_r_site(struct ike *ike, const struct rx *rx,
 		*why = IKE_DROP_AGGR_REFUSED;
 		return NULL;
 	}
-	if (!site_addr_ok(s, rx->remote->addr)) {
+	if (!ike_site_addr_ok(s, rx->remote->addr)) {
 		*why = IKE_DROP_PEER_ADDR;
 		return NULL;
 	}
@@ -115,12 +115,12 @@ static void am_r_msg1(struct ike *ike, const struct rx *rx)
 	sap = ike_msg_find(m, ISAKMP_PLD_SA, 0);
 	if ((src = ike_p1_r_admit(ike, rx, sap)) == NULL)
 		return;
-	if (!prop_p1_select(sap, s->p.p1, s->p.n_p1, IKE_DH_NONE, &c)) {
+	if (!ike_prop_p1_select(sap, s->p.p1, s->p.n_p1, IKE_DH_NONE, &c)) {
 		ike_drop(ike, NULL, IKE_DROP_NO_PROPOSAL, "site %s", s->p.name);
-		info_send_clear_notify(ike, rx, N_NO_PROPOSAL_CHOSEN);
+		ike_info_send_clear_notify(ike, rx, N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
-	/* bound: the site's fixed peer (site_addr_ok() let only it through) */
+	/* bound: the site's fixed peer (ike_site_addr_ok() let only it through) */
 	sa = ike_p1_r_half_open(ike, rx, src, s->p.peer_addr != 0, sap, &c, s);
 	if (sa == NULL)
 		return;
@@ -128,25 +128,25 @@ static void am_r_msg1(struct ike *ike, const struct rx *rx)
 	sa->peer_id = tmp.peer_id;
 	memcpy(sa->peer_id_b, tmp.peer_id_b, tmp.peer_id_b_len);
 	sa->peer_id_b_len = tmp.peer_id_b_len;
-	sa_bind_site(sa, s);
-	p1_choose_psk(sa, s);
-	xmit_rx(&sa->x, rx->raw, rx->len);
-	if (!p1_take_ke(sa, m, &gxi, &why) || !p1_take_nonce(sa, m, true) ||
-	    !p1_gen_ke(sa, sa->gxr) || !p1_compute_keys(sa, gxi, sa->gx_len, &why)) {
-		p1_failed(sa, why == IKE_DROP_MISSING ? IKE_DROP_DH : why);
+	ike_sa_bind_site(sa, s);
+	ike_p1_choose_psk(sa, s);
+	ike_xmit_rx(&sa->x, rx->raw, rx->len);
+	if (!ike_p1_take_ke(sa, m, &gxi, &why) || !ike_p1_take_nonce(sa, m, true) ||
+	    !ike_p1_gen_ke(sa, sa->gxr) || !ike_p1_compute_keys(sa, gxi, sa->gx_len, &why)) {
+		ike_p1_failed(sa, why == IKE_DROP_MISSING ? IKE_DROP_DH : why);
 		return;
 	}
-	wb_init(&w, ike->buf, sizeof(ike->buf));
-	msg_hdr(&w, sa, ISAKMP_EXCH_AGGR, 0, false);
-	prop_p1_reply(&w, &c);
+	ike_wb_init(&w, ike->buf, sizeof(ike->buf));
+	ike_msg_hdr(&w, sa, ISAKMP_EXCH_AGGR, 0, false);
+	ike_prop_p1_reply(&w, &c);
 	ike_build_data(&w, ISAKMP_PLD_KE, sa->gxr, sa->gx_len);
 	ike_build_data(&w, ISAKMP_PLD_NONCE, sa->nr, sa->nr_len);
 	if (!add_id_hash(sa, &w, true)) {
-		p1_failed(sa, IKE_DROP_NOMEM);
+		ike_p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
-	natt_add_vids(sa, &w);
-	natt_add_natd(sa, &w);
+	ike_natt_add_vids(sa, &w);
+	ike_natt_add_natd(sa, &w);
 	ike_p1_r_reply(sa, rx, &w, true, AM_R_SENT, "Aggressive Mode");
 }
 
@@ -165,7 +165,7 @@ static void am_r_msg3(struct ike_sa *sa, const struct rx *rx)
 	if (sa->state != AM_R_SENT)
 		return;
 	if (enc) {
-		if (!msg_decrypt(sa, rx->raw, rx->len, sa->iv, &dm, next_iv, &why)) {
+		if (!ike_msg_decrypt(sa, rx->raw, rx->len, sa->iv, &dm, next_iv, &why)) {
 			ike_drop(ike, sa, why, "message 3");
 			sa->site->cnt.auth_failures++;
 			return;
@@ -180,31 +180,31 @@ static void am_r_msg3(struct ike_sa *sa, const struct rx *rx)
 		ike_drop(ike, sa, IKE_DROP_AUTH, "HASH_I mismatch");
 		return;
 	}
-	if (!natt_check_natd(sa, m)) {
+	if (!ike_natt_check_natd(sa, m)) {
 		ike_drop(ike, sa, IKE_DROP_MALFORMED, "NAT-D");
-		p1_failed(sa, IKE_EV_P1_FAILED);
+		ike_p1_failed(sa, IKE_EV_P1_FAILED);
 		return;
 	}
 	if (enc)
 		memcpy(sa->iv, next_iv, BLOCK_LEN);
 	sa->local = *rx->local;
 	sa->remote = *rx->remote;
-	xmit_rx(&sa->x, rx->raw, rx->len);
+	ike_xmit_rx(&sa->x, rx->raw, rx->len);
 	free(sa->x.tx);
 	sa->x.tx = NULL;
-	p1_established(sa);
-	info_process_notifies(sa, m);
-	site_kick(sa->site);
+	ike_p1_established(sa);
+	ike_info_process_notifies(sa, m);
+	ike_site_kick(sa->site);
 }
 
 /* ------------------------------------------------------------------ */
 /* Initiator (for peers that want us to dial them in Aggressive Mode) */
 
-int aggr_initiate(struct site *s, const struct ike_endpoint *local,
-		  const struct ike_endpoint *remote)
+int ike_aggr_initiate(struct site *s, const struct ike_endpoint *local,
+		      const struct ike_endpoint *remote)
 {
 	struct ike *ike = s->ike;
-	struct ike_sa *sa = sa_new(ike, true, local, remote);
+	struct ike_sa *sa = ike_sa_new(ike, true, local, remote);
 	uint8_t idv[IKE_ID_MAX];
 	struct ike_pl_id my;
 	struct ike_wbuf w;
@@ -212,25 +212,25 @@ int aggr_initiate(struct site *s, const struct ike_endpoint *local,
 
 	if (sa == NULL)
 		return -ENOMEM;
-	sa_bind_site(sa, s);
+	ike_sa_bind_site(sa, s);
 	sa->aggressive = true;
-	p1_choose_psk(sa, s);
+	ike_p1_choose_psk(sa, s);
 	sa->life_s = s->p.p1_lifetime_s;
 	sa->prop = s->p.p1[0];  /* KE goes out now: the first group it is */
 	sa->send_initial_contact = !s->up && list_empty(&s->children);
-	if (!p1_gen_ke(sa, sa->gxi)) {
-		sa_kill(sa);
+	if (!ike_p1_gen_ke(sa, sa->gxi)) {
+		ike_sa_kill(sa);
 		return -ENOMEM;
 	}
-	p1_my_id(sa, &my, idv);
-	wb_init(&w, ike->buf, sizeof(ike->buf));
-	msg_hdr(&w, sa, ISAKMP_EXCH_AGGR, 0, false);
-	off = prop_p1_build(&w, s->p.p1, s->p.n_p1, sa->life_s, sa->prop.group);
+	ike_p1_my_id(sa, &my, idv);
+	ike_wb_init(&w, ike->buf, sizeof(ike->buf));
+	ike_msg_hdr(&w, sa, ISAKMP_EXCH_AGGR, 0, false);
+	off = ike_prop_p1_build(&w, s->p.p1, s->p.n_p1, sa->life_s, sa->prop.group);
 	ike_build_data(&w, ISAKMP_PLD_KE, sa->gxi, sa->gx_len);
 	ike_build_data(&w, ISAKMP_PLD_NONCE, sa->ni, sa->ni_len);
 	ike_build_id(&w, &my);
-	natt_add_vids(sa, &w);
-	return p1_initiate(sa, &w, off, AM_I_SENT, "Aggressive Mode");
+	ike_natt_add_vids(sa, &w);
+	return ike_p1_initiate(sa, &w, off, AM_I_SENT, "Aggressive Mode");
 }
 
 static void am_i_msg2(struct ike_sa *sa, const struct rx *rx)
@@ -250,42 +250,42 @@ static void am_i_msg2(struct ike_sa *sa, const struct rx *rx)
 		return;
 	if (m == NULL || !msg_only(m, ok, sizeof(ok)) ||
 	    ike_msg_count(m, ISAKMP_PLD_SA) != 1 ||
-	    !prop_p1_select(ike_msg_find(m, ISAKMP_PLD_SA, 0), sa->site->p.p1,
-			    sa->site->p.n_p1, sa->prop.group, &c)) {
+	    !ike_prop_p1_select(ike_msg_find(m, ISAKMP_PLD_SA, 0), sa->site->p.p1,
+				sa->site->p.n_p1, sa->prop.group, &c)) {
 		ike_drop(ike, sa, m == NULL ? IKE_DROP_CLEARTEXT :
 			 IKE_DROP_NO_PROPOSAL, "message 2");
 		return;
 	}
-	sa_set_rcky(sa, rx->hdr.rcookie);
+	ike_sa_set_rcky(sa, rx->hdr.rcookie);
 	sa->prop = c.prop;
 	if (c.life_s < sa->life_s)
 		sa->life_s = c.life_s;
-	natt_scan_vids(sa, m);
-	if (!p1_take_ke(sa, m, &gxr, &why) || !p1_take_nonce(sa, m, false) ||
-	    !p1_peer_id(sa, m, sa->peer_id_b, &sa->peer_id_b_len, &why) ||
-	    !p1_compute_keys(sa, gxr, sa->gx_len, &why)) {
-		p1_failed(sa, why);
+	ike_natt_scan_vids(sa, m);
+	if (!ike_p1_take_ke(sa, m, &gxr, &why) || !ike_p1_take_nonce(sa, m, false) ||
+	    !ike_p1_peer_id(sa, m, sa->peer_id_b, &sa->peer_id_b_len, &why) ||
+	    !ike_p1_compute_keys(sa, gxr, sa->gx_len, &why)) {
+		ike_p1_failed(sa, why);
 		return;
 	}
-	if (!check_hash(sa, m) || !p1_check_initiator(sa, &why)) {
+	if (!check_hash(sa, m) || !ike_p1_check_initiator(sa, &why)) {
 		sa->site->cnt.auth_failures++;
 		ike_drop(ike, sa, why == IKE_DROP_MISSING ? IKE_DROP_AUTH : why,
 			 "HASH_R or ID");
-		p1_failed(sa, IKE_EV_P1_FAILED);
+		ike_p1_failed(sa, IKE_EV_P1_FAILED);
 		return;
 	}
-	if (!natt_check_natd(sa, m)) {
-		p1_failed(sa, IKE_DROP_MALFORMED);
+	if (!ike_natt_check_natd(sa, m)) {
+		ike_p1_failed(sa, IKE_DROP_MALFORMED);
 		return;
 	}
-	natt_float(sa);
-	wb_init(&w, ike->buf, sizeof(ike->buf));
-	msg_hdr(&w, sa, ISAKMP_EXCH_AGGR, 0, true);
+	ike_natt_float(sa);
+	ike_wb_init(&w, ike->buf, sizeof(ike->buf));
+	ike_msg_hdr(&w, sa, ISAKMP_EXCH_AGGR, 0, true);
 	if (!add_id_hash(sa, &w, false)) {
-		p1_failed(sa, IKE_DROP_NOMEM);
+		ike_p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
-	natt_add_natd(sa, &w);
+	ike_natt_add_natd(sa, &w);
 	if (sa->send_initial_contact) {
 		uint8_t spi[16];
 		struct ike_pl_notify n = {
@@ -297,16 +297,16 @@ static void am_i_msg2(struct ike_sa *sa, const struct rx *rx)
 		memcpy(spi + 8, sa->rcky, 8);
 		ike_build_notify(&w, &n);
 	}
-	xmit_rx(&sa->x, rx->raw, rx->len);
-	if (!msg_encrypt(sa, &w, sa->iv) || !p1_send(sa, &w, false)) {
-		p1_failed(sa, IKE_DROP_NOMEM);
+	ike_xmit_rx(&sa->x, rx->raw, rx->len);
+	if (!ike_msg_encrypt(sa, &w, sa->iv) || !ike_p1_send(sa, &w, false)) {
+		ike_p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
-	p1_established(sa);
-	site_kick(sa->site);
+	ike_p1_established(sa);
+	ike_site_kick(sa->site);
 }
 
-void aggr_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
+void ike_aggr_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 {
 	if (sa == NULL) {
 		am_r_msg1(ike, rx);
@@ -316,8 +316,8 @@ void aggr_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 		ike_drop(ike, sa, IKE_DROP_STATE, "Aggressive Mode message");
 		return;
 	}
-	if (xmit_is_dup(&sa->x, rx->raw, rx->len)) {
-		xmit_answer_dup(sa, &sa->x);
+	if (ike_xmit_is_dup(&sa->x, rx->raw, rx->len)) {
+		ike_xmit_answer_dup(sa, &sa->x);
 		return;
 	}
 	switch (sa->state) {
@@ -333,7 +333,7 @@ void aggr_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 		am_i_msg2(sa, rx);
 		break;
 	default:
-		ike_drop(ike, sa, IKE_DROP_STATE, "in %s", sa_state_name(sa->state));
+		ike_drop(ike, sa, IKE_DROP_STATE, "in %s", ike_sa_state_name(sa->state));
 		break;
 	}
 }

@@ -37,7 +37,7 @@ void ike_site_foreach(struct ike *ike, ike_site_cb cb, void *arg)
 
 int ike_site_get(struct ike *ike, const char *name, struct ike_site_info *out)
 {
-	struct site *s = site_by_name(ike, name);
+	struct site *s = ike_site_by_name(ike, name);
 
 	if (s == NULL)
 		return -ENOENT;
@@ -57,7 +57,7 @@ void ike_sa_foreach(struct ike *ike, ike_sa_cb cb, void *arg)
 		memcpy(o.rcookie, sa->rcky, 8);
 		o.site_id = sa->site ? sa->site->id : 0;
 		o.site_name = sa->site ? sa->site->p.name : "";
-		o.state = sa_state_name(sa->state);
+		o.state = ike_sa_state_name(sa->state);
 		o.initiator = sa->initiator;
 		o.aggressive = sa->aggressive;
 		o.established = sa->state == P1_ESTABLISHED;

@@ -28,14 +28,14 @@ static uint64_t kb_to_bytes(uint64_t kb)
 	return kb > UINT64_MAX / 1024 ? UINT64_MAX : kb * 1024;
 }
 
-int child_install(struct child *c, bool inbound, const uint8_t *keymat)
+int ike_child_install(struct child *c, bool inbound, const uint8_t *keymat)
 {
 	struct ike *ike = c->ike;
 	struct ike_child_sa sa;
 	int rc;
 
 	memset(&sa, 0, sizeof(sa));
-	if (!prop_esp_keys(&c->prop, keymat, &sa.keys))
+	if (!ike_prop_esp_keys(&c->prop, keymat, &sa.keys))
 		return -1;
 	sa.site_id = c->site->id;
 	sa.site_name = c->site->p.name;
@@ -86,10 +86,10 @@ static void retire(struct child *c, bool delete_it)
 
 	c->rekeyed = true;
 	c->rekeying = c->rekey_wanted = false;
-	timer_cancel(ike, &c->t_rekey);
+	ike_timer_cancel(ike, &c->t_rekey);
 	if (delete_it)
-		timer_arm(ike, &c->t_rekey, T_CHILD_DELETE,
-			  ike->now + ike->cfg.rekeyed_delete_s * 1000ULL);
+		ike_timer_arm(ike, &c->t_rekey, T_CHILD_DELETE,
+			      ike->now + ike->cfg.rekeyed_delete_s * 1000ULL);
 }
 
 static void resolve_collisions(struct child *c)
@@ -118,12 +118,12 @@ static void resolve_collisions(struct child *c)
 }
 
 /* Call after both directions of the pair are installed. */
-void child_established(struct child *c, struct qm *q)
+void ike_child_established(struct child *c, struct qm *q)
 {
 	struct ike *ike = c->ike;
 	struct site *s = c->site;
 	uint32_t old_spi = q->initiator ? q->rekey_of : c->replaces;
-	struct child *old = old_spi ? child_by_spi(ike, old_spi) : NULL;
+	struct child *old = old_spi ? ike_child_by_spi(ike, old_spi) : NULL;
 	char la[IKE_ADDR_STR_MAX], ra[IKE_ADDR_STR_MAX];
 
 	c->established = true;
@@ -136,7 +136,7 @@ void child_established(struct child *c, struct qm *q)
 		 s->p.name, c->spi_in, c->spi_out, ike_addr_str(c->ts_local.addr, la),
 		 c->ts_local.len, ike_addr_str(c->ts_remote.addr, ra), c->ts_remote.len,
 		 c->local.port ? ", UDP-encapsulated" : "", old ? ", rekey" : "");
-	timers_child_established(c);
+	ike_timers_child_established(c);
 	if (old != NULL && old != c) {
 		c->replaces = old->spi_in;
 		if (!old->rekeyed)
@@ -151,24 +151,24 @@ void child_established(struct child *c, struct qm *q)
 }
 
 /* T_CHILD_REKEY, or the data plane's soft byte or packet limit. */
-void child_rekey(struct child *c)
+void ike_child_rekey(struct child *c)
 {
 	struct site *s = c->site;
 	struct ike_sa *sa;
 
 	if (!c->established || c->rekeyed || c->rekeying)
 		return;
-	sa = site_newest_sa(s);
+	sa = ike_site_newest_sa(s);
 	if (sa == NULL) {
-		/* phase 1 first; site_kick() comes back for us */
+		/* phase 1 first; ike_site_kick() comes back for us */
 		c->rekey_wanted = true;
-		site_start(s);
+		ike_site_start(s);
 		return;
 	}
 	c->rekey_wanted = false;
 	c->rekeying = true;
 	ike_count(c->ike, IKE_EV_CHILD_REKEY);
-	quick_initiate(sa, &c->ts_local, &c->ts_remote, c->spi_in);
+	ike_quick_initiate(sa, &c->ts_local, &c->ts_remote, c->spi_in);
 }
 
 /*
@@ -180,8 +180,8 @@ void child_rekey(struct child *c)
  * runs for those selectors yet, so a site at its cap keeps rekeying and
  * holds at most twice its cap. Anything else is refused.
  */
-bool child_room(struct site *s, const struct ike_prefix *local,
-		const struct ike_prefix *remote)
+bool ike_child_room(struct site *s, const struct ike_prefix *local,
+		    const struct ike_prefix *remote)
 {
 	struct child *oldest = NULL;
 	bool live = false, running = false;
@@ -204,7 +204,7 @@ bool child_room(struct site *s, const struct ike_prefix *local,
 	if (oldest != NULL) {
 		ike_logf(s->ike, IKE_LOG_INFO, "[%s] at %u pairs: superseded pair "
 			 "%08x goes early", s->p.name, s->n_children, oldest->spi_in);
-		child_delete(oldest, true);
+		ike_child_delete(oldest, true);
 		return true;
 	}
 	return live && !running;
@@ -215,7 +215,7 @@ bool child_room(struct site *s, const struct ike_prefix *local,
 void ike_child_sa_expired(struct ike *ike, uint32_t spi_in, bool hard,
 			  uint64_t now_ms)
 {
-	struct child *c = child_by_spi(ike, spi_in);
+	struct child *c = ike_child_by_spi(ike, spi_in);
 
 	if (now_ms > ike->now)
 		ike->now = now_ms;
@@ -223,16 +223,16 @@ void ike_child_sa_expired(struct ike *ike, uint32_t spi_in, bool hard,
 		return;
 	if (hard) {
 		ike_count(ike, IKE_EV_CHILD_EXPIRED);
-		child_delete(c, true);
+		ike_child_delete(c, true);
 	} else {
-		child_rekey(c);
+		ike_child_rekey(c);
 	}
-	sa_reap(ike);
+	ike_sa_reap(ike);
 }
 
 void ike_child_sa_used(struct ike *ike, uint32_t spi_in, uint64_t now_ms)
 {
-	struct child *c = child_by_spi(ike, spi_in);
+	struct child *c = ike_child_by_spi(ike, spi_in);
 
 	if (c != NULL)
 		c->last_used_ms = now_ms;

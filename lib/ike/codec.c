@@ -368,7 +368,7 @@ bool ike_msg_validate(const struct ike_msg *m, enum ike_stat *why)
 /* ------------------------------------------------------------------ */
 /* Builders */
 
-void wb_init(struct ike_wbuf *w, uint8_t *buf, size_t cap)
+void ike_wb_init(struct ike_wbuf *w, uint8_t *buf, size_t cap)
 {
 	w->buf = buf;
 	w->len = 0;
@@ -377,7 +377,7 @@ void wb_init(struct ike_wbuf *w, uint8_t *buf, size_t cap)
 	w->overflow = false;
 }
 
-uint8_t *wb_put(struct ike_wbuf *w, const void *data, size_t len)
+uint8_t *ike_wb_put(struct ike_wbuf *w, const void *data, size_t len)
 {
 	uint8_t *p;
 
@@ -394,28 +394,28 @@ uint8_t *wb_put(struct ike_wbuf *w, const void *data, size_t len)
 	return p;
 }
 
-void wb_put8(struct ike_wbuf *w, uint8_t v)
+void ike_wb_put8(struct ike_wbuf *w, uint8_t v)
 {
-	wb_put(w, &v, 1);
+	ike_wb_put(w, &v, 1);
 }
 
-void wb_put16(struct ike_wbuf *w, uint16_t v)
+void ike_wb_put16(struct ike_wbuf *w, uint16_t v)
 {
 	uint8_t b[2];
 
 	put16(b, v);
-	wb_put(w, b, 2);
+	ike_wb_put(w, b, 2);
 }
 
-void wb_put32(struct ike_wbuf *w, uint32_t v)
+void ike_wb_put32(struct ike_wbuf *w, uint32_t v)
 {
 	uint8_t b[4];
 
 	put32(b, v);
-	wb_put(w, b, 4);
+	ike_wb_put(w, b, 4);
 }
 
-void wb_hdr(struct ike_wbuf *w, const struct ike_hdr *h)
+void ike_wb_hdr(struct ike_wbuf *w, const struct ike_hdr *h)
 {
 	struct isakmp_hdr_wire hw;
 	size_t at = w->len;
@@ -428,23 +428,23 @@ void wb_hdr(struct ike_wbuf *w, const struct ike_hdr *h)
 	hw.ih_flags = h->flags;
 	put32(hw.ih_msgid, h->msgid);
 	put32(hw.ih_length, 0);
-	wb_put(w, &hw, sizeof(hw));
+	ike_wb_put(w, &hw, sizeof(hw));
 	w->np_at = at + offsetof(struct isakmp_hdr_wire, ih_np);
 }
 
 /* Patch the header's length; the header is at offset 0. */
-void wb_hdr_finish(struct ike_wbuf *w)
+void ike_wb_hdr_finish(struct ike_wbuf *w)
 {
 	if (!w->overflow && w->len >= ISAKMP_HDR_LEN)
 		put32(w->buf + offsetof(struct isakmp_hdr_wire, ih_length),
 		      (uint32_t)w->len);
 }
 
-size_t wb_pld_begin(struct ike_wbuf *w, uint8_t type)
+size_t ike_wb_pld_begin(struct ike_wbuf *w, uint8_t type)
 {
 	size_t off = w->len;
 
-	if (wb_put(w, NULL, ISAKMP_GEN_LEN) == NULL)
+	if (ike_wb_put(w, NULL, ISAKMP_GEN_LEN) == NULL)
 		return off;
 	if (w->np_at != SIZE_MAX)
 		w->buf[w->np_at] = type;
@@ -452,7 +452,7 @@ size_t wb_pld_begin(struct ike_wbuf *w, uint8_t type)
 	return off;
 }
 
-void wb_pld_end(struct ike_wbuf *w, size_t off)
+void ike_wb_pld_end(struct ike_wbuf *w, size_t off)
 {
 	if (w->overflow || w->len - off > UINT16_MAX) {
 		w->overflow = true;
@@ -464,66 +464,66 @@ void wb_pld_end(struct ike_wbuf *w, size_t off)
 void ike_build_data(struct ike_wbuf *w, uint8_t type, const uint8_t *d,
 		    size_t len)
 {
-	size_t off = wb_pld_begin(w, type);
+	size_t off = ike_wb_pld_begin(w, type);
 
-	wb_put(w, d, len);
-	wb_pld_end(w, off);
+	ike_wb_put(w, d, len);
+	ike_wb_pld_end(w, off);
 }
 
 void ike_build_id(struct ike_wbuf *w, const struct ike_pl_id *id)
 {
-	size_t off = wb_pld_begin(w, ISAKMP_PLD_ID);
+	size_t off = ike_wb_pld_begin(w, ISAKMP_PLD_ID);
 
-	wb_put8(w, id->type);
-	wb_put8(w, id->proto);
-	wb_put16(w, id->port);
-	wb_put(w, id->data, id->len);
-	wb_pld_end(w, off);
+	ike_wb_put8(w, id->type);
+	ike_wb_put8(w, id->proto);
+	ike_wb_put16(w, id->port);
+	ike_wb_put(w, id->data, id->len);
+	ike_wb_pld_end(w, off);
 }
 
 void ike_build_notify(struct ike_wbuf *w, const struct ike_pl_notify *n)
 {
-	size_t off = wb_pld_begin(w, ISAKMP_PLD_N);
+	size_t off = ike_wb_pld_begin(w, ISAKMP_PLD_N);
 
-	wb_put32(w, n->doi);
-	wb_put8(w, n->proto);
-	wb_put8(w, n->spi_size);
-	wb_put16(w, n->type);
-	wb_put(w, n->spi, n->spi_size);
-	wb_put(w, n->data, n->data_len);
-	wb_pld_end(w, off);
+	ike_wb_put32(w, n->doi);
+	ike_wb_put8(w, n->proto);
+	ike_wb_put8(w, n->spi_size);
+	ike_wb_put16(w, n->type);
+	ike_wb_put(w, n->spi, n->spi_size);
+	ike_wb_put(w, n->data, n->data_len);
+	ike_wb_pld_end(w, off);
 }
 
 void ike_build_delete(struct ike_wbuf *w, const struct ike_pl_delete *d)
 {
-	size_t off = wb_pld_begin(w, ISAKMP_PLD_D);
+	size_t off = ike_wb_pld_begin(w, ISAKMP_PLD_D);
 
-	wb_put32(w, d->doi);
-	wb_put8(w, d->proto);
-	wb_put8(w, d->spi_size);
-	wb_put16(w, d->nspi);
-	wb_put(w, d->spis, (size_t)d->nspi * d->spi_size);
-	wb_pld_end(w, off);
+	ike_wb_put32(w, d->doi);
+	ike_wb_put8(w, d->proto);
+	ike_wb_put8(w, d->spi_size);
+	ike_wb_put16(w, d->nspi);
+	ike_wb_put(w, d->spis, (size_t)d->nspi * d->spi_size);
+	ike_wb_pld_end(w, off);
 }
 
 void ike_build_natoa(struct ike_wbuf *w, uint8_t type, uint32_t addr)
 {
-	size_t off = wb_pld_begin(w, type);
+	size_t off = ike_wb_pld_begin(w, type);
 
-	wb_put8(w, ID_IPV4_ADDR);
-	wb_put(w, NULL, 3);
-	wb_put32(w, addr);
-	wb_pld_end(w, off);
+	ike_wb_put8(w, ID_IPV4_ADDR);
+	ike_wb_put(w, NULL, 3);
+	ike_wb_put32(w, addr);
+	ike_wb_pld_end(w, off);
 }
 
 void ike_build_cert(struct ike_wbuf *w, uint8_t type,
 		    const struct ike_pl_cert *c)
 {
-	size_t off = wb_pld_begin(w, type);
+	size_t off = ike_wb_pld_begin(w, type);
 
-	wb_put8(w, c->encoding);
-	wb_put(w, c->data, c->len);
-	wb_pld_end(w, off);
+	ike_wb_put8(w, c->encoding);
+	ike_wb_put(w, c->data, c->len);
+	ike_wb_pld_end(w, off);
 }
 
 /* ------------------------------------------------------------------ */

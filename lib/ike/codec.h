@@ -182,15 +182,15 @@ struct ike_wbuf {
 	bool overflow;
 };
 
-void wb_init(struct ike_wbuf *w, uint8_t *buf, size_t cap);
-uint8_t *wb_put(struct ike_wbuf *w, const void *data, size_t len);
-void wb_put8(struct ike_wbuf *w, uint8_t v);
-void wb_put16(struct ike_wbuf *w, uint16_t v);
-void wb_put32(struct ike_wbuf *w, uint32_t v);
-void wb_hdr(struct ike_wbuf *w, const struct ike_hdr *h);
-void wb_hdr_finish(struct ike_wbuf *w);
-size_t wb_pld_begin(struct ike_wbuf *w, uint8_t type);
-void wb_pld_end(struct ike_wbuf *w, size_t off);
+void ike_wb_init(struct ike_wbuf *w, uint8_t *buf, size_t cap);
+uint8_t *ike_wb_put(struct ike_wbuf *w, const void *data, size_t len);
+void ike_wb_put8(struct ike_wbuf *w, uint8_t v);
+void ike_wb_put16(struct ike_wbuf *w, uint16_t v);
+void ike_wb_put32(struct ike_wbuf *w, uint32_t v);
+void ike_wb_hdr(struct ike_wbuf *w, const struct ike_hdr *h);
+void ike_wb_hdr_finish(struct ike_wbuf *w);
+size_t ike_wb_pld_begin(struct ike_wbuf *w, uint8_t type);
+void ike_wb_pld_end(struct ike_wbuf *w, size_t off);
 
 void ike_build_data(struct ike_wbuf *w, uint8_t type, const uint8_t *d,
 		    size_t len);

@@ -53,14 +53,14 @@ static const struct group_info *group_find(enum ike_dh g, size_t *idx)
 	return NULL;
 }
 
-size_t dh_pub_len(enum ike_dh g)
+size_t ike_dh_pub_len(enum ike_dh g)
 {
 	const struct group_info *gi = group_find(g, NULL);
 
 	return gi != NULL ? gi->pub_len : 0;
 }
 
-size_t dh_secret_len(enum ike_dh g)
+size_t ike_dh_secret_len(enum ike_dh g)
 {
 	const struct group_info *gi = group_find(g, NULL);
 
@@ -100,7 +100,7 @@ out:
 	return pkey;
 }
 
-struct dh_key *dh_new(enum ike_dh g)
+struct dh_key *ike_dh_new(enum ike_dh g)
 {
 	size_t idx;
 	const struct group_info *gi = group_find(g, &idx);
@@ -129,7 +129,7 @@ struct dh_key *dh_new(enum ike_dh g)
 	return k;
 }
 
-bool dh_public(const struct dh_key *k, uint8_t *out, size_t len)
+bool ike_dh_public(const struct dh_key *k, uint8_t *out, size_t len)
 {
 	const struct group_info *gi = group_find(k->group, NULL);
 	uint8_t pt[1 + DH_PUB_MAX];
@@ -193,8 +193,8 @@ static EVP_PKEY *peer_pkey(const struct group_info *gi, const uint8_t *peer,
 	return pkey;
 }
 
-bool dh_derive(const struct dh_key *k, const uint8_t *peer, size_t len,
-	       uint8_t *secret, size_t secret_len)
+bool ike_dh_derive(const struct dh_key *k, const uint8_t *peer, size_t len,
+		   uint8_t *secret, size_t secret_len)
 {
 	const struct group_info *gi = group_find(k->group, NULL);
 	EVP_PKEY *pp;
@@ -224,12 +224,12 @@ out:
 	return ok;
 }
 
-enum ike_dh dh_group(const struct dh_key *k)
+enum ike_dh ike_dh_group(const struct dh_key *k)
 {
 	return k->group;
 }
 
-void dh_free(struct dh_key *k)
+void ike_dh_free(struct dh_key *k)
 {
 	if (k == NULL)
 		return;

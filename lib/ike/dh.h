@@ -23,26 +23,26 @@
 struct dh_key;
 
 /* Public value / shared secret length of a group; 0 if unsupported. */
-size_t dh_pub_len(enum ike_dh g);
-size_t dh_secret_len(enum ike_dh g);
+size_t ike_dh_pub_len(enum ike_dh g);
+size_t ike_dh_secret_len(enum ike_dh g);
 
 /* Generate a key pair for group g; NULL on failure or unknown group. */
-struct dh_key *dh_new(enum ike_dh g);
+struct dh_key *ike_dh_new(enum ike_dh g);
 
-/* Our public value in wire form into out (dh_pub_len bytes). */
-bool dh_public(const struct dh_key *k, uint8_t *out, size_t len)
+/* Our public value in wire form into out (ike_dh_pub_len bytes). */
+bool ike_dh_public(const struct dh_key *k, uint8_t *out, size_t len)
 	__attribute__((warn_unused_result));
 
 /*
  * Check the peer's public value (length, range, on-curve) and compute the
- * shared secret into secret (dh_secret_len bytes). false: invalid peer
+ * shared secret into secret (ike_dh_secret_len bytes). false: invalid peer
  * value or library failure.
  */
-bool dh_derive(const struct dh_key *k, const uint8_t *peer, size_t len,
-	       uint8_t *secret, size_t secret_len)
+bool ike_dh_derive(const struct dh_key *k, const uint8_t *peer, size_t len,
+		   uint8_t *secret, size_t secret_len)
 	__attribute__((warn_unused_result));
 
-enum ike_dh dh_group(const struct dh_key *k);
-void dh_free(struct dh_key *k);
+enum ike_dh ike_dh_group(const struct dh_key *k);
+void ike_dh_free(struct dh_key *k);
 
 #endif /* IKE_DH_H */

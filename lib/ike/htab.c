@@ -7,7 +7,7 @@
 
 #include "htab.h"
 
-bool htab_init(struct htab *t, size_t hint)
+bool ike_htab_init(struct htab *t, size_t hint)
 {
 	size_t nb = 64;
 
@@ -19,7 +19,7 @@ bool htab_init(struct htab *t, size_t hint)
 	return t->b != NULL;
 }
 
-void htab_fini(struct htab *t)
+void ike_htab_fini(struct htab *t)
 {
 	free(t->b);
 	t->b = NULL;
@@ -47,7 +47,7 @@ static void grow(struct htab *t)
 	t->nb = nb;
 }
 
-void htab_add(struct htab *t, struct hnode *n, uint64_t hash)
+void ike_htab_add(struct htab *t, struct hnode *n, uint64_t hash)
 {
 	struct hnode **head;
 
@@ -60,7 +60,7 @@ void htab_add(struct htab *t, struct hnode *n, uint64_t hash)
 	t->n++;
 }
 
-void htab_del(struct htab *t, struct hnode *n)
+void ike_htab_del(struct htab *t, struct hnode *n)
 {
 	struct hnode **pp = &t->b[n->hash & (t->nb - 1)];
 
@@ -74,7 +74,7 @@ void htab_del(struct htab *t, struct hnode *n)
 	}
 }
 
-struct hnode *htab_first(const struct htab *t, uint64_t hash)
+struct hnode *ike_htab_first(const struct htab *t, uint64_t hash)
 {
 	struct hnode *n = t->b[hash & (t->nb - 1)];
 
@@ -83,7 +83,7 @@ struct hnode *htab_first(const struct htab *t, uint64_t hash)
 	return n;
 }
 
-struct hnode *htab_next(const struct hnode *n, uint64_t hash)
+struct hnode *ike_htab_next(const struct hnode *n, uint64_t hash)
 {
 	struct hnode *m = n->next;
 
@@ -116,7 +116,7 @@ static inline uint64_t le64(const uint8_t *p)
 		v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32); \
 	} while (0)
 
-uint64_t siphash24(const uint8_t key[16], const void *data, size_t len)
+uint64_t ike_siphash24(const uint8_t key[16], const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	uint64_t k0 = le64(key), k1 = le64(key + 8);

@@ -49,9 +49,9 @@ void ike_config_defaults(struct ike_config *cfg)
 static bool config_ok(const struct ike_config *c)
 {
 	for (unsigned i = 0; i < c->n_p1 && i < IKE_PROPS_MAX; i++)
-		if (prop_enc_key_len(&c->p1[i]) == 0 ||
-		    dh_pub_len(c->p1[i].group) == 0 ||
-		    kdf_hash_len(c->p1[i].hash) == 0)
+		if (ike_prop_enc_key_len(&c->p1[i]) == 0 ||
+		    ike_dh_pub_len(c->p1[i].group) == 0 ||
+		    ike_kdf_hash_len(c->p1[i].hash) == 0)
 			return false;
 	return c->n_p1 >= 1 && c->n_p1 <= IKE_PROPS_MAX &&
 	       c->default_psk_len <= IKE_PSK_MAX && c->max_half_open > 0 &&
@@ -87,13 +87,13 @@ struct ike *ike_create(const struct ike_config *cfg,
 	list_init(&ike->ho_unbound);
 	list_init(&ike->srcs_idle);
 	hint = cfg->sites_hint;
-	if (!htab_init(&ike->sites_by_name, hint) ||
-	    !htab_init(&ike->sites_by_id, hint) ||
-	    !htab_init(&ike->sites_by_addr, hint) ||
-	    !htab_init(&ike->sas_by_cookie, hint) ||
-	    !htab_init(&ike->sas_by_icky, hint) ||
-	    !htab_init(&ike->children_by_spi, hint * 2) ||
-	    !htab_init(&ike->srcs, hint)) {
+	if (!ike_htab_init(&ike->sites_by_name, hint) ||
+	    !ike_htab_init(&ike->sites_by_id, hint) ||
+	    !ike_htab_init(&ike->sites_by_addr, hint) ||
+	    !ike_htab_init(&ike->sas_by_cookie, hint) ||
+	    !ike_htab_init(&ike->sas_by_icky, hint) ||
+	    !ike_htab_init(&ike->children_by_spi, hint * 2) ||
+	    !ike_htab_init(&ike->srcs, hint)) {
 		ike_destroy(ike);
 		return NULL;
 	}
@@ -104,19 +104,19 @@ void ike_destroy(struct ike *ike)
 {
 	if (ike == NULL)
 		return;
-	sites_fini(ike);       /* pairs and bound SAs, through the host */
+	ike_sites_fini(ike);   /* pairs and bound SAs, through the host */
 	while (!list_empty(&ike->sas))
-		sa_kill(container_of(ike->sas.next, struct ike_sa, all));
-	sa_reap(ike);
-	srcs_fini(ike);
-	timers_fini(ike);
-	htab_fini(&ike->sites_by_name);
-	htab_fini(&ike->sites_by_id);
-	htab_fini(&ike->sites_by_addr);
-	htab_fini(&ike->sas_by_cookie);
-	htab_fini(&ike->sas_by_icky);
-	htab_fini(&ike->children_by_spi);
-	htab_fini(&ike->srcs);
+		ike_sa_kill(container_of(ike->sas.next, struct ike_sa, all));
+	ike_sa_reap(ike);
+	ike_srcs_fini(ike);
+	ike_timers_fini(ike);
+	ike_htab_fini(&ike->sites_by_name);
+	ike_htab_fini(&ike->sites_by_id);
+	ike_htab_fini(&ike->sites_by_addr);
+	ike_htab_fini(&ike->sas_by_cookie);
+	ike_htab_fini(&ike->sas_by_icky);
+	ike_htab_fini(&ike->children_by_spi);
+	ike_htab_fini(&ike->srcs);
 	OPENSSL_cleanse(ike->cfg.default_psk, sizeof(ike->cfg.default_psk));
 	OPENSSL_cleanse(ike->plain, sizeof(ike->plain));
 	free(ike);
@@ -179,8 +179,8 @@ void ike_logf(struct ike *ike, enum ike_log_level lvl, const char *fmt, ...)
 }
 
 /* Lines about an SA start with its tag: site name and the cookies. */
-void sa_logf(const struct ike_sa *sa, enum ike_log_level lvl,
-	     const char *fmt, ...)
+void ike_sa_logf(const struct ike_sa *sa, enum ike_log_level lvl,
+		 const char *fmt, ...)
 {
 	char line[512];
 	va_list ap;
@@ -217,5 +217,5 @@ void ike_random(void *p, size_t n)
 
 uint64_t ike_hash(const struct ike *ike, const void *p, size_t n)
 {
-	return siphash24(ike->hkey, p, n);
+	return ike_siphash24(ike->hkey, p, n);
 }

@@ -31,28 +31,28 @@ static void send_info(struct ike_sa *sa, const struct ike_pl_notify *n,
 		return;
 	do {
 		ike_random(&msgid, sizeof(msgid));
-	} while (qm_msgid_busy(sa, msgid));
+	} while (ike_qm_msgid_busy(sa, msgid));
 	put32(mid, msgid);
-	if (!kdf_p2_iv(sa->prop.hash, sa->p1_last, msgid, iv))
+	if (!ike_kdf_p2_iv(sa->prop.hash, sa->p1_last, msgid, iv))
 		return;
-	wb_init(&w, ike->buf, sizeof(ike->buf));
-	msg_hdr(&w, sa, ISAKMP_EXCH_INFO, msgid, true);
-	hoff = wb_pld_begin(&w, ISAKMP_PLD_HASH);
-	wb_put(&w, NULL, sa->keys.prf_len);
-	wb_pld_end(&w, hoff);
+	ike_wb_init(&w, ike->buf, sizeof(ike->buf));
+	ike_msg_hdr(&w, sa, ISAKMP_EXCH_INFO, msgid, true);
+	hoff = ike_wb_pld_begin(&w, ISAKMP_PLD_HASH);
+	ike_wb_put(&w, NULL, sa->keys.prf_len);
+	ike_wb_pld_end(&w, hoff);
 	if (n != NULL)
 		ike_build_notify(&w, n);
 	if (d != NULL)
 		ike_build_delete(&w, d);
-	wb_hdr_finish(&w);
-	if (!hash_payload_fill(sa, &w, hoff, &pre, 1) || !msg_encrypt(sa, &w, iv))
+	ike_wb_hdr_finish(&w);
+	if (!ike_hash_payload_fill(sa, &w, hoff, &pre, 1) || !ike_msg_encrypt(sa, &w, iv))
 		return;
-	msg_send(ike, &sa->local, &sa->remote, w.buf, w.len);
+	ike_msg_send(ike, &sa->local, &sa->remote, w.buf, w.len);
 }
 
-void info_send_notify(struct ike_sa *sa, uint16_t type, uint8_t proto,
-		      const uint8_t *spi, uint8_t spi_size,
-		      const uint8_t *data, uint16_t data_len)
+void ike_info_send_notify(struct ike_sa *sa, uint16_t type, uint8_t proto,
+			  const uint8_t *spi, uint8_t spi_size,
+			  const uint8_t *data, uint16_t data_len)
 {
 	struct ike_pl_notify n = {
 		.doi = IPSEC_DOI, .proto = proto, .spi_size = spi_size,
@@ -63,7 +63,7 @@ void info_send_notify(struct ike_sa *sa, uint16_t type, uint8_t proto,
 	send_info(sa, &n, NULL);
 }
 
-void info_send_delete_sa(struct ike_sa *sa)
+void ike_info_send_delete_sa(struct ike_sa *sa)
 {
 	uint8_t spi[16];
 	struct ike_pl_delete d = {
@@ -74,12 +74,12 @@ void info_send_delete_sa(struct ike_sa *sa)
 	memcpy(spi, sa->icky, 8);
 	memcpy(spi + 8, sa->rcky, 8);
 	ike_count(sa->ike, IKE_EV_DELETE_TX);
-	sa_logf(sa, IKE_LOG_INFO, "sending DELETE for the ISAKMP SA");
+	ike_sa_logf(sa, IKE_LOG_INFO, "sending DELETE for the ISAKMP SA");
 	send_info(sa, NULL, &d);
 }
 
 /* DELETE names our inbound SPIs: the peer's outbound ones. */
-void info_send_delete_child(struct ike_sa *sa, const uint32_t *spis, unsigned n)
+void ike_info_send_delete_child(struct ike_sa *sa, const uint32_t *spis, unsigned n)
 {
 	uint8_t buf[4 * 16];
 	struct ike_pl_delete d = {
@@ -95,7 +95,7 @@ void info_send_delete_child(struct ike_sa *sa, const uint32_t *spis, unsigned n)
 }
 
 /* R-U-THERE / R-U-THERE-ACK (RFC 3706 s5): SPI = cookies, data = seq. */
-void info_send_dpd(struct ike_sa *sa, bool ack, uint32_t seq)
+void ike_info_send_dpd(struct ike_sa *sa, bool ack, uint32_t seq)
 {
 	uint8_t spi[16], data[4];
 
@@ -103,12 +103,12 @@ void info_send_dpd(struct ike_sa *sa, bool ack, uint32_t seq)
 	memcpy(spi + 8, sa->rcky, 8);
 	put32(data, seq);
 	ike_count(sa->ike, ack ? IKE_EV_DPD_ACK_TX : IKE_EV_DPD_TX);
-	info_send_notify(sa, ack ? N_R_U_THERE_ACK : N_R_U_THERE, PROTO_ISAKMP,
-			 spi, 16, data, 4);
+	ike_info_send_notify(sa, ack ? N_R_U_THERE_ACK : N_R_U_THERE, PROTO_ISAKMP,
+			     spi, 16, data, 4);
 }
 
 /* A cleartext notify answering a message 1 we cannot accept. */
-void info_send_clear_notify(struct ike *ike, const struct rx *rx, uint16_t type)
+void ike_info_send_clear_notify(struct ike *ike, const struct rx *rx, uint16_t type)
 {
 	struct ike_hdr h = {.exch = ISAKMP_EXCH_INFO};
 	uint8_t spi[16] = {0};
@@ -120,14 +120,14 @@ void info_send_clear_notify(struct ike *ike, const struct rx *rx, uint16_t type)
 
 	memcpy(h.icookie, rx->hdr.icookie, 8);
 	memcpy(spi, rx->hdr.icookie, 8);
-	wb_init(&w, ike->buf, sizeof(ike->buf));
-	wb_hdr(&w, &h);
+	ike_wb_init(&w, ike->buf, sizeof(ike->buf));
+	ike_wb_hdr(&w, &h);
 	ike_build_notify(&w, &n);
-	wb_hdr_finish(&w);
+	ike_wb_hdr_finish(&w);
 	if (w.overflow)
 		return;
 	ike_count(ike, IKE_EV_NOTIFY_TX);
-	msg_send(ike, rx->local, rx->remote, w.buf, w.len);
+	ike_msg_send(ike, rx->local, rx->remote, w.buf, w.len);
 }
 
 /* ------------------------------------------------------------------ */
@@ -177,7 +177,7 @@ static void dpd_act(struct ike_sa *sa, const struct ike_pl_notify *n)
 	if (n->type == N_R_U_THERE) {
 		sa->peer_dpd_seq = seq;
 		sa->peer_dpd_seen = true;
-		info_send_dpd(sa, true, seq);
+		ike_info_send_dpd(sa, true, seq);
 		return;
 	}
 	ike_count(sa->ike, IKE_EV_DPD_ACK_RX);
@@ -194,7 +194,7 @@ static bool dpd_only(const struct ike_msg *m, struct ike_pl_notify *n)
 }
 
 /* Notifications of an authenticated message (also MM 5/6, AM 3). */
-void info_process_notifies(struct ike_sa *sa, const struct ike_msg *m)
+void ike_info_process_notifies(struct ike_sa *sa, const struct ike_msg *m)
 {
 	for (unsigned i = 0; i < m->n && sa->state == P1_ESTABLISHED; i++) {
 		struct ike_pl_notify n;
@@ -206,7 +206,7 @@ void info_process_notifies(struct ike_sa *sa, const struct ike_msg *m)
 		switch (n.type) {
 		case N_INITIAL_CONTACT:
 			if (sa->site != NULL)
-				p1_initial_contact(sa);
+				ike_p1_initial_contact(sa);
 			break;
 		case N_R_U_THERE:
 		case N_R_U_THERE_ACK:
@@ -214,9 +214,9 @@ void info_process_notifies(struct ike_sa *sa, const struct ike_msg *m)
 				dpd_act(sa, &n);
 			break;
 		default:
-			sa_logf(sa, n.type < 16384 ? IKE_LOG_WARNING : IKE_LOG_DEBUG,
-				"peer notifies %s (%u)", ike_notify_name(n.type),
-				n.type);
+			ike_sa_logf(sa, n.type < 16384 ? IKE_LOG_WARNING : IKE_LOG_DEBUG,
+				    "peer notifies %s (%u)", ike_notify_name(n.type),
+				    n.type);
 			break;
 		}
 	}
@@ -236,21 +236,21 @@ static void process_delete(struct ike_sa *sa, const struct ike_pl_delete *d)
 				struct ike_sa *o = container_of(l, struct ike_sa, site_link);
 
 				if (cookies_are(o, spi)) {
-					sa_logf(o, IKE_LOG_INFO, "peer deleted ISAKMP SA");
-					sa_delete(o, false, IKE_DOWN_DELETE);
+					ike_sa_logf(o, IKE_LOG_INFO, "peer deleted ISAKMP SA");
+					ike_sa_teardown(o, false, IKE_DOWN_DELETE);
 					break;
 				}
 			}
 		}
 	} else if (d->proto == PROTO_IPSEC_ESP && d->spi_size == 4) {
 		for (uint16_t i = 0; i < d->nspi; i++) {
-			struct child *c = child_by_spi_out(s, get32(d->spis + 4 * i));
+			struct child *c = ike_child_by_spi_out(s, get32(d->spis + 4 * i));
 
 			if (c != NULL)
-				child_delete(c, false);
+				ike_child_delete(c, false);
 			else
-				sa_logf(sa, IKE_LOG_DEBUG, "DELETE for unknown SPI %08x",
-					get32(d->spis + 4 * i));
+				ike_sa_logf(sa, IKE_LOG_DEBUG, "DELETE for unknown SPI %08x",
+					    get32(d->spis + 4 * i));
 		}
 	} else {
 		ike_drop(ike, sa, IKE_DROP_MALFORMED, "DELETE protocol %u", d->proto);
@@ -270,7 +270,7 @@ static void log_cleartext(struct ike *ike, struct ike_sa *sa, const struct rx *r
 		 pl ? ike_notify_name(n.type) : "no notify", n.type);
 }
 
-void info_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
+void ike_info_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 {
 	uint8_t iv[BLOCK_LEN], next_iv[BLOCK_LEN], mid[4];
 	struct chunk pre = {mid, 4};
@@ -288,12 +288,12 @@ void info_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 		return;
 	}
 	put32(mid, rx->hdr.msgid);
-	if (!kdf_p2_iv(sa->prop.hash, sa->p1_last, rx->hdr.msgid, iv) ||
-	    !msg_decrypt(sa, rx->raw, rx->len, iv, &m, next_iv, &why)) {
+	if (!ike_kdf_p2_iv(sa->prop.hash, sa->p1_last, rx->hdr.msgid, iv) ||
+	    !ike_msg_decrypt(sa, rx->raw, rx->len, iv, &m, next_iv, &why)) {
 		ike_drop(ike, sa, why, "Informational %08x", rx->hdr.msgid);
 		return;
 	}
-	if (!hash_payload_check(sa, &m, &pre, 1)) {
+	if (!ike_hash_payload_check(sa, &m, &pre, 1)) {
 		ike_drop(ike, sa, IKE_DROP_HASH, "Informational %08x", rx->hdr.msgid);
 		return;
 	}
@@ -301,20 +301,20 @@ void info_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 		if (!dpd_fresh(sa, &dpd))
 			return;
 		sa->last_rx_ms = ike->now;
-		sa_peer_moved(sa, rx);
+		ike_sa_peer_moved(sa, rx);
 		ike_count(ike, IKE_EV_NOTIFY_RX);
 		dpd_act(sa, &dpd);
 		return;
 	}
-	if (msgid_seen(sa, rx->hdr.msgid)) {
+	if (ike_msgid_seen(sa, rx->hdr.msgid)) {
 		ike_drop(ike, sa, IKE_DROP_REPLAY, "Informational %08x", rx->hdr.msgid);
 		return;
 	}
-	if (!msgid_note(sa, rx->hdr.msgid))
+	if (!ike_msgid_note(sa, rx->hdr.msgid))
 		return;
 	sa->last_rx_ms = ike->now;
-	sa_peer_moved(sa, rx);
-	info_process_notifies(sa, &m);
+	ike_sa_peer_moved(sa, rx);
+	ike_info_process_notifies(sa, &m);
 	for (unsigned i = 0; i < m.n && sa->site != NULL; i++) {
 		struct ike_pl_delete d;
 
@@ -352,14 +352,14 @@ static uint64_t last_heard(const struct ike_sa *sa)
 	return last;
 }
 
-void dpd_check(struct ike_sa *sa)
+void ike_dpd_check(struct ike_sa *sa)
 {
 	struct ike *ike = sa->ike;
 	struct site *s = sa->site;
 	uint64_t delay, heard, timeout;
 
 	if (s == NULL || sa->state != P1_ESTABLISHED || sa->rekeyed ||
-	    s->p.dpd_delay_s == 0 || site_newest_sa(s) != sa)
+	    s->p.dpd_delay_s == 0 || ike_site_newest_sa(s) != sa)
 		return;
 	delay = s->p.dpd_delay_s * 1000ULL;
 	heard = last_heard(sa);
@@ -367,14 +367,14 @@ void dpd_check(struct ike_sa *sa)
 		if (ike->now - sa->dpd_since_ms >= s->p.dpd_timeout_s * 1000ULL) {
 			ike_count(ike, IKE_EV_DPD_TIMEOUT);
 			s->cnt.dpd_failures++;
-			sa_logf(sa, IKE_LOG_WARNING, "DPD: no answer for %u s",
-				s->p.dpd_timeout_s);
-			site_flush(s, IKE_DOWN_DPD, false);
+			ike_sa_logf(sa, IKE_LOG_WARNING, "DPD: no answer for %u s",
+				    s->p.dpd_timeout_s);
+			ike_site_flush(s, IKE_DOWN_DPD, false);
 			return;
 		}
 	} else if (ike->now < heard + delay) {
 		/* Not idle for a whole delay yet: look again when it would be. */
-		timer_arm(ike, &sa->t_dpd, T_DPD, heard + delay);
+		ike_timer_arm(ike, &sa->t_dpd, T_DPD, heard + delay);
 		return;
 	} else {
 		if (sa->dpd_seq == 0)
@@ -385,8 +385,8 @@ void dpd_check(struct ike_sa *sa)
 		sa->dpd_since_ms = ike->now;
 	}
 	sa->dpd_seq++;
-	info_send_dpd(sa, false, sa->dpd_seq);
+	ike_info_send_dpd(sa, false, sa->dpd_seq);
 	/* Resend every delay; give up at the timeout, not at the next resend. */
 	timeout = sa->dpd_since_ms + s->p.dpd_timeout_s * 1000ULL;
-	timer_arm(ike, &sa->t_dpd, T_DPD, ike->now + delay < timeout ? ike->now + delay : timeout);
+	ike_timer_arm(ike, &sa->t_dpd, T_DPD, ike->now + delay < timeout ? ike->now + delay : timeout);
 }

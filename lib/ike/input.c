@@ -59,7 +59,7 @@ void ike_input(struct ike *ike, uint64_t now_ms,
 		m.hdr = rx.hdr;
 		rx.m = &m;
 	}
-	sa = sa_lookup(ike, &rx.hdr, remote);
+	sa = ike_sa_lookup(ike, &rx.hdr, remote);
 	if (sa == NULL && (memcmp(rx.hdr.rcookie, zero_cky, 8) != 0 ||
 			   rx.hdr.exch == ISAKMP_EXCH_QUICK) &&
 	    !(rx.hdr.exch == ISAKMP_EXCH_INFO && rx.m != NULL)) {
@@ -70,20 +70,20 @@ void ike_input(struct ike *ike, uint64_t now_ms,
 	}
 	switch (rx.hdr.exch) {
 	case ISAKMP_EXCH_IDPROT:
-		main_input(ike, sa, &rx);
+		ike_main_input(ike, sa, &rx);
 		break;
 	case ISAKMP_EXCH_AGGR:
-		aggr_input(ike, sa, &rx);
+		ike_aggr_input(ike, sa, &rx);
 		break;
 	case ISAKMP_EXCH_QUICK:
 		if (sa->state != P1_ESTABLISHED)
 			ike_drop(ike, sa, IKE_DROP_STATE, "Quick Mode before phase 1");
 		else
-			quick_input(sa, &rx);
+			ike_quick_input(sa, &rx);
 		break;
 	case ISAKMP_EXCH_INFO:
-		info_input(ike, sa, &rx);
+		ike_info_input(ike, sa, &rx);
 		break;
 	}
-	sa_reap(ike);
+	ike_sa_reap(ike);
 }

@@ -21,7 +21,7 @@ static const char *md_name(enum ike_hash h)
 	}
 }
 
-size_t kdf_hash_len(enum ike_hash h)
+size_t ike_kdf_hash_len(enum ike_hash h)
 {
 	switch (h) {
 	case IKE_HASH_SHA1: return 20;
@@ -42,8 +42,8 @@ static EVP_MAC *hmac_alg(void)
 	return mac;
 }
 
-bool kdf_prf(enum ike_hash h, const uint8_t *key, size_t klen,
-	     const struct chunk *c, size_t n, uint8_t *out)
+bool ike_kdf_prf(enum ike_hash h, const uint8_t *key, size_t klen,
+		 const struct chunk *c, size_t n, uint8_t *out)
 {
 	const char *md = md_name(h);
 	EVP_MAC *mac = hmac_alg();
@@ -63,13 +63,13 @@ bool kdf_prf(enum ike_hash h, const uint8_t *key, size_t klen,
 		if (c[i].len > 0 && EVP_MAC_update(ctx, c[i].p, c[i].len) != 1)
 			goto out;
 	ok = EVP_MAC_final(ctx, out, &outl, PRF_MAX) == 1 &&
-	     outl == kdf_hash_len(h);
+	     outl == ike_kdf_hash_len(h);
 out:
 	EVP_MAC_CTX_free(ctx);
 	return ok;
 }
 
-bool kdf_hash(enum ike_hash h, const struct chunk *c, size_t n, uint8_t *out)
+bool ike_kdf_hash(enum ike_hash h, const struct chunk *c, size_t n, uint8_t *out)
 {
 	const char *name = md_name(h);
 	EVP_MD_CTX *ctx;
@@ -109,7 +109,7 @@ static bool expand_ka(struct p1_keys *k, size_t ka_len)
 	while (have < ka_len) {
 		size_t take = ka_len - have;
 
-		if (!kdf_prf(k->hash, k->skeyid_e, k->prf_len, &c, 1, blk)) {
+		if (!ike_kdf_prf(k->hash, k->skeyid_e, k->prf_len, &c, 1, blk)) {
 			ok = false;
 			break;
 		}
@@ -124,10 +124,10 @@ static bool expand_ka(struct p1_keys *k, size_t ka_len)
 	return ok;
 }
 
-bool kdf_p1_psk(enum ike_hash h, const uint8_t *psk, size_t psk_len,
-		const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-		const uint8_t *gxy, size_t gxy_len, const uint8_t icky[8],
-		const uint8_t rcky[8], size_t ka_len, struct p1_keys *k)
+bool ike_kdf_p1_psk(enum ike_hash h, const uint8_t *psk, size_t psk_len,
+		    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+		    const uint8_t *gxy, size_t gxy_len, const uint8_t icky[8],
+		    const uint8_t rcky[8], size_t ka_len, struct p1_keys *k)
 {
 	static const uint8_t n0 = 0, n1 = 1, n2 = 2;
 	struct chunk c[5];
@@ -135,63 +135,63 @@ bool kdf_p1_psk(enum ike_hash h, const uint8_t *psk, size_t psk_len,
 
 	memset(k, 0, sizeof(*k));
 	k->hash = h;
-	k->prf_len = kdf_hash_len(h);
+	k->prf_len = ike_kdf_hash_len(h);
 	if (k->prf_len == 0)
 		return false;
 	/* SKEYID = prf(pre-shared-key, Ni_b | Nr_b) */
 	c[0] = (struct chunk){ni, ni_len};
 	c[1] = (struct chunk){nr, nr_len};
-	ok = kdf_prf(h, psk, psk_len, c, 2, k->skeyid);
+	ok = ike_kdf_prf(h, psk, psk_len, c, 2, k->skeyid);
 	/* SKEYID_d = prf(SKEYID, g^xy | CKY-I | CKY-R | 0) */
 	c[0] = (struct chunk){gxy, gxy_len};
 	c[1] = (struct chunk){icky, 8};
 	c[2] = (struct chunk){rcky, 8};
 	c[3] = (struct chunk){&n0, 1};
-	ok = ok && kdf_prf(h, k->skeyid, k->prf_len, c, 4, k->skeyid_d);
+	ok = ok && ike_kdf_prf(h, k->skeyid, k->prf_len, c, 4, k->skeyid_d);
 	/* SKEYID_a = prf(SKEYID, SKEYID_d | g^xy | CKY-I | CKY-R | 1) */
 	c[0] = (struct chunk){k->skeyid_d, k->prf_len};
 	c[1] = (struct chunk){gxy, gxy_len};
 	c[2] = (struct chunk){icky, 8};
 	c[3] = (struct chunk){rcky, 8};
 	c[4] = (struct chunk){&n1, 1};
-	ok = ok && kdf_prf(h, k->skeyid, k->prf_len, c, 5, k->skeyid_a);
+	ok = ok && ike_kdf_prf(h, k->skeyid, k->prf_len, c, 5, k->skeyid_a);
 	/* SKEYID_e = prf(SKEYID, SKEYID_a | g^xy | CKY-I | CKY-R | 2) */
 	c[0] = (struct chunk){k->skeyid_a, k->prf_len};
 	c[4] = (struct chunk){&n2, 1};
-	ok = ok && kdf_prf(h, k->skeyid, k->prf_len, c, 5, k->skeyid_e);
+	ok = ok && ike_kdf_prf(h, k->skeyid, k->prf_len, c, 5, k->skeyid_e);
 	ok = ok && expand_ka(k, ka_len);
 	if (!ok)
-		kdf_p1_wipe(k);
+		ike_kdf_p1_wipe(k);
 	return ok;
 }
 
-bool kdf_auth_hash(const struct p1_keys *k, const uint8_t *gx_s, size_t gx_s_len,
-		   const uint8_t *gx_o, size_t gx_o_len, const uint8_t cky_s[8],
-		   const uint8_t cky_o[8], const uint8_t *sai_b, size_t sai_len,
-		   const uint8_t *id_b, size_t id_len, uint8_t *out)
+bool ike_kdf_auth_hash(const struct p1_keys *k, const uint8_t *gx_s, size_t gx_s_len,
+		       const uint8_t *gx_o, size_t gx_o_len, const uint8_t cky_s[8],
+		       const uint8_t cky_o[8], const uint8_t *sai_b, size_t sai_len,
+		       const uint8_t *id_b, size_t id_len, uint8_t *out)
 {
 	const struct chunk c[6] = {
 		{gx_s, gx_s_len}, {gx_o, gx_o_len}, {cky_s, 8}, {cky_o, 8},
 		{sai_b, sai_len}, {id_b, id_len},
 	};
 
-	return kdf_prf(k->hash, k->skeyid, k->prf_len, c, 6, out);
+	return ike_kdf_prf(k->hash, k->skeyid, k->prf_len, c, 6, out);
 }
 
-bool kdf_p1_iv(enum ike_hash h, const uint8_t *gxi, size_t gxi_len,
-	       const uint8_t *gxr, size_t gxr_len, uint8_t iv[BLOCK_LEN])
+bool ike_kdf_p1_iv(enum ike_hash h, const uint8_t *gxi, size_t gxi_len,
+		   const uint8_t *gxr, size_t gxr_len, uint8_t iv[BLOCK_LEN])
 {
 	uint8_t d[PRF_MAX];
 	const struct chunk c[2] = {{gxi, gxi_len}, {gxr, gxr_len}};
 
-	if (!kdf_hash(h, c, 2, d))
+	if (!ike_kdf_hash(h, c, 2, d))
 		return false;
 	memcpy(iv, d, BLOCK_LEN);
 	return true;
 }
 
-bool kdf_p2_iv(enum ike_hash h, const uint8_t last[BLOCK_LEN], uint32_t msgid,
-	       uint8_t iv[BLOCK_LEN])
+bool ike_kdf_p2_iv(enum ike_hash h, const uint8_t last[BLOCK_LEN], uint32_t msgid,
+		   uint8_t iv[BLOCK_LEN])
 {
 	uint8_t d[PRF_MAX], m[4] = {
 		(uint8_t)(msgid >> 24), (uint8_t)(msgid >> 16),
@@ -199,16 +199,16 @@ bool kdf_p2_iv(enum ike_hash h, const uint8_t last[BLOCK_LEN], uint32_t msgid,
 	};
 	const struct chunk c[2] = {{last, BLOCK_LEN}, {m, 4}};
 
-	if (!kdf_hash(h, c, 2, d))
+	if (!ike_kdf_hash(h, c, 2, d))
 		return false;
 	memcpy(iv, d, BLOCK_LEN);
 	return true;
 }
 
-bool kdf_keymat(const struct p1_keys *k, const uint8_t *gxy, size_t gxy_len,
-		uint8_t proto, const uint8_t spi[4], const uint8_t *ni,
-		size_t ni_len, const uint8_t *nr, size_t nr_len,
-		uint8_t *out, size_t out_len)
+bool ike_kdf_keymat(const struct p1_keys *k, const uint8_t *gxy, size_t gxy_len,
+		    uint8_t proto, const uint8_t spi[4], const uint8_t *ni,
+		    size_t ni_len, const uint8_t *nr, size_t nr_len,
+		    uint8_t *out, size_t out_len)
 {
 	uint8_t blk[PRF_MAX];
 	struct chunk c[6];
@@ -227,7 +227,7 @@ bool kdf_keymat(const struct p1_keys *k, const uint8_t *gxy, size_t gxy_len,
 		c[n++] = (struct chunk){spi, 4};
 		c[n++] = (struct chunk){ni, ni_len};
 		c[n++] = (struct chunk){nr, nr_len};
-		if (!kdf_prf(k->hash, k->skeyid_d, k->prf_len, c, n, blk)) {
+		if (!ike_kdf_prf(k->hash, k->skeyid_d, k->prf_len, c, n, blk)) {
 			ok = false;
 			break;
 		}
@@ -242,9 +242,9 @@ bool kdf_keymat(const struct p1_keys *k, const uint8_t *gxy, size_t gxy_len,
 	return ok;
 }
 
-bool kdf_cbc(bool encrypt, const uint8_t *key, size_t klen,
-	     const uint8_t iv[BLOCK_LEN], uint8_t *buf, size_t len,
-	     uint8_t next_iv[BLOCK_LEN])
+bool ike_kdf_cbc(bool encrypt, const uint8_t *key, size_t klen,
+		 const uint8_t iv[BLOCK_LEN], uint8_t *buf, size_t len,
+		 uint8_t next_iv[BLOCK_LEN])
 {
 	const EVP_CIPHER *ciph = klen == 16 ? EVP_aes_128_cbc() :
 				 klen == 24 ? EVP_aes_192_cbc() :
@@ -272,7 +272,7 @@ out:
 	return ok;
 }
 
-void kdf_p1_wipe(struct p1_keys *k)
+void ike_kdf_p1_wipe(struct p1_keys *k)
 {
 	OPENSSL_cleanse(k, sizeof(*k));
 }

@@ -36,15 +36,15 @@ struct p1_keys {
 	size_t ka_len;
 };
 
-size_t kdf_hash_len(enum ike_hash h);
+size_t ike_kdf_hash_len(enum ike_hash h);
 
-/* prf(key, c[0] | c[1] | ...) = HMAC-<h>; out gets kdf_hash_len(h) bytes. */
-bool kdf_prf(enum ike_hash h, const uint8_t *key, size_t klen,
-	     const struct chunk *c, size_t n, uint8_t *out)
+/* prf(key, c[0] | c[1] | ...) = HMAC-<h>; out gets ike_kdf_hash_len(h) bytes. */
+bool ike_kdf_prf(enum ike_hash h, const uint8_t *key, size_t klen,
+		 const struct chunk *c, size_t n, uint8_t *out)
 	__attribute__((warn_unused_result));
 
 /* Plain hash of the concatenation (IVs, NAT-D). */
-bool kdf_hash(enum ike_hash h, const struct chunk *c, size_t n, uint8_t *out)
+bool ike_kdf_hash(enum ike_hash h, const struct chunk *c, size_t n, uint8_t *out)
 	__attribute__((warn_unused_result));
 
 /*
@@ -52,10 +52,10 @@ bool kdf_hash(enum ike_hash h, const struct chunk *c, size_t n, uint8_t *out)
  * g^xy | CKY-I | CKY-R | 0/1/2; Ka = SKEYID_e, expanded per appendix B
  * when it is shorter than ka_len.
  */
-bool kdf_p1_psk(enum ike_hash h, const uint8_t *psk, size_t psk_len,
-		const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-		const uint8_t *gxy, size_t gxy_len, const uint8_t icky[8],
-		const uint8_t rcky[8], size_t ka_len, struct p1_keys *k)
+bool ike_kdf_p1_psk(enum ike_hash h, const uint8_t *psk, size_t psk_len,
+		    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
+		    const uint8_t *gxy, size_t gxy_len, const uint8_t icky[8],
+		    const uint8_t rcky[8], size_t ka_len, struct p1_keys *k)
 	__attribute__((warn_unused_result));
 
 /*
@@ -63,38 +63,38 @@ bool kdf_p1_psk(enum ike_hash h, const uint8_t *psk, size_t psk_len,
  * HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b):
  * pass the sender's values first (gx_s, cky_s).
  */
-bool kdf_auth_hash(const struct p1_keys *k, const uint8_t *gx_s, size_t gx_s_len,
-		   const uint8_t *gx_o, size_t gx_o_len, const uint8_t cky_s[8],
-		   const uint8_t cky_o[8], const uint8_t *sai_b, size_t sai_len,
-		   const uint8_t *id_b, size_t id_len, uint8_t *out)
+bool ike_kdf_auth_hash(const struct p1_keys *k, const uint8_t *gx_s, size_t gx_s_len,
+		       const uint8_t *gx_o, size_t gx_o_len, const uint8_t cky_s[8],
+		       const uint8_t cky_o[8], const uint8_t *sai_b, size_t sai_len,
+		       const uint8_t *id_b, size_t id_len, uint8_t *out)
 	__attribute__((warn_unused_result));
 
 /* Phase 1 IV = hash(g^xi | g^xr), first BLOCK_LEN bytes. */
-bool kdf_p1_iv(enum ike_hash h, const uint8_t *gxi, size_t gxi_len,
-	       const uint8_t *gxr, size_t gxr_len, uint8_t iv[BLOCK_LEN])
+bool ike_kdf_p1_iv(enum ike_hash h, const uint8_t *gxi, size_t gxi_len,
+		   const uint8_t *gxr, size_t gxr_len, uint8_t iv[BLOCK_LEN])
 	__attribute__((warn_unused_result));
 
 /* Phase 2/Informational IV = hash(last phase 1 CBC block | M-ID). */
-bool kdf_p2_iv(enum ike_hash h, const uint8_t last[BLOCK_LEN], uint32_t msgid,
-	       uint8_t iv[BLOCK_LEN]) __attribute__((warn_unused_result));
+bool ike_kdf_p2_iv(enum ike_hash h, const uint8_t last[BLOCK_LEN], uint32_t msgid,
+		   uint8_t iv[BLOCK_LEN]) __attribute__((warn_unused_result));
 
 /*
  * KEYMAT = K1 | K2 | ..., K1 = prf(SKEYID_d, [g(qm)^xy |] protocol | SPI |
  * Ni_b | Nr_b), Kn = prf(SKEYID_d, Kn-1 | [g(qm)^xy |] protocol | SPI |
  * Ni_b | Nr_b). gxy may be NULL (no PFS). spi is in wire order.
  */
-bool kdf_keymat(const struct p1_keys *k, const uint8_t *gxy, size_t gxy_len,
-		uint8_t proto, const uint8_t spi[4], const uint8_t *ni,
-		size_t ni_len, const uint8_t *nr, size_t nr_len,
-		uint8_t *out, size_t out_len) __attribute__((warn_unused_result));
+bool ike_kdf_keymat(const struct p1_keys *k, const uint8_t *gxy, size_t gxy_len,
+		    uint8_t proto, const uint8_t spi[4], const uint8_t *ni,
+		    size_t ni_len, const uint8_t *nr, size_t nr_len,
+		    uint8_t *out, size_t out_len) __attribute__((warn_unused_result));
 
 /* AES-CBC in place, len a multiple of BLOCK_LEN; next_iv gets the last
  * ciphertext block (the IV of the next message in the chain). */
-bool kdf_cbc(bool encrypt, const uint8_t *key, size_t klen,
-	     const uint8_t iv[BLOCK_LEN], uint8_t *buf, size_t len,
-	     uint8_t next_iv[BLOCK_LEN]) __attribute__((warn_unused_result));
+bool ike_kdf_cbc(bool encrypt, const uint8_t *key, size_t klen,
+		 const uint8_t iv[BLOCK_LEN], uint8_t *buf, size_t len,
+		 uint8_t next_iv[BLOCK_LEN]) __attribute__((warn_unused_result));
 
 /* Wipe p1 keys. */
-void kdf_p1_wipe(struct p1_keys *k);
+void ike_kdf_p1_wipe(struct p1_keys *k);
 
 #endif /* IKE_KDF_H */

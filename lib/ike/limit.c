@@ -41,7 +41,7 @@
 
 static void src_free(struct ike *ike, struct src *s)
 {
-	htab_del(&ike->srcs, &s->node);
+	ike_htab_del(&ike->srcs, &s->node);
 	list_del(&s->idle_link);
 	free(s);
 }
@@ -52,7 +52,7 @@ static struct src *src_get(struct ike *ike, uint32_t addr, bool create)
 	struct hnode *n;
 	struct src *s;
 
-	for (n = htab_first(&ike->srcs, h); n != NULL; n = htab_next(n, h)) {
+	for (n = ike_htab_first(&ike->srcs, h); n != NULL; n = ike_htab_next(n, h)) {
 		s = container_of(n, struct src, node);
 		if (s->addr != addr)
 			continue;
@@ -76,8 +76,8 @@ static struct src *src_get(struct ike *ike, uint32_t addr, bool create)
 	s->addr = addr;
 	s->tokens_milli = ike->cfg.new_per_src_burst * 1000ULL;
 	s->last_ms = ike->now;
-	htab_add(&ike->srcs, &s->node, h);
-	timers_gc_start(ike);
+	ike_htab_add(&ike->srcs, &s->node, h);
+	ike_timers_gc_start(ike);
 	return s;
 }
 
@@ -97,9 +97,9 @@ static bool evict_oldest_unbound(struct ike *ike)
 		return false;
 	old = container_of(ike->ho_unbound.next, struct ike_sa, ho_link);
 	ike_count(ike, IKE_EV_HALF_OPEN_EVICTED);
-	sa_logf(old, IKE_LOG_DEBUG, "half-open from %s evicted for a newer one",
-		ike_addr_str(old->remote.addr, a));
-	sa_kill(old);
+	ike_sa_logf(old, IKE_LOG_DEBUG, "half-open from %s evicted for a newer one",
+		    ike_addr_str(old->remote.addr, a));
+	ike_sa_kill(old);
 	return true;
 }
 
@@ -108,7 +108,7 @@ static bool evict_oldest_unbound(struct ike *ike)
  * (even if the exchange is refused later: the message was worked on).
  * Returns its source entry, or NULL (counted).
  */
-struct src *src_rate(struct ike *ike, const struct ike_endpoint *remote)
+struct src *ike_src_rate(struct ike *ike, const struct ike_endpoint *remote)
 {
 	struct src *s = src_get(ike, remote->addr, true);
 	uint64_t add;
@@ -138,7 +138,7 @@ struct src *src_rate(struct ike *ike, const struct ike_endpoint *remote)
  * 1 proved acceptable? bound: a site names s's address as its fixed peer.
  * May evict the oldest unbound exchange. false: refused (counted).
  */
-bool src_room(struct ike *ike, const struct src *s, bool bound)
+bool ike_src_room(struct ike *ike, const struct src *s, bool bound)
 {
 	if (s->half_open >= ike->cfg.max_half_open_per_src) {
 		char a[IKE_ADDR_STR_MAX];
@@ -157,9 +157,9 @@ bool src_room(struct ike *ike, const struct src *s, bool bound)
 	return true;
 }
 
-/* The new responder SA sa is half-open, charged to src (sa_half_open_done
+/* The new responder SA sa is half-open, charged to src (ike_sa_half_open_done
  * undoes it); its first deadline is message 3. */
-void src_charge(struct ike_sa *sa, struct src *src, bool bound)
+void ike_src_charge(struct ike_sa *sa, struct src *src, bool bound)
 {
 	struct ike *ike = sa->ike;
 	uint32_t t = ike->cfg.msg3_timeout_s < ike->cfg.half_open_timeout_s ?
@@ -173,24 +173,24 @@ void src_charge(struct ike_sa *sa, struct src *src, bool bound)
 		list_add_tail(&ike->ho_unbound, &sa->ho_link);
 		ike->n_half_open_unbound++;
 	}
-	timer_arm(ike, &sa->t_life, T_HALF_OPEN, ike->now + t * 1000ULL);
+	ike_timer_arm(ike, &sa->t_life, T_HALF_OPEN, ike->now + t * 1000ULL);
 }
 
 /* Message 3 came: the peer hears us at its address. It gets the whole
  * half-open time and goes to the back of the eviction line. */
-void src_progress(struct ike_sa *sa)
+void ike_src_progress(struct ike_sa *sa)
 {
 	struct ike *ike = sa->ike;
 
-	timer_arm(ike, &sa->t_life, T_HALF_OPEN,
-		  sa->created_ms + ike->cfg.half_open_timeout_s * 1000ULL);
+	ike_timer_arm(ike, &sa->t_life, T_HALF_OPEN,
+		      sa->created_ms + ike->cfg.half_open_timeout_s * 1000ULL);
 	if (!list_empty(&sa->ho_link)) {
 		list_del(&sa->ho_link);
 		list_add_tail(&ike->ho_unbound, &sa->ho_link);
 	}
 }
 
-void src_gc(struct ike *ike)
+void ike_src_gc(struct ike *ike)
 {
 	for (size_t i = 0; i < ike->srcs.nb; i++) {
 		struct hnode *n = ike->srcs.b[i], *next;
@@ -205,7 +205,7 @@ void src_gc(struct ike *ike)
 	}
 }
 
-void srcs_fini(struct ike *ike)
+void ike_srcs_fini(struct ike *ike)
 {
 	for (size_t i = 0; i < ike->srcs.nb; i++) {
 		struct hnode *n = ike->srcs.b[i], *next;

@@ -32,7 +32,7 @@ static void mm_r_msg1(struct ike *ike, const struct rx *rx)
 {
 	static const uint8_t ok[] = {ISAKMP_PLD_SA, ISAKMP_PLD_VID};
 	const struct ike_msg *m = rx->m;
-	struct site *as = site_by_addr(ike, rx->remote->addr);
+	struct site *as = ike_site_by_addr(ike, rx->remote->addr);
 	const struct ike_pld *sap = m ? ike_msg_find(m, ISAKMP_PLD_SA, 0) : NULL;
 	struct p1_choice c;
 	struct ike_sa *sa;
@@ -55,24 +55,24 @@ static void mm_r_msg1(struct ike *ike, const struct rx *rx)
 			 ike_addr_str(rx->remote->addr, a));
 		return;
 	}
-	if (!prop_p1_select(sap, as ? as->p.p1 : ike->cfg.p1,
-			    as ? as->p.n_p1 : ike->cfg.n_p1, IKE_DH_NONE, &c)) {
+	if (!ike_prop_p1_select(sap, as ? as->p.p1 : ike->cfg.p1,
+				as ? as->p.n_p1 : ike->cfg.n_p1, IKE_DH_NONE, &c)) {
 		ike_drop(ike, NULL, IKE_DROP_NO_PROPOSAL, "from %s",
 			 ike_addr_str(rx->remote->addr, a));
-		info_send_clear_notify(ike, rx, N_NO_PROPOSAL_CHOSEN);
+		ike_info_send_clear_notify(ike, rx, N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
 	sa = ike_p1_r_half_open(ike, rx, src, as != NULL, sap, &c, as);
 	if (sa == NULL)
 		return;
-	sa_set_addr_site(sa, as);
-	p1_choose_psk(sa, NULL);
+	ike_sa_set_addr_site(sa, as);
+	ike_p1_choose_psk(sa, NULL);
 
-	wb_init(&w, ike->buf, sizeof(ike->buf));
-	msg_hdr(&w, sa, ISAKMP_EXCH_IDPROT, 0, false);
-	prop_p1_reply(&w, &c);
-	natt_add_vids(sa, &w);
-	xmit_rx(&sa->x, rx->raw, rx->len);
+	ike_wb_init(&w, ike->buf, sizeof(ike->buf));
+	ike_msg_hdr(&w, sa, ISAKMP_EXCH_IDPROT, 0, false);
+	ike_prop_p1_reply(&w, &c);
+	ike_natt_add_vids(sa, &w);
+	ike_xmit_rx(&sa->x, rx->raw, rx->len);
 	ike_p1_r_reply(sa, rx, &w, false, MM_R_SA_SENT, "Main Mode");
 }
 
@@ -91,28 +91,28 @@ static void mm_r_msg3(struct ike_sa *sa, const struct rx *rx)
 	if (sa->state != MM_R_SA_SENT)
 		return;
 	if (m == NULL || !msg_only(m, ok, sizeof(ok)) ||
-	    !p1_take_ke(sa, m, &gxi, &why) || !p1_take_nonce(sa, m, true)) {
+	    !ike_p1_take_ke(sa, m, &gxi, &why) || !ike_p1_take_nonce(sa, m, true)) {
 		ike_drop(ike, sa, m == NULL ? IKE_DROP_CLEARTEXT : why,
 			 "bad message 3");
 		return;
 	}
-	if (!natt_check_natd(sa, m)) {
+	if (!ike_natt_check_natd(sa, m)) {
 		ike_drop(ike, sa, IKE_DROP_MALFORMED, "NAT-D");
 		return;
 	}
-	src_progress(sa);
-	if (!p1_gen_ke(sa, sa->gxr) || !p1_compute_keys(sa, gxi, sa->gx_len, &why)) {
-		p1_failed(sa, why == IKE_DROP_MISSING ? IKE_DROP_DH : why);
+	ike_src_progress(sa);
+	if (!ike_p1_gen_ke(sa, sa->gxr) || !ike_p1_compute_keys(sa, gxi, sa->gx_len, &why)) {
+		ike_p1_failed(sa, why == IKE_DROP_MISSING ? IKE_DROP_DH : why);
 		return;
 	}
-	wb_init(&w, ike->buf, sizeof(ike->buf));
-	msg_hdr(&w, sa, ISAKMP_EXCH_IDPROT, 0, false);
+	ike_wb_init(&w, ike->buf, sizeof(ike->buf));
+	ike_msg_hdr(&w, sa, ISAKMP_EXCH_IDPROT, 0, false);
 	ike_build_data(&w, ISAKMP_PLD_KE, sa->gxr, sa->gx_len);
 	ike_build_data(&w, ISAKMP_PLD_NONCE, sa->nr, sa->nr_len);
-	natt_add_natd(sa, &w);
-	xmit_rx(&sa->x, rx->raw, rx->len);
-	if (!p1_send(sa, &w, false)) {
-		p1_failed(sa, IKE_DROP_NOMEM);
+	ike_natt_add_natd(sa, &w);
+	ike_xmit_rx(&sa->x, rx->raw, rx->len);
+	if (!ike_p1_send(sa, &w, false)) {
+		ike_p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
 	sa->state = MM_R_KE_SENT;
@@ -140,9 +140,9 @@ static void mm_r_msg5(struct ike_sa *sa, const struct rx *rx)
 		ike_drop(ike, sa, IKE_DROP_CLEARTEXT, "message 5");
 		return;
 	}
-	if (!msg_decrypt(sa, rx->raw, rx->len, sa->iv, &m, next_iv, &why) ||
+	if (!ike_msg_decrypt(sa, rx->raw, rx->len, sa->iv, &m, next_iv, &why) ||
 	    !(msg_only(&m, ok, sizeof(ok)) || (why = IKE_DROP_UNEXPECTED, false)) ||
-	    !p1_peer_id(sa, &m, idb, &idl, &why) ||
+	    !ike_p1_peer_id(sa, &m, idb, &idl, &why) ||
 	    (hp = ike_msg_find(&m, ISAKMP_PLD_HASH, 0)) == NULL) {
 		/*
 		 * Garbage after decryption is what a wrong PSK looks like, and
@@ -155,19 +155,19 @@ static void mm_r_msg5(struct ike_sa *sa, const struct rx *rx)
 		ike_drop(ike, sa, why, "message 5 undecodable (PSK mismatch?)");
 		return;
 	}
-	if (!p1_auth_hash(sa, true, idb, idl, h) || hp->body_len != sa->keys.prf_len ||
+	if (!ike_p1_auth_hash(sa, true, idb, idl, h) || hp->body_len != sa->keys.prf_len ||
 	    CRYPTO_memcmp(h, hp->body, sa->keys.prf_len) != 0) {
-		struct site *s = site_by_id(ike, sa->peer_id.type,
-					    sa->peer_id.value, sa->peer_id.len);
+		struct site *s = ike_site_by_id(ike, sa->peer_id.type,
+						sa->peer_id.value, sa->peer_id.len);
 
 		if (s != NULL)
 			s->cnt.auth_failures++;
 		ike_drop(ike, sa, IKE_DROP_AUTH, "HASH_I mismatch");
 		return;   /* unauthenticated: kept, as above */
 	}
-	if (!p1_bind_responder(sa, rx->remote->addr, &why)) {
+	if (!ike_p1_bind_responder(sa, rx->remote->addr, &why)) {
 		ike_drop(ike, sa, why, "peer ID not acceptable");
-		p1_failed(sa, IKE_EV_P1_FAILED);
+		ike_p1_failed(sa, IKE_EV_P1_FAILED);
 		return;
 	}
 	/* authenticated: the peer may have floated to 4500 behind a NAT */
@@ -175,50 +175,50 @@ static void mm_r_msg5(struct ike_sa *sa, const struct rx *rx)
 	sa->local = *rx->local;
 	sa->remote = *rx->remote;
 
-	p1_my_id(sa, &my, idv);
-	myl = p1_id_body(&my, mine, sizeof(mine));
-	wb_init(&w, ike->buf, sizeof(ike->buf));
-	msg_hdr(&w, sa, ISAKMP_EXCH_IDPROT, 0, true);
+	ike_p1_my_id(sa, &my, idv);
+	myl = ike_p1_id_body(&my, mine, sizeof(mine));
+	ike_wb_init(&w, ike->buf, sizeof(ike->buf));
+	ike_msg_hdr(&w, sa, ISAKMP_EXCH_IDPROT, 0, true);
 	ike_build_id(&w, &my);
-	off = wb_pld_begin(&w, ISAKMP_PLD_HASH);
-	if (!p1_auth_hash(sa, false, mine, myl, h) ||
-	    wb_put(&w, h, sa->keys.prf_len) == NULL) {
-		p1_failed(sa, IKE_DROP_NOMEM);
+	off = ike_wb_pld_begin(&w, ISAKMP_PLD_HASH);
+	if (!ike_p1_auth_hash(sa, false, mine, myl, h) ||
+	    ike_wb_put(&w, h, sa->keys.prf_len) == NULL) {
+		ike_p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
-	wb_pld_end(&w, off);
-	xmit_rx(&sa->x, rx->raw, rx->len);
-	if (!msg_encrypt(sa, &w, sa->iv) || !p1_send(sa, &w, false)) {
-		p1_failed(sa, IKE_DROP_NOMEM);
+	ike_wb_pld_end(&w, off);
+	ike_xmit_rx(&sa->x, rx->raw, rx->len);
+	if (!ike_msg_encrypt(sa, &w, sa->iv) || !ike_p1_send(sa, &w, false)) {
+		ike_p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
-	p1_established(sa);
-	info_process_notifies(sa, &m);
-	site_kick(sa->site);
+	ike_p1_established(sa);
+	ike_info_process_notifies(sa, &m);
+	ike_site_kick(sa->site);
 }
 
 /* ------------------------------------------------------------------ */
 /* Initiator */
 
-int main_initiate(struct site *s, const struct ike_endpoint *local,
-		  const struct ike_endpoint *remote)
+int ike_main_initiate(struct site *s, const struct ike_endpoint *local,
+		      const struct ike_endpoint *remote)
 {
 	struct ike *ike = s->ike;
-	struct ike_sa *sa = sa_new(ike, true, local, remote);
+	struct ike_sa *sa = ike_sa_new(ike, true, local, remote);
 	struct ike_wbuf w;
 	size_t off;
 
 	if (sa == NULL)
 		return -ENOMEM;
-	sa_bind_site(sa, s);
-	p1_choose_psk(sa, s);
+	ike_sa_bind_site(sa, s);
+	ike_p1_choose_psk(sa, s);
 	sa->life_s = s->p.p1_lifetime_s;
 	sa->send_initial_contact = !s->up && list_empty(&s->children);
-	wb_init(&w, ike->buf, sizeof(ike->buf));
-	msg_hdr(&w, sa, ISAKMP_EXCH_IDPROT, 0, false);
-	off = prop_p1_build(&w, s->p.p1, s->p.n_p1, sa->life_s, IKE_DH_NONE);
-	natt_add_vids(sa, &w);
-	return p1_initiate(sa, &w, off, MM_I_SA_SENT, "Main Mode");
+	ike_wb_init(&w, ike->buf, sizeof(ike->buf));
+	ike_msg_hdr(&w, sa, ISAKMP_EXCH_IDPROT, 0, false);
+	off = ike_prop_p1_build(&w, s->p.p1, s->p.n_p1, sa->life_s, IKE_DH_NONE);
+	ike_natt_add_vids(sa, &w);
+	return ike_p1_initiate(sa, &w, off, MM_I_SA_SENT, "Main Mode");
 }
 
 /* Message 2 -> 3 */
@@ -239,28 +239,28 @@ static void mm_i_msg2(struct ike_sa *sa, const struct rx *rx)
 		return;
 	}
 	sap = ike_msg_find(m, ISAKMP_PLD_SA, 0);
-	if (!prop_p1_select(sap, sa->site->p.p1, sa->site->p.n_p1, IKE_DH_NONE, &c)) {
+	if (!ike_prop_p1_select(sap, sa->site->p.p1, sa->site->p.n_p1, IKE_DH_NONE, &c)) {
 		ike_drop(ike, sa, IKE_DROP_NO_PROPOSAL, "responder chose badly");
-		p1_failed(sa, IKE_EV_P1_FAILED);
+		ike_p1_failed(sa, IKE_EV_P1_FAILED);
 		return;
 	}
-	sa_set_rcky(sa, rx->hdr.rcookie);
+	ike_sa_set_rcky(sa, rx->hdr.rcookie);
 	sa->prop = c.prop;
 	if (c.life_s < sa->life_s)
 		sa->life_s = c.life_s;
-	natt_scan_vids(sa, m);
-	xmit_rx(&sa->x, rx->raw, rx->len);
-	if (!p1_gen_ke(sa, sa->gxi)) {
-		p1_failed(sa, IKE_DROP_DH);
+	ike_natt_scan_vids(sa, m);
+	ike_xmit_rx(&sa->x, rx->raw, rx->len);
+	if (!ike_p1_gen_ke(sa, sa->gxi)) {
+		ike_p1_failed(sa, IKE_DROP_DH);
 		return;
 	}
-	wb_init(&w, ike->buf, sizeof(ike->buf));
-	msg_hdr(&w, sa, ISAKMP_EXCH_IDPROT, 0, false);
+	ike_wb_init(&w, ike->buf, sizeof(ike->buf));
+	ike_msg_hdr(&w, sa, ISAKMP_EXCH_IDPROT, 0, false);
 	ike_build_data(&w, ISAKMP_PLD_KE, sa->gxi, sa->gx_len);
 	ike_build_data(&w, ISAKMP_PLD_NONCE, sa->ni, sa->ni_len);
-	natt_add_natd(sa, &w);
-	if (!p1_send(sa, &w, true)) {
-		p1_failed(sa, IKE_DROP_NOMEM);
+	ike_natt_add_natd(sa, &w);
+	if (!ike_p1_send(sa, &w, true)) {
+		ike_p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
 	sa->state = MM_I_KE_SENT;
@@ -284,33 +284,33 @@ static void mm_i_msg4(struct ike_sa *sa, const struct rx *rx)
 	if (sa->state != MM_I_KE_SENT)
 		return;
 	if (m == NULL || !msg_only(m, ok, sizeof(ok)) ||
-	    !p1_take_ke(sa, m, &gxr, &why) || !p1_take_nonce(sa, m, false)) {
+	    !ike_p1_take_ke(sa, m, &gxr, &why) || !ike_p1_take_nonce(sa, m, false)) {
 		ike_drop(ike, sa, m == NULL ? IKE_DROP_CLEARTEXT : why,
 			 "bad message 4");
 		return;
 	}
-	if (!natt_check_natd(sa, m)) {
+	if (!ike_natt_check_natd(sa, m)) {
 		ike_drop(ike, sa, IKE_DROP_MALFORMED, "NAT-D");
 		return;
 	}
-	if (!p1_compute_keys(sa, gxr, sa->gx_len, &why)) {
-		p1_failed(sa, why);
+	if (!ike_p1_compute_keys(sa, gxr, sa->gx_len, &why)) {
+		ike_p1_failed(sa, why);
 		return;
 	}
-	natt_float(sa);
-	xmit_rx(&sa->x, rx->raw, rx->len);
-	p1_my_id(sa, &my, idv);
-	idl = p1_id_body(&my, idb, sizeof(idb));
-	wb_init(&w, ike->buf, sizeof(ike->buf));
-	msg_hdr(&w, sa, ISAKMP_EXCH_IDPROT, 0, true);
+	ike_natt_float(sa);
+	ike_xmit_rx(&sa->x, rx->raw, rx->len);
+	ike_p1_my_id(sa, &my, idv);
+	idl = ike_p1_id_body(&my, idb, sizeof(idb));
+	ike_wb_init(&w, ike->buf, sizeof(ike->buf));
+	ike_msg_hdr(&w, sa, ISAKMP_EXCH_IDPROT, 0, true);
 	ike_build_id(&w, &my);
-	off = wb_pld_begin(&w, ISAKMP_PLD_HASH);
-	if (!p1_auth_hash(sa, true, idb, idl, h) ||
-	    wb_put(&w, h, sa->keys.prf_len) == NULL) {
-		p1_failed(sa, IKE_DROP_NOMEM);
+	off = ike_wb_pld_begin(&w, ISAKMP_PLD_HASH);
+	if (!ike_p1_auth_hash(sa, true, idb, idl, h) ||
+	    ike_wb_put(&w, h, sa->keys.prf_len) == NULL) {
+		ike_p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
-	wb_pld_end(&w, off);
+	ike_wb_pld_end(&w, off);
 	if (sa->send_initial_contact) {
 		uint8_t spi[16];
 		struct ike_pl_notify n = {
@@ -322,8 +322,8 @@ static void mm_i_msg4(struct ike_sa *sa, const struct rx *rx)
 		memcpy(spi + 8, sa->rcky, 8);
 		ike_build_notify(&w, &n);
 	}
-	if (!msg_encrypt(sa, &w, sa->iv) || !p1_send(sa, &w, true)) {
-		p1_failed(sa, IKE_DROP_NOMEM);
+	if (!ike_msg_encrypt(sa, &w, sa->iv) || !ike_p1_send(sa, &w, true)) {
+		ike_p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
 	sa->state = MM_I_ID_SENT;
@@ -348,9 +348,9 @@ static void mm_i_msg6(struct ike_sa *sa, const struct rx *rx)
 		ike_drop(ike, sa, IKE_DROP_CLEARTEXT, "message 6");
 		return;
 	}
-	if (!msg_decrypt(sa, rx->raw, rx->len, sa->iv, &m, next_iv, &why) ||
+	if (!ike_msg_decrypt(sa, rx->raw, rx->len, sa->iv, &m, next_iv, &why) ||
 	    !(msg_only(&m, ok, sizeof(ok)) || (why = IKE_DROP_UNEXPECTED, false)) ||
-	    !p1_peer_id(sa, &m, idb, &idl, &why) ||
+	    !ike_p1_peer_id(sa, &m, idb, &idl, &why) ||
 	    (hp = ike_msg_find(&m, ISAKMP_PLD_HASH, 0)) == NULL) {
 		/* as for message 5: our retransmits of message 5 go on, and
 		 * T_P1_XMIT ends an exchange that never authenticates */
@@ -358,28 +358,28 @@ static void mm_i_msg6(struct ike_sa *sa, const struct rx *rx)
 		ike_drop(ike, sa, why, "message 6 undecodable (PSK mismatch?)");
 		return;
 	}
-	if (!p1_auth_hash(sa, false, idb, idl, h) || hp->body_len != sa->keys.prf_len ||
+	if (!ike_p1_auth_hash(sa, false, idb, idl, h) || hp->body_len != sa->keys.prf_len ||
 	    CRYPTO_memcmp(h, hp->body, sa->keys.prf_len) != 0) {
 		sa->site->cnt.auth_failures++;
 		ike_drop(ike, sa, IKE_DROP_AUTH, "HASH_R mismatch");
 		return;
 	}
-	if (!p1_check_initiator(sa, &why)) {
+	if (!ike_p1_check_initiator(sa, &why)) {
 		ike_drop(ike, sa, why, "responder ID");
-		p1_failed(sa, IKE_EV_P1_FAILED);
+		ike_p1_failed(sa, IKE_EV_P1_FAILED);
 		return;
 	}
 	memcpy(sa->iv, next_iv, BLOCK_LEN);
 	sa->remote = *rx->remote;
-	xmit_fini(ike, &sa->x);
-	p1_established(sa);
-	info_process_notifies(sa, &m);
-	site_kick(sa->site);
+	ike_xmit_fini(ike, &sa->x);
+	ike_p1_established(sa);
+	ike_info_process_notifies(sa, &m);
+	ike_site_kick(sa->site);
 }
 
 /* ------------------------------------------------------------------ */
 
-void main_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
+void ike_main_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 {
 	if (sa == NULL) {
 		mm_r_msg1(ike, rx);
@@ -389,13 +389,13 @@ void main_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 		ike_drop(ike, sa, IKE_DROP_STATE, "Main Mode message");
 		return;
 	}
-	if (xmit_is_dup(&sa->x, rx->raw, rx->len)) {
+	if (ike_xmit_is_dup(&sa->x, rx->raw, rx->len)) {
 		/* a responder answers again; an initiator has moved on and its
 		 * own retransmit timer covers a lost request */
 		if (sa->initiator)
 			ike_drop(ike, sa, IKE_DROP_DUPLICATE, "repeated reply");
 		else
-			xmit_answer_dup(sa, &sa->x);
+			ike_xmit_answer_dup(sa, &sa->x);
 		return;
 	}
 	/* cleartext messages must come from where the exchange started */
@@ -425,7 +425,7 @@ void main_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 		mm_i_msg6(sa, rx);
 		break;
 	default:
-		ike_drop(ike, sa, IKE_DROP_STATE, "in %s", sa_state_name(sa->state));
+		ike_drop(ike, sa, IKE_DROP_STATE, "in %s", ike_sa_state_name(sa->state));
 		break;
 	}
 }

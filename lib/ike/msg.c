@@ -17,8 +17,8 @@
 #define DUP_MIN_INTERVAL_MS 200  /* a flood of duplicates gets one answer */
 #define NON_ESP_MARKER_LEN  4
 
-void msg_send(struct ike *ike, const struct ike_endpoint *local,
-	      const struct ike_endpoint *remote, const uint8_t *buf, size_t len)
+void ike_msg_send(struct ike *ike, const struct ike_endpoint *local,
+		  const struct ike_endpoint *remote, const uint8_t *buf, size_t len)
 {
 	uint8_t *out = ike->out;
 	size_t off = 0;
@@ -35,8 +35,8 @@ void msg_send(struct ike *ike, const struct ike_endpoint *local,
 	ike->ops->send(ike->ctx, local, remote, out, off + len);
 }
 
-void msg_hdr(struct ike_wbuf *w, const struct ike_sa *sa, uint8_t exch,
-	     uint32_t msgid, bool encrypted)
+void ike_msg_hdr(struct ike_wbuf *w, const struct ike_sa *sa, uint8_t exch,
+		 uint32_t msgid, bool encrypted)
 {
 	struct ike_hdr h = {
 		.exch = exch,
@@ -46,11 +46,11 @@ void msg_hdr(struct ike_wbuf *w, const struct ike_sa *sa, uint8_t exch,
 
 	memcpy(h.icookie, sa->icky, 8);
 	memcpy(h.rcookie, sa->rcky, 8);
-	wb_hdr(w, &h);
+	ike_wb_hdr(w, &h);
 }
 
 /* Pad the body to the block size, encrypt it in place, chain the IV. */
-bool msg_encrypt(struct ike_sa *sa, struct ike_wbuf *w, uint8_t iv[BLOCK_LEN])
+bool ike_msg_encrypt(struct ike_sa *sa, struct ike_wbuf *w, uint8_t iv[BLOCK_LEN])
 {
 	size_t body, pad;
 
@@ -60,12 +60,12 @@ bool msg_encrypt(struct ike_sa *sa, struct ike_wbuf *w, uint8_t iv[BLOCK_LEN])
 	pad = (BLOCK_LEN - body % BLOCK_LEN) % BLOCK_LEN;
 	if (body == 0)
 		pad = BLOCK_LEN;
-	if (wb_put(w, NULL, pad) == NULL)
+	if (ike_wb_put(w, NULL, pad) == NULL)
 		return false;
 	w->buf[offsetof(struct isakmp_hdr_wire, ih_flags)] |= ISAKMP_FLAG_E;
-	wb_hdr_finish(w);
-	return kdf_cbc(true, sa->keys.ka, sa->keys.ka_len, iv,
-		       w->buf + ISAKMP_HDR_LEN, w->len - ISAKMP_HDR_LEN, iv);
+	ike_wb_hdr_finish(w);
+	return ike_kdf_cbc(true, sa->keys.ka, sa->keys.ka_len, iv,
+			   w->buf + ISAKMP_HDR_LEN, w->len - ISAKMP_HDR_LEN, iv);
 }
 
 /*
@@ -73,9 +73,9 @@ bool msg_encrypt(struct ike_sa *sa, struct ike_wbuf *w, uint8_t iv[BLOCK_LEN])
  * caller commits next_iv only once the message is authenticated, so a
  * forged message cannot derail the IV chain.
  */
-bool msg_decrypt(struct ike_sa *sa, const uint8_t *raw, size_t len,
-		 const uint8_t iv[BLOCK_LEN], struct ike_msg *m,
-		 uint8_t next_iv[BLOCK_LEN], enum ike_stat *why)
+bool ike_msg_decrypt(struct ike_sa *sa, const uint8_t *raw, size_t len,
+		     const uint8_t iv[BLOCK_LEN], struct ike_msg *m,
+		     uint8_t next_iv[BLOCK_LEN], enum ike_stat *why)
 {
 	uint8_t *plain = sa->ike->plain;
 	size_t body = len - ISAKMP_HDR_LEN;
@@ -86,8 +86,8 @@ bool msg_decrypt(struct ike_sa *sa, const uint8_t *raw, size_t len,
 		return false;
 	}
 	memcpy(plain, raw, len);
-	if (!kdf_cbc(false, sa->keys.ka, sa->keys.ka_len, iv,
-		     plain + ISAKMP_HDR_LEN, body, next_iv)) {
+	if (!ike_kdf_cbc(false, sa->keys.ka, sa->keys.ka_len, iv,
+			 plain + ISAKMP_HDR_LEN, body, next_iv)) {
 		*why = IKE_DROP_DECRYPT;
 		return false;
 	}
@@ -105,8 +105,8 @@ bool msg_decrypt(struct ike_sa *sa, const uint8_t *raw, size_t len,
  * prf(SKEYID_a, pre... | everything after the HASH payload): the HASH
  * payload sits at hash_off with room for the PRF output.
  */
-bool hash_payload_fill(struct ike_sa *sa, struct ike_wbuf *w, size_t hash_off,
-		       const struct chunk *pre, size_t npre)
+bool ike_hash_payload_fill(struct ike_sa *sa, struct ike_wbuf *w, size_t hash_off,
+			   const struct chunk *pre, size_t npre)
 {
 	struct chunk c[5];
 	size_t after = hash_off + ISAKMP_GEN_LEN + sa->keys.prf_len;
@@ -115,13 +115,13 @@ bool hash_payload_fill(struct ike_sa *sa, struct ike_wbuf *w, size_t hash_off,
 		return false;
 	memcpy(c, pre, npre * sizeof(*c));
 	c[npre] = (struct chunk){w->buf + after, w->len - after};
-	return kdf_prf(sa->keys.hash, sa->keys.skeyid_a, sa->keys.prf_len, c,
-		       npre + 1, w->buf + hash_off + ISAKMP_GEN_LEN);
+	return ike_kdf_prf(sa->keys.hash, sa->keys.skeyid_a, sa->keys.prf_len, c,
+			   npre + 1, w->buf + hash_off + ISAKMP_GEN_LEN);
 }
 
 /* The first payload must be a HASH of the right size and value. */
-bool hash_payload_check(struct ike_sa *sa, const struct ike_msg *m,
-			const struct chunk *pre, size_t npre)
+bool ike_hash_payload_check(struct ike_sa *sa, const struct ike_msg *m,
+			    const struct chunk *pre, size_t npre)
 {
 	const struct ike_pld *h = &m->pld[0];
 	uint8_t mac[PRF_MAX];
@@ -135,8 +135,8 @@ bool hash_payload_check(struct ike_sa *sa, const struct ike_msg *m,
 	after = h->raw + h->len;
 	memcpy(c, pre, npre * sizeof(*c));
 	c[npre] = (struct chunk){after, (size_t)(m->chain + m->chain_len - after)};
-	ok = kdf_prf(sa->keys.hash, sa->keys.skeyid_a, sa->keys.prf_len, c,
-		     npre + 1, mac) &&
+	ok = ike_kdf_prf(sa->keys.hash, sa->keys.skeyid_a, sa->keys.prf_len, c,
+			 npre + 1, mac) &&
 	     CRYPTO_memcmp(mac, h->body, sa->keys.prf_len) == 0;
 	OPENSSL_cleanse(mac, sizeof(mac));
 	return ok;
@@ -145,7 +145,7 @@ bool hash_payload_check(struct ike_sa *sa, const struct ike_msg *m,
 /* ------------------------------------------------------------------ */
 /* Retransmission */
 
-bool xmit_store(struct xmit *x, const uint8_t *buf, size_t len)
+bool ike_xmit_store(struct xmit *x, const uint8_t *buf, size_t len)
 {
 	uint8_t *p = malloc(len);
 
@@ -165,13 +165,13 @@ static void digest(const uint8_t *raw, size_t len, uint8_t out[20])
 }
 
 /* Remember the request we are answering. */
-void xmit_rx(struct xmit *x, const uint8_t *raw, size_t len)
+void ike_xmit_rx(struct xmit *x, const uint8_t *raw, size_t len)
 {
 	digest(raw, len, x->rx_digest);
 	x->have_rx = true;
 }
 
-bool xmit_is_dup(const struct xmit *x, const uint8_t *raw, size_t len)
+bool ike_xmit_is_dup(const struct xmit *x, const uint8_t *raw, size_t len)
 {
 	uint8_t d[20];
 
@@ -181,14 +181,14 @@ bool xmit_is_dup(const struct xmit *x, const uint8_t *raw, size_t len)
 	return memcmp(d, x->rx_digest, sizeof(d)) == 0;
 }
 
-void xmit_send(struct ike_sa *sa, struct xmit *x)
+void ike_xmit_send(struct ike_sa *sa, struct xmit *x)
 {
 	if (x->tx != NULL)
-		msg_send(sa->ike, &sa->local, &sa->remote, x->tx, x->tx_len);
+		ike_msg_send(sa->ike, &sa->local, &sa->remote, x->tx, x->tx_len);
 }
 
 /* The peer sent its request again: it lost our answer. */
-void xmit_answer_dup(struct ike_sa *sa, struct xmit *x)
+void ike_xmit_answer_dup(struct ike_sa *sa, struct xmit *x)
 {
 	struct ike *ike = sa->ike;
 
@@ -199,21 +199,21 @@ void xmit_answer_dup(struct ike_sa *sa, struct xmit *x)
 	}
 	x->last_resend_ms = ike->now;
 	ike_count(ike, IKE_EV_REPLY_RESENT);
-	sa_logf(sa, IKE_LOG_DEBUG, "duplicate request, reply re-sent");
-	xmit_send(sa, x);
+	ike_sa_logf(sa, IKE_LOG_DEBUG, "duplicate request, reply re-sent");
+	ike_xmit_send(sa, x);
 }
 
 /* We sent a request (x->tx): retransmit it until answered. */
-void xmit_wait(struct ike_sa *sa, struct xmit *x, enum timer_kind kind)
+void ike_xmit_wait(struct ike_sa *sa, struct xmit *x, enum timer_kind kind)
 {
 	x->tries = 0;
 	x->resend_on_timer = true;
-	timer_arm(sa->ike, &x->t, kind,
-		  sa->ike->now + sa->ike->cfg.retransmit_base_ms);
+	ike_timer_arm(sa->ike, &x->t, kind,
+		      sa->ike->now + sa->ike->cfg.retransmit_base_ms);
 }
 
 /* The retransmit timer fired: false once the tries are used up. */
-bool xmit_timeout(struct ike_sa *sa, struct xmit *x)
+bool ike_xmit_timeout(struct ike_sa *sa, struct xmit *x)
 {
 	struct ike *ike = sa->ike;
 	uint64_t delay;
@@ -223,15 +223,15 @@ bool xmit_timeout(struct ike_sa *sa, struct xmit *x)
 	x->tries++;
 	delay = (uint64_t)ike->cfg.retransmit_base_ms << x->tries;
 	ike_count(ike, IKE_EV_RETRANSMIT);
-	sa_logf(sa, IKE_LOG_DEBUG, "retransmit %u", x->tries);
-	xmit_send(sa, x);
-	timer_arm(ike, &x->t, (enum timer_kind)x->t.kind, ike->now + delay);
+	ike_sa_logf(sa, IKE_LOG_DEBUG, "retransmit %u", x->tries);
+	ike_xmit_send(sa, x);
+	ike_timer_arm(ike, &x->t, (enum timer_kind)x->t.kind, ike->now + delay);
 	return true;
 }
 
-void xmit_fini(struct ike *ike, struct xmit *x)
+void ike_xmit_fini(struct ike *ike, struct xmit *x)
 {
-	timer_cancel(ike, &x->t);
+	ike_timer_cancel(ike, &x->t);
 	free(x->tx);
 	x->tx = NULL;
 	x->tx_len = 0;

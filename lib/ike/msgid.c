@@ -36,7 +36,7 @@ static uint32_t lower_bound(const struct ike_sa *sa, uint32_t msgid)
 	return lo;
 }
 
-bool msgid_seen(const struct ike_sa *sa, uint32_t msgid)
+bool ike_msgid_seen(const struct ike_sa *sa, uint32_t msgid)
 {
 	uint32_t i = lower_bound(sa, msgid);
 
@@ -47,7 +47,7 @@ bool msgid_seen(const struct ike_sa *sa, uint32_t msgid)
  * Remember msgid (already there: fine). false, counted and logged, when
  * the SA's memory is full or cannot grow: the exchange must not go on.
  */
-bool msgid_note(struct ike_sa *sa, uint32_t msgid)
+bool ike_msgid_note(struct ike_sa *sa, uint32_t msgid)
 {
 	uint32_t i = lower_bound(sa, msgid);
 
@@ -75,7 +75,7 @@ bool msgid_note(struct ike_sa *sa, uint32_t msgid)
 	return true;
 }
 
-void msgid_fini(struct ike_sa *sa)
+void ike_msgid_fini(struct ike_sa *sa)
 {
 	free(sa->msgids);
 	sa->msgids = NULL;

@@ -39,7 +39,7 @@ static const uint8_t dpd_vid[VID_LEN] = {
 
 /* Initiator: every NAT-T VID and DPD. Responder: the peer's best NAT-T
  * VID back (so it knows which variant we speak) and DPD. */
-void natt_add_vids(const struct ike_sa *sa, struct ike_wbuf *w)
+void ike_natt_add_vids(const struct ike_sa *sa, struct ike_wbuf *w)
 {
 	for (size_t i = 0; i < N_NATT_VIDS; i++)
 		if (sa->initiator || sa->natt_vid == (int8_t)i)
@@ -47,7 +47,7 @@ void natt_add_vids(const struct ike_sa *sa, struct ike_wbuf *w)
 	ike_build_data(w, ISAKMP_PLD_VID, dpd_vid, VID_LEN);
 }
 
-void natt_scan_vids(struct ike_sa *sa, const struct ike_msg *m)
+void ike_natt_scan_vids(struct ike_sa *sa, const struct ike_msg *m)
 {
 	for (unsigned i = 0; i < m->n; i++) {
 		const struct ike_pld *pl = &m->pld[i];
@@ -81,7 +81,7 @@ static bool natd_hash(const struct ike_sa *sa, const struct ike_endpoint *ep,
 
 	put32(ip, ep->addr);
 	put16(port, ep->port);
-	return kdf_hash(sa->prop.hash, c, 4, out);
+	return ike_kdf_hash(sa->prop.hash, c, 4, out);
 }
 
 static uint8_t natd_type(const struct ike_sa *sa)
@@ -90,10 +90,10 @@ static uint8_t natd_type(const struct ike_sa *sa)
 }
 
 /* The peer's address as we see it first, then ours. */
-void natt_add_natd(struct ike_sa *sa, struct ike_wbuf *w)
+void ike_natt_add_natd(struct ike_sa *sa, struct ike_wbuf *w)
 {
 	uint8_t h[PRF_MAX];
-	size_t len = kdf_hash_len(sa->prop.hash);
+	size_t len = ike_kdf_hash_len(sa->prop.hash);
 
 	if (sa->natt == NATT_NONE)
 		return;
@@ -109,10 +109,10 @@ void natt_add_natd(struct ike_sa *sa, struct ike_wbuf *w)
  * none matches where the message came from, the peer is behind a NAT.
  * false: NAT-D payloads malformed or missing where NAT-T was agreed.
  */
-bool natt_check_natd(struct ike_sa *sa, const struct ike_msg *m)
+bool ike_natt_check_natd(struct ike_sa *sa, const struct ike_msg *m)
 {
 	uint8_t local[PRF_MAX], remote[PRF_MAX];
-	size_t len = kdf_hash_len(sa->prop.hash);
+	size_t len = ike_kdf_hash_len(sa->prop.hash);
 	uint8_t type = natd_type(sa);
 	unsigned n = ike_msg_count(m, type);
 	bool remote_match = false;
@@ -135,15 +135,15 @@ bool natt_check_natd(struct ike_sa *sa, const struct ike_msg *m)
 	sa->nat_remote = !remote_match;
 	if (sa->nat_local || sa->nat_remote) {
 		ike_count(sa->ike, IKE_EV_NAT_DETECTED);
-		sa_logf(sa, IKE_LOG_INFO, "NAT detected:%s%s",
-			sa->nat_local ? " in front of us" : "",
-			sa->nat_remote ? " in front of the peer" : "");
+		ike_sa_logf(sa, IKE_LOG_INFO, "NAT detected:%s%s",
+			    sa->nat_local ? " in front of us" : "",
+			    sa->nat_remote ? " in front of the peer" : "");
 	}
 	return true;
 }
 
 /* RFC 3947 s4: with a NAT in the path, move IKE to 4500 (initiator). */
-void natt_float(struct ike_sa *sa)
+void ike_natt_float(struct ike_sa *sa)
 {
 	if (!sa->nat_local && !sa->nat_remote)
 		return;
@@ -154,7 +154,7 @@ void natt_float(struct ike_sa *sa)
 }
 
 /* RFC 3948 s2.3: one 0xff byte keeps our NAT mapping open. */
-void natt_keepalive(struct ike_sa *sa)
+void ike_natt_keepalive(struct ike_sa *sa)
 {
 	static const uint8_t ka = 0xff;
 	struct ike *ike = sa->ike;

@@ -15,19 +15,19 @@
 #include "priv.h"
 
 /* Generate our DH key pair and nonce; gx receives our public value. */
-bool p1_send(struct ike_sa *sa, struct ike_wbuf *w, bool wait)
+bool ike_p1_send(struct ike_sa *sa, struct ike_wbuf *w, bool wait)
 {
-	wb_hdr_finish(w);
-	if (w->overflow || !xmit_store(&sa->x, w->buf, w->len))
+	ike_wb_hdr_finish(w);
+	if (w->overflow || !ike_xmit_store(&sa->x, w->buf, w->len))
 		return false;
-	xmit_send(sa, &sa->x);
+	ike_xmit_send(sa, &sa->x);
 	if (wait)
-		xmit_wait(sa, &sa->x, T_P1_XMIT);
+		ike_xmit_wait(sa, &sa->x, T_P1_XMIT);
 	return true;
 }
 
-int p1_initiate(struct ike_sa *sa, struct ike_wbuf *w, size_t sa_off,
-		enum p1_state state, const char *mode)
+int ike_p1_initiate(struct ike_sa *sa, struct ike_wbuf *w, size_t sa_off,
+		    enum p1_state state, const char *mode)
 {
 	char a[IKE_ADDR_STR_MAX];
 	size_t len;
@@ -40,16 +40,16 @@ int p1_initiate(struct ike_sa *sa, struct ike_wbuf *w, size_t sa_off,
 		goto fail;
 	sa->sai_b_len = len;
 	memcpy(sa->sai_b, w->buf + sa_off + ISAKMP_GEN_LEN, len);
-	if (!p1_send(sa, w, true))
+	if (!ike_p1_send(sa, w, true))
 		goto fail;
-	sa_logf(sa, IKE_LOG_INFO, "initiating %s to %s:%u", mode,
-		ike_addr_str(sa->remote.addr, a), sa->remote.port);
+	ike_sa_logf(sa, IKE_LOG_INFO, "initiating %s to %s:%u", mode,
+		    ike_addr_str(sa->remote.addr, a), sa->remote.port);
 	sa->state = state;
 	sa->in_window = true;
 	sa->ike->n_initiating++;
 	return 0;
 fail:
-	sa_kill(sa);
+	ike_sa_kill(sa);
 	return -ENOMEM;
 }
 
@@ -68,7 +68,7 @@ struct src *ike_p1_r_admit(struct ike *ike, const struct rx *rx,
 			 sap->body_len, ike_addr_str(rx->remote->addr, a));
 		return NULL;
 	}
-	return src_rate(ike, rx->remote);
+	return ike_src_rate(ike, rx->remote);
 }
 
 /*
@@ -87,24 +87,24 @@ struct ike_sa *ike_p1_r_half_open(struct ike *ike, const struct rx *rx,
 {
 	struct ike_sa *sa;
 
-	if (!src_room(ike, src, bound))
+	if (!ike_src_room(ike, src, bound))
 		return NULL;
-	sa = sa_new(ike, false, rx->local, rx->remote);
+	sa = ike_sa_new(ike, false, rx->local, rx->remote);
 	if (sa == NULL || (sa->sai_b = malloc(sap->body_len)) == NULL) {
 		if (sa != NULL)
-			sa_kill(sa);
+			ike_sa_kill(sa);
 		ike_drop(ike, NULL, IKE_DROP_NOMEM, "new SA");
 		return NULL;
 	}
-	sa_set_icky(sa, rx->hdr.icookie);
-	src_charge(sa, src, bound);
+	ike_sa_set_icky(sa, rx->hdr.icookie);
+	ike_src_charge(sa, src, bound);
 	sa->prop = c->prop;
 	sa->life_s = c->life_s;
 	if (site != NULL && sa->life_s > site->p.p1_lifetime_s)
 		sa->life_s = site->p.p1_lifetime_s;
 	memcpy(sa->sai_b, sap->body, sap->body_len);
 	sa->sai_b_len = sap->body_len;
-	natt_scan_vids(sa, rx->m);
+	ike_natt_scan_vids(sa, rx->m);
 	return sa;
 }
 
@@ -117,22 +117,22 @@ void ike_p1_r_reply(struct ike_sa *sa, const struct rx *rx, struct ike_wbuf *w,
 {
 	char a[IKE_ADDR_STR_MAX];
 
-	if (!p1_send(sa, w, wait)) {
-		p1_failed(sa, IKE_DROP_NOMEM);
+	if (!ike_p1_send(sa, w, wait)) {
+		ike_p1_failed(sa, IKE_DROP_NOMEM);
 		return;
 	}
-	sa_logf(sa, IKE_LOG_DEBUG, "%s from %s:%u, message 2 sent", mode,
-		ike_addr_str(rx->remote->addr, a), rx->remote->port);
+	ike_sa_logf(sa, IKE_LOG_DEBUG, "%s from %s:%u, message 2 sent", mode,
+		    ike_addr_str(rx->remote->addr, a), rx->remote->port);
 	sa->state = state;
 }
 
-bool p1_gen_ke(struct ike_sa *sa, uint8_t *gx)
+bool ike_p1_gen_ke(struct ike_sa *sa, uint8_t *gx)
 {
-	size_t len = dh_pub_len(sa->prop.group);
+	size_t len = ike_dh_pub_len(sa->prop.group);
 
-	dh_free(sa->dh);
-	sa->dh = dh_new(sa->prop.group);
-	if (sa->dh == NULL || !dh_public(sa->dh, gx, len))
+	ike_dh_free(sa->dh);
+	sa->dh = ike_dh_new(sa->prop.group);
+	if (sa->dh == NULL || !ike_dh_public(sa->dh, gx, len))
 		return false;
 	sa->gx_len = len;
 	if (sa->initiator) {
@@ -146,8 +146,8 @@ bool p1_gen_ke(struct ike_sa *sa, uint8_t *gx)
 }
 
 /* The peer's KE: exactly the group's length (checked again by DH). */
-bool p1_take_ke(struct ike_sa *sa, const struct ike_msg *m,
-		const uint8_t **gx, enum ike_stat *why)
+bool ike_p1_take_ke(struct ike_sa *sa, const struct ike_msg *m,
+		    const uint8_t **gx, enum ike_stat *why)
 {
 	const struct ike_pld *ke = ike_msg_find(m, ISAKMP_PLD_KE, 0);
 
@@ -155,7 +155,7 @@ bool p1_take_ke(struct ike_sa *sa, const struct ike_msg *m,
 		*why = IKE_DROP_MISSING;
 		return false;
 	}
-	if (ke->body_len != dh_pub_len(sa->prop.group)) {
+	if (ke->body_len != ike_dh_pub_len(sa->prop.group)) {
 		*why = IKE_DROP_BAD_KE;
 		return false;
 	}
@@ -163,7 +163,7 @@ bool p1_take_ke(struct ike_sa *sa, const struct ike_msg *m,
 	return true;
 }
 
-bool p1_take_nonce(struct ike_sa *sa, const struct ike_msg *m, bool initiator)
+bool ike_p1_take_nonce(struct ike_sa *sa, const struct ike_msg *m, bool initiator)
 {
 	const struct ike_pld *n = ike_msg_find(m, ISAKMP_PLD_NONCE, 0);
 
@@ -180,25 +180,25 @@ bool p1_take_nonce(struct ike_sa *sa, const struct ike_msg *m, bool initiator)
 }
 
 /* g^xy, SKEYID and friends, the first IV. The DH key is done with after. */
-bool p1_compute_keys(struct ike_sa *sa, const uint8_t *peer_gx, size_t len,
-		     enum ike_stat *why)
+bool ike_p1_compute_keys(struct ike_sa *sa, const uint8_t *peer_gx, size_t len,
+			 enum ike_stat *why)
 {
 	uint8_t gxy[DH_SECRET_MAX];
-	size_t slen = dh_secret_len(sa->prop.group);
+	size_t slen = ike_dh_secret_len(sa->prop.group);
 	bool ok;
 
 	memcpy(sa->initiator ? sa->gxr : sa->gxi, peer_gx, len);
-	if (!dh_derive(sa->dh, peer_gx, len, gxy, slen)) {
+	if (!ike_dh_derive(sa->dh, peer_gx, len, gxy, slen)) {
 		*why = IKE_DROP_BAD_KE;
 		return false;
 	}
-	ok = kdf_p1_psk(sa->prop.hash, sa->psk, sa->psk_len, sa->ni, sa->ni_len,
-			sa->nr, sa->nr_len, gxy, slen, sa->icky, sa->rcky,
-			prop_enc_key_len(&sa->prop), &sa->keys) &&
-	     kdf_p1_iv(sa->prop.hash, sa->gxi, sa->gx_len, sa->gxr, sa->gx_len,
-		       sa->iv);
+	ok = ike_kdf_p1_psk(sa->prop.hash, sa->psk, sa->psk_len, sa->ni, sa->ni_len,
+			    sa->nr, sa->nr_len, gxy, slen, sa->icky, sa->rcky,
+			    ike_prop_enc_key_len(&sa->prop), &sa->keys) &&
+	     ike_kdf_p1_iv(sa->prop.hash, sa->gxi, sa->gx_len, sa->gxr, sa->gx_len,
+			   sa->iv);
 	OPENSSL_cleanse(gxy, sizeof(gxy));
-	dh_free(sa->dh);
+	ike_dh_free(sa->dh);
 	sa->dh = NULL;
 	if (!ok)
 		*why = IKE_DROP_DH;
@@ -206,7 +206,7 @@ bool p1_compute_keys(struct ike_sa *sa, const uint8_t *peer_gx, size_t len,
 }
 
 /* Our phase 1 ID: the site's, the config's, or our address. */
-void p1_my_id(struct ike_sa *sa, struct ike_pl_id *id, uint8_t data[IKE_ID_MAX])
+void ike_p1_my_id(struct ike_sa *sa, struct ike_pl_id *id, uint8_t data[IKE_ID_MAX])
 {
 	const struct ike_id *cfg = NULL;
 
@@ -233,7 +233,7 @@ void p1_my_id(struct ike_sa *sa, struct ike_pl_id *id, uint8_t data[IKE_ID_MAX])
 }
 
 /* IDx_b: the ID payload body (type, protocol, port, data). */
-size_t p1_id_body(const struct ike_pl_id *id, uint8_t *out, size_t cap)
+size_t ike_p1_id_body(const struct ike_pl_id *id, uint8_t *out, size_t cap)
 {
 	if (cap < ID_FIXED_LEN + (size_t)id->len)
 		return 0;
@@ -245,21 +245,21 @@ size_t p1_id_body(const struct ike_pl_id *id, uint8_t *out, size_t cap)
 }
 
 /* HASH_I (of_initiator) or HASH_R over the given ID body. */
-bool p1_auth_hash(struct ike_sa *sa, bool of_initiator, const uint8_t *id_b,
-		  size_t id_len, uint8_t *out)
+bool ike_p1_auth_hash(struct ike_sa *sa, bool of_initiator, const uint8_t *id_b,
+		      size_t id_len, uint8_t *out)
 {
 	if (of_initiator)
-		return kdf_auth_hash(&sa->keys, sa->gxi, sa->gx_len, sa->gxr,
-				     sa->gx_len, sa->icky, sa->rcky, sa->sai_b,
-				     sa->sai_b_len, id_b, id_len, out);
-	return kdf_auth_hash(&sa->keys, sa->gxr, sa->gx_len, sa->gxi, sa->gx_len,
-			     sa->rcky, sa->icky, sa->sai_b, sa->sai_b_len, id_b,
-			     id_len, out);
+		return ike_kdf_auth_hash(&sa->keys, sa->gxi, sa->gx_len, sa->gxr,
+					 sa->gx_len, sa->icky, sa->rcky, sa->sai_b,
+					 sa->sai_b_len, id_b, id_len, out);
+	return ike_kdf_auth_hash(&sa->keys, sa->gxr, sa->gx_len, sa->gxi, sa->gx_len,
+				 sa->rcky, sa->icky, sa->sai_b, sa->sai_b_len, id_b,
+				 id_len, out);
 }
 
 /* The peer's phase 1 ID into sa->peer_id; id_b gets its body for HASH_x. */
-bool p1_peer_id(struct ike_sa *sa, const struct ike_msg *m, uint8_t *id_b,
-		size_t *id_len, enum ike_stat *why)
+bool ike_p1_peer_id(struct ike_sa *sa, const struct ike_msg *m, uint8_t *id_b,
+		    size_t *id_len, enum ike_stat *why)
 {
 	const struct ike_pld *pl = ike_msg_find(m, ISAKMP_PLD_ID, 0);
 	struct ike_pl_id id;
@@ -288,7 +288,7 @@ bool p1_peer_id(struct ike_sa *sa, const struct ike_msg *m, uint8_t *id_b,
  * Mode): a site bound to the peer address, else the default PSK. With s
  * (Aggressive Mode, ID known) that site's PSK.
  */
-bool p1_choose_psk(struct ike_sa *sa, struct site *s)
+bool ike_p1_choose_psk(struct ike_sa *sa, struct site *s)
 {
 	const uint8_t *psk;
 	uint16_t len;
@@ -322,11 +322,11 @@ static bool id_equal(const struct ike_id *a, const struct ike_id *b)
  * from), that its PSK is the one SKEYID was made with and that it accepts
  * the chosen proposal, then bind.
  */
-bool p1_bind_responder(struct ike_sa *sa, uint32_t from, enum ike_stat *why)
+bool ike_p1_bind_responder(struct ike_sa *sa, uint32_t from, enum ike_stat *why)
 {
 	struct ike *ike = sa->ike;
-	struct site *s = site_by_id(ike, sa->peer_id.type, sa->peer_id.value,
-				    sa->peer_id.len);
+	struct site *s = ike_site_by_id(ike, sa->peer_id.type, sa->peer_id.value,
+					sa->peer_id.len);
 
 	if (s == NULL && sa->addr_site != NULL &&
 	    sa->addr_site->p.id.type == IKE_ID_NONE)
@@ -335,27 +335,27 @@ bool p1_bind_responder(struct ike_sa *sa, uint32_t from, enum ike_stat *why)
 		*why = IKE_DROP_NO_SITE;
 		return false;
 	}
-	if (!site_addr_ok(s, sa->remote.addr) || !site_addr_ok(s, from)) {
+	if (!ike_site_addr_ok(s, sa->remote.addr) || !ike_site_addr_ok(s, from)) {
 		*why = IKE_DROP_PEER_ADDR;
 		return false;
 	}
-	if (!site_psk_equal(s, sa->psk, sa->psk_len)) {
+	if (!ike_site_psk_equal(s, sa->psk, sa->psk_len)) {
 		s->cnt.auth_failures++;
 		*why = IKE_DROP_PSK_MISMATCH;
 		return false;
 	}
-	if (!prop_p1_accepts(s->p.p1, s->p.n_p1, &sa->prop)) {
+	if (!ike_prop_p1_accepts(s->p.p1, s->p.n_p1, &sa->prop)) {
 		*why = IKE_DROP_NO_PROPOSAL;
 		return false;
 	}
-	sa_bind_site(sa, s);
+	ike_sa_bind_site(sa, s);
 	if (sa->life_s > s->p.p1_lifetime_s)
 		sa->life_s = s->p.p1_lifetime_s;
 	return true;
 }
 
 /* Initiator, responder's ID decrypted: it must be the site's (if set). */
-bool p1_check_initiator(struct ike_sa *sa, enum ike_stat *why)
+bool ike_p1_check_initiator(struct ike_sa *sa, enum ike_stat *why)
 {
 	struct site *s = sa->site;
 
@@ -374,26 +374,26 @@ bool p1_check_initiator(struct ike_sa *sa, enum ike_stat *why)
  * since, involve the peer as it is now (e.g. our own Main Mode crossing
  * its one): they stay.
  */
-void p1_initial_contact(struct ike_sa *sa)
+void ike_p1_initial_contact(struct ike_sa *sa)
 {
 	struct site *s = sa->site;
 	struct link *l, *t;
 
 	ike_count(sa->ike, IKE_EV_INITIAL_CONTACT);
-	sa_logf(sa, IKE_LOG_INFO, "INITIAL-CONTACT: dropping older SAs");
+	ike_sa_logf(sa, IKE_LOG_INFO, "INITIAL-CONTACT: dropping older SAs");
 	list_for_each_safe(l, t, &s->children) {
 		struct child *c = container_of(l, struct child, site_link);
 
 		if (c->established && c->established_ms < sa->created_ms &&
 		    c->sa_serial != sa->serial)
-			child_free(c);
+			ike_child_free(c);
 	}
 	list_for_each_safe(l, t, &s->sas) {
 		struct ike_sa *o = container_of(l, struct ike_sa, site_link);
 
 		if (o != sa && o->state == P1_ESTABLISHED &&
 		    o->established_ms < sa->created_ms)
-			sa_kill(o);
+			ike_sa_kill(o);
 	}
 }
 
@@ -403,11 +403,11 @@ static void retire(struct ike_sa *sa)
 	struct ike *ike = sa->ike;
 
 	sa->rekeyed = true;
-	timer_cancel(ike, &sa->t_dpd);
-	timer_cancel(ike, &sa->t_rekey);
+	ike_timer_cancel(ike, &sa->t_dpd);
+	ike_timer_cancel(ike, &sa->t_rekey);
 	if (sa->initiator)
-		timer_arm(ike, &sa->t_rekey, T_P1_DELETE,
-			  ike->now + ike->cfg.rekeyed_delete_s * 1000ULL);
+		ike_timer_arm(ike, &sa->t_rekey, T_P1_DELETE,
+			      ike->now + ike->cfg.rekeyed_delete_s * 1000ULL);
 }
 
 /*
@@ -432,7 +432,7 @@ static void p1_supersede(struct ike_sa *sa, struct ike_sa *older)
 		if (memcmp(a, b, 16) < 0)
 			loser = sa;
 		ike_count(sa->ike, IKE_EV_COLLISION);
-		sa_logf(loser, IKE_LOG_INFO, "ISAKMP SA collision: this one steps aside");
+		ike_sa_logf(loser, IKE_LOG_INFO, "ISAKMP SA collision: this one steps aside");
 	} else {
 		s->cnt.ike_rekeys++;
 	}
@@ -440,62 +440,62 @@ static void p1_supersede(struct ike_sa *sa, struct ike_sa *older)
 }
 
 /* Call once phase 1 authenticated both ways: the SA goes live. */
-void p1_established(struct ike_sa *sa)
+void ike_p1_established(struct ike_sa *sa)
 {
 	struct ike *ike = sa->ike;
 	struct site *s = sa->site;
-	struct ike_sa *older = site_newest_sa(s);
+	struct ike_sa *older = ike_site_newest_sa(s);
 	char a[IKE_ADDR_STR_MAX];
 
-	sa_half_open_done(sa);
-	timer_cancel(ike, &sa->t_life);
-	timer_cancel(ike, &sa->x.t);
+	ike_sa_half_open_done(sa);
+	ike_timer_cancel(ike, &sa->t_life);
+	ike_timer_cancel(ike, &sa->x.t);
 	sa->x.resend_on_timer = false;
 	OPENSSL_cleanse(sa->psk, sizeof(sa->psk));
 	memcpy(sa->p1_last, sa->iv, BLOCK_LEN);
 	sa->established_ms = ike->now;
 	sa->expire_ms = ike->now + sa->life_s * 1000;
 	sa->last_rx_ms = ike->now;
-	site_peer_seen(s, &sa->remote);
+	ike_site_peer_seen(s, &sa->remote);
 	ike_count(ike, IKE_EV_P1_UP);
-	sa_logf(sa, IKE_LOG_INFO, "ISAKMP SA established (%s, %s), peer %s:%u",
-		sa->aggressive ? "Aggressive" : "Main",
-		sa->initiator ? "initiator" : "responder",
-		ike_addr_str(sa->remote.addr, a), sa->remote.port);
+	ike_sa_logf(sa, IKE_LOG_INFO, "ISAKMP SA established (%s, %s), peer %s:%u",
+		    sa->aggressive ? "Aggressive" : "Main",
+		    sa->initiator ? "initiator" : "responder",
+		    ike_addr_str(sa->remote.addr, a), sa->remote.port);
 	sa->state = P1_ESTABLISHED;
-	timers_p1_established(sa);
-	sa_cookie_announce(sa);
+	ike_timers_p1_established(sa);
+	ike_sa_cookie_announce(sa);
 	if (older != NULL)
 		p1_supersede(sa, older);
-	site_sa_up(s, sa);
+	ike_site_sa_up(s, sa);
 }
 
-void p1_failed(struct ike_sa *sa, enum ike_stat why)
+void ike_p1_failed(struct ike_sa *sa, enum ike_stat why)
 {
 	if (sa->state == P1_DEAD)
 		return;
 	if (why != IKE_EV_P1_FAILED)
 		ike_count(sa->ike, IKE_EV_P1_FAILED);
 	ike_count(sa->ike, why);
-	sa_logf(sa, IKE_LOG_WARNING, "phase 1 failed in %s: %s",
-		sa_state_name(sa->state), ike_stat_text(why));
-	sa_kill(sa);
+	ike_sa_logf(sa, IKE_LOG_WARNING, "phase 1 failed in %s: %s",
+		    ike_sa_state_name(sa->state), ike_stat_text(why));
+	ike_sa_kill(sa);
 }
 
 /* T_P1_REKEY: replace the site's newest ISAKMP SA before it expires. */
-void p1_rekey(struct ike_sa *sa)
+void ike_p1_rekey(struct ike_sa *sa)
 {
 	struct site *s = sa->site;
 
 	if (sa->state != P1_ESTABLISHED || sa->rekeyed || s == NULL ||
-	    site_newest_sa(s) != sa)
+	    ike_site_newest_sa(s) != sa)
 		return;
 	if (list_empty(&s->children) && !s->p.initiate)
 		return; /* nothing to keep up: let it expire */
 	ike_count(sa->ike, IKE_EV_P1_REKEY);
-	sa_logf(sa, IKE_LOG_INFO, "rekeying ISAKMP SA");
+	ike_sa_logf(sa, IKE_LOG_INFO, "rekeying ISAKMP SA");
 	if (s->p.aggressive && sa->aggressive)
-		aggr_initiate(s, &sa->local, &sa->remote);
+		ike_aggr_initiate(s, &sa->local, &sa->remote);
 	else
-		main_initiate(s, &sa->local, &sa->remote);
+		ike_main_initiate(s, &sa->local, &sa->remote);
 }

@@ -302,7 +302,7 @@ struct ike {
 	struct htab sites_by_name, sites_by_id, sites_by_addr;
 	struct htab sas_by_cookie, sas_by_icky, children_by_spi, srcs;
 	struct link sites, sas;
-	struct link dead;          /* killed ISAKMP SAs, freed by sa_reap() */
+	struct link dead;          /* killed ISAKMP SAs, freed by ike_sa_reap() */
 	struct link start_queue;   /* struct site.start_link: waiting to initiate */
 	struct link ho_unbound;    /* struct ike_sa.ho_link: eviction order */
 	struct link srcs_idle;     /* struct src.idle_link: nothing half-open, LRU first */
@@ -324,8 +324,8 @@ struct ike {
 
 void ike_logf(struct ike *ike, enum ike_log_level lvl, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-void sa_logf(const struct ike_sa *sa, enum ike_log_level lvl,
-	     const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void ike_sa_logf(const struct ike_sa *sa, enum ike_log_level lvl,
+		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void ike_random(void *p, size_t n);
 /* addr (host byte order) as "a.b.c.d" into buf, which it returns: for logs. */
 #define IKE_ADDR_STR_MAX 16
@@ -342,43 +342,43 @@ static inline void ike_count(struct ike *ike, enum ike_stat s)
 	do {                                                                 \
 		ike_count((ike), (reason));                                  \
 		if ((sa) != NULL)                                            \
-			sa_logf((sa), IKE_LOG_DEBUG, "%s: " fmt, __func__,   \
-				##__VA_ARGS__);                              \
+			ike_sa_logf((sa), IKE_LOG_DEBUG, "%s: " fmt, __func__,   \
+				    ##__VA_ARGS__);                              \
 		else                                                         \
 			ike_logf((ike), IKE_LOG_DEBUG, "%s: " fmt, __func__, \
 				 ##__VA_ARGS__);                             \
 	} while (0)
 
 /* timers.c */
-void timer_arm(struct ike *ike, struct timer *t, enum timer_kind kind,
-	       uint64_t when);
-void timer_cancel(struct ike *ike, struct timer *t);
-uint64_t timer_fuzzed_rekey(struct ike *ike, uint64_t start_ms,
-			    uint64_t life_s);
-void timers_p1_established(struct ike_sa *sa);
-void timers_child_established(struct child *c);
-void timers_gc_start(struct ike *ike);
-void timers_fini(struct ike *ike);
+void ike_timer_arm(struct ike *ike, struct timer *t, enum timer_kind kind,
+		   uint64_t when);
+void ike_timer_cancel(struct ike *ike, struct timer *t);
+uint64_t ike_timer_fuzzed_rekey(struct ike *ike, uint64_t start_ms,
+				uint64_t life_s);
+void ike_timers_p1_established(struct ike_sa *sa);
+void ike_timers_child_established(struct child *c);
+void ike_timers_gc_start(struct ike *ike);
+void ike_timers_fini(struct ike *ike);
 
 /* site.c */
-void site_apply_defaults(const struct ike *ike, struct ike_site_params *p);
-int site_index_check(struct ike *ike, const struct ike_site_params *p,
-		     const struct site *self);
-void site_index_add(struct site *s);
-void site_index_del(struct site *s);
-struct site *site_by_name(struct ike *ike, const char *name);
-struct site *site_by_id(struct ike *ike, enum ike_id_type type,
-			const uint8_t *v, size_t len);
-struct site *site_by_addr(struct ike *ike, uint32_t addr);
-bool site_psk_equal(const struct site *s, const uint8_t *psk, size_t len);
-bool site_addr_ok(struct site *s, uint32_t from);
-struct ike_sa *site_newest_sa(const struct site *s);
-void site_peer_seen(struct site *s, const struct ike_endpoint *ep);
-void site_peer_moved(struct site *s, const struct ike_endpoint *ep);
-void site_sa_up(struct site *s, struct ike_sa *sa);
-void site_check_down(struct site *s, enum ike_down_reason why);
-void site_flush(struct site *s, enum ike_down_reason why, bool send_deletes);
-void site_kick(struct site *s);
+void ike_site_apply_defaults(const struct ike *ike, struct ike_site_params *p);
+int ike_site_index_check(struct ike *ike, const struct ike_site_params *p,
+			 const struct site *self);
+void ike_site_index_add(struct site *s);
+void ike_site_index_del(struct site *s);
+struct site *ike_site_by_name(struct ike *ike, const char *name);
+struct site *ike_site_by_id(struct ike *ike, enum ike_id_type type,
+			    const uint8_t *v, size_t len);
+struct site *ike_site_by_addr(struct ike *ike, uint32_t addr);
+bool ike_site_psk_equal(const struct site *s, const uint8_t *psk, size_t len);
+bool ike_site_addr_ok(struct site *s, uint32_t from);
+struct ike_sa *ike_site_newest_sa(const struct site *s);
+void ike_site_peer_seen(struct site *s, const struct ike_endpoint *ep);
+void ike_site_peer_moved(struct site *s, const struct ike_endpoint *ep);
+void ike_site_sa_up(struct site *s, struct ike_sa *sa);
+void ike_site_check_down(struct site *s, enum ike_down_reason why);
+void ike_site_flush(struct site *s, enum ike_down_reason why, bool send_deletes);
+void ike_site_kick(struct site *s);
 /*
  * Our own phase 1 exchanges in flight at most: 10,000 sites starting at
  * once queue for the window instead of flooding the peer (and our
@@ -386,59 +386,59 @@ void site_kick(struct site *s);
  */
 #define INIT_WINDOW 64
 /* Start queued sites while the initiation window has room. */
-void site_start_queued(struct ike *ike);
-void site_unqueue(struct site *s);
-int site_start(struct site *s);
-void site_retry(struct site *s);
-void sites_fini(struct ike *ike);
+void ike_site_start_queued(struct ike *ike);
+void ike_site_unqueue(struct site *s);
+int ike_site_start(struct site *s);
+void ike_site_retry(struct site *s);
+void ike_sites_fini(struct ike *ike);
 
 /* sa.c */
-struct ike_sa *sa_new(struct ike *ike, bool initiator,
-		      const struct ike_endpoint *local,
-		      const struct ike_endpoint *remote);
-struct ike_sa *sa_lookup(struct ike *ike, const struct ike_hdr *h,
-			 const struct ike_endpoint *remote);
-void sa_set_icky(struct ike_sa *sa, const uint8_t icky[8]);
-void sa_set_rcky(struct ike_sa *sa, const uint8_t rcky[8]);
-void sa_bind_site(struct ike_sa *sa, struct site *s);
-void sa_set_addr_site(struct ike_sa *sa, struct site *s);
-void sa_cookie_announce(struct ike_sa *sa);
-void sa_half_open_done(struct ike_sa *sa);
-void sa_delete(struct ike_sa *sa, bool send_delete, enum ike_down_reason why);
-void sa_kill(struct ike_sa *sa);
+struct ike_sa *ike_sa_new(struct ike *ike, bool initiator,
+			  const struct ike_endpoint *local,
+			  const struct ike_endpoint *remote);
+struct ike_sa *ike_sa_lookup(struct ike *ike, const struct ike_hdr *h,
+			     const struct ike_endpoint *remote);
+void ike_sa_set_icky(struct ike_sa *sa, const uint8_t icky[8]);
+void ike_sa_set_rcky(struct ike_sa *sa, const uint8_t rcky[8]);
+void ike_sa_bind_site(struct ike_sa *sa, struct site *s);
+void ike_sa_set_addr_site(struct ike_sa *sa, struct site *s);
+void ike_sa_cookie_announce(struct ike_sa *sa);
+void ike_sa_half_open_done(struct ike_sa *sa);
+void ike_sa_teardown(struct ike_sa *sa, bool send_delete, enum ike_down_reason why);
+void ike_sa_kill(struct ike_sa *sa);
 struct rx;
-void sa_peer_moved(struct ike_sa *sa, const struct rx *rx);
-void sa_reap(struct ike *ike);
-const char *sa_state_name(enum p1_state st);
-struct child *child_new(struct site *s, bool initiator);
-struct child *child_by_spi(struct ike *ike, uint32_t spi_in);
-struct child *child_by_spi_out(struct site *s, uint32_t spi_out);
-uint32_t spi_alloc(struct ike *ike);
-void child_set_spi(struct child *c, uint32_t spi_in);
-void child_free(struct child *c);
-void child_delete(struct child *c, bool send_delete);
+void ike_sa_peer_moved(struct ike_sa *sa, const struct rx *rx);
+void ike_sa_reap(struct ike *ike);
+const char *ike_sa_state_name(enum p1_state st);
+struct child *ike_child_new(struct site *s, bool initiator);
+struct child *ike_child_by_spi(struct ike *ike, uint32_t spi_in);
+struct child *ike_child_by_spi_out(struct site *s, uint32_t spi_out);
+uint32_t ike_spi_alloc(struct ike *ike);
+void ike_child_set_spi(struct child *c, uint32_t spi_in);
+void ike_child_free(struct child *c);
+void ike_child_delete(struct child *c, bool send_delete);
 
 /* msg.c */
-void msg_send(struct ike *ike, const struct ike_endpoint *local,
-	      const struct ike_endpoint *remote, const uint8_t *buf, size_t len);
-bool msg_encrypt(struct ike_sa *sa, struct ike_wbuf *w, uint8_t iv[BLOCK_LEN]);
-bool msg_decrypt(struct ike_sa *sa, const uint8_t *raw, size_t len,
-		 const uint8_t iv[BLOCK_LEN], struct ike_msg *m,
-		 uint8_t next_iv[BLOCK_LEN], enum ike_stat *why);
-void msg_hdr(struct ike_wbuf *w, const struct ike_sa *sa, uint8_t exch,
-	     uint32_t msgid, bool encrypted);
-bool xmit_store(struct xmit *x, const uint8_t *buf, size_t len);
-void xmit_rx(struct xmit *x, const uint8_t *raw, size_t len);
-bool xmit_is_dup(const struct xmit *x, const uint8_t *raw, size_t len);
-void xmit_send(struct ike_sa *sa, struct xmit *x);
-void xmit_answer_dup(struct ike_sa *sa, struct xmit *x);
-void xmit_wait(struct ike_sa *sa, struct xmit *x, enum timer_kind kind);
-bool xmit_timeout(struct ike_sa *sa, struct xmit *x);
-void xmit_fini(struct ike *ike, struct xmit *x);
-bool hash_payload_fill(struct ike_sa *sa, struct ike_wbuf *w, size_t hash_off,
-		       const struct chunk *pre, size_t npre);
-bool hash_payload_check(struct ike_sa *sa, const struct ike_msg *m,
-			const struct chunk *pre, size_t npre);
+void ike_msg_send(struct ike *ike, const struct ike_endpoint *local,
+		  const struct ike_endpoint *remote, const uint8_t *buf, size_t len);
+bool ike_msg_encrypt(struct ike_sa *sa, struct ike_wbuf *w, uint8_t iv[BLOCK_LEN]);
+bool ike_msg_decrypt(struct ike_sa *sa, const uint8_t *raw, size_t len,
+		     const uint8_t iv[BLOCK_LEN], struct ike_msg *m,
+		     uint8_t next_iv[BLOCK_LEN], enum ike_stat *why);
+void ike_msg_hdr(struct ike_wbuf *w, const struct ike_sa *sa, uint8_t exch,
+		 uint32_t msgid, bool encrypted);
+bool ike_xmit_store(struct xmit *x, const uint8_t *buf, size_t len);
+void ike_xmit_rx(struct xmit *x, const uint8_t *raw, size_t len);
+bool ike_xmit_is_dup(const struct xmit *x, const uint8_t *raw, size_t len);
+void ike_xmit_send(struct ike_sa *sa, struct xmit *x);
+void ike_xmit_answer_dup(struct ike_sa *sa, struct xmit *x);
+void ike_xmit_wait(struct ike_sa *sa, struct xmit *x, enum timer_kind kind);
+bool ike_xmit_timeout(struct ike_sa *sa, struct xmit *x);
+void ike_xmit_fini(struct ike *ike, struct xmit *x);
+bool ike_hash_payload_fill(struct ike_sa *sa, struct ike_wbuf *w, size_t hash_off,
+			   const struct chunk *pre, size_t npre);
+bool ike_hash_payload_check(struct ike_sa *sa, const struct ike_msg *m,
+			    const struct chunk *pre, size_t npre);
 
 /* proposal.c */
 struct p1_choice {
@@ -448,63 +448,63 @@ struct p1_choice {
 	uint16_t xf_len;
 	uint8_t prop_num;
 };
-size_t prop_p1_build(struct ike_wbuf *w, const struct ike_p1_proposal *list,
+size_t ike_prop_p1_build(struct ike_wbuf *w, const struct ike_p1_proposal *list,
 		   uint8_t n, uint64_t life_s, enum ike_dh only_group);
-bool prop_p1_select(const struct ike_pld *pl, const struct ike_p1_proposal *list,
-		    uint8_t n, enum ike_dh need_group, struct p1_choice *out);
-void prop_p1_reply(struct ike_wbuf *w, const struct p1_choice *c);
-bool prop_p1_accepts(const struct ike_p1_proposal *list, uint8_t n,
-		     const struct ike_p1_proposal *p);
-void prop_esp_build(struct ike_wbuf *w, const struct ike_esp_proposal *list,
-		    uint8_t n, uint32_t spi, uint64_t life_s, uint64_t life_kb,
-		    uint16_t encap);
-bool prop_esp_select(const struct ike_pld *pl,
-		     const struct ike_esp_proposal *list, uint8_t n,
-		     uint16_t encap_ok1, uint16_t encap_ok2, size_t ke_len,
-		     struct esp_choice *out);
-void prop_esp_reply(struct ike_wbuf *w, const struct esp_choice *c,
-		    uint32_t our_spi);
-uint16_t prop_encap_mode(const struct ike_sa *sa);
-bool prop_esp_keys(const struct ike_esp_proposal *p, const uint8_t *keymat,
-		   struct crypto_keys *k);
-size_t prop_esp_keymat_len(const struct ike_esp_proposal *p);
-size_t prop_enc_key_len(const struct ike_p1_proposal *p);
+bool ike_prop_p1_select(const struct ike_pld *pl, const struct ike_p1_proposal *list,
+			uint8_t n, enum ike_dh need_group, struct p1_choice *out);
+void ike_prop_p1_reply(struct ike_wbuf *w, const struct p1_choice *c);
+bool ike_prop_p1_accepts(const struct ike_p1_proposal *list, uint8_t n,
+			 const struct ike_p1_proposal *p);
+void ike_prop_esp_build(struct ike_wbuf *w, const struct ike_esp_proposal *list,
+			uint8_t n, uint32_t spi, uint64_t life_s, uint64_t life_kb,
+			uint16_t encap);
+bool ike_prop_esp_select(const struct ike_pld *pl,
+			 const struct ike_esp_proposal *list, uint8_t n,
+			 uint16_t encap_ok1, uint16_t encap_ok2, size_t ke_len,
+			 struct esp_choice *out);
+void ike_prop_esp_reply(struct ike_wbuf *w, const struct esp_choice *c,
+			uint32_t our_spi);
+uint16_t ike_prop_encap_mode(const struct ike_sa *sa);
+bool ike_prop_esp_keys(const struct ike_esp_proposal *p, const uint8_t *keymat,
+		       struct crypto_keys *k);
+size_t ike_prop_esp_keymat_len(const struct ike_esp_proposal *p);
+size_t ike_prop_enc_key_len(const struct ike_p1_proposal *p);
 
 /* natt.c */
-void natt_add_vids(const struct ike_sa *sa, struct ike_wbuf *w);
-void natt_scan_vids(struct ike_sa *sa, const struct ike_msg *m);
-void natt_add_natd(struct ike_sa *sa, struct ike_wbuf *w);
-bool natt_check_natd(struct ike_sa *sa, const struct ike_msg *m);
-void natt_float(struct ike_sa *sa);
-void natt_keepalive(struct ike_sa *sa);
+void ike_natt_add_vids(const struct ike_sa *sa, struct ike_wbuf *w);
+void ike_natt_scan_vids(struct ike_sa *sa, const struct ike_msg *m);
+void ike_natt_add_natd(struct ike_sa *sa, struct ike_wbuf *w);
+bool ike_natt_check_natd(struct ike_sa *sa, const struct ike_msg *m);
+void ike_natt_float(struct ike_sa *sa);
+void ike_natt_keepalive(struct ike_sa *sa);
 
 /* p1.c: shared by Main and Aggressive Mode */
 /* Finish, store and send w; wait: retransmit it until answered. */
-bool p1_send(struct ike_sa *sa, struct ike_wbuf *w, bool wait);
+bool ike_p1_send(struct ike_sa *sa, struct ike_wbuf *w, bool wait);
 /* An initiator's first message, its SA payload at sa_off: keep that
  * payload's body for the auth hash, send, enter state. 0, or -ENOMEM with
  * sa killed. */
-int p1_initiate(struct ike_sa *sa, struct ike_wbuf *w, size_t sa_off,
-		enum p1_state state, const char *mode);
-bool p1_gen_ke(struct ike_sa *sa, uint8_t *gx);
-bool p1_compute_keys(struct ike_sa *sa, const uint8_t *peer_gx, size_t len,
-		     enum ike_stat *why);
-void p1_my_id(struct ike_sa *sa, struct ike_pl_id *id, uint8_t data[IKE_ID_MAX]);
-size_t p1_id_body(const struct ike_pl_id *id, uint8_t *out, size_t cap);
-bool p1_auth_hash(struct ike_sa *sa, bool of_initiator, const uint8_t *id_b,
-		  size_t id_len, uint8_t *out);
-bool p1_take_nonce(struct ike_sa *sa, const struct ike_msg *m, bool initiator);
-bool p1_take_ke(struct ike_sa *sa, const struct ike_msg *m,
-		const uint8_t **gx, enum ike_stat *why);
-bool p1_peer_id(struct ike_sa *sa, const struct ike_msg *m, uint8_t *id_b,
-		size_t *id_len, enum ike_stat *why);
-bool p1_bind_responder(struct ike_sa *sa, uint32_t from, enum ike_stat *why);
-bool p1_check_initiator(struct ike_sa *sa, enum ike_stat *why);
-void p1_established(struct ike_sa *sa);
-void p1_failed(struct ike_sa *sa, enum ike_stat why);
-void p1_rekey(struct ike_sa *sa);
-void p1_initial_contact(struct ike_sa *sa);
-bool p1_choose_psk(struct ike_sa *sa, struct site *s);
+int ike_p1_initiate(struct ike_sa *sa, struct ike_wbuf *w, size_t sa_off,
+		    enum p1_state state, const char *mode);
+bool ike_p1_gen_ke(struct ike_sa *sa, uint8_t *gx);
+bool ike_p1_compute_keys(struct ike_sa *sa, const uint8_t *peer_gx, size_t len,
+			 enum ike_stat *why);
+void ike_p1_my_id(struct ike_sa *sa, struct ike_pl_id *id, uint8_t data[IKE_ID_MAX]);
+size_t ike_p1_id_body(const struct ike_pl_id *id, uint8_t *out, size_t cap);
+bool ike_p1_auth_hash(struct ike_sa *sa, bool of_initiator, const uint8_t *id_b,
+		      size_t id_len, uint8_t *out);
+bool ike_p1_take_nonce(struct ike_sa *sa, const struct ike_msg *m, bool initiator);
+bool ike_p1_take_ke(struct ike_sa *sa, const struct ike_msg *m,
+		    const uint8_t **gx, enum ike_stat *why);
+bool ike_p1_peer_id(struct ike_sa *sa, const struct ike_msg *m, uint8_t *id_b,
+		    size_t *id_len, enum ike_stat *why);
+bool ike_p1_bind_responder(struct ike_sa *sa, uint32_t from, enum ike_stat *why);
+bool ike_p1_check_initiator(struct ike_sa *sa, enum ike_stat *why);
+void ike_p1_established(struct ike_sa *sa);
+void ike_p1_failed(struct ike_sa *sa, enum ike_stat why);
+void ike_p1_rekey(struct ike_sa *sa);
+void ike_p1_initial_contact(struct ike_sa *sa);
+bool ike_p1_choose_psk(struct ike_sa *sa, struct site *s);
 /* Responder, message 1: admission, the half-open SA, message 2. */
 struct src *ike_p1_r_admit(struct ike *ike, const struct rx *rx,
 			   const struct ike_pld *sap);
@@ -534,70 +534,70 @@ struct rx {
 	struct ike_hdr hdr;
 	const struct ike_msg *m;   /* parsed payloads if cleartext, else NULL */
 };
-void main_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx);
-int main_initiate(struct site *s, const struct ike_endpoint *local,
-		  const struct ike_endpoint *remote);
-void aggr_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx);
-int aggr_initiate(struct site *s, const struct ike_endpoint *local,
-		  const struct ike_endpoint *remote);
+void ike_main_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx);
+int ike_main_initiate(struct site *s, const struct ike_endpoint *local,
+		      const struct ike_endpoint *remote);
+void ike_aggr_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx);
+int ike_aggr_initiate(struct site *s, const struct ike_endpoint *local,
+		      const struct ike_endpoint *remote);
 
 /* quick.c */
-void quick_input(struct ike_sa *sa, const struct rx *rx);
-int quick_initiate(struct ike_sa *sa, const struct ike_prefix *local,
-		   const struct ike_prefix *remote, uint32_t rekey_of);
+void ike_quick_input(struct ike_sa *sa, const struct rx *rx);
+int ike_quick_initiate(struct ike_sa *sa, const struct ike_prefix *local,
+		       const struct ike_prefix *remote, uint32_t rekey_of);
 
 /* qm.c */
-bool ts_from_id(const struct ike_pl_id *id, struct ike_prefix *p);
-void ts_to_id(const struct ike_prefix *p, struct ike_pl_id *id, uint8_t data[8]);
-bool ts_inside(const struct ike_prefix *inner, const struct ike_prefix *outer,
-	       uint8_t n);
-struct qm *qm_find(const struct ike_sa *sa, uint32_t msgid);
-bool qm_msgid_busy(const struct ike_sa *sa, uint32_t msgid);
-struct qm *qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator);
-void qm_free(struct qm *q);
-void qm_fail(struct qm *q);
-void qm_timeout(struct qm *q);
-bool qm_install(struct qm *q, bool inbound);
-struct child *qm_make_child(struct qm *q);
-void qm_note_nonces(struct qm *q);
-void qm_child_fill(struct qm *q);
-void qm_lifetimes(struct qm *q, const struct site *s);
+bool ike_ts_from_id(const struct ike_pl_id *id, struct ike_prefix *p);
+void ike_ts_to_id(const struct ike_prefix *p, struct ike_pl_id *id, uint8_t data[8]);
+bool ike_ts_inside(const struct ike_prefix *inner, const struct ike_prefix *outer,
+		   uint8_t n);
+struct qm *ike_qm_find(const struct ike_sa *sa, uint32_t msgid);
+bool ike_qm_msgid_busy(const struct ike_sa *sa, uint32_t msgid);
+struct qm *ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator);
+void ike_qm_free(struct qm *q);
+void ike_qm_fail(struct qm *q);
+void ike_qm_timeout(struct qm *q);
+bool ike_qm_install(struct qm *q, bool inbound);
+struct child *ike_qm_make_child(struct qm *q);
+void ike_qm_note_nonces(struct qm *q);
+void ike_qm_child_fill(struct qm *q);
+void ike_qm_lifetimes(struct qm *q, const struct site *s);
 
 /* child.c: establishment, rekey and collisions of IPsec SA pairs */
-int child_install(struct child *c, bool inbound, const uint8_t *keymat);
-bool child_room(struct site *s, const struct ike_prefix *local,
-		const struct ike_prefix *remote);
-void child_established(struct child *c, struct qm *q);
-void child_rekey(struct child *c);
+int ike_child_install(struct child *c, bool inbound, const uint8_t *keymat);
+bool ike_child_room(struct site *s, const struct ike_prefix *local,
+		    const struct ike_prefix *remote);
+void ike_child_established(struct child *c, struct qm *q);
+void ike_child_rekey(struct child *c);
 
 /* info.c */
-void info_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx);
-void info_send_delete_sa(struct ike_sa *sa);
-void info_send_delete_child(struct ike_sa *sa, const uint32_t *spis,
-			    unsigned n);
-void info_send_notify(struct ike_sa *sa, uint16_t type, uint8_t proto,
-		      const uint8_t *spi, uint8_t spi_size,
-		      const uint8_t *data, uint16_t data_len);
-void info_send_dpd(struct ike_sa *sa, bool ack, uint32_t seq);
-void info_send_clear_notify(struct ike *ike, const struct rx *rx, uint16_t type);
-void info_process_notifies(struct ike_sa *sa, const struct ike_msg *m);
-void dpd_check(struct ike_sa *sa);
+void ike_info_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx);
+void ike_info_send_delete_sa(struct ike_sa *sa);
+void ike_info_send_delete_child(struct ike_sa *sa, const uint32_t *spis,
+				unsigned n);
+void ike_info_send_notify(struct ike_sa *sa, uint16_t type, uint8_t proto,
+			  const uint8_t *spi, uint8_t spi_size,
+			  const uint8_t *data, uint16_t data_len);
+void ike_info_send_dpd(struct ike_sa *sa, bool ack, uint32_t seq);
+void ike_info_send_clear_notify(struct ike *ike, const struct rx *rx, uint16_t type);
+void ike_info_process_notifies(struct ike_sa *sa, const struct ike_msg *m);
+void ike_dpd_check(struct ike_sa *sa);
 
 /* msgid.c: message IDs an ISAKMP SA has seen, for its whole life */
 #define MSGID_MAX 512
-bool msgid_seen(const struct ike_sa *sa, uint32_t msgid);
-bool msgid_note(struct ike_sa *sa, uint32_t msgid)
+bool ike_msgid_seen(const struct ike_sa *sa, uint32_t msgid);
+bool ike_msgid_note(struct ike_sa *sa, uint32_t msgid)
 	__attribute__((warn_unused_result));
-void msgid_fini(struct ike_sa *sa);
+void ike_msgid_fini(struct ike_sa *sa);
 
 /* limit.c */
 #define HALF_OPEN_SA_MAX 4096   /* message 1's SA payload, kept half-open */
 #define XFORM_MAX        256    /* a transform we choose (and echo) */
-struct src *src_rate(struct ike *ike, const struct ike_endpoint *remote);
-bool src_room(struct ike *ike, const struct src *s, bool bound);
-void src_charge(struct ike_sa *sa, struct src *src, bool bound);
-void src_progress(struct ike_sa *sa);
-void src_gc(struct ike *ike);
-void srcs_fini(struct ike *ike);
+struct src *ike_src_rate(struct ike *ike, const struct ike_endpoint *remote);
+bool ike_src_room(struct ike *ike, const struct src *s, bool bound);
+void ike_src_charge(struct ike_sa *sa, struct src *src, bool bound);
+void ike_src_progress(struct ike_sa *sa);
+void ike_src_gc(struct ike *ike);
+void ike_srcs_fini(struct ike *ike);
 
 #endif /* IKE_PRIV_H */

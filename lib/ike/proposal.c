@@ -50,15 +50,15 @@ static enum ike_hash p1_hash_from(uint64_t v)
 	}
 }
 
-size_t prop_enc_key_len(const struct ike_p1_proposal *p)
+size_t ike_prop_enc_key_len(const struct ike_p1_proposal *p)
 {
 	return p->cipher == IKE_CIPHER_AES_CBC &&
 	       (p->key_bits == 128 || p->key_bits == 192 || p->key_bits == 256) ?
 	       p->key_bits / 8 : 0;
 }
 
-size_t prop_p1_build(struct ike_wbuf *w, const struct ike_p1_proposal *list,
-		     uint8_t n, uint64_t life_s, enum ike_dh only_group)
+size_t ike_prop_p1_build(struct ike_wbuf *w, const struct ike_p1_proposal *list,
+			 uint8_t n, uint64_t life_s, enum ike_dh only_group)
 {
 	struct ike_sab b;
 	uint8_t num = 0;
@@ -85,8 +85,8 @@ size_t prop_p1_build(struct ike_wbuf *w, const struct ike_p1_proposal *list,
 	return b.sa_off;
 }
 
-bool prop_p1_accepts(const struct ike_p1_proposal *list, uint8_t n,
-		     const struct ike_p1_proposal *p)
+bool ike_prop_p1_accepts(const struct ike_p1_proposal *list, uint8_t n,
+			 const struct ike_p1_proposal *p)
 {
 	for (uint8_t i = 0; i < n; i++)
 		if (list[i].cipher == p->cipher && list[i].key_bits == p->key_bits &&
@@ -151,11 +151,11 @@ static bool p1_xform_parse(const struct ike_xform *x, struct p1_choice *c)
 	c->xf_raw = x->raw;
 	c->xf_len = x->raw_len;
 	return enc && auth && c->prop.hash != IKE_HASH_NONE && c->life_s > 0 &&
-	       prop_enc_key_len(&c->prop) != 0 && dh_pub_len(c->prop.group) != 0;
+	       ike_prop_enc_key_len(&c->prop) != 0 && ike_dh_pub_len(c->prop.group) != 0;
 }
 
-bool prop_p1_select(const struct ike_pld *pl, const struct ike_p1_proposal *list,
-		    uint8_t n, enum ike_dh need_group, struct p1_choice *out)
+bool ike_prop_p1_select(const struct ike_pld *pl, const struct ike_p1_proposal *list,
+			uint8_t n, enum ike_dh need_group, struct p1_choice *out)
 {
 	struct ike_pl_sa sa;
 	struct ike_iter pi, xi;
@@ -173,7 +173,7 @@ bool prop_p1_select(const struct ike_pld *pl, const struct ike_p1_proposal *list
 				continue;
 			if (need_group != IKE_DH_NONE && out->prop.group != need_group)
 				continue;
-			if (prop_p1_accepts(list, n, &out->prop)) {
+			if (ike_prop_p1_accepts(list, n, &out->prop)) {
 				out->prop_num = p.num;
 				return true;
 			}
@@ -182,7 +182,7 @@ bool prop_p1_select(const struct ike_pld *pl, const struct ike_p1_proposal *list
 	return false;
 }
 
-void prop_p1_reply(struct ike_wbuf *w, const struct p1_choice *c)
+void ike_prop_p1_reply(struct ike_wbuf *w, const struct p1_choice *c)
 {
 	struct ike_sab b;
 
@@ -196,16 +196,16 @@ void prop_p1_reply(struct ike_wbuf *w, const struct p1_choice *c)
 /* ------------------------------------------------------------------ */
 /* ESP */
 
-uint16_t prop_encap_mode(const struct ike_sa *sa)
+uint16_t ike_prop_encap_mode(const struct ike_sa *sa)
 {
 	if (!sa->nat_local && !sa->nat_remote)
 		return ENCAP_TUNNEL;
 	return sa->natt == NATT_RFC ? ENCAP_UDP_TUNNEL : ENCAP_UDP_TUNNEL_DRAFT;
 }
 
-void prop_esp_build(struct ike_wbuf *w, const struct ike_esp_proposal *list,
-		    uint8_t n, uint32_t spi, uint64_t life_s, uint64_t life_kb,
-		    uint16_t encap)
+void ike_prop_esp_build(struct ike_wbuf *w, const struct ike_esp_proposal *list,
+			uint8_t n, uint32_t spi, uint64_t life_s, uint64_t life_kb,
+			uint16_t encap)
 {
 	struct ike_sab b;
 	uint8_t spib[4], num = 0;
@@ -315,10 +315,10 @@ static bool esp_accepts(const struct ike_esp_proposal *list, uint8_t n,
 	return false;
 }
 
-bool prop_esp_select(const struct ike_pld *pl,
-		     const struct ike_esp_proposal *list, uint8_t n,
-		     uint16_t encap_ok1, uint16_t encap_ok2, size_t ke_len,
-		     struct esp_choice *out)
+bool ike_prop_esp_select(const struct ike_pld *pl,
+			 const struct ike_esp_proposal *list, uint8_t n,
+			 uint16_t encap_ok1, uint16_t encap_ok2, size_t ke_len,
+			 struct esp_choice *out)
 {
 	struct ike_pl_sa sa;
 	struct ike_iter pi, xi;
@@ -342,7 +342,7 @@ bool prop_esp_select(const struct ike_pld *pl,
 				continue;
 			/* with a KE, its group; without, no PFS */
 			if ((ke_len == 0 ? out->prop.pfs != IKE_DH_NONE :
-			     dh_pub_len(out->prop.pfs) != ke_len) ||
+			     ike_dh_pub_len(out->prop.pfs) != ke_len) ||
 			    (out->encap != encap_ok1 && out->encap != encap_ok2) ||
 			    !esp_accepts(list, n, &out->prop))
 				continue;
@@ -354,8 +354,8 @@ bool prop_esp_select(const struct ike_pld *pl,
 	return false;
 }
 
-void prop_esp_reply(struct ike_wbuf *w, const struct esp_choice *c,
-		    uint32_t our_spi)
+void ike_prop_esp_reply(struct ike_wbuf *w, const struct esp_choice *c,
+			uint32_t our_spi)
 {
 	struct ike_sab b;
 	uint8_t spib[4];
@@ -368,7 +368,7 @@ void prop_esp_reply(struct ike_wbuf *w, const struct esp_choice *c,
 	ike_sab_end(&b);
 }
 
-size_t prop_esp_keymat_len(const struct ike_esp_proposal *p)
+size_t ike_prop_esp_keymat_len(const struct ike_esp_proposal *p)
 {
 	size_t k = p->key_bits / 8;
 
@@ -378,8 +378,8 @@ size_t prop_esp_keymat_len(const struct ike_esp_proposal *p)
 }
 
 /* KEYMAT order: the cipher key, then the integrity key or the GCM salt. */
-bool prop_esp_keys(const struct ike_esp_proposal *p, const uint8_t *keymat,
-		   struct crypto_keys *k)
+bool ike_prop_esp_keys(const struct ike_esp_proposal *p, const uint8_t *keymat,
+		       struct crypto_keys *k)
 {
 	size_t kl = p->key_bits / 8;
 

@@ -21,7 +21,7 @@ static uint32_t mask_of(uint8_t len)
 }
 
 /* An ID as a prefix; ranges and masks must be exactly a prefix. */
-bool ts_from_id(const struct ike_pl_id *id, struct ike_prefix *p)
+bool ike_ts_from_id(const struct ike_pl_id *id, struct ike_prefix *p)
 {
 	uint32_t a, b;
 
@@ -53,7 +53,7 @@ bool ts_from_id(const struct ike_pl_id *id, struct ike_prefix *p)
 	}
 }
 
-void ts_to_id(const struct ike_prefix *p, struct ike_pl_id *id, uint8_t data[8])
+void ike_ts_to_id(const struct ike_prefix *p, struct ike_pl_id *id, uint8_t data[8])
 {
 	id->proto = 0;
 	id->port = 0;
@@ -70,8 +70,8 @@ void ts_to_id(const struct ike_prefix *p, struct ike_pl_id *id, uint8_t data[8])
 }
 
 /* inner lies inside one of the outer prefixes */
-bool ts_inside(const struct ike_prefix *inner, const struct ike_prefix *outer,
-	       uint8_t n)
+bool ike_ts_inside(const struct ike_prefix *inner, const struct ike_prefix *outer,
+		   uint8_t n)
 {
 	for (uint8_t i = 0; i < n; i++)
 		if (inner->len >= outer[i].len &&
@@ -83,7 +83,7 @@ bool ts_inside(const struct ike_prefix *inner, const struct ike_prefix *outer,
 /* ------------------------------------------------------------------ */
 /* Exchange objects */
 
-struct qm *qm_find(const struct ike_sa *sa, uint32_t msgid)
+struct qm *ike_qm_find(const struct ike_sa *sa, uint32_t msgid)
 {
 	for (struct link *l = sa->qms.next; l != &sa->qms; l = l->next) {
 		struct qm *q = container_of(l, struct qm, link);
@@ -95,17 +95,17 @@ struct qm *qm_find(const struct ike_sa *sa, uint32_t msgid)
 }
 
 /* Used by this ISAKMP SA already (or reserved): not for a new exchange. */
-bool qm_msgid_busy(const struct ike_sa *sa, uint32_t msgid)
+bool ike_qm_msgid_busy(const struct ike_sa *sa, uint32_t msgid)
 {
-	return msgid == 0 || msgid_seen(sa, msgid);
+	return msgid == 0 || ike_msgid_seen(sa, msgid);
 }
 
 /* A Quick Mode exchange; its message ID is remembered for the SA's life. */
-struct qm *qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator)
+struct qm *ike_qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator)
 {
 	struct qm *q;
 
-	if (!msgid_note(sa, msgid) || (q = calloc(1, sizeof(*q))) == NULL)
+	if (!ike_msgid_note(sa, msgid) || (q = calloc(1, sizeof(*q))) == NULL)
 		return NULL;
 	q->sa = sa;
 	q->msgid = msgid;
@@ -120,45 +120,45 @@ struct qm *qm_new(struct ike_sa *sa, uint32_t msgid, bool initiator)
  * it was running is tried again in 10 s (while the old pair lives), so a
  * lost exchange or a vanished ISAKMP SA never leaves a pair unrekeyed.
  */
-void qm_free(struct qm *q)
+void ike_qm_free(struct qm *q)
 {
 	struct ike_sa *sa = q->sa;
 	struct ike *ike = sa->ike;
 	struct child *old;
 
 	list_del(&q->link);
-	xmit_fini(ike, &q->x);
-	dh_free(q->dh);
+	ike_xmit_fini(ike, &q->x);
+	ike_dh_free(q->dh);
 	if (q->child != NULL) {
 		q->child->qm = NULL;
 		if (!q->child->established)
-			child_free(q->child); /* half-installed: undo */
+			ike_child_free(q->child); /* half-installed: undo */
 	}
-	old = q->state != QM_DONE && q->rekey_of ? child_by_spi(ike, q->rekey_of) : NULL;
+	old = q->state != QM_DONE && q->rekey_of ? ike_child_by_spi(ike, q->rekey_of) : NULL;
 	if (old != NULL && old->rekeying) {
 		old->rekeying = false;
 		if (ike->now + 10000 < old->expire_ms)
-			timer_arm(ike, &old->t_rekey, T_CHILD_REKEY, ike->now + 10000);
+			ike_timer_arm(ike, &old->t_rekey, T_CHILD_REKEY, ike->now + 10000);
 	}
 	OPENSSL_cleanse(q, sizeof(*q));
 	free(q);
 }
 
 /* The exchange failed: count it and forget it. */
-void qm_fail(struct qm *q)
+void ike_qm_fail(struct qm *q)
 {
 	ike_count(q->sa->ike, IKE_EV_QM_FAILED);
-	sa_logf(q->sa, IKE_LOG_WARNING, "Quick Mode %08x failed", q->msgid);
-	qm_free(q);
+	ike_sa_logf(q->sa, IKE_LOG_WARNING, "Quick Mode %08x failed", q->msgid);
+	ike_qm_free(q);
 }
 
 /* T_QM_XMIT with nothing left to retransmit, or the linger is over. */
-void qm_timeout(struct qm *q)
+void ike_qm_timeout(struct qm *q)
 {
 	if (q->state == QM_DONE)
-		qm_free(q);
+		ike_qm_free(q);
 	else
-		qm_fail(q);
+		ike_qm_fail(q);
 }
 
 static bool keymat(struct qm *q, uint32_t spi, uint8_t *out, size_t len)
@@ -166,34 +166,34 @@ static bool keymat(struct qm *q, uint32_t spi, uint8_t *out, size_t len)
 	uint8_t s[4];
 
 	put32(s, spi);
-	return kdf_keymat(&q->sa->keys, q->dh != NULL ? q->gxy : NULL,
-			  q->gxy_len, PROTO_IPSEC_ESP, s, q->ni, q->ni_len,
-			  q->nr, q->nr_len, out, len);
+	return ike_kdf_keymat(&q->sa->keys, q->dh != NULL ? q->gxy : NULL,
+			      q->gxy_len, PROTO_IPSEC_ESP, s, q->ni, q->ni_len,
+			      q->nr, q->nr_len, out, len);
 }
 
 /* Derive one direction's keys and hand that SA to the host. */
-bool qm_install(struct qm *q, bool inbound)
+bool ike_qm_install(struct qm *q, bool inbound)
 {
 	uint8_t km[2 * PRF_MAX + CRYPTO_KEY_MAX];
-	size_t len = prop_esp_keymat_len(&q->ch.prop);
+	size_t len = ike_prop_esp_keymat_len(&q->ch.prop);
 	bool ok;
 
 	ok = len <= sizeof(km) &&
 	     keymat(q, inbound ? q->spi_in : q->spi_out, km, len) &&
-	     child_install(q->child, inbound, km) == 0;
+	     ike_child_install(q->child, inbound, km) == 0;
 	OPENSSL_cleanse(km, sizeof(km));
 	return ok;
 }
 
 /* The pair this exchange negotiates, filled from the exchange. */
-struct child *qm_make_child(struct qm *q)
+struct child *ike_qm_make_child(struct qm *q)
 {
 	struct ike_sa *sa = q->sa;
-	struct child *c = child_new(sa->site, q->initiator);
+	struct child *c = ike_child_new(sa->site, q->initiator);
 
 	if (c == NULL)
 		return NULL;
-	child_set_spi(c, q->spi_in);
+	ike_child_set_spi(c, q->spi_in);
 	c->qm = q;
 	c->sa_serial = sa->serial;
 	c->ts_local = q->ts_local;
@@ -204,7 +204,7 @@ struct child *qm_make_child(struct qm *q)
 }
 
 /* Once both nonces are known: the lower one settles collisions (child.c). */
-void qm_note_nonces(struct qm *q)
+void ike_qm_note_nonces(struct qm *q)
 {
 	struct child *c = q->child;
 	size_t n = q->ni_len < q->nr_len ? q->ni_len : q->nr_len;
@@ -217,7 +217,7 @@ void qm_note_nonces(struct qm *q)
 }
 
 /* What the host will be told about the pair, from the exchange. */
-void qm_child_fill(struct qm *q)
+void ike_qm_child_fill(struct qm *q)
 {
 	struct child *c = q->child;
 	struct ike_sa *sa = q->sa;
@@ -236,7 +236,7 @@ void qm_child_fill(struct qm *q)
 }
 
 /* Local lifetimes: the shorter of the site's and the proposal's. */
-void qm_lifetimes(struct qm *q, const struct site *s)
+void ike_qm_lifetimes(struct qm *q, const struct site *s)
 {
 	q->life_s = s->p.child_lifetime_s;
 	if (q->ch.life_s != 0 && q->ch.life_s < q->life_s)

@@ -46,8 +46,8 @@ static bool r_selectors(struct qm *q, const struct ike_msg *m, enum ike_stat *wh
 	} else if (nid == 2) {
 		ike_id_parse(ike_msg_find(m, ISAKMP_PLD_ID, 0), &ci);
 		ike_id_parse(ike_msg_find(m, ISAKMP_PLD_ID, 1), &cr);
-		if (!ts_from_id(&ci, &q->ts_remote) ||
-		    !ts_from_id(&cr, &q->ts_local)) {
+		if (!ike_ts_from_id(&ci, &q->ts_remote) ||
+		    !ike_ts_from_id(&cr, &q->ts_local)) {
 			*why = IKE_DROP_BAD_ID;
 			return false;
 		}
@@ -56,8 +56,8 @@ static bool r_selectors(struct qm *q, const struct ike_msg *m, enum ike_stat *wh
 		*why = IKE_DROP_BAD_ID;
 		return false;
 	}
-	if (!ts_inside(&q->ts_remote, s->p.remote_subnets, s->p.n_remote) ||
-	    !ts_inside(&q->ts_local, s->p.local_subnets, s->p.n_local)) {
+	if (!ike_ts_inside(&q->ts_remote, s->p.remote_subnets, s->p.n_remote) ||
+	    !ike_ts_inside(&q->ts_local, s->p.local_subnets, s->p.n_local)) {
 		*why = IKE_DROP_TS;
 		return false;
 	}
@@ -93,17 +93,17 @@ static bool r_build2(struct qm *q, const struct ike_msg *m)
 	size_t hoff;
 
 	put32(mid, q->msgid);
-	wb_init(&w, ike->buf, sizeof(ike->buf));
-	msg_hdr(&w, sa, ISAKMP_EXCH_QUICK, q->msgid, true);
-	hoff = wb_pld_begin(&w, ISAKMP_PLD_HASH);
-	wb_put(&w, NULL, sa->keys.prf_len);
-	wb_pld_end(&w, hoff);
-	prop_esp_reply(&w, &q->ch, q->spi_in);
+	ike_wb_init(&w, ike->buf, sizeof(ike->buf));
+	ike_msg_hdr(&w, sa, ISAKMP_EXCH_QUICK, q->msgid, true);
+	hoff = ike_wb_pld_begin(&w, ISAKMP_PLD_HASH);
+	ike_wb_put(&w, NULL, sa->keys.prf_len);
+	ike_wb_pld_end(&w, hoff);
+	ike_prop_esp_reply(&w, &q->ch, q->spi_in);
 	ike_build_data(&w, ISAKMP_PLD_NONCE, q->nr, q->nr_len);
 	if (q->dh != NULL) {
-		if (!dh_public(q->dh, gx, dh_pub_len(dh_group(q->dh))))
+		if (!ike_dh_public(q->dh, gx, ike_dh_pub_len(ike_dh_group(q->dh))))
 			return false;
-		ike_build_data(&w, ISAKMP_PLD_KE, gx, dh_pub_len(dh_group(q->dh)));
+		ike_build_data(&w, ISAKMP_PLD_KE, gx, ike_dh_pub_len(ike_dh_group(q->dh)));
 	}
 	for (unsigned i = 0; q->ids && i < 2; i++) {
 		const struct ike_pld *id = ike_msg_find(m, ISAKMP_PLD_ID, i);
@@ -123,7 +123,7 @@ static bool r_build2(struct qm *q, const struct ike_msg *m)
 			.type = N_RESPONDER_LIFETIME, .spi = spi, .data = attrs,
 		};
 
-		wb_init(&a, attrs, sizeof(attrs));
+		ike_wb_init(&a, attrs, sizeof(attrs));
 		ike_sab_attr(&b, P2A_LIFE_TYPE, LIFE_SECONDS);
 		ike_sab_attr(&b, P2A_LIFE_DURATION, q->life_s);
 		if (q->life_kb != 0) {
@@ -134,11 +134,11 @@ static bool r_build2(struct qm *q, const struct ike_msg *m)
 		n.data_len = (uint16_t)a.len;
 		ike_build_notify(&w, &n);
 	}
-	wb_hdr_finish(&w);
-	if (!hash_payload_fill(sa, &w, hoff, pre, 2) ||
-	    !msg_encrypt(sa, &w, q->iv) || !xmit_store(&q->x, w.buf, w.len))
+	ike_wb_hdr_finish(&w);
+	if (!ike_hash_payload_fill(sa, &w, hoff, pre, 2) ||
+	    !ike_msg_encrypt(sa, &w, q->iv) || !ike_xmit_store(&q->x, w.buf, w.len))
 		return false;
-	xmit_send(sa, &q->x);
+	ike_xmit_send(sa, &q->x);
 	return true;
 }
 
@@ -160,21 +160,21 @@ static void r_msg1(struct ike_sa *sa, const struct rx *rx)
 	uint16_t e1 = ENCAP_TUNNEL, e2 = ENCAP_TUNNEL;
 
 	put32(mid, rx->hdr.msgid);
-	if (!kdf_p2_iv(sa->prop.hash, sa->p1_last, rx->hdr.msgid, iv) ||
-	    !msg_decrypt(sa, rx->raw, rx->len, iv, &m, next_iv, &why)) {
+	if (!ike_kdf_p2_iv(sa->prop.hash, sa->p1_last, rx->hdr.msgid, iv) ||
+	    !ike_msg_decrypt(sa, rx->raw, rx->len, iv, &m, next_iv, &why)) {
 		ike_drop(ike, sa, why, "Quick Mode %08x", rx->hdr.msgid);
 		return;
 	}
-	if (!hash_payload_check(sa, &m, &pre, 1)) {
+	if (!ike_hash_payload_check(sa, &m, &pre, 1)) {
 		ike_drop(ike, sa, IKE_DROP_HASH, "HASH(1) of %08x", rx->hdr.msgid);
 		return;
 	}
-	/* authentic and (quick_input) new: its ID is used up, whatever the
+	/* authentic and (ike_quick_input) new: its ID is used up, whatever the
 	 * outcome, so no replay of it ever runs again */
-	if (!msgid_note(sa, rx->hdr.msgid))
+	if (!ike_msgid_note(sa, rx->hdr.msgid))
 		return;
 	sa->last_rx_ms = ike->now;
-	sa_peer_moved(sa, rx);
+	ike_sa_peer_moved(sa, rx);
 	nonce = ike_msg_find(&m, ISAKMP_PLD_NONCE, 0);
 	ke = ike_msg_find(&m, ISAKMP_PLD_KE, 0);
 	if (!msg_only(&m, ok, sizeof(ok)) || ike_msg_count(&m, ISAKMP_PLD_SA) != 1 ||
@@ -182,7 +182,7 @@ static void r_msg1(struct ike_sa *sa, const struct rx *rx)
 		ike_drop(ike, sa, IKE_DROP_UNEXPECTED, "Quick Mode message 1");
 		return;
 	}
-	q = qm_new(sa, rx->hdr.msgid, false);
+	q = ike_qm_new(sa, rx->hdr.msgid, false);
 	if (q == NULL) {
 		ike_drop(ike, sa, IKE_DROP_NOMEM, "qm");
 		return;
@@ -196,68 +196,68 @@ static void r_msg1(struct ike_sa *sa, const struct rx *rx)
 		ike_drop(ike, sa, why, "IDs %s/%u <-> %s/%u",
 			 ike_addr_str(q->ts_remote.addr, ra), q->ts_remote.len,
 			 ike_addr_str(q->ts_local.addr, la), q->ts_local.len);
-		info_send_notify(sa, N_INVALID_ID_INFO, PROTO_IPSEC_ESP, NULL, 0,
-				 NULL, 0);
+		ike_info_send_notify(sa, N_INVALID_ID_INFO, PROTO_IPSEC_ESP, NULL, 0,
+				     NULL, 0);
 		goto fail;
 	}
 	if (sa->nat_local || sa->nat_remote) {
 		e1 = ENCAP_UDP_TUNNEL;
 		e2 = ENCAP_UDP_TUNNEL_DRAFT;
 	}
-	if (!prop_esp_select(ike_msg_find(&m, ISAKMP_PLD_SA, 0), s->p.esp,
-			     s->p.n_esp, e1, e2, ke ? ke->body_len : 0, &q->ch)) {
+	if (!ike_prop_esp_select(ike_msg_find(&m, ISAKMP_PLD_SA, 0), s->p.esp,
+				 s->p.n_esp, e1, e2, ke ? ke->body_len : 0, &q->ch)) {
 		ike_drop(ike, sa, IKE_DROP_NO_PROPOSAL, "Quick Mode %08x", q->msgid);
-		info_send_notify(sa, N_NO_PROPOSAL_CHOSEN, PROTO_IPSEC_ESP, NULL, 0,
-				 NULL, 0);
+		ike_info_send_notify(sa, N_NO_PROPOSAL_CHOSEN, PROTO_IPSEC_ESP, NULL, 0,
+				     NULL, 0);
 		goto fail;
 	}
-	if (!child_room(s, &q->ts_local, &q->ts_remote)) {
+	if (!ike_child_room(s, &q->ts_local, &q->ts_remote)) {
 		/* IKEv1 has no "no more SAs": NO-PROPOSAL-CHOSEN tells the
 		 * peer at once, so it neither retransmits nor waits */
 		ike_drop(ike, sa, IKE_DROP_PAIR_LIMIT, "%u pairs, Quick Mode %08x",
 			 s->n_children, q->msgid);
-		info_send_notify(sa, N_NO_PROPOSAL_CHOSEN, PROTO_IPSEC_ESP, NULL, 0,
-				 NULL, 0);
+		ike_info_send_notify(sa, N_NO_PROPOSAL_CHOSEN, PROTO_IPSEC_ESP, NULL, 0,
+				     NULL, 0);
 		goto fail;
 	}
-	qm_lifetimes(q, s);
+	ike_qm_lifetimes(q, s);
 	if (ke != NULL) {
-		q->dh = dh_new(q->ch.prop.pfs);
-		q->gxy_len = dh_secret_len(q->ch.prop.pfs);
+		q->dh = ike_dh_new(q->ch.prop.pfs);
+		q->gxy_len = ike_dh_secret_len(q->ch.prop.pfs);
 		if (q->dh == NULL ||
-		    !dh_derive(q->dh, ke->body, ke->body_len, q->gxy, q->gxy_len)) {
+		    !ike_dh_derive(q->dh, ke->body, ke->body_len, q->gxy, q->gxy_len)) {
 			ike_drop(ike, sa, IKE_DROP_BAD_KE, "PFS KE");
 			goto fail;
 		}
 	}
 	q->nr_len = NONCE_LEN;
 	ike_random(q->nr, NONCE_LEN);
-	q->spi_in = spi_alloc(ike);
+	q->spi_in = ike_spi_alloc(ike);
 	q->spi_out = get32(q->ch.peer_spi);
-	if (qm_make_child(q) == NULL) {
+	if (ike_qm_make_child(q) == NULL) {
 		ike_drop(ike, sa, IKE_DROP_NOMEM, "child");
 		goto fail;
 	}
-	qm_child_fill(q);
-	qm_note_nonces(q);
+	ike_qm_child_fill(q);
+	ike_qm_note_nonces(q);
 	old = same_ts(s, q);
 	q->child->replaces = old != NULL ? old->spi_in : 0;
 	/* inbound first: the peer may use it as soon as it has message 2 */
-	if (!qm_install(q, true)) {
+	if (!ike_qm_install(q, true)) {
 		ike_drop(ike, sa, IKE_DROP_INSTALL, "inbound %08x", q->spi_in);
 		goto fail;
 	}
-	xmit_rx(&q->x, rx->raw, rx->len);
+	ike_xmit_rx(&q->x, rx->raw, rx->len);
 	if (!r_build2(q, &m)) {
 		ike_drop(ike, sa, IKE_DROP_NOMEM, "message 2");
 		goto fail;
 	}
-	xmit_wait(sa, &q->x, T_QM_XMIT);
+	ike_xmit_wait(sa, &q->x, T_QM_XMIT);
 	q->state = QM_R_SENT2;
 	return;
 fail:
 	ike_count(ike, IKE_EV_QM_FAILED);
-	qm_free(q);
+	ike_qm_free(q);
 }
 
 static void r_msg3(struct qm *q, const struct rx *rx)
@@ -274,32 +274,32 @@ static void r_msg3(struct qm *q, const struct rx *rx)
 	if (q->state != QM_R_SENT2)
 		return;
 	put32(mid, q->msgid);
-	if (!msg_decrypt(sa, rx->raw, rx->len, q->iv, &m, next_iv, &why)) {
+	if (!ike_msg_decrypt(sa, rx->raw, rx->len, q->iv, &m, next_iv, &why)) {
 		ike_drop(ike, sa, why, "Quick Mode %08x message 3", q->msgid);
 		return;
 	}
-	if (m.n != 1 || !hash_payload_check(sa, &m, pre, 4)) {
+	if (m.n != 1 || !ike_hash_payload_check(sa, &m, pre, 4)) {
 		ike_drop(ike, sa, IKE_DROP_HASH, "HASH(3) of %08x", q->msgid);
 		return;
 	}
 	memcpy(q->iv, next_iv, BLOCK_LEN);
 	sa->last_rx_ms = ike->now;
-	sa_peer_moved(sa, rx);
-	if (q->child == NULL || !qm_install(q, false)) {
+	ike_sa_peer_moved(sa, rx);
+	if (q->child == NULL || !ike_qm_install(q, false)) {
 		ike_drop(ike, sa, IKE_DROP_INSTALL, "outbound %08x", q->spi_out);
 		ike_count(ike, IKE_EV_QM_FAILED);
-		qm_free(q);
+		ike_qm_free(q);
 		return;
 	}
-	child_established(q->child, q);
-	qm_free(q);
+	ike_child_established(q->child, q);
+	ike_qm_free(q);
 }
 
 /* ------------------------------------------------------------------ */
 /* Initiator */
 
-int quick_initiate(struct ike_sa *sa, const struct ike_prefix *local,
-		   const struct ike_prefix *remote, uint32_t rekey_of)
+int ike_quick_initiate(struct ike_sa *sa, const struct ike_prefix *local,
+		       const struct ike_prefix *remote, uint32_t rekey_of)
 {
 	struct ike *ike = sa->ike;
 	struct site *s = sa->site;
@@ -315,8 +315,8 @@ int quick_initiate(struct ike_sa *sa, const struct ike_prefix *local,
 		return -EINVAL;
 	do {
 		ike_random(&msgid, sizeof(msgid));
-	} while (qm_msgid_busy(sa, msgid));
-	q = qm_new(sa, msgid, true);
+	} while (ike_qm_msgid_busy(sa, msgid));
+	q = ike_qm_new(sa, msgid, true);
 	if (q == NULL)
 		return -ENOMEM;
 	q->ts_local = *local;
@@ -325,43 +325,43 @@ int quick_initiate(struct ike_sa *sa, const struct ike_prefix *local,
 	q->rekey_of = rekey_of;
 	q->ni_len = NONCE_LEN;
 	ike_random(q->ni, NONCE_LEN);
-	q->spi_in = spi_alloc(ike);
-	if (s->p.esp[0].pfs != IKE_DH_NONE && (q->dh = dh_new(s->p.esp[0].pfs)) == NULL)
+	q->spi_in = ike_spi_alloc(ike);
+	if (s->p.esp[0].pfs != IKE_DH_NONE && (q->dh = ike_dh_new(s->p.esp[0].pfs)) == NULL)
 		goto fail;
-	if (qm_make_child(q) == NULL || !kdf_p2_iv(sa->prop.hash, sa->p1_last, msgid, q->iv))
+	if (ike_qm_make_child(q) == NULL || !ike_kdf_p2_iv(sa->prop.hash, sa->p1_last, msgid, q->iv))
 		goto fail;
 	put32(mid, msgid);
-	wb_init(&w, ike->buf, sizeof(ike->buf));
-	msg_hdr(&w, sa, ISAKMP_EXCH_QUICK, msgid, true);
-	hoff = wb_pld_begin(&w, ISAKMP_PLD_HASH);
-	wb_put(&w, NULL, sa->keys.prf_len);
-	wb_pld_end(&w, hoff);
-	prop_esp_build(&w, s->p.esp, s->p.n_esp, q->spi_in, s->p.child_lifetime_s,
-		       s->p.child_lifetime_kb, prop_encap_mode(sa));
+	ike_wb_init(&w, ike->buf, sizeof(ike->buf));
+	ike_msg_hdr(&w, sa, ISAKMP_EXCH_QUICK, msgid, true);
+	hoff = ike_wb_pld_begin(&w, ISAKMP_PLD_HASH);
+	ike_wb_put(&w, NULL, sa->keys.prf_len);
+	ike_wb_pld_end(&w, hoff);
+	ike_prop_esp_build(&w, s->p.esp, s->p.n_esp, q->spi_in, s->p.child_lifetime_s,
+			   s->p.child_lifetime_kb, ike_prop_encap_mode(sa));
 	ike_build_data(&w, ISAKMP_PLD_NONCE, q->ni, q->ni_len);
 	if (q->dh != NULL) {
-		size_t len = dh_pub_len(dh_group(q->dh));
+		size_t len = ike_dh_pub_len(ike_dh_group(q->dh));
 
-		if (!dh_public(q->dh, gx, len))
+		if (!ike_dh_public(q->dh, gx, len))
 			goto fail;
 		ike_build_data(&w, ISAKMP_PLD_KE, gx, len);
 	}
-	ts_to_id(local, &ci, idl);
-	ts_to_id(remote, &cr, idr);
+	ike_ts_to_id(local, &ci, idl);
+	ike_ts_to_id(remote, &cr, idr);
 	ike_build_id(&w, &ci);
 	ike_build_id(&w, &cr);
-	wb_hdr_finish(&w);
-	if (!hash_payload_fill(sa, &w, hoff, &pre, 1) ||
-	    !msg_encrypt(sa, &w, q->iv) || !xmit_store(&q->x, w.buf, w.len))
+	ike_wb_hdr_finish(&w);
+	if (!ike_hash_payload_fill(sa, &w, hoff, &pre, 1) ||
+	    !ike_msg_encrypt(sa, &w, q->iv) || !ike_xmit_store(&q->x, w.buf, w.len))
 		goto fail;
-	xmit_send(sa, &q->x);
-	xmit_wait(sa, &q->x, T_QM_XMIT);
-	sa_logf(sa, IKE_LOG_DEBUG, "Quick Mode %08x started%s", msgid,
-		rekey_of ? " (rekey)" : "");
+	ike_xmit_send(sa, &q->x);
+	ike_xmit_wait(sa, &q->x, T_QM_XMIT);
+	ike_sa_logf(sa, IKE_LOG_DEBUG, "Quick Mode %08x started%s", msgid,
+		    rekey_of ? " (rekey)" : "");
 	q->state = QM_I_SENT1;
 	return 0;
 fail:
-	qm_fail(q);
+	ike_qm_fail(q);
 	return -ENOMEM;
 }
 
@@ -409,7 +409,7 @@ static bool i_ids_ok(const struct qm *q, const struct ike_msg *m)
 		return false;
 	ike_id_parse(ike_msg_find(m, ISAKMP_PLD_ID, 0), &ci);
 	ike_id_parse(ike_msg_find(m, ISAKMP_PLD_ID, 1), &cr);
-	return ts_from_id(&ci, &l) && ts_from_id(&cr, &r) &&
+	return ike_ts_from_id(&ci, &l) && ike_ts_from_id(&cr, &r) &&
 	       l.addr == q->ts_local.addr && l.len == q->ts_local.len &&
 	       r.addr == q->ts_remote.addr && r.len == q->ts_remote.len;
 }
@@ -425,16 +425,16 @@ static bool i_send3(struct qm *q)
 	size_t hoff;
 
 	put32(mid, q->msgid);
-	wb_init(&w, sa->ike->buf, sizeof(sa->ike->buf));
-	msg_hdr(&w, sa, ISAKMP_EXCH_QUICK, q->msgid, true);
-	hoff = wb_pld_begin(&w, ISAKMP_PLD_HASH);
-	wb_put(&w, NULL, sa->keys.prf_len);
-	wb_pld_end(&w, hoff);
-	wb_hdr_finish(&w);
-	if (!hash_payload_fill(sa, &w, hoff, pre, 4) ||
-	    !msg_encrypt(sa, &w, q->iv) || !xmit_store(&q->x, w.buf, w.len))
+	ike_wb_init(&w, sa->ike->buf, sizeof(sa->ike->buf));
+	ike_msg_hdr(&w, sa, ISAKMP_EXCH_QUICK, q->msgid, true);
+	hoff = ike_wb_pld_begin(&w, ISAKMP_PLD_HASH);
+	ike_wb_put(&w, NULL, sa->keys.prf_len);
+	ike_wb_pld_end(&w, hoff);
+	ike_wb_hdr_finish(&w);
+	if (!ike_hash_payload_fill(sa, &w, hoff, pre, 4) ||
+	    !ike_msg_encrypt(sa, &w, q->iv) || !ike_xmit_store(&q->x, w.buf, w.len))
 		return false;
-	xmit_send(sa, &q->x);
+	ike_xmit_send(sa, &q->x);
 	return true;
 }
 
@@ -450,77 +450,77 @@ static void i_msg2(struct qm *q, const struct rx *rx)
 	uint8_t next_iv[BLOCK_LEN], mid[4];
 	struct chunk pre[2] = {{mid, 4}, {q->ni, q->ni_len}};
 	const struct ike_pld *nonce, *ke;
-	uint16_t encap = prop_encap_mode(sa);
+	uint16_t encap = ike_prop_encap_mode(sa);
 	enum ike_stat why = IKE_DROP_DECRYPT;
 	struct ike_msg m;
 
 	if (q->state != QM_I_SENT1)
 		return;
 	put32(mid, q->msgid);
-	if (!msg_decrypt(sa, rx->raw, rx->len, q->iv, &m, next_iv, &why)) {
+	if (!ike_msg_decrypt(sa, rx->raw, rx->len, q->iv, &m, next_iv, &why)) {
 		ike_drop(ike, sa, why, "Quick Mode %08x message 2", q->msgid);
 		return;
 	}
-	if (!hash_payload_check(sa, &m, pre, 2)) {
+	if (!ike_hash_payload_check(sa, &m, pre, 2)) {
 		ike_drop(ike, sa, IKE_DROP_HASH, "HASH(2) of %08x", q->msgid);
 		return;
 	}
 	sa->last_rx_ms = ike->now;
-	sa_peer_moved(sa, rx);
+	ike_sa_peer_moved(sa, rx);
 	nonce = ike_msg_find(&m, ISAKMP_PLD_NONCE, 0);
 	ke = ike_msg_find(&m, ISAKMP_PLD_KE, 0);
 	if (!msg_only(&m, ok, sizeof(ok)) || nonce == NULL ||
 	    ike_msg_count(&m, ISAKMP_PLD_SA) != 1 || (ke != NULL) != (q->dh != NULL) ||
-	    !prop_esp_select(ike_msg_find(&m, ISAKMP_PLD_SA, 0), s->p.esp, s->p.n_esp,
-			     encap, encap, ke ? ke->body_len : 0, &q->ch) ||
-	    (q->dh != NULL && q->ch.prop.pfs != dh_group(q->dh)) || !i_ids_ok(q, &m)) {
+	    !ike_prop_esp_select(ike_msg_find(&m, ISAKMP_PLD_SA, 0), s->p.esp, s->p.n_esp,
+				 encap, encap, ke ? ke->body_len : 0, &q->ch) ||
+	    (q->dh != NULL && q->ch.prop.pfs != ike_dh_group(q->dh)) || !i_ids_ok(q, &m)) {
 		ike_drop(ike, sa, IKE_DROP_NO_PROPOSAL, "Quick Mode %08x answer",
 			 q->msgid);
-		qm_fail(q);
+		ike_qm_fail(q);
 		return;
 	}
 	memcpy(q->nr, nonce->body, nonce->body_len);
 	q->nr_len = nonce->body_len;
 	if (q->dh != NULL) {
-		q->gxy_len = dh_secret_len(dh_group(q->dh));
-		if (!dh_derive(q->dh, ke->body, ke->body_len, q->gxy, q->gxy_len)) {
+		q->gxy_len = ike_dh_secret_len(ike_dh_group(q->dh));
+		if (!ike_dh_derive(q->dh, ke->body, ke->body_len, q->gxy, q->gxy_len)) {
 			ike_drop(ike, sa, IKE_DROP_BAD_KE, "PFS KE");
-			qm_fail(q);
+			ike_qm_fail(q);
 			return;
 		}
 	}
 	memcpy(q->iv, next_iv, BLOCK_LEN);
-	qm_lifetimes(q, s);
+	ike_qm_lifetimes(q, s);
 	responder_lifetime(q, &m);
 	q->spi_out = get32(q->ch.peer_spi);
 	if (q->child != NULL) {
-		qm_note_nonces(q);
-		qm_child_fill(q);
+		ike_qm_note_nonces(q);
+		ike_qm_child_fill(q);
 	}
 	/* both directions before message 3 lets the responder send */
-	if (q->child == NULL || !qm_install(q, true) || !qm_install(q, false)) {
+	if (q->child == NULL || !ike_qm_install(q, true) || !ike_qm_install(q, false)) {
 		ike_drop(ike, sa, IKE_DROP_INSTALL, "Quick Mode %08x", q->msgid);
-		qm_fail(q);
+		ike_qm_fail(q);
 		return;
 	}
-	xmit_rx(&q->x, rx->raw, rx->len);
-	timer_cancel(ike, &q->x.t);
+	ike_xmit_rx(&q->x, rx->raw, rx->len);
+	ike_timer_cancel(ike, &q->x.t);
 	q->x.resend_on_timer = false;
 	if (!i_send3(q)) {
-		qm_fail(q);
+		ike_qm_fail(q);
 		return;
 	}
-	child_established(q->child, q);
+	ike_child_established(q->child, q);
 	/* linger to answer a repeated message 2 with message 3 for as long
 	 * as the responder may retransmit it */
-	timer_arm(ike, &q->x.t, T_QM_XMIT, ike->now +
-		  ((uint64_t)ike->cfg.retransmit_base_ms << (ike->cfg.retransmit_tries + 1)));
+	ike_timer_arm(ike, &q->x.t, T_QM_XMIT, ike->now +
+		      ((uint64_t)ike->cfg.retransmit_base_ms << (ike->cfg.retransmit_tries + 1)));
 	q->state = QM_DONE;
 }
 
 /* ------------------------------------------------------------------ */
 
-void quick_input(struct ike_sa *sa, const struct rx *rx)
+void ike_quick_input(struct ike_sa *sa, const struct rx *rx)
 {
 	struct ike *ike = sa->ike;
 	struct qm *q;
@@ -533,10 +533,10 @@ void quick_input(struct ike_sa *sa, const struct rx *rx)
 		ike_drop(ike, sa, IKE_DROP_MSGID, "Quick Mode with M-ID 0");
 		return;
 	}
-	q = qm_find(sa, rx->hdr.msgid);
+	q = ike_qm_find(sa, rx->hdr.msgid);
 	if (q == NULL) {
 		/* a late retransmission, or a replay: either way no new run */
-		if (msgid_seen(sa, rx->hdr.msgid)) {
+		if (ike_msgid_seen(sa, rx->hdr.msgid)) {
 			ike_drop(ike, sa, IKE_DROP_DUPLICATE, "finished %08x",
 				 rx->hdr.msgid);
 			return;
@@ -544,8 +544,8 @@ void quick_input(struct ike_sa *sa, const struct rx *rx)
 		r_msg1(sa, rx);
 		return;
 	}
-	if (xmit_is_dup(&q->x, rx->raw, rx->len)) {
-		xmit_answer_dup(sa, &q->x);
+	if (ike_xmit_is_dup(&q->x, rx->raw, rx->len)) {
+		ike_xmit_answer_dup(sa, &q->x);
 		return;
 	}
 	if (q->initiator)

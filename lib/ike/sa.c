@@ -7,7 +7,7 @@
  * CKY-R when we responded), which we chose at random; a responder SA is
  * also indexed by (CKY-I, peer address) while half-open, so a retransmitted
  * message 1 finds it. Killing an SA unhooks it at once and frees it at the
- * end of the current library call (sa_reap), so no caller is left holding
+ * end of the current library call (ike_sa_reap), so no caller is left holding
  * a freed SA.
  */
 #include <errno.h>
@@ -40,9 +40,9 @@ static const uint8_t *own_cky(const struct ike_sa *sa)
 	return sa->initiator ? sa->icky : sa->rcky;
 }
 
-struct ike_sa *sa_new(struct ike *ike, bool initiator,
-		      const struct ike_endpoint *local,
-		      const struct ike_endpoint *remote)
+struct ike_sa *ike_sa_new(struct ike *ike, bool initiator,
+			  const struct ike_endpoint *local,
+			  const struct ike_endpoint *remote)
 {
 	struct ike_sa *sa = calloc(1, sizeof(*sa));
 
@@ -62,14 +62,14 @@ struct ike_sa *sa_new(struct ike *ike, bool initiator,
 	do {
 		ike_random(initiator ? sa->icky : sa->rcky, 8);
 	} while (memcmp(own_cky(sa), zero_cky, 8) == 0);
-	htab_add(&ike->sas_by_cookie, &sa->by_cookie, cky_hash(ike, own_cky(sa)));
+	ike_htab_add(&ike->sas_by_cookie, &sa->by_cookie, cky_hash(ike, own_cky(sa)));
 	list_add_tail(&ike->sas, &sa->all);
 	ike->n_sas++;
 	return sa;
 }
 
 /* Authenticated: tell the host our cookie (cookie_own; once). */
-void sa_cookie_announce(struct ike_sa *sa)
+void ike_sa_cookie_announce(struct ike_sa *sa)
 {
 	struct ike *ike = sa->ike;
 
@@ -80,15 +80,15 @@ void sa_cookie_announce(struct ike_sa *sa)
 }
 
 /* Responder: remember CKY-I so a retransmitted message 1 finds us. */
-void sa_set_icky(struct ike_sa *sa, const uint8_t icky[8])
+void ike_sa_set_icky(struct ike_sa *sa, const uint8_t icky[8])
 {
 	memcpy(sa->icky, icky, 8);
-	htab_add(&sa->ike->sas_by_icky, &sa->by_icky,
-		 icky_hash(sa->ike, icky, sa->remote.addr));
+	ike_htab_add(&sa->ike->sas_by_icky, &sa->by_icky,
+		     icky_hash(sa->ike, icky, sa->remote.addr));
 	sa->in_icky = true;
 }
 
-void sa_set_rcky(struct ike_sa *sa, const uint8_t rcky[8])
+void ike_sa_set_rcky(struct ike_sa *sa, const uint8_t rcky[8])
 {
 	memcpy(sa->rcky, rcky, 8);
 }
@@ -98,15 +98,15 @@ void sa_set_rcky(struct ike_sa *sa, const uint8_t rcky[8])
  * responder SA by (CKY-I, source address); otherwise our own cookie, in
  * whichever role, and then the other cookie must match too.
  */
-struct ike_sa *sa_lookup(struct ike *ike, const struct ike_hdr *h,
-			 const struct ike_endpoint *remote)
+struct ike_sa *ike_sa_lookup(struct ike *ike, const struct ike_hdr *h,
+			     const struct ike_endpoint *remote)
 {
 	struct hnode *n;
 	uint64_t k;
 
 	if (memcmp(h->rcookie, zero_cky, 8) == 0) {
 		k = icky_hash(ike, h->icookie, remote->addr);
-		for (n = htab_first(&ike->sas_by_icky, k); n; n = htab_next(n, k)) {
+		for (n = ike_htab_first(&ike->sas_by_icky, k); n; n = ike_htab_next(n, k)) {
 			struct ike_sa *sa = container_of(n, struct ike_sa, by_icky);
 
 			if (memcmp(sa->icky, h->icookie, 8) == 0 &&
@@ -116,7 +116,7 @@ struct ike_sa *sa_lookup(struct ike *ike, const struct ike_hdr *h,
 		return NULL;
 	}
 	k = cky_hash(ike, h->rcookie);
-	for (n = htab_first(&ike->sas_by_cookie, k); n; n = htab_next(n, k)) {
+	for (n = ike_htab_first(&ike->sas_by_cookie, k); n; n = ike_htab_next(n, k)) {
 		struct ike_sa *sa = container_of(n, struct ike_sa, by_cookie);
 
 		if (!sa->initiator && memcmp(sa->rcky, h->rcookie, 8) == 0 &&
@@ -124,7 +124,7 @@ struct ike_sa *sa_lookup(struct ike *ike, const struct ike_hdr *h,
 			return sa;
 	}
 	k = cky_hash(ike, h->icookie);
-	for (n = htab_first(&ike->sas_by_cookie, k); n; n = htab_next(n, k)) {
+	for (n = ike_htab_first(&ike->sas_by_cookie, k); n; n = ike_htab_next(n, k)) {
 		struct ike_sa *sa = container_of(n, struct ike_sa, by_cookie);
 
 		if (sa->initiator && memcmp(sa->icky, h->icookie, 8) == 0 &&
@@ -135,7 +135,7 @@ struct ike_sa *sa_lookup(struct ike *ike, const struct ike_hdr *h,
 	return NULL;
 }
 
-void sa_bind_site(struct ike_sa *sa, struct site *s)
+void ike_sa_bind_site(struct ike_sa *sa, struct site *s)
 {
 	if (sa->site == s)
 		return;
@@ -146,7 +146,7 @@ void sa_bind_site(struct ike_sa *sa, struct site *s)
 }
 
 /* Responder, message 1: the site bound to the peer's address chose the PSK. */
-void sa_set_addr_site(struct ike_sa *sa, struct site *s)
+void ike_sa_set_addr_site(struct ike_sa *sa, struct site *s)
 {
 	sa->addr_site = s;
 	if (s != NULL)
@@ -154,12 +154,12 @@ void sa_set_addr_site(struct ike_sa *sa, struct site *s)
 }
 
 /* The responder phase 1 is no longer half-open (done or gone). */
-void sa_half_open_done(struct ike_sa *sa)
+void ike_sa_half_open_done(struct ike_sa *sa)
 {
 	list_del(&sa->addr_link);
 	sa->addr_site = NULL;
 	if (sa->in_icky) {
-		htab_del(&sa->ike->sas_by_icky, &sa->by_icky);
+		ike_htab_del(&sa->ike->sas_by_icky, &sa->by_icky);
 		sa->in_icky = false;
 	}
 	if (sa->src != NULL) {
@@ -179,7 +179,7 @@ void sa_half_open_done(struct ike_sa *sa)
 }
 
 /* Unhook now, free at the end of the call. Idempotent. */
-void sa_kill(struct ike_sa *sa)
+void ike_sa_kill(struct ike_sa *sa)
 {
 	struct ike *ike = sa->ike;
 	struct link *l, *t;
@@ -187,17 +187,17 @@ void sa_kill(struct ike_sa *sa)
 	if (sa->state == P1_DEAD)
 		return;
 	sa->state = P1_DEAD;
-	sa_half_open_done(sa);
-	htab_del(&ike->sas_by_cookie, &sa->by_cookie);
+	ike_sa_half_open_done(sa);
+	ike_htab_del(&ike->sas_by_cookie, &sa->by_cookie);
 	if (sa->cookie_announced && ike->ops->cookie_own != NULL)
 		ike->ops->cookie_own(ike->ctx, own_cky(sa), false);
 	list_for_each_safe(l, t, &sa->qms)
-		qm_free(container_of(l, struct qm, link));
-	timer_cancel(ike, &sa->t_life);
-	timer_cancel(ike, &sa->t_rekey);
-	timer_cancel(ike, &sa->t_dpd);
-	timer_cancel(ike, &sa->t_keepalive);
-	xmit_fini(ike, &sa->x);
+		ike_qm_free(container_of(l, struct qm, link));
+	ike_timer_cancel(ike, &sa->t_life);
+	ike_timer_cancel(ike, &sa->t_rekey);
+	ike_timer_cancel(ike, &sa->t_dpd);
+	ike_timer_cancel(ike, &sa->t_keepalive);
+	ike_xmit_fini(ike, &sa->x);
 	if (sa->site != NULL)
 		list_del(&sa->site_link);
 	list_del(&sa->all);
@@ -207,17 +207,17 @@ void sa_kill(struct ike_sa *sa)
 
 static void sa_free(struct ike_sa *sa)
 {
-	sa_kill(sa);
+	ike_sa_kill(sa);
 	list_del(&sa->all);
-	dh_free(sa->dh);
+	ike_dh_free(sa->dh);
 	free(sa->sai_b);
-	msgid_fini(sa);
-	kdf_p1_wipe(&sa->keys);
+	ike_msgid_fini(sa);
+	ike_kdf_p1_wipe(&sa->keys);
 	OPENSSL_cleanse(sa, sizeof(*sa));
 	free(sa);
 }
 
-void sa_reap(struct ike *ike)
+void ike_sa_reap(struct ike *ike)
 {
 	while (!list_empty(&ike->dead))
 		sa_free(container_of(ike->dead.next, struct ike_sa, all));
@@ -227,17 +227,17 @@ void sa_reap(struct ike *ike)
  * Delete an ISAKMP SA: tell the peer if asked (and possible), drop it,
  * and if it was the site's last established one the site goes down.
  */
-void sa_delete(struct ike_sa *sa, bool send_delete, enum ike_down_reason why)
+void ike_sa_teardown(struct ike_sa *sa, bool send_delete, enum ike_down_reason why)
 {
 	struct site *s = sa->site;
 
 	if (sa->state == P1_DEAD)
 		return;
 	if (send_delete && sa->state == P1_ESTABLISHED)
-		info_send_delete_sa(sa);
-	sa_kill(sa);
+		ike_info_send_delete_sa(sa);
+	ike_sa_kill(sa);
 	if (s != NULL)
-		site_check_down(s, why);
+		ike_site_check_down(s, why);
 }
 
 /*
@@ -245,7 +245,7 @@ void sa_delete(struct ike_sa *sa, bool send_delete, enum ike_down_reason why)
  * endpoint: behind a NAT, the mapping changed (RFC 3947 s7); answer there
  * from now on. Without NAT-T the peer must not move.
  */
-void sa_peer_moved(struct ike_sa *sa, const struct rx *rx)
+void ike_sa_peer_moved(struct ike_sa *sa, const struct rx *rx)
 {
 	char a[IKE_ADDR_STR_MAX];
 
@@ -253,11 +253,11 @@ void sa_peer_moved(struct ike_sa *sa, const struct rx *rx)
 	    (rx->remote->addr == sa->remote.addr &&
 	     rx->remote->port == sa->remote.port))
 		return;
-	sa_logf(sa, IKE_LOG_INFO, "peer moved to %s:%u",
-		ike_addr_str(rx->remote->addr, a), rx->remote->port);
+	ike_sa_logf(sa, IKE_LOG_INFO, "peer moved to %s:%u",
+		    ike_addr_str(rx->remote->addr, a), rx->remote->port);
 	sa->remote = *rx->remote;
 	if (sa->site != NULL)
-		site_peer_moved(sa->site, rx->remote);
+		ike_site_peer_moved(sa->site, rx->remote);
 }
 
 int ike_sa_delete(struct ike *ike, const uint8_t icookie[8],
@@ -271,13 +271,13 @@ int ike_sa_delete(struct ike *ike, const uint8_t icookie[8],
 	memcpy(h.icookie, icookie, 8);
 	memcpy(h.rcookie, rcookie, 8);
 	if (memcmp(rcookie, zero_cky, 8) != 0) {
-		sa = sa_lookup(ike, &h, NULL);
+		sa = ike_sa_lookup(ike, &h, NULL);
 	} else {
 		/* an initiator still waiting for message 2: by CKY-I alone */
 		uint64_t k = cky_hash(ike, icookie);
 
-		for (struct hnode *n = htab_first(&ike->sas_by_cookie, k); n != NULL;
-		     n = htab_next(n, k)) {
+		for (struct hnode *n = ike_htab_first(&ike->sas_by_cookie, k); n != NULL;
+		     n = ike_htab_next(n, k)) {
 			struct ike_sa *o = container_of(n, struct ike_sa, by_cookie);
 
 			if (o->initiator && memcmp(o->icky, icookie, 8) == 0 &&
@@ -287,12 +287,12 @@ int ike_sa_delete(struct ike *ike, const uint8_t icookie[8],
 	}
 	if (sa == NULL || memcmp(sa->rcky, rcookie, 8) != 0)
 		return -ENOENT;
-	sa_delete(sa, true, IKE_DOWN_ADMIN);
-	sa_reap(ike);
+	ike_sa_teardown(sa, true, IKE_DOWN_ADMIN);
+	ike_sa_reap(ike);
 	return 0;
 }
 
-const char *sa_state_name(enum p1_state st)
+const char *ike_sa_state_name(enum p1_state st)
 {
 	static const char *const names[] = {
 		[P1_NONE] = "NONE", [MM_I_SA_SENT] = "MM_I_SA_SENT",
@@ -308,7 +308,7 @@ const char *sa_state_name(enum p1_state st)
 /* ------------------------------------------------------------------ */
 /* IPsec SA pairs */
 
-struct child *child_new(struct site *s, bool initiator)
+struct child *ike_child_new(struct site *s, bool initiator)
 {
 	struct child *c = calloc(1, sizeof(*c));
 
@@ -324,12 +324,12 @@ struct child *child_new(struct site *s, bool initiator)
 	return c;
 }
 
-struct child *child_by_spi(struct ike *ike, uint32_t spi_in)
+struct child *ike_child_by_spi(struct ike *ike, uint32_t spi_in)
 {
 	uint64_t k = ike_hash(ike, &spi_in, sizeof(spi_in));
 
-	for (struct hnode *n = htab_first(&ike->children_by_spi, k); n != NULL;
-	     n = htab_next(n, k)) {
+	for (struct hnode *n = ike_htab_first(&ike->children_by_spi, k); n != NULL;
+	     n = ike_htab_next(n, k)) {
 		struct child *c = container_of(n, struct child, by_spi);
 
 		if (c->spi_in == spi_in)
@@ -338,7 +338,7 @@ struct child *child_by_spi(struct ike *ike, uint32_t spi_in)
 	return NULL;
 }
 
-struct child *child_by_spi_out(struct site *s, uint32_t spi_out)
+struct child *ike_child_by_spi_out(struct site *s, uint32_t spi_out)
 {
 	for (struct link *l = s->children.next; l != &s->children; l = l->next) {
 		struct child *c = container_of(l, struct child, site_link);
@@ -350,25 +350,25 @@ struct child *child_by_spi_out(struct site *s, uint32_t spi_out)
 }
 
 /* A fresh inbound SPI: random, above the reserved 1..255, unused. */
-uint32_t spi_alloc(struct ike *ike)
+uint32_t ike_spi_alloc(struct ike *ike)
 {
 	uint32_t spi;
 
 	do {
 		ike_random(&spi, sizeof(spi));
-	} while (spi < 256 || child_by_spi(ike, spi) != NULL);
+	} while (spi < 256 || ike_child_by_spi(ike, spi) != NULL);
 	return spi;
 }
 
-void child_set_spi(struct child *c, uint32_t spi_in)
+void ike_child_set_spi(struct child *c, uint32_t spi_in)
 {
 	c->spi_in = spi_in;
-	htab_add(&c->ike->children_by_spi, &c->by_spi,
-		 ike_hash(c->ike, &spi_in, sizeof(spi_in)));
+	ike_htab_add(&c->ike->children_by_spi, &c->by_spi,
+		     ike_hash(c->ike, &spi_in, sizeof(spi_in)));
 }
 
 /* Remove both directions from the host and forget the pair. */
-void child_free(struct child *c)
+void ike_child_free(struct child *c)
 {
 	struct ike *ike = c->ike;
 
@@ -377,11 +377,11 @@ void child_free(struct child *c)
 	if (c->in_installed)
 		ike->ops->child_sa_delete(ike->ctx, c->in_handle);
 	if (c->spi_in != 0)
-		htab_del(&ike->children_by_spi, &c->by_spi);
+		ike_htab_del(&ike->children_by_spi, &c->by_spi);
 	if (c->qm != NULL)
 		c->qm->child = NULL;
-	timer_cancel(ike, &c->t_rekey);
-	timer_cancel(ike, &c->t_expire);
+	ike_timer_cancel(ike, &c->t_rekey);
+	ike_timer_cancel(ike, &c->t_expire);
 	list_del(&c->site_link);
 	c->site->n_children--;
 	ike->n_children--;
@@ -389,13 +389,13 @@ void child_free(struct child *c)
 }
 
 /* Delete a pair, telling the peer (our inbound SPI) when asked. */
-void child_delete(struct child *c, bool send_delete)
+void ike_child_delete(struct child *c, bool send_delete)
 {
-	struct ike_sa *sa = site_newest_sa(c->site);
+	struct ike_sa *sa = ike_site_newest_sa(c->site);
 
 	if (send_delete && sa != NULL && c->in_installed)
-		info_send_delete_child(sa, &c->spi_in, 1);
+		ike_info_send_delete_child(sa, &c->spi_in, 1);
 	ike_logf(c->ike, IKE_LOG_INFO, "[%s] IPsec SA pair in %08x out %08x deleted",
 		 c->site->p.name, c->spi_in, c->spi_out);
-	child_free(c);
+	ike_child_free(c);
 }

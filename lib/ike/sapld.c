@@ -207,10 +207,10 @@ void ike_sab_begin(struct ike_sab *b, struct ike_wbuf *w, uint32_t doi,
 		   uint32_t sit)
 {
 	b->w = w;
-	b->sa_off = wb_pld_begin(w, ISAKMP_PLD_SA);
+	b->sa_off = ike_wb_pld_begin(w, ISAKMP_PLD_SA);
 	b->prev_prop = 0;
-	wb_put32(w, doi);
-	wb_put32(w, sit);
+	ike_wb_put32(w, doi);
+	ike_wb_put32(w, sit);
 }
 
 void ike_sab_prop(struct ike_sab *b, uint8_t num, uint8_t proto,
@@ -221,12 +221,12 @@ void ike_sab_prop(struct ike_sab *b, uint8_t num, uint8_t proto,
 	if (b->prev_prop != 0 && !w->overflow)
 		w->buf[b->prev_prop] = ISAKMP_PLD_P;
 	b->prop_off = w->len;
-	wb_put(w, NULL, ISAKMP_GEN_LEN);
-	wb_put8(w, num);
-	wb_put8(w, proto);
-	wb_put8(w, spi_size);
-	wb_put8(w, 0); /* #transforms, patched by prop_end */
-	wb_put(w, spi, spi_size);
+	ike_wb_put(w, NULL, ISAKMP_GEN_LEN);
+	ike_wb_put8(w, num);
+	ike_wb_put8(w, proto);
+	ike_wb_put8(w, spi_size);
+	ike_wb_put8(w, 0); /* #transforms, patched by prop_end */
+	ike_wb_put(w, spi, spi_size);
 	b->prev_prop = b->prop_off;
 	b->prev_xf = 0;
 	b->nxf = 0;
@@ -239,10 +239,10 @@ void ike_sab_xform(struct ike_sab *b, uint8_t num, uint8_t id)
 	if (b->prev_xf != 0 && !w->overflow)
 		w->buf[b->prev_xf] = ISAKMP_PLD_T;
 	b->xf_off = w->len;
-	wb_put(w, NULL, ISAKMP_GEN_LEN);
-	wb_put8(w, num);
-	wb_put8(w, id);
-	wb_put16(w, 0);
+	ike_wb_put(w, NULL, ISAKMP_GEN_LEN);
+	ike_wb_put8(w, num);
+	ike_wb_put8(w, id);
+	ike_wb_put16(w, 0);
 	b->prev_xf = b->xf_off;
 	b->nxf++;
 }
@@ -254,8 +254,8 @@ void ike_sab_attr(struct ike_sab *b, uint16_t type, uint64_t val)
 	unsigned n = 0;
 
 	if (val <= UINT16_MAX) {
-		wb_put16(b->w, type | ISAKMP_ATTR_AF);
-		wb_put16(b->w, (uint16_t)val);
+		ike_wb_put16(b->w, type | ISAKMP_ATTR_AF);
+		ike_wb_put16(b->w, (uint16_t)val);
 		return;
 	}
 	for (int i = 7; i >= 0; i--)
@@ -268,9 +268,9 @@ void ike_sab_attr(struct ike_sab *b, uint16_t type, uint64_t val)
 void ike_sab_attr_tlv(struct ike_sab *b, uint16_t type, const uint8_t *d,
 		      uint16_t len)
 {
-	wb_put16(b->w, type & (uint16_t)~ISAKMP_ATTR_AF);
-	wb_put16(b->w, len);
-	wb_put(b->w, d, len);
+	ike_wb_put16(b->w, type & (uint16_t)~ISAKMP_ATTR_AF);
+	ike_wb_put16(b->w, len);
+	ike_wb_put(b->w, d, len);
 }
 
 /* Copy a transform verbatim (a responder's echo), as the last one. */
@@ -282,7 +282,7 @@ void ike_sab_xform_raw(struct ike_sab *b, const uint8_t *raw, uint16_t len)
 	if (b->prev_xf != 0 && !w->overflow)
 		w->buf[b->prev_xf] = ISAKMP_PLD_T;
 	b->prev_xf = w->len;
-	p = wb_put(w, raw, len);
+	p = ike_wb_put(w, raw, len);
 	if (p != NULL && len >= ISAKMP_GEN_LEN)
 		p[0] = ISAKMP_PLD_NONE;
 	b->nxf++;
@@ -308,5 +308,5 @@ void ike_sab_prop_end(struct ike_sab *b)
 
 void ike_sab_end(struct ike_sab *b)
 {
-	wb_pld_end(b->w, b->sa_off);
+	ike_wb_pld_end(b->w, b->sa_off);
 }

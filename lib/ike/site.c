@@ -58,7 +58,7 @@ static bool p1_ok(const struct ike_p1_proposal *p)
 {
 	return p->cipher == IKE_CIPHER_AES_CBC &&
 	       (p->key_bits == 128 || p->key_bits == 256) &&
-	       kdf_hash_len(p->hash) != 0 && dh_pub_len(p->group) != 0;
+	       ike_kdf_hash_len(p->hash) != 0 && ike_dh_pub_len(p->group) != 0;
 }
 
 static bool esp_ok(const struct ike_esp_proposal *p)
@@ -68,7 +68,7 @@ static bool esp_ok(const struct ike_esp_proposal *p)
 	bool gcm = p->cipher == IKE_CIPHER_AES_GCM16 && p->integ == IKE_HASH_NONE;
 
 	return (cbc || gcm) && (p->key_bits == 128 || p->key_bits == 256) &&
-	       (p->pfs == IKE_DH_NONE || dh_pub_len(p->pfs) != 0);
+	       (p->pfs == IKE_DH_NONE || ike_dh_pub_len(p->pfs) != 0);
 }
 
 int ike_site_params_validate(const struct ike_site_params *p, const char **why)
@@ -111,7 +111,7 @@ int ike_site_params_validate(const struct ike_site_params *p, const char **why)
 	return w == NULL ? 0 : -EINVAL;
 }
 
-void site_apply_defaults(const struct ike *ike, struct ike_site_params *p)
+void ike_site_apply_defaults(const struct ike *ike, struct ike_site_params *p)
 {
 	if (p->n_p1 == 0) {
 		memcpy(p->p1, ike->cfg.p1, sizeof(p->p1));
@@ -151,12 +151,12 @@ static uint64_t id_hash(const struct ike *ike, enum ike_id_type type,
 	return ike_hash(ike, key, 1 + len);
 }
 
-struct site *site_by_name(struct ike *ike, const char *name)
+struct site *ike_site_by_name(struct ike *ike, const char *name)
 {
 	uint64_t h = name_hash(ike, name);
 
-	for (struct hnode *n = htab_first(&ike->sites_by_name, h); n != NULL;
-	     n = htab_next(n, h)) {
+	for (struct hnode *n = ike_htab_first(&ike->sites_by_name, h); n != NULL;
+	     n = ike_htab_next(n, h)) {
 		struct site *s = container_of(n, struct site, by_name);
 
 		if (strncmp(s->p.name, name, IKE_NAME_MAX) == 0)
@@ -165,16 +165,16 @@ struct site *site_by_name(struct ike *ike, const char *name)
 	return NULL;
 }
 
-struct site *site_by_id(struct ike *ike, enum ike_id_type type,
-			const uint8_t *v, size_t len)
+struct site *ike_site_by_id(struct ike *ike, enum ike_id_type type,
+			    const uint8_t *v, size_t len)
 {
 	uint64_t h;
 
 	if (len > IKE_ID_MAX)
 		return NULL;
 	h = id_hash(ike, type, v, len);
-	for (struct hnode *n = htab_first(&ike->sites_by_id, h); n != NULL;
-	     n = htab_next(n, h)) {
+	for (struct hnode *n = ike_htab_first(&ike->sites_by_id, h); n != NULL;
+	     n = ike_htab_next(n, h)) {
 		struct site *s = container_of(n, struct site, by_id);
 
 		if (s->p.id.type == type && s->p.id.len == len &&
@@ -184,12 +184,12 @@ struct site *site_by_id(struct ike *ike, enum ike_id_type type,
 	return NULL;
 }
 
-struct site *site_by_addr(struct ike *ike, uint32_t addr)
+struct site *ike_site_by_addr(struct ike *ike, uint32_t addr)
 {
 	uint64_t h = ike_hash(ike, &addr, sizeof(addr));
 
-	for (struct hnode *n = htab_first(&ike->sites_by_addr, h); n != NULL;
-	     n = htab_next(n, h)) {
+	for (struct hnode *n = ike_htab_first(&ike->sites_by_addr, h); n != NULL;
+	     n = ike_htab_next(n, h)) {
 		struct site *s = container_of(n, struct site, by_addr);
 
 		if (s->p.peer_addr == addr)
@@ -210,14 +210,14 @@ static bool addr_shareable(struct ike *ike, const struct ike_site_params *p,
 	uint32_t addr = p->peer_addr;
 	uint64_t h = ike_hash(ike, &addr, sizeof(addr));
 
-	for (struct hnode *n = htab_first(&ike->sites_by_addr, h); n != NULL;
-	     n = htab_next(n, h)) {
+	for (struct hnode *n = ike_htab_first(&ike->sites_by_addr, h); n != NULL;
+	     n = ike_htab_next(n, h)) {
 		const struct site *o = container_of(n, struct site, by_addr);
 
 		if (o == self || o->p.peer_addr != addr)
 			continue;
 		if (o->p.id.type == IKE_ID_NONE || p->id.type == IKE_ID_NONE ||
-		    !site_psk_equal(o, p->psk, p->psk_len) ||
+		    !ike_site_psk_equal(o, p->psk, p->psk_len) ||
 		    (p->n_p1 != 0 && (o->p.n_p1 != p->n_p1 ||
 				      memcmp(o->p.p1, p->p1, sizeof(p->p1[0]) * p->n_p1) != 0)) ||
 		    (p->n_p1 == 0 && memcmp(o->p.p1, ike->cfg.p1,
@@ -227,16 +227,16 @@ static bool addr_shareable(struct ike *ike, const struct ike_site_params *p,
 	return true;
 }
 
-int site_index_check(struct ike *ike, const struct ike_site_params *p,
-		     const struct site *self)
+int ike_site_index_check(struct ike *ike, const struct ike_site_params *p,
+			 const struct site *self)
 {
 	struct site *o;
 
-	o = site_by_name(ike, p->name);
+	o = ike_site_by_name(ike, p->name);
 	if (o != NULL && o != self)
 		return -EEXIST;
 	if (p->id.type != IKE_ID_NONE) {
-		o = site_by_id(ike, p->id.type, p->id.value, p->id.len);
+		o = ike_site_by_id(ike, p->id.type, p->id.value, p->id.len);
 		if (o != NULL && o != self)
 			return -EEXIST;
 	}
@@ -245,36 +245,36 @@ int site_index_check(struct ike *ike, const struct ike_site_params *p,
 	return 0;
 }
 
-void site_index_add(struct site *s)
+void ike_site_index_add(struct site *s)
 {
 	struct ike *ike = s->ike;
 	uint32_t a = s->p.peer_addr;
 
-	htab_add(&ike->sites_by_name, &s->by_name, name_hash(ike, s->p.name));
+	ike_htab_add(&ike->sites_by_name, &s->by_name, name_hash(ike, s->p.name));
 	s->in_id = s->p.id.type != IKE_ID_NONE;
 	if (s->in_id)
-		htab_add(&ike->sites_by_id, &s->by_id,
-			 id_hash(ike, s->p.id.type, s->p.id.value, s->p.id.len));
+		ike_htab_add(&ike->sites_by_id, &s->by_id,
+			     id_hash(ike, s->p.id.type, s->p.id.value, s->p.id.len));
 	s->in_addr = a != 0;
 	if (s->in_addr)
-		htab_add(&ike->sites_by_addr, &s->by_addr,
-			 ike_hash(ike, &a, sizeof(a)));
+		ike_htab_add(&ike->sites_by_addr, &s->by_addr,
+			     ike_hash(ike, &a, sizeof(a)));
 }
 
-void site_index_del(struct site *s)
+void ike_site_index_del(struct site *s)
 {
-	htab_del(&s->ike->sites_by_name, &s->by_name);
+	ike_htab_del(&s->ike->sites_by_name, &s->by_name);
 	if (s->in_id)
-		htab_del(&s->ike->sites_by_id, &s->by_id);
+		ike_htab_del(&s->ike->sites_by_id, &s->by_id);
 	if (s->in_addr)
-		htab_del(&s->ike->sites_by_addr, &s->by_addr);
+		ike_htab_del(&s->ike->sites_by_addr, &s->by_addr);
 	s->in_id = s->in_addr = false;
 }
 
 /* ------------------------------------------------------------------ */
 
 /* Constant time in the key: both arrays are zero-padded to IKE_PSK_MAX. */
-bool site_psk_equal(const struct site *s, const uint8_t *psk, size_t len)
+bool ike_site_psk_equal(const struct site *s, const uint8_t *psk, size_t len)
 {
 	uint8_t other[IKE_PSK_MAX] = {0};
 	int diff;
@@ -292,7 +292,7 @@ bool site_psk_equal(const struct site *s, const uint8_t *psk, size_t len)
  * default_psk (which the site's own psk may equal) could take its SAs and
  * subnets, and its INITIAL-CONTACT would drop the real branch's SAs.
  */
-bool site_addr_ok(struct site *s, uint32_t from)
+bool ike_site_addr_ok(struct site *s, uint32_t from)
 {
 	char a[IKE_ADDR_STR_MAX], p[IKE_ADDR_STR_MAX];
 
@@ -307,7 +307,7 @@ bool site_addr_ok(struct site *s, uint32_t from)
 
 /* The ISAKMP SA to use: the newest established one not stepping aside
  * (or, while all of them are, the newest). */
-struct ike_sa *site_newest_sa(const struct site *s)
+struct ike_sa *ike_site_newest_sa(const struct site *s)
 {
 	struct ike_sa *best = NULL;
 
@@ -324,13 +324,13 @@ struct ike_sa *site_newest_sa(const struct site *s)
 	return best;
 }
 
-void site_peer_seen(struct site *s, const struct ike_endpoint *ep)
+void ike_site_peer_seen(struct site *s, const struct ike_endpoint *ep)
 {
 	s->peer = *ep;
 }
 
 /* The peer's NAT mapping moved: its UDP-encapsulated pairs follow. */
-void site_peer_moved(struct site *s, const struct ike_endpoint *ep)
+void ike_site_peer_moved(struct site *s, const struct ike_endpoint *ep)
 {
 	struct ike *ike = s->ike;
 
@@ -346,19 +346,19 @@ void site_peer_moved(struct site *s, const struct ike_endpoint *ep)
 }
 
 /* Call after an ISAKMP SA of the site became established. */
-void site_sa_up(struct site *s, struct ike_sa *sa)
+void ike_site_sa_up(struct site *s, struct ike_sa *sa)
 {
 	struct ike *ike = s->ike;
 	char a[IKE_ADDR_STR_MAX];
 
-	timer_cancel(ike, &s->t_retry);
+	ike_timer_cancel(ike, &s->t_retry);
 	s->retries = 0;
 	if (s->up)
 		return;
 	s->up = true;
 	s->cnt.up++;
-	sa_logf(sa, IKE_LOG_NOTICE, "site up, peer %s:%u",
-		ike_addr_str(sa->remote.addr, a), sa->remote.port);
+	ike_sa_logf(sa, IKE_LOG_NOTICE, "site up, peer %s:%u",
+		    ike_addr_str(sa->remote.addr, a), sa->remote.port);
 	if (ike->ops->peer_up != NULL)
 		ike->ops->peer_up(ike->ctx, s->id, s->p.name);
 }
@@ -372,26 +372,26 @@ static void arm_retry(struct site *s)
 	if (d > RETRY_MAX_MS)
 		d = RETRY_MAX_MS;
 	s->retries++;
-	timer_arm(s->ike, &s->t_retry, T_SITE_RETRY, s->ike->now + d);
+	ike_timer_arm(s->ike, &s->t_retry, T_SITE_RETRY, s->ike->now + d);
 }
 
 /*
  * Remove every pair and ISAKMP SA of the site; tell the host once if the
  * site was up. send_deletes: tell the peer too (admin action).
  */
-void site_flush(struct site *s, enum ike_down_reason why, bool send_deletes)
+void ike_site_flush(struct site *s, enum ike_down_reason why, bool send_deletes)
 {
 	struct ike *ike = s->ike;
 	struct link *l, *t;
 
 	list_for_each_safe(l, t, &s->children)
-		child_delete(container_of(l, struct child, site_link), send_deletes);
+		ike_child_delete(container_of(l, struct child, site_link), send_deletes);
 	list_for_each_safe(l, t, &s->sas) {
 		struct ike_sa *sa = container_of(l, struct ike_sa, site_link);
 
 		if (send_deletes && sa->state == P1_ESTABLISHED)
-			info_send_delete_sa(sa);
-		sa_kill(sa);
+			ike_info_send_delete_sa(sa);
+		ike_sa_kill(sa);
 	}
 	if (s->up) {
 		s->up = false;
@@ -408,10 +408,10 @@ void site_flush(struct site *s, enum ike_down_reason why, bool send_deletes)
 }
 
 /* Call after an ISAKMP SA of the site went away: was it the last one? */
-void site_check_down(struct site *s, enum ike_down_reason why)
+void ike_site_check_down(struct site *s, enum ike_down_reason why)
 {
-	if (s->up && site_newest_sa(s) == NULL)
-		site_flush(s, why, false);
+	if (s->up && ike_site_newest_sa(s) == NULL)
+		ike_site_flush(s, why, false);
 }
 
 /* Is there a pair (or an exchange making one) for these selectors? */
@@ -446,9 +446,9 @@ static bool have_pair(const struct site *s, const struct ike_prefix *l,
  * needs (every local x remote subnet pair, if we initiate) and the rekeys
  * that were waiting for phase 1.
  */
-void site_kick(struct site *s)
+void ike_site_kick(struct site *s)
 {
-	struct ike_sa *sa = site_newest_sa(s);
+	struct ike_sa *sa = ike_site_newest_sa(s);
 	struct link *l, *t;
 
 	if (sa == NULL)
@@ -457,7 +457,7 @@ void site_kick(struct site *s)
 		struct child *c = container_of(l, struct child, site_link);
 
 		if (c->rekey_wanted && c->established && !c->rekeyed)
-			child_rekey(c);
+			ike_child_rekey(c);
 	}
 	if (!sa->initiator && !s->p.initiate)
 		return;
@@ -465,8 +465,8 @@ void site_kick(struct site *s)
 		for (uint8_t j = 0; j < s->p.n_remote; j++)
 			if (!have_pair(s, &s->p.local_subnets[i],
 				       &s->p.remote_subnets[j]))
-				quick_initiate(sa, &s->p.local_subnets[i],
-					       &s->p.remote_subnets[j], 0);
+				ike_quick_initiate(sa, &s->p.local_subnets[i],
+						   &s->p.remote_subnets[j], 0);
 }
 
 /* Where to send a new Main Mode: the configured peer, or where it was. */
@@ -491,12 +491,12 @@ static bool site_endpoints(const struct site *s, struct ike_endpoint *local,
 	return local->addr != 0;
 }
 
-int site_start(struct site *s)
+int ike_site_start(struct site *s)
 {
 	struct ike_endpoint local, remote;
 
-	if (site_newest_sa(s) != NULL) {
-		site_kick(s);
+	if (ike_site_newest_sa(s) != NULL) {
+		ike_site_kick(s);
 		return 0;
 	}
 	for (struct link *l = s->sas.next; l != &s->sas; l = l->next) {
@@ -515,22 +515,22 @@ int site_start(struct site *s)
 		return 0;
 	}
 	if (s->p.aggressive)
-		return aggr_initiate(s, &local, &remote);
-	return main_initiate(s, &local, &remote);
+		return ike_aggr_initiate(s, &local, &remote);
+	return ike_main_initiate(s, &local, &remote);
 }
 
-void site_start_queued(struct ike *ike)
+void ike_site_start_queued(struct ike *ike)
 {
 	while (ike->n_initiating < INIT_WINDOW && !list_empty(&ike->start_queue)) {
 		struct site *s = container_of(ike->start_queue.next, struct site,
 					      start_link);
 
-		site_unqueue(s);
-		site_retry(s);
+		ike_site_unqueue(s);
+		ike_site_retry(s);
 	}
 }
 
-void site_unqueue(struct site *s)
+void ike_site_unqueue(struct site *s)
 {
 	if (s->start_queued) {
 		list_del(&s->start_link);
@@ -538,9 +538,9 @@ void site_unqueue(struct site *s)
 	}
 }
 
-void site_retry(struct site *s)
+void ike_site_retry(struct site *s)
 {
-	int rc = site_start(s);
+	int rc = ike_site_start(s);
 
 	if (rc != 0 && rc != -EALREADY)
 		arm_retry(s);

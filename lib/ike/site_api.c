@@ -23,7 +23,7 @@ int ike_site_add(struct ike *ike, const struct ike_site_params *p,
 		ike->now = now_ms;
 	if (ike_site_params_validate(p, NULL) != 0)
 		return -EINVAL;
-	rc = site_index_check(ike, p, NULL);
+	rc = ike_site_index_check(ike, p, NULL);
 	if (rc != 0)
 		return rc;
 	s = calloc(1, sizeof(*s));
@@ -31,19 +31,19 @@ int ike_site_add(struct ike *ike, const struct ike_site_params *p,
 		return -ENOMEM;
 	s->ike = ike;
 	s->p = *p;
-	site_apply_defaults(ike, &s->p);
+	ike_site_apply_defaults(ike, &s->p);
 	s->id = ike->next_site_id++;
 	list_init(&s->sas);
 	list_init(&s->children);
 	list_init(&s->half_open);
-	site_index_add(s);
+	ike_site_index_add(s);
 	list_add_tail(&ike->sites, &s->all);
 	ike->n_sites++;
 	if (site_id != NULL)
 		*site_id = s->id;
 	if (s->p.initiate)
-		site_retry(s);
-	sa_reap(ike);
+		ike_site_retry(s);
+	ike_sa_reap(ike);
 	return 0;
 }
 
@@ -72,7 +72,7 @@ static void unhook_half_open(struct site *s)
 	struct link *l, *t;
 
 	list_for_each_safe(l, t, &s->half_open)
-		sa_kill(container_of(l, struct ike_sa, addr_link));
+		ike_sa_kill(container_of(l, struct ike_sa, addr_link));
 }
 
 int ike_site_update(struct ike *ike, const struct ike_site_params *p,
@@ -86,30 +86,30 @@ int ike_site_update(struct ike *ike, const struct ike_site_params *p,
 		ike->now = now_ms;
 	if (ike_site_params_validate(p, NULL) != 0)
 		return -EINVAL;
-	s = site_by_name(ike, p->name);
+	s = ike_site_by_name(ike, p->name);
 	if (s == NULL)
 		return -ENOENT;
-	rc = site_index_check(ike, p, s);
+	rc = ike_site_index_check(ike, p, s);
 	if (rc != 0)
 		return rc;
 	np = *p;
-	site_apply_defaults(ike, &np);
+	ike_site_apply_defaults(ike, &np);
 	if (tunnel_params_differ(&s->p, &np)) {
-		site_flush(s, IKE_DOWN_ADMIN, true);
+		ike_site_flush(s, IKE_DOWN_ADMIN, true);
 		unhook_half_open(s);
-		site_index_del(s);
+		ike_site_index_del(s);
 		OPENSSL_cleanse(s->p.psk, sizeof(s->p.psk));
 		s->p = np;
-		site_index_add(s);
+		ike_site_index_add(s);
 	} else {
 		s->p = np; /* DPD, lifetimes, aggressive, initiate */
 	}
 	OPENSSL_cleanse(np.psk, sizeof(np.psk));
 	if (s->p.initiate && !s->up)
-		site_retry(s);
+		ike_site_retry(s);
 	else if (!s->p.initiate)
-		timer_cancel(ike, &s->t_retry);
-	sa_reap(ike);
+		ike_timer_cancel(ike, &s->t_retry);
+	ike_sa_reap(ike);
 	return 0;
 }
 
@@ -117,11 +117,11 @@ static void site_free(struct site *s, bool send_deletes)
 {
 	struct ike *ike = s->ike;
 
-	site_flush(s, IKE_DOWN_ADMIN, send_deletes);
-	site_unqueue(s);
+	ike_site_flush(s, IKE_DOWN_ADMIN, send_deletes);
+	ike_site_unqueue(s);
 	unhook_half_open(s);
-	timer_cancel(ike, &s->t_retry);
-	site_index_del(s);
+	ike_timer_cancel(ike, &s->t_retry);
+	ike_site_index_del(s);
 	list_del(&s->all);
 	ike->n_sites--;
 	OPENSSL_cleanse(s->p.psk, sizeof(s->p.psk));
@@ -130,46 +130,46 @@ static void site_free(struct site *s, bool send_deletes)
 
 int ike_site_del(struct ike *ike, const char *name, uint64_t now_ms)
 {
-	struct site *s = site_by_name(ike, name);
+	struct site *s = ike_site_by_name(ike, name);
 
 	if (now_ms > ike->now)
 		ike->now = now_ms;
 	if (s == NULL)
 		return -ENOENT;
 	site_free(s, true);
-	sa_reap(ike);
+	ike_sa_reap(ike);
 	return 0;
 }
 
 int ike_site_initiate(struct ike *ike, const char *name, uint64_t now_ms)
 {
-	struct site *s = site_by_name(ike, name);
+	struct site *s = ike_site_by_name(ike, name);
 	int rc;
 
 	if (now_ms > ike->now)
 		ike->now = now_ms;
 	if (s == NULL)
 		return -ENOENT;
-	rc = site_start(s);
-	sa_reap(ike);
+	rc = ike_site_start(s);
+	ike_sa_reap(ike);
 	return rc;
 }
 
 int ike_site_down(struct ike *ike, const char *name, uint64_t now_ms)
 {
-	struct site *s = site_by_name(ike, name);
+	struct site *s = ike_site_by_name(ike, name);
 
 	if (now_ms > ike->now)
 		ike->now = now_ms;
 	if (s == NULL)
 		return -ENOENT;
-	site_flush(s, IKE_DOWN_ADMIN, true);
-	sa_reap(ike);
+	ike_site_flush(s, IKE_DOWN_ADMIN, true);
+	ike_sa_reap(ike);
 	return 0;
 }
 
 /* Instance teardown: no messages, but the host hears of every SA. */
-void sites_fini(struct ike *ike)
+void ike_sites_fini(struct ike *ike)
 {
 	while (!list_empty(&ike->sites))
 		site_free(container_of(ike->sites.next, struct site, all), false);

@@ -68,7 +68,7 @@ static void sift_down(struct theap *hp, size_t i)
 	}
 }
 
-void timer_cancel(struct ike *ike, struct timer *t)
+void ike_timer_cancel(struct ike *ike, struct timer *t)
 {
 	struct theap *hp = &ike->timers;
 	size_t i;
@@ -86,12 +86,12 @@ void timer_cancel(struct ike *ike, struct timer *t)
 	sift_down(hp, hp->h[i]->idx - 1);
 }
 
-void timer_arm(struct ike *ike, struct timer *t, enum timer_kind kind,
-	       uint64_t when)
+void ike_timer_arm(struct ike *ike, struct timer *t, enum timer_kind kind,
+		   uint64_t when)
 {
 	struct theap *hp = &ike->timers;
 
-	timer_cancel(ike, t);
+	ike_timer_cancel(ike, t);
 	if (hp->n == hp->cap) {
 		size_t cap = hp->cap ? hp->cap * 2 : 256;
 		struct timer **h = realloc(hp->h, cap * sizeof(*h));
@@ -120,7 +120,7 @@ uint64_t ike_next_deadline(const struct ike *ike)
 }
 
 /* Soft expiry: lifetime minus the margin minus a random part of it. */
-uint64_t timer_fuzzed_rekey(struct ike *ike, uint64_t start_ms, uint64_t life_s)
+uint64_t ike_timer_fuzzed_rekey(struct ike *ike, uint64_t start_ms, uint64_t life_s)
 {
 	uint64_t life = life_s * 1000, margin = ike->cfg.rekey_margin_s * 1000ULL;
 	uint64_t fuzz = margin * ike->cfg.rekey_fuzz_pct / 100, r = 0;
@@ -137,32 +137,32 @@ uint64_t timer_fuzzed_rekey(struct ike *ike, uint64_t start_ms, uint64_t life_s)
 }
 
 /* Call after an ISAKMP SA became established. */
-void timers_p1_established(struct ike_sa *sa)
+void ike_timers_p1_established(struct ike_sa *sa)
 {
 	struct ike *ike = sa->ike;
 	struct site *s = sa->site;
 
-	timer_arm(ike, &sa->t_life, T_P1_EXPIRE, sa->expire_ms);
-	timer_arm(ike, &sa->t_rekey, T_P1_REKEY,
-		  timer_fuzzed_rekey(ike, sa->established_ms, sa->life_s));
+	ike_timer_arm(ike, &sa->t_life, T_P1_EXPIRE, sa->expire_ms);
+	ike_timer_arm(ike, &sa->t_rekey, T_P1_REKEY,
+		      ike_timer_fuzzed_rekey(ike, sa->established_ms, sa->life_s));
 	if (s->p.dpd_delay_s > 0 && sa->peer_dpd) {
-		timer_arm(ike, &sa->t_dpd, T_DPD,
-			  ike->now + s->p.dpd_delay_s * 1000ULL);
+		ike_timer_arm(ike, &sa->t_dpd, T_DPD,
+			      ike->now + s->p.dpd_delay_s * 1000ULL);
 	}
 	if (sa->nat_local && ike->cfg.natt_keepalive_s > 0)
-		timer_arm(ike, &sa->t_keepalive, T_KEEPALIVE,
-			  ike->now + ike->cfg.natt_keepalive_s * 1000ULL);
+		ike_timer_arm(ike, &sa->t_keepalive, T_KEEPALIVE,
+			      ike->now + ike->cfg.natt_keepalive_s * 1000ULL);
 }
 
 /* Call after an IPsec SA pair became established. */
-void timers_child_established(struct child *c)
+void ike_timers_child_established(struct child *c)
 {
 	struct ike *ike = c->ike;
 
 	c->expire_ms = c->established_ms + c->life_s * 1000;
-	c->rekey_ms = timer_fuzzed_rekey(ike, c->established_ms, c->life_s);
-	timer_arm(ike, &c->t_expire, T_CHILD_EXPIRE, c->expire_ms);
-	timer_arm(ike, &c->t_rekey, T_CHILD_REKEY, c->rekey_ms);
+	c->rekey_ms = ike_timer_fuzzed_rekey(ike, c->established_ms, c->life_s);
+	ike_timer_arm(ike, &c->t_expire, T_CHILD_EXPIRE, c->expire_ms);
+	ike_timer_arm(ike, &c->t_rekey, T_CHILD_REKEY, c->rekey_ms);
 }
 
 static void fire_sa(struct ike *ike, struct timer *t)
@@ -172,35 +172,35 @@ static void fire_sa(struct ike *ike, struct timer *t)
 	switch (t->kind) {
 	case T_P1_XMIT:
 		sa = container_of(t, struct ike_sa, x.t);
-		if (!xmit_timeout(sa, &sa->x))
-			p1_failed(sa, IKE_EV_P1_FAILED);
+		if (!ike_xmit_timeout(sa, &sa->x))
+			ike_p1_failed(sa, IKE_EV_P1_FAILED);
 		break;
 	case T_HALF_OPEN:
 		sa = container_of(t, struct ike_sa, t_life);
-		p1_failed(sa, IKE_EV_HALF_OPEN_TIMEOUT);
+		ike_p1_failed(sa, IKE_EV_HALF_OPEN_TIMEOUT);
 		break;
 	case T_P1_REKEY:
-		p1_rekey(container_of(t, struct ike_sa, t_rekey));
+		ike_p1_rekey(container_of(t, struct ike_sa, t_rekey));
 		break;
 	case T_P1_EXPIRE:
 		sa = container_of(t, struct ike_sa, t_life);
 		ike_count(ike, IKE_EV_P1_EXPIRED);
-		sa_logf(sa, IKE_LOG_INFO, "ISAKMP SA expired");
-		sa_delete(sa, true, IKE_DOWN_EXPIRED);
+		ike_sa_logf(sa, IKE_LOG_INFO, "ISAKMP SA expired");
+		ike_sa_teardown(sa, true, IKE_DOWN_EXPIRED);
 		break;
 	case T_P1_DELETE:
 		sa = container_of(t, struct ike_sa, t_rekey);
-		sa_logf(sa, IKE_LOG_INFO, "deleting rekeyed ISAKMP SA");
-		sa_delete(sa, true, IKE_DOWN_EXPIRED);
+		ike_sa_logf(sa, IKE_LOG_INFO, "deleting rekeyed ISAKMP SA");
+		ike_sa_teardown(sa, true, IKE_DOWN_EXPIRED);
 		break;
 	case T_DPD:
-		dpd_check(container_of(t, struct ike_sa, t_dpd));
+		ike_dpd_check(container_of(t, struct ike_sa, t_dpd));
 		break;
 	case T_KEEPALIVE:
 		sa = container_of(t, struct ike_sa, t_keepalive);
-		natt_keepalive(sa);
-		timer_arm(ike, t, T_KEEPALIVE,
-			  ike->now + ike->cfg.natt_keepalive_s * 1000ULL);
+		ike_natt_keepalive(sa);
+		ike_timer_arm(ike, t, T_KEEPALIVE,
+			      ike->now + ike->cfg.natt_keepalive_s * 1000ULL);
 		break;
 	}
 }
@@ -213,27 +213,27 @@ static void fire(struct ike *ike, struct timer *t)
 	switch (t->kind) {
 	case T_QM_XMIT:
 		q = container_of(t, struct qm, x.t);
-		if (q->state == QM_DONE || !xmit_timeout(q->sa, &q->x))
-			qm_timeout(q);
+		if (q->state == QM_DONE || !ike_xmit_timeout(q->sa, &q->x))
+			ike_qm_timeout(q);
 		break;
 	case T_CHILD_REKEY:
-		child_rekey(container_of(t, struct child, t_rekey));
+		ike_child_rekey(container_of(t, struct child, t_rekey));
 		break;
 	case T_CHILD_EXPIRE:
 		c = container_of(t, struct child, t_expire);
 		ike_count(ike, IKE_EV_CHILD_EXPIRED);
-		child_delete(c, true);
+		ike_child_delete(c, true);
 		break;
 	case T_CHILD_DELETE:
-		child_delete(container_of(t, struct child, t_rekey), true);
+		ike_child_delete(container_of(t, struct child, t_rekey), true);
 		break;
 	case T_SITE_RETRY:
-		site_retry(container_of(t, struct site, t_retry));
+		ike_site_retry(container_of(t, struct site, t_retry));
 		break;
 	case T_GC:
-		src_gc(ike);
+		ike_src_gc(ike);
 		if (ike->srcs.n > 0)
-			timer_arm(ike, t, T_GC, ike->now + GC_INTERVAL_MS);
+			ike_timer_arm(ike, t, T_GC, ike->now + GC_INTERVAL_MS);
 		break;
 	default:
 		fire_sa(ike, t);
@@ -248,7 +248,7 @@ static void timers_run(struct ike *ike, uint64_t now)
 	while (hp->n > 0 && hp->h[0]->when <= now) {
 		struct timer *t = hp->h[0];
 
-		timer_cancel(ike, t);
+		ike_timer_cancel(ike, t);
 		fire(ike, t);
 	}
 }
@@ -258,18 +258,18 @@ void ike_tick(struct ike *ike, uint64_t now_ms)
 	if (now_ms > ike->now)
 		ike->now = now_ms;
 	timers_run(ike, ike->now);
-	site_start_queued(ike);
-	sa_reap(ike);
+	ike_site_start_queued(ike);
+	ike_sa_reap(ike);
 }
 
 /* Start the per-source table's ageing when it gets its first entry. */
-void timers_gc_start(struct ike *ike)
+void ike_timers_gc_start(struct ike *ike)
 {
 	if (ike->t_gc.idx == 0)
-		timer_arm(ike, &ike->t_gc, T_GC, ike->now + GC_INTERVAL_MS);
+		ike_timer_arm(ike, &ike->t_gc, T_GC, ike->now + GC_INTERVAL_MS);
 }
 
-void timers_fini(struct ike *ike)
+void ike_timers_fini(struct ike *ike)
 {
 	for (size_t i = 0; i < ike->timers.n; i++)
 		ike->timers.h[i]->idx = 0;

@@ -59,15 +59,15 @@ scan_bucket(struct nat_worker *nw, uint32_t b, uint32_t now)
 		struct nat_session *s = &nw->sess[i];
 		uint32_t next = s->next_in;     /* intact after unlinking */
 
-		if (!retire_room(nw))
+		if (!nat_retire_room(nw))
 			break;
 		if (session_flushed(nat, s)) {
 			nw->st.ctr[NAT_CTR_FLUSHED]++;
-			session_unlink(nw, i);
+			nat_session_unlink(nw, i);
 			freed++;
 		} else if (session_expired(nat, s, now)) {
 			nw->st.ctr[NAT_CTR_EXPIRED]++;
-			session_unlink(nw, i);
+			nat_session_unlink(nw, i);
 			freed++;
 		}
 		i = next;
@@ -84,8 +84,8 @@ nat_worker_expire(struct nat_worker *nw, uint64_t tsc, unsigned budget)
 	uint32_t n = scan_quota(nw, now, budget);
 	unsigned freed = 0;
 
-	retire_reclaim(nw);
-	for (uint32_t k = 0; k < n && retire_room(nw); k++) {
+	nat_retire_reclaim(nw);
+	for (uint32_t k = 0; k < n && nat_retire_room(nw); k++) {
 		uint32_t b = nw->cursor;
 
 		/* The next chain's head is a sequential read; its sessions are not. */
@@ -99,6 +99,6 @@ nat_worker_expire(struct nat_worker *nw, uint64_t tsc, unsigned budget)
 		nw->cursor = (b + 1) & mask;
 	}
 	/* Start the grace period of what this call freed. */
-	retire_close(nw);
+	nat_retire_close(nw);
 	return freed;
 }

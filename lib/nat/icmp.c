@@ -14,7 +14,7 @@
 #define ICMP_HDR 8
 
 bool
-icmp_is_error(uint8_t type)
+nat_icmp_is_error(uint8_t type)
 {
 	/* Destination unreachable (incl. fragmentation needed), time exceeded,
 	 * parameter problem. Source quench and redirect are not forwarded. */
@@ -22,7 +22,7 @@ icmp_is_error(uint8_t type)
 }
 
 enum stats_drop
-quote_parse(uint8_t *icmp, uint32_t icmp_len, struct quote *q)
+nat_quote_parse(uint8_t *icmp, uint32_t icmp_len, struct quote *q)
 {
 	uint8_t *ip = icmp + ICMP_HDR;
 	uint32_t avail, hlen;
@@ -47,8 +47,8 @@ quote_parse(uint8_t *icmp, uint32_t icmp_len, struct quote *q)
 }
 
 void
-quote_rewrite(uint8_t *icmp, const struct quote *q, unsigned addr_off,
-	      unsigned poff, uint32_t addr, uint16_t port)
+nat_quote_rewrite(uint8_t *icmp, const struct quote *q, unsigned addr_off,
+		  unsigned poff, uint32_t addr, uint16_t port)
 {
 	unsigned l4c = l4_cksum_off(q->proto);
 	uint32_t da = delta32(ld32(q->ip + addr_off), addr);

@@ -23,7 +23,7 @@ static enum stats_drop
 error_key(struct in_pkt *p)
 {
 	struct quote *q = &p->q;
-	enum stats_drop rc = quote_parse(p->v.l4, p->v.l4_len, q);
+	enum stats_drop rc = nat_quote_parse(p->v.l4, p->v.l4_len, q);
 
 	/* A quote that cannot be a NAT session's is the box's business. */
 	if (rc == DROP_NAT_UNSUPPORTED ||
@@ -66,7 +66,7 @@ in_parse(const struct nat *nat, struct rte_mbuf *m, struct in_pkt *p)
 	p->error = false;
 	p->tcp_flags = 0;
 	if (p->v.proto == IPPROTO_ICMP) {
-		if (icmp_is_error(l4[0])) {
+		if (nat_icmp_is_error(l4[0])) {
 			rc = error_key(p);
 			if (rc != DROP_NONE)
 				return rc;
@@ -103,8 +103,8 @@ translate(struct nat_worker *nw, struct in_pkt *p, struct nat_session *s,
 	if (p->error) {
 		/* An ICMP error is no sign of life: it does not refresh the session. */
 		rewrite_ip_only(p->v.ip, IP_DST, s->isrc);
-		quote_rewrite(p->v.l4, &p->q, IP_SRC, port_off(p->q.proto, false),
-			      s->isrc, s->isport);
+		nat_quote_rewrite(p->v.l4, &p->q, IP_SRC, port_off(p->q.proto, false),
+				  s->isrc, s->isport);
 		nw->st.ctr[NAT_CTR_ICMP_ERR_IN]++;
 		return;
 	}

@@ -30,7 +30,7 @@ static enum stats_drop
 error_key(struct out_pkt *p, uint32_t tunnel)
 {
 	struct quote *q = &p->q;
-	enum stats_drop rc = quote_parse(p->v.l4, p->v.l4_len, q);
+	enum stats_drop rc = nat_quote_parse(p->v.l4, p->v.l4_len, q);
 
 	if (rc != DROP_NONE)
 		return rc;
@@ -75,7 +75,7 @@ out_parse(const struct nat *nat, struct rte_mbuf *m, uint32_t tunnel,
 	p->reply = false;
 	p->tcp_flags = 0;
 	if (p->v.proto == IPPROTO_ICMP) {
-		if (icmp_is_error(l4[0]))
+		if (nat_icmp_is_error(l4[0]))
 			rc = error_key(p, tunnel);
 		else if (l4[0] == ICMP_ECHO_REPLY)
 			p->reply = true;
@@ -101,8 +101,8 @@ out_parse(const struct nat *nat, struct rte_mbuf *m, uint32_t tunnel,
 }
 
 struct nat_session *
-out_lookup(struct nat_worker *nw, const struct out_key *k, uint32_t hout,
-	   uint32_t now, bool skip_superseded)
+nat_out_lookup(struct nat_worker *nw, const struct out_key *k, uint32_t hout,
+	       uint32_t now, bool skip_superseded)
 {
 	const struct nat *nat = nw->nat;
 	uint32_t b = bucket(nat, hout);
@@ -151,8 +151,8 @@ translate(struct nat_worker *nw, struct out_pkt *p, struct nat_session *s,
 	if (p->error) {
 		/* The quote names the inside end as destination. */
 		rewrite_ip_only(p->v.ip, IP_SRC, s->xaddr);
-		quote_rewrite(p->v.l4, &p->q, IP_DST, port_off(p->q.proto, true),
-			      s->xaddr, s->xport);
+		nat_quote_rewrite(p->v.l4, &p->q, IP_DST, port_off(p->q.proto, true),
+				  s->xaddr, s->xport);
 		nw->st.ctr[NAT_CTR_ICMP_ERR_OUT]++;
 		return DROP_NONE;
 	}
@@ -172,12 +172,12 @@ out_process(struct nat_worker *nw, struct out_pkt *p, uint32_t now)
 	enum stats_drop rc;
 
 	/* Errors may be about replies a superseded session restored. */
-	s = out_lookup(nw, &p->k, p->hash, now, !p->error);
+	s = nat_out_lookup(nw, &p->k, p->hash, now, !p->error);
 	if (s == NULL) {
 		/* Errors, echo replies and resets never open a session. */
 		if (p->error || p->reply || (p->tcp_flags & TCP_RST))
 			return DROP_NAT_NO_SESSION;
-		rc = session_create(nw, &p->k, p->hash, p->site, p->pool, now, &s);
+		rc = nat_session_create(nw, &p->k, p->hash, p->site, p->pool, now, &s);
 		if (rc != DROP_NONE)
 			return rc;
 	}
@@ -292,10 +292,10 @@ port_pick(struct nat_worker *nw, const struct out_key *k, struct in_key *ik,
 		hin = hash_in(nat, ik);
 		idx = in_find_any(nat, nw->in_head, bucket(nat, hin), ik);
 		if (idx != NAT_NIL && !session_alive(nat, &nw->sess[idx], now) &&
-		    retire_room(nw)) {
+		    nat_retire_room(nw)) {
 			nw->st.ctr[session_flushed(nat, &nw->sess[idx]) ?
 				   NAT_CTR_FLUSHED : NAT_CTR_EXPIRED]++;
-			session_unlink(nw, idx);
+			nat_session_unlink(nw, idx);
 			idx = NAT_NIL;
 		}
 		if (idx == NAT_NIL)
@@ -330,8 +330,8 @@ race_check(struct nat_worker *nw, struct nat_session *mine, uint32_t idx,
 		nw->st.ctr[NAT_CTR_RACED]++;
 		if (w < nw->index) {
 			/* Nobody translated with ours yet: withdraw it. */
-			if (retire_room(nw))
-				session_unlink(nw, idx);
+			if (nat_retire_room(nw))
+				nat_session_unlink(nw, idx);
 			else
 				__atomic_fetch_or(&mine->flags, SF_SUPERSEDED, __ATOMIC_RELEASE);
 			return other;
@@ -368,8 +368,8 @@ session_fill(struct nat_worker *nw, struct nat_session *s, const struct out_key 
 }
 
 enum stats_drop
-session_create(struct nat_worker *nw, const struct out_key *k, uint32_t hout,
-	       uint32_t site, int pool, uint32_t now, struct nat_session **out)
+nat_session_create(struct nat_worker *nw, const struct out_key *k, uint32_t hout,
+		   uint32_t site, int pool, uint32_t now, struct nat_session **out)
 {
 	const struct nat *nat = nw->nat;
 	const struct nat_pool *pl = &nat->pool[pool < 0 ? 0 : pool];
@@ -381,9 +381,9 @@ session_create(struct nat_worker *nw, const struct out_key *k, uint32_t hout,
 	if (site_full(nat, site))
 		return DROP_NAT_SITE_CAP;
 	/* Only masquerading takes a port of the range (share.c). */
-	if (pool != NAT_RULE_NO_NAT && share_full(nw, site, k, &sl))
+	if (pool != NAT_RULE_NO_NAT && nat_share_full(nw, site, k, &sl))
 		return DROP_NAT_SITE_DEST_CAP;
-	idx = slot_alloc(nw);
+	idx = nat_slot_alloc(nw);
 	if (idx == NAT_NIL)
 		return DROP_NAT_TABLE_FULL;
 	if (pool == NAT_RULE_NO_NAT) {
@@ -395,17 +395,17 @@ session_create(struct nat_worker *nw, const struct out_key *k, uint32_t hout,
 		ik.xaddr = pl->addr[(((uint64_t)k->tunnel * nat->hk[1] +
 				      k->isrc * nat->hk[2]) >> 32) % pl->n];
 		if (!port_pick(nw, k, &ik, now)) {
-			slot_unused(nw, idx);
+			nat_slot_unused(nw, idx);
 			return DROP_NAT_PORTS;
 		}
 	}
 	s = &nw->sess[idx];
 	session_fill(nw, s, k, &ik, site, now);
-	session_publish(nw, idx, hout, hash_in(nat, &ik));
+	nat_session_publish(nw, idx, hout, hash_in(nat, &ik));
 	nw->site_count[site]++;
-	/* Counted by the very test session_unlink() uncounts by. */
+	/* Counted by the very test nat_session_unlink() uncounts by. */
 	if (!session_is_pass(s))
-		share_take(nw, &sl);
+		nat_share_take(nw, &sl);
 	nw->st.created[proto_index(k->proto)]++;
 	nw->st.ctr[NAT_CTR_CREATED]++;
 	*out = nat->n_workers > 1 ? race_check(nw, s, idx, k, hout, now) : s;

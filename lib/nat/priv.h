@@ -438,18 +438,18 @@ proto_index(uint8_t proto)
 /* --- table.c: owner-side index and slot management ------------------------ */
 
 /* A free session slot, or NAT_NIL when the table is full. */
-uint32_t slot_alloc(struct nat_worker *nw);
+uint32_t nat_slot_alloc(struct nat_worker *nw);
 /* Give back a slot that was never published. */
-void slot_unused(struct nat_worker *nw, uint32_t idx);
+void nat_slot_unused(struct nat_worker *nw, uint32_t idx);
 /* Insert a filled session into the worker's two indexes (cloud side first). */
-void session_publish(struct nat_worker *nw, uint32_t idx, uint32_t hout, uint32_t hin);
-/* Can session_unlink() retire one more slot now? */
-bool retire_room(const struct nat_worker *nw);
-/* Take an owned session out of both indexes and retire its slot. Needs retire_room(). */
-void session_unlink(struct nat_worker *nw, uint32_t idx);
+void nat_session_publish(struct nat_worker *nw, uint32_t idx, uint32_t hout, uint32_t hin);
+/* Can nat_session_unlink() retire one more slot now? */
+bool nat_retire_room(const struct nat_worker *nw);
+/* Take an owned session out of both indexes and retire its slot. Needs nat_retire_room(). */
+void nat_session_unlink(struct nat_worker *nw, uint32_t idx);
 /* Start the grace period of the open batch; free batches whose grace ended. */
-void retire_close(struct nat_worker *nw);
-void retire_reclaim(struct nat_worker *nw);
+void nat_retire_close(struct nat_worker *nw);
+void nat_retire_reclaim(struct nat_worker *nw);
 
 /* --- share.c: a site's share of the worker's ports toward one remote -------- */
 
@@ -460,23 +460,23 @@ struct share_slots {
 };
 
 /* Does the site hold its share toward k's remote? Fills where it is counted. */
-bool share_full(const struct nat_worker *nw, uint32_t site, const struct out_key *k,
-		struct share_slots *sl);
-/* Count a published masqueraded session (slots from share_full()). */
-void share_take(struct nat_worker *nw, const struct share_slots *sl);
+bool nat_share_full(const struct nat_worker *nw, uint32_t site, const struct out_key *k,
+		    struct share_slots *sl);
+/* Count a published masqueraded session (slots from nat_share_full()). */
+void nat_share_take(struct nat_worker *nw, const struct share_slots *sl);
 /* Uncount a masqueraded session the owner unlinks. */
-void share_release(struct nat_worker *nw, const struct nat_session *s);
+void nat_share_release(struct nat_worker *nw, const struct nat_session *s);
 
 /* --- out.c / in.c / icmp.c ------------------------------------------------ */
 
 /* pool NAT_RULE_NO_NAT: a pass-through session (nat_track()). */
-enum stats_drop session_create(struct nat_worker *nw, const struct out_key *k,
-			       uint32_t hout, uint32_t site, int pool, uint32_t now,
-			       struct nat_session **out);
+enum stats_drop nat_session_create(struct nat_worker *nw, const struct out_key *k,
+				   uint32_t hout, uint32_t site, int pool, uint32_t now,
+				   struct nat_session **out);
 
 /* Search every worker's branch-side index, the caller's first. */
-struct nat_session *out_lookup(struct nat_worker *nw, const struct out_key *k,
-			       uint32_t hout, uint32_t now, bool skip_superseded);
+struct nat_session *nat_out_lookup(struct nat_worker *nw, const struct out_key *k,
+				   uint32_t hout, uint32_t now, bool skip_superseded);
 
 /* The datagram an ICMP error quotes (RFC 792): its header and 8+ bytes. */
 struct quote {
@@ -487,9 +487,9 @@ struct quote {
 	uint32_t l4_len;      /* quoted bytes from l4 on (>= 8) */
 };
 
-bool icmp_is_error(uint8_t type);
-enum stats_drop quote_parse(uint8_t *icmp, uint32_t icmp_len, struct quote *q);
-void quote_rewrite(uint8_t *icmp, const struct quote *q, unsigned addr_off,
-		   unsigned port_off, uint32_t addr, uint16_t port);
+bool nat_icmp_is_error(uint8_t type);
+enum stats_drop nat_quote_parse(uint8_t *icmp, uint32_t icmp_len, struct quote *q);
+void nat_quote_rewrite(uint8_t *icmp, const struct quote *q, unsigned addr_off,
+		       unsigned port_off, uint32_t addr, uint16_t port);
 
 #endif /* ESPHUB_NAT_PRIV_H */

@@ -58,8 +58,8 @@ slot(const struct nat *nat, unsigned r, uint32_t site, uint32_t rdst, uint16_t r
 }
 
 bool
-share_full(const struct nat_worker *nw, uint32_t site, const struct out_key *k,
-	   struct share_slots *sl)
+nat_share_full(const struct nat_worker *nw, uint32_t site, const struct out_key *k,
+	       struct share_slots *sl)
 {
 	const struct nat *nat = nw->nat;
 	uint16_t a, b;
@@ -72,14 +72,14 @@ share_full(const struct nat_worker *nw, uint32_t site, const struct out_key *k,
 }
 
 void
-share_take(struct nat_worker *nw, const struct share_slots *sl)
+nat_share_take(struct nat_worker *nw, const struct share_slots *sl)
 {
 	nw->share[sl->i[0]]++;
 	nw->share[sl->i[1]]++;
 }
 
 void
-share_release(struct nat_worker *nw, const struct nat_session *s)
+nat_share_release(struct nat_worker *nw, const struct nat_session *s)
 {
 	for (unsigned r = 0; r < 2; r++) {
 		uint32_t i = slot(nw->nat, r, s->site, s->rdst, s->rport, s->proto);

@@ -14,15 +14,15 @@
 #include "priv.h"
 
 uint32_t
-slot_alloc(struct nat_worker *nw)
+nat_slot_alloc(struct nat_worker *nw)
 {
 	if (nw->n_cache == 0) {
 		nw->n_cache = rte_ring_dequeue_burst_elem(nw->nat->free, nw->cache,
 							  sizeof(uint32_t), CACHE_MOVE, NULL);
 		if (nw->n_cache == 0) {
 			/* Slots in our grace batches may be ready by now. */
-			retire_close(nw);
-			retire_reclaim(nw);
+			nat_retire_close(nw);
+			nat_retire_reclaim(nw);
 			if (nw->n_cache == 0)
 				return NAT_NIL;
 		}
@@ -43,13 +43,13 @@ slot_free(struct nat_worker *nw, uint32_t idx)
 }
 
 void
-slot_unused(struct nat_worker *nw, uint32_t idx)
+nat_slot_unused(struct nat_worker *nw, uint32_t idx)
 {
 	slot_free(nw, idx);
 }
 
 void
-session_publish(struct nat_worker *nw, uint32_t idx, uint32_t hout, uint32_t hin)
+nat_session_publish(struct nat_worker *nw, uint32_t idx, uint32_t hout, uint32_t hin)
 {
 	const struct nat *nat = nw->nat;
 	struct nat_session *s = &nw->sess[idx];
@@ -100,7 +100,7 @@ unlink_out(struct nat_worker *nw, uint32_t idx)
  * closed batch there is none until the oldest is reclaimed.
  */
 bool
-retire_room(const struct nat_worker *nw)
+nat_retire_room(const struct nat_worker *nw)
 {
 	if (nw->nat->qsbr == NULL)
 		return true;
@@ -117,12 +117,12 @@ retire(struct nat_worker *nw, uint32_t idx)
 		return;
 	}
 	if (nw->rt_open == RETIRE_BATCH)
-		retire_close(nw);
+		nat_retire_close(nw);
 	nw->rt[(nw->rt_first + nw->rt_closed) % RETIRE_SLOTS].idx[nw->rt_open++] = idx;
 }
 
 void
-session_unlink(struct nat_worker *nw, uint32_t idx)
+nat_session_unlink(struct nat_worker *nw, uint32_t idx)
 {
 	struct nat_session *s = &nw->sess[idx];
 
@@ -132,13 +132,13 @@ session_unlink(struct nat_worker *nw, uint32_t idx)
 	unlink_out(nw, idx);
 	nw->site_count[s->site]--;
 	if (!session_is_pass(s))
-		share_release(nw, s);
+		nat_share_release(nw, s);
 	nw->st.freed[proto_index(s->proto)]++;
 	retire(nw, idx);
 }
 
 void
-retire_close(struct nat_worker *nw)
+nat_retire_close(struct nat_worker *nw)
 {
 	struct retire_batch *b;
 
@@ -152,7 +152,7 @@ retire_close(struct nat_worker *nw)
 }
 
 void
-retire_reclaim(struct nat_worker *nw)
+nat_retire_reclaim(struct nat_worker *nw)
 {
 	while (nw->rt_closed > 0) {
 		struct retire_batch *b = &nw->rt[nw->rt_first];

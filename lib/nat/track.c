@@ -70,12 +70,12 @@ nat_track(struct nat_worker *nw, struct rte_mbuf *m, uint32_t tunnel, uint32_t s
 	};
 	now = nat_clock(nat, tsc);
 	hout = hash_out(nat, &k);
-	s = out_lookup(nw, &k, hout, now, true);
+	s = nat_out_lookup(nw, &k, hout, now, true);
 	if (s == NULL) {
 		/* Only a SYN opens a TCP connection. */
 		if (v.proto == IPPROTO_TCP && (flags & (TCP_SYN | TCP_ACK)) != TCP_SYN)
 			return DROP_NONE;
-		rc = session_create(nw, &k, hout, site, NAT_RULE_NO_NAT, now, &s);
+		rc = nat_session_create(nw, &k, hout, site, NAT_RULE_NO_NAT, now, &s);
 		if (rc != DROP_NONE)
 			return rc;
 		nw->st.ctr[NAT_CTR_CLOUD_OPENED]++;

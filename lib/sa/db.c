@@ -30,7 +30,7 @@ heap_used(int socket)
 }
 
 static struct sa_worker *
-worker_create(const struct sa_db_params *p, unsigned i)
+sa_worker_create(const struct sa_db_params *p, unsigned i)
 {
 	char name[RTE_RING_NAMESIZE];
 	struct sa_worker *sw;
@@ -42,11 +42,11 @@ worker_create(const struct sa_db_params *p, unsigned i)
 	sw->ring = rte_ring_create_elem(name, sizeof(struct sa_msg), SA_RING_SIZE,
 					p->socket_id, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "sad%u", i);
-	sw->sad = key64_hash_create(name, p->max_sas, p->socket_id);
+	sw->sad = sa_key64_hash_create(name, p->max_sas, p->socket_id);
 	snprintf(name, sizeof(name), "spd%u", i);
 	/* Tunnels' prefixes and protected ones, each up to max_spd: a worker's
 	 * table holds their union and can never be full (updates cannot fail). */
-	sw->spd = spd_create(name, 2 * p->max_spd, p->socket_id);
+	sw->spd = sa_spd_create(name, 2 * p->max_spd, p->socket_id);
 	sw->tunnel_out = rte_zmalloc_socket("sa_tunnels", sizeof(struct sa *) * p->max_tunnels,
 					    RTE_CACHE_LINE_SIZE, p->socket_id);
 	sw->ctr = rte_zmalloc_socket("sa_ctr", sizeof(struct sa_counters) * p->max_sas,
@@ -59,13 +59,13 @@ worker_create(const struct sa_db_params *p, unsigned i)
 }
 
 static void
-worker_free(struct sa_worker *sw)
+sa_worker_free(struct sa_worker *sw)
 {
 	if (sw == NULL)
 		return;
 	rte_ring_free(sw->ring);
 	rte_hash_free(sw->sad);
-	spd_free(sw->spd);
+	sa_spd_free(sw->spd);
 	rte_free(sw->tunnel_out);
 	rte_free(sw->ctr);
 	rte_free(sw);
@@ -90,14 +90,14 @@ sa_db_create(const struct sa_db_params *p)
 					sizeof(*db->tunnel) * p->max_tunnels, 0, p->socket_id);
 	db->zombie = rte_zmalloc_socket("sa_zombies", sizeof(*db->zombie) * p->max_sas, 0,
 					p->socket_id);
-	db->sad = key64_hash_create("sad_ctl", p->max_sas, p->socket_id);
-	db->spd = spd_create("spd_ctl", p->max_spd, p->socket_id);
-	db->protect = key64_hash_create("spd_protect", p->max_spd, p->socket_id);
+	db->sad = sa_key64_hash_create("sad_ctl", p->max_sas, p->socket_id);
+	db->spd = sa_spd_create("spd_ctl", p->max_spd, p->socket_id);
+	db->protect = sa_key64_hash_create("spd_protect", p->max_spd, p->socket_id);
 	if (db->entry == NULL || db->tunnel == NULL || db->zombie == NULL ||
 	    db->sad == NULL || db->spd == NULL || db->protect == NULL)
 		goto fail;
 	for (unsigned i = 0; i < p->n_workers; i++) {
-		db->worker[i] = worker_create(p, i);
+		db->worker[i] = sa_worker_create(p, i);
 		if (db->worker[i] == NULL)
 			goto fail;
 	}
@@ -119,9 +119,9 @@ sa_db_free(struct sa_db *db)
 		if (db->entry[i].state != ENTRY_FREE)
 			sa_destroy(db, db->entry[i].sa);
 	for (unsigned i = 0; i < db->p.n_workers; i++)
-		worker_free(db->worker[i]);
+		sa_worker_free(db->worker[i]);
 	rte_hash_free(db->sad);
-	spd_free(db->spd);
+	sa_spd_free(db->spd);
 	rte_hash_free(db->protect);
 	rte_free(db->zombie);
 	rte_free(db->tunnel);

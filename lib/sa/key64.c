@@ -24,7 +24,7 @@ key64_cmp(const void *a, const void *b, size_t len)
 }
 
 struct rte_hash *
-key64_hash_create(const char *name, uint32_t size, int socket_id)
+sa_key64_hash_create(const char *name, uint32_t size, int socket_id)
 {
 	struct rte_hash_parameters hp = {
 		.name = name,

@@ -32,7 +32,7 @@ protect_refs(const struct sa_db *db, uint64_t key)
 static void
 publish(struct sa_db *db, uint64_t key)
 {
-	uint32_t tunnel = spd_lookup_exact(db->spd, key);
+	uint32_t tunnel = sa_spd_lookup_exact(db->spd, key);
 
 	if (tunnel == SA_NONE && protect_refs(db, key) != 0)
 		tunnel = SA_DISCARD;
@@ -64,15 +64,15 @@ sa_tunnel_add(struct sa_db *db, uint32_t tunnel, uint32_t site,
 	for (unsigned i = 0; i < n_remote; i++) {
 		if (!valid_prefix(&remote[i]))
 			return -EINVAL;
-		if (spd_lookup_exact(db->spd, spd_key(remote[i].addr, remote[i].plen)) != SA_NONE)
+		if (sa_spd_lookup_exact(db->spd, spd_key(remote[i].addr, remote[i].plen)) != SA_NONE)
 			return -EEXIST;
 	}
 	for (unsigned i = 0; i < n_remote; i++) {
-		int rc = spd_add(db->spd, remote[i].addr, remote[i].plen, tunnel);
+		int rc = sa_spd_add(db->spd, remote[i].addr, remote[i].plen, tunnel);
 
 		if (rc != 0) {
 			while (i-- > 0)
-				spd_del(db->spd, remote[i].addr, remote[i].plen);
+				sa_spd_del(db->spd, remote[i].addr, remote[i].plen);
 			return rc;
 		}
 	}
@@ -94,7 +94,7 @@ sa_tunnel_del(struct sa_db *db, uint32_t tunnel)
 		return -ENOENT;
 	t = &db->tunnel[tunnel];
 	for (unsigned i = 0; i < t->n_remote; i++) {
-		spd_del(db->spd, t->remote[i].addr, t->remote[i].plen);
+		sa_spd_del(db->spd, t->remote[i].addr, t->remote[i].plen);
 		/* A protected prefix falls back to DISCARD, never to routing. */
 		publish(db, spd_key(t->remote[i].addr, t->remote[i].plen));
 	}
@@ -152,13 +152,13 @@ sa_db_spd_walk(const struct sa_db *db,
 	void *data;
 	uint32_t it = 0;
 
-	spd_walk(db->spd, fn, arg);
+	sa_spd_walk(db->spd, fn, arg);
 	while (rte_hash_iterate(db->protect, &key, &data, &it) >= 0) {
 		uint64_t k;
 		struct sa_ts p;
 
 		memcpy(&k, key, sizeof(k));
-		if (spd_lookup_exact(db->spd, k) != SA_NONE)
+		if (sa_spd_lookup_exact(db->spd, k) != SA_NONE)
 			continue;          /* a tunnel carries it: listed above */
 		p = spd_prefix(k);
 		fn(&p, SA_DISCARD, arg);

@@ -28,7 +28,7 @@ struct sa_msg {
 };
 
 /* key64.c: an rte_hash of 64-bit keys (spd_key, sad_key). */
-struct rte_hash *key64_hash_create(const char *name, uint32_t size, int socket_id);
+struct rte_hash *sa_key64_hash_create(const char *name, uint32_t size, int socket_id);
 
 /*
  * Longest-prefix match as one exact-match hash per prefix length in use,
@@ -54,17 +54,17 @@ spd_summary_hit(const struct spd *s, uint32_t a)
 	return sa_summary_hit(s->summary, a);
 }
 
-struct spd *spd_create(const char *name, uint32_t size, int socket_id);
-void spd_free(struct spd *s);
-int spd_add(struct spd *s, uint32_t prefix, uint8_t plen, uint32_t tunnel);
-int spd_del(struct spd *s, uint32_t prefix, uint8_t plen);
-uint32_t spd_lookup(const struct spd *s, uint32_t dst);
+struct spd *sa_spd_create(const char *name, uint32_t size, int socket_id);
+void sa_spd_free(struct spd *s);
+int sa_spd_add(struct spd *s, uint32_t prefix, uint8_t plen, uint32_t tunnel);
+int sa_spd_del(struct spd *s, uint32_t prefix, uint8_t plen);
+uint32_t sa_spd_lookup(const struct spd *s, uint32_t dst);
 /* The value of exactly this prefix key (spd_key()), or SA_NONE. */
-uint32_t spd_lookup_exact(const struct spd *s, uint64_t key);
+uint32_t sa_spd_lookup_exact(const struct spd *s, uint64_t key);
 /* n <= RTE_HASH_LOOKUP_BULK_MAX */
-void spd_lookup_bulk(const struct spd *s, const uint32_t *dst, uint16_t n, uint32_t *tunnel);
-void spd_walk(const struct spd *s,
-	      void (*fn)(const struct sa_ts *p, uint32_t tunnel, void *arg), void *arg);
+void sa_spd_lookup_bulk(const struct spd *s, const uint32_t *dst, uint16_t n, uint32_t *tunnel);
+void sa_spd_walk(const struct spd *s,
+		 void (*fn)(const struct sa_ts *p, uint32_t tunnel, void *arg), void *arg);
 
 static inline uint64_t
 spd_key(uint32_t prefix, uint8_t plen)

@@ -12,26 +12,26 @@
 #include "priv.h"
 
 struct spd *
-spd_create(const char *name, uint32_t size, int socket_id)
+sa_spd_create(const char *name, uint32_t size, int socket_id)
 {
 	struct spd *s = rte_zmalloc_socket(name, sizeof(*s), 0, socket_id);
 
 	if (s == NULL)
 		return NULL;
-	s->h = key64_hash_create(name, size, socket_id);
+	s->h = sa_key64_hash_create(name, size, socket_id);
 	s->summary = rte_zmalloc_socket("spd_summary", SPD_BLOCKS / 8, RTE_CACHE_LINE_SIZE,
 					socket_id);
 	s->block_refs = rte_zmalloc_socket("spd_block_refs", SPD_BLOCKS * sizeof(uint32_t),
 					   RTE_CACHE_LINE_SIZE, socket_id);
 	if (s->h == NULL || s->summary == NULL || s->block_refs == NULL) {
-		spd_free(s);
+		sa_spd_free(s);
 		return NULL;
 	}
 	return s;
 }
 
 void
-spd_free(struct spd *s)
+sa_spd_free(struct spd *s)
 {
 	if (s == NULL)
 		return;
@@ -74,7 +74,7 @@ summary_update(struct spd *s, uint32_t prefix, uint8_t plen, bool add)
 }
 
 int
-spd_add(struct spd *s, uint32_t prefix, uint8_t plen, uint32_t tunnel)
+sa_spd_add(struct spd *s, uint32_t prefix, uint8_t plen, uint32_t tunnel)
 {
 	uint64_t key;
 	bool fresh;
@@ -94,7 +94,7 @@ spd_add(struct spd *s, uint32_t prefix, uint8_t plen, uint32_t tunnel)
 }
 
 int
-spd_del(struct spd *s, uint32_t prefix, uint8_t plen)
+sa_spd_del(struct spd *s, uint32_t prefix, uint8_t plen)
 {
 	uint64_t key;
 
@@ -110,7 +110,7 @@ spd_del(struct spd *s, uint32_t prefix, uint8_t plen)
 }
 
 uint32_t
-spd_lookup_exact(const struct spd *s, uint64_t key)
+sa_spd_lookup_exact(const struct spd *s, uint64_t key)
 {
 	void *data;
 
@@ -118,7 +118,7 @@ spd_lookup_exact(const struct spd *s, uint64_t key)
 }
 
 uint32_t
-spd_lookup(const struct spd *s, uint32_t dst)
+sa_spd_lookup(const struct spd *s, uint32_t dst)
 {
 	if (!spd_summary_hit(s, dst))
 		return SA_NONE;
@@ -134,7 +134,7 @@ spd_lookup(const struct spd *s, uint32_t dst)
 }
 
 void
-spd_lookup_bulk(const struct spd *s, const uint32_t *dst, uint16_t n, uint32_t *tunnel)
+sa_spd_lookup_bulk(const struct spd *s, const uint32_t *dst, uint16_t n, uint32_t *tunnel)
 {
 	uint64_t keys[RTE_HASH_LOOKUP_BULK_MAX];
 	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
@@ -169,8 +169,8 @@ spd_lookup_bulk(const struct spd *s, const uint32_t *dst, uint16_t n, uint32_t *
 }
 
 void
-spd_walk(const struct spd *s,
-	 void (*fn)(const struct sa_ts *p, uint32_t tunnel, void *arg), void *arg)
+sa_spd_walk(const struct spd *s,
+	    void (*fn)(const struct sa_ts *p, uint32_t tunnel, void *arg), void *arg)
 {
 	const void *key;
 	void *data;

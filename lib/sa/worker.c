@@ -22,10 +22,10 @@ sa_worker_apply_msg(struct sa_worker *sw, const struct sa_msg *m)
 		sw->tunnel_out[m->tunnel] = m->sa;
 		break;
 	case MSG_SPD_ADD:
-		spd_add(sw->spd, (uint32_t)m->key, (uint8_t)(m->key >> 32), m->tunnel);
+		sa_spd_add(sw->spd, (uint32_t)m->key, (uint8_t)(m->key >> 32), m->tunnel);
 		break;
 	case MSG_SPD_DEL:
-		spd_del(sw->spd, (uint32_t)m->key, (uint8_t)(m->key >> 32));
+		sa_spd_del(sw->spd, (uint32_t)m->key, (uint8_t)(m->key >> 32));
 		break;
 	}
 }
@@ -70,13 +70,13 @@ sa_worker_lookup_in(struct sa_worker *sw, const uint32_t *spi, const uint32_t *d
 uint32_t
 sa_worker_spd(const struct sa_worker *sw, uint32_t dst)
 {
-	return spd_lookup(sw->spd, dst);
+	return sa_spd_lookup(sw->spd, dst);
 }
 
 bool
 sa_worker_protected(const struct sa_worker *sw, uint32_t a)
 {
-	return spd_summary_hit(sw->spd, a) && spd_lookup(sw->spd, a) != SA_NONE;
+	return spd_summary_hit(sw->spd, a) && sa_spd_lookup(sw->spd, a) != SA_NONE;
 }
 
 const uint64_t *
@@ -90,9 +90,9 @@ sa_worker_spd_bulk(const struct sa_worker *sw, const uint32_t *dst, uint16_t n,
 		   uint32_t *tunnel)
 {
 	for (uint16_t base = 0; base < n; base += RTE_HASH_LOOKUP_BULK_MAX)
-		spd_lookup_bulk(sw->spd, dst + base,
-				RTE_MIN((uint16_t)(n - base), (uint16_t)RTE_HASH_LOOKUP_BULK_MAX),
-				tunnel + base);
+		sa_spd_lookup_bulk(sw->spd, dst + base,
+				   RTE_MIN((uint16_t)(n - base), (uint16_t)RTE_HASH_LOOKUP_BULK_MAX),
+				   tunnel + base);
 }
 
 void

@@ -52,9 +52,9 @@ tunnel_source(const struct worker *w, const struct sa *sa)
 }
 
 void
-icmp_error(struct worker *w, uint16_t from, const struct rte_mbuf *m,
-	   const struct net_ipv4_info *info, uint8_t type, uint8_t code,
-	   uint16_t mtu)
+worker_icmp_error(struct worker *w, uint16_t from, const struct rte_mbuf *m,
+		  const struct net_ipv4_info *info, uint8_t type, uint8_t code,
+		  uint16_t mtu)
 {
 	const void *ip = rte_pktmbuf_mtod(m, const void *);
 	uint32_t tunnel = SA_NONE, src;
@@ -94,11 +94,11 @@ icmp_error(struct worker *w, uint16_t from, const struct rte_mbuf *m,
 	rte_pktmbuf_trim(e, (uint16_t)(NET_ICMP_ERROR_MAX -
 		net_icmp_error_build(out, ip, rte_pktmbuf_data_len(m), type, code, mtu, src)));
 	w->st->ctr[WCTR_ICMP_ERRORS]++;
-	answer(w, from, tunnel, e);
+	worker_answer(w, from, tunnel, e);
 }
 
 void
-answer(struct worker *w, uint16_t from, uint32_t tunnel, struct rte_mbuf *reply)
+worker_answer(struct worker *w, uint16_t from, uint32_t tunnel, struct rte_mbuf *reply)
 {
 	const struct route_nh *nh;
 	struct net_ipv4_info info;
@@ -109,10 +109,10 @@ answer(struct worker *w, uint16_t from, uint32_t tunnel, struct rte_mbuf *reply)
 	reply->port = PORT_LOCAL;
 	if (from == PORT_TUNNEL) {
 		if (w->nw != NULL && worker_is_pool_address(w, info.dst))
-			snat_in_push(w, PORT_LOCAL, reply, &info);
+			worker_snat_in_push(w, PORT_LOCAL, reply, &info);
 		else
-			tunnel_send(w, PORT_LOCAL, reply, &info,
-				    sa_worker_tunnel_out(w->sw, tunnel), false);
+			worker_tunnel_send(w, PORT_LOCAL, reply, &info,
+					   sa_worker_tunnel_out(w->sw, tunnel), false);
 		return;
 	}
 	nh = route_lookup(&w->fib, info.dst);
@@ -120,6 +120,6 @@ answer(struct worker *w, uint16_t from, uint32_t tunnel, struct rte_mbuf *reply)
 		stats_drop(w->st, reply, DROP_FWD_NO_ROUTE);
 		return;
 	}
-	if (boundary_answer_out(w, from, nh->port, reply))
-		ipv4_route(w, PORT_LOCAL, reply, &info, false);
+	if (worker_boundary_answer_out(w, from, nh->port, reply))
+		worker_ipv4_route(w, PORT_LOCAL, reply, &info, false);
 }

@@ -6,16 +6,16 @@
  * box itself) and the tunnels is made here.
  *
  *   outside -> box      only to an outside address of the box: ARP, ICMP,
- *                       IKE, ESP (ipv4_local() serves nothing else there)
+ *                       IKE, ESP (worker_ipv4_local() serves nothing else there)
  *   outside -> transit  only what a bypass rule names (remote -> local),
  *                       and never into a tunnel, rule or not
  *   any port -> *       cleartext from a branch subnet is refused: a
  *                       branch speaks through its tunnel (s5.2)
  *   * -> branch subnet  encrypted into its tunnel or dropped (the SPD's
- *                       DISCARD, fwd_flush()); never routed in clear
+ *                       DISCARD, worker_fwd_flush()); never routed in clear
  *   transit -> outside  only what a bypass rule names (local -> remote)
  *   answers             back the way their packet came: into its tunnel
- *                       (answer()), or to the side of its port
+ *                       (worker_answer()), or to the side of its port
  *
  * Tunnels are checked by lib/esp: a decrypted packet must lie within its
  * SA's selectors, and what is encrypted within the outbound SA's.
@@ -28,8 +28,8 @@
 #include "priv.h"
 
 bool
-boundary_outside_in(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_info *info,
-		    int own_port)
+worker_boundary_outside_in(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_info *info,
+			   int own_port)
 {
 	if (own_port >= 0) {
 		/* Strong host: the inside addresses (NAT pools among them) are
@@ -46,7 +46,7 @@ boundary_outside_in(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_
 }
 
 bool
-boundary_branch_source(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_info *info)
+worker_boundary_branch_source(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_info *info)
 {
 	if (!sa_worker_protected(w->sw, info->src))
 		return true;
@@ -55,7 +55,7 @@ boundary_branch_source(struct worker *w, struct rte_mbuf *m, const struct net_ip
 }
 
 bool
-boundary_answer_out(struct worker *w, uint16_t port, uint16_t out_port, struct rte_mbuf *m)
+worker_boundary_answer_out(struct worker *w, uint16_t port, uint16_t out_port, struct rte_mbuf *m)
 {
 	if (worker_port_outside(w, port) == worker_port_outside(w, out_port))
 		return true;

@@ -8,13 +8,13 @@
 #define ESPHUB_WORKER_BOUNDARY_H
 
 /* boundary.c */
-bool boundary_outside_in(struct worker *w, struct rte_mbuf *m,
-			 const struct net_ipv4_info *info, int own_port);
-bool boundary_branch_source(struct worker *w, struct rte_mbuf *m,
-			    const struct net_ipv4_info *info);
+bool worker_boundary_outside_in(struct worker *w, struct rte_mbuf *m,
+				const struct net_ipv4_info *info, int own_port);
+bool worker_boundary_branch_source(struct worker *w, struct rte_mbuf *m,
+				   const struct net_ipv4_info *info);
 /* An answer to a packet from port, about to leave by out_port. */
-bool boundary_answer_out(struct worker *w, uint16_t port, uint16_t out_port,
-			 struct rte_mbuf *m);
+bool worker_boundary_answer_out(struct worker *w, uint16_t port, uint16_t out_port,
+				struct rte_mbuf *m);
 
 /* Cleartext from port, before anything else; own_port: whose address the
  * destination is, or -1 (transit). */
@@ -23,7 +23,7 @@ boundary_port_in(struct worker *w, uint16_t port, struct rte_mbuf *m,
 		 const struct net_ipv4_info *info, int own_port)
 {
 	return likely(!worker_port_outside(w, port)) ||
-	       boundary_outside_in(w, m, info, own_port);
+	       worker_boundary_outside_in(w, m, info, own_port);
 }
 
 /* Cleartext that the box forwards or serves (not IKE, not ESP): the
@@ -32,7 +32,7 @@ static inline bool
 boundary_clear_source(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_info *info)
 {
 	return likely(!sa_summary_hit(w->spd_summary, info->src)) ||
-	       boundary_branch_source(w, m, info);
+	       worker_boundary_branch_source(w, m, info);
 }
 
 /* Does a bypass rule let local and remote talk across an outside port? */

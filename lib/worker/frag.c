@@ -14,8 +14,8 @@
 #include "priv.h"
 
 uint16_t
-ipv4_fragment(struct worker *w, struct rte_mbuf *m, uint16_t mtu,
-	      struct rte_mbuf **out, uint16_t max)
+worker_ipv4_fragment(struct worker *w, struct rte_mbuf *m, uint16_t mtu,
+		     struct rte_mbuf **out, uint16_t max)
 {
 	const uint8_t *src = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct rte_ipv4_hdr ip;
@@ -66,17 +66,17 @@ fail:
 }
 
 struct rte_mbuf *
-ipv4_reassemble(struct worker *w, enum reass_zone zone, uint32_t tunnel, uint32_t site,
-		struct rte_mbuf *m, struct net_ipv4_info *info)
+worker_ipv4_reassemble(struct worker *w, enum reass_zone zone, uint32_t tunnel, uint32_t site,
+		       struct rte_mbuf *m, struct net_ipv4_info *info)
 {
-	return reass_input(w->reass[zone], w->st, tunnel, site, m, info, rte_rdtsc());
+	return worker_reass_input(w->reass[zone], w->st, tunnel, site, m, info, rte_rdtsc());
 }
 
 void
-reassembly_housekeeping(struct worker *w)
+worker_reassembly_housekeeping(struct worker *w)
 {
 	uint64_t now = rte_rdtsc();
 
 	for (unsigned z = 0; z < REASS_N; z++)
-		reass_expire(w->reass[z], w->st, now, REASS_EXPIRE_BUDGET);
+		worker_reass_expire(w->reass[z], w->st, now, REASS_EXPIRE_BUDGET);
 }

@@ -16,8 +16,8 @@
 #define MAX_FRAGS  16
 
 void
-ipv4_route(struct worker *w, uint16_t from, struct rte_mbuf *m,
-	   const struct net_ipv4_info *info, bool forwarded)
+worker_ipv4_route(struct worker *w, uint16_t from, struct rte_mbuf *m,
+		  const struct net_ipv4_info *info, bool forwarded)
 {
 	const struct route_nh *nh = route_lookup(&w->fib, info->dst);
 	struct rte_mbuf *frags[MAX_FRAGS];
@@ -25,7 +25,7 @@ ipv4_route(struct worker *w, uint16_t from, struct rte_mbuf *m,
 	uint16_t mtu, n;
 
 	if (unlikely(nh == NULL)) {
-		icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH, NET_ICMP_UNREACH_NET, 0);
+		worker_icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH, NET_ICMP_UNREACH_NET, 0);
 		stats_drop(w->st, m, DROP_FWD_NO_ROUTE);
 		return;
 	}
@@ -36,8 +36,8 @@ ipv4_route(struct worker *w, uint16_t from, struct rte_mbuf *m,
 	/* A forwarded datagram's TTL drops only once it is sure to leave, so
 	 * ICMP errors quote it as it was received. */
 	if (unlikely(rte_pktmbuf_pkt_len(m) > mtu) && info->df) {
-		icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH,
-			   NET_ICMP_UNREACH_NEEDFRAG, mtu);
+		worker_icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH,
+				  NET_ICMP_UNREACH_NEEDFRAG, mtu);
 		stats_drop(w->st, m, DROP_FWD_NEEDS_FRAG);
 		return;
 	}
@@ -45,12 +45,12 @@ ipv4_route(struct worker *w, uint16_t from, struct rte_mbuf *m,
 		net_ipv4_ttl_dec(rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *));
 	m->port = from;      /* for the ICMP error if ARP fails */
 	if (likely(rte_pktmbuf_pkt_len(m) <= mtu)) {
-		l3_output(w, nh->port, next_hop, m);
+		worker_l3_output(w, nh->port, next_hop, m);
 		return;
 	}
-	n = ipv4_fragment(w, m, mtu, frags, MAX_FRAGS);
+	n = worker_ipv4_fragment(w, m, mtu, frags, MAX_FRAGS);
 	for (uint16_t i = 0; i < n; i++)
-		l3_output(w, nh->port, next_hop, frags[i]);
+		worker_l3_output(w, nh->port, next_hop, frags[i]);
 }
 
 /*
@@ -62,7 +62,7 @@ output(struct worker *w, uint16_t from, struct rte_mbuf *m,
        const struct net_ipv4_info *info, uint32_t tunnel, struct sa *sa)
 {
 	if (tunnel == SA_NONE) {
-		ipv4_route(w, from, m, info, true);
+		worker_ipv4_route(w, from, m, info, true);
 		return;
 	}
 	if (unlikely(tunnel == SA_DISCARD)) {
@@ -72,9 +72,9 @@ output(struct worker *w, uint16_t from, struct rte_mbuf *m,
 	if (!boundary_into_tunnel(w, from, m))
 		return;
 	/* A flow opened toward a branch: NAT must let its replies through. */
-	if (w->nw != NULL && sa != NULL && !snat_track(w, m, sa))
+	if (w->nw != NULL && sa != NULL && !worker_snat_track(w, m, sa))
 		return;
-	tunnel_send(w, from, m, info, sa, true);
+	worker_tunnel_send(w, from, m, info, sa, true);
 }
 
 /*
@@ -89,14 +89,14 @@ fwd_push(struct worker *w, uint16_t from, struct rte_mbuf *m,
 	struct fwd_vec *v = &w->fwd;
 
 	if (v->n == FWD_VEC_MAX)
-		tunnel_flush(w);
+		worker_tunnel_flush(w);
 	m->port = from;
 	v->m[v->n] = m;
 	v->info[v->n++] = *info;
 }
 
 void
-fwd_flush(struct worker *w)
+worker_fwd_flush(struct worker *w)
 {
 	struct fwd_vec *v = &w->fwd;
 	struct rte_mbuf *m[FWD_VEC_MAX];
@@ -118,11 +118,11 @@ fwd_flush(struct worker *w)
 }
 
 void
-ipv4_forward(struct worker *w, uint16_t from, struct rte_mbuf *m,
-	     const struct net_ipv4_info *info)
+worker_ipv4_forward(struct worker *w, uint16_t from, struct rte_mbuf *m,
+		    const struct net_ipv4_info *info)
 {
 	if (info->ttl <= 1) {
-		icmp_error(w, from, m, info, NET_ICMP_TIME_EXCEEDED, NET_ICMP_TIMX_INTRANS, 0);
+		worker_icmp_error(w, from, m, info, NET_ICMP_TIME_EXCEEDED, NET_ICMP_TIMX_INTRANS, 0);
 		stats_drop(w->st, m, DROP_FWD_TTL_EXPIRED);
 		return;
 	}
@@ -147,8 +147,8 @@ is_broadcast(const struct worker *w, uint32_t a)
 }
 
 void
-ipv4_unserved(struct worker *w, uint16_t from, struct rte_mbuf *m,
-	      const struct net_ipv4_info *info)
+worker_ipv4_unserved(struct worker *w, uint16_t from, struct rte_mbuf *m,
+		     const struct net_ipv4_info *info)
 {
 	switch (info->proto) {
 	case IPPROTO_TCP:
@@ -159,11 +159,11 @@ ipv4_unserved(struct worker *w, uint16_t from, struct rte_mbuf *m,
 		stats_drop(w->st, m, DROP_LOCAL_ICMP_OTHER);
 		return;
 	case IPPROTO_UDP:
-		icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH, NET_ICMP_UNREACH_PORT, 0);
+		worker_icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH, NET_ICMP_UNREACH_PORT, 0);
 		break;
 	default:
-		icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH,
-			   NET_ICMP_UNREACH_PROTOCOL, 0);
+		worker_icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH,
+				  NET_ICMP_UNREACH_PROTOCOL, 0);
 		break;
 	}
 	stats_drop(w->st, m, DROP_LOCAL_NO_SERVICE);
@@ -178,9 +178,9 @@ unserved(struct worker *w, uint16_t from, struct rte_mbuf *m,
 	 const struct net_ipv4_info *info)
 {
 	if (from != PORT_TUNNEL && w->nw != NULL && worker_is_pool_address(w, info->dst))
-		snat_in_push(w, from, m, info);
+		worker_snat_in_push(w, from, m, info);
 	else
-		ipv4_unserved(w, from, m, info);
+		worker_ipv4_unserved(w, from, m, info);
 }
 
 /* Echo requests are answered the way they came. */
@@ -202,7 +202,7 @@ icmp_input(struct worker *w, uint16_t from, struct rte_mbuf *m,
 	}
 	net_icmp_echo_reply(ip, info->hlen);
 	w->st->ctr[WCTR_ICMP_ECHO_REPLIES]++;
-	answer(w, from, from == PORT_TUNNEL ? pkt_tunnel(w, m) : SA_NONE, m);
+	worker_answer(w, from, from == PORT_TUNNEL ? pkt_tunnel(w, m) : SA_NONE, m);
 }
 
 /*
@@ -239,10 +239,10 @@ natt_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		return;
 	}
 	if (len >= NON_ESP_MARKER && p[0] == 0 && p[1] == 0 && p[2] == 0 && p[3] == 0) {
-		punt_ike(w, in_port, m, info, (uint16_t)(off + NON_ESP_MARKER));
+		worker_punt_ike(w, in_port, m, info, (uint16_t)(off + NON_ESP_MARKER));
 		return;
 	}
-	esp_in_push(w, in_port, m, (uint8_t)info->hlen, sizeof(struct rte_udp_hdr));
+	worker_esp_in_push(w, in_port, m, (uint8_t)info->hlen, sizeof(struct rte_udp_hdr));
 }
 
 /* A datagram from a port for the box: IKE and ESP, or the clear services. */
@@ -254,7 +254,7 @@ port_local(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 
 	switch (info->proto) {
 	case IPPROTO_ESP:
-		esp_in_push(w, in_port, m, (uint8_t)info->hlen, 0);
+		worker_esp_in_push(w, in_port, m, (uint8_t)info->hlen, 0);
 		return;
 	case IPPROTO_UDP:
 		if (info->tot_len < info->hlen + sizeof(uh)) {
@@ -264,7 +264,7 @@ port_local(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		memcpy(&uh, rte_pktmbuf_mtod_offset(m, const uint8_t *, info->hlen), sizeof(uh));
 		switch (rte_be_to_cpu_16(uh.dst_port)) {
 		case IKE_PORT:
-			punt_ike(w, in_port, m, info, (uint16_t)(info->hlen + sizeof(uh)));
+			worker_punt_ike(w, in_port, m, info, (uint16_t)(info->hlen + sizeof(uh)));
 			return;
 		case NATT_PORT:
 			natt_input(w, in_port, m, info);
@@ -276,7 +276,7 @@ port_local(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 }
 
 void
-ipv4_local(struct worker *w, uint16_t from, struct rte_mbuf *m, struct net_ipv4_info *info)
+worker_ipv4_local(struct worker *w, uint16_t from, struct rte_mbuf *m, struct net_ipv4_info *info)
 {
 	w->st->ctr[WCTR_LOCAL_IN]++;
 	if (from == PORT_TUNNEL) {
@@ -293,8 +293,8 @@ ipv4_local(struct worker *w, uint16_t from, struct rte_mbuf *m, struct net_ipv4_
 			stats_drop(w->st, m, DROP_LOCAL_FRAGMENT);
 			return;
 		}
-		m = ipv4_reassemble(w, worker_port_outside(w, from) ? REASS_OUTSIDE : REASS_INSIDE,
-				    0, 0, m, info);
+		m = worker_ipv4_reassemble(w, worker_port_outside(w, from) ? REASS_OUTSIDE : REASS_INSIDE,
+					   0, 0, m, info);
 		if (m == NULL)
 			return;
 	}
@@ -302,7 +302,7 @@ ipv4_local(struct worker *w, uint16_t from, struct rte_mbuf *m, struct net_ipv4_
 }
 
 void
-ipv4_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, bool l2_group)
+worker_ipv4_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, bool l2_group)
 {
 	struct net_ipv4_info info;
 	enum stats_drop rc;
@@ -324,7 +324,7 @@ ipv4_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, bool l2_group
 	if (!boundary_port_in(w, in_port, m, &info, own))
 		return;
 	if (own >= 0) {
-		ipv4_local(w, in_port, m, &info);
+		worker_ipv4_local(w, in_port, m, &info);
 		return;
 	}
 	if (l2_group) {
@@ -339,5 +339,5 @@ ipv4_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, bool l2_group
 	}
 	if (!boundary_clear_source(w, m, &info))
 		return;
-	ipv4_forward(w, in_port, m, &info);
+	worker_ipv4_forward(w, in_port, m, &info);
 }

@@ -31,7 +31,7 @@ arp_send_request(struct worker *w, uint16_t port, uint32_t ip,
 	net_arp_build(frame, RTE_ARP_OP_REQUEST, &pt->mac, dst_mac, pt->addr,
 		      NULL, ip);
 	w->st->ctr[WCTR_ARP_REQUESTS]++;
-	txq_push(w, port, m);
+	worker_txq_push(w, port, m);
 }
 
 /* Tell the control core, unless the table already says exactly this. */
@@ -90,11 +90,11 @@ arp_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m)
 	net_arp_build(rte_pktmbuf_append(m, NET_ARP_FRAME_LEN), RTE_ARP_OP_REPLY,
 		      &pt->mac, &a.sha, pt->addr, &a.sha, a.sip);
 	w->st->ctr[WCTR_ARP_REPLIES]++;
-	txq_push(w, in_port, m);
+	worker_txq_push(w, in_port, m);
 }
 
 void
-eth_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m)
+worker_eth_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m)
 {
 	const struct rte_ether_hdr *eh = rte_pktmbuf_mtod(m, struct rte_ether_hdr *);
 	uint16_t type;
@@ -115,7 +115,7 @@ eth_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m)
 		bool l2_group = rte_is_multicast_ether_addr(&eh->dst_addr);
 
 		rte_pktmbuf_adj(m, sizeof(struct rte_ether_hdr));
-		ipv4_input(w, in_port, m, l2_group);
+		worker_ipv4_input(w, in_port, m, l2_group);
 		break;
 	}
 	case RTE_ETHER_TYPE_ARP:
@@ -141,7 +141,7 @@ send_resolved(struct worker *w, uint16_t port, const struct rte_ether_addr *dst,
 	eh->dst_addr = *dst;
 	eh->src_addr = port_of(w, port)->mac;
 	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
-	txq_push(w, port, m);
+	worker_txq_push(w, port, m);
 }
 
 static void
@@ -195,7 +195,7 @@ pending_add(struct worker *w, uint16_t port, uint32_t ip, struct rte_mbuf *m)
 }
 
 void
-pending_check(struct worker *w, uint64_t now)
+worker_pending_check(struct worker *w, uint64_t now)
 {
 	for (unsigned i = 0; i < PENDING_HOPS; i++) {
 		struct pending_hop *h = &w->pending[i];
@@ -215,9 +215,9 @@ pending_check(struct worker *w, uint64_t now)
 			if (net_ipv4_parse(rte_pktmbuf_mtod(h->m[0], void *),
 					   rte_pktmbuf_data_len(h->m[0]), false,
 					   &info) == DROP_NONE)
-				icmp_error(w, h->m[0]->port, h->m[0], &info,
-					   NET_ICMP_DEST_UNREACH,
-					   NET_ICMP_UNREACH_HOST, 0);
+				worker_icmp_error(w, h->m[0]->port, h->m[0], &info,
+						  NET_ICMP_DEST_UNREACH,
+						  NET_ICMP_UNREACH_HOST, 0);
 			for (uint16_t k = 0; k < h->n; k++)
 				stats_drop(w->st, h->m[k], DROP_NEIGH_UNRESOLVED);
 			pending_release(w, h);
@@ -229,7 +229,7 @@ pending_check(struct worker *w, uint64_t now)
 }
 
 void
-pending_drop_all(struct worker *w)
+worker_pending_drop_all(struct worker *w)
 {
 	for (unsigned i = 0; i < PENDING_HOPS; i++) {
 		struct pending_hop *h = &w->pending[i];
@@ -242,8 +242,8 @@ pending_drop_all(struct worker *w)
 }
 
 void
-l3_output(struct worker *w, uint16_t out_port, uint32_t next_hop,
-	  struct rte_mbuf *m)
+worker_l3_output(struct worker *w, uint16_t out_port, uint32_t next_hop,
+		 struct rte_mbuf *m)
 {
 	struct neigh_cache *c = &w->ncache[out_port];
 	uint64_t gen = neigh_generation(w->neigh.generation);

@@ -27,10 +27,10 @@ reass_tables(struct worker *w, const struct worker_env *env, int socket_id)
 	uint64_t timeout = rte_get_tsc_hz() * REASS_TIMEOUT_S;
 
 	for (unsigned z = 0; z < REASS_N; z++) {
-		w->reass[z] = reass_create(name[z], env->frag_entries,
-					   WORKER_REASS_MBUFS(env->frag_entries) / REASS_N,
-					   z == REASS_TUNNEL ? RTE_MAX(env->max_sites, 1u) : 0,
-					   timeout, socket_id);
+		w->reass[z] = worker_reass_create(name[z], env->frag_entries,
+						  WORKER_REASS_MBUFS(env->frag_entries) / REASS_N,
+						  z == REASS_TUNNEL ? RTE_MAX(env->max_sites, 1u) : 0,
+						  timeout, socket_id);
 		if (w->reass[z] == NULL)
 			return -ENOMEM;
 	}
@@ -109,7 +109,7 @@ worker_free(struct worker *w)
 	if (w == NULL)
 		return;
 	for (unsigned z = 0; z < REASS_N; z++)
-		reass_free(w->reass[z]);
+		worker_reass_free(w->reass[z]);
 	esp_worker_free(w->ew);
 	rte_free(w->punt_known_due);
 	rte_free(w->icmp_site_due);
@@ -137,7 +137,7 @@ worker_inject(struct worker *w, struct rte_mbuf *m)
 }
 
 void
-txq_push(struct worker *w, uint16_t port, struct rte_mbuf *m)
+worker_txq_push(struct worker *w, uint16_t port, struct rte_mbuf *m)
 {
 	struct txq *q = &w->tx[port];
 
@@ -181,9 +181,9 @@ worker_input(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts, uint16_
 		if (i + RX_PREFETCH_AHEAD < n)
 			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + RX_PREFETCH_AHEAD], void *));
 		pc->rx_bytes += pkts[i]->pkt_len;
-		eth_input(w, in_port, pkts[i]);
+		worker_eth_input(w, in_port, pkts[i]);
 	}
-	tunnel_flush(w);
+	worker_tunnel_flush(w);
 }
 
 /*
@@ -201,15 +201,15 @@ inject_drain(struct worker *w)
 
 		w->st->ctr[WCTR_INJECTED]++;
 		if (m[i]->port < w->n_ports)
-			txq_push(w, m[i]->port, m[i]);
+			worker_txq_push(w, m[i]->port, m[i]);
 		else if (m[i]->port == WORKER_INJECT_ROUTE &&
 			 net_ipv4_parse(rte_pktmbuf_mtod(m[i], void *), rte_pktmbuf_data_len(m[i]),
 					false, &info) == DROP_NONE)
-			ipv4_route(w, PORT_LOCAL, m[i], &info, false);
+			worker_ipv4_route(w, PORT_LOCAL, m[i], &info, false);
 		else
 			stats_drop(w->st, m[i], DROP_INJECT_INVALID);
 	}
-	tunnel_flush(w);
+	worker_tunnel_flush(w);
 	return n;
 }
 
@@ -227,7 +227,7 @@ housekeeping(struct worker *w)
 	    now >= w->pending_next_tsc) {
 		w->pending_gen = neigh_generation(w->neigh.generation);
 		w->pending_next_tsc = now + PENDING_CHECK_MS * w->tsc_per_ms;
-		pending_check(w, now);
+		worker_pending_check(w, now);
 	}
 }
 
@@ -274,7 +274,7 @@ worker_main(void *arg)
 		}
 		got += inject_drain(w);
 		housekeeping(w);
-		reassembly_housekeeping(w);
+		worker_reassembly_housekeeping(w);
 		worker_flush(w);
 		/* Before the quiescent report: NAT frees slots a grace period old. */
 		if (w->nw != NULL)
@@ -293,7 +293,7 @@ worker_main(void *arg)
 			ctr[WCTR_BUSY_CYCLES] += t1 - t0;
 		}
 	}
-	pending_drop_all(w);
+	worker_pending_drop_all(w);
 	worker_flush(w);
 	rte_rcu_qsbr_thread_offline(env->qsbr, w->index);
 	rte_rcu_qsbr_thread_unregister(env->qsbr, w->index);

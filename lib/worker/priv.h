@@ -204,76 +204,76 @@ worker_port_outside(const struct worker *w, uint16_t p)
 }
 
 /* l2.c */
-void eth_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m);
+void worker_eth_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m);
 /* m->port is the packet's origin (for an ICMP error if ARP fails). */
-void l3_output(struct worker *w, uint16_t out_port, uint32_t next_hop,
-	       struct rte_mbuf *m);
-void pending_check(struct worker *w, uint64_t now);
-void pending_drop_all(struct worker *w);
-void txq_push(struct worker *w, uint16_t port, struct rte_mbuf *m);
+void worker_l3_output(struct worker *w, uint16_t out_port, uint32_t next_hop,
+		      struct rte_mbuf *m);
+void worker_pending_check(struct worker *w, uint64_t now);
+void worker_pending_drop_all(struct worker *w);
+void worker_txq_push(struct worker *w, uint16_t port, struct rte_mbuf *m);
 
 #include "boundary.h"
 
 /* ipv4.c: data at the IPv4 header from here on. */
 /* l2_group: received as link-layer broadcast/multicast (never forwarded). */
-void ipv4_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, bool l2_group);
+void worker_ipv4_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, bool l2_group);
 /* A datagram for the box, from a port or (PORT_TUNNEL, whole) out of a tunnel. */
-void ipv4_local(struct worker *w, uint16_t from, struct rte_mbuf *m,
-		struct net_ipv4_info *info);
-/* Forward a datagram: TTL, then (batched, fwd_flush) tunnel by SPD or route. */
-void ipv4_forward(struct worker *w, uint16_t from, struct rte_mbuf *m,
-		  const struct net_ipv4_info *info);
-void fwd_flush(struct worker *w);
+void worker_ipv4_local(struct worker *w, uint16_t from, struct rte_mbuf *m,
+		       struct net_ipv4_info *info);
+/* Forward a datagram: TTL, then (batched, worker_fwd_flush) tunnel by SPD or route. */
+void worker_ipv4_forward(struct worker *w, uint16_t from, struct rte_mbuf *m,
+			 const struct net_ipv4_info *info);
+void worker_fwd_flush(struct worker *w);
 /*
  * By the route table, not the SPD: ESP and IKE packets (RFC 4301 bypass),
  * answers, and forwarded datagrams the SPD passed (forwarded: lower the
  * TTL; cleartext leaving by an outside port needs a bypass rule).
  */
-void ipv4_route(struct worker *w, uint16_t from, struct rte_mbuf *m,
-		const struct net_ipv4_info *info, bool forwarded);
+void worker_ipv4_route(struct worker *w, uint16_t from, struct rte_mbuf *m,
+		       const struct net_ipv4_info *info, bool forwarded);
 /* A datagram for the box that no service takes: refused as a host would. */
-void ipv4_unserved(struct worker *w, uint16_t from, struct rte_mbuf *m,
-		   const struct net_ipv4_info *info);
+void worker_ipv4_unserved(struct worker *w, uint16_t from, struct rte_mbuf *m,
+			  const struct net_ipv4_info *info);
 
 /* answer.c: what the box says back; from is the origin of m. */
-void icmp_error(struct worker *w, uint16_t from, const struct rte_mbuf *m,
-		const struct net_ipv4_info *info, uint8_t type, uint8_t code,
-		uint16_t mtu);
+void worker_icmp_error(struct worker *w, uint16_t from, const struct rte_mbuf *m,
+		       const struct net_ipv4_info *info, uint8_t type, uint8_t code,
+		       uint16_t mtu);
 /* reply: a datagram the box built (echo reply, ICMP error) answering a
  * packet from from; tunnel when from is PORT_TUNNEL. Takes reply. */
-void answer(struct worker *w, uint16_t from, uint32_t tunnel, struct rte_mbuf *reply);
+void worker_answer(struct worker *w, uint16_t from, uint32_t tunnel, struct rte_mbuf *reply);
 
 /* punt.c: IKE datagrams for the control core. */
-void punt_ike(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-	      const struct net_ipv4_info *info, uint16_t ike_off);
+void worker_punt_ike(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+		     const struct net_ipv4_info *info, uint16_t ike_off);
 
 /* tunnel.c */
-void esp_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-		 uint8_t l3_len, uint8_t l4_len);
+void worker_esp_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+			uint8_t l3_len, uint8_t l4_len);
 /* Into sa's tunnel (sa NULL: the tunnel is not up, dropped). */
-void tunnel_send(struct worker *w, uint16_t from, struct rte_mbuf *m,
-		 const struct net_ipv4_info *info, struct sa *sa, bool forwarded);
-void tunnel_flush(struct worker *w);
+void worker_tunnel_send(struct worker *w, uint16_t from, struct rte_mbuf *m,
+			const struct net_ipv4_info *info, struct sa *sa, bool forwarded);
+void worker_tunnel_flush(struct worker *w);
 
 /* snat.c */
-void snat_out_push(struct worker *w, struct rte_mbuf *m, const struct sa *sa);
-void snat_in_push(struct worker *w, uint16_t from, struct rte_mbuf *m,
-		  const struct net_ipv4_info *info);
-void snat_flush(struct worker *w);
+void worker_snat_out_push(struct worker *w, struct rte_mbuf *m, const struct sa *sa);
+void worker_snat_in_push(struct worker *w, uint16_t from, struct rte_mbuf *m,
+			 const struct net_ipv4_info *info);
+void worker_snat_flush(struct worker *w);
 /* m goes into sa's tunnel by the SPD: false if NAT refused it (dropped, counted). */
-bool snat_track(struct worker *w, struct rte_mbuf *m, const struct sa *sa);
+bool worker_snat_track(struct worker *w, struct rte_mbuf *m, const struct sa *sa);
 
 /* frag.c */
 /* Fragment m (freed) into direct mbufs of at most mtu bytes; 0 on failure. */
-uint16_t ipv4_fragment(struct worker *w, struct rte_mbuf *m, uint16_t mtu,
-		       struct rte_mbuf **out, uint16_t max);
+uint16_t worker_ipv4_fragment(struct worker *w, struct rte_mbuf *m, uint16_t mtu,
+			      struct rte_mbuf **out, uint16_t max);
 /*
  * A fragment: the whole datagram once complete, else NULL. zone picks the
  * table; for REASS_TUNNEL, tunnel and site are where it came from (part of
  * the key, and whose share it takes); 0 for the others.
  */
-struct rte_mbuf *ipv4_reassemble(struct worker *w, enum reass_zone zone, uint32_t tunnel,
-				 uint32_t site, struct rte_mbuf *m, struct net_ipv4_info *info);
-void reassembly_housekeeping(struct worker *w);
+struct rte_mbuf *worker_ipv4_reassemble(struct worker *w, enum reass_zone zone, uint32_t tunnel,
+					uint32_t site, struct rte_mbuf *m, struct net_ipv4_info *info);
+void worker_reassembly_housekeeping(struct worker *w);
 
 #endif

@@ -134,8 +134,8 @@ source_bucket(const struct worker *w, uint32_t src)
 }
 
 void
-punt_ike(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-	 const struct net_ipv4_info *info, uint16_t ike_off)
+worker_punt_ike(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+		const struct net_ipv4_info *info, uint16_t ike_off)
 {
 	const struct worker_cookies *c = w->env->cookies;
 	uint64_t now = rte_rdtsc();

@@ -55,7 +55,7 @@ struct reass {
 	uint32_t bucket_bits;
 	uint32_t sites;
 	uint64_t key[6];     /* secret hash keys */
-	uint32_t scan;       /* next entry reass_expire() looks at */
+	uint32_t scan;       /* next entry worker_reass_expire() looks at */
 	uint32_t hand;       /* next entry evicted when over max_frags */
 	uint32_t held;       /* datagrams in progress */
 	uint32_t frags;      /* fragments (mbufs) held */
@@ -66,8 +66,8 @@ struct reass {
 };
 
 struct reass *
-reass_create(const char *name, uint32_t entries, uint32_t max_frags, uint32_t sites,
-	     uint64_t timeout_tsc, int socket_id)
+worker_reass_create(const char *name, uint32_t entries, uint32_t max_frags, uint32_t sites,
+		    uint64_t timeout_tsc, int socket_id)
 {
 	struct reass *r = rte_zmalloc_socket(name, sizeof(*r), 0, socket_id);
 	uint32_t n = rte_align32pow2(RTE_MAX(entries, 16u));
@@ -86,7 +86,7 @@ reass_create(const char *name, uint32_t entries, uint32_t max_frags, uint32_t si
 		r->site_held = rte_zmalloc_socket(name, sizeof(*r->site_held) * sites, 0,
 						  socket_id);
 	if (r->e == NULL || (sites != 0 && r->site_held == NULL)) {
-		reass_free(r);
+		worker_reass_free(r);
 		return NULL;
 	}
 	return r;
@@ -113,7 +113,7 @@ drop_entry(struct reass *r, struct stats_worker *st, struct reass_entry *e,
 }
 
 void
-reass_free(struct reass *r)
+worker_reass_free(struct reass *r)
 {
 	if (r == NULL)
 		return;
@@ -284,8 +284,8 @@ assemble(struct reass *r, struct stats_worker *st, struct reass_entry *e,
 }
 
 struct rte_mbuf *
-reass_input(struct reass *r, struct stats_worker *st, uint32_t owner, uint32_t site,
-	    struct rte_mbuf *m, struct net_ipv4_info *info, uint64_t now)
+worker_reass_input(struct reass *r, struct stats_worker *st, uint32_t owner, uint32_t site,
+		   struct rte_mbuf *m, struct net_ipv4_info *info, uint64_t now)
 {
 	const struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, const struct rte_ipv4_hdr *);
 	uint16_t frag = rte_be_to_cpu_16(ip->fragment_offset);
@@ -341,7 +341,7 @@ reass_input(struct reass *r, struct stats_worker *st, uint32_t owner, uint32_t s
 }
 
 void
-reass_expire(struct reass *r, struct stats_worker *st, uint64_t now, unsigned budget)
+worker_reass_expire(struct reass *r, struct stats_worker *st, uint64_t now, unsigned budget)
 {
 	uint32_t n = r->n_buckets * WAYS;
 

@@ -38,11 +38,11 @@ struct reass;
  * entries: datagrams held at once (rounded up to a power of two, at least
  * 16); max_frags: buffers held at once (at least 2 x REASS_MAX_FRAGS).
  * sites: 0 for a port table, else the number of site ids (the site
- * argument of reass_input()). timeout_tsc: how long a datagram may take.
+ * argument of worker_reass_input()). timeout_tsc: how long a datagram may take.
  */
-struct reass *reass_create(const char *name, uint32_t entries, uint32_t max_frags,
-			   uint32_t sites, uint64_t timeout_tsc, int socket_id);
-void reass_free(struct reass *r);
+struct reass *worker_reass_create(const char *name, uint32_t entries, uint32_t max_frags,
+				  uint32_t sites, uint64_t timeout_tsc, int socket_id);
+void worker_reass_free(struct reass *r);
 
 /*
  * Add fragment m (data at its IPv4 header, info its parsed header). Takes
@@ -50,11 +50,11 @@ void reass_free(struct reass *r);
  * and *info describing it, once complete; else NULL (held, or dropped and
  * counted in st). site: the owner's site for the share (tunnel tables).
  */
-struct rte_mbuf *reass_input(struct reass *r, struct stats_worker *st, uint32_t owner,
-			     uint32_t site, struct rte_mbuf *m, struct net_ipv4_info *info,
-			     uint64_t now);
+struct rte_mbuf *worker_reass_input(struct reass *r, struct stats_worker *st, uint32_t owner,
+				    uint32_t site, struct rte_mbuf *m, struct net_ipv4_info *info,
+				    uint64_t now);
 
 /* Drop datagrams past their timeout; looks at most budget entries. */
-void reass_expire(struct reass *r, struct stats_worker *st, uint64_t now, unsigned budget);
+void worker_reass_expire(struct reass *r, struct stats_worker *st, uint64_t now, unsigned budget);
 
 #endif

@@ -9,7 +9,7 @@
  *             -> restored to the branch -> encrypted into the tunnel of
  *             their session (no SPD lookup: two branches may share a
  *             subnet); not NAT traffic -> refused as the box refuses.
- * And one packet at a time, snat_track(): what the SPD forwards into a
+ * And one packet at a time, worker_snat_track(): what the SPD forwards into a
  * tunnel opens a pass-through session, so the branch's replies to a flow
  * opened toward it are not masqueraded.
  * m->port holds the packet's origin while it waits.
@@ -19,39 +19,39 @@
 #include "priv.h"
 
 void
-snat_out_push(struct worker *w, struct rte_mbuf *m, const struct sa *sa)
+worker_snat_out_push(struct worker *w, struct rte_mbuf *m, const struct sa *sa)
 {
 	struct snat_vec *v = &w->snat_out;
 
 	if (v->n == SNAT_VEC_MAX)
-		tunnel_flush(w);
+		worker_tunnel_flush(w);
 	v->m[v->n] = m;
 	v->tunnel[v->n] = sa->tunnel;
 	v->site[v->n++] = sa->site;
 }
 
 void
-snat_in_push(struct worker *w, uint16_t from, struct rte_mbuf *m,
-	     const struct net_ipv4_info *info)
+worker_snat_in_push(struct worker *w, uint16_t from, struct rte_mbuf *m,
+		    const struct net_ipv4_info *info)
 {
 	struct snat_vec *v = &w->snat_in;
 
 	/* Forwarded into a branch if NAT's: the TTL rule of any forwarding,
 	 * before the translation (the error quotes what the sender sent). */
 	if (info->ttl <= 1) {
-		icmp_error(w, from, m, info, NET_ICMP_TIME_EXCEEDED,
-			   NET_ICMP_TIMX_INTRANS, 0);
+		worker_icmp_error(w, from, m, info, NET_ICMP_TIME_EXCEEDED,
+				  NET_ICMP_TIMX_INTRANS, 0);
 		stats_drop(w->st, m, DROP_FWD_TTL_EXPIRED);
 		return;
 	}
 	if (v->n == SNAT_VEC_MAX)
-		tunnel_flush(w);
+		worker_tunnel_flush(w);
 	m->port = from;
 	v->m[v->n++] = m;
 }
 
 bool
-snat_track(struct worker *w, struct rte_mbuf *m, const struct sa *sa)
+worker_snat_track(struct worker *w, struct rte_mbuf *m, const struct sa *sa)
 {
 	enum stats_drop rc = nat_track(w->nw, m, sa->tunnel, sa->site, rte_rdtsc());
 
@@ -83,7 +83,7 @@ flush_out(struct worker *w)
 			continue;
 		}
 		reparse(v.m[i], &info);
-		ipv4_forward(w, v.m[i]->port, v.m[i], &info);
+		worker_ipv4_forward(w, v.m[i]->port, v.m[i], &info);
 	}
 }
 
@@ -105,16 +105,16 @@ flush_in(struct worker *w)
 		}
 		reparse(m, &info);
 		if (rc[i] == NAT_PASS) {
-			ipv4_unserved(w, m->port, m, &info);
+			worker_ipv4_unserved(w, m->port, m, &info);
 			continue;
 		}
 		w->st->ctr[WCTR_FORWARDED]++;
-		tunnel_send(w, m->port, m, &info, sa_worker_tunnel_out(w->sw, v.tunnel[i]), true);
+		worker_tunnel_send(w, m->port, m, &info, sa_worker_tunnel_out(w->sw, v.tunnel[i]), true);
 	}
 }
 
 void
-snat_flush(struct worker *w)
+worker_snat_flush(struct worker *w)
 {
 	if (w->snat_out.n != 0)
 		flush_out(w);

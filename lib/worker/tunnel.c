@@ -14,13 +14,13 @@
 #define MAX_FRAGS 16
 
 void
-esp_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-	    uint8_t l3_len, uint8_t l4_len)
+worker_esp_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
+		   uint8_t l3_len, uint8_t l4_len)
 {
 	struct esp_vec *v = &w->esp_in;
 
 	if (v->n == ESP_BURST_MAX)
-		tunnel_flush(w);
+		worker_tunnel_flush(w);
 	m->port = in_port;
 	m->l3_len = l3_len;
 	m->l4_len = l4_len;
@@ -33,7 +33,7 @@ esp_out_push(struct worker *w, struct rte_mbuf *m, struct sa *sa)
 	struct esp_vec *v = &w->esp_out;
 
 	if (v->n == ESP_BURST_MAX)
-		tunnel_flush(w);
+		worker_tunnel_flush(w);
 	v->m[v->n] = m;
 	v->sa[v->n++] = sa;
 }
@@ -49,8 +49,8 @@ clamp_mss(struct worker *w, struct rte_mbuf *m, const struct sa *sa)
 }
 
 void
-tunnel_send(struct worker *w, uint16_t from, struct rte_mbuf *m,
-	    const struct net_ipv4_info *info, struct sa *sa, bool forwarded)
+worker_tunnel_send(struct worker *w, uint16_t from, struct rte_mbuf *m,
+		   const struct net_ipv4_info *info, struct sa *sa, bool forwarded)
 {
 	struct rte_mbuf *frags[MAX_FRAGS];
 	uint16_t n;
@@ -60,8 +60,8 @@ tunnel_send(struct worker *w, uint16_t from, struct rte_mbuf *m,
 		return;
 	}
 	if (unlikely(info->tot_len > sa->tunnel_mtu) && info->df) {
-		icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH,
-			   NET_ICMP_UNREACH_NEEDFRAG, sa->tunnel_mtu);
+		worker_icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH,
+				  NET_ICMP_UNREACH_NEEDFRAG, sa->tunnel_mtu);
 		stats_drop(w->st, m, DROP_ESPO_NEEDS_FRAG);
 		return;
 	}
@@ -74,7 +74,7 @@ tunnel_send(struct worker *w, uint16_t from, struct rte_mbuf *m,
 		return;
 	}
 	/* RFC 4459 s5: fragment before encryption; the peer need not reassemble. */
-	n = ipv4_fragment(w, m, sa->tunnel_mtu, frags, MAX_FRAGS);
+	n = worker_ipv4_fragment(w, m, sa->tunnel_mtu, frags, MAX_FRAGS);
 	for (uint16_t i = 0; i < n; i++)
 		esp_out_push(w, frags[i], sa);
 }
@@ -98,19 +98,19 @@ inner_input(struct worker *w, struct rte_mbuf *m, const struct sa *sa)
 	local = worker_own_port(w, info.dst) >= 0;
 	/* Without NAT, and for what dies here anyway (ICMP error to the branch). */
 	if (!local && (w->nw == NULL || info.ttl <= 1)) {
-		ipv4_forward(w, PORT_TUNNEL, m, &info);
+		worker_ipv4_forward(w, PORT_TUNNEL, m, &info);
 		return;
 	}
 	/* The box and NAT take whole datagrams, reassembled per tunnel. */
 	if (info.fragment) {
-		m = ipv4_reassemble(w, REASS_TUNNEL, sa->tunnel, sa->site, m, &info);
+		m = worker_ipv4_reassemble(w, REASS_TUNNEL, sa->tunnel, sa->site, m, &info);
 		if (m == NULL)
 			return;
 	}
 	if (local)
-		ipv4_local(w, PORT_TUNNEL, m, &info);
+		worker_ipv4_local(w, PORT_TUNNEL, m, &info);
 	else
-		snat_out_push(w, m, sa);
+		worker_snat_out_push(w, m, sa);
 }
 
 static void
@@ -144,12 +144,12 @@ flush_out(struct worker *w)
 		};
 
 		/* ESP is the box's own packet now (RFC 4301: never into the SPD). */
-		ipv4_route(w, PORT_LOCAL, v.m[i], &info, false);
+		worker_ipv4_route(w, PORT_LOCAL, v.m[i], &info, false);
 	}
 }
 
 void
-tunnel_flush(struct worker *w)
+worker_tunnel_flush(struct worker *w)
 {
 	/*
 	 * Each stage may feed the others: decryption feeds NAT and forwarding
@@ -160,9 +160,9 @@ tunnel_flush(struct worker *w)
 	       w->fwd.n != 0 || w->esp_out.n != 0) {
 		if (w->esp_in.n != 0)
 			flush_in(w);
-		snat_flush(w);
+		worker_snat_flush(w);
 		if (w->fwd.n != 0)
-			fwd_flush(w);
+			worker_fwd_flush(w);
 		if (w->esp_out.n != 0)
 			flush_out(w);
 	}

@@ -62,7 +62,7 @@ bad_file(void **state)
 	struct cfg cfg;
 
 	assert_true(*want != '\0');
-	assert_int_equal(cfg_load(path, &cfg, err, sizeof(err)), -1);
+	assert_int_equal(conf_load(path, &cfg, err, sizeof(err)), -1);
 	anonymise(err, path);
 	assert_string_equal(err, want);
 	/* Nothing is left half-loaded. */
@@ -77,7 +77,7 @@ good_file(void **state)
 	const char *path = *state;
 	char err[8192];
 	struct cfg cfg;
-	int rc = cfg_load(path, &cfg, err, sizeof(err));
+	int rc = conf_load(path, &cfg, err, sizeof(err));
 	char *want = expected_lines(path, "# warn: ");
 
 	if (rc != 0)
@@ -189,7 +189,7 @@ good_file(void **state)
 		/* The documented example masquerades; a minimal file does not. */
 		assert_int_equal(cfg.nat_enabled, strstr(path, "minimal.conf") == NULL);
 	}
-	cfg_free(&cfg);
+	conf_free(&cfg);
 }
 
 static void
@@ -199,7 +199,7 @@ missing_file(void **state)
 	struct cfg cfg;
 
 	(void)state;
-	assert_int_equal(cfg_load("/nonexistent/esphub.conf", &cfg, err, sizeof(err)), -1);
+	assert_int_equal(conf_load("/nonexistent/esphub.conf", &cfg, err, sizeof(err)), -1);
 	assert_string_equal(err, "/nonexistent/esphub.conf:0: file: cannot open: "
 				 "No such file or directory");
 }
@@ -212,7 +212,7 @@ short_error_buffer(void **state)
 	char err[16];
 	struct cfg cfg;
 
-	assert_int_equal(cfg_load(path, &cfg, err, sizeof(err)), -1);
+	assert_int_equal(conf_load(path, &cfg, err, sizeof(err)), -1);
 	assert_true(strlen(err) < sizeof(err));
 }
 

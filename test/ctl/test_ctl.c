@@ -211,7 +211,7 @@ load(struct fixture *f, struct cfg *cfg)
 	char err[4096];
 
 	memset(cfg, 0, sizeof(*cfg));
-	if (cfg_load(f->path, cfg, err, sizeof(err)) != 0)
+	if (conf_load(f->path, cfg, err, sizeof(err)) != 0)
 		fail_msg("%s: %s", f->path, err);
 }
 
@@ -317,7 +317,7 @@ teardown(void **state)
 		assert_int_equal(sa_db_count(f->db), 0);
 		sa_db_free(f->db);
 	}
-	cfg_free(&f->cfg);
+	conf_free(&f->cfg);
 	unlink(f->path);
 	free(f);
 	return 0;
@@ -553,14 +553,14 @@ overlap_of_two_sites(void **state)
 		write_conf(f, "", three, 3);
 		load(f, &tmp);
 		assert_int_equal(ctl_site_add(f->ctl, &tmp.sites[2], 0, &site), 0);
-		cfg_free(&tmp);
+		conf_free(&tmp);
 		t2 = sa_db_get(f->db, 4)->tunnel;
 		assert_int_equal(sa_worker_spd(worker_view(f), 0x0a140101), t2);
 		/* kyoto's /24 lies inside nara's /16: kyoto's stays out of the SPD. */
 		write_conf(f, "", sites, 4);
 		load(f, &tmp);
 		assert_int_equal(ctl_site_add(f->ctl, &tmp.sites[3], 0, &site), 0);
-		cfg_free(&tmp);
+		conf_free(&tmp);
 	}
 	sw = worker_view(f);
 	assert_int_equal(counter(f, CTL_CTR_PREFIX_SHARED), 3);
@@ -729,7 +729,7 @@ site_del_with_sas_in_flight(void **state)
 		snprintf(tmp.sites[0].name, sizeof(tmp.sites[0].name), "sakai");
 		assert_int_equal(ctl_site_add(f->ctl, &tmp.sites[0], 300, &site), 0);
 		assert_int_equal(site, 0);
-		cfg_free(&tmp);
+		conf_free(&tmp);
 	}
 }
 
@@ -809,7 +809,7 @@ config_reload_diff(void **state)
 	write_conf(f, "ike = { default_psk = \"new wildcard\"; };\nworkers = 2;", after, 3);
 	load(f, &fresh);
 	assert_int_equal(ctl_reload(f->ctl, &fresh, 1000, report, sizeof(report)), 0);
-	cfg_free(&fresh);
+	conf_free(&fresh);
 	printf("# %s", report);
 	assert_non_null(strstr(report, "not applied: changes outside sites"));
 	assert_non_null(strstr(report, "sites: 1 added, 1 changed, 1 removed, 1 unchanged\n"));
@@ -838,7 +838,7 @@ config_reload_diff(void **state)
 	write_conf(f, "ike = { default_psk = \"new wildcard\"; };", after, 3);
 	load(f, &fresh);
 	assert_int_equal(ctl_reload(f->ctl, &fresh, 2000, report, sizeof(report)), 0);
-	cfg_free(&fresh);
+	conf_free(&fresh);
 	assert_string_equal(report, "sites: 0 added, 0 changed, 0 removed, 3 unchanged\n");
 	assert_int_equal(f->fe.psk_sets, 1);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * libFuzzer target: cfg_site_from_text(), what `site add` and `site set`
+ * libFuzzer target: conf_site_from_text(), what `site add` and `site set`
  * on the CLI socket hand to lib/conf. The input is the command's text (one
  * line, as the CLI reads it: NUL and line ends cut it), parsed in the
  * context of a box with an outside and an inside port, into an error
@@ -98,7 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data, n);
 	text[n] = '\0';
 	text[strcspn(text, "\r\n")] = '\0';
-	if (cfg_site_from_text(&cfg, text, s, err, errlen) == 0) {
+	if (conf_site_from_text(&cfg, text, s, err, errlen) == 0) {
 		CHECK(errlen == 0 || err[0] == '\0');
 		CHECK(s->name[0] != '\0' && s->manual != s->ike);
 		CHECK(s->n_remote >= 1 && s->n_remote <= CFG_MAX_SUBNETS);

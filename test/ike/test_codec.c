@@ -46,8 +46,8 @@ static size_t build_all(uint8_t *buf, size_t cap)
 
 	memcpy(h.icookie, ICK, 8);
 	memcpy(h.rcookie, RCK, 8);
-	wb_init(&w, buf, cap);
-	wb_hdr(&w, &h);
+	ike_wb_init(&w, buf, cap);
+	ike_wb_hdr(&w, &h);
 	ike_sab_begin(&b, &w, IPSEC_DOI, SIT_IDENTITY_ONLY);
 	ike_sab_prop(&b, 1, PROTO_ISAKMP, NULL, 0);
 	ike_sab_xform(&b, 1, KEY_IKE);
@@ -78,7 +78,7 @@ static size_t build_all(uint8_t *buf, size_t cap)
 	ike_build_data(&w, ISAKMP_PLD_NATD_DRAFT, HASHV, 16);
 	ike_build_natoa(&w, ISAKMP_PLD_NATOA, 0xc0a80001);
 	ike_build_natoa(&w, ISAKMP_PLD_NATOA_DRAFT, 0x0a000001);
-	wb_hdr_finish(&w);
+	ike_wb_hdr_finish(&w);
 	assert_false(w.overflow);
 	return w.len;
 }
@@ -265,7 +265,7 @@ static size_t build_sa(uint8_t *buf, size_t cap)
 	struct ike_wbuf w;
 	struct ike_sab b;
 
-	wb_init(&w, buf, cap);
+	ike_wb_init(&w, buf, cap);
 	ike_sab_begin(&b, &w, IPSEC_DOI, SIT_IDENTITY_ONLY);
 	ike_sab_prop(&b, 1, PROTO_IPSEC_ESP, SPI4, 4);
 	ike_sab_xform(&b, 1, ESP_AES_CBC);
@@ -436,8 +436,8 @@ static void test_builder_overflow(void **state)
 	struct ike_hdr h = {.exch = ISAKMP_EXCH_INFO};
 
 	(void)state;
-	wb_init(&w, buf, sizeof(buf));
-	wb_hdr(&w, &h);
+	ike_wb_init(&w, buf, sizeof(buf));
+	ike_wb_hdr(&w, &h);
 	ike_build_data(&w, ISAKMP_PLD_NONCE, NONCE, sizeof(NONCE));
 	assert_true(w.overflow);
 }
@@ -455,8 +455,8 @@ static void sa_one(struct ike_msg *m, uint8_t *buf, size_t cap, bool esp,
 	struct ike_sab b;
 	uint64_t v;
 
-	wb_init(&w, buf, cap);
-	wb_hdr(&w, &h);
+	ike_wb_init(&w, buf, cap);
+	ike_wb_hdr(&w, &h);
 	ike_sab_begin(&b, &w, IPSEC_DOI, SIT_IDENTITY_ONLY);
 	ike_sab_prop(&b, 1, esp ? PROTO_IPSEC_ESP : PROTO_ISAKMP, SPI4, esp ? 4 : 0);
 	ike_sab_xform(&b, 1, esp ? ESP_AES_CBC : KEY_IKE);
@@ -482,7 +482,7 @@ static void sa_one(struct ike_msg *m, uint8_t *buf, size_t cap, bool esp,
 	ike_sab_xform_end(&b);
 	ike_sab_prop_end(&b);
 	ike_sab_end(&b);
-	wb_hdr_finish(&w);
+	ike_wb_hdr_finish(&w);
 	assert_false(w.overflow);
 	parse_ok(buf, w.len, m);
 }
@@ -501,21 +501,21 @@ static void test_attr_range(void **state)
 
 	(void)state;
 	sa_one(&m, buf, sizeof(buf), false, P1A_KEY_LENGTH, 128);
-	assert_true(prop_p1_select(&m.pld[0], &p1, 1, IKE_DH_NONE, &c));
+	assert_true(ike_prop_p1_select(&m.pld[0], &p1, 1, IKE_DH_NONE, &c));
 	sa_one(&m, buf, sizeof(buf), false, P1A_KEY_LENGTH, 0x10080);
-	assert_false(prop_p1_select(&m.pld[0], &p1, 1, IKE_DH_NONE, &c));
+	assert_false(ike_prop_p1_select(&m.pld[0], &p1, 1, IKE_DH_NONE, &c));
 	sa_one(&m, buf, sizeof(buf), false, P1A_GROUP, 0x100000002ULL);
-	assert_false(prop_p1_select(&m.pld[0], &p1, 1, IKE_DH_NONE, &c));
+	assert_false(ike_prop_p1_select(&m.pld[0], &p1, 1, IKE_DH_NONE, &c));
 
 	sa_one(&m, buf, sizeof(buf), true, P2A_KEY_LENGTH, 128);
-	assert_true(prop_esp_select(&m.pld[0], &esp, 1, ENCAP_TUNNEL,
-				    ENCAP_TUNNEL, 0, &e));
+	assert_true(ike_prop_esp_select(&m.pld[0], &esp, 1, ENCAP_TUNNEL,
+					ENCAP_TUNNEL, 0, &e));
 	sa_one(&m, buf, sizeof(buf), true, P2A_KEY_LENGTH, 0x10080);
-	assert_false(prop_esp_select(&m.pld[0], &esp, 1, ENCAP_TUNNEL,
-				     ENCAP_TUNNEL, 0, &e));
+	assert_false(ike_prop_esp_select(&m.pld[0], &esp, 1, ENCAP_TUNNEL,
+					 ENCAP_TUNNEL, 0, &e));
 	sa_one(&m, buf, sizeof(buf), true, P2A_ENCAP, 0x10000 | ENCAP_TUNNEL);
-	assert_false(prop_esp_select(&m.pld[0], &esp, 1, ENCAP_TUNNEL,
-				     ENCAP_TUNNEL, 0, &e));
+	assert_false(ike_prop_esp_select(&m.pld[0], &esp, 1, ENCAP_TUNNEL,
+					 ENCAP_TUNNEL, 0, &e));
 }
 
 static void test_stat_names(void **state)

@@ -88,7 +88,7 @@ static void ref_p1(enum ike_hash h, const uint8_t *psk, size_t psklen,
 		   const uint8_t *gxy, size_t gxylen, const uint8_t *ci,
 		   const uint8_t *cr, size_t kalen, struct ref_keys *r)
 {
-	size_t hl = kdf_hash_len(h);
+	size_t hl = ike_kdf_hash_len(h);
 	struct cat c = {.n = 0};
 	uint8_t b;
 
@@ -147,11 +147,11 @@ static void test_p1_keys_vs_reference(void **state)
 		for (size_t j = 0; j < 2; j++) {
 			struct p1_keys k;
 			struct ref_keys r;
-			size_t hl = kdf_hash_len(hs[i]);
+			size_t hl = ike_kdf_hash_len(hs[i]);
 
-			assert_true(kdf_p1_psk(hs[i], psk, sizeof(psk) - 1, ni,
-					       sizeof(ni), nr, sizeof(nr), gxy,
-					       sizeof(gxy), ci, cr, kas[j], &k));
+			assert_true(ike_kdf_p1_psk(hs[i], psk, sizeof(psk) - 1, ni,
+						   sizeof(ni), nr, sizeof(nr), gxy,
+						   sizeof(gxy), ci, cr, kas[j], &k));
 			ref_p1(hs[i], psk, sizeof(psk) - 1, ni, sizeof(ni), nr,
 			       sizeof(nr), gxy, sizeof(gxy), ci, cr, kas[j], &r);
 			assert_int_equal(k.prf_len, hl);
@@ -161,7 +161,7 @@ static void test_p1_keys_vs_reference(void **state)
 			assert_memory_equal(k.skeyid_e, r.e, hl);
 			assert_int_equal(k.ka_len, kas[j]);
 			assert_memory_equal(k.ka, r.ka, kas[j]);
-			kdf_p1_wipe(&k);
+			ike_kdf_p1_wipe(&k);
 		}
 	}
 }
@@ -176,25 +176,25 @@ static void test_auth_hash_and_ivs(void **state)
 	(void)state;
 	fill(gxi, 128, 9); fill(gxr, 128, 10); fill(ci, 8, 11); fill(cr, 8, 12);
 	fill(sai, sizeof(sai), 13); fill(idb, sizeof(idb), 14);
-	assert_true(kdf_p1_psk(IKE_HASH_SHA256, (const uint8_t *)"k", 1, gxi, 16,
-			       gxr, 16, gxi, 128, ci, cr, 32, &k));
+	assert_true(ike_kdf_p1_psk(IKE_HASH_SHA256, (const uint8_t *)"k", 1, gxi, 16,
+				   gxr, 16, gxi, 128, ci, cr, 32, &k));
 	/* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b) */
-	assert_true(kdf_auth_hash(&k, gxr, 128, gxi, 128, cr, ci, sai, sizeof(sai),
-				  idb, sizeof(idb), out));
+	assert_true(ike_kdf_auth_hash(&k, gxr, 128, gxi, 128, cr, ci, sai, sizeof(sai),
+				      idb, sizeof(idb), out));
 	cat(&c, gxr, 128); cat(&c, gxi, 128); cat(&c, cr, 8); cat(&c, ci, 8);
 	cat(&c, sai, sizeof(sai)); cat(&c, idb, sizeof(idb));
 	ref_hmac(IKE_HASH_SHA256, k.skeyid, 32, c.b, c.n, ref);
 	assert_memory_equal(out, ref, 32);
 	/* phase 1 IV = hash(g^xi | g^xr) */
-	assert_true(kdf_p1_iv(IKE_HASH_SHA1, gxi, 128, gxr, 128, iv));
+	assert_true(ike_kdf_p1_iv(IKE_HASH_SHA1, gxi, 128, gxr, 128, iv));
 	ref_digest(IKE_HASH_SHA1, gxi, 128, gxr, 128, ref);
 	assert_memory_equal(iv, ref, 16);
 	/* phase 2 IV = hash(last block | M-ID) */
 	fill(last, 16, 15);
-	assert_true(kdf_p2_iv(IKE_HASH_SHA1, last, 0xa1b2c3d4, iv));
+	assert_true(ike_kdf_p2_iv(IKE_HASH_SHA1, last, 0xa1b2c3d4, iv));
 	ref_digest(IKE_HASH_SHA1, last, 16, (const uint8_t *)"\xa1\xb2\xc3\xd4", 4, ref);
 	assert_memory_equal(iv, ref, 16);
-	kdf_p1_wipe(&k);
+	ike_kdf_p1_wipe(&k);
 }
 
 static void test_keymat_vs_reference(void **state)
@@ -205,16 +205,16 @@ static void test_keymat_vs_reference(void **state)
 
 	(void)state;
 	fill(ni, 32, 20); fill(nr, 32, 21); fill(gxy, 128, 22);
-	assert_true(kdf_p1_psk(IKE_HASH_SHA1, (const uint8_t *)"psk", 3, ni, 32,
-			       nr, 32, gxy, 128, ni, nr, 16, &k));
+	assert_true(ike_kdf_p1_psk(IKE_HASH_SHA1, (const uint8_t *)"psk", 3, ni, 32,
+				   nr, 32, gxy, 128, ni, nr, 16, &k));
 	for (int pfs = 0; pfs < 2; pfs++) {
 		/* 64 bytes = AES-256 + HMAC-SHA256 key: four SHA1 blocks */
 		uint8_t kn[5][20];
 		struct cat c;
 		uint8_t proto = 3;
 
-		assert_true(kdf_keymat(&k, pfs ? gxy : NULL, 128, proto, spi, ni,
-				       32, nr, 32, km, 64));
+		assert_true(ike_kdf_keymat(&k, pfs ? gxy : NULL, 128, proto, spi, ni,
+					   32, nr, 32, km, 64));
 		for (int i = 0; i < 4; i++) {
 			c.n = 0;
 			if (i > 0)
@@ -230,7 +230,7 @@ static void test_keymat_vs_reference(void **state)
 		}
 		assert_memory_equal(km, ref, 64);
 	}
-	kdf_p1_wipe(&k);
+	ike_kdf_p1_wipe(&k);
 }
 
 /* CBC against one-block ECB steps: C_i = E(P_i ^ C_{i-1}). */
@@ -256,13 +256,13 @@ static void test_cbc_chaining(void **state)
 			memcpy(prev, ref + 16 * b, 16);
 		}
 		memcpy(buf, pt, 64);
-		assert_true(kdf_cbc(true, key, kl, iv, buf, 64, next));
+		assert_true(ike_kdf_cbc(true, key, kl, iv, buf, 64, next));
 		assert_memory_equal(buf, ref, 64);
 		assert_memory_equal(next, ref + 48, 16);
-		assert_true(kdf_cbc(false, key, kl, iv, buf, 64, next2));
+		assert_true(ike_kdf_cbc(false, key, kl, iv, buf, 64, next2));
 		assert_memory_equal(buf, pt, 64);
 		assert_memory_equal(next2, ref + 48, 16);
-		assert_false(kdf_cbc(true, key, kl, iv, buf, 63, next));
+		assert_false(ike_kdf_cbc(true, key, kl, iv, buf, 63, next));
 	}
 	EVP_CIPHER_CTX_free(e);
 }
@@ -282,37 +282,37 @@ static void test_modp_vs_bn(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < 3; i++) {
-		size_t len = dh_pub_len(gs[i]);
-		struct dh_key *k = dh_new(gs[i]);
+		size_t len = ike_dh_pub_len(gs[i]);
+		struct dh_key *k = ike_dh_new(gs[i]);
 		uint8_t pub[256], mine[256], s1[256], s2[256];
 		BN_CTX *bc = BN_CTX_new();
 		BIGNUM *p = group_prime(gs[i]), *g = BN_new(), *x = BN_new();
 		BIGNUM *y = BN_new(), *ka = NULL, *s = BN_new();
 
 		assert_non_null(k);
-		assert_true(dh_public(k, pub, len));
+		assert_true(ike_dh_public(k, pub, len));
 		BN_set_word(g, 2);
 		BN_rand(x, 256, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY);
 		BN_mod_exp(y, g, x, p, bc);
 		BN_bn2binpad(y, mine, (int)len);
-		assert_true(dh_derive(k, mine, len, s1, len));
+		assert_true(ike_dh_derive(k, mine, len, s1, len));
 		ka = BN_bin2bn(pub, (int)len, NULL);
 		BN_mod_exp(s, ka, x, p, bc);
 		BN_bn2binpad(s, s2, (int)len);
 		assert_memory_equal(s1, s2, len);
 		/* invalid peer values: 0, 1, p-1, p, short */
 		memset(mine, 0, len);
-		assert_false(dh_derive(k, mine, len, s1, len));
+		assert_false(ike_dh_derive(k, mine, len, s1, len));
 		mine[len - 1] = 1;
-		assert_false(dh_derive(k, mine, len, s1, len));
+		assert_false(ike_dh_derive(k, mine, len, s1, len));
 		BN_sub_word(p, 1);
 		BN_bn2binpad(p, mine, (int)len);
-		assert_false(dh_derive(k, mine, len, s1, len));
+		assert_false(ike_dh_derive(k, mine, len, s1, len));
 		BN_add_word(p, 1);
 		BN_bn2binpad(p, mine, (int)len);
-		assert_false(dh_derive(k, mine, len, s1, len));
-		assert_false(dh_derive(k, pub, len - 1, s1, len));
-		dh_free(k);
+		assert_false(ike_dh_derive(k, mine, len, s1, len));
+		assert_false(ike_dh_derive(k, pub, len - 1, s1, len));
+		ike_dh_free(k);
 		BN_free(p); BN_free(g); BN_free(x); BN_free(y); BN_free(ka);
 		BN_free(s); BN_CTX_free(bc);
 	}
@@ -324,26 +324,26 @@ static void test_ecp(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
-		size_t len = dh_pub_len(gs[i]), sl = dh_secret_len(gs[i]);
-		struct dh_key *a = dh_new(gs[i]), *b = dh_new(gs[i]);
+		size_t len = ike_dh_pub_len(gs[i]), sl = ike_dh_secret_len(gs[i]);
+		struct dh_key *a = ike_dh_new(gs[i]), *b = ike_dh_new(gs[i]);
 		uint8_t pa[96], pb[96], sa[48], sb[48];
 
 		assert_int_equal(len, 2 * sl);
-		assert_true(dh_public(a, pa, len));
-		assert_true(dh_public(b, pb, len));
-		assert_true(dh_derive(a, pb, len, sa, sl));
-		assert_true(dh_derive(b, pa, len, sb, sl));
+		assert_true(ike_dh_public(a, pa, len));
+		assert_true(ike_dh_public(b, pb, len));
+		assert_true(ike_dh_derive(a, pb, len, sa, sl));
+		assert_true(ike_dh_derive(b, pa, len, sb, sl));
 		assert_memory_equal(sa, sb, sl);
 		/* a point off the curve */
 		pb[len - 1] ^= 1;
-		assert_false(dh_derive(a, pb, len, sa, sl));
+		assert_false(ike_dh_derive(a, pb, len, sa, sl));
 		memset(pb, 0, len);
-		assert_false(dh_derive(a, pb, len, sa, sl));
-		dh_free(a);
-		dh_free(b);
+		assert_false(ike_dh_derive(a, pb, len, sa, sl));
+		ike_dh_free(a);
+		ike_dh_free(b);
 	}
-	assert_null(dh_new((enum ike_dh)1));
-	assert_int_equal(dh_pub_len((enum ike_dh)24), 0);
+	assert_null(ike_dh_new((enum ike_dh)1));
+	assert_int_equal(ike_dh_pub_len((enum ike_dh)24), 0);
 }
 
 int main(void)

@@ -394,8 +394,8 @@ static void test_rekey_waits_for_phase1(void **state)
 	fx_pair_up(NULL, NULL, 1);
 	spi = fx_live_in_spi(hub);
 	while (!list_empty(&hub->ike->sas))
-		sa_kill(container_of(hub->ike->sas.next, struct ike_sa, all));
-	sa_reap(hub->ike);
+		ike_sa_kill(container_of(hub->ike->sas.next, struct ike_sa, all));
+	ike_sa_reap(hub->ike);
 	NET.filter = mbb_filter;
 	ike_child_sa_expired(hub->ike, spi, false, NET.now);
 	net_advance(10000);

@@ -32,8 +32,8 @@ static size_t msg1_big(uint8_t *buf, size_t cap, uint32_t n, unsigned xforms)
 
 	put32(h.icookie, n);
 	put32(h.icookie + 4, 0x5a5a5a5a);
-	wb_init(&w, buf, cap);
-	wb_hdr(&w, &h);
+	ike_wb_init(&w, buf, cap);
+	ike_wb_hdr(&w, &h);
 	ike_sab_begin(&b, &w, IPSEC_DOI, SIT_IDENTITY_ONLY);
 	ike_sab_prop(&b, 1, PROTO_ISAKMP, NULL, 0);
 	for (unsigned i = 1; i < xforms; i++) {
@@ -54,7 +54,7 @@ static size_t msg1_big(uint8_t *buf, size_t cap, uint32_t n, unsigned xforms)
 	ike_sab_xform_end(&b);
 	ike_sab_prop_end(&b);
 	ike_sab_end(&b);
-	wb_hdr_finish(&w);
+	ike_wb_hdr_finish(&w);
 	assert_false(w.overflow);
 	return w.len;
 }

@@ -172,7 +172,7 @@ static void test_msgid_memory_bounded(void **state)
 	hsa = container_of(hub->ike->sas.next, struct ike_sa, all);
 	assert_int_equal(hsa->n_msgids, 1);                /* the Quick Mode */
 	for (unsigned i = 0; i < MSGID_MAX + 10; i++) {
-		info_send_delete_child(bsa, &spi, 1);
+		ike_info_send_delete_child(bsa, &spi, 1);
 		net_run(10);
 	}
 	assert_int_equal(hsa->n_msgids, MSGID_MAX);

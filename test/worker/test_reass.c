@@ -65,7 +65,7 @@ add_fill(struct reass *r, uint32_t owner, uint32_t site, uint16_t id, uint16_t o
 	struct net_ipv4_info info;
 	struct rte_mbuf *m = frag(id, off, len, more, fill, &info);
 
-	return reass_input(r, &st, owner, site, m, &info, now);
+	return worker_reass_input(r, &st, owner, site, m, &info, now);
 }
 
 static struct rte_mbuf *
@@ -94,7 +94,7 @@ check_whole(struct rte_mbuf *m, uint16_t payload)
 static struct reass *
 table_frags(uint32_t entries, uint32_t max_frags, uint32_t sites)
 {
-	struct reass *r = reass_create("test_reass", entries, max_frags, sites, 2 * HZ, 0);
+	struct reass *r = worker_reass_create("test_reass", entries, max_frags, sites, 2 * HZ, 0);
 
 	assert_non_null(r);
 	memset(&st, 0, sizeof(st));
@@ -111,7 +111,7 @@ table(uint32_t entries, uint32_t sites)
 static void
 done(struct reass *r)
 {
-	reass_free(r);
+	worker_reass_free(r);
 	assert_int_equal(rte_mempool_in_use_count(pool), baseline);
 }
 
@@ -195,9 +195,9 @@ timeout_and_eviction(void **state)
 
 	(void)state;
 	assert_null(add(r, 0, 0, 1, 0, U, true, 1));
-	reass_expire(r, &st, 1 + HZ, 64);
+	worker_reass_expire(r, &st, 1 + HZ, 64);
 	assert_int_equal(st.drop[DROP_REASS_TIMEOUT], 0);
-	reass_expire(r, &st, 1 + 2 * HZ, 64);
+	worker_reass_expire(r, &st, 1 + 2 * HZ, 64);
 	assert_int_equal(st.drop[DROP_REASS_TIMEOUT], 1);
 	/* Sixteen ways in all: once every bucket is full, each new datagram
 	 * evicts the oldest of its bucket. */
@@ -279,7 +279,7 @@ no_aiming(void **state)
 			ip->hdr_checksum = 0;
 			ip->hdr_checksum = net_cksum(ip, 20);
 			assert_int_equal(net_ipv4_parse(ip, 20 + U, true, &info), DROP_NONE);
-			assert_null(reass_input(r, &st, 0, 0, m, &info, 10 + i));
+			assert_null(worker_reass_input(r, &st, 0, 0, m, &info, 10 + i));
 		}
 		hit += st.drop[DROP_REASS_EVICTED] != 0;
 		done(r);

@@ -3,7 +3,7 @@
  * @file
  * esphub configuration: the libconfig file read into one struct cfg.
  *
- * cfg_load() reads and validates the whole file before anything starts.
+ * conf_load() reads and validates the whole file before anything starts.
  * Every problem is reported as one line "FILE:LINE: field: what is wrong"
  * (field is the path inside the file, e.g. "ports[1].address"); loading
  * fails if there is at least one. Unknown fields are errors, so a typo
@@ -157,11 +157,11 @@ struct cfg {
  * warnings ("FILE:LINE: field: warning: ..."), newline-separated, or "".
  * @return 0, or -1 if the file is missing, unreadable or invalid.
  */
-int cfg_load(const char *path, struct cfg *cfg, char *err, size_t errlen)
+int conf_load(const char *path, struct cfg *cfg, char *err, size_t errlen)
 	__attribute__((warn_unused_result));
 
-/** Release what cfg_load() allocated. */
-void cfg_free(struct cfg *cfg);
+/** Release what conf_load() allocated. */
+void conf_free(struct cfg *cfg);
 
 /**
  * Parse one site given as text in the file's syntax, "{ name = ...; ... }",
@@ -169,26 +169,26 @@ void cfg_free(struct cfg *cfg);
  * reported as "(cli):LINE: site.FIELD: what is wrong".
  * @return 0 (err holds the warnings, or ""), or -1 with the errors in err.
  */
-int cfg_site_from_text(const struct cfg *cfg, const char *text, struct cfg_site *out,
-		       char *err, size_t errlen) __attribute__((warn_unused_result));
+int conf_site_from_text(const struct cfg *cfg, const char *text, struct cfg_site *out,
+			char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /** "outside" / "inside". */
-const char *cfg_role_name(enum cfg_port_role role);
+const char *conf_role_name(enum cfg_port_role role);
 
 /** Index of the port whose connected subnet holds addr, or -1. */
-int cfg_port_for_addr(const struct cfg *cfg, uint32_t addr);
+int conf_port_for_addr(const struct cfg *cfg, uint32_t addr);
 
 /** "aes128-cbc" etc., "hmac-sha1-96" etc. */
-const char *cfg_cipher_name(enum cfg_cipher c);
-const char *cfg_integ_name(enum cfg_integ i);
-bool cfg_cipher_from_str(const char *s, enum cfg_cipher *c);
-bool cfg_integ_from_str(const char *s, enum cfg_integ *i);
+const char *conf_cipher_name(enum cfg_cipher c);
+const char *conf_integ_name(enum cfg_integ i);
+bool conf_cipher_from_str(const char *s, enum cfg_cipher *c);
+bool conf_integ_from_str(const char *s, enum cfg_integ *i);
 
 /**
  * Cipher key length (incl. the 4-byte GCM salt) and integrity key length a
  * cipher/integrity pair takes, or false if the pair is not allowed.
  */
-bool cfg_key_lengths(enum cfg_cipher c, enum cfg_integ i, uint8_t *key, uint8_t *auth);
+bool conf_key_lengths(enum cfg_cipher c, enum cfg_integ i, uint8_t *key, uint8_t *auth);
 
 /**
  * Keys given by hand (a site's sa_in/sa_out, `sa add`) never go with GCM:
@@ -201,16 +201,16 @@ bool cfg_key_lengths(enum cfg_cipher c, enum cfg_integ i, uint8_t *key, uint8_t 
 	"GCM keyed by hand repeats nonces (its IV restarts with the sequence " \
 	"number under the same key, RFC 4106 s8.1): use aes128-cbc or " \
 	"aes256-cbc with integ, or IKE"
-bool cfg_cipher_is_gcm(enum cfg_cipher c);
+bool conf_cipher_is_gcm(enum cfg_cipher c);
 
 /**
  * Parse hex ("0x" prefix and ':' separators allowed) into out. Returns the
  * byte count, or -1 if malformed or longer than max.
  */
-int cfg_hex(const char *s, uint8_t *out, size_t max);
+int conf_hex(const char *s, uint8_t *out, size_t max);
 
-/** Name of a syslog level (1..8), e.g. "info"; parse with cfg_log_level_from_str. */
-const char *cfg_log_level_name(unsigned level);
-bool cfg_log_level_from_str(const char *s, unsigned *level);
+/** Name of a syslog level (1..8), e.g. "info"; parse with conf_log_level_from_str. */
+const char *conf_log_level_name(unsigned level);
+bool conf_log_level_from_str(const char *s, unsigned *level);
 
 #endif /* ESPHUB_CONF_H */
