@@ -21,6 +21,7 @@ demo="iproute2 ethtool iputils-ping socat python3 dnsmasq-base
       strongswan-charon strongswan-swanctl libcharon-extra-plugins
       libstrongswan-standard-plugins libstrongswan-extra-plugins"
 test="python3-scapy python3-cryptography tshark tcpdump dpdk-dev clang libclang-rt-14-dev
+      clang-format
       dpdk-doc gnuplot-nox
       openssl procps binutils
       libnss3-tools libldns3 libevent-pthreads-2.1-7 libevent-core-2.1-7
@@ -51,6 +52,7 @@ tshark          tshark
 tcpdump         tcpdump
 dpdk-dumpcap    dpdk-dev
 clang           clang
+clang-format    clang-format
 certutil        libnss3-tools
 openssl         openssl
 sysctl          procps

@@ -23,6 +23,7 @@ extern int esphub_logtype;
 	rte_log(RTE_LOG_##level, esphub_logtype, "esphub: " fmt "\n", ##__VA_ARGS__)
 
 /* Counters of the control core itself: _(SYM, name, description). */
+/* clang-format off */
 #define foreach_control_counter(_)                                            \
 	_(PUNT_RX,          "punt-rx",          "packets received from workers") \
 	_(PUNT_UNHANDLED,   "punt-unhandled",   "punted packets no service took") \
@@ -42,6 +43,7 @@ enum control_counter {
 #undef _
 	CCTR_N
 };
+/* clang-format on */
 
 struct app_port {
 	struct port_handle h;

@@ -108,6 +108,8 @@ static inline uint64_t le64(const uint8_t *p)
 	return v;
 }
 
+/* Laid out as the SipHash paper lays out a round: kept by hand. */
+/* clang-format off */
 #define SIPROUND(v0, v1, v2, v3)                                        \
 	do {                                                            \
 		v0 += v1; v1 = rotl(v1, 13); v1 ^= v0; v0 = rotl(v0, 32); \
@@ -115,6 +117,7 @@ static inline uint64_t le64(const uint8_t *p)
 		v0 += v3; v3 = rotl(v3, 21); v3 ^= v0;                  \
 		v2 += v1; v1 = rotl(v1, 17); v1 ^= v2; v2 = rotl(v2, 32); \
 	} while (0)
+/* clang-format on */
 
 uint64_t ike_siphash24(const uint8_t key[16], const void *data, size_t len)
 {

@@ -8,6 +8,8 @@
 
 #include "ike.h"
 
+/* By hand: clang-format 14 takes what follows an X-macro expansion for a continuation. */
+/* clang-format off */
 static const char *const stat_names[IKE_STAT_N] = {
 #define _(sym, text) "drop_" #sym,
 	foreach_ike_drop(_)
@@ -23,6 +25,7 @@ static const char *const stat_texts[IKE_STAT_N] = {
 	foreach_ike_event(_)
 #undef _
 };
+/* clang-format on */
 
 const char *ike_stat_name(unsigned i)
 {

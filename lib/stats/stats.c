@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 #include "stats.h"
 
+/* By hand: clang-format 14 takes what follows an X-macro expansion for a continuation. */
+/* clang-format off */
 static const char *const drop_stage[DROP_N] = {
 	[DROP_NONE] = "-",
 #define _(sym, stage, name, descr) [DROP_##sym] = stage,
@@ -21,6 +23,7 @@ static const char *const drop_descr[DROP_N] = {
 	foreach_drop(_)
 #undef _
 };
+/* clang-format on */
 
 
 const char *

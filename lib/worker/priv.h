@@ -20,8 +20,8 @@
 #define PENDING_CHECK_MS  100
 #define NAT_EXPIRE_BUDGET 64   /* NAT index buckets scanned per loop at most */
 #define REASS_EXPIRE_BUDGET 16 /* reassembly entries looked at per loop, per table */
-#define REASS_TIMEOUT_S   2    /* RFC 791 suggests up to 15 s; fragments of one
-				  datagram arrive together or not at all */
+/* RFC 791 suggests up to 15 s; fragments of one datagram arrive together or not at all */
+#define REASS_TIMEOUT_S   2
 #define IDLE_POLLS        1000 /* empty polls in a row before idle_sleep_us applies */
 
 struct txq {

@@ -27,8 +27,8 @@
 #include "priv.h"
 
 #define COOKIE_PROBE 8         /* slots a cookie may sit in, from its hash */
-#define PUNT_KNOWN_RATE 64     /* datagrams per second per IKE SA: DPD, and the
-				  Quick Modes of 16 pairs rekeying at once */
+/* datagrams per second per IKE SA: DPD, and the Quick Modes of 16 pairs rekeying at once */
+#define PUNT_KNOWN_RATE 64
 #define IKE_HDR_COOKIES 16     /* initiator and responder cookie (RFC 2408 s3.1) */
 
 struct worker_cookies {

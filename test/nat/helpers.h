@@ -13,7 +13,7 @@
 
 /* The tests run the NAT clock at tsc_hz = 1000: one TSC tick = 1 ms. */
 #define TEST_HZ   1000
-#define SEC(s)    ((uint64_t)(s) * 1000)
+#define SEC(s)    (1000 * (uint64_t)(s))
 
 #define A(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 

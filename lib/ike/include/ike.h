@@ -549,6 +549,8 @@ void ike_child_foreach(struct ike *ike, ike_child_cb cb, void *arg);
 	_(PEER_DOWN, "peers declared down")
 
 /** Counter indexes: drops first, then events. */
+/* By hand: clang-format 14 takes what follows an X-macro expansion for a continuation. */
+/* clang-format off */
 enum ike_stat {
 #define _(sym, text) IKE_DROP_##sym,
 	foreach_ike_drop(_)
@@ -558,6 +560,7 @@ enum ike_stat {
 #undef _
 	IKE_STAT_N
 };
+/* clang-format on */
 
 /** Gauges and counters of an instance. */
 struct ike_stats {

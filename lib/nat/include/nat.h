@@ -136,6 +136,7 @@
 #define NAT_BURST        32          /**< packets the burst calls prefetch together */
 
 /** Counters each worker keeps: _(SYM, name, description). */
+/* clang-format off */
 #define foreach_nat_counter(_)                                                 \
 	_(OUT_XLATE,   "out-translated",   "branch->cloud packets translated")    \
 	_(OUT_PASS,    "out-passed",       "branch->cloud packets no rule masquerades (routed unchanged)") \
@@ -157,6 +158,7 @@ enum nat_counter {
 #undef _
 	NAT_CTR_N
 };
+/* clang-format on */
 
 /** Protocols with sessions (gauges). */
 enum nat_proto { NAT_PROTO_TCP, NAT_PROTO_UDP, NAT_PROTO_ICMP, NAT_PROTO_N };

@@ -25,6 +25,7 @@
  * data plane so an operator sees every reason in one table (`show drops`,
  * /esphub/drops). Stages appear in pipeline order.
  */
+/* clang-format off */
 #define foreach_drop(_)                                                        \
 	_(ETH_RUNT,          "eth",   "runt",             "frame shorter than an Ethernet header")          \
 	_(ETH_OTHER_HOST,    "eth",   "other-host",       "destination MAC neither ours nor broadcast")     \
@@ -111,8 +112,10 @@ enum stats_drop {
 #undef _
 	DROP_N
 };
+/* clang-format on */
 
 /* Things workers do that are not drops: _(SYM, name, description). */
+/* clang-format off */
 #define foreach_worker_counter(_)                                              \
 	_(FORWARDED,        "forwarded",        "IPv4 packets routed between ports") \
 	_(LOCAL_IN,         "local-in",         "IPv4 packets addressed to the box") \
@@ -140,6 +143,7 @@ enum stats_worker_counter {
 #undef _
 	WCTR_N
 };
+/* clang-format on */
 
 struct stats_port_counters {
 	uint64_t rx_pkts;
