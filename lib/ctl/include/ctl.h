@@ -193,7 +193,8 @@ int ctl_manual_sa_del(struct ctl *ctl, uint32_t id);
 /* ------------------------------------------------------------------ */
 /** @name Views, for the CLI and telemetry */
 
-/** _(SYM, name, description) */
+/** _(SYM, name, description); a table aligned by hand. */
+/* clang-format off */
 #define foreach_ctl_counter(_)                                                       \
 	_(CHILD_INSTALLED,    "child-installed",    "SAs an IKE engine installed")     \
 	_(INSTALL_FAILED,     "ike-install-failed", "SAs IKE negotiated but the data plane refused") \
@@ -214,6 +215,7 @@ enum ctl_counter {
 #undef _
 	CTL_CTR_N
 };
+/* clang-format on */
 
 const char *ctl_counter_name(enum ctl_counter c);
 const char *ctl_counter_descr(enum ctl_counter c);
