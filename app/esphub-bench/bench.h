@@ -33,27 +33,27 @@
 
 #include "crypto.h"
 
-#define BENCH_OUTSIDE_ADDR  0xc633640au  /* 198.51.100.10 */
-#define BENCH_GW_ADDR       0xc6336401u  /* 198.51.100.1 */
-#define BENCH_INSIDE_ADDR   0xac10000au  /* 172.16.0.10 */
-#define BENCH_SERVER_BASE   0xac100100u  /* 172.16.1.0: servers .1 .. */
-#define BENCH_N_SERVERS     16
-#define BENCH_LAN_BASE      0x0a000000u  /* 10.0.0.0 */
-#define BENCH_LAN_PLEN      26
-#define BENCH_LAN_HOSTS     62
-#define BENCH_PEER_BASE     0x64400001u  /* 100.64.0.1 */
-#define BENCH_MAX_SITES     (1u << 18)   /* /26s in 10/8 */
-#define BENCH_SPI_IN_BASE   0x10000000u
-#define BENCH_SPI_OUT_BASE  0x20000000u
-#define BENCH_FCS           4
-#define BENCH_ETH_HDR       14
-#define BENCH_IMIX_PERIOD   12
-#define BENCH_MAX_FRAME     1518
+#define BENCH_OUTSIDE_ADDR 0xc633640au /* 198.51.100.10 */
+#define BENCH_GW_ADDR      0xc6336401u /* 198.51.100.1 */
+#define BENCH_INSIDE_ADDR  0xac10000au /* 172.16.0.10 */
+#define BENCH_SERVER_BASE  0xac100100u /* 172.16.1.0: servers .1 .. */
+#define BENCH_N_SERVERS    16
+#define BENCH_LAN_BASE     0x0a000000u /* 10.0.0.0 */
+#define BENCH_LAN_PLEN     26
+#define BENCH_LAN_HOSTS    62
+#define BENCH_PEER_BASE    0x64400001u /* 100.64.0.1 */
+#define BENCH_MAX_SITES    (1u << 18)  /* /26s in 10/8 */
+#define BENCH_SPI_IN_BASE  0x10000000u
+#define BENCH_SPI_OUT_BASE 0x20000000u
+#define BENCH_FCS          4
+#define BENCH_ETH_HDR      14
+#define BENCH_IMIX_PERIOD  12
+#define BENCH_MAX_FRAME    1518
 
 /* The ESP transforms measured. */
 enum bench_algo {
-	BENCH_GCM128,        /* AES-GCM-16 with a 128-bit key (RFC 4106) */
-	BENCH_CBC128_SHA1,   /* AES-CBC-128 + HMAC-SHA1-96 (RFC 3602, 2404) */
+	BENCH_GCM128,      /* AES-GCM-16 with a 128-bit key (RFC 4106) */
+	BENCH_CBC128_SHA1, /* AES-CBC-128 + HMAC-SHA1-96 (RFC 3602, 2404) */
 	BENCH_ALGO_N
 };
 
@@ -62,18 +62,18 @@ enum bench_algo {
 
 /* Per-site material, derived from (seed, site) alone. */
 struct bench_site {
-	uint32_t lan;              /* host order, /26 */
+	uint32_t lan; /* host order, /26 */
 	uint32_t peer;
 	uint32_t spi_in, spi_out;
-	struct crypto_keys in;     /* what esphub's inbound SA decrypts with */
-	struct crypto_keys out;    /* what esphub's outbound SA encrypts with */
+	struct crypto_keys in;  /* what esphub's inbound SA decrypts with */
+	struct crypto_keys out; /* what esphub's outbound SA encrypts with */
 };
 
 /* One flow's cleartext addressing; "in" is branch -> cloud. */
 struct bench_flow {
 	uint32_t site;
-	uint32_t branch;           /* branch host */
-	uint32_t server;           /* cloud server */
+	uint32_t branch; /* branch host */
+	uint32_t server; /* cloud server */
 	uint16_t branch_port;
 	uint16_t server_port;
 };
@@ -81,10 +81,8 @@ struct bench_flow {
 /* plan.c */
 const char *bench_algo_name(enum bench_algo a);
 bool bench_algo_parse(const char *s, enum bench_algo *a);
-void bench_site_make(uint64_t seed, enum bench_algo a, uint32_t site,
-		     struct bench_site *out);
-void bench_flow_make(uint32_t flows, uint32_t sites, uint32_t f,
-		     struct bench_flow *out);
+void bench_site_make(uint64_t seed, enum bench_algo a, uint32_t site, struct bench_site *out);
+void bench_flow_make(uint32_t flows, uint32_t sites, uint32_t f, struct bench_flow *out);
 /* Frame size (with FCS) of packet k of a stream of this size. */
 unsigned bench_frame_size(unsigned size, uint64_t k);
 /* ESP cipher length and total ESP bytes (header to ICV) for an inner IP length. */
@@ -109,11 +107,11 @@ uint16_t bench_cksum(const void *buf, size_t len, uint32_t sum);
 /* Ethernet header: 14 bytes. */
 void bench_eth(uint8_t *p, const uint8_t dst[6], const uint8_t src[6]);
 /* IPv4 header with checksum; 20 bytes. */
-void bench_ipv4(uint8_t *p, uint32_t src, uint32_t dst, uint8_t proto,
-		unsigned total_len, uint16_t id);
+void bench_ipv4(uint8_t *p, uint32_t src, uint32_t dst, uint8_t proto, unsigned total_len,
+		uint16_t id);
 /* IPv4 + UDP packet of ip_len bytes with a patterned payload; checksums set. */
-void bench_udp_packet(uint8_t *p, unsigned ip_len, uint32_t src, uint32_t dst,
-		      uint16_t sport, uint16_t dport, uint16_t id);
+void bench_udp_packet(uint8_t *p, unsigned ip_len, uint32_t src, uint32_t dst, uint16_t sport,
+		      uint16_t dport, uint16_t id);
 
 /* gen.c */
 int bench_cmd_sites(int argc, char **argv);

@@ -33,10 +33,10 @@
 
 #include "bench.h"
 
-#define CEIL_BUFS      96      /* a multiple of the IMIX period and of 32 */
-#define CEIL_BUF       2048
-#define CEIL_SIZES     16
-#define DIM(a)         (sizeof(a) / sizeof((a)[0]))
+#define CEIL_BUFS  96 /* a multiple of the IMIX period and of 32 */
+#define CEIL_BUF   2048
+#define CEIL_SIZES 16
+#define DIM(a)     (sizeof(a) / sizeof((a)[0]))
 
 struct ceil_keys {
 	struct gcm_key_data gcm __attribute__((aligned(64)));
@@ -60,7 +60,7 @@ struct ceil {
 	int cpu;
 	IMB_MGR *mgr;
 	struct ceil_keys *k;
-	struct crypto_keys raw;      /* the same keys for esphub's engine (self-test) */
+	struct crypto_keys raw; /* the same keys for esphub's engine (self-test) */
 	struct ceil_buf *b;
 	uint64_t errors;
 	double cpu_share;
@@ -192,11 +192,11 @@ gcm_direct(struct ceil *c, struct ceil_buf *b, struct gcm_context_data *ctx)
 	uint8_t *data = b->data + 8 + bench_esp_iv_len(c->algo);
 
 	if (c->encrypt)
-		IMB_AES128_GCM_ENC(c->mgr, &c->k->gcm, ctx, data, data, b->clen, b->iv,
-				   b->data, 8, b->tag, bench_esp_icv_len(c->algo));
+		IMB_AES128_GCM_ENC(c->mgr, &c->k->gcm, ctx, data, data, b->clen, b->iv, b->data, 8,
+				   b->tag, bench_esp_icv_len(c->algo));
 	else
-		IMB_AES128_GCM_DEC(c->mgr, &c->k->gcm, ctx, data, data, b->clen, b->iv,
-				   b->data, 8, b->tag, bench_esp_icv_len(c->algo));
+		IMB_AES128_GCM_DEC(c->mgr, &c->k->gcm, ctx, data, data, b->clen, b->iv, b->data, 8,
+				   b->tag, bench_esp_icv_len(c->algo));
 }
 
 /*
@@ -258,8 +258,10 @@ one_op(struct ceil *c, struct ceil_buf *b)
 	job = IMB_SUBMIT_JOB(c->mgr);
 	if (job == NULL)
 		job = IMB_FLUSH_JOB(c->mgr);
-	return job != NULL && job->user_data == b &&
-	       job->status == IMB_STATUS_COMPLETED && IMB_QUEUE_SIZE(c->mgr) == 0 ? 0 : -EIO;
+	return job != NULL && job->user_data == b && job->status == IMB_STATUS_COMPLETED &&
+			       IMB_QUEUE_SIZE(c->mgr) == 0 ?
+		       0 :
+		       -EIO;
 }
 
 /*
@@ -282,15 +284,22 @@ selftest(struct ceil *c, const struct ceil_buf *src)
 	a = *src;
 	b = *src;
 	if (c->algo == BENCH_GCM128)
-		memcpy(keys.salt, src->iv, CRYPTO_SALT_LEN);   /* nonce = salt | IV */
-	if (e == NULL || (sess = aligned_alloc(64, (crypto_session_size(e) + 63) & ~63ul)) == NULL ||
+		memcpy(keys.salt, src->iv, CRYPTO_SALT_LEN); /* nonce = salt | IV */
+	if (e == NULL ||
+	    (sess = aligned_alloc(64, (crypto_session_size(e) + 63) & ~63ul)) == NULL ||
 	    crypto_session_init(e, sess, &keys) != 0 || (lc = crypto_lcore_create(e, 0)) == NULL)
 		goto out;
 	struct crypto_op op = {
-		.sess = sess, .buf = b.data, .aad = b.data, .aad_len = c->algo == BENCH_GCM128 ? 8 : 0,
+		.sess = sess,
+		.buf = b.data,
+		.aad = b.data,
+		.aad_len = c->algo == BENCH_GCM128 ? 8 : 0,
 		.iv = c->algo == BENCH_GCM128 ? b.iv + CRYPTO_SALT_LEN : b.iv,
-		.icv = b.tag, .auth_len = 8 + iv + b.clen, .cipher_off = 8 + iv,
-		.cipher_len = b.clen, .encrypt = 1,
+		.icv = b.tag,
+		.auth_len = 8 + iv + b.clen,
+		.cipher_off = 8 + iv,
+		.cipher_len = b.clen,
+		.encrypt = 1,
 	};
 	c->encrypt = true;
 	if (one_op(c, &a) != 0 || crypto_process(lc, &op, 1) != 1 ||
@@ -366,9 +375,9 @@ measure(struct ceil *c, int arch, const unsigned *sizes, unsigned n_sizes)
 			break;
 		}
 		c->errors = 0;
-		run(c, 0.02, &cyc, &secs);        /* warm caches and clocks */
+		run(c, 0.02, &cyc, &secs); /* warm caches and clocks */
 		ops = run(c, c->seconds, &cyc, &secs);
-		if (selftest(c, &c->b[0]) != 0)      /* the manager is still sane */
+		if (selftest(c, &c->b[0]) != 0) /* the manager is still sane */
 			c->errors++;
 		if (sizes[s] == BENCH_SIZE_IMIX)
 			snprintf(size, sizeof(size), "imix");
@@ -378,10 +387,9 @@ measure(struct ceil *c, int arch, const unsigned *sizes, unsigned n_sizes)
 		       "\"arch\": \"%s\", \"cpu\": %d, \"ops\": %llu, "
 		       "\"seconds\": %.6f, \"mops\": %.4f, \"cycles_per_op\": %.1f, "
 		       "\"cpu_share\": %.3f, \"errors\": %llu}\n",
-		       bench_algo_name(c->algo), c->encrypt ? "enc" : "dec", size,
-		       arch_name(used), c->cpu, (unsigned long long)ops, secs,
-		       (double)ops / secs / 1e6, (double)cyc / (double)ops, c->cpu_share,
-		       (unsigned long long)c->errors);
+		       bench_algo_name(c->algo), c->encrypt ? "enc" : "dec", size, arch_name(used),
+		       c->cpu, (unsigned long long)ops, secs, (double)ops / secs / 1e6,
+		       (double)cyc / (double)ops, c->cpu_share, (unsigned long long)c->errors);
 		fflush(stdout);
 		if (c->errors != 0)
 			rc = -EIO;
@@ -438,22 +446,36 @@ bench_cmd_ceiling(int argc, char **argv)
 
 	while (ok && (opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'a': ok = bench_algo_parse(optarg, &c.algo); break;
-		case 'd': c.encrypt = strcmp(optarg, "enc") == 0;
-			  ok = c.encrypt || strcmp(optarg, "dec") == 0; break;
-		case 'z': ok = parse_sizes(optarg, sizes, &n_sizes); break;
-		case 't': c.seconds = strtod(optarg, NULL);
-			  ok = c.seconds > 0 && c.seconds <= 60; break;
-		case 'c': ok = bench_parse_u32(optarg, 0, CPU_SETSIZE - 1, &v);
-			  c.cpu = (int)v; break;
-		case 'A': arch = optarg; break;
-		default: ok = false; break;
+		case 'a':
+			ok = bench_algo_parse(optarg, &c.algo);
+			break;
+		case 'd':
+			c.encrypt = strcmp(optarg, "enc") == 0;
+			ok = c.encrypt || strcmp(optarg, "dec") == 0;
+			break;
+		case 'z':
+			ok = parse_sizes(optarg, sizes, &n_sizes);
+			break;
+		case 't':
+			c.seconds = strtod(optarg, NULL);
+			ok = c.seconds > 0 && c.seconds <= 60;
+			break;
+		case 'c':
+			ok = bench_parse_u32(optarg, 0, CPU_SETSIZE - 1, &v);
+			c.cpu = (int)v;
+			break;
+		case 'A':
+			arch = optarg;
+			break;
+		default:
+			ok = false;
+			break;
 		}
 	}
 	if (!ok || n_sizes == 0) {
 		fprintf(stderr, "usage: esphub-bench ceiling --algo aes-gcm-128|aes-cbc-128-sha1 "
-			"--dir enc|dec --sizes 64,...,imix [--seconds S] [--cpu N] "
-			"[--arch auto|all|sse|avx|avx2|avx512]\n");
+				"--dir enc|dec --sizes 64,...,imix [--seconds S] [--cpu N] "
+				"[--arch auto|all|sse|avx|avx2|avx512]\n");
 		return 2;
 	}
 	if (c.cpu >= 0 && (rc = pin(c.cpu)) != 0) {
@@ -512,9 +534,8 @@ bench_cmd_info(int argc, char **argv)
 	(void)argv;
 	printf("{\"engine\": \"%s\", \"ipsec_mb_version\": \"%s\", \"tsc_hz\": %.0f, "
 	       "\"shani\": %s, \"vaes\": %s, \"avx512\": %s, \"sess_size\": %zu}\n",
-	       e != NULL ? crypto_engine_describe(e) : "none", imb_get_version_str(),
-	       tsc_hz(), f & IMB_FEATURE_SHANI ? "true" : "false",
-	       f & IMB_FEATURE_VAES ? "true" : "false",
+	       e != NULL ? crypto_engine_describe(e) : "none", imb_get_version_str(), tsc_hz(),
+	       f & IMB_FEATURE_SHANI ? "true" : "false", f & IMB_FEATURE_VAES ? "true" : "false",
 	       (f & IMB_CPUFLAGS_AVX512) == IMB_CPUFLAGS_AVX512 ? "true" : "false",
 	       e != NULL ? crypto_session_size(e) : 0);
 	return 0;

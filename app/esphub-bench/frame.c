@@ -6,9 +6,9 @@
 
 #include "bench.h"
 
-#define PCAP_MAGIC    0xa1b2c3d4u   /* microsecond timestamps */
+#define PCAP_MAGIC             0xa1b2c3d4u /* microsecond timestamps */
 #define PCAP_LINKTYPE_ETHERNET 1
-#define PCAP_SNAPLEN  65535
+#define PCAP_SNAPLEN           65535
 
 struct bench_pcap {
 	FILE *f;
@@ -31,8 +31,11 @@ struct bench_pcap *
 bench_pcap_open(const char *path)
 {
 	struct pcap_file_hdr h = {
-		.magic = PCAP_MAGIC, .major = 2, .minor = 4,
-		.snaplen = PCAP_SNAPLEN, .linktype = PCAP_LINKTYPE_ETHERNET,
+		.magic = PCAP_MAGIC,
+		.major = 2,
+		.minor = 4,
+		.snaplen = PCAP_SNAPLEN,
+		.linktype = PCAP_LINKTYPE_ETHERNET,
 	};
 	struct bench_pcap *p = calloc(1, sizeof(*p));
 
@@ -60,8 +63,10 @@ int
 bench_pcap_write(struct bench_pcap *p, const uint8_t *frame, unsigned len)
 {
 	struct pcap_rec_hdr r = {
-		.ts_sec = (uint32_t)(p->n / 1000000), .ts_usec = (uint32_t)(p->n % 1000000),
-		.caplen = len, .len = len,
+		.ts_sec = (uint32_t)(p->n / 1000000),
+		.ts_usec = (uint32_t)(p->n % 1000000),
+		.caplen = len,
+		.len = len,
 	};
 
 	p->n++;
@@ -123,8 +128,7 @@ bench_eth(uint8_t *p, const uint8_t dst[6], const uint8_t src[6])
 }
 
 void
-bench_ipv4(uint8_t *p, uint32_t src, uint32_t dst, uint8_t proto,
-	   unsigned total_len, uint16_t id)
+bench_ipv4(uint8_t *p, uint32_t src, uint32_t dst, uint8_t proto, unsigned total_len, uint16_t id)
 {
 	uint16_t c;
 
@@ -132,7 +136,7 @@ bench_ipv4(uint8_t *p, uint32_t src, uint32_t dst, uint8_t proto,
 	p[1] = 0;
 	put16(p + 2, (uint16_t)total_len);
 	put16(p + 4, id);
-	put16(p + 6, 0x4000);          /* DF, as most real traffic carries */
+	put16(p + 6, 0x4000); /* DF, as most real traffic carries */
 	p[8] = 64;
 	p[9] = proto;
 	put16(p + 10, 0);
@@ -143,8 +147,8 @@ bench_ipv4(uint8_t *p, uint32_t src, uint32_t dst, uint8_t proto,
 }
 
 void
-bench_udp_packet(uint8_t *p, unsigned ip_len, uint32_t src, uint32_t dst,
-		 uint16_t sport, uint16_t dport, uint16_t id)
+bench_udp_packet(uint8_t *p, unsigned ip_len, uint32_t src, uint32_t dst, uint16_t sport,
+		 uint16_t dport, uint16_t id)
 {
 	unsigned ulen = ip_len - 20;
 	uint8_t *u = p + 20;
@@ -158,8 +162,7 @@ bench_udp_packet(uint8_t *p, unsigned ip_len, uint32_t src, uint32_t dst,
 	put16(u + 6, 0);
 	for (unsigned i = 8; i < ulen; i++)
 		u[i] = (uint8_t)(i + id);
-	pseudo = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) +
-		 17 + ulen;
+	pseudo = (src >> 16) + (src & 0xffff) + (dst >> 16) + (dst & 0xffff) + 17 + ulen;
 	c = bench_cksum(u, ulen, pseudo);
-	put16(u + 6, c == 0 ? 0xffff : c);   /* RFC 768: 0 means "none" */
+	put16(u + 6, c == 0 ? 0xffff : c); /* RFC 768: 0 means "none" */
 }

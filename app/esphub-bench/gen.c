@@ -44,7 +44,7 @@ struct gen {
 	const struct crypto_engine *eng;
 	struct crypto_lcore *lc;
 	size_t sess_size;
-	uint8_t *sess;             /* sites x sess_size, built on first use */
+	uint8_t *sess; /* sites x sess_size, built on first use */
 	uint8_t *sess_ready;
 	uint32_t *seq;
 	uint64_t iv_state;
@@ -54,7 +54,7 @@ struct gen {
 	uint8_t (*buf)[GEN_BUF];
 };
 
-static const uint8_t default_src[6] = { 0x02, 0, 0, 0, 0, 0x01 };   /* gateway */
+static const uint8_t default_src[6] = { 0x02, 0, 0, 0, 0, 0x01 }; /* gateway */
 static const uint8_t default_dst[6] = { 0x02, 0x70, 0x63, 0x61, 0x70, 0x00 };
 
 static void
@@ -111,7 +111,7 @@ bench_cmd_sites(int argc, char **argv)
 		return 1;
 	}
 	fprintf(f, "#site\tlan\tpeer\tspi_in\tspi_out\tin_key\tin_integ\tin_salt"
-		"\tout_key\tout_integ\tout_salt\n");
+		   "\tout_key\tout_integ\tout_salt\n");
 	for (uint32_t i = 0; i < sites; i++) {
 		struct bench_site s;
 		char lan[16], peer[16];
@@ -119,8 +119,8 @@ bench_cmd_sites(int argc, char **argv)
 		bench_site_make(seed, algo, i, &s);
 		bench_ipv4_str(s.lan, lan);
 		bench_ipv4_str(s.peer, peer);
-		fprintf(f, "%u\t%s/%u\t%s\t%u\t%u", i, lan, BENCH_LAN_PLEN, peer,
-			s.spi_in, s.spi_out);
+		fprintf(f, "%u\t%s/%u\t%s\t%u\t%u", i, lan, BENCH_LAN_PLEN, peer, s.spi_in,
+			s.spi_out);
 		keys_row(f, &s.in);
 		keys_row(f, &s.out);
 		fputc('\n', f);
@@ -161,8 +161,8 @@ esp_setup(struct gen *g)
 	g->buf = aligned_alloc(64, sizeof(*g->buf) * GEN_BATCH);
 	g->lc = crypto_lcore_create(g->eng, 0);
 	g->iv_state = g->seed ^ 0x1f0e3d2c4b5a6978ull;
-	if (g->sess == NULL || g->sess_ready == NULL || g->seq == NULL ||
-	    g->buf == NULL || g->lc == NULL)
+	if (g->sess == NULL || g->sess_ready == NULL || g->seq == NULL || g->buf == NULL ||
+	    g->lc == NULL)
 		return -ENOMEM;
 	return 0;
 }
@@ -212,19 +212,25 @@ esp_packet(struct gen *g, const struct bench_flow *fl, unsigned ip_len, uint16_t
 	}
 	for (unsigned i = 0; i < iv; i += 8) {
 		r = g->algo == BENCH_GCM128 ? seq : bench_rand(&g->iv_state);
-		memcpy(esp + 8 + i, &r, 8);    /* GCM: unique per key (RFC 4106 s3.1) */
+		memcpy(esp + 8 + i, &r, 8); /* GCM: unique per key (RFC 4106 s3.1) */
 	}
-	bench_udp_packet(esp + 8 + iv, ip_len, fl->branch, fl->server,
-			 fl->branch_port, fl->server_port, id);
+	bench_udp_packet(esp + 8 + iv, ip_len, fl->branch, fl->server, fl->branch_port,
+			 fl->server_port, id);
 	for (unsigned i = 0; i < pad; i++)
 		esp[8 + iv + ip_len + i] = (uint8_t)(i + 1);
 	esp[8 + iv + ip_len + pad] = (uint8_t)pad;
 	esp[8 + iv + ip_len + pad + 1] = 4;
 	*op = (struct crypto_op){
-		.sess = sess, .buf = esp, .iv = esp + 8, .aad = esp,
-		.icv = esp + 8 + iv + clen, .auth_len = 8 + iv + clen,
-		.cipher_off = 8 + iv, .cipher_len = clen,
-		.aad_len = g->algo == BENCH_GCM128 ? 8 : 0, .encrypt = 1,
+		.sess = sess,
+		.buf = esp,
+		.iv = esp + 8,
+		.aad = esp,
+		.icv = esp + 8 + iv + clen,
+		.auth_len = 8 + iv + clen,
+		.cipher_off = 8 + iv,
+		.cipher_len = clen,
+		.aad_len = g->algo == BENCH_GCM128 ? 8 : 0,
+		.encrypt = 1,
 	};
 	g->batch_len[g->n_batch++] = BENCH_ETH_HDR + 20 + esp_len;
 	return g->n_batch == GEN_BATCH ? esp_flush(g) : 0;
@@ -237,11 +243,11 @@ clear_packet(struct gen *g, const struct bench_flow *fl, unsigned ip_len, uint16
 
 	bench_eth(f, g->dst_mac, g->src_mac);
 	if (g->kind == KIND_CLEAR_OUT)
-		bench_udp_packet(f + BENCH_ETH_HDR, ip_len, fl->server, fl->branch,
-				 fl->server_port, fl->branch_port, id);
+		bench_udp_packet(f + BENCH_ETH_HDR, ip_len, fl->server, fl->branch, fl->server_port,
+				 fl->branch_port, id);
 	else
-		bench_udp_packet(f + BENCH_ETH_HDR, ip_len, fl->branch, fl->server,
-				 fl->branch_port, fl->server_port, id);
+		bench_udp_packet(f + BENCH_ETH_HDR, ip_len, fl->branch, fl->server, fl->branch_port,
+				 fl->server_port, id);
 	g->pcap_bytes += BENCH_ETH_HDR + ip_len;
 	return bench_pcap_write(g->pcap, f, BENCH_ETH_HDR + ip_len);
 }
@@ -330,17 +336,39 @@ gen_args(struct gen *g, int argc, char **argv)
 
 	while (ok && (c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
 		switch (c) {
-		case 'k': ok = parse_kind(optarg, &g->kind); break;
-		case 'z': ok = bench_parse_size(optarg, &g->size); break;
-		case 'n': ok = bench_parse_u32(optarg, 1, BENCH_MAX_SITES, &g->sites); break;
-		case 'm': ok = bench_parse_u32(optarg, 1, 1u << 26, &g->flows); break;
-		case 'p': ok = bench_parse_u32(optarg, 1, 1u << 26, &g->packets); break;
-		case 'a': ok = bench_algo_parse(optarg, &g->algo); break;
-		case 's': ok = bench_parse_u32(optarg, 0, UINT32_MAX, &seed); break;
-		case 'd': ok = bench_parse_mac(optarg, g->dst_mac); break;
-		case 'S': ok = bench_parse_mac(optarg, g->src_mac); break;
-		case 'o': g->out = optarg; break;
-		default: ok = false; break;
+		case 'k':
+			ok = parse_kind(optarg, &g->kind);
+			break;
+		case 'z':
+			ok = bench_parse_size(optarg, &g->size);
+			break;
+		case 'n':
+			ok = bench_parse_u32(optarg, 1, BENCH_MAX_SITES, &g->sites);
+			break;
+		case 'm':
+			ok = bench_parse_u32(optarg, 1, 1u << 26, &g->flows);
+			break;
+		case 'p':
+			ok = bench_parse_u32(optarg, 1, 1u << 26, &g->packets);
+			break;
+		case 'a':
+			ok = bench_algo_parse(optarg, &g->algo);
+			break;
+		case 's':
+			ok = bench_parse_u32(optarg, 0, UINT32_MAX, &seed);
+			break;
+		case 'd':
+			ok = bench_parse_mac(optarg, g->dst_mac);
+			break;
+		case 'S':
+			ok = bench_parse_mac(optarg, g->src_mac);
+			break;
+		case 'o':
+			g->out = optarg;
+			break;
+		default:
+			ok = false;
+			break;
 		}
 		if (!ok && c != '?')
 			fprintf(stderr, "gen: bad value '%s'\n", optarg);
@@ -348,8 +376,8 @@ gen_args(struct gen *g, int argc, char **argv)
 	g->seed = seed;
 	if (!ok || g->out == NULL) {
 		fprintf(stderr, "usage: esphub-bench gen --kind clear-out|clear-in|esp-in "
-			"--size 64..1518|imix --sites N [--flows M] [--packets P] "
-			"[--algo A] [--seed S] [--dst-mac M] [--src-mac M] -o FILE\n");
+				"--size 64..1518|imix --sites N [--flows M] [--packets P] "
+				"[--algo A] [--seed S] [--dst-mac M] [--src-mac M] -o FILE\n");
 		return 2;
 	}
 	/* Every flow appears, every SA is used; IMIX needs whole periods. */
@@ -360,8 +388,8 @@ gen_args(struct gen *g, int argc, char **argv)
 	if (g->packets < g->flows)
 		g->packets = g->flows;
 	if (g->size == BENCH_SIZE_IMIX)
-		g->packets = (g->packets + BENCH_IMIX_PERIOD - 1) /
-			     BENCH_IMIX_PERIOD * BENCH_IMIX_PERIOD;
+		g->packets = (g->packets + BENCH_IMIX_PERIOD - 1) / BENCH_IMIX_PERIOD *
+			     BENCH_IMIX_PERIOD;
 	return 0;
 }
 

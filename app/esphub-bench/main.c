@@ -20,7 +20,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: esphub-bench COMMAND [options]\n"
-		"The benchmark itself is app/esphub-bench/bench.py (make bench).\n");
+		   "The benchmark itself is app/esphub-bench/bench.py (make bench).\n");
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
 }

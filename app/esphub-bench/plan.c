@@ -79,8 +79,7 @@ keys_make(uint64_t *st, enum bench_algo a, struct crypto_keys *k)
 }
 
 void
-bench_site_make(uint64_t seed, enum bench_algo a, uint32_t site,
-		struct bench_site *out)
+bench_site_make(uint64_t seed, enum bench_algo a, uint32_t site, struct bench_site *out)
 {
 	uint64_t st = seed ^ ((uint64_t)site * 0xd6e8feb86659fd93ull);
 
@@ -93,13 +92,12 @@ bench_site_make(uint64_t seed, enum bench_algo a, uint32_t site,
 }
 
 void
-bench_flow_make(uint32_t flows, uint32_t sites, uint32_t f,
-		struct bench_flow *out)
+bench_flow_make(uint32_t flows, uint32_t sites, uint32_t f, struct bench_flow *out)
 {
 	(void)flows;
 	out->site = f % sites;
-	out->branch = BENCH_LAN_BASE + (out->site << (32 - BENCH_LAN_PLEN)) +
-		      1 + (f / sites) % BENCH_LAN_HOSTS;
+	out->branch = BENCH_LAN_BASE + (out->site << (32 - BENCH_LAN_PLEN)) + 1 +
+		      (f / sites) % BENCH_LAN_HOSTS;
 	out->server = BENCH_SERVER_BASE + 1 + f % BENCH_N_SERVERS;
 	out->branch_port = (uint16_t)(1024 + f % 60000);
 	out->server_port = (uint16_t)(5001 + (f / 60000) % 1000);
@@ -136,8 +134,7 @@ bench_esp_cipher_len(enum bench_algo a, unsigned ip_len)
 unsigned
 bench_esp_len(enum bench_algo a, unsigned ip_len)
 {
-	return 8 + bench_esp_iv_len(a) + bench_esp_cipher_len(a, ip_len) +
-	       bench_esp_icv_len(a);
+	return 8 + bench_esp_iv_len(a) + bench_esp_cipher_len(a, ip_len) + bench_esp_icv_len(a);
 }
 
 uint32_t *
@@ -196,8 +193,8 @@ bench_parse_mac(const char *s, uint8_t mac[6])
 	unsigned b[6];
 	char tail;
 
-	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
-		   &b[4], &b[5], &tail) != 6)
+	if (sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5],
+		   &tail) != 6)
 		return false;
 	for (unsigned i = 0; i < 6; i++)
 		mac[i] = (uint8_t)b[i];
@@ -207,6 +204,5 @@ bench_parse_mac(const char *s, uint8_t mac[6])
 void
 bench_ipv4_str(uint32_t a, char buf[16])
 {
-	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255,
-		 a & 255);
+	snprintf(buf, 16, "%u.%u.%u.%u", a >> 24, (a >> 16) & 255, (a >> 8) & 255, a & 255);
 }

@@ -47,8 +47,8 @@ enum control_counter {
 
 struct app_port {
 	struct port_handle h;
-	struct port_link link;              /* last seen, to log changes */
-	struct rte_eth_stats base;          /* at the last "clear stats" */
+	struct port_link link;     /* last seen, to log changes */
+	struct rte_eth_stats base; /* at the last "clear stats" */
 };
 
 struct app {
@@ -58,8 +58,8 @@ struct app {
 	const struct crypto_engine *engine;
 	struct sa_db *sa;
 	uint64_t next_sa_poll_ms;
-	struct ctl *ctl;                    /* sites, tunnels, SAs: cfg.sites is its */
-	struct nat *nat;                    /* NULL: no nat section */
+	struct ctl *ctl; /* sites, tunnels, SAs: cfg.sites is its */
+	struct nat *nat; /* NULL: no nat section */
 	struct ike *ike;
 	struct app_port port[CFG_MAX_PORTS];
 	struct worker_env env;
@@ -74,7 +74,7 @@ struct app {
 	uint64_t start_ms;
 	uint64_t next_second_ms;
 	uint64_t ctr[CCTR_N];
-	struct stats_worker *clear_base;    /* per worker, at the last "clear stats" */
+	struct stats_worker *clear_base; /* per worker, at the last "clear stats" */
 	uint64_t ctr_base[CCTR_N];
 	uint64_t ctl_base[CTL_CTR_N];
 	struct nat_stats nat_base[CFG_MAX_WORKERS];
@@ -108,8 +108,7 @@ void app_control_loop(struct app *app);
 int app_inject(struct app *app, struct rte_mbuf *m);
 
 /* views.c: counters as the operator sees them (summed, since clear). */
-void app_worker_get(struct app *app, unsigned worker, struct stats_worker *out,
-		    bool since_clear);
+void app_worker_get(struct app *app, unsigned worker, struct stats_worker *out, bool since_clear);
 void app_worker_sum(struct app *app, struct stats_worker *out, bool since_clear);
 void app_clear_stats(struct app *app);
 void app_nat_get(struct app *app, int worker, struct nat_stats *out);

@@ -13,10 +13,10 @@
 /* The daemon the commands act on; set once by app_commands_bind(). */
 extern struct app *cmd_app;
 
-#define TOK_STR(res, field, words) \
+#define TOK_STR(res, field, words)                          \
 	static cmdline_parse_token_string_t res##_##field = \
 		TOKEN_STRING_INITIALIZER(struct res, field, words)
-#define TOK_NUM(res, field, type) \
+#define TOK_NUM(res, field, type)                        \
 	static cmdline_parse_token_num_t res##_##field = \
 		TOKEN_NUM_INITIALIZER(struct res, field, type)
 #define TOK(res, field) (void *)&res##_##field
@@ -32,10 +32,10 @@ extern cmdline_parse_inst_t cmd_show_sa, cmd_show_sa_all, cmd_show_sa_detail,
 	cmd_show_sa_all_detail, cmd_show_sa_id, cmd_show_sa_id_detail, cmd_show_spd,
 	cmd_show_crypto, cmd_sa_add_cbc, cmd_sa_add_gcm, cmd_sa_del, cmd_sa_export;
 extern cmdline_parse_inst_t cmd_show_ike_sa, cmd_show_ike_sa_detail, cmd_show_ike_stats,
-	cmd_show_site, cmd_show_site_name, cmd_site_add_set, cmd_site_del_down,
-	cmd_ike_sa_delete, cmd_ike_sa_delete_site, cmd_ike_initiate, cmd_config_reload;
-extern cmdline_parse_inst_t cmd_show_nat_stats, cmd_show_nat_sessions,
-	cmd_show_nat_sessions_site, cmd_show_nat_sessions_limit,
-	cmd_show_nat_sessions_site_limit, cmd_clear_nat_sessions, cmd_clear_nat_sessions_site;
+	cmd_show_site, cmd_show_site_name, cmd_site_add_set, cmd_site_del_down, cmd_ike_sa_delete,
+	cmd_ike_sa_delete_site, cmd_ike_initiate, cmd_config_reload;
+extern cmdline_parse_inst_t cmd_show_nat_stats, cmd_show_nat_sessions, cmd_show_nat_sessions_site,
+	cmd_show_nat_sessions_limit, cmd_show_nat_sessions_site_limit, cmd_clear_nat_sessions,
+	cmd_clear_nat_sessions_site;
 
 #endif

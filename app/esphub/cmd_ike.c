@@ -20,8 +20,11 @@ p1_name(const struct ike_p1_proposal *p, char *buf, size_t len)
 
 	snprintf(buf, len, "aes%u-%s-%s%u", p->key_bits, p->hash <= 4 ? hash[p->hash] : "?",
 		 p->group >= IKE_DH_ECP256 ? "ecp" : "modp",
-		 p->group == IKE_DH_MODP1024 ? 1024 : p->group == IKE_DH_MODP1536 ? 1536 :
-		 p->group == IKE_DH_MODP2048 ? 2048 : p->group == IKE_DH_ECP256 ? 256 : 384);
+		 p->group == IKE_DH_MODP1024 ? 1024 :
+		 p->group == IKE_DH_MODP1536 ? 1536 :
+		 p->group == IKE_DH_MODP2048 ? 2048 :
+		 p->group == IKE_DH_ECP256   ? 256 :
+					       384);
 	return buf;
 }
 
@@ -58,12 +61,15 @@ sa_row(const struct ike_sa_info *i, void *arg)
 		       i->initiator ? "init" : "resp", ep(&i->local, l, sizeof(l)),
 		       ep(&i->remote, r, sizeof(r)));
 	if (c->detail)
-		cmdline_printf(c->cl, "    %s %s, %s, NAT %s%s, DPD %s, up %" PRIu64 " s, "
+		cmdline_printf(c->cl,
+			       "    %s %s, %s, NAT %s%s, DPD %s, up %" PRIu64 " s, "
 			       "expires in %" PRIu64 " s\n",
 			       i->aggressive ? "aggressive" : "main mode",
 			       p1_name(&i->prop, prop, sizeof(prop)),
 			       i->established ? "established" : "negotiating",
-			       i->nat_local ? "here" : i->nat_remote ? "at peer" : "none",
+			       i->nat_local  ? "here" :
+			       i->nat_remote ? "at peer" :
+					       "none",
 			       i->nat_local && i->nat_remote ? " and at peer" : "",
 			       i->dpd ? "yes" : "no",
 			       i->established_ms ? (now - i->established_ms) / 1000 : 0,
@@ -78,8 +84,10 @@ child_row(const struct ike_child_info *i, void *arg)
 	uint64_t now = app_now_ms();
 	char lt[NET_PREFIX_STR_MAX], rt[NET_PREFIX_STR_MAX];
 
-	cmdline_printf(c->cl, "    child %-14.14s in 0x%08x out 0x%08x %s <-> %s %s%s%s, rekey in "
-		       "%" PRId64 " s\n", i->site_name, i->spi_in, i->spi_out,
+	cmdline_printf(c->cl,
+		       "    child %-14.14s in 0x%08x out 0x%08x %s <-> %s %s%s%s, rekey in "
+		       "%" PRId64 " s\n",
+		       i->site_name, i->spi_in, i->spi_out,
 		       net_prefix_str(i->local_ts.addr, i->local_ts.len, lt),
 		       net_prefix_str(i->remote_ts.addr, i->remote_ts.len, rt),
 		       i->encap ? "udp" : "esp", i->prop.pfs ? " pfs" : "",
@@ -107,8 +115,8 @@ show_ike_sa(void *res, struct cmdline *cl, void *data)
 	struct show_ctx c = { .cl = cl, .detail = data != NULL };
 
 	RTE_SET_USED(res);
-	cmdline_printf(cl, "%-33s %-14s %-20s %-4s %-21s %-21s\n", "cookies (i:r)", "site",
-		       "state", "role", "local", "remote");
+	cmdline_printf(cl, "%-33s %-14s %-20s %-4s %-21s %-21s\n", "cookies (i:r)", "site", "state",
+		       "role", "local", "remote");
 	ike_sa_foreach(cmd_app->ike, sa_row, &c);
 	if (c.detail)
 		ike_child_foreach(cmd_app->ike, child_row, &c);
@@ -137,9 +145,10 @@ show_ike_stats(void *res, struct cmdline *cl, void *data)
 	RTE_SET_USED(res);
 	RTE_SET_USED(data);
 	ike_stats_get(cmd_app->ike, &st);
-	cmdline_printf(cl, "sites %" PRIu64 ", ISAKMP SAs %" PRIu64 " (half-open %" PRIu64
-		       "), IPsec pairs %" PRIu64 ", source entries %" PRIu64 "\n", st.sites,
-		       st.ike_sas, st.half_open, st.child_sas, st.sources);
+	cmdline_printf(cl,
+		       "sites %" PRIu64 ", ISAKMP SAs %" PRIu64 " (half-open %" PRIu64
+		       "), IPsec pairs %" PRIu64 ", source entries %" PRIu64 "\n",
+		       st.sites, st.ike_sas, st.half_open, st.child_sas, st.sources);
 	for (unsigned i = 0; i < IKE_STAT_N; i++)
 		if (st.c[i] != 0)
 			cmdline_printf(cl, "  %-22s %12" PRIu64 "  %s\n", ike_stat_name(i), st.c[i],
@@ -171,10 +180,12 @@ site_row(struct cmdline *cl, unsigned idx)
 
 		cmdline_printf(cl, "  %s, %u ISAKMP SA, %u pairs\n", info.up ? "up" : "down",
 			       info.n_ike_sa, info.n_child_sa);
-		cmdline_printf(cl, "    up %" PRIu64 " down %" PRIu64 " ike-rekeys %" PRIu64
+		cmdline_printf(cl,
+			       "    up %" PRIu64 " down %" PRIu64 " ike-rekeys %" PRIu64
 			       " child-rekeys %" PRIu64 " dpd-failures %" PRIu64
-			       " auth-failures %" PRIu64 "\n", k->up, k->down, k->ike_rekeys,
-			       k->child_rekeys, k->dpd_failures, k->auth_failures);
+			       " auth-failures %" PRIu64 "\n",
+			       k->up, k->down, k->ike_rekeys, k->child_rekeys, k->dpd_failures,
+			       k->auth_failures);
 	} else {
 		cmdline_printf(cl, "  %s\n", s->ike ? "(not in IKE)" : "keyed by hand");
 	}
@@ -247,7 +258,7 @@ site_add_set(void *res, struct cmdline *cl, void *data)
 		goto out;
 	}
 	if (err[0] != '\0')
-		cmdline_printf(cl, "%s\n", err);   /* warnings */
+		cmdline_printf(cl, "%s\n", err); /* warnings */
 	cur = ctl_site_find(cmd_app->ctl, s.name);
 	if (strcmp(r->verb, "add") == 0) {
 		rc = cur >= 0 ? -EEXIST : ctl_site_add(cmd_app->ctl, &s, app_now_ms(), &idx);
@@ -255,20 +266,22 @@ site_add_set(void *res, struct cmdline *cl, void *data)
 			cmdline_printf(cl, "site %s added\n", s.name);
 		else
 			cmdline_printf(cl, "cannot add site %s: %s\n", s.name,
-				       rc == -EEXIST ? "a site has that name (site set replaces it)" :
-				       strerror(-rc));
+				       rc == -EEXIST ?
+					       "a site has that name (site set replaces it)" :
+					       strerror(-rc));
 	} else {
-		rc = cur < 0 ? -ENOENT : ctl_site_set(cmd_app->ctl, (uint32_t)cur, &s, app_now_ms());
+		rc = cur < 0 ? -ENOENT :
+			       ctl_site_set(cmd_app->ctl, (uint32_t)cur, &s, app_now_ms());
 		if (rc == 0)
 			cmdline_printf(cl, "site %s updated\n", s.name);
 		else
 			cmdline_printf(cl, "cannot update site %s: %s\n", s.name,
 				       rc == -ENOENT ? "no such site (site add creates it)" :
-				       strerror(-rc));
+						       strerror(-rc));
 	}
 out:
 	explicit_bzero(&s, sizeof(s));
-	explicit_bzero(r->text, sizeof(r->text));   /* keys, PSK */
+	explicit_bzero(r->text, sizeof(r->text)); /* keys, PSK */
 }
 
 cmdline_parse_inst_t cmd_site_add_set = {
@@ -355,7 +368,8 @@ ike_sa_delete_cookies(void *res, struct cmdline *cl, void *data)
 
 	RTE_SET_USED(data);
 	if (!cookies(r->c, ic, rc)) {
-		cmdline_printf(cl, "give the cookies as show ike sa prints them: ICOOKIE:RCOOKIE\n");
+		cmdline_printf(cl,
+			       "give the cookies as show ike sa prints them: ICOOKIE:RCOOKIE\n");
 		return;
 	}
 	if (ike_sa_delete(cmd_app->ike, ic, rc, app_now_ms()) == 0)
@@ -376,25 +390,26 @@ ike_by_site(void *res, struct cmdline *cl, void *data)
 {
 	struct ike_verb *r = res;
 	const char *name = data != NULL ? r->d : r->c;
-	int rc = data != NULL ? ike_site_down(cmd_app->ike, name, app_now_ms())
-			      : ike_site_initiate(cmd_app->ike, name, app_now_ms());
+	int rc = data != NULL ? ike_site_down(cmd_app->ike, name, app_now_ms()) :
+				ike_site_initiate(cmd_app->ike, name, app_now_ms());
 
 	if (rc == 0)
 		cmdline_printf(cl, "%s %s\n", data != NULL ? "deleted the SAs of" : "initiating",
 			       name);
 	else
 		cmdline_printf(cl, "site %s: %s\n", name,
-			       rc == -ENOENT ? "no such IKE site" :
+			       rc == -ENOENT   ? "no such IKE site" :
 			       rc == -EALREADY ? "already negotiating or up" :
-			       rc == -EINVAL ? "no peer address to initiate to" : strerror(-rc));
+			       rc == -EINVAL   ? "no peer address to initiate to" :
+						 strerror(-rc));
 }
 
 cmdline_parse_inst_t cmd_ike_sa_delete_site = {
 	.f = ike_by_site,
 	.data = (void *)1,
 	.help_str = "ike sa delete site NAME: delete every SA of a site (DELETEs sent)",
-	.tokens = { TOK(ike_verb, ike), TOK(ike_verb, a), TOK(ike_verb, b),
-		    (void *)&tok_site_kw_c, TOK(ike_verb, d), NULL },
+	.tokens = { TOK(ike_verb, ike), TOK(ike_verb, a), TOK(ike_verb, b), (void *)&tok_site_kw_c,
+		    TOK(ike_verb, d), NULL },
 };
 
 cmdline_parse_inst_t cmd_ike_initiate = {
@@ -426,7 +441,7 @@ config_reload(void *res, struct cmdline *cl, void *data)
 		return;
 	}
 	used = strlen(out);
-	if (used > 0)          /* warnings: the report goes on below them */
+	if (used > 0) /* warnings: the report goes on below them */
 		snprintf(out + used, sizeof(out) - used, "\n");
 	ctl_reload(cmd_app->ctl, &fresh, app_now_ms(), out, sizeof(out));
 	conf_free(&fresh);

@@ -14,7 +14,8 @@ help(void *res, struct cmdline *cl, void *data)
 {
 	RTE_SET_USED(res);
 	RTE_SET_USED(data);
-	cmdline_printf(cl,
+	cmdline_printf(
+		cl,
 		"show port info [all|N]    ports: device, MAC, address, MTU, link, queues\n"
 		"show port stats [all|N]   per-port packet and byte counters\n"
 		"show worker stats         per-worker counters and load, control core counters\n"

@@ -15,8 +15,8 @@
 #include "cmd.h"
 #include "net.h"
 
-#define DETAIL ((void *)1)
-#define ONE    ((void *)2)
+#define DETAIL     ((void *)1)
+#define ONE        ((void *)2)
 #define ONE_DETAIL ((void *)3)
 
 static const char *
@@ -33,9 +33,9 @@ algo_name(const struct crypto_keys *k, char *buf, size_t len)
 static void
 row_header(struct cmdline *cl)
 {
-	cmdline_printf(cl, "%6s %-14s %-3s %-10s %-15s %-5s %-19s %12s %14s %8s %7s %s\n",
-		       "id", "site", "dir", "spi", "peer", "encap", "algorithm", "packets",
-		       "bytes", "drops", "age", "state");
+	cmdline_printf(cl, "%6s %-14s %-3s %-10s %-15s %-5s %-19s %12s %14s %8s %7s %s\n", "id",
+		       "site", "dir", "spi", "peer", "encap", "algorithm", "packets", "bytes",
+		       "drops", "age", "state");
 }
 
 struct walk {
@@ -51,27 +51,29 @@ sa_detail(struct cmdline *cl, const struct sa *sa, const struct sa_params *p)
 
 	cmdline_printf(cl, "       tunnel %u%s, local %s", sa->tunnel,
 		       !sa->inbound && out == sa->id ? " (current outbound SA)" :
-		       !sa->inbound ? " (not the tunnel's outbound SA)" : "",
+		       !sa->inbound                  ? " (not the tunnel's outbound SA)" :
+						       "",
 		       net_ipv4_str(sa->local_addr, a));
 	if (sa->peer_port)
 		cmdline_printf(cl, ", UDP %u -> %u", sa->local_port, sa->peer_port);
 	cmdline_printf(cl, "\n       local selectors ");
 	for (unsigned i = 0; i < sa->n_local_ts; i++)
-		cmdline_printf(cl, "%s ", net_prefix_str(sa->local_ts[i].addr,
-							 sa->local_ts[i].plen, a));
+		cmdline_printf(cl, "%s ",
+			       net_prefix_str(sa->local_ts[i].addr, sa->local_ts[i].plen, a));
 	cmdline_printf(cl, " remote selectors ");
 	for (unsigned i = 0; i < sa->n_remote_ts; i++)
-		cmdline_printf(cl, "%s ", net_prefix_str(sa->remote_ts[i].addr,
-							 sa->remote_ts[i].plen, a));
+		cmdline_printf(cl, "%s ",
+			       net_prefix_str(sa->remote_ts[i].addr, sa->remote_ts[i].plen, a));
 	cmdline_printf(cl, "\n       esn %s, ", sa->esn ? "on" : "off");
 	if (sa->inbound)
-		cmdline_printf(cl, "replay window %u (highest seq %" PRIu64 ")",
-			       sa->replay.win, sa->replay.top);
+		cmdline_printf(cl, "replay window %u (highest seq %" PRIu64 ")", sa->replay.win,
+			       sa->replay.top);
 	else
 		cmdline_printf(cl, "seq %" PRIu64 " of %" PRIu64,
 			       __atomic_load_n(&sa->seq, __ATOMIC_RELAXED), sa->seq_limit);
 	cmdline_printf(cl, ", tunnel MTU %u, TCP MSS %u\n", sa->tunnel_mtu, sa->mss);
-	cmdline_printf(cl, "       lifetime soft %" PRIu64 " s %" PRIu64 " B %" PRIu64
+	cmdline_printf(cl,
+		       "       lifetime soft %" PRIu64 " s %" PRIu64 " B %" PRIu64
 		       " pkts, hard %" PRIu64 " s %" PRIu64 " B %" PRIu64 " pkts (0 = none)\n",
 		       p->soft.seconds, p->soft.bytes, p->soft.packets, p->hard.seconds,
 		       p->hard.bytes, p->hard.packets);
@@ -86,10 +88,11 @@ sa_row(const struct sa *sa, void *arg)
 	char peer[NET_IPV4_STR_MAX], algo[32];
 
 	sa_db_counters(cmd_app->sa, sa->id, &c);
-	cmdline_printf(wk->cl, "%6u %-14.14s %-3s 0x%08x %-15s %-5s %-19s %12" PRIu64 " %14"
-		       PRIu64 " %8" PRIu64 " %6" PRIu64 "s %s\n", sa->id,
-		       ctl_site_name(cmd_app->ctl, sa->site), sa->inbound ? "in" : "out", sa->spi,
-		       net_ipv4_str(sa->peer_addr, peer), sa->peer_port ? "udp" : "esp",
+	cmdline_printf(wk->cl,
+		       "%6u %-14.14s %-3s 0x%08x %-15s %-5s %-19s %12" PRIu64 " %14" PRIu64
+		       " %8" PRIu64 " %6" PRIu64 "s %s\n",
+		       sa->id, ctl_site_name(cmd_app->ctl, sa->site), sa->inbound ? "in" : "out",
+		       sa->spi, net_ipv4_str(sa->peer_addr, peer), sa->peer_port ? "udp" : "esp",
 		       algo_name(&p->keys, algo, sizeof(algo)), c.packets, c.bytes, c.drops,
 		       sa_db_age_s(cmd_app->sa, sa->id, app_now_ms()), sa->dead ? "dead" : "live");
 	if (wk->detail)
@@ -132,19 +135,22 @@ show_sa(void *res, struct cmdline *cl, void *data)
 	cmdline_printf(cl, "%u SAs\n", sa_db_count(cmd_app->sa));
 }
 
-#define SHOW_SA(name, data_, help, ...) \
-	cmdline_parse_inst_t name = { .f = show_sa, .data = data_, .help_str = help, \
-		.tokens = { TOK(show_sa, show), TOK(show_sa, sa), __VA_ARGS__ } }
+#define SHOW_SA(name, data_, help, ...)                                                 \
+	cmdline_parse_inst_t name = { .f = show_sa,                                     \
+				      .data = data_,                                    \
+				      .help_str = help,                                 \
+				      .tokens = { TOK(show_sa, show), TOK(show_sa, sa), \
+						  __VA_ARGS__ } }
 
 SHOW_SA(cmd_show_sa, NULL, "show sa: every SA (counters, no keys)", NULL);
 SHOW_SA(cmd_show_sa_all, NULL, "show sa all: every SA", TOK(show_sa, all), NULL);
 SHOW_SA(cmd_show_sa_detail, DETAIL, "show sa detail: with selectors, sequence, lifetimes",
 	TOK(show_sa, detail), NULL);
-SHOW_SA(cmd_show_sa_all_detail, DETAIL, "show sa all detail: the same",
-	TOK(show_sa, all), TOK(show_sa, detail), NULL);
+SHOW_SA(cmd_show_sa_all_detail, DETAIL, "show sa all detail: the same", TOK(show_sa, all),
+	TOK(show_sa, detail), NULL);
 SHOW_SA(cmd_show_sa_id, ONE, "show sa ID: one SA", TOK(show_sa, id), NULL);
-SHOW_SA(cmd_show_sa_id_detail, ONE_DETAIL, "show sa ID detail: one SA in detail",
-	TOK(show_sa, id), TOK(show_sa, detail), NULL);
+SHOW_SA(cmd_show_sa_id_detail, ONE_DETAIL, "show sa ID detail: one SA in detail", TOK(show_sa, id),
+	TOK(show_sa, detail), NULL);
 
 struct show_word {
 	cmdline_fixed_string_t show;
@@ -170,8 +176,7 @@ spd_row(const struct sa_ts *p, uint32_t tunnel, void *arg)
 		return;
 	}
 	out = sa_db_tunnel_out(cmd_app->sa, tunnel);
-	cmdline_printf(cl, "%-19s %8u %-16s ", pfx, tunnel,
-		       app_tunnel_site_name(cmd_app, tunnel));
+	cmdline_printf(cl, "%-19s %8u %-16s ", pfx, tunnel, app_tunnel_site_name(cmd_app, tunnel));
 	if (out == SA_NONE)
 		cmdline_printf(cl, "%8s\n", "none");
 	else
@@ -214,7 +219,7 @@ show_crypto(void *res, struct cmdline *cl, void *data)
 		       crypto_engine_name(cmd_app->engine),
 		       crypto_engine_describe(cmd_app->engine));
 	cmdline_printf(cl, "algorithms  aes128/256-cbc with hmac-sha1-96 or hmac-sha256-128,"
-		       " aes128/256-gcm (RFC 4106)\n");
+			   " aes128/256-gcm (RFC 4106)\n");
 	cmdline_printf(cl, "workers     %u, one crypto manager each, a burst per call\n",
 		       cmd_app->n_workers);
 	sa_db_walk(cmd_app->sa, count_algo, n);
@@ -254,8 +259,8 @@ TOK_STR(sa_add, auth_key, NULL);
 
 /* Algorithm (into st->cipher/integ) and keys of an "sa add" line. */
 static int
-parse_keys(const struct sa_add *r, bool with_integ, struct cfg_site *st,
-	   struct cfg_manual_sa *m, struct cmdline *cl)
+parse_keys(const struct sa_add *r, bool with_integ, struct cfg_site *st, struct cfg_manual_sa *m,
+	   struct cmdline *cl)
 {
 	if (!conf_cipher_from_str(r->cipher, &st->cipher))
 		return -EINVAL;
@@ -263,20 +268,19 @@ parse_keys(const struct sa_add *r, bool with_integ, struct cfg_site *st,
 	if (with_integ && !conf_integ_from_str(r->integ, &st->integ))
 		return -EINVAL;
 	if (!conf_key_lengths(st->cipher, st->integ, &m->key_len, &m->auth_key_len)) {
-		cmdline_printf(cl, "%s %s\n", r->cipher, with_integ ?
-			       "is an AEAD: no integrity algorithm" :
-			       "needs an integrity algorithm");
+		cmdline_printf(cl, "%s %s\n", r->cipher,
+			       with_integ ? "is an AEAD: no integrity algorithm" :
+					    "needs an integrity algorithm");
 		return -EINVAL;
 	}
 	if (conf_hex(r->key, m->key, sizeof(m->key)) != m->key_len) {
-		cmdline_printf(cl, "key: expected %u bytes of hex for %s\n", m->key_len,
-			       r->cipher);
+		cmdline_printf(cl, "key: expected %u bytes of hex for %s\n", m->key_len, r->cipher);
 		return -EINVAL;
 	}
-	if (with_integ && conf_hex(r->auth_key, m->auth_key, sizeof(m->auth_key)) !=
-	    m->auth_key_len) {
-		cmdline_printf(cl, "auth key: expected %u bytes of hex for %s\n",
-			       m->auth_key_len, r->integ);
+	if (with_integ &&
+	    conf_hex(r->auth_key, m->auth_key, sizeof(m->auth_key)) != m->auth_key_len) {
+		cmdline_printf(cl, "auth key: expected %u bytes of hex for %s\n", m->auth_key_len,
+			       r->integ);
 		return -EINVAL;
 	}
 	m->spi = r->spi;
@@ -329,10 +333,11 @@ out:
 cmdline_parse_inst_t cmd_sa_add_cbc = {
 	.f = add_sa,
 	.data = (void *)1,
-	.help_str = "sa add SITE in|out SPI aes128-cbc|aes256-cbc hmac-sha1-96|hmac-sha256-128 KEY AUTH_KEY",
+	.help_str =
+		"sa add SITE in|out SPI aes128-cbc|aes256-cbc hmac-sha1-96|hmac-sha256-128 KEY AUTH_KEY",
 	.tokens = { TOK(sa_add, sa), TOK(sa_add, add), TOK(sa_add, site), TOK(sa_add, dir),
-		    TOK(sa_add, spi), TOK(sa_add, cipher), TOK(sa_add, integ),
-		    TOK(sa_add, key), TOK(sa_add, auth_key), NULL },
+		    TOK(sa_add, spi), TOK(sa_add, cipher), TOK(sa_add, integ), TOK(sa_add, key),
+		    TOK(sa_add, auth_key), NULL },
 };
 
 cmdline_parse_inst_t cmd_sa_add_gcm = {
@@ -376,7 +381,8 @@ cmdline_parse_inst_t cmd_sa_del = {
 };
 
 /* Wireshark's esp_sa table, one row per SA, keys in hex. */
-struct export {
+struct export
+{
 	FILE *f;
 	unsigned n;
 };
@@ -410,8 +416,9 @@ export_row(const struct sa *sa, void *arg)
 	if (gcm) {
 		fputs("\",\"NULL\",\"\"\n", x->f);
 	} else {
-		fprintf(x->f, "\",\"%s\",\"", k->integ == CRYPTO_INTEG_HMAC_SHA1_96 ?
-			"HMAC-SHA-1-96 [RFC2404]" : "HMAC-SHA-256-128 [RFC4868]");
+		fprintf(x->f, "\",\"%s\",\"",
+			k->integ == CRYPTO_INTEG_HMAC_SHA1_96 ? "HMAC-SHA-1-96 [RFC2404]" :
+								"HMAC-SHA-256-128 [RFC4868]");
 		hex(x->f, k->integ_key, k->integ_key_len);
 		fputs("\"\n", x->f);
 	}
@@ -449,8 +456,10 @@ export_sa(void *res, struct cmdline *cl, void *data)
 	sa_db_walk(cmd_app->sa, export_row, &x);
 	fclose(x.f);
 	LOG(NOTICE, "keys of %u SAs exported to %s (sa export wireshark)", x.n, r->file);
-	cmdline_printf(cl, "%u SAs written to %s (Wireshark: copy to ~/.config/wireshark/esp_sa"
-		       " and enable esp.enable_encryption_decode)\n", x.n, r->file);
+	cmdline_printf(cl,
+		       "%u SAs written to %s (Wireshark: copy to ~/.config/wireshark/esp_sa"
+		       " and enable esp.enable_encryption_decode)\n",
+		       x.n, r->file);
 }
 
 cmdline_parse_inst_t cmd_sa_export = {

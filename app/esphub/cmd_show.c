@@ -35,20 +35,20 @@ port_info(struct cmdline *cl, uint16_t i)
 	if (rte_eth_dev_info_get(ap->h.port_id, &info) != 0)
 		info.driver_name = "?";
 	cmdline_printf(cl,
-		"port %u: %s (%s)\n"
-		"  device    %s\n"
-		"  driver    %s, DPDK port %u\n"
-		"  mac       %s\n"
-		"  address   %s\n"
-		"  mtu       %u\n"
-		"  link      %s\n"
-		"  queues    %u RX / %u TX, RSS %s, RX IPv4 checksum %s\n",
-		i, cp->name, conf_role_name(cp->role), cp->device, info.driver_name,
-		ap->h.port_id, net_mac_str(&wp->mac, mac),
-		net_prefix_str(cp->addr, cp->plen, pfx), cp->mtu,
-		port_link_str(&l, link, sizeof(link)), ap->h.nb_queues, ap->h.nb_queues,
-		ap->h.rss ? "on" : "off (device has none)",
-		ap->h.rx_ip_cksum ? "offloaded" : "in software");
+		       "port %u: %s (%s)\n"
+		       "  device    %s\n"
+		       "  driver    %s, DPDK port %u\n"
+		       "  mac       %s\n"
+		       "  address   %s\n"
+		       "  mtu       %u\n"
+		       "  link      %s\n"
+		       "  queues    %u RX / %u TX, RSS %s, RX IPv4 checksum %s\n",
+		       i, cp->name, conf_role_name(cp->role), cp->device, info.driver_name,
+		       ap->h.port_id, net_mac_str(&wp->mac, mac),
+		       net_prefix_str(cp->addr, cp->plen, pfx), cp->mtu,
+		       port_link_str(&l, link, sizeof(link)), ap->h.nb_queues, ap->h.nb_queues,
+		       ap->h.rss ? "on" : "off (device has none)",
+		       ap->h.rx_ip_cksum ? "offloaded" : "in software");
 }
 
 static void
@@ -60,24 +60,22 @@ port_stats(struct cmdline *cl, uint16_t i, const struct stats_worker *w)
 
 	rte_eth_stats_get(ap->h.port_id, &s);
 	cmdline_printf(cl,
-		"port %u: %s\n"
-		"  %-14s %16s %16s\n"
-		"  %-14s %16" PRIu64 " %16" PRIu64 "\n"
-		"  %-14s %16" PRIu64 " %16" PRIu64 "\n"
-		"  %-14s %16" PRIu64 " %16" PRIu64 "\n"
-		"  %-14s %16" PRIu64 "\n"
-		"  %-14s %16" PRIu64 "\n"
-		"  %-14s %16" PRIu64 " %16" PRIu64 "\n"
-		"  %-14s %16" PRIu64 " %16" PRIu64 "\n",
-		i, cmd_app->cfg.ports[i].name,
-		"", "rx", "tx",
-		"packets", s.ipackets - b->ipackets, s.opackets - b->opackets,
-		"bytes", s.ibytes - b->ibytes, s.obytes - b->obytes,
-		"errors", s.ierrors - b->ierrors, s.oerrors - b->oerrors,
-		"missed", s.imissed - b->imissed,
-		"no-mbuf", s.rx_nombuf - b->rx_nombuf,
-		"worker-pkts", w->port[i].rx_pkts, w->port[i].tx_pkts,
-		"worker-bytes", w->port[i].rx_bytes, w->port[i].tx_bytes);
+		       "port %u: %s\n"
+		       "  %-14s %16s %16s\n"
+		       "  %-14s %16" PRIu64 " %16" PRIu64 "\n"
+		       "  %-14s %16" PRIu64 " %16" PRIu64 "\n"
+		       "  %-14s %16" PRIu64 " %16" PRIu64 "\n"
+		       "  %-14s %16" PRIu64 "\n"
+		       "  %-14s %16" PRIu64 "\n"
+		       "  %-14s %16" PRIu64 " %16" PRIu64 "\n"
+		       "  %-14s %16" PRIu64 " %16" PRIu64 "\n",
+		       i, cmd_app->cfg.ports[i].name, "", "rx", "tx", "packets",
+		       s.ipackets - b->ipackets, s.opackets - b->opackets, "bytes",
+		       s.ibytes - b->ibytes, s.obytes - b->obytes, "errors", s.ierrors - b->ierrors,
+		       s.oerrors - b->oerrors, "missed", s.imissed - b->imissed, "no-mbuf",
+		       s.rx_nombuf - b->rx_nombuf, "worker-pkts", w->port[i].rx_pkts,
+		       w->port[i].tx_pkts, "worker-bytes", w->port[i].rx_bytes,
+		       w->port[i].tx_bytes);
 }
 
 static void
@@ -88,8 +86,7 @@ show_port(void *res, struct cmdline *cl, void *data)
 	struct stats_worker w;
 
 	if (data != NULL && only >= cmd_app->env.n_ports) {
-		cmdline_printf(cl, "no port %u (ports 0..%u)\n", only,
-			       cmd_app->env.n_ports - 1);
+		cmdline_printf(cl, "no port %u (ports 0..%u)\n", only, cmd_app->env.n_ports - 1);
 		return;
 	}
 	app_worker_sum(cmd_app, &w, true);
@@ -105,17 +102,18 @@ show_port(void *res, struct cmdline *cl, void *data)
 
 static int numbered = 1;
 
-#define SHOW_PORT(name, data_, help, ...) \
-	cmdline_parse_inst_t name = { .f = show_port, .data = data_, \
-		.help_str = help, .tokens = { TOK(show_port, show), \
-		TOK(show_port, port), TOK(show_port, what), __VA_ARGS__ } }
+#define SHOW_PORT(name, data_, help, ...)                                                     \
+	cmdline_parse_inst_t name = { .f = show_port,                                         \
+				      .data = data_,                                          \
+				      .help_str = help,                                       \
+				      .tokens = { TOK(show_port, show), TOK(show_port, port), \
+						  TOK(show_port, what), __VA_ARGS__ } }
 
-SHOW_PORT(cmd_show_port, NULL,
-	  "show port info|stats: configuration or counters of every port", NULL);
-SHOW_PORT(cmd_show_port_all, NULL,
-	  "show port info|stats all: the same", TOK(show_port, all), NULL);
-SHOW_PORT(cmd_show_port_n, &numbered,
-	  "show port info|stats N: the same for port N", TOK(show_port, id), NULL);
+SHOW_PORT(cmd_show_port, NULL, "show port info|stats: configuration or counters of every port",
+	  NULL);
+SHOW_PORT(cmd_show_port_all, NULL, "show port info|stats all: the same", TOK(show_port, all), NULL);
+SHOW_PORT(cmd_show_port_n, &numbered, "show port info|stats N: the same for port N",
+	  TOK(show_port, id), NULL);
 
 struct show_simple {
 	cmdline_fixed_string_t show;
@@ -169,8 +167,7 @@ TOK_STR(show_simple, what, "worker");
 cmdline_parse_inst_t cmd_show_worker_stats = {
 	.f = show_worker_stats,
 	.help_str = "show worker stats: per-worker counters and load",
-	.tokens = { TOK(show_simple, show), TOK(show_simple, what),
-		    TOK(show_simple, stats), NULL },
+	.tokens = { TOK(show_simple, show), TOK(show_simple, what), TOK(show_simple, stats), NULL },
 };
 
 struct show_one {
@@ -178,9 +175,12 @@ struct show_one {
 	cmdline_fixed_string_t what;
 };
 TOK_STR(show_one, show, "show");
-static cmdline_parse_token_string_t tok_drops = TOKEN_STRING_INITIALIZER(struct show_one, what, "drops");
-static cmdline_parse_token_string_t tok_arp = TOKEN_STRING_INITIALIZER(struct show_one, what, "arp");
-static cmdline_parse_token_string_t tok_route = TOKEN_STRING_INITIALIZER(struct show_one, what, "route");
+static cmdline_parse_token_string_t tok_drops =
+	TOKEN_STRING_INITIALIZER(struct show_one, what, "drops");
+static cmdline_parse_token_string_t tok_arp =
+	TOKEN_STRING_INITIALIZER(struct show_one, what, "arp");
+static cmdline_parse_token_string_t tok_route =
+	TOKEN_STRING_INITIALIZER(struct show_one, what, "route");
 
 /*
  * The drop table: every reason of one stage (zeros included: the operator
@@ -191,8 +191,7 @@ cmd_print_drops(struct cmdline *cl, const struct stats_worker *w, const char *st
 {
 	uint64_t total = 0;
 
-	cmdline_printf(cl, "%-6s %-22s %15s  %s\n", "stage", "reason", "packets",
-		       "description");
+	cmdline_printf(cl, "%-6s %-22s %15s  %s\n", "stage", "reason", "packets", "description");
 	for (unsigned d = 1; d < DROP_N; d++) {
 		if (stage != NULL ? strcmp(stats_drop_stage(d), stage) != 0 : w->drop[d] == 0)
 			continue;
@@ -226,9 +225,8 @@ arp_row(const struct neigh_info *ni, void *arg)
 	struct cmdline *cl = arg;
 	char ip[NET_IPV4_STR_MAX], mac[NET_MAC_STR_MAX];
 
-	cmdline_printf(cl, "%-16s %-18s %-10s %-8s %8" PRIu64 "s %6u\n",
-		       net_ipv4_str(ni->ip, ip), net_mac_str(&ni->mac, mac),
-		       cmd_app->cfg.ports[ni->port].name,
+	cmdline_printf(cl, "%-16s %-18s %-10s %-8s %8" PRIu64 "s %6u\n", net_ipv4_str(ni->ip, ip),
+		       net_mac_str(&ni->mac, mac), cmd_app->cfg.ports[ni->port].name,
 		       ni->is_static ? "static" : "learned", ni->age_ms / 1000, ni->probes);
 }
 
@@ -237,8 +235,8 @@ show_arp(void *res, struct cmdline *cl, void *data)
 {
 	RTE_SET_USED(res);
 	RTE_SET_USED(data);
-	cmdline_printf(cl, "%-16s %-18s %-10s %-8s %9s %6s\n", "address", "mac", "port",
-		       "type", "age", "probes");
+	cmdline_printf(cl, "%-16s %-18s %-10s %-8s %9s %6s\n", "address", "mac", "port", "type",
+		       "age", "probes");
 	neigh_walk(cmd_app->env.neigh, app_now_ms(), arp_row, cl);
 	cmdline_printf(cl, "%u entries\n", neigh_count(cmd_app->env.neigh));
 }
@@ -257,8 +255,7 @@ route_row(uint32_t prefix, uint8_t plen, const struct route_nh *nh, void *arg)
 
 	cmdline_printf(cl, "%-19s %-16s %-10s %s\n", net_prefix_str(prefix, plen, p),
 		       nh->gateway ? net_ipv4_str(nh->gateway, gw) : "-",
-		       cmd_app->cfg.ports[nh->port].name,
-		       nh->connected ? "connected" : "static");
+		       cmd_app->cfg.ports[nh->port].name, nh->connected ? "connected" : "static");
 }
 
 static void

@@ -40,8 +40,8 @@ drain_learn(struct app *app, uint64_t now)
 						 RING_DRAIN_MAX, NULL);
 
 	for (unsigned i = 0; i < n; i++) {
-		if (neigh_update(app->env.neigh, msg[i].port, msg[i].ip, &msg[i].mac,
-				 false, now) == 0)
+		if (neigh_update(app->env.neigh, msg[i].port, msg[i].ip, &msg[i].mac, false, now) ==
+		    0)
 			app->ctr[CCTR_LEARN_APPLIED]++;
 		else
 			app->ctr[CCTR_LEARN_TABLE_FULL]++;
@@ -60,8 +60,7 @@ drain_punt(struct app *app)
 
 	for (unsigned r = 0; r < RTE_DIM(rings); r++) {
 		struct rte_mbuf *m[RING_DRAIN_MAX];
-		unsigned n = rte_ring_sc_dequeue_burst(rings[r], (void **)m, RING_DRAIN_MAX,
-						       NULL);
+		unsigned n = rte_ring_sc_dequeue_burst(rings[r], (void **)m, RING_DRAIN_MAX, NULL);
 
 		app->ctr[CCTR_PUNT_RX] += n;
 		for (unsigned i = 0; i < n; i++)
@@ -79,8 +78,8 @@ probe(uint16_t port, uint32_t ip, const struct rte_ether_addr *mac, void *arg)
 	if (m == NULL)
 		return;
 	/* RFC 1122 s2.3.2.1: unicast probes to the cached address. */
-	net_arp_build(rte_pktmbuf_append(m, NET_ARP_FRAME_LEN), RTE_ARP_OP_REQUEST,
-		      &wp->mac, mac, wp->addr, NULL, ip);
+	net_arp_build(rte_pktmbuf_append(m, NET_ARP_FRAME_LEN), RTE_ARP_OP_REQUEST, &wp->mac, mac,
+		      wp->addr, NULL, ip);
 	m->port = port;
 	app->ctr[CCTR_NEIGH_PROBES]++;
 	app_inject(app, m);

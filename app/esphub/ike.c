@@ -35,14 +35,18 @@ ike_send(void *ctx, const struct ike_endpoint *local, const struct ike_endpoint 
 		return;
 	}
 	*ip = (struct rte_ipv4_hdr){
-		.version_ihl = RTE_IPV4_VHL_DEF, .total_length = rte_cpu_to_be_16(total),
-		.time_to_live = 64, .next_proto_id = IPPROTO_UDP,
-		.src_addr = rte_cpu_to_be_32(local->addr), .dst_addr = rte_cpu_to_be_32(remote->addr),
+		.version_ihl = RTE_IPV4_VHL_DEF,
+		.total_length = rte_cpu_to_be_16(total),
+		.time_to_live = 64,
+		.next_proto_id = IPPROTO_UDP,
+		.src_addr = rte_cpu_to_be_32(local->addr),
+		.dst_addr = rte_cpu_to_be_32(remote->addr),
 	};
 	ip->hdr_checksum = net_cksum(ip, sizeof(*ip));
 	uh = (struct rte_udp_hdr *)(ip + 1);
 	*uh = (struct rte_udp_hdr){
-		.src_port = rte_cpu_to_be_16(local->port), .dst_port = rte_cpu_to_be_16(remote->port),
+		.src_port = rte_cpu_to_be_16(local->port),
+		.dst_port = rte_cpu_to_be_16(remote->port),
 		.dgram_len = rte_cpu_to_be_16((uint16_t)(sizeof(*uh) + len)),
 	};
 	memcpy(uh + 1, buf, len);
@@ -57,14 +61,20 @@ ike_install(void *ctx, const struct ike_child_sa *c, uint64_t *handle)
 {
 	struct app *app = ctx;
 	struct ctl_child child = {
-		.engine_site = c->site_id, .inbound = c->inbound, .spi = c->spi,
+		.engine_site = c->site_id,
+		.inbound = c->inbound,
+		.spi = c->spi,
 		.keys = c->keys,
 		.local_ts = { c->local_ts.addr, c->local_ts.len },
 		.remote_ts = { c->remote_ts.addr, c->remote_ts.len },
-		.local_addr = c->local.addr, .peer_addr = c->remote.addr,
-		.local_port = c->local.port, .peer_port = c->remote.port,
-		.soft_bytes = c->soft_bytes, .soft_packets = c->soft_packets,
-		.hard_bytes = c->life_bytes, .twin = c->twin,
+		.local_addr = c->local.addr,
+		.peer_addr = c->remote.addr,
+		.local_port = c->local.port,
+		.peer_port = c->remote.port,
+		.soft_bytes = c->soft_bytes,
+		.soft_packets = c->soft_packets,
+		.hard_bytes = c->life_bytes,
+		.twin = c->twin,
 	};
 	int rc = ctl_child_install(app->ctl, &child, app_now_ms(), handle);
 
@@ -84,8 +94,10 @@ static void
 ike_peer_down(void *ctx, uint32_t ike_site, const char *name, enum ike_down_reason why)
 {
 	static const char *const reason[] = {
-		[IKE_DOWN_DPD] = "dead peer detection", [IKE_DOWN_DELETE] = "peer deleted its SA",
-		[IKE_DOWN_EXPIRED] = "ISAKMP SA expired", [IKE_DOWN_ADMIN] = "administratively",
+		[IKE_DOWN_DPD] = "dead peer detection",
+		[IKE_DOWN_DELETE] = "peer deleted its SA",
+		[IKE_DOWN_EXPIRED] = "ISAKMP SA expired",
+		[IKE_DOWN_ADMIN] = "administratively",
 	};
 	RTE_SET_USED(ctx);
 	RTE_SET_USED(ike_site);
@@ -245,8 +257,10 @@ app_ike_input(struct app *app, struct rte_mbuf *m)
 	/* The worker validated the IPv4 header and the UDP header's presence. */
 	uh = rte_pktmbuf_mtod_offset(m, const struct rte_udp_hdr *, hlen);
 	len = rte_pktmbuf_data_len(m) - hlen - (uint32_t)sizeof(*uh);
-	local = (struct ike_endpoint){ rte_be_to_cpu_32(ip->dst_addr), rte_be_to_cpu_16(uh->dst_port) };
-	remote = (struct ike_endpoint){ rte_be_to_cpu_32(ip->src_addr), rte_be_to_cpu_16(uh->src_port) };
+	local = (struct ike_endpoint){ rte_be_to_cpu_32(ip->dst_addr),
+				       rte_be_to_cpu_16(uh->dst_port) };
+	remote = (struct ike_endpoint){ rte_be_to_cpu_32(ip->src_addr),
+					rte_be_to_cpu_16(uh->src_port) };
 	app->ctr[CCTR_IKE_RX]++;
 	ike_input(app->ike, app_now_ms(), &local, &remote, (const uint8_t *)(uh + 1), len);
 	rte_pktmbuf_free(m);

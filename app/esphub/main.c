@@ -28,7 +28,7 @@ struct options {
 	bool interactive;
 };
 
-static struct app *g_app;   /* for the signal handler only */
+static struct app *g_app; /* for the signal handler only */
 
 uint64_t
 app_now_ms(void)
@@ -77,11 +77,20 @@ parse_options(int argc, char **argv, struct options *o)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "f:ih", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'f': o->config = optarg; break;
-		case 'i': o->interactive = true; break;
-		case OPT_CMDLINE_FILE: o->cmdline_file = optarg; break;
-		case OPT_CLI_SOCKET: o->cli_socket = optarg; break;
-		default: return -1;
+		case 'f':
+			o->config = optarg;
+			break;
+		case 'i':
+			o->interactive = true;
+			break;
+		case OPT_CMDLINE_FILE:
+			o->cmdline_file = optarg;
+			break;
+		case OPT_CLI_SOCKET:
+			o->cli_socket = optarg;
+			break;
+		default:
+			return -1;
 		}
 	}
 	if (optind != argc || o->config == NULL)
@@ -125,7 +134,7 @@ run(struct app *app, const struct options *o)
 		return -EINVAL;
 	}
 	if (err[0] != '\0')
-		fprintf(stderr, "%s\n", err);    /* warnings */
+		fprintf(stderr, "%s\n", err); /* warnings */
 	rte_log_set_level_pattern("esphub*", app->cfg.log_level);
 	rc = app_setup(app);
 	/* Lets dpdk-dumpcap / dpdk-pdump capture on any port (needs hugepages). */
@@ -166,7 +175,8 @@ main(int argc, char **argv)
 	if (n < 0) {
 		/* EAL has printed why; rte_errno is not always set. */
 		fprintf(stderr, "esphub: EAL initialisation failed%s%s\n",
-			rte_errno ? ": " : " (see above)", rte_errno ? rte_strerror(rte_errno) : "");
+			rte_errno ? ": " : " (see above)",
+			rte_errno ? rte_strerror(rte_errno) : "");
 		return 1;
 	}
 	argv[n] = argv[0];

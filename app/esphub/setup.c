@@ -15,7 +15,7 @@
 #define POOL_CACHE      256
 #define PUNT_RING_SIZE  1024
 #define LEARN_RING_SIZE 1024
-#define FRAG_ENTRIES    1024   /* datagrams in reassembly per worker and zone */
+#define FRAG_ENTRIES    1024 /* datagrams in reassembly per worker and zone */
 
 /* Enough buffers to fill every descriptor ring plus what workers hold. */
 static unsigned
@@ -103,9 +103,11 @@ setup_nat(struct app *app, int socket)
 		return -ENOMEM;
 	}
 	app->env.nat = app->nat;
-	LOG(INFO, "NAT: %u sessions, %u per site, %u per site and remote, %u active sites, "
-	    "ports %u-%u, %zu MiB", c.capacity, c.site_cap, c.site_dest_cap, c.active_sites,
-	    c.port_min, c.port_max, nat_memory(app->nat) >> 20);
+	LOG(INFO,
+	    "NAT: %u sessions, %u per site, %u per site and remote, %u active sites, "
+	    "ports %u-%u, %zu MiB",
+	    c.capacity, c.site_cap, c.site_dest_cap, c.active_sites, c.port_min, c.port_max,
+	    nat_memory(app->nat) >> 20);
 	return 0;
 }
 
@@ -114,8 +116,12 @@ static int
 setup_ctl(struct app *app, int socket)
 {
 	struct ctl_params p = {
-		.cfg = &app->cfg, .sa = app->sa, .nat = app->nat,
-		.engine_ops = &app_ike_engine, .engine = app, .socket_id = socket,
+		.cfg = &app->cfg,
+		.sa = app->sa,
+		.nat = app->nat,
+		.engine_ops = &app_ike_engine,
+		.engine = app,
+		.socket_id = socket,
 	};
 
 	app->ctl = ctl_create(&p);
@@ -133,8 +139,8 @@ setup_memory(struct app *app)
 	size_t qsz;
 	int rc;
 
-	app->pool = rte_pktmbuf_pool_create("pkt", pool_size(&app->cfg), POOL_CACHE,
-					    0, data_room(&app->cfg), socket);
+	app->pool = rte_pktmbuf_pool_create("pkt", pool_size(&app->cfg), POOL_CACHE, 0,
+					    data_room(&app->cfg), socket);
 	if (app->pool == NULL) {
 		LOG(ERR, "cannot allocate packet buffers (%s); give EAL more memory (-m)",
 		    rte_strerror(rte_errno));
@@ -145,17 +151,14 @@ setup_memory(struct app *app)
 	if (app->qsbr == NULL || rte_rcu_qsbr_init(app->qsbr, app->cfg.workers) != 0)
 		return -ENOMEM;
 	app->env.punt = rte_ring_create("punt", PUNT_RING_SIZE, socket, RING_F_SC_DEQ);
-	app->env.punt_known = rte_ring_create("punt_known", PUNT_RING_SIZE, socket,
-					      RING_F_SC_DEQ);
+	app->env.punt_known = rte_ring_create("punt_known", PUNT_RING_SIZE, socket, RING_F_SC_DEQ);
 	/* Ours: one per IKE SA, half-open or up (two per site while rekeying). */
-	app->env.cookies = worker_cookies_create(app->cfg.ike.max_half_open +
-						 2 * app->cfg.esp.max_tunnels, socket);
+	app->env.cookies = worker_cookies_create(
+		app->cfg.ike.max_half_open + 2 * app->cfg.esp.max_tunnels, socket);
 	app->env.learn = rte_ring_create_elem("learn", sizeof(struct neigh_learn_msg),
 					      LEARN_RING_SIZE, socket, RING_F_SC_DEQ);
-	app->env.routes = route_table_create("routes", app->cfg.tables.routes, socket,
-					     app->qsbr);
-	app->env.neigh = neigh_table_create("neigh", app->cfg.tables.neighbours, socket,
-					    app->qsbr);
+	app->env.routes = route_table_create("routes", app->cfg.tables.routes, socket, app->qsbr);
+	app->env.neigh = neigh_table_create("neigh", app->cfg.tables.neighbours, socket, app->qsbr);
 	if (app->env.punt == NULL || app->env.punt_known == NULL || app->env.cookies == NULL ||
 	    app->env.learn == NULL || app->env.routes == NULL || app->env.neigh == NULL) {
 		LOG(ERR, "cannot create rings and tables (%s)", rte_strerror(rte_errno));
@@ -168,7 +171,7 @@ setup_memory(struct app *app)
 	app->env.mss_clamp = app->cfg.esp.mss_clamp;
 	app->env.n_workers = app->cfg.workers;
 	app->env.frag_entries = FRAG_ENTRIES;
-	app->env.max_sites = app->cfg.esp.max_tunnels;    /* site slots (lib/ctl) */
+	app->env.max_sites = app->cfg.esp.max_tunnels; /* site slots (lib/ctl) */
 	/*
 	 * A new exchange takes a datagram or two with no cookie of ours (the
 	 * first, its retransmission); IKE admits new_per_source_per_second of
@@ -180,8 +183,9 @@ setup_memory(struct app *app)
 		const struct cfg_bypass *b = &app->cfg.bypass[i];
 
 		app->env.bypass[i] = (struct worker_bypass){ .local = b->local,
-			.remote = b->remote, .local_len = b->local_len,
-			.remote_len = b->remote_len };
+							     .remote = b->remote,
+							     .local_len = b->local_len,
+							     .remote_len = b->remote_len };
 	}
 	rc = setup_sa(app, socket);
 	if (rc == 0)
@@ -213,8 +217,8 @@ setup_ports(struct app *app)
 		rc = port_open(cp->device, (uint16_t)cfg->workers, cp->mtu, app->pool,
 			       &app->port[i].h, err, sizeof(err));
 		if (rc != 0) {
-			fprintf(stderr, "%s:%u: ports[%u].device: %s\n", cfg->path,
-				cp->line, i, err);
+			fprintf(stderr, "%s:%u: ports[%u].device: %s\n", cfg->path, cp->line, i,
+				err);
 			return rc;
 		}
 		app->env.n_ports = i + 1;
@@ -259,10 +263,10 @@ setup_routes(struct app *app)
 		struct rte_ether_addr mac;
 
 		memcpy(mac.addr_bytes, nb->mac, sizeof(nb->mac));
-		rc = neigh_update(app->env.neigh, (uint16_t)nb->port, nb->addr, &mac,
-				  true, now);
+		rc = neigh_update(app->env.neigh, (uint16_t)nb->port, nb->addr, &mac, true, now);
 		if (rc != 0)
-			fprintf(stderr, "%s:%u: neighbours[%u]: table full (tables.neighbours = %u)\n",
+			fprintf(stderr,
+				"%s:%u: neighbours[%u]: table full (tables.neighbours = %u)\n",
 				cfg->path, nb->line, i, cfg->tables.neighbours);
 	}
 	return rc;
@@ -274,10 +278,11 @@ setup_workers(struct app *app)
 	unsigned lcore, n = 0;
 
 	if (rte_lcore_count() < app->cfg.workers + 1) {
-		fprintf(stderr, "%s:%u: workers: %u workers need %u lcores (one control "
-			"core + workers); EAL has %u, give more with -l\n", app->cfg.path,
-			app->cfg.workers_line, app->cfg.workers, app->cfg.workers + 1,
-			rte_lcore_count());
+		fprintf(stderr,
+			"%s:%u: workers: %u workers need %u lcores (one control "
+			"core + workers); EAL has %u, give more with -l\n",
+			app->cfg.path, app->cfg.workers_line, app->cfg.workers,
+			app->cfg.workers + 1, rte_lcore_count());
 		return -EINVAL;
 	}
 	RTE_LCORE_FOREACH_WORKER(lcore) {
@@ -290,8 +295,8 @@ setup_workers(struct app *app)
 		n++;
 	}
 	app->n_workers = n;
-	app->clear_base = rte_zmalloc("clear_base", sizeof(*app->clear_base) * n,
-				      RTE_CACHE_LINE_SIZE);
+	app->clear_base =
+		rte_zmalloc("clear_base", sizeof(*app->clear_base) * n, RTE_CACHE_LINE_SIZE);
 	return app->clear_base == NULL ? -ENOMEM : 0;
 }
 
@@ -317,8 +322,7 @@ int
 app_launch(struct app *app)
 {
 	for (unsigned i = 0; i < app->n_workers; i++) {
-		int rc = rte_eal_remote_launch(worker_main, app->worker[i],
-					       app->worker_lcore[i]);
+		int rc = rte_eal_remote_launch(worker_main, app->worker[i], app->worker_lcore[i]);
 		if (rc != 0) {
 			LOG(ERR, "cannot launch worker %u on lcore %u", i, app->worker_lcore[i]);
 			return rc;

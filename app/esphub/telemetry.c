@@ -139,8 +139,8 @@ tel_worker_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 	}
 	rte_tel_data_start_dict(d);
 	for (unsigned c = 0; c < WCTR_N; c++)
-		rte_tel_data_add_dict_u64(d, key(k, sizeof(k),
-				stats_worker_counter_name(c), NULL), w.ctr[c]);
+		rte_tel_data_add_dict_u64(d, key(k, sizeof(k), stats_worker_counter_name(c), NULL),
+					  w.ctr[c]);
 	return 0;
 }
 
@@ -155,8 +155,8 @@ tel_drops(const char *cmd, const char *params, struct rte_tel_data *d)
 	app_worker_sum(tel_app, &w, false);
 	rte_tel_data_start_dict(d);
 	for (unsigned r = 1; r < DROP_N; r++)
-		rte_tel_data_add_dict_u64(d, key(k, sizeof(k), stats_drop_stage(r),
-						 stats_drop_name(r)), w.drop[r]);
+		rte_tel_data_add_dict_u64(
+			d, key(k, sizeof(k), stats_drop_stage(r), stats_drop_name(r)), w.drop[r]);
 	return 0;
 }
 
@@ -175,8 +175,7 @@ tel_control_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 					  tel_app->ctr[c]);
 	ctl_counters(tel_app->ctl, ctl);
 	for (unsigned c = 0; c < CTL_CTR_N; c++)
-		rte_tel_data_add_dict_u64(d, key(k, sizeof(k), ctl_counter_name(c), NULL),
-					  ctl[c]);
+		rte_tel_data_add_dict_u64(d, key(k, sizeof(k), ctl_counter_name(c), NULL), ctl[c]);
 	pthread_mutex_unlock(&tel_app->lock);
 	return 0;
 }
@@ -241,9 +240,11 @@ app_telemetry_register(struct app *app)
 	} eps[] = {
 		{ "/esphub/info", tel_info, "Version, uptime, workers, ports." },
 		{ "/esphub/ports", tel_ports, "Port indexes." },
-		{ "/esphub/port_info", tel_port_info, "Port configuration and link. Parameters: int port" },
+		{ "/esphub/port_info", tel_port_info,
+		  "Port configuration and link. Parameters: int port" },
 		{ "/esphub/port_stats", tel_port_stats, "Port counters. Parameters: int port" },
-		{ "/esphub/worker_stats", tel_worker_stats, "Worker counters, total or of worker N. Parameters: [int worker]" },
+		{ "/esphub/worker_stats", tel_worker_stats,
+		  "Worker counters, total or of worker N. Parameters: [int worker]" },
 		{ "/esphub/drops", tel_drops, "Dropped packets by stage/reason." },
 		{ "/esphub/control_stats", tel_control_stats, "Control core counters." },
 		{ "/esphub/arp", tel_arp, "Neighbour table rows." },

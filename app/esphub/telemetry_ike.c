@@ -91,8 +91,9 @@ app_telemetry_ike_register(struct app *app)
 	if (rte_telemetry_register_cmd("/esphub/ike_stats", tel_ike_stats,
 				       "IKE gauges, counters and drops by reason.") != 0 ||
 	    rte_telemetry_register_cmd("/esphub/sites", tel_sites, "Site names.") != 0 ||
-	    rte_telemetry_register_cmd("/esphub/site", tel_site,
-				       "One site: keying, peer, state, counters. Parameters: name") != 0)
+	    rte_telemetry_register_cmd(
+		    "/esphub/site", tel_site,
+		    "One site: keying, peer, state, counters. Parameters: name") != 0)
 		return -EINVAL;
 	return 0;
 }

@@ -66,8 +66,9 @@ tel_nat_stats(const char *cmd, const char *params, struct rte_tel_data *d)
 		app_worker_sum(tel_app, &w, false);
 		for (unsigned r = 1; r < DROP_N; r++)
 			if (strcmp(stats_drop_stage(r), "nat") == 0)
-				rte_tel_data_add_dict_u64(d, key(k, sizeof(k), "drop",
-								 stats_drop_name(r)), w.drop[r]);
+				rte_tel_data_add_dict_u64(
+					d, key(k, sizeof(k), "drop", stats_drop_name(r)),
+					w.drop[r]);
 	}
 	return 0;
 }
@@ -85,7 +86,9 @@ session_row(const struct nat_session_info *si, void *arg)
 		snprintf(mapped, sizeof(mapped), "%s:%u", net_ipv4_str(si->mapped_addr, map),
 			 si->mapped_port);
 	snprintf(row, sizeof(row), "%s %s:%u %s:%u %s %s %u %s %u",
-		 si->proto == IPPROTO_TCP ? "tcp" : si->proto == IPPROTO_UDP ? "udp" : "icmp",
+		 si->proto == IPPROTO_TCP ? "tcp" :
+		 si->proto == IPPROTO_UDP ? "udp" :
+					    "icmp",
 		 net_ipv4_str(si->inside_addr, in), si->inside_port,
 		 net_ipv4_str(si->remote_addr, rem), si->remote_port, mapped,
 		 ctl_site_name(tel_app->ctl, si->site), si->tunnel, si->state, si->idle_s);
@@ -110,8 +113,8 @@ tel_nat_sessions(const char *cmd, const char *params, struct rte_tel_data *d)
 		site = (uint32_t)i;
 	}
 	rte_tel_data_start_array(d, RTE_TEL_STRING_VAL);
-	nat_session_walk(tel_app->nat, rte_rdtsc(), site, RTE_TEL_MAX_ARRAY_ENTRIES,
-			 session_row, d);
+	nat_session_walk(tel_app->nat, rte_rdtsc(), site, RTE_TEL_MAX_ARRAY_ENTRIES, session_row,
+			 d);
 	pthread_mutex_unlock(&tel_app->lock);
 	return 0;
 }

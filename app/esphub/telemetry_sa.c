@@ -65,7 +65,7 @@ tel_sa_info(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_add_dict_u64(d, "drops", c.drops);
 	rte_tel_data_add_dict_u64(d, sa->inbound ? "replay_top" : "seq",
 				  sa->inbound ? sa->replay.top :
-				  __atomic_load_n(&sa->seq, __ATOMIC_RELAXED));
+						__atomic_load_n(&sa->seq, __ATOMIC_RELAXED));
 	rte_tel_data_add_dict_u64(d, "tunnel_mtu", sa->tunnel_mtu);
 	rte_tel_data_add_dict_u64(d, "dead", sa->dead);
 out:
@@ -119,7 +119,8 @@ app_telemetry_sa_register(struct app *app)
 	tel_app = app;
 	if (rte_telemetry_register_cmd("/esphub/sa", tel_sa, "SA ids.") != 0 ||
 	    rte_telemetry_register_cmd("/esphub/sa_info", tel_sa_info,
-				       "One SA: site, SPI, peer, counters. Parameters: int id") != 0 ||
+				       "One SA: site, SPI, peer, counters. Parameters: int id") !=
+		    0 ||
 	    rte_telemetry_register_cmd("/esphub/spd", tel_spd, "SPD rows.") != 0 ||
 	    rte_telemetry_register_cmd("/esphub/crypto", tel_crypto,
 				       "Crypto engine, SA count and memory.") != 0)

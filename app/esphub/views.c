@@ -8,8 +8,7 @@ STATS_COUNTER_TEXT(foreach_control_counter, enum control_counter, CCTR_N, contro
 		   control_counter_descr)
 
 void
-app_worker_get(struct app *app, unsigned worker, struct stats_worker *out,
-	       bool since_clear)
+app_worker_get(struct app *app, unsigned worker, struct stats_worker *out, bool since_clear)
 {
 	struct stats_worker *blk = worker_stats(app->worker[worker]);
 

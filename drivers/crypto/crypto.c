@@ -24,7 +24,8 @@ struct crypto_lcore {
 	const struct crypto_engine *engine;
 } __attribute__((aligned(CRYPTO_CACHE_LINE)));
 
-const struct crypto_engine *crypto_engine_find(const char *name)
+const struct crypto_engine *
+crypto_engine_find(const char *name)
 {
 	size_t i;
 
@@ -36,25 +37,29 @@ const struct crypto_engine *crypto_engine_find(const char *name)
 	return NULL;
 }
 
-const char *crypto_engine_name(const struct crypto_engine *e)
+const char *
+crypto_engine_name(const struct crypto_engine *e)
 {
 	return e->name;
 }
 
-const char *crypto_engine_describe(const struct crypto_engine *e)
+const char *
+crypto_engine_describe(const struct crypto_engine *e)
 {
 	return e->describe();
 }
 
-size_t crypto_session_size(const struct crypto_engine *e)
+size_t
+crypto_session_size(const struct crypto_engine *e)
 {
 	return e->sess_size;
 }
 
-static unsigned icv_len_of(const struct crypto_keys *k)
+static unsigned
+icv_len_of(const struct crypto_keys *k)
 {
 	if (k->cipher == CRYPTO_CIPHER_AES_GCM16)
-		return 16;                      /* RFC 4106 s3: ICV16 */
+		return 16; /* RFC 4106 s3: ICV16 */
 	return k->integ == CRYPTO_INTEG_HMAC_SHA1_96 ? 12 : 16;
 }
 
@@ -64,7 +69,8 @@ static unsigned icv_len_of(const struct crypto_keys *k)
  * HMAC-SHA2-256-128 (32-byte key, RFC 4868 s2.1.1), GCM with no separate
  * integrity transform (RFC 4106 s8.1: the salt is part of the keys).
  */
-static int keys_check(const struct crypto_keys *k)
+static int
+keys_check(const struct crypto_keys *k)
 {
 	if (k->cipher_key_len != 16 && k->cipher_key_len != 32)
 		return -EINVAL;
@@ -82,14 +88,13 @@ static int keys_check(const struct crypto_keys *k)
 	}
 }
 
-int crypto_session_init(const struct crypto_engine *e, void *sess,
-			const struct crypto_keys *keys)
+int
+crypto_session_init(const struct crypto_engine *e, void *sess, const struct crypto_keys *keys)
 {
 	struct sess_hdr *h = sess;
 	int rc;
 
-	if (sess == NULL || keys == NULL ||
-	    ((uintptr_t)sess & (CRYPTO_CACHE_LINE - 1)) != 0)
+	if (sess == NULL || keys == NULL || ((uintptr_t)sess & (CRYPTO_CACHE_LINE - 1)) != 0)
 		return -EINVAL;
 	rc = keys_check(keys);
 	if (rc != 0)
@@ -106,13 +111,15 @@ int crypto_session_init(const struct crypto_engine *e, void *sess,
 	return rc;
 }
 
-void crypto_session_clear(const struct crypto_engine *e, void *sess)
+void
+crypto_session_clear(const struct crypto_engine *e, void *sess)
 {
 	if (sess != NULL)
 		explicit_bzero(sess, e->sess_size);
 }
 
-unsigned crypto_session_icv_len(const struct crypto_engine *e, const void *sess)
+unsigned
+crypto_session_icv_len(const struct crypto_engine *e, const void *sess)
 {
 	const struct sess_hdr *h = sess;
 
@@ -120,17 +127,17 @@ unsigned crypto_session_icv_len(const struct crypto_engine *e, const void *sess)
 	return h->icv_len;
 }
 
-uint32_t crypto_session_hot_lines(const struct crypto_engine *e,
-				  const void *sess, int encrypt, uint32_t len)
+uint32_t
+crypto_session_hot_lines(const struct crypto_engine *e, const void *sess, int encrypt, uint32_t len)
 {
 	if (e->hot_lines != NULL)
 		return e->hot_lines(sess, encrypt, len);
-	return lines_of(0, e->sess_size < 8 * CRYPTO_CACHE_LINE ?
-			   e->sess_size : 8 * CRYPTO_CACHE_LINE);
+	return lines_of(0, e->sess_size < 8 * CRYPTO_CACHE_LINE ? e->sess_size :
+								  8 * CRYPTO_CACHE_LINE);
 }
 
-struct crypto_lcore *crypto_lcore_create(const struct crypto_engine *e,
-					 int socket_id)
+struct crypto_lcore *
+crypto_lcore_create(const struct crypto_engine *e, int socket_id)
 {
 	size_t hdr = sizeof(struct crypto_lcore);
 	size_t size = hdr + e->lcore_size;
@@ -151,7 +158,8 @@ struct crypto_lcore *crypto_lcore_create(const struct crypto_engine *e,
 	return lc;
 }
 
-void crypto_lcore_destroy(struct crypto_lcore *lc)
+void
+crypto_lcore_destroy(struct crypto_lcore *lc)
 {
 	if (lc == NULL)
 		return;
@@ -159,8 +167,8 @@ void crypto_lcore_destroy(struct crypto_lcore *lc)
 	free(lc);
 }
 
-uint16_t crypto_process(struct crypto_lcore *lc, struct crypto_op *ops,
-			uint16_t n)
+uint16_t
+crypto_process(struct crypto_lcore *lc, struct crypto_op *ops, uint16_t n)
 {
 	return lc->process(lc->priv, ops, n);
 }

@@ -28,20 +28,21 @@
  */
 struct sess_hdr {
 	uint32_t magic;
-	uint8_t cipher;   /* enum crypto_cipher */
-	uint8_t integ;    /* enum crypto_integ */
-	uint8_t key_len;  /* AES key bytes: 16 or 32 */
+	uint8_t cipher;  /* enum crypto_cipher */
+	uint8_t integ;   /* enum crypto_integ */
+	uint8_t key_len; /* AES key bytes: 16 or 32 */
 	uint8_t icv_len;
 };
 
 /* Bit l set for every 64-byte line of bytes [off, off + len). */
-static inline uint32_t lines_of(size_t off, size_t len)
+static inline uint32_t
+lines_of(size_t off, size_t len)
 {
 	size_t first = off / CRYPTO_CACHE_LINE;
 	size_t last = (off + len - 1) / CRYPTO_CACHE_LINE;
 
 	return len == 0 || last >= 32 ? 0 :
-	       (uint32_t)((UINT64_C(2) << last) - (UINT64_C(1) << first));
+					(uint32_t)((UINT64_C(2) << last) - (UINT64_C(1) << first));
 }
 
 /*
@@ -73,8 +74,8 @@ extern const struct crypto_engine crypto_engine_openssl;
  * so that no caller mistake can leave decrypted bytes unauthenticated.
  * GCM: AAD bounded; the AAD pointer is only read when aad_len says so.
  */
-static inline bool op_lengths_ok(const struct sess_hdr *h,
-				 const struct crypto_op *op)
+static inline bool
+op_lengths_ok(const struct sess_hdr *h, const struct crypto_op *op)
 {
 	if ((uint64_t)op->cipher_off + op->cipher_len > CRYPTO_BUF_MAX ||
 	    op->auth_len > CRYPTO_BUF_MAX)
@@ -82,15 +83,14 @@ static inline bool op_lengths_ok(const struct sess_hdr *h,
 	if (h->cipher == CRYPTO_CIPHER_AES_CBC)
 		return op->cipher_len != 0 && (op->cipher_len & 15) == 0 &&
 		       (uint64_t)op->cipher_off + op->cipher_len <= op->auth_len;
-	return op->aad_len <= CRYPTO_AAD_MAX &&
-	       (op->aad_len == 0 || op->aad != NULL);
+	return op->aad_len <= CRYPTO_AAD_MAX && (op->aad_len == 0 || op->aad != NULL);
 }
 
 /* Pointers every op needs, whatever the transform. */
-static inline bool op_ptrs_ok(const struct crypto_op *op)
+static inline bool
+op_ptrs_ok(const struct crypto_op *op)
 {
-	return op->sess != NULL && op->buf != NULL && op->iv != NULL &&
-	       op->icv != NULL;
+	return op->sess != NULL && op->buf != NULL && op->iv != NULL && op->icv != NULL;
 }
 
 /*
@@ -102,7 +102,8 @@ static inline bool op_ptrs_ok(const struct crypto_op *op)
  * accumulator does the same at a store and a load per byte, which cost
  * more than the GCM of a 64-byte packet.)
  */
-static inline bool icv_equal(const uint8_t *a, const uint8_t *b, unsigned len)
+static inline bool
+icv_equal(const uint8_t *a, const uint8_t *b, unsigned len)
 {
 	uint64_t diff = 0, x, y;
 	unsigned i = 0;

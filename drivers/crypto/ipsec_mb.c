@@ -42,16 +42,16 @@ struct mb_lcore {
 	struct mb_scratch scr[MB_BURST] __attribute__((aligned(CRYPTO_CACHE_LINE)));
 };
 
-static bool op_valid(const struct crypto_op *op)
+static bool
+op_valid(const struct crypto_op *op)
 {
 	const struct mb_sess *s = op->sess;
 
-	return op_ptrs_ok(op) && s->h.magic == MB_MAGIC &&
-	       op_lengths_ok(&s->h, op);
+	return op_ptrs_ok(op) && s->h.magic == MB_MAGIC && op_lengths_ok(&s->h, op);
 }
 
-static void fill_cbc(IMB_JOB *job, const struct mb_sess *s,
-		     const struct crypto_op *op)
+static void
+fill_cbc(IMB_JOB *job, const struct mb_sess *s, const struct crypto_op *op)
 {
 	job->enc_keys = s->k.cbc.enc;
 	job->dec_keys = s->k.cbc.dec;
@@ -64,7 +64,8 @@ static void fill_cbc(IMB_JOB *job, const struct mb_sess *s,
 }
 
 /* Job slots are reused across calls: every field the library reads is set. */
-static void fill(IMB_JOB *job, struct crypto_op *op, struct mb_scratch *scr)
+static void
+fill(IMB_JOB *job, struct crypto_op *op, struct mb_scratch *scr)
 {
 	const struct mb_sess *s = op->sess;
 
@@ -95,7 +96,8 @@ static void fill(IMB_JOB *job, struct crypto_op *op, struct mb_scratch *scr)
  * Inbound, the plaintext is written before the tag is known to match:
  * crypto.h leaves the buffer unspecified on CRYPTO_AUTH_FAILED.
  */
-static unsigned run_gcm(struct mb_lcore *lc, struct crypto_op *op)
+static unsigned
+run_gcm(struct mb_lcore *lc, struct crypto_op *op)
 {
 	const struct mb_sess *s = op->sess;
 	uint8_t nonce[IMB_GCM_IV_DATA_LEN];
@@ -116,11 +118,11 @@ static unsigned run_gcm(struct mb_lcore *lc, struct crypto_op *op)
 		return 1;
 	}
 	if (s->h.key_len == 16)
-		IMB_AES128_GCM_DEC(m, &s->k.gcm, &lc->gcm_ctx, data, data, op->cipher_len,
-				   nonce, op->aad, op->aad_len, tag, s->h.icv_len);
+		IMB_AES128_GCM_DEC(m, &s->k.gcm, &lc->gcm_ctx, data, data, op->cipher_len, nonce,
+				   op->aad, op->aad_len, tag, s->h.icv_len);
 	else
-		IMB_AES256_GCM_DEC(m, &s->k.gcm, &lc->gcm_ctx, data, data, op->cipher_len,
-				   nonce, op->aad, op->aad_len, tag, s->h.icv_len);
+		IMB_AES256_GCM_DEC(m, &s->k.gcm, &lc->gcm_ctx, data, data, op->cipher_len, nonce,
+				   op->aad, op->aad_len, tag, s->h.icv_len);
 	if (!icv_equal(tag, op->icv, s->h.icv_len)) {
 		op->status = CRYPTO_AUTH_FAILED;
 		return 0;
@@ -130,7 +132,8 @@ static unsigned run_gcm(struct mb_lcore *lc, struct crypto_op *op)
 }
 
 /* A job came back: set its op's status; 1 if CRYPTO_OK. */
-static unsigned finish(const IMB_JOB *job)
+static unsigned
+finish(const IMB_JOB *job)
 {
 	struct crypto_op *op = job->user_data;
 
@@ -138,9 +141,8 @@ static unsigned finish(const IMB_JOB *job)
 		op->status = CRYPTO_ERROR;
 		return 0;
 	}
-	if (!op->encrypt &&
-	    !icv_equal(job->auth_tag_output, op->icv,
-		       (unsigned)job->auth_tag_output_len_in_bytes)) {
+	if (!op->encrypt && !icv_equal(job->auth_tag_output, op->icv,
+				       (unsigned)job->auth_tag_output_len_in_bytes)) {
 		op->status = CRYPTO_AUTH_FAILED;
 		return 0;
 	}
@@ -154,8 +156,8 @@ static unsigned finish(const IMB_JOB *job)
  * submission order, some at submit, the rest when flushed; a job it
  * refuses comes back at once as IMB_STATUS_INVALID_ARGS.
  */
-static uint16_t run_chunk(struct mb_lcore *lc, struct crypto_op *ops,
-			  uint16_t n)
+static uint16_t
+run_chunk(struct mb_lcore *lc, struct crypto_op *ops, uint16_t n)
 {
 	IMB_MGR *m = lc->mgr;
 	IMB_JOB *job;
@@ -181,7 +183,8 @@ static uint16_t run_chunk(struct mb_lcore *lc, struct crypto_op *ops,
 	return (uint16_t)ok;
 }
 
-static uint16_t mb_process(void *priv, struct crypto_op *ops, uint16_t n)
+static uint16_t
+mb_process(void *priv, struct crypto_op *ops, uint16_t n)
 {
 	struct mb_lcore *lc = priv;
 	uint16_t i, k, ok = 0;
@@ -197,7 +200,8 @@ static uint16_t mb_process(void *priv, struct crypto_op *ops, uint16_t n)
  * Every manager must pick the arch the session keys were built for: the
  * GHASH tables in struct gcm_key_data are laid out per arch.
  */
-static int mb_lcore_init(void *priv, int socket_id)
+static int
+mb_lcore_init(void *priv, int socket_id)
 {
 	struct mb_lcore *lc = priv;
 	IMB_ARCH key_arch, arch;
@@ -219,7 +223,8 @@ static int mb_lcore_init(void *priv, int socket_id)
 	return 0;
 }
 
-static void mb_lcore_fini(void *priv)
+static void
+mb_lcore_fini(void *priv)
 {
 	struct mb_lcore *lc = priv;
 

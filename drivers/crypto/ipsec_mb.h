@@ -12,10 +12,10 @@
 
 #include "engine.h"
 
-#define MB_MAGIC 0x626d7069u  /* "ipmb" */
+#define MB_MAGIC 0x626d7069u /* "ipmb" */
 
-#define MB_AES_ROUND_KEYS (16 * 15)  /* AES-256: 15 round keys */
-#define MB_SHA_STATE      32         /* SHA-256 state; SHA-1 uses 20 */
+#define MB_AES_ROUND_KEYS (16 * 15) /* AES-256: 15 round keys */
+#define MB_SHA_STATE      32        /* SHA-256 state; SHA-1 uses 20 */
 
 struct mb_cbc_keys {
 	uint8_t enc[MB_AES_ROUND_KEYS] __attribute__((aligned(16)));
@@ -36,8 +36,8 @@ struct mb_cbc_keys {
 struct mb_sess {
 	struct sess_hdr h;
 	uint8_t salt[CRYPTO_SALT_LEN];
-	uint8_t cipher_mode;  /* IMB_CIPHER_MODE */
-	uint8_t hash_alg;     /* IMB_HASH_ALG */
+	uint8_t cipher_mode; /* IMB_CIPHER_MODE */
+	uint8_t hash_alg;    /* IMB_HASH_ALG */
 	union {
 		struct mb_cbc_keys cbc;
 		struct gcm_key_data gcm;

@@ -16,7 +16,7 @@
 
 #include "ipsec_mb.h"
 
-#define HMAC_BLOCK 64  /* SHA-1 and SHA-256 block size */
+#define HMAC_BLOCK 64 /* SHA-1 and SHA-256 block size */
 
 static struct {
 	pthread_once_t once;
@@ -26,47 +26,56 @@ static struct {
 	char desc[64];
 } keymgr = { .once = PTHREAD_ONCE_INIT };
 
-static const char *arch_name(IMB_ARCH arch)
+static const char *
+arch_name(IMB_ARCH arch)
 {
 	switch (arch) {
-	case IMB_ARCH_NOAESNI: return "no AES-NI";
-	case IMB_ARCH_SSE:     return "SSE";
-	case IMB_ARCH_AVX:     return "AVX";
-	case IMB_ARCH_AVX2:    return "AVX2";
-	case IMB_ARCH_AVX512:  return "AVX512";
-	default:               return "unknown";
+	case IMB_ARCH_NOAESNI:
+		return "no AES-NI";
+	case IMB_ARCH_SSE:
+		return "SSE";
+	case IMB_ARCH_AVX:
+		return "AVX";
+	case IMB_ARCH_AVX2:
+		return "AVX2";
+	case IMB_ARCH_AVX512:
+		return "AVX512";
+	default:
+		return "unknown";
 	}
 }
 
-static void keymgr_setup(void)
+static void
+keymgr_setup(void)
 {
 	keymgr.mgr = alloc_mb_mgr(0);
 	if (keymgr.mgr == NULL) {
 		keymgr.err = -ENOMEM;
-		snprintf(keymgr.desc, sizeof(keymgr.desc),
-			 "intel-ipsec-mb %s (no memory)", imb_get_version_str());
+		snprintf(keymgr.desc, sizeof(keymgr.desc), "intel-ipsec-mb %s (no memory)",
+			 imb_get_version_str());
 		return;
 	}
 	init_mb_mgr_auto(keymgr.mgr, &keymgr.arch);
 	if (imb_get_errno(keymgr.mgr) != 0 || keymgr.arch == IMB_ARCH_NONE) {
 		keymgr.err = -ENOTSUP;
-		snprintf(keymgr.desc, sizeof(keymgr.desc),
-			 "intel-ipsec-mb %s (unsupported CPU)",
+		snprintf(keymgr.desc, sizeof(keymgr.desc), "intel-ipsec-mb %s (unsupported CPU)",
 			 imb_get_version_str());
 		return;
 	}
-	snprintf(keymgr.desc, sizeof(keymgr.desc), "intel-ipsec-mb %s (%s)",
-		 imb_get_version_str(), arch_name(keymgr.arch));
+	snprintf(keymgr.desc, sizeof(keymgr.desc), "intel-ipsec-mb %s (%s)", imb_get_version_str(),
+		 arch_name(keymgr.arch));
 }
 
-static IMB_MGR *keymgr_get(int *err)
+static IMB_MGR *
+keymgr_get(int *err)
 {
 	pthread_once(&keymgr.once, keymgr_setup);
 	*err = keymgr.err;
 	return keymgr.err == 0 ? keymgr.mgr : NULL;
 }
 
-int crypto_mb_key_arch(IMB_ARCH *arch)
+int
+crypto_mb_key_arch(IMB_ARCH *arch)
 {
 	int err;
 
@@ -75,7 +84,8 @@ int crypto_mb_key_arch(IMB_ARCH *arch)
 	return err;
 }
 
-const char *crypto_mb_describe(void)
+const char *
+crypto_mb_describe(void)
 {
 	int err;
 
@@ -84,8 +94,9 @@ const char *crypto_mb_describe(void)
 }
 
 /* One SHA block of key ^ pad (RFC 2104 s2); keys here are <= 64 bytes. */
-static void hmac_half(IMB_MGR *m, uint8_t hash_alg, const uint8_t *key,
-		      unsigned len, uint8_t pad, uint8_t *state)
+static void
+hmac_half(IMB_MGR *m, uint8_t hash_alg, const uint8_t *key, unsigned len, uint8_t pad,
+	  uint8_t *state)
 {
 	uint8_t block[HMAC_BLOCK];
 	unsigned i;
@@ -100,7 +111,8 @@ static void hmac_half(IMB_MGR *m, uint8_t hash_alg, const uint8_t *key,
 	explicit_bzero(block, sizeof(block));
 }
 
-static void cbc_init(IMB_MGR *m, struct mb_sess *s, const struct crypto_keys *k)
+static void
+cbc_init(IMB_MGR *m, struct mb_sess *s, const struct crypto_keys *k)
 {
 	struct mb_cbc_keys *ck = &s->k.cbc;
 
@@ -109,15 +121,14 @@ static void cbc_init(IMB_MGR *m, struct mb_sess *s, const struct crypto_keys *k)
 	else
 		IMB_AES_KEYEXP_256(m, k->cipher_key, ck->enc, ck->dec);
 	s->cipher_mode = IMB_CIPHER_CBC;
-	s->hash_alg = k->integ == CRYPTO_INTEG_HMAC_SHA1_96 ?
-		IMB_AUTH_HMAC_SHA_1 : IMB_AUTH_HMAC_SHA_256;
-	hmac_half(m, s->hash_alg, k->integ_key, k->integ_key_len, 0x36,
-		  ck->ipad);
-	hmac_half(m, s->hash_alg, k->integ_key, k->integ_key_len, 0x5c,
-		  ck->opad);
+	s->hash_alg =
+		k->integ == CRYPTO_INTEG_HMAC_SHA1_96 ? IMB_AUTH_HMAC_SHA_1 : IMB_AUTH_HMAC_SHA_256;
+	hmac_half(m, s->hash_alg, k->integ_key, k->integ_key_len, 0x36, ck->ipad);
+	hmac_half(m, s->hash_alg, k->integ_key, k->integ_key_len, 0x5c, ck->opad);
 }
 
-static void gcm_init(IMB_MGR *m, struct mb_sess *s, const struct crypto_keys *k)
+static void
+gcm_init(IMB_MGR *m, struct mb_sess *s, const struct crypto_keys *k)
 {
 	if (k->cipher_key_len == 16)
 		IMB_AES128_GCM_PRE(m, k->cipher_key, &s->k.gcm);
@@ -128,7 +139,8 @@ static void gcm_init(IMB_MGR *m, struct mb_sess *s, const struct crypto_keys *k)
 	memcpy(s->salt, k->salt, CRYPTO_SALT_LEN);
 }
 
-int crypto_mb_sess_init(void *sess, const struct crypto_keys *k)
+int
+crypto_mb_sess_init(void *sess, const struct crypto_keys *k)
 {
 	struct mb_sess *s = sess;
 	IMB_MGR *m;
@@ -151,7 +163,8 @@ int crypto_mb_sess_init(void *sess, const struct crypto_keys *k)
  * others). An op on n blocks multiplies by at most the n + 1 lowest
  * (the AAD block adds one).
  */
-static bool gcm_keys_vaes(void)
+static bool
+gcm_keys_vaes(void)
 {
 	const uint64_t vaes = IMB_FEATURE_VAES | IMB_FEATURE_VPCLMULQDQ;
 
@@ -163,7 +176,8 @@ static bool gcm_keys_vaes(void)
  * and the MAC state (HMAC: the inner and outer hash states; GCM: the
  * hash-key powers an op of that length uses).
  */
-uint32_t crypto_mb_hot_lines(const void *sess, int encrypt, uint32_t len)
+uint32_t
+crypto_mb_hot_lines(const void *sess, int encrypt, uint32_t len)
 {
 	const struct mb_sess *s = sess;
 	const size_t k = offsetof(struct mb_sess, k);
@@ -173,10 +187,11 @@ uint32_t crypto_mb_hot_lines(const void *sess, int encrypt, uint32_t len)
 
 	if (s->h.cipher == CRYPTO_CIPHER_AES_CBC) {
 		lines |= lines_of(k + (encrypt ? offsetof(struct mb_cbc_keys, enc) :
-						 offsetof(struct mb_cbc_keys, dec)), round_keys);
+						 offsetof(struct mb_cbc_keys, dec)),
+				  round_keys);
 		return lines | lines_of(k + offsetof(struct mb_cbc_keys, ipad),
 					offsetof(struct mb_cbc_keys, opad) + MB_SHA_STATE -
-					offsetof(struct mb_cbc_keys, ipad));
+						offsetof(struct mb_cbc_keys, ipad));
 	}
 	lines |= lines_of(k + offsetof(struct gcm_key_data, expanded_keys), round_keys);
 	if (keymgr_get(&err) == NULL)
@@ -184,8 +199,9 @@ uint32_t crypto_mb_hot_lines(const void *sess, int encrypt, uint32_t len)
 	if (gcm_keys_vaes()) {
 		uint32_t powers = len / 16 + 2 < 48 ? len / 16 + 2 : 48;
 
-		return lines | lines_of(k + offsetof(struct gcm_key_data, ghash_keys) +
-					(48 - powers) * 16, powers * 16);
+		return lines |
+		       lines_of(k + offsetof(struct gcm_key_data, ghash_keys) + (48 - powers) * 16,
+				powers * 16);
 	}
 	if (keymgr.arch == IMB_ARCH_AVX2 || keymgr.arch == IMB_ARCH_AVX512)
 		return lines | lines_of(k + offsetof(struct gcm_key_data, ghash_keys),

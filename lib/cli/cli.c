@@ -27,8 +27,8 @@
 struct session {
 	struct cmdline *cl;
 	int fd;
-	int out_fd;                  /* memfd (socket sessions), else -1 */
-	char *pend;                  /* output not yet taken by the client */
+	int out_fd; /* memfd (socket sessions), else -1 */
+	char *pend; /* output not yet taken by the client */
 	size_t pend_len, pend_off;
 	bool is_stdin;
 };
@@ -61,9 +61,9 @@ session_close(struct cli *c, unsigned i)
 	struct session *s = &c->s[i];
 
 	if (s->is_stdin)
-		cmdline_stdin_exit(s->cl);   /* restores the terminal, frees */
+		cmdline_stdin_exit(s->cl); /* restores the terminal, frees */
 	else
-		cmdline_free(s->cl);         /* closes the socket and the memfd */
+		cmdline_free(s->cl); /* closes the socket and the memfd */
 	free(s->pend);
 	c->s[i] = c->s[--c->n];
 }
@@ -109,8 +109,8 @@ cli_attach_stdin(struct cli *c)
 
 	if (cl == NULL)
 		return -ENOMEM;
-	c->s[c->n++] = (struct session){ .cl = cl, .fd = STDIN_FILENO, .out_fd = -1,
-					  .is_stdin = true };
+	c->s[c->n++] =
+		(struct session){ .cl = cl, .fd = STDIN_FILENO, .out_fd = -1, .is_stdin = true };
 	return 0;
 }
 
@@ -203,7 +203,7 @@ accept_session(struct cli *c)
 		return;
 	}
 	c->n++;
-	if (!session_collect(s))        /* the first prompt */
+	if (!session_collect(s)) /* the first prompt */
 		session_close(c, c->n - 1);
 }
 
@@ -230,7 +230,7 @@ session_read(struct session *s)
 	/* cmdline_in() < 0: the session ran "quit" or hit end of input. */
 	if (cmdline_in(s->cl, buf, (int)n) < 0) {
 		if (s->out_fd >= 0)
-			(void)session_collect(s);    /* its last words, if they fit */
+			(void)session_collect(s); /* its last words, if they fit */
 		return false;
 	}
 	return s->out_fd < 0 || session_collect(s);
@@ -242,8 +242,11 @@ poll_set(const struct cli *c, struct pollfd *pfd)
 	unsigned n = 0;
 
 	for (unsigned i = 0; i < c->n; i++)
-		pfd[n++] = (struct pollfd){ .fd = c->s[i].fd, .events = (short)(POLLIN |
-			(c->s[i].pend_len > c->s[i].pend_off ? POLLOUT : 0)) };
+		pfd[n++] = (struct pollfd){
+			.fd = c->s[i].fd,
+			.events = (short)(POLLIN |
+					  (c->s[i].pend_len > c->s[i].pend_off ? POLLOUT : 0))
+		};
 	if (c->listen_fd >= 0)
 		pfd[n++] = (struct pollfd){ .fd = c->listen_fd, .events = POLLIN };
 	return n;

@@ -9,11 +9,14 @@
 #include "parser.h"
 
 static const char *const cipher_names[] = {
-	[CFG_AES128_CBC] = "aes128-cbc", [CFG_AES256_CBC] = "aes256-cbc",
-	[CFG_AES128_GCM] = "aes128-gcm", [CFG_AES256_GCM] = "aes256-gcm",
+	[CFG_AES128_CBC] = "aes128-cbc",
+	[CFG_AES256_CBC] = "aes256-cbc",
+	[CFG_AES128_GCM] = "aes128-gcm",
+	[CFG_AES256_GCM] = "aes256-gcm",
 };
 static const char *const integ_names[] = {
-	[CFG_INTEG_NONE] = "none", [CFG_HMAC_SHA1_96] = "hmac-sha1-96",
+	[CFG_INTEG_NONE] = "none",
+	[CFG_HMAC_SHA1_96] = "hmac-sha1-96",
 	[CFG_HMAC_SHA256_128] = "hmac-sha256-128",
 };
 
@@ -65,7 +68,7 @@ conf_key_lengths(enum cfg_cipher c, enum cfg_integ g, uint8_t *key, uint8_t *aut
 	if (gcm != (g == CFG_INTEG_NONE))
 		return false;
 	*key = (uint8_t)((c == CFG_AES128_CBC || c == CFG_AES128_GCM ? 16 : 32) +
-			 (gcm ? 4 : 0));   /* RFC 4106 s8.1: salt follows the key */
+			 (gcm ? 4 : 0)); /* RFC 4106 s8.1: salt follows the key */
 	*auth = g == CFG_HMAC_SHA1_96 ? 20 : g == CFG_HMAC_SHA256_128 ? 32 : 0;
 	return true;
 }

@@ -14,8 +14,7 @@
 static const char *const bypass_fields[] = { "local", "remote", NULL };
 
 static bool
-parse_rule(struct parser *p, const config_setting_t *g, const char *field,
-	   struct cfg_bypass *b)
+parse_rule(struct parser *p, const config_setting_t *g, const char *field, struct cfg_bypass *b)
 {
 	bool ok = conf_known_members(p, g, field, bypass_fields);
 

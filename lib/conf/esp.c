@@ -8,9 +8,8 @@
 
 #include "parser.h"
 
-static const char *const esp_fields[] = {
-	"replay_window", "tcp_mss_clamp", "max_sas", "max_tunnels", NULL
-};
+static const char *const esp_fields[] = { "replay_window", "tcp_mss_clamp", "max_sas",
+					  "max_tunnels", NULL };
 
 bool
 conf_parse_engine(struct parser *p, const config_setting_t *root, struct cfg *cfg)
@@ -33,8 +32,7 @@ conf_parse_engine(struct parser *p, const config_setting_t *root, struct cfg *cf
 
 /* replay_window in g: 0 (off) or a power of two from 64 to 65536. */
 bool
-conf_replay_window(struct parser *p, const config_setting_t *g, const char *parent,
-		   uint32_t *win)
+conf_replay_window(struct parser *p, const config_setting_t *g, const char *parent, uint32_t *win)
 {
 	char f[FIELD_MAX];
 
@@ -98,4 +96,3 @@ conf_parse_esp(struct parser *p, const config_setting_t *root, struct cfg *cfg)
 	ok &= conf_uint(p, g, "esp", "max_tunnels", false, 16, 4u << 20, &e->max_tunnels);
 	return ok;
 }
-

@@ -18,12 +18,19 @@
 #include "net_addr.h"
 #include "parser.h"
 
-static const char *const ike_fields[] = {
-	"local_id", "default_psk", "proposals", "max_half_open",
-	"max_half_open_per_source", "new_per_source_per_second", "half_open_timeout",
-	"msg3_timeout",
-	"rekey_margin", "rekey_fuzz", "natt_keepalive", "max_pairs_per_site", NULL
-};
+static const char *const ike_fields[] = { "local_id",
+					  "default_psk",
+					  "proposals",
+					  "max_half_open",
+					  "max_half_open_per_source",
+					  "new_per_source_per_second",
+					  "half_open_timeout",
+					  "msg3_timeout",
+					  "rekey_margin",
+					  "rekey_fuzz",
+					  "natt_keepalive",
+					  "max_pairs_per_site",
+					  NULL };
 
 struct name_val {
 	const char *name;
@@ -31,13 +38,16 @@ struct name_val {
 };
 
 static const struct name_val hashes[] = {
-	{ "sha1", IKE_HASH_SHA1 }, { "sha256", IKE_HASH_SHA256 },
-	{ "sha384", IKE_HASH_SHA384 }, { "sha512", IKE_HASH_SHA512 }, { NULL, 0 },
+	{ "sha1", IKE_HASH_SHA1 },
+	{ "sha256", IKE_HASH_SHA256 },
+	{ "sha384", IKE_HASH_SHA384 },
+	{ "sha512", IKE_HASH_SHA512 },
+	{ NULL, 0 },
 };
 static const struct name_val groups[] = {
 	{ "modp1024", IKE_DH_MODP1024 }, { "modp1536", IKE_DH_MODP1536 },
 	{ "modp2048", IKE_DH_MODP2048 }, { "ecp256", IKE_DH_ECP256 },
-	{ "ecp384", IKE_DH_ECP384 }, { NULL, 0 },
+	{ "ecp384", IKE_DH_ECP384 },     { NULL, 0 },
 };
 
 static bool
@@ -88,7 +98,7 @@ split(const char *s, const char *part[3], size_t len[3])
 			return n;
 		s = dash + 1;
 	}
-	return *s ? 4 : n;   /* more than three parts */
+	return *s ? 4 : n; /* more than three parts */
 }
 
 bool
@@ -137,8 +147,12 @@ conf_esp_proposal(const char *s, struct ike_esp_proposal *p)
 bool
 conf_ike_id(const char *s, struct ike_id *id)
 {
-	static const struct { const char *prefix; enum ike_id_type type; } kinds[] = {
-		{ "fqdn:", IKE_ID_FQDN }, { "user_fqdn:", IKE_ID_USER_FQDN },
+	static const struct {
+		const char *prefix;
+		enum ike_id_type type;
+	} kinds[] = {
+		{ "fqdn:", IKE_ID_FQDN },
+		{ "user_fqdn:", IKE_ID_USER_FQDN },
 		{ "key_id:", IKE_ID_KEY_ID },
 	};
 	uint32_t a;
@@ -177,7 +191,8 @@ conf_ike_id_member(struct parser *p, const config_setting_t *g, const char *pare
 		return false;
 	if (s != NULL && !conf_ike_id(s, id)) {
 		conf_error(p, config_setting_get_member(g, name), conf_field(f, parent, name),
-			   "\"%s\" is not a.b.c.d, fqdn:NAME, user_fqdn:USER@NAME or key_id:TEXT", s);
+			   "\"%s\" is not a.b.c.d, fqdn:NAME, user_fqdn:USER@NAME or key_id:TEXT",
+			   s);
 		return false;
 	}
 	return true;
@@ -185,8 +200,8 @@ conf_ike_id_member(struct parser *p, const config_setting_t *g, const char *pare
 
 /* A PSK: the string's bytes, or hex after "0x". Never quoted. */
 bool
-conf_psk(struct parser *p, const config_setting_t *g, const char *parent,
-	 const char *name, bool required, uint8_t *out, uint16_t *len)
+conf_psk(struct parser *p, const config_setting_t *g, const char *parent, const char *name,
+	 bool required, uint8_t *out, uint16_t *len)
 {
 	const char *s = NULL;
 	char f[FIELD_MAX];
@@ -195,7 +210,7 @@ conf_psk(struct parser *p, const config_setting_t *g, const char *parent,
 	if (!conf_string(p, g, parent, name, required, 512, &s))
 		return false;
 	if (s == NULL)
-		return true;        /* optional and absent */
+		return true; /* optional and absent */
 	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
 		n = conf_hex(s, out, IKE_PSK_MAX);
 	else
@@ -213,8 +228,8 @@ conf_psk(struct parser *p, const config_setting_t *g, const char *parent,
 
 /* An array of proposal strings. */
 bool
-conf_proposals(struct parser *p, const config_setting_t *g, const char *parent,
-	       const char *name, bool esp, void *out, uint8_t *n_out)
+conf_proposals(struct parser *p, const config_setting_t *g, const char *parent, const char *name,
+	       bool esp, void *out, uint8_t *n_out)
 {
 	const config_setting_t *a = config_setting_get_member(g, name);
 	char f[FIELD_MAX], fi[FIELD_MAX];
@@ -233,17 +248,18 @@ conf_proposals(struct parser *p, const config_setting_t *g, const char *parent,
 	for (int i = 0; i < n; i++) {
 		const char *s = config_setting_get_string_elem(a, i);
 		bool good = s != NULL &&
-			    (esp ? conf_esp_proposal(s, &((struct ike_esp_proposal *)out)[i])
-				 : conf_p1_proposal(s, &((struct ike_p1_proposal *)out)[i]));
+			    (esp ? conf_esp_proposal(s, &((struct ike_esp_proposal *)out)[i]) :
+				   conf_p1_proposal(s, &((struct ike_p1_proposal *)out)[i]));
 
 		if (!good) {
-			conf_error(p, config_setting_get_elem(a, (unsigned)i),
-				   conf_field_index(fi, f, (unsigned)i),
-				   esp ? "\"%s\" is not an ESP proposal (aes128|aes256-sha1|sha256"
-					 "[-group], aes128gcm16|aes256gcm16[-group])"
-				       : "\"%s\" is not a phase 1 proposal (aes128|aes256-sha1|sha256"
-					 "|sha384|sha512-modp1024|modp1536|modp2048|ecp256|ecp384)",
-				   s ? s : "(not a string)");
+			conf_error(
+				p, config_setting_get_elem(a, (unsigned)i),
+				conf_field_index(fi, f, (unsigned)i),
+				esp ? "\"%s\" is not an ESP proposal (aes128|aes256-sha1|sha256"
+				      "[-group], aes128gcm16|aes256gcm16[-group])" :
+				      "\"%s\" is not a phase 1 proposal (aes128|aes256-sha1|sha256"
+				      "|sha384|sha512-modp1024|modp1536|modp2048|ecp256|ecp384)",
+				s ? s : "(not a string)");
 			ok = false;
 		}
 	}

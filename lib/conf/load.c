@@ -7,15 +7,15 @@
 
 #include "parser.h"
 
-static const char *const root_fields[] = {
-	"workers", "idle_sleep_us", "log_level", "icmp_error_rate", "tables", "ports", "routes",
-	"neighbours", "bypass", "crypto_engine", "esp", "ike", "sites", "nat", NULL
-};
+static const char *const root_fields[] = { "workers",         "idle_sleep_us", "log_level",
+					   "icmp_error_rate", "tables",        "ports",
+					   "routes",          "neighbours",    "bypass",
+					   "crypto_engine",   "esp",           "ike",
+					   "sites",           "nat",           NULL };
 static const char *const table_fields[] = { "neighbours", "routes", "mbufs", NULL };
 
-static const char *const level_names[] = {
-	NULL, "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"
-};
+static const char *const level_names[] = { NULL,      "emerg",  "alert", "crit", "err",
+					   "warning", "notice", "info",  "debug" };
 
 const char *
 conf_log_level_name(unsigned level)
@@ -45,7 +45,8 @@ parse_log_level(struct parser *p, const config_setting_t *root, unsigned *level)
 	if (s != NULL && !conf_log_level_from_str(s, level)) {
 		conf_error(p, config_setting_get_member(root, "log_level"), "log_level",
 			   "\"%s\" is not one of emerg, alert, crit, err, warning, "
-			   "notice, info, debug", s);
+			   "notice, info, debug",
+			   s);
 		return false;
 	}
 	return true;
@@ -96,8 +97,7 @@ parse_root(struct parser *p, const config_setting_t *root, struct cfg *cfg)
 		cfg->workers_line =
 			config_setting_source_line(config_setting_get_member(root, "workers"));
 	ok &= parse_log_level(p, root, &cfg->log_level);
-	ok &= conf_uint(p, root, "", "icmp_error_rate", false, 0, 100000,
-			&cfg->icmp_error_rate);
+	ok &= conf_uint(p, root, "", "icmp_error_rate", false, 0, 100000, &cfg->icmp_error_rate);
 	ok &= conf_uint(p, root, "", "idle_sleep_us", false, 0, 10000, &cfg->idle_sleep_us);
 	ok &= parse_tables(p, root, &cfg->tables);
 	/* Routes and neighbours are checked against the ports' subnets. */
@@ -160,7 +160,7 @@ conf_free(struct cfg *cfg)
 	free(cfg->path);
 	free(cfg->routes);
 	free(cfg->neighbours);
-	explicit_bzero(&cfg->ike, sizeof(cfg->ike));   /* default PSK */
+	explicit_bzero(&cfg->ike, sizeof(cfg->ike)); /* default PSK */
 	if (cfg->sites != NULL) {
 		/* Manual keys and PSKs: wipe before the memory goes back. */
 		explicit_bzero(cfg->sites, sizeof(*cfg->sites) * cfg->n_sites);

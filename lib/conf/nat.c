@@ -17,12 +17,11 @@
 #include "parser.h"
 
 static const char *const nat_fields[] = {
-	"capacity", "active_sites", "site_cap", "site_dest_cap", "ports", "scan_period_ms",
-	"timeouts", "pools", "masquerade", NULL
+	"capacity",       "active_sites", "site_cap", "site_dest_cap", "ports",
+	"scan_period_ms", "timeouts",     "pools",    "masquerade",    NULL
 };
-static const char *const timeout_fields[] = {
-	"udp", "tcp_established", "tcp_transitory", "icmp", NULL
-};
+static const char *const timeout_fields[] = { "udp", "tcp_established", "tcp_transitory", "icmp",
+					      NULL };
 static const char *const pool_fields[] = { "name", "addresses", NULL };
 static const char *const rule_fields[] = { "destination", "site", "pool", NULL };
 
@@ -62,8 +61,7 @@ parse_timeouts(struct parser *p, const config_setting_t *g, struct nat_config *c
 		return false;
 	}
 	ok = conf_known_members(p, t, "nat.timeouts", timeout_fields);
-	ok &= conf_uint(p, t, "nat.timeouts", "udp", false, 1, 2000000,
-			&c->timeout_s[NAT_TMO_UDP]);
+	ok &= conf_uint(p, t, "nat.timeouts", "udp", false, 1, 2000000, &c->timeout_s[NAT_TMO_UDP]);
 	ok &= conf_uint(p, t, "nat.timeouts", "tcp_established", false, 1, 2000000,
 			&c->timeout_s[NAT_TMO_TCP_EST]);
 	ok &= conf_uint(p, t, "nat.timeouts", "tcp_transitory", false, 1, 2000000,
@@ -135,7 +133,8 @@ parse_pools(struct parser *p, const config_setting_t *g, const struct cfg *cfg,
 			conf_field_index(fi, fa, j);
 			if (s == NULL || !net_ipv4_from_str(s, &c->pools[i].addr[j])) {
 				conf_error(p, config_setting_get_elem(a, j), fi,
-					   "\"%s\" is not an IPv4 address", s ? s : "(not a string)");
+					   "\"%s\" is not an IPv4 address",
+					   s ? s : "(not a string)");
 				ok = false;
 			} else if (!own_address(cfg, c->pools[i].addr[j])) {
 				/* The workers answer ARP for port addresses only. */
@@ -242,8 +241,7 @@ conf_parse_nat(struct parser *p, const config_setting_t *root, struct cfg *cfg)
 	ok = conf_known_members(p, g, "nat", nat_fields);
 	ok &= conf_uint(p, g, "nat", "capacity", false, 1024, NAT_CAPACITY_MAX, &c->capacity);
 	/* Left out, these three are derived (nat_config_resolve()). */
-	ok &= conf_uint(p, g, "nat", "active_sites", false, 1, NAT_CAPACITY_MAX,
-			&c->active_sites);
+	ok &= conf_uint(p, g, "nat", "active_sites", false, 1, NAT_CAPACITY_MAX, &c->active_sites);
 	ok &= conf_uint(p, g, "nat", "site_cap", false, 1, NAT_CAPACITY_MAX, &c->site_cap);
 	ok &= conf_uint(p, g, "nat", "site_dest_cap", false, 1, 65535, &c->site_dest_cap);
 	ok &= conf_uint(p, g, "nat", "scan_period_ms", false, 100, 600000, &c->scan_period_ms);

@@ -10,23 +10,22 @@
 
 /* One line "FILE:LINE: field: [kind]msg", newline-separated from the last. */
 static void
-report(struct parser *p, const config_setting_t *s, const char *field,
-       const char *kind, const char *msg)
+report(struct parser *p, const config_setting_t *s, const char *field, const char *kind,
+       const char *msg)
 {
 	int n;
 
 	if (p->used >= p->errlen)
 		return;
 	n = snprintf(p->err + p->used, p->errlen - p->used, "%s%s:%u: %s: %s%s",
-		     p->used ? "\n" : "", p->file,
-		     s ? config_setting_source_line(s) : 0, field, kind, msg);
+		     p->used ? "\n" : "", p->file, s ? config_setting_source_line(s) : 0, field,
+		     kind, msg);
 	if (n > 0)
 		p->used = CONF_MIN(p->errlen, p->used + (size_t)n);
 }
 
 void
-conf_error(struct parser *p, const config_setting_t *s, const char *field,
-	   const char *fmt, ...)
+conf_error(struct parser *p, const config_setting_t *s, const char *field, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -39,8 +38,7 @@ conf_error(struct parser *p, const config_setting_t *s, const char *field,
 }
 
 void
-conf_warn(struct parser *p, const config_setting_t *s, const char *field,
-	  const char *fmt, ...)
+conf_warn(struct parser *p, const config_setting_t *s, const char *field, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -72,8 +70,8 @@ conf_field_index(char buf[FIELD_MAX], const char *parent, unsigned i)
 }
 
 bool
-conf_known_members(struct parser *p, const config_setting_t *group,
-		   const char *field, const char *const known[])
+conf_known_members(struct parser *p, const config_setting_t *group, const char *field,
+		   const char *const known[])
 {
 	bool ok = true;
 
@@ -98,22 +96,29 @@ static const char *
 type_name(int type)
 {
 	switch (type) {
-	case CONFIG_TYPE_GROUP: return "a group";
+	case CONFIG_TYPE_GROUP:
+		return "a group";
 	case CONFIG_TYPE_INT:
-	case CONFIG_TYPE_INT64: return "an integer";
-	case CONFIG_TYPE_FLOAT: return "a number with a fraction";
-	case CONFIG_TYPE_STRING: return "a string";
-	case CONFIG_TYPE_BOOL: return "a boolean";
-	case CONFIG_TYPE_ARRAY: return "an array";
-	case CONFIG_TYPE_LIST: return "a list";
+	case CONFIG_TYPE_INT64:
+		return "an integer";
+	case CONFIG_TYPE_FLOAT:
+		return "a number with a fraction";
+	case CONFIG_TYPE_STRING:
+		return "a string";
+	case CONFIG_TYPE_BOOL:
+		return "a boolean";
+	case CONFIG_TYPE_ARRAY:
+		return "an array";
+	case CONFIG_TYPE_LIST:
+		return "a list";
 	}
 	return "nothing";
 }
 
 /* The member, or NULL (absent, reported if required, or of the wrong type). */
 static const config_setting_t *
-member(struct parser *p, const config_setting_t *group, const char *parent,
-       const char *name, bool required, int type, const char *want, bool *ok)
+member(struct parser *p, const config_setting_t *group, const char *parent, const char *name,
+       bool required, int type, const char *want, bool *ok)
 {
 	const config_setting_t *m = config_setting_get_member(group, name);
 	char f[FIELD_MAX];
@@ -128,8 +133,8 @@ member(struct parser *p, const config_setting_t *group, const char *parent,
 	}
 	if (config_setting_type(m) != type &&
 	    !(type == CONFIG_TYPE_INT && config_setting_type(m) == CONFIG_TYPE_INT64)) {
-		conf_error(p, m, conf_field(f, parent, name), "expected %s, got %s",
-			   want, type_name(config_setting_type(m)));
+		conf_error(p, m, conf_field(f, parent, name), "expected %s, got %s", want,
+			   type_name(config_setting_type(m)));
 		*ok = false;
 		return NULL;
 	}
@@ -137,9 +142,8 @@ member(struct parser *p, const config_setting_t *group, const char *parent,
 }
 
 bool
-conf_uint(struct parser *p, const config_setting_t *group, const char *parent,
-	  const char *name, bool required, uint32_t min, uint32_t max,
-	  uint32_t *out)
+conf_uint(struct parser *p, const config_setting_t *group, const char *parent, const char *name,
+	  bool required, uint32_t min, uint32_t max, uint32_t *out)
 {
 	const config_setting_t *m;
 	char f[FIELD_MAX];
@@ -160,8 +164,8 @@ conf_uint(struct parser *p, const config_setting_t *group, const char *parent,
 }
 
 bool
-conf_string(struct parser *p, const config_setting_t *group, const char *parent,
-	    const char *name, bool required, size_t max_len, const char **out)
+conf_string(struct parser *p, const config_setting_t *group, const char *parent, const char *name,
+	    bool required, size_t max_len, const char **out)
 {
 	const config_setting_t *m;
 	char f[FIELD_MAX];
@@ -173,8 +177,8 @@ conf_string(struct parser *p, const config_setting_t *group, const char *parent,
 		return ok;
 	s = config_setting_get_string(m);
 	if (*s == '\0' || strlen(s) > max_len) {
-		conf_error(p, m, conf_field(f, parent, name),
-			   "must be 1 to %zu characters", max_len);
+		conf_error(p, m, conf_field(f, parent, name), "must be 1 to %zu characters",
+			   max_len);
 		return false;
 	}
 	*out = s;
@@ -182,9 +186,8 @@ conf_string(struct parser *p, const config_setting_t *group, const char *parent,
 }
 
 bool
-conf_prefix(struct parser *p, const config_setting_t *group, const char *parent,
-	    const char *name, bool required, bool interface_addr, uint32_t *addr,
-	    uint8_t *plen)
+conf_prefix(struct parser *p, const config_setting_t *group, const char *parent, const char *name,
+	    bool required, bool interface_addr, uint32_t *addr, uint8_t *plen)
 {
 	const config_setting_t *m;
 	char f[FIELD_MAX];
@@ -220,8 +223,8 @@ conf_prefix(struct parser *p, const config_setting_t *group, const char *parent,
 }
 
 bool
-conf_addr(struct parser *p, const config_setting_t *group, const char *parent,
-	  const char *name, bool required, uint32_t *addr)
+conf_addr(struct parser *p, const config_setting_t *group, const char *parent, const char *name,
+	  bool required, uint32_t *addr)
 {
 	const config_setting_t *m;
 	char f[FIELD_MAX];
@@ -233,8 +236,7 @@ conf_addr(struct parser *p, const config_setting_t *group, const char *parent,
 		return ok;
 	s = config_setting_get_string(m);
 	if (!net_ipv4_from_str(s, addr)) {
-		conf_error(p, m, conf_field(f, parent, name),
-			   "\"%s\" is not an IPv4 address", s);
+		conf_error(p, m, conf_field(f, parent, name), "\"%s\" is not an IPv4 address", s);
 		return false;
 	}
 	return true;

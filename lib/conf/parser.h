@@ -24,34 +24,33 @@ struct parser {
 	unsigned n_warnings;
 };
 
-#define CONF_WARN_MAX 16   /* warning lines kept; then one "more ..." line */
+#define CONF_WARN_MAX 16 /* warning lines kept; then one "more ..." line */
 
-void conf_error(struct parser *p, const config_setting_t *s, const char *field,
-		const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void conf_error(struct parser *p, const config_setting_t *s, const char *field, const char *fmt,
+		...) __attribute__((format(printf, 4, 5)));
 /* "FILE:LINE: field: warning: ..." in the same buffer; loading goes on. */
-void conf_warn(struct parser *p, const config_setting_t *s, const char *field,
-	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void conf_warn(struct parser *p, const config_setting_t *s, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 /* field = "<parent>.<name>" or "<parent>[<i>]" into buf. */
 const char *conf_field(char buf[FIELD_MAX], const char *parent, const char *name);
 const char *conf_field_index(char buf[FIELD_MAX], const char *parent, unsigned i);
 
 /* Every member of group must be named in known[] (NULL-terminated). */
-bool conf_known_members(struct parser *p, const config_setting_t *group,
-			const char *field, const char *const known[]);
+bool conf_known_members(struct parser *p, const config_setting_t *group, const char *field,
+			const char *const known[]);
 
 /*
  * Member lookups. *_opt leave *out untouched when the member is absent and
  * return true; the plain forms report "missing" against the group.
  */
 bool conf_uint(struct parser *p, const config_setting_t *group, const char *parent,
-	       const char *name, bool required, uint32_t min, uint32_t max,
-	       uint32_t *out);
+	       const char *name, bool required, uint32_t min, uint32_t max, uint32_t *out);
 bool conf_string(struct parser *p, const config_setting_t *group, const char *parent,
 		 const char *name, bool required, size_t max_len, const char **out);
 bool conf_prefix(struct parser *p, const config_setting_t *group, const char *parent,
-		 const char *name, bool required, bool interface_addr,
-		 uint32_t *addr, uint8_t *plen);
+		 const char *name, bool required, bool interface_addr, uint32_t *addr,
+		 uint8_t *plen);
 bool conf_addr(struct parser *p, const config_setting_t *group, const char *parent,
 	       const char *name, bool required, uint32_t *addr);
 
@@ -89,8 +88,8 @@ bool conf_ike_id(const char *s, struct ike_id *id);
 bool conf_ike_id_member(struct parser *p, const config_setting_t *g, const char *parent,
 			const char *name, struct ike_id *id);
 /* A PSK: the string's bytes, or hex after "0x". Never quoted. */
-bool conf_psk(struct parser *p, const config_setting_t *g, const char *parent,
-	      const char *name, bool required, uint8_t *out, uint16_t *len);
+bool conf_psk(struct parser *p, const config_setting_t *g, const char *parent, const char *name,
+	      bool required, uint8_t *out, uint16_t *len);
 /* An array of phase 1 (esp false) or ESP proposal strings into out[]. */
 bool conf_proposals(struct parser *p, const config_setting_t *g, const char *parent,
 		    const char *name, bool esp, void *out, uint8_t *n_out);

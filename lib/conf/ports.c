@@ -9,9 +9,7 @@
 #include "net_addr.h"
 #include "parser.h"
 
-static const char *const port_fields[] = {
-	"name", "role", "device", "address", "mtu", NULL
-};
+static const char *const port_fields[] = { "name", "role", "device", "address", "mtu", NULL };
 
 const char *
 conf_role_name(enum cfg_port_role role)
@@ -32,8 +30,7 @@ conf_port_for_addr(const struct cfg *cfg, uint32_t addr)
 }
 
 static bool
-parse_name(struct parser *p, const config_setting_t *g, const char *parent,
-	   char out[CFG_NAME_MAX])
+parse_name(struct parser *p, const config_setting_t *g, const char *parent, char out[CFG_NAME_MAX])
 {
 	const char *s = NULL;
 	char f[FIELD_MAX];
@@ -66,8 +63,7 @@ parse_role(struct parser *p, const config_setting_t *g, const char *parent,
 	else if (strcmp(s, "inside") == 0)
 		*role = CFG_ROLE_INSIDE;
 	else {
-		conf_error(p, config_setting_get_member(g, "role"),
-			   conf_field(f, parent, "role"),
+		conf_error(p, config_setting_get_member(g, "role"), conf_field(f, parent, "role"),
 			   "\"%s\" is neither \"outside\" nor \"inside\"", s);
 		return false;
 	}
@@ -75,8 +71,7 @@ parse_role(struct parser *p, const config_setting_t *g, const char *parent,
 }
 
 static bool
-parse_port(struct parser *p, const config_setting_t *g, const char *field,
-	   struct cfg_port *port)
+parse_port(struct parser *p, const config_setting_t *g, const char *field, struct cfg_port *port)
 {
 	const char *dev = NULL;
 	uint32_t mtu = 1500;
@@ -97,8 +92,7 @@ parse_port(struct parser *p, const config_setting_t *g, const char *field,
 
 /* Names, devices and subnets must be unique across ports. */
 static bool
-check_unique(struct parser *p, const config_setting_t *list, const struct cfg *cfg,
-	     unsigned i)
+check_unique(struct parser *p, const config_setting_t *list, const struct cfg *cfg, unsigned i)
 {
 	const struct cfg_port *a = &cfg->ports[i];
 	const config_setting_t *g = config_setting_get_elem(list, i);
@@ -112,20 +106,19 @@ check_unique(struct parser *p, const config_setting_t *list, const struct cfg *c
 
 		if (strcmp(a->name, b->name) == 0) {
 			conf_error(p, config_setting_get_member(g, "name"),
-				   conf_field(f, base, "name"),
-				   "\"%s\" already names ports[%u]", a->name, j);
+				   conf_field(f, base, "name"), "\"%s\" already names ports[%u]",
+				   a->name, j);
 			ok = false;
 		}
 		if (strcmp(a->device, b->device) == 0) {
 			conf_error(p, config_setting_get_member(g, "device"),
-				   conf_field(f, base, "device"),
-				   "already used by ports[%u]", j);
+				   conf_field(f, base, "device"), "already used by ports[%u]", j);
 			ok = false;
 		}
 		if (((a->addr ^ b->addr) & net_mask(l)) == 0) {
 			conf_error(p, config_setting_get_member(g, "address"),
-				   conf_field(f, base, "address"),
-				   "subnet overlaps ports[%u] (%s)", j, b->name);
+				   conf_field(f, base, "address"), "subnet overlaps ports[%u] (%s)",
+				   j, b->name);
 			ok = false;
 		}
 	}
@@ -147,8 +140,8 @@ conf_parse_ports(struct parser *p, const config_setting_t *root, struct cfg *cfg
 		return false;
 	}
 	if (n > CFG_MAX_PORTS) {
-		conf_error(p, list, "ports", "%d ports, at most %d are supported",
-			   n, CFG_MAX_PORTS);
+		conf_error(p, list, "ports", "%d ports, at most %d are supported", n,
+			   CFG_MAX_PORTS);
 		return false;
 	}
 	for (unsigned i = 0; i < (unsigned)n; i++) {

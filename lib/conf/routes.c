@@ -32,8 +32,8 @@ is_own_address(const struct cfg *cfg, uint32_t a)
 
 /* The next hop must sit on a connected subnet: of the named port if any. */
 static bool
-resolve_port(struct parser *p, const config_setting_t *g, const char *field,
-	     const struct cfg *cfg, uint32_t via, unsigned *port)
+resolve_port(struct parser *p, const config_setting_t *g, const char *field, const struct cfg *cfg,
+	     uint32_t via, unsigned *port)
 {
 	const config_setting_t *pm = config_setting_get_member(g, "port");
 	const char *name = NULL;
@@ -41,9 +41,8 @@ resolve_port(struct parser *p, const config_setting_t *g, const char *field,
 	int connected = conf_port_for_addr(cfg, via);
 
 	if (is_own_address(cfg, via)) {
-		conf_error(p, config_setting_get_member(g, "via"),
-			   conf_field(f, field, "via"), "%s is the box's own address",
-			   net_ipv4_str(via, a));
+		conf_error(p, config_setting_get_member(g, "via"), conf_field(f, field, "via"),
+			   "%s is the box's own address", net_ipv4_str(via, a));
 		return false;
 	}
 	if (pm != NULL) {
@@ -53,8 +52,8 @@ resolve_port(struct parser *p, const config_setting_t *g, const char *field,
 			return false;
 		i = port_by_name(cfg, name);
 		if (i < 0) {
-			conf_error(p, pm, conf_field(f, field, "port"),
-				   "no port is named \"%s\"", name);
+			conf_error(p, pm, conf_field(f, field, "port"), "no port is named \"%s\"",
+				   name);
 			return false;
 		}
 		if (connected != i) {
@@ -64,8 +63,7 @@ resolve_port(struct parser *p, const config_setting_t *g, const char *field,
 			return false;
 		}
 	} else if (connected < 0) {
-		conf_error(p, config_setting_get_member(g, "via"),
-			   conf_field(f, field, "via"),
+		conf_error(p, config_setting_get_member(g, "via"), conf_field(f, field, "via"),
 			   "%s is not on any port's subnet", net_ipv4_str(via, a));
 		return false;
 	}
@@ -74,8 +72,8 @@ resolve_port(struct parser *p, const config_setting_t *g, const char *field,
 }
 
 static bool
-parse_route(struct parser *p, const config_setting_t *g, const char *field,
-	    const struct cfg *cfg, struct cfg_route *r)
+parse_route(struct parser *p, const config_setting_t *g, const char *field, const struct cfg *cfg,
+	    struct cfg_route *r)
 {
 	bool ok = conf_known_members(p, g, field, route_fields);
 
@@ -113,13 +111,12 @@ conf_parse_routes(struct parser *p, const config_setting_t *root, struct cfg *cf
 			continue;
 		}
 		for (unsigned j = 0; j < i; j++) {
-			if (cfg->routes[j].prefix == r->prefix &&
-			    cfg->routes[j].plen == r->plen) {
+			if (cfg->routes[j].prefix == r->prefix && cfg->routes[j].plen == r->plen) {
 				char fp[FIELD_MAX];
 
 				conf_error(p, config_setting_get_member(g, "prefix"),
-					   conf_field(fp, f, "prefix"),
-					   "duplicate of routes[%u]", j);
+					   conf_field(fp, f, "prefix"), "duplicate of routes[%u]",
+					   j);
 				ok = false;
 			}
 		}
@@ -146,8 +143,7 @@ parse_neighbour(struct parser *p, const config_setting_t *g, const char *field,
 	if (port < 0 || is_own_address(cfg, nb->addr)) {
 		conf_error(p, config_setting_get_member(g, "address"),
 			   conf_field(f, field, "address"),
-			   "%s is not a neighbour on any port's subnet",
-			   net_ipv4_str(nb->addr, a));
+			   "%s is not a neighbour on any port's subnet", net_ipv4_str(nb->addr, a));
 		ok = false;
 	}
 	if (!conf_string(p, g, field, "mac", true, 17, &s) || s == NULL)

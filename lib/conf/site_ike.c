@@ -16,8 +16,8 @@
 #include "parser.h"
 
 static bool
-parse_flag(struct parser *p, const config_setting_t *g, const char *parent,
-	   const char *name, bool *out)
+parse_flag(struct parser *p, const config_setting_t *g, const char *parent, const char *name,
+	   bool *out)
 {
 	const config_setting_t *m = config_setting_get_member(g, name);
 	char f[FIELD_MAX];
@@ -51,8 +51,8 @@ psk_check(struct parser *p, const config_setting_t *g, const char *field,
 	conf_warn(p, config_setting_get_member(g, "psk"), conf_field(f, field, "psk"),
 		  "site \"%s\" has the same PSK as ike.default_psk: %s", k->name,
 		  k->peer_addr != 0 ?
-		  "only its fixed peer address keeps other branches from claiming it" :
-		  "any branch holding default_psk can claim its ID (README: IKE)");
+			  "only its fixed peer address keeps other branches from claiming it" :
+			  "any branch holding default_psk can claim its ID (README: IKE)");
 }
 
 /* The IKE fields of a site (its addresses and subnets are parsed already). */
@@ -72,10 +72,11 @@ conf_parse_site_ike(struct parser *p, const config_setting_t *g, const char *fie
 	k->n_remote = (uint8_t)st->n_remote;
 	k->n_local = (uint8_t)st->n_local;
 	for (unsigned i = 0; i < st->n_remote; i++)
-		k->remote_subnets[i] = (struct ike_prefix){ st->remote[i].addr, st->remote[i].plen };
+		k->remote_subnets[i] =
+			(struct ike_prefix){ st->remote[i].addr, st->remote[i].plen };
 	for (unsigned i = 0; i < st->n_local; i++)
-		k->local_subnets[i] = (struct ike_prefix){ st->local_subnets[i].addr,
-							   st->local_subnets[i].plen };
+		k->local_subnets[i] =
+			(struct ike_prefix){ st->local_subnets[i].addr, st->local_subnets[i].plen };
 	ok &= conf_ike_id_member(p, g, field, "id", &k->id);
 	ok &= conf_ike_id_member(p, g, field, "local_id", &k->local_id);
 	ok &= conf_psk(p, g, field, "psk", true, k->psk, &k->psk_len);
@@ -89,14 +90,15 @@ conf_parse_site_ike(struct parser *p, const config_setting_t *g, const char *fie
 	k->child_lifetime_kb = v64lo;
 	ok &= parse_flag(p, g, field, "aggressive", &k->aggressive);
 	ok &= parse_flag(p, g, field, "initiate", &k->initiate);
-	if (conf_uint(p, g, field, "max_pairs", false, 1, IKE_PAIRS_MAX, &pairs) &&
-	    pairs != 0 && pairs < st->n_local * st->n_remote) {
+	if (conf_uint(p, g, field, "max_pairs", false, 1, IKE_PAIRS_MAX, &pairs) && pairs != 0 &&
+	    pairs < st->n_local * st->n_remote) {
 		char f[FIELD_MAX];
 
 		conf_error(p, config_setting_get_member(g, "max_pairs"),
-			   conf_field(f, field, "max_pairs"), "%u is below the %u pairs "
-			   "its subnets make (local x remote)", pairs,
-			   st->n_local * st->n_remote);
+			   conf_field(f, field, "max_pairs"),
+			   "%u is below the %u pairs "
+			   "its subnets make (local x remote)",
+			   pairs, st->n_local * st->n_remote);
 		ok = false;
 	}
 	k->max_pairs = (uint16_t)pairs;

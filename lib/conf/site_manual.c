@@ -19,8 +19,8 @@ static const char *const lifetime_fields[] = { "soft", "hard", NULL };
 static const char *const limit_fields[] = { "bytes", "packets", "seconds", NULL };
 
 static bool
-parse_key(struct parser *p, const config_setting_t *g, const char *parent,
-	  const char *name, uint8_t want, uint8_t *out, const char *what)
+parse_key(struct parser *p, const config_setting_t *g, const char *parent, const char *name,
+	  uint8_t want, uint8_t *out, const char *what)
 {
 	const config_setting_t *m = config_setting_get_member(g, name);
 	char f[FIELD_MAX];
@@ -40,7 +40,9 @@ parse_key(struct parser *p, const config_setting_t *g, const char *parent,
 	n = conf_hex(s, out, CFG_KEY_MAX);
 	if (n != want) {
 		conf_error(p, m, f, "expected %u bytes of hex for %s, got %s", want, what,
-			   n < 0 ? "something else" : n < want ? "fewer" : "more");
+			   n < 0    ? "something else" :
+			   n < want ? "fewer" :
+				      "more");
 		return false;
 	}
 	return true;
@@ -67,7 +69,7 @@ parse_manual_sa(struct parser *p, const config_setting_t *site, const char *pare
 	/* SPIs 0..255 are reserved (RFC 4303 s2.1). */
 	ok &= conf_uint(p, g, f, "spi", true, 256, UINT32_MAX, &sa->spi);
 	if (!conf_key_lengths(st->cipher, st->integ, &sa->key_len, &sa->auth_key_len))
-		return false;   /* reported with cipher/integ */
+		return false; /* reported with cipher/integ */
 	ok &= parse_key(p, g, f, "key", sa->key_len, sa->key, conf_cipher_name(st->cipher));
 	ok &= parse_key(p, g, f, "auth_key", sa->auth_key_len, sa->auth_key,
 			conf_integ_name(st->integ));
@@ -75,8 +77,8 @@ parse_manual_sa(struct parser *p, const config_setting_t *site, const char *pare
 }
 
 static bool
-parse_limits(struct parser *p, const config_setting_t *lt, const char *parent,
-	     const char *name, struct cfg_lifetime *l)
+parse_limits(struct parser *p, const config_setting_t *lt, const char *parent, const char *name,
+	     struct cfg_lifetime *l)
 {
 	const config_setting_t *g = config_setting_get_member(lt, name);
 	char f[FIELD_MAX];
@@ -145,8 +147,9 @@ parse_algorithms(struct parser *p, const config_setting_t *g, const char *parent
 	if (!conf_string(p, g, parent, "cipher", true, 32, &c) || c == NULL)
 		return false;
 	if (!conf_cipher_from_str(c, &st->cipher)) {
-		conf_error(p, config_setting_get_member(g, "cipher"), conf_field(f, parent, "cipher"),
-			   "\"%s\" is not one of aes128-cbc, aes256-cbc, aes128-gcm, aes256-gcm", c);
+		conf_error(
+			p, config_setting_get_member(g, "cipher"), conf_field(f, parent, "cipher"),
+			"\"%s\" is not one of aes128-cbc, aes256-cbc, aes128-gcm, aes256-gcm", c);
 		return false;
 	}
 	st->integ = CFG_INTEG_NONE;
@@ -160,16 +163,17 @@ parse_algorithms(struct parser *p, const config_setting_t *g, const char *parent
 	if (!conf_key_lengths(st->cipher, st->integ, &k, &a)) {
 		conf_error(p, config_setting_get_member(g, i ? "integ" : "cipher"),
 			   conf_field(f, parent, i ? "integ" : "cipher"),
-			   st->integ == CFG_INTEG_NONE ? "%s needs integ (hmac-sha1-96 or hmac-sha256-128)"
-						       : "%s is an AEAD: no integ", c);
+			   st->integ == CFG_INTEG_NONE ?
+				   "%s needs integ (hmac-sha1-96 or hmac-sha256-128)" :
+				   "%s is an AEAD: no integ",
+			   c);
 		return false;
 	}
 	return true;
 }
 
 static bool
-parse_encap(struct parser *p, const config_setting_t *g, const char *parent,
-	    struct cfg_site *st)
+parse_encap(struct parser *p, const config_setting_t *g, const char *parent, struct cfg_site *st)
 {
 	const char *e = NULL;
 	char f[FIELD_MAX];
@@ -197,7 +201,6 @@ parse_encap(struct parser *p, const config_setting_t *g, const char *parent,
 	return ok;
 }
 
-
 /* GCM with keys by hand only where a site says it accepts the risk (conf.h). */
 static bool
 parse_manual_gcm(struct parser *p, const config_setting_t *g, const char *field,
@@ -220,8 +223,8 @@ parse_manual_gcm(struct parser *p, const config_setting_t *g, const char *field,
 	}
 	st->allow_unsafe_gcm = b;
 	if (conf_cipher_is_gcm(st->cipher) && !b) {
-		conf_error(p, config_setting_get_member(g, "cipher"), conf_field(f, field, "cipher"),
-			   "%s", CFG_MANUAL_GCM_REFUSED);
+		conf_error(p, config_setting_get_member(g, "cipher"),
+			   conf_field(f, field, "cipher"), "%s", CFG_MANUAL_GCM_REFUSED);
 		return false;
 	}
 	return true;
@@ -238,13 +241,14 @@ conf_parse_site_manual(struct parser *p, const config_setting_t *g, const char *
 		int b = 0;
 
 		if (config_setting_lookup_bool(g, "esn", &b) != CONFIG_TRUE) {
-			conf_error(p, config_setting_get_member(g, "esn"), conf_field(f, field, "esn"),
-				   "expected true or false");
+			conf_error(p, config_setting_get_member(g, "esn"),
+				   conf_field(f, field, "esn"), "expected true or false");
 			ok = false;
 		}
 		st->esn = b;
 		if (st->esn && st->replay_window == 0) {
-			conf_error(p, config_setting_get_member(g, "esn"), conf_field(f, field, "esn"),
+			conf_error(p, config_setting_get_member(g, "esn"),
+				   conf_field(f, field, "esn"),
 				   "needs a replay window (RFC 4303 A2)");
 			ok = false;
 		}

@@ -10,8 +10,8 @@
 #include "parser.h"
 
 int
-conf_site_from_text(const struct cfg *cfg, const char *text, struct cfg_site *out,
-		    char *err, size_t errlen)
+conf_site_from_text(const struct cfg *cfg, const char *text, struct cfg_site *out, char *err,
+		    size_t errlen)
 {
 	struct parser p = { .file = "(cli)", .err = err, .errlen = errlen };
 	const config_setting_t *g;
@@ -37,12 +37,13 @@ conf_site_from_text(const struct cfg *cfg, const char *text, struct cfg_site *ou
 		g = config_lookup(&lc, "site");
 		ok = config_setting_is_group(g);
 		if (!ok)
-			snprintf(err, errlen, "(cli):1: site: expected a group { name = ...; ... }");
+			snprintf(err, errlen,
+				 "(cli):1: site: expected a group { name = ...; ... }");
 		else
 			ok = conf_parse_site(&p, g, "site", cfg, out) && p.n_errors == 0;
 	}
 	config_destroy(&lc);
-	explicit_bzero(wrapped, n);   /* it held the keys */
+	explicit_bzero(wrapped, n); /* it held the keys */
 	free(wrapped);
 	if (!ok)
 		explicit_bzero(out, sizeof(*out));

@@ -17,22 +17,23 @@
 static const char *const site_fields[] = {
 	"name", "peer", "local", "remote_subnets", "local_subnets", "replay_window",
 	/* hand-keyed */
-	"cipher", "integ", "encap", "peer_port", "local_port", "esn", "lifetime",
-	"sa_in", "sa_out", "allow_unsafe_manual_gcm",
+	"cipher", "integ", "encap", "peer_port", "local_port", "esn", "lifetime", "sa_in", "sa_out",
+	"allow_unsafe_manual_gcm",
 	/* IKE */
-	"id", "local_id", "psk", "ike_proposals", "esp_proposals", "dpd_delay",
-	"dpd_timeout", "ike_lifetime", "esp_lifetime", "esp_lifetime_kb", "aggressive",
-	"initiate", "max_pairs", NULL
+	"id", "local_id", "psk", "ike_proposals", "esp_proposals", "dpd_delay", "dpd_timeout",
+	"ike_lifetime", "esp_lifetime", "esp_lifetime_kb", "aggressive", "initiate", "max_pairs",
+	NULL
 };
 /* What IKE negotiates, or what only hand-keyed SAs have. */
-static const char *const manual_only[] = {
-	"cipher", "integ", "encap", "peer_port", "local_port", "esn", "lifetime",
-	"allow_unsafe_manual_gcm", NULL
-};
+static const char *const manual_only[] = { "cipher",     "integ",
+					   "encap",      "peer_port",
+					   "local_port", "esn",
+					   "lifetime",   "allow_unsafe_manual_gcm",
+					   NULL };
 
 static bool
-parse_subnets(struct parser *p, const config_setting_t *g, const char *parent,
-	      const char *name, struct cfg_prefix *out, unsigned *n)
+parse_subnets(struct parser *p, const config_setting_t *g, const char *parent, const char *name,
+	      struct cfg_prefix *out, unsigned *n)
 {
 	const config_setting_t *a = config_setting_get_member(g, name);
 	char f[FIELD_MAX], fi[FIELD_MAX];
@@ -45,7 +46,8 @@ parse_subnets(struct parser *p, const config_setting_t *g, const char *parent,
 	}
 	if (!config_setting_is_array(a) || config_setting_length(a) == 0 ||
 	    config_setting_length(a) > CFG_MAX_SUBNETS) {
-		conf_error(p, a, f, "expected an array of 1 to %d prefixes [ \"a.b.c.d/len\", ... ]",
+		conf_error(p, a, f,
+			   "expected an array of 1 to %d prefixes [ \"a.b.c.d/len\", ... ]",
 			   CFG_MAX_SUBNETS);
 		return false;
 	}
@@ -76,8 +78,7 @@ outside_addr(const struct cfg *cfg)
 
 /* peer: an address, or "any" for an IKE site whose branch has a dynamic one. */
 static bool
-parse_peer(struct parser *p, const config_setting_t *g, const char *field, bool ike,
-	   uint32_t *peer)
+parse_peer(struct parser *p, const config_setting_t *g, const char *field, bool ike, uint32_t *peer)
 {
 	const config_setting_t *m = config_setting_get_member(g, "peer");
 	char f[FIELD_MAX];
@@ -97,8 +98,8 @@ parse_peer(struct parser *p, const config_setting_t *g, const char *field, bool 
 }
 
 static bool
-parse_local(struct parser *p, const config_setting_t *g, const char *field,
-	    const struct cfg *cfg, struct cfg_site *st)
+parse_local(struct parser *p, const config_setting_t *g, const char *field, const struct cfg *cfg,
+	    struct cfg_site *st)
 {
 	char f[FIELD_MAX];
 	int out = outside_addr(cfg), port;
@@ -207,8 +208,8 @@ by_spi(const void *a, const void *b)
 }
 
 struct dup {
-	unsigned i, j;          /* sites[i] repeats sites[j], j < i */
-	bool spi;               /* the inbound SPI, else the name */
+	unsigned i, j; /* sites[i] repeats sites[j], j < i */
+	bool spi;      /* the inbound SPI, else the name */
 };
 
 static int

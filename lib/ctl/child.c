@@ -18,8 +18,7 @@
 int
 ctl_engine_site_map(struct ctl *ctl, uint32_t engine_site, uint32_t site)
 {
-	return rte_hash_add_key_data(ctl->site_by_engine, &engine_site,
-				     (void *)(uintptr_t)site);
+	return rte_hash_add_key_data(ctl->site_by_engine, &engine_site, (void *)(uintptr_t)site);
 }
 
 void
@@ -106,8 +105,7 @@ child_params(const struct ctl *ctl, uint32_t site, uint32_t tunnel, const struct
 }
 
 int
-ctl_child_install(struct ctl *ctl, const struct ctl_child *c, uint64_t now_ms,
-		  uint64_t *handle)
+ctl_child_install(struct ctl *ctl, const struct ctl_child *c, uint64_t now_ms, uint64_t *handle)
 {
 	uint32_t site = site_of(ctl, c->engine_site), tunnel, id;
 	struct sa_params p;
@@ -131,9 +129,8 @@ ctl_child_install(struct ctl *ctl, const struct ctl_child *c, uint64_t now_ms,
 	}
 	if (rc != 0) {
 		ctl->ctr[CTL_CTR_INSTALL_FAILED]++;
-		CTL_LOG(ERR, "site %s: cannot install %s SA 0x%08x: %s",
-			ctl_site_name(ctl, site), c->inbound ? "inbound" : "outbound", c->spi,
-			strerror(-rc));
+		CTL_LOG(ERR, "site %s: cannot install %s SA 0x%08x: %s", ctl_site_name(ctl, site),
+			c->inbound ? "inbound" : "outbound", c->spi, strerror(-rc));
 		return rc;
 	}
 	ctl->ctr[CTL_CTR_CHILD_INSTALLED]++;

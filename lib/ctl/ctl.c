@@ -22,8 +22,11 @@ site_map_create(uint32_t entries, int socket_id)
 	static unsigned instances;
 	char name[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
-		.name = name, .entries = entries < 64 ? 64 : entries,
-		.key_len = sizeof(uint32_t), .hash_func = rte_jhash, .socket_id = socket_id,
+		.name = name,
+		.entries = entries < 64 ? 64 : entries,
+		.key_len = sizeof(uint32_t),
+		.hash_func = rte_jhash,
+		.socket_id = socket_id,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 

@@ -12,9 +12,9 @@ keys_from_cfg(enum cfg_cipher cipher, enum cfg_integ integ, const struct cfg_man
 
 	memset(k, 0, sizeof(*k));
 	k->cipher = gcm ? CRYPTO_CIPHER_AES_GCM16 : CRYPTO_CIPHER_AES_CBC;
-	k->integ = integ == CFG_HMAC_SHA1_96 ? CRYPTO_INTEG_HMAC_SHA1_96 :
+	k->integ = integ == CFG_HMAC_SHA1_96    ? CRYPTO_INTEG_HMAC_SHA1_96 :
 		   integ == CFG_HMAC_SHA256_128 ? CRYPTO_INTEG_HMAC_SHA256_128 :
-		   CRYPTO_INTEG_NONE;
+						  CRYPTO_INTEG_NONE;
 	/* RFC 4106 s8.1: the last 4 bytes of a GCM key are the salt. */
 	k->cipher_key_len = (uint8_t)(m->key_len - (gcm ? CRYPTO_SALT_LEN : 0));
 	memcpy(k->cipher_key, m->key, k->cipher_key_len);
@@ -100,9 +100,10 @@ ctl_manual_site_setup(struct ctl *ctl, uint32_t site)
 	int rc;
 
 	if (s->allow_unsafe_gcm)
-		CTL_LOG(WARNING, "site %s: hand-keyed %s (allow_unsafe_manual_gcm): nonces repeat "
-			"across restarts with these keys; for tests only", s->name,
-			conf_cipher_name(s->cipher));
+		CTL_LOG(WARNING,
+			"site %s: hand-keyed %s (allow_unsafe_manual_gcm): nonces repeat "
+			"across restarts with these keys; for tests only",
+			s->name, conf_cipher_name(s->cipher));
 	rc = manual_sa_add(ctl, site, true, s->cipher, s->integ, &s->sa_in, &in_id);
 	if (rc == 0)
 		rc = manual_sa_add(ctl, site, false, s->cipher, s->integ, &s->sa_out, &out_id);

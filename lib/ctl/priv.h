@@ -15,23 +15,23 @@ struct rte_hash;
 
 struct ctl_tunnel {
 	uint8_t used;
-	uint32_t refs;                 /* SAs that belong to it, and callers holding it */
+	uint32_t refs; /* SAs that belong to it, and callers holding it */
 	uint32_t site;
-	uint32_t next_out;             /* outbound SA waiting to take over, or SA_NONE */
+	uint32_t next_out; /* outbound SA waiting to take over, or SA_NONE */
 	struct sa_ts key_local, key_remote;
 };
 
 /* What ctl keeps per SA id beyond lib/sa. */
 struct ctl_sa_meta {
-	uint8_t owner;                 /* enum ctl_sa_owner */
-	uint32_t twin;                 /* an engine's outbound SA: its pair's inbound one */
-	uint64_t packets;              /* inbound: at the last poll */
-	uint64_t seen_ms;              /* inbound: when packets last grew */
-	uint64_t commit_by_ms;         /* outbound waiting in its tunnel: deadline */
+	uint8_t owner;         /* enum ctl_sa_owner */
+	uint32_t twin;         /* an engine's outbound SA: its pair's inbound one */
+	uint64_t packets;      /* inbound: at the last poll */
+	uint64_t seen_ms;      /* inbound: when packets last grew */
+	uint64_t commit_by_ms; /* outbound waiting in its tunnel: deadline */
 };
 
 struct ctl_site_state {
-	uint32_t engine_site;          /* IKE: the engine's name for it */
+	uint32_t engine_site; /* IKE: the engine's name for it */
 };
 
 /* A branch prefix of some site, in the overlap index (tunnel.c). */
@@ -49,18 +49,18 @@ struct ctl {
 	void *engine;
 	uint32_t max_sas, max_tunnels;
 
-	struct ctl_tunnel *tunnel;                /* max_tunnels */
+	struct ctl_tunnel *tunnel; /* max_tunnels */
 	struct rte_hash *tunnel_by_key;
-	uint32_t tunnel_next;                     /* where the search for a free id starts */
-	struct ctl_branch_prefix *prefix_index;   /* sorted by (addr, plen) */
+	uint32_t tunnel_next;                   /* where the search for a free id starts */
+	struct ctl_branch_prefix *prefix_index; /* sorted by (addr, plen) */
 	unsigned n_prefix_index;
 	bool prefix_index_stale;
 
-	struct ctl_sa_meta *sa_meta;              /* max_sas */
-	struct ctl_site_state *site;              /* max_tunnels: sites <= tunnels */
-	struct rte_hash *site_by_engine;          /* engine_site -> site */
+	struct ctl_sa_meta *sa_meta;     /* max_sas */
+	struct ctl_site_state *site;     /* max_tunnels: sites <= tunnels */
+	struct rte_hash *site_by_engine; /* engine_site -> site */
 
-	uint64_t now_ms;                          /* of the ctl_poll() running */
+	uint64_t now_ms; /* of the ctl_poll() running */
 	uint64_t ctr[CTL_CTR_N];
 };
 
@@ -77,8 +77,7 @@ int ctl_tunnel_out_commit(struct ctl *ctl, uint32_t tunnel);
 void ctl_tunnel_sa_leaving(struct ctl *ctl, uint32_t tunnel, uint32_t id);
 
 /* sa.c: an SA in its tunnel, whoever keyed it. */
-int ctl_sa_add(struct ctl *ctl, const struct sa_params *p, enum ctl_sa_owner owner,
-	       uint32_t *id);
+int ctl_sa_add(struct ctl *ctl, const struct sa_params *p, enum ctl_sa_owner owner, uint32_t *id);
 int ctl_sa_del(struct ctl *ctl, uint32_t id);
 uint16_t ctl_outside_mtu(const struct ctl *ctl, uint32_t local_addr);
 void ctl_sa_event(void *arg, uint32_t id, enum sa_event ev);

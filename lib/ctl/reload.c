@@ -40,8 +40,7 @@ same_nat(const struct cfg *old, const struct cfg *new)
 		uint32_t sa = a.rules[r].site, sb = b.rules[r].site;
 
 		if ((sa == NAT_SITE_ANY) != (sb == NAT_SITE_ANY) ||
-		    (sa != NAT_SITE_ANY &&
-		     strcmp(old->sites[sa].name, new->sites[sb].name) != 0))
+		    (sa != NAT_SITE_ANY && strcmp(old->sites[sa].name, new->sites[sb].name) != 0))
 			return false;
 		a.rules[r].site = b.rules[r].site = 0;
 	}
@@ -55,8 +54,8 @@ restart_needed(const struct cfg *old, const struct cfg *new)
 	return old->workers != new->workers || old->n_ports != new->n_ports ||
 	       memcmp(old->ports, new->ports, sizeof(old->ports[0]) * old->n_ports) != 0 ||
 	       old->n_routes != new->n_routes ||
-	       (old->n_routes && memcmp(old->routes, new->routes,
-					sizeof(old->routes[0]) * old->n_routes) != 0) ||
+	       (old->n_routes &&
+		memcmp(old->routes, new->routes, sizeof(old->routes[0]) * old->n_routes) != 0) ||
 	       old->n_neighbours != new->n_neighbours || !SAME(tables) || !SAME(esp) ||
 	       old->n_bypass != new->n_bypass || !SAME(bypass) ||
 	       strcmp(old->crypto_engine, new->crypto_engine) != 0 ||
@@ -72,9 +71,8 @@ default_psk(struct ctl *ctl, const struct cfg *new)
 	if (new->ike.default_psk_len == cur->default_psk_len &&
 	    memcmp(new->ike.default_psk, cur->default_psk, sizeof(cur->default_psk)) == 0)
 		return;
-	if (ctl->ops != NULL &&
-	    ctl->ops->default_psk_set(ctl->engine, new->ike.default_psk,
-				      new->ike.default_psk_len) != 0)
+	if (ctl->ops != NULL && ctl->ops->default_psk_set(ctl->engine, new->ike.default_psk,
+							  new->ike.default_psk_len) != 0)
 		return;
 	memcpy(cur->default_psk, new->ike.default_psk, sizeof(cur->default_psk));
 	cur->default_psk_len = new->ike.default_psk_len;
@@ -97,7 +95,8 @@ ctl_reload(struct ctl *ctl, const struct cfg *new, uint64_t now_ms, char *out, s
 	size_t used = strnlen(out, len);
 
 	if (restart_needed(old, new))
-		used += (size_t)snprintf(out + used, len - used, "not applied: changes outside "
+		used += (size_t)snprintf(out + used, len - used,
+					 "not applied: changes outside "
 					 "sites and ike.default_psk need a restart\n");
 	default_psk(ctl, new);
 	for (uint32_t i = 0; i < old->n_sites; i++) {
@@ -128,10 +127,14 @@ ctl_reload(struct ctl *ctl, const struct cfg *new, uint64_t now_ms, char *out, s
 			failed++;
 	}
 	if (used < len)
-		snprintf(out + used, len - used, "sites: %u added, %u changed, %u removed, "
-			 "%u unchanged%s\n", added, changed, removed, kept,
+		snprintf(out + used, len - used,
+			 "sites: %u added, %u changed, %u removed, "
+			 "%u unchanged%s\n",
+			 added, changed, removed, kept,
 			 failed ? " (some failed: see the log)" : "");
-	CTL_LOG(NOTICE, "config reload: %u sites added, %u changed, %u removed, %u unchanged, "
-		"%u failed", added, changed, removed, kept, failed);
+	CTL_LOG(NOTICE,
+		"config reload: %u sites added, %u changed, %u removed, %u unchanged, "
+		"%u failed",
+		added, changed, removed, kept, failed);
 	return failed ? -EIO : 0;
 }

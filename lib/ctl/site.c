@@ -134,9 +134,10 @@ ctl_sites_install(struct ctl *ctl, uint64_t now_ms)
 		int rc = ctl_site_install(ctl, i, now_ms);
 
 		if (rc != 0) {
-			CTL_LOG(ERR, "%s:%u: sites[%u] (%s): cannot install: %s "
-				"(esp.max_sas = %u, esp.max_tunnels = %u)", cfg->path,
-				cfg->sites[i].line, i, cfg->sites[i].name, strerror(-rc),
+			CTL_LOG(ERR,
+				"%s:%u: sites[%u] (%s): cannot install: %s "
+				"(esp.max_sas = %u, esp.max_tunnels = %u)",
+				cfg->path, cfg->sites[i].line, i, cfg->sites[i].name, strerror(-rc),
 				ctl->max_sas, ctl->max_tunnels);
 			return rc;
 		}
@@ -200,7 +201,7 @@ ctl_site_set(struct ctl *ctl, uint32_t site, const struct cfg_site *s, uint64_t 
 	if (cur->ike && s->ike) {
 		rc = protect(ctl, s, true);
 		if (rc != 0)
-			return rc;        /* protect() undid itself */
+			return rc; /* protect() undid itself */
 		rc = ctl->ops->site_update(ctl->engine, s, now_ms);
 		if (rc == 0) {
 			protect(ctl, cur, false);

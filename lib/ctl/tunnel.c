@@ -38,8 +38,8 @@ ctl_tunnels_create(struct ctl *ctl, int socket_id)
 	};
 
 	snprintf(name, sizeof(name), "ctl_tunnels_%u", instances++);
-	ctl->tunnel = rte_zmalloc_socket("ctl_tunnels", sizeof(*ctl->tunnel) * ctl->max_tunnels,
-					 0, socket_id);
+	ctl->tunnel = rte_zmalloc_socket("ctl_tunnels", sizeof(*ctl->tunnel) * ctl->max_tunnels, 0,
+					 socket_id);
 	ctl->prefix_index_stale = true;
 	ctl->tunnel_by_key = rte_hash_create(&hp);
 	return ctl->tunnel == NULL || ctl->tunnel_by_key == NULL ? -ENOMEM : 0;
@@ -57,8 +57,11 @@ static struct tunnel_key
 key_of(uint32_t site, const struct sa_ts *local, const struct sa_ts *remote)
 {
 	struct tunnel_key k = {
-		.site = site, .local_addr = local->addr, .local_len = local->plen,
-		.remote_addr = remote->addr, .remote_len = remote->plen,
+		.site = site,
+		.local_addr = local->addr,
+		.local_len = local->plen,
+		.remote_addr = remote->addr,
+		.remote_len = remote->plen,
 	};
 
 	return k;
@@ -139,7 +142,7 @@ shared(struct ctl *ctl, uint32_t site, const struct sa_ts *p)
 	unsigned k;
 
 	if (ctl->prefix_index_stale && index_build(ctl) != 0)
-		return true;   /* unsure: keep it out of the SPD */
+		return true; /* unsure: keep it out of the SPD */
 	ix = ctl->prefix_index;
 	/* Prefixes containing p: p's address cut to each shorter length. */
 	for (unsigned l = 0; l < p->plen; l++) {
@@ -194,12 +197,13 @@ ctl_tunnel_hold(struct ctl *ctl, uint32_t site, const struct sa_ts *local,
 			continue;
 		}
 		ctl->ctr[CTL_CTR_PREFIX_SHARED]++;
-		CTL_LOG(INFO, "site %s: %s overlaps another site's subnet: reached through "
-			"NAT sessions only", ctl_site_name(ctl, site),
-			net_prefix_str(spd[i].addr, spd[i].plen, pfx));
+		CTL_LOG(INFO,
+			"site %s: %s overlaps another site's subnet: reached through "
+			"NAT sessions only",
+			ctl_site_name(ctl, site), net_prefix_str(spd[i].addr, spd[i].plen, pfx));
 	}
 	rc = sa_tunnel_add(ctl->sa, t, site, routed, n);
-	if (rc == -EEXIST)   /* the same prefix in another tunnel of this site */
+	if (rc == -EEXIST) /* the same prefix in another tunnel of this site */
 		rc = sa_tunnel_add(ctl->sa, t, site, NULL, 0);
 	if (rc != 0)
 		return rc;
@@ -207,8 +211,11 @@ ctl_tunnel_hold(struct ctl *ctl, uint32_t site, const struct sa_ts *local,
 		sa_tunnel_del(ctl->sa, t);
 		return -ENOSPC;
 	}
-	ctl->tunnel[t] = (struct ctl_tunnel){ .used = 1, .refs = 1, .site = site,
-					      .next_out = SA_NONE, .key_local = *local,
+	ctl->tunnel[t] = (struct ctl_tunnel){ .used = 1,
+					      .refs = 1,
+					      .site = site,
+					      .next_out = SA_NONE,
+					      .key_local = *local,
 					      .key_remote = *remote };
 	*tunnel = t;
 	return 0;
@@ -281,8 +288,12 @@ ctl_tunnel_get(const struct ctl *ctl, uint32_t tunnel, struct ctl_tunnel_info *o
 		return -ENOENT;
 	t = &ctl->tunnel[tunnel];
 	*out = (struct ctl_tunnel_info){
-		.site = t->site, .sas = t->refs, .out = sa_db_tunnel_out(ctl->sa, tunnel),
-		.next_out = t->next_out, .local = t->key_local, .remote = t->key_remote,
+		.site = t->site,
+		.sas = t->refs,
+		.out = sa_db_tunnel_out(ctl->sa, tunnel),
+		.next_out = t->next_out,
+		.local = t->key_local,
+		.remote = t->key_remote,
 	};
 	return 0;
 }

@@ -16,9 +16,9 @@
 #include "priv.h"
 
 struct inb_pkt {
-	uint8_t *esp;          /* ESP header */
-	uint32_t payload;      /* ciphertext bytes (between IV and ICV) */
-	uint64_t seq;          /* full sequence number */
+	uint8_t *esp;     /* ESP header */
+	uint32_t payload; /* ciphertext bytes (between IV and ICV) */
+	uint64_t seq;     /* full sequence number */
 };
 
 static void
@@ -56,7 +56,7 @@ prepare(struct rte_mbuf *m, struct sa *sa, struct inb_pkt *pk, struct crypto_op 
 	payload = (int32_t)rte_pktmbuf_data_len(m) - (int32_t)fixed;
 	if (payload < (int32_t)sa->pad_align)
 		return DROP_ESP_TRUNCATED;
-	if ((payload & (sa->pad_align - 1)) != 0)      /* a power of two */
+	if ((payload & (sa->pad_align - 1)) != 0) /* a power of two */
 		return DROP_ESP_BAD_LENGTH;
 
 	pk->esp = rte_pktmbuf_mtod_offset(m, uint8_t *, esp_off);
@@ -124,7 +124,7 @@ finish(struct rte_mbuf *m, const struct sa *sa, const struct inb_pkt *pk)
 	    !padding_ok(pt + pk->payload - 2 - pad_len, pad_len))
 		return DROP_ESP_BAD_PAD;
 	if (next != IPPROTO_IPIP_)
-		return DROP_ESP_BAD_NEXT_HDR;   /* incl. 59, TFC dummy packets */
+		return DROP_ESP_BAD_NEXT_HDR; /* incl. 59, TFC dummy packets */
 	inner_len = pk->payload - 2 - pad_len;
 	rc = net_ipv4_parse(pt, inner_len, true, &info);
 	if (rc != DROP_NONE)
@@ -145,8 +145,8 @@ finish(struct rte_mbuf *m, const struct sa *sa, const struct inb_pkt *pk)
 }
 
 uint16_t
-esp_inb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
-	struct rte_mbuf *mb[], struct sa *sa[], uint16_t n)
+esp_inb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st, struct rte_mbuf *mb[],
+	struct sa *sa[], uint16_t n)
 {
 	struct sa_counters *ctr = sa_worker_counters(sw);
 	struct inb_pkt pk[ESP_BURST_MAX];
@@ -161,8 +161,8 @@ esp_inb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 		const uint8_t *p = rte_pktmbuf_mtod(mb[i], const uint8_t *);
 		uint32_t esp_off = mb[i]->l3_len + mb[i]->l4_len;
 
-		why[i] = rte_pktmbuf_data_len(mb[i]) < esp_off + ESP_HDR_LEN ?
-			 DROP_ESP_TRUNCATED : DROP_NONE;
+		why[i] = rte_pktmbuf_data_len(mb[i]) < esp_off + ESP_HDR_LEN ? DROP_ESP_TRUNCATED :
+									       DROP_NONE;
 		spi[i] = why[i] == DROP_NONE ? get32(p + esp_off) : 0;
 		dst[i] = get32(p + offsetof(struct rte_ipv4_hdr, dst_addr));
 	}
@@ -193,8 +193,8 @@ esp_inb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 		struct sa *s = sa[i];
 
 		if (ew->op[o].status != CRYPTO_OK) {
-			why[i] = ew->op[o].status == CRYPTO_AUTH_FAILED ?
-				 DROP_ESP_BAD_ICV : DROP_ESP_CRYPTO_ERROR;
+			why[i] = ew->op[o].status == CRYPTO_AUTH_FAILED ? DROP_ESP_BAD_ICV :
+									  DROP_ESP_CRYPTO_ERROR;
 			continue;
 		}
 		if (s->replay.win == 0)

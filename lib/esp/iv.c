@@ -38,6 +38,5 @@ esp_iv_fill(struct esp_worker *ew, unsigned n)
 	static const uint8_t zero[ESP_BURST_MAX * 16];
 	int len = 0;
 
-	return EVP_EncryptUpdate(ew->iv_ctx, &ew->iv[0][0], &len, zero, (int)n * 16) == 1 ?
-	       0 : -1;
+	return EVP_EncryptUpdate(ew->iv_ctx, &ew->iv[0][0], &len, zero, (int)n * 16) == 1 ? 0 : -1;
 }

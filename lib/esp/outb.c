@@ -67,8 +67,8 @@ reserve_seq(struct sa *const sa[], const enum stats_drop *why, uint16_t n, uint6
  * narrow stores stalls on store forwarding, once per packet.
  */
 static void
-write_outer(struct esp_worker *ew, uint8_t *p, const struct sa *sa,
-	    uint8_t inner_tos, uint16_t total)
+write_outer(struct esp_worker *ew, uint8_t *p, const struct sa *sa, uint8_t inner_tos,
+	    uint16_t total)
 {
 	struct rte_ipv4_hdr *ip = (struct rte_ipv4_hdr *)p;
 	uint8_t proto = sa->peer_port ? IPPROTO_UDP : IPPROTO_ESP;
@@ -89,9 +89,8 @@ write_outer(struct esp_worker *ew, uint8_t *p, const struct sa *sa,
 	ip->src_addr = rte_cpu_to_be_32(sa->local_addr);
 	ip->dst_addr = rte_cpu_to_be_32(sa->peer_addr);
 	sum = (uint32_t)(RTE_IPV4_VHL_DEF << 8 | inner_tos) + total + id +
-	      (uint32_t)(OUTER_TTL << 8 | proto) +
-	      (sa->local_addr >> 16) + (sa->local_addr & 0xffff) +
-	      (sa->peer_addr >> 16) + (sa->peer_addr & 0xffff);
+	      (uint32_t)(OUTER_TTL << 8 | proto) + (sa->local_addr >> 16) +
+	      (sa->local_addr & 0xffff) + (sa->peer_addr >> 16) + (sa->peer_addr & 0xffff);
 	sum = (sum & 0xffff) + (sum >> 16);
 	sum = (sum & 0xffff) + (sum >> 16);
 	ip->hdr_checksum = rte_cpu_to_be_16((uint16_t)~sum);
@@ -135,7 +134,7 @@ prepare(struct esp_worker *ew, struct rte_mbuf *m, struct sa *sa, uint64_t seq,
 	put32(esp, sa->spi);
 	put32(esp + 4, (uint32_t)seq);
 	for (uint8_t i = 0; i < pad_len; i++)
-		trailer[i] = i + 1;              /* RFC 4303 s2.4 default padding */
+		trailer[i] = i + 1; /* RFC 4303 s2.4 default padding */
 	trailer[pad_len] = pad_len;
 	trailer[pad_len + 1] = IPPROTO_IPIP_;
 
@@ -186,7 +185,7 @@ esp_outb(struct esp_worker *ew, struct sa_worker *sw, struct stats_worker *st,
 	uint32_t inner_bytes[ESP_BURST_MAX];
 	struct sa_run run = { 0 };
 	uint16_t nops = 0, k = 0;
-	bool need_iv = false;     /* only CBC draws IVs */
+	bool need_iv = false; /* only CBC draws IVs */
 
 	/* As inbound: with many SAs their lines are cold. And the headroom the
 	 * outer headers go to has not been touched since the buffer was freed. */

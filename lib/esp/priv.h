@@ -8,7 +8,7 @@
 #include "esp.h"
 
 #define ESP_HDR_LEN   8
-#define IPPROTO_IPIP_ 4      /* next header of tunnel-mode IPv4 */
+#define IPPROTO_IPIP_ 4 /* next header of tunnel-mode IPv4 */
 
 /* Per-op scratch: the engine's view of aad and of a moved ICV. */
 struct op_scratch {
@@ -18,13 +18,13 @@ struct op_scratch {
 
 struct esp_worker {
 	struct crypto_lcore *clc;
-	EVP_CIPHER_CTX *iv_ctx;          /* AES-CTR keystream: unpredictable CBC IVs */
-	uint16_t ip_id;                  /* the next outer IPv4 ID ... */
-	uint16_t ip_id_step;             /* ... and the stride of this worker's IDs */
+	EVP_CIPHER_CTX *iv_ctx; /* AES-CTR keystream: unpredictable CBC IVs */
+	uint16_t ip_id;         /* the next outer IPv4 ID ... */
+	uint16_t ip_id_step;    /* ... and the stride of this worker's IDs */
 	struct crypto_op op[ESP_BURST_MAX];
 	struct op_scratch scr[ESP_BURST_MAX];
 	uint64_t seq[ESP_BURST_MAX];
-	uint16_t idx[ESP_BURST_MAX];     /* op -> packet */
+	uint16_t idx[ESP_BURST_MAX]; /* op -> packet */
 	uint8_t iv[ESP_BURST_MAX][16];
 };
 
@@ -102,8 +102,8 @@ run_add(struct sa_run *r, struct sa_counters *ctr, struct sa *sa, uint32_t bytes
 
 /* Drop packet i of a burst: free, count under reason, and against its SA. */
 static inline void
-drop(struct stats_worker *st, struct sa_counters *ctr, struct rte_mbuf *m,
-     const struct sa *sa, enum stats_drop reason)
+drop(struct stats_worker *st, struct sa_counters *ctr, struct rte_mbuf *m, const struct sa *sa,
+     enum stats_drop reason)
 {
 	if (sa != NULL)
 		ctr[sa->id].drops++;

@@ -5,8 +5,7 @@
 #include "priv.h"
 
 struct esp_worker *
-esp_worker_create(const struct crypto_engine *e, int socket_id, unsigned index,
-		  unsigned n_workers)
+esp_worker_create(const struct crypto_engine *e, int socket_id, unsigned index, unsigned n_workers)
 {
 	struct esp_worker *ew;
 

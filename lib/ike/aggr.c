@@ -25,7 +25,8 @@
 #define ID_BODY_MAX (ID_FIXED_LEN + IKE_ID_MAX)
 
 /* ID, HASH_x payloads for our side; of_initiator picks HASH_I/HASH_R. */
-static bool add_id_hash(struct ike_sa *sa, struct ike_wbuf *w, bool with_id)
+static bool
+add_id_hash(struct ike_sa *sa, struct ike_wbuf *w, bool with_id)
 {
 	uint8_t idv[IKE_ID_MAX], idb[ID_BODY_MAX], h[PRF_MAX];
 	struct ike_pl_id my;
@@ -43,7 +44,8 @@ static bool add_id_hash(struct ike_sa *sa, struct ike_wbuf *w, bool with_id)
 	return true;
 }
 
-static bool check_hash(struct ike_sa *sa, const struct ike_msg *m)
+static bool
+check_hash(struct ike_sa *sa, const struct ike_msg *m)
 {
 	const struct ike_pld *hp = ike_msg_find(m, ISAKMP_PLD_HASH, 0);
 	uint8_t h[PRF_MAX];
@@ -57,25 +59,22 @@ static bool check_hash(struct ike_sa *sa, const struct ike_msg *m)
 /* Responder */
 
 /* Everything message 1 must carry, checked before any SA exists. */
-static struct site *am_r_site(struct ike *ike, const struct rx *rx,
-			      struct ike_sa *tmp, enum ike_stat *why)
+static struct site *
+am_r_site(struct ike *ike, const struct rx *rx, struct ike_sa *tmp, enum ike_stat *why)
 {
-	static const uint8_t ok[] = {ISAKMP_PLD_SA, ISAKMP_PLD_KE,
-				     ISAKMP_PLD_NONCE, ISAKMP_PLD_ID,
-				     ISAKMP_PLD_VID};
+	static const uint8_t ok[] = { ISAKMP_PLD_SA, ISAKMP_PLD_KE, ISAKMP_PLD_NONCE, ISAKMP_PLD_ID,
+				      ISAKMP_PLD_VID };
 	const struct ike_msg *m = rx->m;
 	struct site *s;
 
 	if (m == NULL || rx->hdr.msgid != 0 || !msg_only(m, ok, sizeof(ok)) ||
-	    ike_msg_count(m, ISAKMP_PLD_SA) != 1 ||
-	    ike_msg_find(m, ISAKMP_PLD_NONCE, 0) == NULL) {
+	    ike_msg_count(m, ISAKMP_PLD_SA) != 1 || ike_msg_find(m, ISAKMP_PLD_NONCE, 0) == NULL) {
 		*why = m == NULL ? IKE_DROP_CLEARTEXT : IKE_DROP_MISSING;
 		return NULL;
 	}
 	if (!ike_p1_peer_id(tmp, m, tmp->peer_id_b, &tmp->peer_id_b_len, why))
 		return NULL;
-	s = ike_site_by_id(ike, tmp->peer_id.type, tmp->peer_id.value,
-			   tmp->peer_id.len);
+	s = ike_site_by_id(ike, tmp->peer_id.type, tmp->peer_id.value, tmp->peer_id.len);
 	if (s == NULL) {
 		*why = IKE_DROP_NO_SITE;
 		return NULL;
@@ -91,7 +90,8 @@ static struct site *am_r_site(struct ike *ike, const struct rx *rx,
 	return s;
 }
 
-static void am_r_msg1(struct ike *ike, const struct rx *rx)
+static void
+am_r_msg1(struct ike *ike, const struct rx *rx)
 {
 	const struct ike_msg *m = rx->m;
 	enum ike_stat why = IKE_DROP_MISSING;
@@ -150,11 +150,11 @@ static void am_r_msg1(struct ike *ike, const struct rx *rx)
 	ike_p1_r_reply(sa, rx, &w, true, AM_R_SENT, "Aggressive Mode");
 }
 
-static void am_r_msg3(struct ike_sa *sa, const struct rx *rx)
+static void
+am_r_msg3(struct ike_sa *sa, const struct rx *rx)
 {
-	static const uint8_t ok[] = {ISAKMP_PLD_HASH, ISAKMP_PLD_NATD,
-				     ISAKMP_PLD_NATD_DRAFT, ISAKMP_PLD_N,
-				     ISAKMP_PLD_VID};
+	static const uint8_t ok[] = { ISAKMP_PLD_HASH, ISAKMP_PLD_NATD, ISAKMP_PLD_NATD_DRAFT,
+				      ISAKMP_PLD_N, ISAKMP_PLD_VID };
 	struct ike *ike = sa->ike;
 	uint8_t next_iv[BLOCK_LEN];
 	enum ike_stat why = IKE_DROP_MISSING;
@@ -200,8 +200,9 @@ static void am_r_msg3(struct ike_sa *sa, const struct rx *rx)
 /* ------------------------------------------------------------------ */
 /* Initiator (for peers that want us to dial them in Aggressive Mode) */
 
-int ike_aggr_initiate(struct site *s, const struct ike_endpoint *local,
-		      const struct ike_endpoint *remote)
+int
+ike_aggr_initiate(struct site *s, const struct ike_endpoint *local,
+		  const struct ike_endpoint *remote)
 {
 	struct ike *ike = s->ike;
 	struct ike_sa *sa = ike_sa_new(ike, true, local, remote);
@@ -216,7 +217,7 @@ int ike_aggr_initiate(struct site *s, const struct ike_endpoint *local,
 	sa->aggressive = true;
 	ike_p1_choose_psk(sa, s);
 	sa->life_s = s->p.p1_lifetime_s;
-	sa->prop = s->p.p1[0];  /* KE goes out now: the first group it is */
+	sa->prop = s->p.p1[0]; /* KE goes out now: the first group it is */
 	sa->send_initial_contact = !s->up && list_empty(&s->children);
 	if (!ike_p1_gen_ke(sa, sa->gxi)) {
 		ike_sa_kill(sa);
@@ -233,12 +234,12 @@ int ike_aggr_initiate(struct site *s, const struct ike_endpoint *local,
 	return ike_p1_initiate(sa, &w, off, AM_I_SENT, "Aggressive Mode");
 }
 
-static void am_i_msg2(struct ike_sa *sa, const struct rx *rx)
+static void
+am_i_msg2(struct ike_sa *sa, const struct rx *rx)
 {
-	static const uint8_t ok[] = {ISAKMP_PLD_SA, ISAKMP_PLD_KE,
-				     ISAKMP_PLD_NONCE, ISAKMP_PLD_ID,
-				     ISAKMP_PLD_HASH, ISAKMP_PLD_VID,
-				     ISAKMP_PLD_NATD, ISAKMP_PLD_NATD_DRAFT};
+	static const uint8_t ok[] = { ISAKMP_PLD_SA,   ISAKMP_PLD_KE,        ISAKMP_PLD_NONCE,
+				      ISAKMP_PLD_ID,   ISAKMP_PLD_HASH,      ISAKMP_PLD_VID,
+				      ISAKMP_PLD_NATD, ISAKMP_PLD_NATD_DRAFT };
 	struct ike *ike = sa->ike;
 	const struct ike_msg *m = rx->m;
 	enum ike_stat why = IKE_DROP_MISSING;
@@ -248,12 +249,11 @@ static void am_i_msg2(struct ike_sa *sa, const struct rx *rx)
 
 	if (sa->state != AM_I_SENT)
 		return;
-	if (m == NULL || !msg_only(m, ok, sizeof(ok)) ||
-	    ike_msg_count(m, ISAKMP_PLD_SA) != 1 ||
-	    !ike_prop_p1_select(ike_msg_find(m, ISAKMP_PLD_SA, 0), sa->site->p.p1,
-				sa->site->p.n_p1, sa->prop.group, &c)) {
-		ike_drop(ike, sa, m == NULL ? IKE_DROP_CLEARTEXT :
-			 IKE_DROP_NO_PROPOSAL, "message 2");
+	if (m == NULL || !msg_only(m, ok, sizeof(ok)) || ike_msg_count(m, ISAKMP_PLD_SA) != 1 ||
+	    !ike_prop_p1_select(ike_msg_find(m, ISAKMP_PLD_SA, 0), sa->site->p.p1, sa->site->p.n_p1,
+				sa->prop.group, &c)) {
+		ike_drop(ike, sa, m == NULL ? IKE_DROP_CLEARTEXT : IKE_DROP_NO_PROPOSAL,
+			 "message 2");
 		return;
 	}
 	ike_sa_set_rcky(sa, rx->hdr.rcookie);
@@ -269,8 +269,7 @@ static void am_i_msg2(struct ike_sa *sa, const struct rx *rx)
 	}
 	if (!check_hash(sa, m) || !ike_p1_check_initiator(sa, &why)) {
 		sa->site->cnt.auth_failures++;
-		ike_drop(ike, sa, why == IKE_DROP_MISSING ? IKE_DROP_AUTH : why,
-			 "HASH_R or ID");
+		ike_drop(ike, sa, why == IKE_DROP_MISSING ? IKE_DROP_AUTH : why, "HASH_R or ID");
 		ike_p1_failed(sa, IKE_EV_P1_FAILED);
 		return;
 	}
@@ -289,8 +288,11 @@ static void am_i_msg2(struct ike_sa *sa, const struct rx *rx)
 	if (sa->send_initial_contact) {
 		uint8_t spi[16];
 		struct ike_pl_notify n = {
-			.doi = IPSEC_DOI, .proto = PROTO_ISAKMP, .spi_size = 16,
-			.type = N_INITIAL_CONTACT, .spi = spi,
+			.doi = IPSEC_DOI,
+			.proto = PROTO_ISAKMP,
+			.spi_size = 16,
+			.type = N_INITIAL_CONTACT,
+			.spi = spi,
 		};
 
 		memcpy(spi, sa->icky, 8);
@@ -306,7 +308,8 @@ static void am_i_msg2(struct ike_sa *sa, const struct rx *rx)
 	ike_site_kick(sa->site);
 }
 
-void ike_aggr_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
+void
+ike_aggr_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 {
 	if (sa == NULL) {
 		am_r_msg1(ike, rx);
@@ -325,8 +328,7 @@ void ike_aggr_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 		am_r_msg3(sa, rx);
 		break;
 	case AM_I_SENT:
-		if (rx->remote->addr != sa->remote.addr ||
-		    rx->remote->port != sa->remote.port) {
+		if (rx->remote->addr != sa->remote.addr || rx->remote->port != sa->remote.port) {
 			ike_drop(ike, sa, IKE_DROP_WRONG_PEER, "message 2");
 			break;
 		}

@@ -7,7 +7,8 @@
 
 #include "priv.h"
 
-static void site_info(const struct site *s, struct ike_site_info *o)
+static void
+site_info(const struct site *s, struct ike_site_info *o)
 {
 	unsigned n = 0;
 
@@ -24,7 +25,8 @@ static void site_info(const struct site *s, struct ike_site_info *o)
 	o->counters = s->cnt;
 }
 
-void ike_site_foreach(struct ike *ike, ike_site_cb cb, void *arg)
+void
+ike_site_foreach(struct ike *ike, ike_site_cb cb, void *arg)
 {
 	struct ike_site_info info;
 
@@ -35,7 +37,8 @@ void ike_site_foreach(struct ike *ike, ike_site_cb cb, void *arg)
 	}
 }
 
-int ike_site_get(struct ike *ike, const char *name, struct ike_site_info *out)
+int
+ike_site_get(struct ike *ike, const char *name, struct ike_site_info *out)
 {
 	struct site *s = ike_site_by_name(ike, name);
 
@@ -45,7 +48,8 @@ int ike_site_get(struct ike *ike, const char *name, struct ike_site_info *out)
 	return 0;
 }
 
-void ike_sa_foreach(struct ike *ike, ike_sa_cb cb, void *arg)
+void
+ike_sa_foreach(struct ike *ike, ike_sa_cb cb, void *arg)
 {
 	struct ike_sa_info o;
 
@@ -74,7 +78,8 @@ void ike_sa_foreach(struct ike *ike, ike_sa_cb cb, void *arg)
 	}
 }
 
-void ike_child_foreach(struct ike *ike, ike_child_cb cb, void *arg)
+void
+ike_child_foreach(struct ike *ike, ike_child_cb cb, void *arg)
 {
 	struct ike_child_info o;
 

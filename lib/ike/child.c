@@ -23,12 +23,14 @@
 #include "priv.h"
 
 /* Kilobytes to bytes, saturating: a peer may propose any 64-bit count. */
-static uint64_t kb_to_bytes(uint64_t kb)
+static uint64_t
+kb_to_bytes(uint64_t kb)
 {
 	return kb > UINT64_MAX / 1024 ? UINT64_MAX : kb * 1024;
 }
 
-int ike_child_install(struct child *c, bool inbound, const uint8_t *keymat)
+int
+ike_child_install(struct child *c, bool inbound, const uint8_t *keymat)
 {
 	struct ike *ike = c->ike;
 	struct ike_child_sa sa;
@@ -50,8 +52,7 @@ int ike_child_install(struct child *c, bool inbound, const uint8_t *keymat)
 	sa.twin = inbound ? 0 : c->in_handle;
 	sa.local = c->local;
 	sa.remote = c->remote;
-	rc = ike->ops->child_sa_install(ike->ctx, &sa,
-					inbound ? &c->in_handle : &c->out_handle);
+	rc = ike->ops->child_sa_install(ike->ctx, &sa, inbound ? &c->in_handle : &c->out_handle);
 	OPENSSL_cleanse(&sa.keys, sizeof(sa.keys));
 	if (rc == 0) {
 		if (inbound)
@@ -62,25 +63,25 @@ int ike_child_install(struct child *c, bool inbound, const uint8_t *keymat)
 	return rc;
 }
 
-static bool same_selectors(const struct child *a, const struct child *b)
+static bool
+same_selectors(const struct child *a, const struct child *b)
 {
-	return a->ts_local.addr == b->ts_local.addr &&
-	       a->ts_local.len == b->ts_local.len &&
-	       a->ts_remote.addr == b->ts_remote.addr &&
-	       a->ts_remote.len == b->ts_remote.len;
+	return a->ts_local.addr == b->ts_local.addr && a->ts_local.len == b->ts_local.len &&
+	       a->ts_remote.addr == b->ts_remote.addr && a->ts_remote.len == b->ts_remote.len;
 }
 
-static int nonce_cmp(const struct child *a, const struct child *b)
+static int
+nonce_cmp(const struct child *a, const struct child *b)
 {
-	size_t n = a->min_nonce_len < b->min_nonce_len ?
-		   a->min_nonce_len : b->min_nonce_len;
+	size_t n = a->min_nonce_len < b->min_nonce_len ? a->min_nonce_len : b->min_nonce_len;
 	int r = memcmp(a->min_nonce, b->min_nonce, n);
 
 	return r != 0 ? r : (int)a->min_nonce_len - (int)b->min_nonce_len;
 }
 
 /* A pair stops being rekeyed; if we must delete it, in a moment. */
-static void retire(struct child *c, bool delete_it)
+static void
+retire(struct child *c, bool delete_it)
 {
 	struct ike *ike = c->ike;
 
@@ -92,7 +93,8 @@ static void retire(struct child *c, bool delete_it)
 			      ike->now + ike->cfg.rekeyed_delete_s * 1000ULL);
 }
 
-static void resolve_collisions(struct child *c)
+static void
+resolve_collisions(struct child *c)
 {
 	struct site *s = c->site;
 
@@ -100,17 +102,16 @@ static void resolve_collisions(struct child *c)
 		struct child *o = container_of(l, struct child, site_link);
 		struct child *loser;
 
-		if (o == c || !o->established || o->rekeyed ||
-		    !same_selectors(o, c) || o->initiator == c->initiator)
+		if (o == c || !o->established || o->rekeyed || !same_selectors(o, c) ||
+		    o->initiator == c->initiator)
 			continue;
 		/* overlapping exchanges only; an older pair was rekeyed */
 		if (o->start_ms > c->established_ms || c->start_ms > o->established_ms)
 			continue;
 		loser = nonce_cmp(c, o) <= 0 ? c : o;
 		ike_count(c->ike, IKE_EV_COLLISION);
-		ike_logf(c->ike, IKE_LOG_INFO,
-			 "[%s] Quick Mode collision: pair %08x loses%s", s->p.name,
-			 loser->spi_in, loser->initiator ? ", deleting it" : "");
+		ike_logf(c->ike, IKE_LOG_INFO, "[%s] Quick Mode collision: pair %08x loses%s",
+			 s->p.name, loser->spi_in, loser->initiator ? ", deleting it" : "");
 		retire(loser, loser->initiator);
 		if (loser == c)
 			return;
@@ -118,7 +119,8 @@ static void resolve_collisions(struct child *c)
 }
 
 /* Call after both directions of the pair are installed. */
-void ike_child_established(struct child *c, struct qm *q)
+void
+ike_child_established(struct child *c, struct qm *q)
 {
 	struct ike *ike = c->ike;
 	struct site *s = c->site;
@@ -131,8 +133,7 @@ void ike_child_established(struct child *c, struct qm *q)
 	c->last_used_ms = ike->now;
 	ike_count(ike, IKE_EV_QM_UP);
 	s->cnt.children_up++;
-	ike_logf(ike, IKE_LOG_INFO,
-		 "[%s] IPsec SA pair up: in %08x out %08x, %s/%u <-> %s/%u%s%s",
+	ike_logf(ike, IKE_LOG_INFO, "[%s] IPsec SA pair up: in %08x out %08x, %s/%u <-> %s/%u%s%s",
 		 s->p.name, c->spi_in, c->spi_out, ike_addr_str(c->ts_local.addr, la),
 		 c->ts_local.len, ike_addr_str(c->ts_remote.addr, ra), c->ts_remote.len,
 		 c->local.port ? ", UDP-encapsulated" : "", old ? ", rekey" : "");
@@ -151,7 +152,8 @@ void ike_child_established(struct child *c, struct qm *q)
 }
 
 /* T_CHILD_REKEY, or the data plane's soft byte or packet limit. */
-void ike_child_rekey(struct child *c)
+void
+ike_child_rekey(struct child *c)
 {
 	struct site *s = c->site;
 	struct ike_sa *sa;
@@ -180,8 +182,8 @@ void ike_child_rekey(struct child *c)
  * runs for those selectors yet, so a site at its cap keeps rekeying and
  * holds at most twice its cap. Anything else is refused.
  */
-bool ike_child_room(struct site *s, const struct ike_prefix *local,
-		    const struct ike_prefix *remote)
+bool
+ike_child_room(struct site *s, const struct ike_prefix *local, const struct ike_prefix *remote)
 {
 	struct child *oldest = NULL;
 	bool live = false, running = false;
@@ -190,20 +192,19 @@ bool ike_child_room(struct site *s, const struct ike_prefix *local,
 		return true;
 	for (struct link *l = s->children.next; l != &s->children; l = l->next) {
 		struct child *c = container_of(l, struct child, site_link);
-		bool same = c->ts_local.addr == local->addr &&
-			    c->ts_local.len == local->len &&
-			    c->ts_remote.addr == remote->addr &&
-			    c->ts_remote.len == remote->len;
+		bool same = c->ts_local.addr == local->addr && c->ts_local.len == local->len &&
+			    c->ts_remote.addr == remote->addr && c->ts_remote.len == remote->len;
 
-		if (c->rekeyed &&
-		    (oldest == NULL || c->established_ms < oldest->established_ms))
+		if (c->rekeyed && (oldest == NULL || c->established_ms < oldest->established_ms))
 			oldest = c;
 		live |= same && c->established && !c->rekeyed;
 		running |= same && !c->established;
 	}
 	if (oldest != NULL) {
-		ike_logf(s->ike, IKE_LOG_INFO, "[%s] at %u pairs: superseded pair "
-			 "%08x goes early", s->p.name, s->n_children, oldest->spi_in);
+		ike_logf(s->ike, IKE_LOG_INFO,
+			 "[%s] at %u pairs: superseded pair "
+			 "%08x goes early",
+			 s->p.name, s->n_children, oldest->spi_in);
 		ike_child_delete(oldest, true);
 		return true;
 	}
@@ -212,8 +213,8 @@ bool ike_child_room(struct site *s, const struct ike_prefix *local,
 
 /* Public: data plane events about an inbound SA (or its partner). */
 
-void ike_child_sa_expired(struct ike *ike, uint32_t spi_in, bool hard,
-			  uint64_t now_ms)
+void
+ike_child_sa_expired(struct ike *ike, uint32_t spi_in, bool hard, uint64_t now_ms)
 {
 	struct child *c = ike_child_by_spi(ike, spi_in);
 
@@ -230,7 +231,8 @@ void ike_child_sa_expired(struct ike *ike, uint32_t spi_in, bool hard,
 	ike_sa_reap(ike);
 }
 
-void ike_child_sa_used(struct ike *ike, uint32_t spi_in, uint64_t now_ms)
+void
+ike_child_sa_used(struct ike *ike, uint32_t spi_in, uint64_t now_ms)
 {
 	struct child *c = ike_child_by_spi(ike, spi_in);
 

@@ -11,8 +11,8 @@
 /* ------------------------------------------------------------------ */
 /* Header (RFC 2408 s3.1) */
 
-bool ike_hdr_validate(const uint8_t *buf, size_t len, struct ike_hdr *h,
-		      enum ike_stat *why)
+bool
+ike_hdr_validate(const uint8_t *buf, size_t len, struct ike_hdr *h, enum ike_stat *why)
 {
 	struct isakmp_hdr_wire w;
 
@@ -66,15 +66,17 @@ bool ike_hdr_validate(const uint8_t *buf, size_t len, struct ike_hdr *h,
 /* ------------------------------------------------------------------ */
 /* Payload chain (RFC 2408 s3.2) */
 
-static bool pld_known(uint8_t type)
+static bool
+pld_known(uint8_t type)
 {
-	return (type >= ISAKMP_PLD_SA && type <= ISAKMP_PLD_VID) ||
-	       type == ISAKMP_PLD_NATD || type == ISAKMP_PLD_NATOA ||
-	       type == ISAKMP_PLD_NATD_DRAFT || type == ISAKMP_PLD_NATOA_DRAFT;
+	return (type >= ISAKMP_PLD_SA && type <= ISAKMP_PLD_VID) || type == ISAKMP_PLD_NATD ||
+	       type == ISAKMP_PLD_NATOA || type == ISAKMP_PLD_NATD_DRAFT ||
+	       type == ISAKMP_PLD_NATOA_DRAFT;
 }
 
-bool ike_chain_parse(const uint8_t *p, size_t len, uint8_t np, bool padded,
-		     struct ike_msg *m, enum ike_stat *why)
+bool
+ike_chain_parse(const uint8_t *p, size_t len, uint8_t np, bool padded, struct ike_msg *m,
+		enum ike_stat *why)
 {
 	size_t off = 0;
 
@@ -136,8 +138,8 @@ bool ike_chain_parse(const uint8_t *p, size_t len, uint8_t np, bool padded,
 	return true;
 }
 
-const struct ike_pld *ike_msg_find(const struct ike_msg *m, uint8_t type,
-				   unsigned nth)
+const struct ike_pld *
+ike_msg_find(const struct ike_msg *m, uint8_t type, unsigned nth)
 {
 	for (unsigned i = 0; i < m->n; i++)
 		if (m->pld[i].type == type && nth-- == 0)
@@ -145,7 +147,8 @@ const struct ike_pld *ike_msg_find(const struct ike_msg *m, uint8_t type,
 	return NULL;
 }
 
-unsigned ike_msg_count(const struct ike_msg *m, uint8_t type)
+unsigned
+ike_msg_count(const struct ike_msg *m, uint8_t type)
 {
 	unsigned c = 0;
 
@@ -157,8 +160,8 @@ unsigned ike_msg_count(const struct ike_msg *m, uint8_t type)
 /* ------------------------------------------------------------------ */
 /* Simple payloads: KE, HASH, SIG, NONCE, VID, NAT-D (opaque data) */
 
-bool ike_data_validate(const struct ike_pld *pl, size_t min, size_t max,
-		       enum ike_stat *why)
+bool
+ike_data_validate(const struct ike_pld *pl, size_t min, size_t max, enum ike_stat *why)
 {
 	if (pl->body_len < min || pl->body_len > max) {
 		*why = IKE_DROP_MALFORMED;
@@ -167,7 +170,8 @@ bool ike_data_validate(const struct ike_pld *pl, size_t min, size_t max,
 	return true;
 }
 
-void ike_data_parse(const struct ike_pld *pl, struct ike_pl_data *out)
+void
+ike_data_parse(const struct ike_pld *pl, struct ike_pl_data *out)
 {
 	out->data = pl->body;
 	out->len = pl->body_len;
@@ -175,7 +179,8 @@ void ike_data_parse(const struct ike_pld *pl, struct ike_pl_data *out)
 
 /* ID (RFC 2407 s4.6.2): type, protocol, port, data */
 
-static bool id_data_len_ok(uint8_t type, size_t len)
+static bool
+id_data_len_ok(uint8_t type, size_t len)
 {
 	switch (type) {
 	case ID_IPV4_ADDR:
@@ -194,7 +199,8 @@ static bool id_data_len_ok(uint8_t type, size_t len)
 	}
 }
 
-bool ike_id_validate(const struct ike_pld *pl, enum ike_stat *why)
+bool
+ike_id_validate(const struct ike_pld *pl, enum ike_stat *why)
 {
 	if (pl->body_len < ID_FIXED_LEN ||
 	    !id_data_len_ok(pl->body[0], pl->body_len - ID_FIXED_LEN)) {
@@ -204,7 +210,8 @@ bool ike_id_validate(const struct ike_pld *pl, enum ike_stat *why)
 	return true;
 }
 
-void ike_id_parse(const struct ike_pld *pl, struct ike_pl_id *out)
+void
+ike_id_parse(const struct ike_pld *pl, struct ike_pl_id *out)
 {
 	out->type = pl->body[0];
 	out->proto = pl->body[1];
@@ -215,7 +222,8 @@ void ike_id_parse(const struct ike_pld *pl, struct ike_pl_id *out)
 
 /* Notification (RFC 2408 s3.14) */
 
-bool ike_notify_validate(const struct ike_pld *pl, enum ike_stat *why)
+bool
+ike_notify_validate(const struct ike_pld *pl, enum ike_stat *why)
 {
 	uint32_t doi;
 
@@ -224,15 +232,15 @@ bool ike_notify_validate(const struct ike_pld *pl, enum ike_stat *why)
 		return false;
 	}
 	doi = get32(pl->body);
-	if ((doi != 0 && doi != IPSEC_DOI) ||
-	    pl->body_len - N_FIXED_LEN < pl->body[5]) {
+	if ((doi != 0 && doi != IPSEC_DOI) || pl->body_len - N_FIXED_LEN < pl->body[5]) {
 		*why = IKE_DROP_MALFORMED;
 		return false;
 	}
 	return true;
 }
 
-void ike_notify_parse(const struct ike_pld *pl, struct ike_pl_notify *out)
+void
+ike_notify_parse(const struct ike_pld *pl, struct ike_pl_notify *out)
 {
 	out->doi = get32(pl->body);
 	out->proto = pl->body[4];
@@ -245,7 +253,8 @@ void ike_notify_parse(const struct ike_pld *pl, struct ike_pl_notify *out)
 
 /* Delete (RFC 2408 s3.15): the SPIs must fill the payload exactly. */
 
-bool ike_delete_validate(const struct ike_pld *pl, enum ike_stat *why)
+bool
+ike_delete_validate(const struct ike_pld *pl, enum ike_stat *why)
 {
 	size_t need;
 
@@ -262,7 +271,8 @@ bool ike_delete_validate(const struct ike_pld *pl, enum ike_stat *why)
 	return true;
 }
 
-void ike_delete_parse(const struct ike_pld *pl, struct ike_pl_delete *out)
+void
+ike_delete_parse(const struct ike_pld *pl, struct ike_pl_delete *out)
 {
 	out->doi = get32(pl->body);
 	out->proto = pl->body[4];
@@ -273,7 +283,8 @@ void ike_delete_parse(const struct ike_pld *pl, struct ike_pl_delete *out)
 
 /* NAT-OA (RFC 3947 s5.2): IPv4 only */
 
-bool ike_natoa_validate(const struct ike_pld *pl, enum ike_stat *why)
+bool
+ike_natoa_validate(const struct ike_pld *pl, enum ike_stat *why)
 {
 	if (pl->body_len != NATOA_FIXED_LEN + 4 || pl->body[0] != ID_IPV4_ADDR) {
 		*why = IKE_DROP_MALFORMED;
@@ -282,7 +293,8 @@ bool ike_natoa_validate(const struct ike_pld *pl, enum ike_stat *why)
 	return true;
 }
 
-void ike_natoa_parse(const struct ike_pld *pl, struct ike_pl_natoa *out)
+void
+ike_natoa_parse(const struct ike_pld *pl, struct ike_pl_natoa *out)
 {
 	out->id_type = pl->body[0];
 	out->addr = get32(pl->body + NATOA_FIXED_LEN);
@@ -290,7 +302,8 @@ void ike_natoa_parse(const struct ike_pld *pl, struct ike_pl_natoa *out)
 
 /* CERT and CR (RFC 2408 s3.9, s3.10) */
 
-bool ike_cert_validate(const struct ike_pld *pl, enum ike_stat *why)
+bool
+ike_cert_validate(const struct ike_pld *pl, enum ike_stat *why)
 {
 	if (pl->body_len < CERT_FIXED_LEN ||
 	    (pl->type == ISAKMP_PLD_CERT && pl->body_len == CERT_FIXED_LEN)) {
@@ -300,7 +313,8 @@ bool ike_cert_validate(const struct ike_pld *pl, enum ike_stat *why)
 	return true;
 }
 
-void ike_cert_parse(const struct ike_pld *pl, struct ike_pl_cert *out)
+void
+ike_cert_parse(const struct ike_pld *pl, struct ike_pl_cert *out)
 {
 	out->encoding = pl->body[0];
 	out->data = pl->body + CERT_FIXED_LEN;
@@ -310,7 +324,8 @@ void ike_cert_parse(const struct ike_pld *pl, struct ike_pl_cert *out)
 /* ------------------------------------------------------------------ */
 /* Every payload of a message, each by its own validator */
 
-bool ike_msg_validate(const struct ike_msg *m, enum ike_stat *why)
+bool
+ike_msg_validate(const struct ike_msg *m, enum ike_stat *why)
 {
 	for (unsigned i = 0; i < m->n; i++) {
 		const struct ike_pld *pl = &m->pld[i];
@@ -368,7 +383,8 @@ bool ike_msg_validate(const struct ike_msg *m, enum ike_stat *why)
 /* ------------------------------------------------------------------ */
 /* Builders */
 
-void ike_wb_init(struct ike_wbuf *w, uint8_t *buf, size_t cap)
+void
+ike_wb_init(struct ike_wbuf *w, uint8_t *buf, size_t cap)
 {
 	w->buf = buf;
 	w->len = 0;
@@ -377,7 +393,8 @@ void ike_wb_init(struct ike_wbuf *w, uint8_t *buf, size_t cap)
 	w->overflow = false;
 }
 
-uint8_t *ike_wb_put(struct ike_wbuf *w, const void *data, size_t len)
+uint8_t *
+ike_wb_put(struct ike_wbuf *w, const void *data, size_t len)
 {
 	uint8_t *p;
 
@@ -394,12 +411,14 @@ uint8_t *ike_wb_put(struct ike_wbuf *w, const void *data, size_t len)
 	return p;
 }
 
-void ike_wb_put8(struct ike_wbuf *w, uint8_t v)
+void
+ike_wb_put8(struct ike_wbuf *w, uint8_t v)
 {
 	ike_wb_put(w, &v, 1);
 }
 
-void ike_wb_put16(struct ike_wbuf *w, uint16_t v)
+void
+ike_wb_put16(struct ike_wbuf *w, uint16_t v)
 {
 	uint8_t b[2];
 
@@ -407,7 +426,8 @@ void ike_wb_put16(struct ike_wbuf *w, uint16_t v)
 	ike_wb_put(w, b, 2);
 }
 
-void ike_wb_put32(struct ike_wbuf *w, uint32_t v)
+void
+ike_wb_put32(struct ike_wbuf *w, uint32_t v)
 {
 	uint8_t b[4];
 
@@ -415,7 +435,8 @@ void ike_wb_put32(struct ike_wbuf *w, uint32_t v)
 	ike_wb_put(w, b, 4);
 }
 
-void ike_wb_hdr(struct ike_wbuf *w, const struct ike_hdr *h)
+void
+ike_wb_hdr(struct ike_wbuf *w, const struct ike_hdr *h)
 {
 	struct isakmp_hdr_wire hw;
 	size_t at = w->len;
@@ -433,14 +454,15 @@ void ike_wb_hdr(struct ike_wbuf *w, const struct ike_hdr *h)
 }
 
 /* Patch the header's length; the header is at offset 0. */
-void ike_wb_hdr_finish(struct ike_wbuf *w)
+void
+ike_wb_hdr_finish(struct ike_wbuf *w)
 {
 	if (!w->overflow && w->len >= ISAKMP_HDR_LEN)
-		put32(w->buf + offsetof(struct isakmp_hdr_wire, ih_length),
-		      (uint32_t)w->len);
+		put32(w->buf + offsetof(struct isakmp_hdr_wire, ih_length), (uint32_t)w->len);
 }
 
-size_t ike_wb_pld_begin(struct ike_wbuf *w, uint8_t type)
+size_t
+ike_wb_pld_begin(struct ike_wbuf *w, uint8_t type)
 {
 	size_t off = w->len;
 
@@ -452,7 +474,8 @@ size_t ike_wb_pld_begin(struct ike_wbuf *w, uint8_t type)
 	return off;
 }
 
-void ike_wb_pld_end(struct ike_wbuf *w, size_t off)
+void
+ike_wb_pld_end(struct ike_wbuf *w, size_t off)
 {
 	if (w->overflow || w->len - off > UINT16_MAX) {
 		w->overflow = true;
@@ -461,8 +484,8 @@ void ike_wb_pld_end(struct ike_wbuf *w, size_t off)
 	put16(w->buf + off + 2, (uint16_t)(w->len - off));
 }
 
-void ike_build_data(struct ike_wbuf *w, uint8_t type, const uint8_t *d,
-		    size_t len)
+void
+ike_build_data(struct ike_wbuf *w, uint8_t type, const uint8_t *d, size_t len)
 {
 	size_t off = ike_wb_pld_begin(w, type);
 
@@ -470,7 +493,8 @@ void ike_build_data(struct ike_wbuf *w, uint8_t type, const uint8_t *d,
 	ike_wb_pld_end(w, off);
 }
 
-void ike_build_id(struct ike_wbuf *w, const struct ike_pl_id *id)
+void
+ike_build_id(struct ike_wbuf *w, const struct ike_pl_id *id)
 {
 	size_t off = ike_wb_pld_begin(w, ISAKMP_PLD_ID);
 
@@ -481,7 +505,8 @@ void ike_build_id(struct ike_wbuf *w, const struct ike_pl_id *id)
 	ike_wb_pld_end(w, off);
 }
 
-void ike_build_notify(struct ike_wbuf *w, const struct ike_pl_notify *n)
+void
+ike_build_notify(struct ike_wbuf *w, const struct ike_pl_notify *n)
 {
 	size_t off = ike_wb_pld_begin(w, ISAKMP_PLD_N);
 
@@ -494,7 +519,8 @@ void ike_build_notify(struct ike_wbuf *w, const struct ike_pl_notify *n)
 	ike_wb_pld_end(w, off);
 }
 
-void ike_build_delete(struct ike_wbuf *w, const struct ike_pl_delete *d)
+void
+ike_build_delete(struct ike_wbuf *w, const struct ike_pl_delete *d)
 {
 	size_t off = ike_wb_pld_begin(w, ISAKMP_PLD_D);
 
@@ -506,7 +532,8 @@ void ike_build_delete(struct ike_wbuf *w, const struct ike_pl_delete *d)
 	ike_wb_pld_end(w, off);
 }
 
-void ike_build_natoa(struct ike_wbuf *w, uint8_t type, uint32_t addr)
+void
+ike_build_natoa(struct ike_wbuf *w, uint8_t type, uint32_t addr)
 {
 	size_t off = ike_wb_pld_begin(w, type);
 
@@ -516,8 +543,8 @@ void ike_build_natoa(struct ike_wbuf *w, uint8_t type, uint32_t addr)
 	ike_wb_pld_end(w, off);
 }
 
-void ike_build_cert(struct ike_wbuf *w, uint8_t type,
-		    const struct ike_pl_cert *c)
+void
+ike_build_cert(struct ike_wbuf *w, uint8_t type, const struct ike_pl_cert *c)
 {
 	size_t off = ike_wb_pld_begin(w, type);
 
@@ -529,17 +556,18 @@ void ike_build_cert(struct ike_wbuf *w, uint8_t type,
 /* ------------------------------------------------------------------ */
 /* Names for logs */
 
-const char *ike_pld_name(uint8_t type)
+const char *
+ike_pld_name(uint8_t type)
 {
 	static const char *const names[] = {
-		[ISAKMP_PLD_NONE] = "NONE", [ISAKMP_PLD_SA] = "SA",
-		[ISAKMP_PLD_P] = "P", [ISAKMP_PLD_T] = "T",
-		[ISAKMP_PLD_KE] = "KE", [ISAKMP_PLD_ID] = "ID",
-		[ISAKMP_PLD_CERT] = "CERT", [ISAKMP_PLD_CR] = "CR",
-		[ISAKMP_PLD_HASH] = "HASH", [ISAKMP_PLD_SIG] = "SIG",
+		[ISAKMP_PLD_NONE] = "NONE",   [ISAKMP_PLD_SA] = "SA",
+		[ISAKMP_PLD_P] = "P",         [ISAKMP_PLD_T] = "T",
+		[ISAKMP_PLD_KE] = "KE",       [ISAKMP_PLD_ID] = "ID",
+		[ISAKMP_PLD_CERT] = "CERT",   [ISAKMP_PLD_CR] = "CR",
+		[ISAKMP_PLD_HASH] = "HASH",   [ISAKMP_PLD_SIG] = "SIG",
 		[ISAKMP_PLD_NONCE] = "NONCE", [ISAKMP_PLD_N] = "N",
-		[ISAKMP_PLD_D] = "D", [ISAKMP_PLD_VID] = "VID",
-		[ISAKMP_PLD_NATD] = "NAT-D", [ISAKMP_PLD_NATOA] = "NAT-OA",
+		[ISAKMP_PLD_D] = "D",         [ISAKMP_PLD_VID] = "VID",
+		[ISAKMP_PLD_NATD] = "NAT-D",  [ISAKMP_PLD_NATOA] = "NAT-OA",
 	};
 
 	if (type == ISAKMP_PLD_NATD_DRAFT)
@@ -551,36 +579,60 @@ const char *ike_pld_name(uint8_t type)
 	return "unknown";
 }
 
-const char *ike_exch_name(uint8_t exch)
+const char *
+ike_exch_name(uint8_t exch)
 {
 	switch (exch) {
-	case ISAKMP_EXCH_IDPROT: return "Main";
-	case ISAKMP_EXCH_AGGR: return "Aggressive";
-	case ISAKMP_EXCH_INFO: return "Informational";
-	case ISAKMP_EXCH_QUICK: return "Quick";
-	default: return "unknown";
+	case ISAKMP_EXCH_IDPROT:
+		return "Main";
+	case ISAKMP_EXCH_AGGR:
+		return "Aggressive";
+	case ISAKMP_EXCH_INFO:
+		return "Informational";
+	case ISAKMP_EXCH_QUICK:
+		return "Quick";
+	default:
+		return "unknown";
 	}
 }
 
-const char *ike_notify_name(uint16_t type)
+const char *
+ike_notify_name(uint16_t type)
 {
 	switch (type) {
-	case N_INVALID_PAYLOAD_TYPE: return "INVALID-PAYLOAD-TYPE";
-	case N_INVALID_COOKIE: return "INVALID-COOKIE";
-	case N_INVALID_EXCHANGE_TYPE: return "INVALID-EXCHANGE-TYPE";
-	case N_INVALID_MESSAGE_ID: return "INVALID-MESSAGE-ID";
-	case N_INVALID_SPI: return "INVALID-SPI";
-	case N_NO_PROPOSAL_CHOSEN: return "NO-PROPOSAL-CHOSEN";
-	case N_PAYLOAD_MALFORMED: return "PAYLOAD-MALFORMED";
-	case N_INVALID_KEY_INFO: return "INVALID-KEY-INFORMATION";
-	case N_INVALID_ID_INFO: return "INVALID-ID-INFORMATION";
-	case N_INVALID_HASH_INFO: return "INVALID-HASH-INFORMATION";
-	case N_AUTHENTICATION_FAILED: return "AUTHENTICATION-FAILED";
-	case N_RESPONDER_LIFETIME: return "RESPONDER-LIFETIME";
-	case N_REPLAY_STATUS: return "REPLAY-STATUS";
-	case N_INITIAL_CONTACT: return "INITIAL-CONTACT";
-	case N_R_U_THERE: return "R-U-THERE";
-	case N_R_U_THERE_ACK: return "R-U-THERE-ACK";
-	default: return "other";
+	case N_INVALID_PAYLOAD_TYPE:
+		return "INVALID-PAYLOAD-TYPE";
+	case N_INVALID_COOKIE:
+		return "INVALID-COOKIE";
+	case N_INVALID_EXCHANGE_TYPE:
+		return "INVALID-EXCHANGE-TYPE";
+	case N_INVALID_MESSAGE_ID:
+		return "INVALID-MESSAGE-ID";
+	case N_INVALID_SPI:
+		return "INVALID-SPI";
+	case N_NO_PROPOSAL_CHOSEN:
+		return "NO-PROPOSAL-CHOSEN";
+	case N_PAYLOAD_MALFORMED:
+		return "PAYLOAD-MALFORMED";
+	case N_INVALID_KEY_INFO:
+		return "INVALID-KEY-INFORMATION";
+	case N_INVALID_ID_INFO:
+		return "INVALID-ID-INFORMATION";
+	case N_INVALID_HASH_INFO:
+		return "INVALID-HASH-INFORMATION";
+	case N_AUTHENTICATION_FAILED:
+		return "AUTHENTICATION-FAILED";
+	case N_RESPONDER_LIFETIME:
+		return "RESPONDER-LIFETIME";
+	case N_REPLAY_STATUS:
+		return "REPLAY-STATUS";
+	case N_INITIAL_CONTACT:
+		return "INITIAL-CONTACT";
+	case N_R_U_THERE:
+		return "R-U-THERE";
+	case N_R_U_THERE_ACK:
+		return "R-U-THERE-ACK";
+	default:
+		return "other";
 	}
 }

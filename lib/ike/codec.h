@@ -18,9 +18,9 @@
 #include "ike.h"
 #include "wire.h"
 
-#define IKE_MSG_MAX      16384 /* largest datagram we accept or build */
-#define IKE_MSG_PLD_MAX  32    /* payloads kept per message */
-#define IKE_PAD_MAX      255   /* padding allowed after an encrypted chain */
+#define IKE_MSG_MAX     16384 /* largest datagram we accept or build */
+#define IKE_MSG_PLD_MAX 32    /* payloads kept per message */
+#define IKE_PAD_MAX     255   /* padding allowed after an encrypted chain */
 
 /* Parsed ISAKMP header. */
 struct ike_hdr {
@@ -37,9 +37,9 @@ struct ike_hdr {
 /* One payload of a message; body points into the message. */
 struct ike_pld {
 	uint8_t type;
-	uint16_t len;            /* generic header included */
-	const uint8_t *raw;      /* generic header */
-	const uint8_t *body;     /* after the generic header */
+	uint16_t len;        /* generic header included */
+	const uint8_t *raw;  /* generic header */
+	const uint8_t *body; /* after the generic header */
 	uint16_t body_len;
 };
 
@@ -48,13 +48,13 @@ struct ike_msg {
 	struct ike_hdr hdr;
 	struct ike_pld pld[IKE_MSG_PLD_MAX];
 	unsigned n;
-	const uint8_t *chain;    /* first payload */
-	size_t chain_len;        /* up to the end of the last payload, no padding */
-	unsigned skipped;        /* unknown non-critical payloads skipped */
+	const uint8_t *chain; /* first payload */
+	size_t chain_len;     /* up to the end of the last payload, no padding */
+	unsigned skipped;     /* unknown non-critical payloads skipped */
 };
 
 /* Typed payloads (bodies point into the message). */
-struct ike_pl_data {         /* KE, HASH, SIG, NONCE, VID, NAT-D */
+struct ike_pl_data { /* KE, HASH, SIG, NONCE, VID, NAT-D */
 	const uint8_t *data;
 	uint16_t len;
 };
@@ -82,15 +82,15 @@ struct ike_pl_delete {
 	uint8_t proto;
 	uint8_t spi_size;
 	uint16_t nspi;
-	const uint8_t *spis;     /* nspi * spi_size bytes */
+	const uint8_t *spis; /* nspi * spi_size bytes */
 };
 
 struct ike_pl_natoa {
-	uint8_t id_type;         /* ID_IPV4_ADDR */
-	uint32_t addr;           /* host order */
+	uint8_t id_type; /* ID_IPV4_ADDR */
+	uint32_t addr;   /* host order */
 };
 
-struct ike_pl_cert {         /* CERT and CR */
+struct ike_pl_cert { /* CERT and CR */
 	uint8_t encoding;
 	const uint8_t *data;
 	uint16_t len;
@@ -104,7 +104,7 @@ struct ike_pl_sa {
 	uint16_t props_len;
 };
 
-struct ike_prop {            /* RFC 2408 s3.5 */
+struct ike_prop { /* RFC 2408 s3.5 */
 	uint8_t num;
 	uint8_t proto;
 	uint8_t spi_size;
@@ -114,21 +114,21 @@ struct ike_prop {            /* RFC 2408 s3.5 */
 	uint16_t xforms_len;
 };
 
-struct ike_xform {           /* RFC 2408 s3.6 */
+struct ike_xform { /* RFC 2408 s3.6 */
 	uint8_t num;
 	uint8_t id;
-	const uint8_t *raw;      /* generic header included */
+	const uint8_t *raw; /* generic header included */
 	uint16_t raw_len;
 	const uint8_t *attrs;
 	uint16_t attrs_len;
 };
 
-struct ike_attr {            /* RFC 2408 s3.3 */
+struct ike_attr { /* RFC 2408 s3.3 */
 	uint16_t type;
-	bool tv;                 /* basic (TV) form */
-	uint64_t val;            /* TV value, or a TLV value of <= 8 bytes */
-	bool val_ok;             /* val holds the value */
-	const uint8_t *data;     /* TLV value */
+	bool tv;             /* basic (TV) form */
+	uint64_t val;        /* TV value, or a TLV value of <= 8 bytes */
+	bool val_ok;         /* val holds the value */
+	const uint8_t *data; /* TLV value */
 	uint16_t len;
 };
 
@@ -139,18 +139,15 @@ struct ike_iter {
 };
 
 /* header.c-ish: header and chain (codec.c) */
-bool ike_hdr_validate(const uint8_t *buf, size_t len, struct ike_hdr *h,
-		      enum ike_stat *why);
-bool ike_chain_parse(const uint8_t *p, size_t len, uint8_t np, bool padded,
-		     struct ike_msg *m, enum ike_stat *why);
-const struct ike_pld *ike_msg_find(const struct ike_msg *m, uint8_t type,
-				   unsigned nth);
+bool ike_hdr_validate(const uint8_t *buf, size_t len, struct ike_hdr *h, enum ike_stat *why);
+bool ike_chain_parse(const uint8_t *p, size_t len, uint8_t np, bool padded, struct ike_msg *m,
+		     enum ike_stat *why);
+const struct ike_pld *ike_msg_find(const struct ike_msg *m, uint8_t type, unsigned nth);
 unsigned ike_msg_count(const struct ike_msg *m, uint8_t type);
 bool ike_msg_validate(const struct ike_msg *m, enum ike_stat *why);
 
 /* Validate/parse pairs for the simple payloads (codec.c). */
-bool ike_data_validate(const struct ike_pld *pl, size_t min, size_t max,
-		       enum ike_stat *why);
+bool ike_data_validate(const struct ike_pld *pl, size_t min, size_t max, enum ike_stat *why);
 void ike_data_parse(const struct ike_pld *pl, struct ike_pl_data *out);
 bool ike_id_validate(const struct ike_pld *pl, enum ike_stat *why);
 void ike_id_parse(const struct ike_pld *pl, struct ike_pl_id *out);
@@ -178,7 +175,7 @@ struct ike_wbuf {
 	uint8_t *buf;
 	size_t len;
 	size_t cap;
-	size_t np_at;            /* offset of the next-payload byte to patch */
+	size_t np_at; /* offset of the next-payload byte to patch */
 	bool overflow;
 };
 
@@ -192,14 +189,12 @@ void ike_wb_hdr_finish(struct ike_wbuf *w);
 size_t ike_wb_pld_begin(struct ike_wbuf *w, uint8_t type);
 void ike_wb_pld_end(struct ike_wbuf *w, size_t off);
 
-void ike_build_data(struct ike_wbuf *w, uint8_t type, const uint8_t *d,
-		    size_t len);
+void ike_build_data(struct ike_wbuf *w, uint8_t type, const uint8_t *d, size_t len);
 void ike_build_id(struct ike_wbuf *w, const struct ike_pl_id *id);
 void ike_build_notify(struct ike_wbuf *w, const struct ike_pl_notify *n);
 void ike_build_delete(struct ike_wbuf *w, const struct ike_pl_delete *d);
 void ike_build_natoa(struct ike_wbuf *w, uint8_t type, uint32_t addr);
-void ike_build_cert(struct ike_wbuf *w, uint8_t type,
-		    const struct ike_pl_cert *c);
+void ike_build_cert(struct ike_wbuf *w, uint8_t type, const struct ike_pl_cert *c);
 
 /* SA builder (sapld.c): sa_begin, { prop_begin, { xform_begin, attrs,
  * xform_end }, prop_end }, sa_end. */
@@ -210,14 +205,12 @@ struct ike_sab {
 	uint8_t nxf;
 };
 
-void ike_sab_begin(struct ike_sab *b, struct ike_wbuf *w, uint32_t doi,
-		   uint32_t sit);
-void ike_sab_prop(struct ike_sab *b, uint8_t num, uint8_t proto,
-		  const uint8_t *spi, uint8_t spi_size);
+void ike_sab_begin(struct ike_sab *b, struct ike_wbuf *w, uint32_t doi, uint32_t sit);
+void ike_sab_prop(struct ike_sab *b, uint8_t num, uint8_t proto, const uint8_t *spi,
+		  uint8_t spi_size);
 void ike_sab_xform(struct ike_sab *b, uint8_t num, uint8_t id);
 void ike_sab_attr(struct ike_sab *b, uint16_t type, uint64_t val);
-void ike_sab_attr_tlv(struct ike_sab *b, uint16_t type, const uint8_t *d,
-		      uint16_t len);
+void ike_sab_attr_tlv(struct ike_sab *b, uint16_t type, const uint8_t *d, uint16_t len);
 void ike_sab_xform_raw(struct ike_sab *b, const uint8_t *raw, uint16_t len);
 void ike_sab_xform_end(struct ike_sab *b);
 void ike_sab_prop_end(struct ike_sab *b);

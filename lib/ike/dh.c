@@ -25,23 +25,24 @@ struct group_info {
 	bool ec;
 	uint16_t pub_len;
 	uint16_t secret_len;
-	const char *curve;               /* ECP */
-	BIGNUM *(*prime)(BIGNUM *);      /* MODP */
+	const char *curve;          /* ECP */
+	BIGNUM *(*prime)(BIGNUM *); /* MODP */
 };
 
 static const struct group_info groups[] = {
-	{IKE_DH_MODP1024, false, 128, 128, NULL, BN_get_rfc2409_prime_1024},
-	{IKE_DH_MODP1536, false, 192, 192, NULL, BN_get_rfc3526_prime_1536},
-	{IKE_DH_MODP2048, false, 256, 256, NULL, BN_get_rfc3526_prime_2048},
-	{IKE_DH_ECP256, true, 64, 32, "P-256", NULL},
-	{IKE_DH_ECP384, true, 96, 48, "P-384", NULL},
+	{ IKE_DH_MODP1024, false, 128, 128, NULL, BN_get_rfc2409_prime_1024 },
+	{ IKE_DH_MODP1536, false, 192, 192, NULL, BN_get_rfc3526_prime_1536 },
+	{ IKE_DH_MODP2048, false, 256, 256, NULL, BN_get_rfc3526_prime_2048 },
+	{ IKE_DH_ECP256, true, 64, 32, "P-256", NULL },
+	{ IKE_DH_ECP384, true, 96, 48, "P-384", NULL },
 };
 #define N_GROUPS (sizeof(groups) / sizeof(groups[0]))
 
 /* Process-wide MODP parameter cache (control core only). */
 static EVP_PKEY *modp_params[N_GROUPS];
 
-static const struct group_info *group_find(enum ike_dh g, size_t *idx)
+static const struct group_info *
+group_find(enum ike_dh g, size_t *idx)
 {
 	for (size_t i = 0; i < N_GROUPS; i++) {
 		if (groups[i].id == g) {
@@ -53,14 +54,16 @@ static const struct group_info *group_find(enum ike_dh g, size_t *idx)
 	return NULL;
 }
 
-size_t ike_dh_pub_len(enum ike_dh g)
+size_t
+ike_dh_pub_len(enum ike_dh g)
 {
 	const struct group_info *gi = group_find(g, NULL);
 
 	return gi != NULL ? gi->pub_len : 0;
 }
 
-size_t ike_dh_secret_len(enum ike_dh g)
+size_t
+ike_dh_secret_len(enum ike_dh g)
 {
 	const struct group_info *gi = group_find(g, NULL);
 
@@ -68,8 +71,8 @@ size_t ike_dh_secret_len(enum ike_dh g)
 }
 
 /* Build an FFC EVP_PKEY from p, g=2 and optionally a public value. */
-static EVP_PKEY *modp_pkey(const struct group_info *gi, const BIGNUM *pub,
-			   int selection)
+static EVP_PKEY *
+modp_pkey(const struct group_info *gi, const BIGNUM *pub, int selection)
 {
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
 	OSSL_PARAM *params = NULL;
@@ -100,7 +103,8 @@ out:
 	return pkey;
 }
 
-struct dh_key *ike_dh_new(enum ike_dh g)
+struct dh_key *
+ike_dh_new(enum ike_dh g)
 {
 	size_t idx;
 	const struct group_info *gi = group_find(g, &idx);
@@ -114,10 +118,10 @@ struct dh_key *ike_dh_new(enum ike_dh g)
 		k->pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", gi->curve);
 	} else {
 		if (modp_params[idx] == NULL)
-			modp_params[idx] = modp_pkey(gi, NULL,
-						     EVP_PKEY_KEY_PARAMETERS);
+			modp_params[idx] = modp_pkey(gi, NULL, EVP_PKEY_KEY_PARAMETERS);
 		ctx = modp_params[idx] != NULL ?
-		      EVP_PKEY_CTX_new_from_pkey(NULL, modp_params[idx], NULL) : NULL;
+			      EVP_PKEY_CTX_new_from_pkey(NULL, modp_params[idx], NULL) :
+			      NULL;
 		if (ctx != NULL && EVP_PKEY_keygen_init(ctx) > 0)
 			EVP_PKEY_generate(ctx, &k->pkey);
 		EVP_PKEY_CTX_free(ctx);
@@ -129,7 +133,8 @@ struct dh_key *ike_dh_new(enum ike_dh g)
 	return k;
 }
 
-bool ike_dh_public(const struct dh_key *k, uint8_t *out, size_t len)
+bool
+ike_dh_public(const struct dh_key *k, uint8_t *out, size_t len)
 {
 	const struct group_info *gi = group_find(k->group, NULL);
 	uint8_t pt[1 + DH_PUB_MAX];
@@ -141,8 +146,8 @@ bool ike_dh_public(const struct dh_key *k, uint8_t *out, size_t len)
 		return false;
 	if (gi->ec) {
 		/* uncompressed point 0x04 | x | y */
-		if (EVP_PKEY_get_octet_string_param(k->pkey, OSSL_PKEY_PARAM_PUB_KEY,
-						    pt, sizeof(pt), &ptlen) &&
+		if (EVP_PKEY_get_octet_string_param(k->pkey, OSSL_PKEY_PARAM_PUB_KEY, pt,
+						    sizeof(pt), &ptlen) &&
 		    ptlen == 1 + len && pt[0] == 0x04) {
 			memcpy(out, pt + 1, len);
 			ok = true;
@@ -155,8 +160,8 @@ bool ike_dh_public(const struct dh_key *k, uint8_t *out, size_t len)
 }
 
 /* The peer's public key as an EVP_PKEY; validates range / curve. */
-static EVP_PKEY *peer_pkey(const struct group_info *gi, const uint8_t *peer,
-			   size_t len)
+static EVP_PKEY *
+peer_pkey(const struct group_info *gi, const uint8_t *peer, size_t len)
 {
 	EVP_PKEY *pkey = NULL;
 
@@ -169,10 +174,9 @@ static EVP_PKEY *peer_pkey(const struct group_info *gi, const uint8_t *peer,
 
 		pt[0] = 0x04;
 		memcpy(pt + 1, peer, len);
-		params[0] = OSSL_PARAM_construct_utf8_string(
-			OSSL_PKEY_PARAM_GROUP_NAME, (char *)gi->curve, 0);
-		params[1] = OSSL_PARAM_construct_octet_string(
-			OSSL_PKEY_PARAM_PUB_KEY, pt, 1 + len);
+		params[0] = OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME,
+							     (char *)gi->curve, 0);
+		params[1] = OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, pt, 1 + len);
 		params[2] = OSSL_PARAM_construct_end();
 		/* decoding the point checks that it is on the curve */
 		if (ctx == NULL || EVP_PKEY_fromdata_init(ctx) <= 0 ||
@@ -193,8 +197,9 @@ static EVP_PKEY *peer_pkey(const struct group_info *gi, const uint8_t *peer,
 	return pkey;
 }
 
-bool ike_dh_derive(const struct dh_key *k, const uint8_t *peer, size_t len,
-		   uint8_t *secret, size_t secret_len)
+bool
+ike_dh_derive(const struct dh_key *k, const uint8_t *peer, size_t len, uint8_t *secret,
+	      size_t secret_len)
 {
 	const struct group_info *gi = group_find(k->group, NULL);
 	EVP_PKEY *pp;
@@ -212,8 +217,8 @@ bool ike_dh_derive(const struct dh_key *k, const uint8_t *peer, size_t len,
 		goto out;
 	if (!gi->ec && EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0)
 		goto out;
-	if (EVP_PKEY_derive_set_peer(ctx, pp) <= 0 ||
-	    EVP_PKEY_derive(ctx, secret, &out) <= 0 || out != secret_len)
+	if (EVP_PKEY_derive_set_peer(ctx, pp) <= 0 || EVP_PKEY_derive(ctx, secret, &out) <= 0 ||
+	    out != secret_len)
 		goto out;
 	ok = true;
 out:
@@ -224,12 +229,14 @@ out:
 	return ok;
 }
 
-enum ike_dh ike_dh_group(const struct dh_key *k)
+enum ike_dh
+ike_dh_group(const struct dh_key *k)
 {
 	return k->group;
 }
 
-void ike_dh_free(struct dh_key *k)
+void
+ike_dh_free(struct dh_key *k)
 {
 	if (k == NULL)
 		return;

@@ -17,8 +17,8 @@
 
 #include "ike.h"
 
-#define DH_PUB_MAX     256
-#define DH_SECRET_MAX  256
+#define DH_PUB_MAX    256
+#define DH_SECRET_MAX 256
 
 struct dh_key;
 
@@ -38,9 +38,8 @@ bool ike_dh_public(const struct dh_key *k, uint8_t *out, size_t len)
  * shared secret into secret (ike_dh_secret_len bytes). false: invalid peer
  * value or library failure.
  */
-bool ike_dh_derive(const struct dh_key *k, const uint8_t *peer, size_t len,
-		   uint8_t *secret, size_t secret_len)
-	__attribute__((warn_unused_result));
+bool ike_dh_derive(const struct dh_key *k, const uint8_t *peer, size_t len, uint8_t *secret,
+		   size_t secret_len) __attribute__((warn_unused_result));
 
 enum ike_dh ike_dh_group(const struct dh_key *k);
 void ike_dh_free(struct dh_key *k);

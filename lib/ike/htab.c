@@ -7,7 +7,8 @@
 
 #include "htab.h"
 
-bool ike_htab_init(struct htab *t, size_t hint)
+bool
+ike_htab_init(struct htab *t, size_t hint)
 {
 	size_t nb = 64;
 
@@ -19,14 +20,16 @@ bool ike_htab_init(struct htab *t, size_t hint)
 	return t->b != NULL;
 }
 
-void ike_htab_fini(struct htab *t)
+void
+ike_htab_fini(struct htab *t)
 {
 	free(t->b);
 	t->b = NULL;
 	t->nb = t->n = 0;
 }
 
-static void grow(struct htab *t)
+static void
+grow(struct htab *t)
 {
 	size_t nb = t->nb * 2;
 	struct hnode **b = calloc(nb, sizeof(*b));
@@ -47,7 +50,8 @@ static void grow(struct htab *t)
 	t->nb = nb;
 }
 
-void ike_htab_add(struct htab *t, struct hnode *n, uint64_t hash)
+void
+ike_htab_add(struct htab *t, struct hnode *n, uint64_t hash)
 {
 	struct hnode **head;
 
@@ -60,7 +64,8 @@ void ike_htab_add(struct htab *t, struct hnode *n, uint64_t hash)
 	t->n++;
 }
 
-void ike_htab_del(struct htab *t, struct hnode *n)
+void
+ike_htab_del(struct htab *t, struct hnode *n)
 {
 	struct hnode **pp = &t->b[n->hash & (t->nb - 1)];
 
@@ -74,7 +79,8 @@ void ike_htab_del(struct htab *t, struct hnode *n)
 	}
 }
 
-struct hnode *ike_htab_first(const struct htab *t, uint64_t hash)
+struct hnode *
+ike_htab_first(const struct htab *t, uint64_t hash)
 {
 	struct hnode *n = t->b[hash & (t->nb - 1)];
 
@@ -83,7 +89,8 @@ struct hnode *ike_htab_first(const struct htab *t, uint64_t hash)
 	return n;
 }
 
-struct hnode *ike_htab_next(const struct hnode *n, uint64_t hash)
+struct hnode *
+ike_htab_next(const struct hnode *n, uint64_t hash)
 {
 	struct hnode *m = n->next;
 
@@ -94,12 +101,14 @@ struct hnode *ike_htab_next(const struct hnode *n, uint64_t hash)
 
 /* ------------------------------------------------------------------ */
 
-static inline uint64_t rotl(uint64_t x, unsigned b)
+static inline uint64_t
+rotl(uint64_t x, unsigned b)
 {
 	return (x << b) | (x >> (64 - b));
 }
 
-static inline uint64_t le64(const uint8_t *p)
+static inline uint64_t
+le64(const uint8_t *p)
 {
 	uint64_t v = 0;
 
@@ -119,7 +128,8 @@ static inline uint64_t le64(const uint8_t *p)
 	} while (0)
 /* clang-format on */
 
-uint64_t ike_siphash24(const uint8_t key[16], const void *data, size_t len)
+uint64_t
+ike_siphash24(const uint8_t key[16], const void *data, size_t len)
 {
 	const uint8_t *p = data;
 	uint64_t k0 = le64(key), k1 = le64(key + 8);

@@ -20,7 +20,7 @@ struct hnode {
 
 struct htab {
 	struct hnode **b;
-	size_t nb;        /* power of two */
+	size_t nb; /* power of two */
 	size_t n;
 };
 

@@ -17,12 +17,12 @@
 #include "priv.h"
 
 /* Build and send one protected Informational holding one N or D. */
-static void send_info(struct ike_sa *sa, const struct ike_pl_notify *n,
-		      const struct ike_pl_delete *d)
+static void
+send_info(struct ike_sa *sa, const struct ike_pl_notify *n, const struct ike_pl_delete *d)
 {
 	struct ike *ike = sa->ike;
 	uint8_t iv[BLOCK_LEN], mid[4];
-	struct chunk pre = {mid, 4};
+	struct chunk pre = { mid, 4 };
 	struct ike_wbuf w;
 	uint32_t msgid;
 	size_t hoff;
@@ -50,25 +50,34 @@ static void send_info(struct ike_sa *sa, const struct ike_pl_notify *n,
 	ike_msg_send(ike, &sa->local, &sa->remote, w.buf, w.len);
 }
 
-void ike_info_send_notify(struct ike_sa *sa, uint16_t type, uint8_t proto,
-			  const uint8_t *spi, uint8_t spi_size,
-			  const uint8_t *data, uint16_t data_len)
+void
+ike_info_send_notify(struct ike_sa *sa, uint16_t type, uint8_t proto, const uint8_t *spi,
+		     uint8_t spi_size, const uint8_t *data, uint16_t data_len)
 {
 	struct ike_pl_notify n = {
-		.doi = IPSEC_DOI, .proto = proto, .spi_size = spi_size,
-		.type = type, .spi = spi, .data = data, .data_len = data_len,
+		.doi = IPSEC_DOI,
+		.proto = proto,
+		.spi_size = spi_size,
+		.type = type,
+		.spi = spi,
+		.data = data,
+		.data_len = data_len,
 	};
 
 	ike_count(sa->ike, IKE_EV_NOTIFY_TX);
 	send_info(sa, &n, NULL);
 }
 
-void ike_info_send_delete_sa(struct ike_sa *sa)
+void
+ike_info_send_delete_sa(struct ike_sa *sa)
 {
 	uint8_t spi[16];
 	struct ike_pl_delete d = {
-		.doi = IPSEC_DOI, .proto = PROTO_ISAKMP, .spi_size = 16,
-		.nspi = 1, .spis = spi,
+		.doi = IPSEC_DOI,
+		.proto = PROTO_ISAKMP,
+		.spi_size = 16,
+		.nspi = 1,
+		.spis = spi,
 	};
 
 	memcpy(spi, sa->icky, 8);
@@ -79,11 +88,14 @@ void ike_info_send_delete_sa(struct ike_sa *sa)
 }
 
 /* DELETE names our inbound SPIs: the peer's outbound ones. */
-void ike_info_send_delete_child(struct ike_sa *sa, const uint32_t *spis, unsigned n)
+void
+ike_info_send_delete_child(struct ike_sa *sa, const uint32_t *spis, unsigned n)
 {
 	uint8_t buf[4 * 16];
 	struct ike_pl_delete d = {
-		.doi = IPSEC_DOI, .proto = PROTO_IPSEC_ESP, .spi_size = 4,
+		.doi = IPSEC_DOI,
+		.proto = PROTO_IPSEC_ESP,
+		.spi_size = 4,
 		.spis = buf,
 	};
 
@@ -95,7 +107,8 @@ void ike_info_send_delete_child(struct ike_sa *sa, const uint32_t *spis, unsigne
 }
 
 /* R-U-THERE / R-U-THERE-ACK (RFC 3706 s5): SPI = cookies, data = seq. */
-void ike_info_send_dpd(struct ike_sa *sa, bool ack, uint32_t seq)
+void
+ike_info_send_dpd(struct ike_sa *sa, bool ack, uint32_t seq)
 {
 	uint8_t spi[16], data[4];
 
@@ -103,18 +116,22 @@ void ike_info_send_dpd(struct ike_sa *sa, bool ack, uint32_t seq)
 	memcpy(spi + 8, sa->rcky, 8);
 	put32(data, seq);
 	ike_count(sa->ike, ack ? IKE_EV_DPD_ACK_TX : IKE_EV_DPD_TX);
-	ike_info_send_notify(sa, ack ? N_R_U_THERE_ACK : N_R_U_THERE, PROTO_ISAKMP,
-			     spi, 16, data, 4);
+	ike_info_send_notify(sa, ack ? N_R_U_THERE_ACK : N_R_U_THERE, PROTO_ISAKMP, spi, 16, data,
+			     4);
 }
 
 /* A cleartext notify answering a message 1 we cannot accept. */
-void ike_info_send_clear_notify(struct ike *ike, const struct rx *rx, uint16_t type)
+void
+ike_info_send_clear_notify(struct ike *ike, const struct rx *rx, uint16_t type)
 {
-	struct ike_hdr h = {.exch = ISAKMP_EXCH_INFO};
-	uint8_t spi[16] = {0};
+	struct ike_hdr h = { .exch = ISAKMP_EXCH_INFO };
+	uint8_t spi[16] = { 0 };
 	struct ike_pl_notify n = {
-		.doi = IPSEC_DOI, .proto = PROTO_ISAKMP, .spi_size = 16,
-		.type = type, .spi = spi,
+		.doi = IPSEC_DOI,
+		.proto = PROTO_ISAKMP,
+		.spi_size = 16,
+		.type = type,
+		.spi = spi,
 	};
 	struct ike_wbuf w;
 
@@ -133,7 +150,8 @@ void ike_info_send_clear_notify(struct ike *ike, const struct rx *rx, uint16_t t
 /* ------------------------------------------------------------------ */
 /* Receiving */
 
-static bool cookies_are(const struct ike_sa *sa, const uint8_t *spi)
+static bool
+cookies_are(const struct ike_sa *sa, const uint8_t *spi)
 {
 	return memcmp(spi, sa->icky, 8) == 0 && memcmp(spi + 8, sa->rcky, 8) == 0;
 }
@@ -144,7 +162,8 @@ static bool cookies_are(const struct ike_sa *sa, const uint8_t *spi)
  * an R-U-THERE-ACK's one of ours still unanswered. Anything else is a
  * replay (or a confused peer): dropped, and not a sign of life.
  */
-static bool dpd_fresh(struct ike_sa *sa, const struct ike_pl_notify *n)
+static bool
+dpd_fresh(struct ike_sa *sa, const struct ike_pl_notify *n)
 {
 	struct ike *ike = sa->ike;
 	uint32_t seq;
@@ -156,8 +175,8 @@ static bool dpd_fresh(struct ike_sa *sa, const struct ike_pl_notify *n)
 	seq = get32(n->data);
 	if (n->type == N_R_U_THERE) {
 		if (sa->peer_dpd_seen && (int32_t)(seq - sa->peer_dpd_seq) <= 0) {
-			ike_drop(ike, sa, IKE_DROP_REPLAY, "R-U-THERE %u after %u",
-				 seq, sa->peer_dpd_seq);
+			ike_drop(ike, sa, IKE_DROP_REPLAY, "R-U-THERE %u after %u", seq,
+				 sa->peer_dpd_seq);
 			return false;
 		}
 		return true;
@@ -170,7 +189,8 @@ static bool dpd_fresh(struct ike_sa *sa, const struct ike_pl_notify *n)
 }
 
 /* A fresh R-U-THERE is answered, a fresh ACK ends our wait. */
-static void dpd_act(struct ike_sa *sa, const struct ike_pl_notify *n)
+static void
+dpd_act(struct ike_sa *sa, const struct ike_pl_notify *n)
 {
 	uint32_t seq = get32(n->data);
 
@@ -185,7 +205,8 @@ static void dpd_act(struct ike_sa *sa, const struct ike_pl_notify *n)
 }
 
 /* HASH(1) and one DPD notify, nothing else: n gets the notify. */
-static bool dpd_only(const struct ike_msg *m, struct ike_pl_notify *n)
+static bool
+dpd_only(const struct ike_msg *m, struct ike_pl_notify *n)
 {
 	if (m->n != 2 || m->pld[1].type != ISAKMP_PLD_N)
 		return false;
@@ -194,7 +215,8 @@ static bool dpd_only(const struct ike_msg *m, struct ike_pl_notify *n)
 }
 
 /* Notifications of an authenticated message (also MM 5/6, AM 3). */
-void ike_info_process_notifies(struct ike_sa *sa, const struct ike_msg *m)
+void
+ike_info_process_notifies(struct ike_sa *sa, const struct ike_msg *m)
 {
 	for (unsigned i = 0; i < m->n && sa->state == P1_ESTABLISHED; i++) {
 		struct ike_pl_notify n;
@@ -215,14 +237,14 @@ void ike_info_process_notifies(struct ike_sa *sa, const struct ike_msg *m)
 			break;
 		default:
 			ike_sa_logf(sa, n.type < 16384 ? IKE_LOG_WARNING : IKE_LOG_DEBUG,
-				    "peer notifies %s (%u)", ike_notify_name(n.type),
-				    n.type);
+				    "peer notifies %s (%u)", ike_notify_name(n.type), n.type);
 			break;
 		}
 	}
 }
 
-static void process_delete(struct ike_sa *sa, const struct ike_pl_delete *d)
+static void
+process_delete(struct ike_sa *sa, const struct ike_pl_delete *d)
 {
 	struct ike *ike = sa->ike;
 	struct site *s = sa->site;
@@ -257,23 +279,27 @@ static void process_delete(struct ike_sa *sa, const struct ike_pl_delete *d)
 	}
 }
 
-static void log_cleartext(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
+static void
+log_cleartext(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 {
 	const struct ike_pld *pl = rx->m ? ike_msg_find(rx->m, ISAKMP_PLD_N, 0) : NULL;
-	struct ike_pl_notify n = {0};
+	struct ike_pl_notify n = { 0 };
 	char a[IKE_ADDR_STR_MAX];
 
 	if (pl != NULL)
 		ike_notify_parse(pl, &n);
-	ike_drop(ike, sa, IKE_DROP_UNAUTH_INFO, "cleartext Informational from "
-		 "%s: %s (%u)", ike_addr_str(rx->remote->addr, a),
-		 pl ? ike_notify_name(n.type) : "no notify", n.type);
+	ike_drop(ike, sa, IKE_DROP_UNAUTH_INFO,
+		 "cleartext Informational from "
+		 "%s: %s (%u)",
+		 ike_addr_str(rx->remote->addr, a), pl ? ike_notify_name(n.type) : "no notify",
+		 n.type);
 }
 
-void ike_info_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
+void
+ike_info_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 {
 	uint8_t iv[BLOCK_LEN], next_iv[BLOCK_LEN], mid[4];
-	struct chunk pre = {mid, 4};
+	struct chunk pre = { mid, 4 };
 	enum ike_stat why = IKE_DROP_DECRYPT;
 	struct ike_pl_notify dpd;
 	struct ike_msg m;
@@ -329,7 +355,8 @@ void ike_info_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 /* DPD initiator (T_DPD): only on idle tunnels, only the newest SA. */
 
 /* When the peer was last heard from: IKE, or ESP on one of its SAs. */
-static uint64_t last_heard(const struct ike_sa *sa)
+static uint64_t
+last_heard(const struct ike_sa *sa)
 {
 	const struct site *s = sa->site;
 	struct ike *ike = sa->ike;
@@ -352,14 +379,15 @@ static uint64_t last_heard(const struct ike_sa *sa)
 	return last;
 }
 
-void ike_dpd_check(struct ike_sa *sa)
+void
+ike_dpd_check(struct ike_sa *sa)
 {
 	struct ike *ike = sa->ike;
 	struct site *s = sa->site;
 	uint64_t delay, heard, timeout;
 
-	if (s == NULL || sa->state != P1_ESTABLISHED || sa->rekeyed ||
-	    s->p.dpd_delay_s == 0 || ike_site_newest_sa(s) != sa)
+	if (s == NULL || sa->state != P1_ESTABLISHED || sa->rekeyed || s->p.dpd_delay_s == 0 ||
+	    ike_site_newest_sa(s) != sa)
 		return;
 	delay = s->p.dpd_delay_s * 1000ULL;
 	heard = last_heard(sa);
@@ -388,5 +416,6 @@ void ike_dpd_check(struct ike_sa *sa)
 	ike_info_send_dpd(sa, false, sa->dpd_seq);
 	/* Resend every delay; give up at the timeout, not at the next resend. */
 	timeout = sa->dpd_since_ms + s->p.dpd_timeout_s * 1000ULL;
-	ike_timer_arm(ike, &sa->t_dpd, T_DPD, ike->now + delay < timeout ? ike->now + delay : timeout);
+	ike_timer_arm(ike, &sa->t_dpd, T_DPD,
+		      ike->now + delay < timeout ? ike->now + delay : timeout);
 }

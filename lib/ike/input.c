@@ -12,15 +12,14 @@
 
 static const uint8_t zero_cky[8];
 
-void ike_input(struct ike *ike, uint64_t now_ms,
-	       const struct ike_endpoint *local,
-	       const struct ike_endpoint *remote,
-	       const uint8_t *buf, size_t len)
+void
+ike_input(struct ike *ike, uint64_t now_ms, const struct ike_endpoint *local,
+	  const struct ike_endpoint *remote, const uint8_t *buf, size_t len)
 {
 	struct ike_msg m;
 	struct ike_sa *sa;
 	enum ike_stat why = IKE_DROP_DECRYPT;
-	struct rx rx = {.local = local, .remote = remote};
+	struct rx rx = { .local = local, .remote = remote };
 	char a[IKE_ADDR_STR_MAX];
 
 	if (now_ms > ike->now)
@@ -48,24 +47,23 @@ void ike_input(struct ike *ike, uint64_t now_ms,
 	rx.raw = buf;
 	rx.len = len;
 	if (!(rx.hdr.flags & ISAKMP_FLAG_E)) {
-		if (!ike_chain_parse(buf + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN,
-				     rx.hdr.np, false, &m, &why) ||
+		if (!ike_chain_parse(buf + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN, rx.hdr.np, false,
+				     &m, &why) ||
 		    !ike_msg_validate(&m, &why)) {
 			ike_drop(ike, NULL, why, "%s message from %s:%u",
-				 ike_exch_name(rx.hdr.exch),
-				 ike_addr_str(remote->addr, a), remote->port);
+				 ike_exch_name(rx.hdr.exch), ike_addr_str(remote->addr, a),
+				 remote->port);
 			return;
 		}
 		m.hdr = rx.hdr;
 		rx.m = &m;
 	}
 	sa = ike_sa_lookup(ike, &rx.hdr, remote);
-	if (sa == NULL && (memcmp(rx.hdr.rcookie, zero_cky, 8) != 0 ||
-			   rx.hdr.exch == ISAKMP_EXCH_QUICK) &&
+	if (sa == NULL &&
+	    (memcmp(rx.hdr.rcookie, zero_cky, 8) != 0 || rx.hdr.exch == ISAKMP_EXCH_QUICK) &&
 	    !(rx.hdr.exch == ISAKMP_EXCH_INFO && rx.m != NULL)) {
 		ike_drop(ike, NULL, IKE_DROP_UNKNOWN_SA, "%s message from %s:%u",
-			 ike_exch_name(rx.hdr.exch), ike_addr_str(remote->addr, a),
-			 remote->port);
+			 ike_exch_name(rx.hdr.exch), ike_addr_str(remote->addr, a), remote->port);
 		return;
 	}
 	switch (rx.hdr.exch) {

@@ -14,8 +14,8 @@
 
 #include "ike.h"
 
-#define PRF_MAX    64    /* SHA-512 */
-#define BLOCK_LEN  16    /* AES */
+#define PRF_MAX     64 /* SHA-512 */
+#define BLOCK_LEN   16 /* AES */
 #define ENC_KEY_MAX 32
 
 /* A piece of PRF/hash input. */
@@ -32,16 +32,15 @@ struct p1_keys {
 	uint8_t skeyid_d[PRF_MAX];
 	uint8_t skeyid_a[PRF_MAX];
 	uint8_t skeyid_e[PRF_MAX];
-	uint8_t ka[ENC_KEY_MAX];     /* the IKE cipher key */
+	uint8_t ka[ENC_KEY_MAX]; /* the IKE cipher key */
 	size_t ka_len;
 };
 
 size_t ike_kdf_hash_len(enum ike_hash h);
 
 /* prf(key, c[0] | c[1] | ...) = HMAC-<h>; out gets ike_kdf_hash_len(h) bytes. */
-bool ike_kdf_prf(enum ike_hash h, const uint8_t *key, size_t klen,
-		 const struct chunk *c, size_t n, uint8_t *out)
-	__attribute__((warn_unused_result));
+bool ike_kdf_prf(enum ike_hash h, const uint8_t *key, size_t klen, const struct chunk *c, size_t n,
+		 uint8_t *out) __attribute__((warn_unused_result));
 
 /* Plain hash of the concatenation (IVs, NAT-D). */
 bool ike_kdf_hash(enum ike_hash h, const struct chunk *c, size_t n, uint8_t *out)
@@ -52,11 +51,10 @@ bool ike_kdf_hash(enum ike_hash h, const struct chunk *c, size_t n, uint8_t *out
  * g^xy | CKY-I | CKY-R | 0/1/2; Ka = SKEYID_e, expanded per appendix B
  * when it is shorter than ka_len.
  */
-bool ike_kdf_p1_psk(enum ike_hash h, const uint8_t *psk, size_t psk_len,
-		    const uint8_t *ni, size_t ni_len, const uint8_t *nr, size_t nr_len,
-		    const uint8_t *gxy, size_t gxy_len, const uint8_t icky[8],
-		    const uint8_t rcky[8], size_t ka_len, struct p1_keys *k)
-	__attribute__((warn_unused_result));
+bool ike_kdf_p1_psk(enum ike_hash h, const uint8_t *psk, size_t psk_len, const uint8_t *ni,
+		    size_t ni_len, const uint8_t *nr, size_t nr_len, const uint8_t *gxy,
+		    size_t gxy_len, const uint8_t icky[8], const uint8_t rcky[8], size_t ka_len,
+		    struct p1_keys *k) __attribute__((warn_unused_result));
 
 /*
  * HASH_I = prf(SKEYID, g^xi | g^xr | CKY-I | CKY-R | SAi_b | IDii_b) and
@@ -70,9 +68,8 @@ bool ike_kdf_auth_hash(const struct p1_keys *k, const uint8_t *gx_s, size_t gx_s
 	__attribute__((warn_unused_result));
 
 /* Phase 1 IV = hash(g^xi | g^xr), first BLOCK_LEN bytes. */
-bool ike_kdf_p1_iv(enum ike_hash h, const uint8_t *gxi, size_t gxi_len,
-		   const uint8_t *gxr, size_t gxr_len, uint8_t iv[BLOCK_LEN])
-	__attribute__((warn_unused_result));
+bool ike_kdf_p1_iv(enum ike_hash h, const uint8_t *gxi, size_t gxi_len, const uint8_t *gxr,
+		   size_t gxr_len, uint8_t iv[BLOCK_LEN]) __attribute__((warn_unused_result));
 
 /* Phase 2/Informational IV = hash(last phase 1 CBC block | M-ID). */
 bool ike_kdf_p2_iv(enum ike_hash h, const uint8_t last[BLOCK_LEN], uint32_t msgid,
@@ -83,16 +80,16 @@ bool ike_kdf_p2_iv(enum ike_hash h, const uint8_t last[BLOCK_LEN], uint32_t msgi
  * Ni_b | Nr_b), Kn = prf(SKEYID_d, Kn-1 | [g(qm)^xy |] protocol | SPI |
  * Ni_b | Nr_b). gxy may be NULL (no PFS). spi is in wire order.
  */
-bool ike_kdf_keymat(const struct p1_keys *k, const uint8_t *gxy, size_t gxy_len,
-		    uint8_t proto, const uint8_t spi[4], const uint8_t *ni,
-		    size_t ni_len, const uint8_t *nr, size_t nr_len,
-		    uint8_t *out, size_t out_len) __attribute__((warn_unused_result));
+bool ike_kdf_keymat(const struct p1_keys *k, const uint8_t *gxy, size_t gxy_len, uint8_t proto,
+		    const uint8_t spi[4], const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+		    size_t nr_len, uint8_t *out, size_t out_len)
+	__attribute__((warn_unused_result));
 
 /* AES-CBC in place, len a multiple of BLOCK_LEN; next_iv gets the last
  * ciphertext block (the IV of the next message in the chain). */
-bool ike_kdf_cbc(bool encrypt, const uint8_t *key, size_t klen,
-		 const uint8_t iv[BLOCK_LEN], uint8_t *buf, size_t len,
-		 uint8_t next_iv[BLOCK_LEN]) __attribute__((warn_unused_result));
+bool ike_kdf_cbc(bool encrypt, const uint8_t *key, size_t klen, const uint8_t iv[BLOCK_LEN],
+		 uint8_t *buf, size_t len, uint8_t next_iv[BLOCK_LEN])
+	__attribute__((warn_unused_result));
 
 /* Wipe p1 keys. */
 void ike_kdf_p1_wipe(struct p1_keys *k);

@@ -36,17 +36,19 @@
 
 #include "priv.h"
 
-#define SRC_IDLE_MS 60000
+#define SRC_IDLE_MS        60000
 #define SRCS_PER_HALF_OPEN 16
 
-static void src_free(struct ike *ike, struct src *s)
+static void
+src_free(struct ike *ike, struct src *s)
 {
 	ike_htab_del(&ike->srcs, &s->node);
 	list_del(&s->idle_link);
 	free(s);
 }
 
-static struct src *src_get(struct ike *ike, uint32_t addr, bool create)
+static struct src *
+src_get(struct ike *ike, uint32_t addr, bool create)
 {
 	uint64_t h = ike_hash(ike, &addr, sizeof(addr));
 	struct hnode *n;
@@ -56,7 +58,7 @@ static struct src *src_get(struct ike *ike, uint32_t addr, bool create)
 		s = container_of(n, struct src, node);
 		if (s->addr != addr)
 			continue;
-		if (s->half_open == 0) {            /* most recently used last */
+		if (s->half_open == 0) { /* most recently used last */
 			list_del(&s->idle_link);
 			list_add_tail(&ike->srcs_idle, &s->idle_link);
 		}
@@ -82,13 +84,15 @@ static struct src *src_get(struct ike *ike, uint32_t addr, bool create)
 }
 
 /* Unbound exchanges may hold max_half_open less the bound sources' room. */
-static uint64_t unbound_max(const struct ike *ike)
+static uint64_t
+unbound_max(const struct ike *ike)
 {
 	return ike->cfg.max_half_open - ike->cfg.max_half_open / 4;
 }
 
 /* Make room for one more: false if only bound exchanges are left. */
-static bool evict_oldest_unbound(struct ike *ike)
+static bool
+evict_oldest_unbound(struct ike *ike)
 {
 	struct ike_sa *old;
 	char a[IKE_ADDR_STR_MAX];
@@ -108,7 +112,8 @@ static bool evict_oldest_unbound(struct ike *ike)
  * (even if the exchange is refused later: the message was worked on).
  * Returns its source entry, or NULL (counted).
  */
-struct src *ike_src_rate(struct ike *ike, const struct ike_endpoint *remote)
+struct src *
+ike_src_rate(struct ike *ike, const struct ike_endpoint *remote)
 {
 	struct src *s = src_get(ike, remote->addr, true);
 	uint64_t add;
@@ -125,8 +130,7 @@ struct src *ike_src_rate(struct ike *ike, const struct ike_endpoint *remote)
 	if (s->tokens_milli < 1000) {
 		char a[IKE_ADDR_STR_MAX];
 
-		ike_drop(ike, NULL, IKE_DROP_RATE, "source %s",
-			 ike_addr_str(remote->addr, a));
+		ike_drop(ike, NULL, IKE_DROP_RATE, "source %s", ike_addr_str(remote->addr, a));
 		return NULL;
 	}
 	s->tokens_milli -= 1000;
@@ -138,13 +142,14 @@ struct src *ike_src_rate(struct ike *ike, const struct ike_endpoint *remote)
  * 1 proved acceptable? bound: a site names s's address as its fixed peer.
  * May evict the oldest unbound exchange. false: refused (counted).
  */
-bool ike_src_room(struct ike *ike, const struct src *s, bool bound)
+bool
+ike_src_room(struct ike *ike, const struct src *s, bool bound)
 {
 	if (s->half_open >= ike->cfg.max_half_open_per_src) {
 		char a[IKE_ADDR_STR_MAX];
 
-		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN_SRC, "%u half-open from %s",
-			 s->half_open, ike_addr_str(s->addr, a));
+		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN_SRC, "%u half-open from %s", s->half_open,
+			 ike_addr_str(s->addr, a));
 		return false;
 	}
 	if ((ike->n_half_open >= ike->cfg.max_half_open ||
@@ -159,15 +164,17 @@ bool ike_src_room(struct ike *ike, const struct src *s, bool bound)
 
 /* The new responder SA sa is half-open, charged to src (ike_sa_half_open_done
  * undoes it); its first deadline is message 3. */
-void ike_src_charge(struct ike_sa *sa, struct src *src, bool bound)
+void
+ike_src_charge(struct ike_sa *sa, struct src *src, bool bound)
 {
 	struct ike *ike = sa->ike;
 	uint32_t t = ike->cfg.msg3_timeout_s < ike->cfg.half_open_timeout_s ?
-		     ike->cfg.msg3_timeout_s : ike->cfg.half_open_timeout_s;
+			     ike->cfg.msg3_timeout_s :
+			     ike->cfg.half_open_timeout_s;
 
 	sa->src = src;
 	if (src->half_open++ == 0)
-		list_del(&src->idle_link);          /* not evictable while in use */
+		list_del(&src->idle_link); /* not evictable while in use */
 	ike->n_half_open++;
 	if (!bound) {
 		list_add_tail(&ike->ho_unbound, &sa->ho_link);
@@ -178,7 +185,8 @@ void ike_src_charge(struct ike_sa *sa, struct src *src, bool bound)
 
 /* Message 3 came: the peer hears us at its address. It gets the whole
  * half-open time and goes to the back of the eviction line. */
-void ike_src_progress(struct ike_sa *sa)
+void
+ike_src_progress(struct ike_sa *sa)
 {
 	struct ike *ike = sa->ike;
 
@@ -190,7 +198,8 @@ void ike_src_progress(struct ike_sa *sa)
 	}
 }
 
-void ike_src_gc(struct ike *ike)
+void
+ike_src_gc(struct ike *ike)
 {
 	for (size_t i = 0; i < ike->srcs.nb; i++) {
 		struct hnode *n = ike->srcs.b[i], *next;
@@ -205,7 +214,8 @@ void ike_src_gc(struct ike *ike)
 	}
 }
 
-void ike_srcs_fini(struct ike *ike)
+void
+ike_srcs_fini(struct ike *ike)
 {
 	for (size_t i = 0; i < ike->srcs.nb; i++) {
 		struct hnode *n = ike->srcs.b[i], *next;

@@ -28,9 +28,10 @@
 /* Responder */
 
 /* Message 1 -> 2: choose a proposal and the PSK, answer. */
-static void mm_r_msg1(struct ike *ike, const struct rx *rx)
+static void
+mm_r_msg1(struct ike *ike, const struct rx *rx)
 {
-	static const uint8_t ok[] = {ISAKMP_PLD_SA, ISAKMP_PLD_VID};
+	static const uint8_t ok[] = { ISAKMP_PLD_SA, ISAKMP_PLD_VID };
 	const struct ike_msg *m = rx->m;
 	struct site *as = ike_site_by_addr(ike, rx->remote->addr);
 	const struct ike_pld *sap = m ? ike_msg_find(m, ISAKMP_PLD_SA, 0) : NULL;
@@ -42,10 +43,11 @@ static void mm_r_msg1(struct ike *ike, const struct rx *rx)
 
 	if (m == NULL || rx->hdr.msgid != 0 || sap == NULL ||
 	    ike_msg_count(m, ISAKMP_PLD_SA) != 1 || !msg_only(m, ok, sizeof(ok))) {
-		ike_drop(ike, NULL, m == NULL ? IKE_DROP_CLEARTEXT :
-			 sap == NULL ? IKE_DROP_MISSING : IKE_DROP_UNEXPECTED,
-			 "malformed message 1 from %s",
-			 ike_addr_str(rx->remote->addr, a));
+		ike_drop(ike, NULL,
+			 m == NULL   ? IKE_DROP_CLEARTEXT :
+			 sap == NULL ? IKE_DROP_MISSING :
+				       IKE_DROP_UNEXPECTED,
+			 "malformed message 1 from %s", ike_addr_str(rx->remote->addr, a));
 		return;
 	}
 	if ((src = ike_p1_r_admit(ike, rx, sap)) == NULL)
@@ -55,8 +57,8 @@ static void mm_r_msg1(struct ike *ike, const struct rx *rx)
 			 ike_addr_str(rx->remote->addr, a));
 		return;
 	}
-	if (!ike_prop_p1_select(sap, as ? as->p.p1 : ike->cfg.p1,
-				as ? as->p.n_p1 : ike->cfg.n_p1, IKE_DH_NONE, &c)) {
+	if (!ike_prop_p1_select(sap, as ? as->p.p1 : ike->cfg.p1, as ? as->p.n_p1 : ike->cfg.n_p1,
+				IKE_DH_NONE, &c)) {
 		ike_drop(ike, NULL, IKE_DROP_NO_PROPOSAL, "from %s",
 			 ike_addr_str(rx->remote->addr, a));
 		ike_info_send_clear_notify(ike, rx, N_NO_PROPOSAL_CHOSEN);
@@ -77,11 +79,11 @@ static void mm_r_msg1(struct ike *ike, const struct rx *rx)
 }
 
 /* Message 3 -> 4: key exchange. */
-static void mm_r_msg3(struct ike_sa *sa, const struct rx *rx)
+static void
+mm_r_msg3(struct ike_sa *sa, const struct rx *rx)
 {
-	static const uint8_t ok[] = {ISAKMP_PLD_KE, ISAKMP_PLD_NONCE,
-				     ISAKMP_PLD_NATD, ISAKMP_PLD_NATD_DRAFT,
-				     ISAKMP_PLD_VID};
+	static const uint8_t ok[] = { ISAKMP_PLD_KE, ISAKMP_PLD_NONCE, ISAKMP_PLD_NATD,
+				      ISAKMP_PLD_NATD_DRAFT, ISAKMP_PLD_VID };
 	struct ike *ike = sa->ike;
 	const struct ike_msg *m = rx->m;
 	enum ike_stat why = IKE_DROP_MISSING;
@@ -90,10 +92,9 @@ static void mm_r_msg3(struct ike_sa *sa, const struct rx *rx)
 
 	if (sa->state != MM_R_SA_SENT)
 		return;
-	if (m == NULL || !msg_only(m, ok, sizeof(ok)) ||
-	    !ike_p1_take_ke(sa, m, &gxi, &why) || !ike_p1_take_nonce(sa, m, true)) {
-		ike_drop(ike, sa, m == NULL ? IKE_DROP_CLEARTEXT : why,
-			 "bad message 3");
+	if (m == NULL || !msg_only(m, ok, sizeof(ok)) || !ike_p1_take_ke(sa, m, &gxi, &why) ||
+	    !ike_p1_take_nonce(sa, m, true)) {
+		ike_drop(ike, sa, m == NULL ? IKE_DROP_CLEARTEXT : why, "bad message 3");
 		return;
 	}
 	if (!ike_natt_check_natd(sa, m)) {
@@ -119,10 +120,11 @@ static void mm_r_msg3(struct ike_sa *sa, const struct rx *rx)
 }
 
 /* Message 5 -> 6: authenticate the initiator, find its site, answer. */
-static void mm_r_msg5(struct ike_sa *sa, const struct rx *rx)
+static void
+mm_r_msg5(struct ike_sa *sa, const struct rx *rx)
 {
-	static const uint8_t ok[] = {ISAKMP_PLD_ID, ISAKMP_PLD_HASH,
-				     ISAKMP_PLD_N, ISAKMP_PLD_VID};
+	static const uint8_t ok[] = { ISAKMP_PLD_ID, ISAKMP_PLD_HASH, ISAKMP_PLD_N,
+				      ISAKMP_PLD_VID };
 	struct ike *ike = sa->ike;
 	uint8_t next_iv[BLOCK_LEN], idb[ID_BODY_MAX], mine[ID_BODY_MAX];
 	uint8_t h[PRF_MAX], idv[IKE_ID_MAX];
@@ -157,13 +159,13 @@ static void mm_r_msg5(struct ike_sa *sa, const struct rx *rx)
 	}
 	if (!ike_p1_auth_hash(sa, true, idb, idl, h) || hp->body_len != sa->keys.prf_len ||
 	    CRYPTO_memcmp(h, hp->body, sa->keys.prf_len) != 0) {
-		struct site *s = ike_site_by_id(ike, sa->peer_id.type,
-						sa->peer_id.value, sa->peer_id.len);
+		struct site *s =
+			ike_site_by_id(ike, sa->peer_id.type, sa->peer_id.value, sa->peer_id.len);
 
 		if (s != NULL)
 			s->cnt.auth_failures++;
 		ike_drop(ike, sa, IKE_DROP_AUTH, "HASH_I mismatch");
-		return;   /* unauthenticated: kept, as above */
+		return; /* unauthenticated: kept, as above */
 	}
 	if (!ike_p1_bind_responder(sa, rx->remote->addr, &why)) {
 		ike_drop(ike, sa, why, "peer ID not acceptable");
@@ -200,8 +202,9 @@ static void mm_r_msg5(struct ike_sa *sa, const struct rx *rx)
 /* ------------------------------------------------------------------ */
 /* Initiator */
 
-int ike_main_initiate(struct site *s, const struct ike_endpoint *local,
-		      const struct ike_endpoint *remote)
+int
+ike_main_initiate(struct site *s, const struct ike_endpoint *local,
+		  const struct ike_endpoint *remote)
 {
 	struct ike *ike = s->ike;
 	struct ike_sa *sa = ike_sa_new(ike, true, local, remote);
@@ -222,9 +225,10 @@ int ike_main_initiate(struct site *s, const struct ike_endpoint *local,
 }
 
 /* Message 2 -> 3 */
-static void mm_i_msg2(struct ike_sa *sa, const struct rx *rx)
+static void
+mm_i_msg2(struct ike_sa *sa, const struct rx *rx)
 {
-	static const uint8_t ok[] = {ISAKMP_PLD_SA, ISAKMP_PLD_VID};
+	static const uint8_t ok[] = { ISAKMP_PLD_SA, ISAKMP_PLD_VID };
 	struct ike *ike = sa->ike;
 	const struct ike_msg *m = rx->m;
 	const struct ike_pld *sap;
@@ -233,8 +237,7 @@ static void mm_i_msg2(struct ike_sa *sa, const struct rx *rx)
 
 	if (sa->state != MM_I_SA_SENT)
 		return;
-	if (m == NULL || !msg_only(m, ok, sizeof(ok)) ||
-	    ike_msg_count(m, ISAKMP_PLD_SA) != 1) {
+	if (m == NULL || !msg_only(m, ok, sizeof(ok)) || ike_msg_count(m, ISAKMP_PLD_SA) != 1) {
 		ike_drop(ike, sa, IKE_DROP_UNEXPECTED, "bad message 2");
 		return;
 	}
@@ -267,11 +270,11 @@ static void mm_i_msg2(struct ike_sa *sa, const struct rx *rx)
 }
 
 /* Message 4 -> 5 */
-static void mm_i_msg4(struct ike_sa *sa, const struct rx *rx)
+static void
+mm_i_msg4(struct ike_sa *sa, const struct rx *rx)
 {
-	static const uint8_t ok[] = {ISAKMP_PLD_KE, ISAKMP_PLD_NONCE,
-				     ISAKMP_PLD_NATD, ISAKMP_PLD_NATD_DRAFT,
-				     ISAKMP_PLD_VID, ISAKMP_PLD_CR};
+	static const uint8_t ok[] = { ISAKMP_PLD_KE,         ISAKMP_PLD_NONCE, ISAKMP_PLD_NATD,
+				      ISAKMP_PLD_NATD_DRAFT, ISAKMP_PLD_VID,   ISAKMP_PLD_CR };
 	struct ike *ike = sa->ike;
 	const struct ike_msg *m = rx->m;
 	enum ike_stat why = IKE_DROP_MISSING;
@@ -283,10 +286,9 @@ static void mm_i_msg4(struct ike_sa *sa, const struct rx *rx)
 
 	if (sa->state != MM_I_KE_SENT)
 		return;
-	if (m == NULL || !msg_only(m, ok, sizeof(ok)) ||
-	    !ike_p1_take_ke(sa, m, &gxr, &why) || !ike_p1_take_nonce(sa, m, false)) {
-		ike_drop(ike, sa, m == NULL ? IKE_DROP_CLEARTEXT : why,
-			 "bad message 4");
+	if (m == NULL || !msg_only(m, ok, sizeof(ok)) || !ike_p1_take_ke(sa, m, &gxr, &why) ||
+	    !ike_p1_take_nonce(sa, m, false)) {
+		ike_drop(ike, sa, m == NULL ? IKE_DROP_CLEARTEXT : why, "bad message 4");
 		return;
 	}
 	if (!ike_natt_check_natd(sa, m)) {
@@ -314,8 +316,11 @@ static void mm_i_msg4(struct ike_sa *sa, const struct rx *rx)
 	if (sa->send_initial_contact) {
 		uint8_t spi[16];
 		struct ike_pl_notify n = {
-			.doi = IPSEC_DOI, .proto = PROTO_ISAKMP, .spi_size = 16,
-			.type = N_INITIAL_CONTACT, .spi = spi,
+			.doi = IPSEC_DOI,
+			.proto = PROTO_ISAKMP,
+			.spi_size = 16,
+			.type = N_INITIAL_CONTACT,
+			.spi = spi,
 		};
 
 		memcpy(spi, sa->icky, 8);
@@ -330,10 +335,11 @@ static void mm_i_msg4(struct ike_sa *sa, const struct rx *rx)
 }
 
 /* Message 6: authenticate the responder; done. */
-static void mm_i_msg6(struct ike_sa *sa, const struct rx *rx)
+static void
+mm_i_msg6(struct ike_sa *sa, const struct rx *rx)
 {
-	static const uint8_t ok[] = {ISAKMP_PLD_ID, ISAKMP_PLD_HASH,
-				     ISAKMP_PLD_N, ISAKMP_PLD_VID};
+	static const uint8_t ok[] = { ISAKMP_PLD_ID, ISAKMP_PLD_HASH, ISAKMP_PLD_N,
+				      ISAKMP_PLD_VID };
 	struct ike *ike = sa->ike;
 	uint8_t next_iv[BLOCK_LEN], idb[ID_BODY_MAX], h[PRF_MAX];
 	enum ike_stat why = IKE_DROP_MISSING;
@@ -379,7 +385,8 @@ static void mm_i_msg6(struct ike_sa *sa, const struct rx *rx)
 
 /* ------------------------------------------------------------------ */
 
-void ike_main_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
+void
+ike_main_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 {
 	if (sa == NULL) {
 		mm_r_msg1(ike, rx);
@@ -400,8 +407,7 @@ void ike_main_input(struct ike *ike, struct ike_sa *sa, const struct rx *rx)
 	}
 	/* cleartext messages must come from where the exchange started */
 	if (!(rx->hdr.flags & ISAKMP_FLAG_E) &&
-	    (rx->remote->addr != sa->remote.addr ||
-	     rx->remote->port != sa->remote.port)) {
+	    (rx->remote->addr != sa->remote.addr || rx->remote->port != sa->remote.port)) {
 		char a[IKE_ADDR_STR_MAX];
 
 		ike_drop(ike, sa, IKE_DROP_WRONG_PEER, "from %s:%u",

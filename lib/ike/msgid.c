@@ -21,7 +21,8 @@
 #define MSGID_FIRST 8
 
 /* Index of the first ID not below msgid. */
-static uint32_t lower_bound(const struct ike_sa *sa, uint32_t msgid)
+static uint32_t
+lower_bound(const struct ike_sa *sa, uint32_t msgid)
 {
 	uint32_t lo = 0, hi = sa->n_msgids;
 
@@ -36,7 +37,8 @@ static uint32_t lower_bound(const struct ike_sa *sa, uint32_t msgid)
 	return lo;
 }
 
-bool ike_msgid_seen(const struct ike_sa *sa, uint32_t msgid)
+bool
+ike_msgid_seen(const struct ike_sa *sa, uint32_t msgid)
 {
 	uint32_t i = lower_bound(sa, msgid);
 
@@ -47,7 +49,8 @@ bool ike_msgid_seen(const struct ike_sa *sa, uint32_t msgid)
  * Remember msgid (already there: fine). false, counted and logged, when
  * the SA's memory is full or cannot grow: the exchange must not go on.
  */
-bool ike_msgid_note(struct ike_sa *sa, uint32_t msgid)
+bool
+ike_msgid_note(struct ike_sa *sa, uint32_t msgid)
 {
 	uint32_t i = lower_bound(sa, msgid);
 
@@ -61,21 +64,20 @@ bool ike_msgid_note(struct ike_sa *sa, uint32_t msgid)
 			m = realloc(sa->msgids, cap * sizeof(*m));
 		if (m == NULL) {
 			ike_drop(sa->ike, sa, IKE_DROP_MSGID_FULL,
-				 "%u message IDs used: no new exchange on this SA",
-				 sa->n_msgids);
+				 "%u message IDs used: no new exchange on this SA", sa->n_msgids);
 			return false;
 		}
 		sa->msgids = m;
 		sa->cap_msgids = cap;
 	}
-	memmove(sa->msgids + i + 1, sa->msgids + i,
-		(sa->n_msgids - i) * sizeof(*sa->msgids));
+	memmove(sa->msgids + i + 1, sa->msgids + i, (sa->n_msgids - i) * sizeof(*sa->msgids));
 	sa->msgids[i] = msgid;
 	sa->n_msgids++;
 	return true;
 }
 
-void ike_msgid_fini(struct ike_sa *sa)
+void
+ike_msgid_fini(struct ike_sa *sa)
 {
 	free(sa->msgids);
 	sa->msgids = NULL;

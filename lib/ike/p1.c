@@ -15,7 +15,8 @@
 #include "priv.h"
 
 /* Generate our DH key pair and nonce; gx receives our public value. */
-bool ike_p1_send(struct ike_sa *sa, struct ike_wbuf *w, bool wait)
+bool
+ike_p1_send(struct ike_sa *sa, struct ike_wbuf *w, bool wait)
 {
 	ike_wb_hdr_finish(w);
 	if (w->overflow || !ike_xmit_store(&sa->x, w->buf, w->len))
@@ -26,8 +27,9 @@ bool ike_p1_send(struct ike_sa *sa, struct ike_wbuf *w, bool wait)
 	return true;
 }
 
-int ike_p1_initiate(struct ike_sa *sa, struct ike_wbuf *w, size_t sa_off,
-		    enum p1_state state, const char *mode)
+int
+ike_p1_initiate(struct ike_sa *sa, struct ike_wbuf *w, size_t sa_off, enum p1_state state,
+		const char *mode)
 {
 	char a[IKE_ADDR_STR_MAX];
 	size_t len;
@@ -58,14 +60,14 @@ fail:
  * half-open, and its source within its rate. The source's entry, or NULL
  * (dropped and counted).
  */
-struct src *ike_p1_r_admit(struct ike *ike, const struct rx *rx,
-			   const struct ike_pld *sap)
+struct src *
+ike_p1_r_admit(struct ike *ike, const struct rx *rx, const struct ike_pld *sap)
 {
 	if (sap->body_len > HALF_OPEN_SA_MAX) {
 		char a[IKE_ADDR_STR_MAX];
 
-		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN_SIZE, "%u bytes from %s",
-			 sap->body_len, ike_addr_str(rx->remote->addr, a));
+		ike_drop(ike, NULL, IKE_DROP_HALF_OPEN_SIZE, "%u bytes from %s", sap->body_len,
+			 ike_addr_str(rx->remote->addr, a));
 		return NULL;
 	}
 	return ike_src_rate(ike, rx->remote);
@@ -79,11 +81,9 @@ struct src *ike_p1_r_admit(struct ike *ike, const struct rx *rx,
  * auth hashes, the peer's NAT-T and DPD VIDs noted. NULL: no room for src
  * or no memory (dropped and counted). The caller binds the site and PSK.
  */
-struct ike_sa *ike_p1_r_half_open(struct ike *ike, const struct rx *rx,
-				  struct src *src, bool bound,
-				  const struct ike_pld *sap,
-				  const struct p1_choice *c,
-				  const struct site *site)
+struct ike_sa *
+ike_p1_r_half_open(struct ike *ike, const struct rx *rx, struct src *src, bool bound,
+		   const struct ike_pld *sap, const struct p1_choice *c, const struct site *site)
 {
 	struct ike_sa *sa;
 
@@ -112,8 +112,9 @@ struct ike_sa *ike_p1_r_half_open(struct ike *ike, const struct rx *rx,
  * Responder: send message 2 in w (wait: retransmit it until answered) and
  * enter state; on failure the SA fails (no memory).
  */
-void ike_p1_r_reply(struct ike_sa *sa, const struct rx *rx, struct ike_wbuf *w,
-		    bool wait, enum p1_state state, const char *mode)
+void
+ike_p1_r_reply(struct ike_sa *sa, const struct rx *rx, struct ike_wbuf *w, bool wait,
+	       enum p1_state state, const char *mode)
 {
 	char a[IKE_ADDR_STR_MAX];
 
@@ -126,7 +127,8 @@ void ike_p1_r_reply(struct ike_sa *sa, const struct rx *rx, struct ike_wbuf *w,
 	sa->state = state;
 }
 
-bool ike_p1_gen_ke(struct ike_sa *sa, uint8_t *gx)
+bool
+ike_p1_gen_ke(struct ike_sa *sa, uint8_t *gx)
 {
 	size_t len = ike_dh_pub_len(sa->prop.group);
 
@@ -146,8 +148,8 @@ bool ike_p1_gen_ke(struct ike_sa *sa, uint8_t *gx)
 }
 
 /* The peer's KE: exactly the group's length (checked again by DH). */
-bool ike_p1_take_ke(struct ike_sa *sa, const struct ike_msg *m,
-		    const uint8_t **gx, enum ike_stat *why)
+bool
+ike_p1_take_ke(struct ike_sa *sa, const struct ike_msg *m, const uint8_t **gx, enum ike_stat *why)
 {
 	const struct ike_pld *ke = ike_msg_find(m, ISAKMP_PLD_KE, 0);
 
@@ -163,7 +165,8 @@ bool ike_p1_take_ke(struct ike_sa *sa, const struct ike_msg *m,
 	return true;
 }
 
-bool ike_p1_take_nonce(struct ike_sa *sa, const struct ike_msg *m, bool initiator)
+bool
+ike_p1_take_nonce(struct ike_sa *sa, const struct ike_msg *m, bool initiator)
 {
 	const struct ike_pld *n = ike_msg_find(m, ISAKMP_PLD_NONCE, 0);
 
@@ -180,8 +183,8 @@ bool ike_p1_take_nonce(struct ike_sa *sa, const struct ike_msg *m, bool initiato
 }
 
 /* g^xy, SKEYID and friends, the first IV. The DH key is done with after. */
-bool ike_p1_compute_keys(struct ike_sa *sa, const uint8_t *peer_gx, size_t len,
-			 enum ike_stat *why)
+bool
+ike_p1_compute_keys(struct ike_sa *sa, const uint8_t *peer_gx, size_t len, enum ike_stat *why)
 {
 	uint8_t gxy[DH_SECRET_MAX];
 	size_t slen = ike_dh_secret_len(sa->prop.group);
@@ -192,11 +195,10 @@ bool ike_p1_compute_keys(struct ike_sa *sa, const uint8_t *peer_gx, size_t len,
 		*why = IKE_DROP_BAD_KE;
 		return false;
 	}
-	ok = ike_kdf_p1_psk(sa->prop.hash, sa->psk, sa->psk_len, sa->ni, sa->ni_len,
-			    sa->nr, sa->nr_len, gxy, slen, sa->icky, sa->rcky,
+	ok = ike_kdf_p1_psk(sa->prop.hash, sa->psk, sa->psk_len, sa->ni, sa->ni_len, sa->nr,
+			    sa->nr_len, gxy, slen, sa->icky, sa->rcky,
 			    ike_prop_enc_key_len(&sa->prop), &sa->keys) &&
-	     ike_kdf_p1_iv(sa->prop.hash, sa->gxi, sa->gx_len, sa->gxr, sa->gx_len,
-			   sa->iv);
+	     ike_kdf_p1_iv(sa->prop.hash, sa->gxi, sa->gx_len, sa->gxr, sa->gx_len, sa->iv);
 	OPENSSL_cleanse(gxy, sizeof(gxy));
 	ike_dh_free(sa->dh);
 	sa->dh = NULL;
@@ -206,7 +208,8 @@ bool ike_p1_compute_keys(struct ike_sa *sa, const uint8_t *peer_gx, size_t len,
 }
 
 /* Our phase 1 ID: the site's, the config's, or our address. */
-void ike_p1_my_id(struct ike_sa *sa, struct ike_pl_id *id, uint8_t data[IKE_ID_MAX])
+void
+ike_p1_my_id(struct ike_sa *sa, struct ike_pl_id *id, uint8_t data[IKE_ID_MAX])
 {
 	const struct ike_id *cfg = NULL;
 
@@ -233,7 +236,8 @@ void ike_p1_my_id(struct ike_sa *sa, struct ike_pl_id *id, uint8_t data[IKE_ID_M
 }
 
 /* IDx_b: the ID payload body (type, protocol, port, data). */
-size_t ike_p1_id_body(const struct ike_pl_id *id, uint8_t *out, size_t cap)
+size_t
+ike_p1_id_body(const struct ike_pl_id *id, uint8_t *out, size_t cap)
 {
 	if (cap < ID_FIXED_LEN + (size_t)id->len)
 		return 0;
@@ -245,21 +249,22 @@ size_t ike_p1_id_body(const struct ike_pl_id *id, uint8_t *out, size_t cap)
 }
 
 /* HASH_I (of_initiator) or HASH_R over the given ID body. */
-bool ike_p1_auth_hash(struct ike_sa *sa, bool of_initiator, const uint8_t *id_b,
-		      size_t id_len, uint8_t *out)
+bool
+ike_p1_auth_hash(struct ike_sa *sa, bool of_initiator, const uint8_t *id_b, size_t id_len,
+		 uint8_t *out)
 {
 	if (of_initiator)
-		return ike_kdf_auth_hash(&sa->keys, sa->gxi, sa->gx_len, sa->gxr,
-					 sa->gx_len, sa->icky, sa->rcky, sa->sai_b,
-					 sa->sai_b_len, id_b, id_len, out);
-	return ike_kdf_auth_hash(&sa->keys, sa->gxr, sa->gx_len, sa->gxi, sa->gx_len,
-				 sa->rcky, sa->icky, sa->sai_b, sa->sai_b_len, id_b,
-				 id_len, out);
+		return ike_kdf_auth_hash(&sa->keys, sa->gxi, sa->gx_len, sa->gxr, sa->gx_len,
+					 sa->icky, sa->rcky, sa->sai_b, sa->sai_b_len, id_b, id_len,
+					 out);
+	return ike_kdf_auth_hash(&sa->keys, sa->gxr, sa->gx_len, sa->gxi, sa->gx_len, sa->rcky,
+				 sa->icky, sa->sai_b, sa->sai_b_len, id_b, id_len, out);
 }
 
 /* The peer's phase 1 ID into sa->peer_id; id_b gets its body for HASH_x. */
-bool ike_p1_peer_id(struct ike_sa *sa, const struct ike_msg *m, uint8_t *id_b,
-		    size_t *id_len, enum ike_stat *why)
+bool
+ike_p1_peer_id(struct ike_sa *sa, const struct ike_msg *m, uint8_t *id_b, size_t *id_len,
+	       enum ike_stat *why)
 {
 	const struct ike_pld *pl = ike_msg_find(m, ISAKMP_PLD_ID, 0);
 	struct ike_pl_id id;
@@ -269,8 +274,8 @@ bool ike_p1_peer_id(struct ike_sa *sa, const struct ike_msg *m, uint8_t *id_b,
 		return false;
 	}
 	ike_id_parse(pl, &id);
-	if ((id.type != ID_IPV4_ADDR && id.type != ID_FQDN &&
-	     id.type != ID_USER_FQDN && id.type != ID_KEY_ID) ||
+	if ((id.type != ID_IPV4_ADDR && id.type != ID_FQDN && id.type != ID_USER_FQDN &&
+	     id.type != ID_KEY_ID) ||
 	    id.len > IKE_ID_MAX) {
 		*why = IKE_DROP_BAD_ID;
 		return false;
@@ -288,7 +293,8 @@ bool ike_p1_peer_id(struct ike_sa *sa, const struct ike_msg *m, uint8_t *id_b,
  * Mode): a site bound to the peer address, else the default PSK. With s
  * (Aggressive Mode, ID known) that site's PSK.
  */
-bool ike_p1_choose_psk(struct ike_sa *sa, struct site *s)
+bool
+ike_p1_choose_psk(struct ike_sa *sa, struct site *s)
 {
 	const uint8_t *psk;
 	uint16_t len;
@@ -309,10 +315,10 @@ bool ike_p1_choose_psk(struct ike_sa *sa, struct site *s)
 	return true;
 }
 
-static bool id_equal(const struct ike_id *a, const struct ike_id *b)
+static bool
+id_equal(const struct ike_id *a, const struct ike_id *b)
 {
-	return a->type == b->type && a->len == b->len &&
-	       memcmp(a->value, b->value, a->len) == 0;
+	return a->type == b->type && a->len == b->len && memcmp(a->value, b->value, a->len) == 0;
 }
 
 /*
@@ -322,14 +328,13 @@ static bool id_equal(const struct ike_id *a, const struct ike_id *b)
  * from), that its PSK is the one SKEYID was made with and that it accepts
  * the chosen proposal, then bind.
  */
-bool ike_p1_bind_responder(struct ike_sa *sa, uint32_t from, enum ike_stat *why)
+bool
+ike_p1_bind_responder(struct ike_sa *sa, uint32_t from, enum ike_stat *why)
 {
 	struct ike *ike = sa->ike;
-	struct site *s = ike_site_by_id(ike, sa->peer_id.type, sa->peer_id.value,
-					sa->peer_id.len);
+	struct site *s = ike_site_by_id(ike, sa->peer_id.type, sa->peer_id.value, sa->peer_id.len);
 
-	if (s == NULL && sa->addr_site != NULL &&
-	    sa->addr_site->p.id.type == IKE_ID_NONE)
+	if (s == NULL && sa->addr_site != NULL && sa->addr_site->p.id.type == IKE_ID_NONE)
 		s = sa->addr_site;
 	if (s == NULL) {
 		*why = IKE_DROP_NO_SITE;
@@ -355,7 +360,8 @@ bool ike_p1_bind_responder(struct ike_sa *sa, uint32_t from, enum ike_stat *why)
 }
 
 /* Initiator, responder's ID decrypted: it must be the site's (if set). */
-bool ike_p1_check_initiator(struct ike_sa *sa, enum ike_stat *why)
+bool
+ike_p1_check_initiator(struct ike_sa *sa, enum ike_stat *why)
 {
 	struct site *s = sa->site;
 
@@ -374,7 +380,8 @@ bool ike_p1_check_initiator(struct ike_sa *sa, enum ike_stat *why)
  * since, involve the peer as it is now (e.g. our own Main Mode crossing
  * its one): they stay.
  */
-void ike_p1_initial_contact(struct ike_sa *sa)
+void
+ike_p1_initial_contact(struct ike_sa *sa)
 {
 	struct site *s = sa->site;
 	struct link *l, *t;
@@ -391,14 +398,14 @@ void ike_p1_initial_contact(struct ike_sa *sa)
 	list_for_each_safe(l, t, &s->sas) {
 		struct ike_sa *o = container_of(l, struct ike_sa, site_link);
 
-		if (o != sa && o->state == P1_ESTABLISHED &&
-		    o->established_ms < sa->created_ms)
+		if (o != sa && o->state == P1_ESTABLISHED && o->established_ms < sa->created_ms)
 			ike_sa_kill(o);
 	}
 }
 
 /* An ISAKMP SA steps aside for a newer one; its initiator deletes it. */
-static void retire(struct ike_sa *sa)
+static void
+retire(struct ike_sa *sa)
 {
 	struct ike *ike = sa->ike;
 
@@ -417,7 +424,8 @@ static void retire(struct ike_sa *sa)
  * other), both sides keep the one with the higher cookie pair: the same
  * choice on both sides, whatever order they saw things in.
  */
-static void p1_supersede(struct ike_sa *sa, struct ike_sa *older)
+static void
+p1_supersede(struct ike_sa *sa, struct ike_sa *older)
 {
 	struct site *s = sa->site;
 	struct ike_sa *loser = older;
@@ -440,7 +448,8 @@ static void p1_supersede(struct ike_sa *sa, struct ike_sa *older)
 }
 
 /* Call once phase 1 authenticated both ways: the SA goes live. */
-void ike_p1_established(struct ike_sa *sa)
+void
+ike_p1_established(struct ike_sa *sa)
 {
 	struct ike *ike = sa->ike;
 	struct site *s = sa->site;
@@ -460,8 +469,8 @@ void ike_p1_established(struct ike_sa *sa)
 	ike_count(ike, IKE_EV_P1_UP);
 	ike_sa_logf(sa, IKE_LOG_INFO, "ISAKMP SA established (%s, %s), peer %s:%u",
 		    sa->aggressive ? "Aggressive" : "Main",
-		    sa->initiator ? "initiator" : "responder",
-		    ike_addr_str(sa->remote.addr, a), sa->remote.port);
+		    sa->initiator ? "initiator" : "responder", ike_addr_str(sa->remote.addr, a),
+		    sa->remote.port);
 	sa->state = P1_ESTABLISHED;
 	ike_timers_p1_established(sa);
 	ike_sa_cookie_announce(sa);
@@ -470,25 +479,26 @@ void ike_p1_established(struct ike_sa *sa)
 	ike_site_sa_up(s, sa);
 }
 
-void ike_p1_failed(struct ike_sa *sa, enum ike_stat why)
+void
+ike_p1_failed(struct ike_sa *sa, enum ike_stat why)
 {
 	if (sa->state == P1_DEAD)
 		return;
 	if (why != IKE_EV_P1_FAILED)
 		ike_count(sa->ike, IKE_EV_P1_FAILED);
 	ike_count(sa->ike, why);
-	ike_sa_logf(sa, IKE_LOG_WARNING, "phase 1 failed in %s: %s",
-		    ike_sa_state_name(sa->state), ike_stat_text(why));
+	ike_sa_logf(sa, IKE_LOG_WARNING, "phase 1 failed in %s: %s", ike_sa_state_name(sa->state),
+		    ike_stat_text(why));
 	ike_sa_kill(sa);
 }
 
 /* T_P1_REKEY: replace the site's newest ISAKMP SA before it expires. */
-void ike_p1_rekey(struct ike_sa *sa)
+void
+ike_p1_rekey(struct ike_sa *sa)
 {
 	struct site *s = sa->site;
 
-	if (sa->state != P1_ESTABLISHED || sa->rekeyed || s == NULL ||
-	    ike_site_newest_sa(s) != sa)
+	if (sa->state != P1_ESTABLISHED || sa->rekeyed || s == NULL || ike_site_newest_sa(s) != sa)
 		return;
 	if (list_empty(&s->children) && !s->p.initiate)
 		return; /* nothing to keep up: let it expire */

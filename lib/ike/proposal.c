@@ -17,7 +17,8 @@
  * variable-length form with up to 8 bytes: a value that does not fit is
  * malformed, never the low bits of something (0x10080 is not 128).
  */
-static bool attr16(const struct ike_attr *a, uint16_t *out)
+static bool
+attr16(const struct ike_attr *a, uint16_t *out)
 {
 	if (a->val > UINT16_MAX)
 		return false;
@@ -28,37 +29,52 @@ static bool attr16(const struct ike_attr *a, uint16_t *out)
 /* ------------------------------------------------------------------ */
 /* Phase 1 */
 
-static uint16_t p1_hash_wire(enum ike_hash h)
+static uint16_t
+p1_hash_wire(enum ike_hash h)
 {
 	switch (h) {
-	case IKE_HASH_SHA1: return P1_HASH_SHA1;
-	case IKE_HASH_SHA256: return P1_HASH_SHA256;
-	case IKE_HASH_SHA384: return P1_HASH_SHA384;
-	case IKE_HASH_SHA512: return P1_HASH_SHA512;
-	default: return 0;
+	case IKE_HASH_SHA1:
+		return P1_HASH_SHA1;
+	case IKE_HASH_SHA256:
+		return P1_HASH_SHA256;
+	case IKE_HASH_SHA384:
+		return P1_HASH_SHA384;
+	case IKE_HASH_SHA512:
+		return P1_HASH_SHA512;
+	default:
+		return 0;
 	}
 }
 
-static enum ike_hash p1_hash_from(uint64_t v)
+static enum ike_hash
+p1_hash_from(uint64_t v)
 {
 	switch (v) {
-	case P1_HASH_SHA1: return IKE_HASH_SHA1;
-	case P1_HASH_SHA256: return IKE_HASH_SHA256;
-	case P1_HASH_SHA384: return IKE_HASH_SHA384;
-	case P1_HASH_SHA512: return IKE_HASH_SHA512;
-	default: return IKE_HASH_NONE;
+	case P1_HASH_SHA1:
+		return IKE_HASH_SHA1;
+	case P1_HASH_SHA256:
+		return IKE_HASH_SHA256;
+	case P1_HASH_SHA384:
+		return IKE_HASH_SHA384;
+	case P1_HASH_SHA512:
+		return IKE_HASH_SHA512;
+	default:
+		return IKE_HASH_NONE;
 	}
 }
 
-size_t ike_prop_enc_key_len(const struct ike_p1_proposal *p)
+size_t
+ike_prop_enc_key_len(const struct ike_p1_proposal *p)
 {
 	return p->cipher == IKE_CIPHER_AES_CBC &&
-	       (p->key_bits == 128 || p->key_bits == 192 || p->key_bits == 256) ?
-	       p->key_bits / 8 : 0;
+			       (p->key_bits == 128 || p->key_bits == 192 || p->key_bits == 256) ?
+		       p->key_bits / 8 :
+		       0;
 }
 
-size_t ike_prop_p1_build(struct ike_wbuf *w, const struct ike_p1_proposal *list,
-			 uint8_t n, uint64_t life_s, enum ike_dh only_group)
+size_t
+ike_prop_p1_build(struct ike_wbuf *w, const struct ike_p1_proposal *list, uint8_t n,
+		  uint64_t life_s, enum ike_dh only_group)
 {
 	struct ike_sab b;
 	uint8_t num = 0;
@@ -85,8 +101,8 @@ size_t ike_prop_p1_build(struct ike_wbuf *w, const struct ike_p1_proposal *list,
 	return b.sa_off;
 }
 
-bool ike_prop_p1_accepts(const struct ike_p1_proposal *list, uint8_t n,
-			 const struct ike_p1_proposal *p)
+bool
+ike_prop_p1_accepts(const struct ike_p1_proposal *list, uint8_t n, const struct ike_p1_proposal *p)
 {
 	for (uint8_t i = 0; i < n; i++)
 		if (list[i].cipher == p->cipher && list[i].key_bits == p->key_bits &&
@@ -96,7 +112,8 @@ bool ike_prop_p1_accepts(const struct ike_p1_proposal *list, uint8_t n,
 }
 
 /* Parse one ISAKMP transform; false if anything in it is unsupported. */
-static bool p1_xform_parse(const struct ike_xform *x, struct p1_choice *c)
+static bool
+p1_xform_parse(const struct ike_xform *x, struct p1_choice *c)
 {
 	struct ike_iter it;
 	struct ike_attr a;
@@ -154,8 +171,9 @@ static bool p1_xform_parse(const struct ike_xform *x, struct p1_choice *c)
 	       ike_prop_enc_key_len(&c->prop) != 0 && ike_dh_pub_len(c->prop.group) != 0;
 }
 
-bool ike_prop_p1_select(const struct ike_pld *pl, const struct ike_p1_proposal *list,
-			uint8_t n, enum ike_dh need_group, struct p1_choice *out)
+bool
+ike_prop_p1_select(const struct ike_pld *pl, const struct ike_p1_proposal *list, uint8_t n,
+		   enum ike_dh need_group, struct p1_choice *out)
 {
 	struct ike_pl_sa sa;
 	struct ike_iter pi, xi;
@@ -182,7 +200,8 @@ bool ike_prop_p1_select(const struct ike_pld *pl, const struct ike_p1_proposal *
 	return false;
 }
 
-void ike_prop_p1_reply(struct ike_wbuf *w, const struct p1_choice *c)
+void
+ike_prop_p1_reply(struct ike_wbuf *w, const struct p1_choice *c)
 {
 	struct ike_sab b;
 
@@ -196,16 +215,17 @@ void ike_prop_p1_reply(struct ike_wbuf *w, const struct p1_choice *c)
 /* ------------------------------------------------------------------ */
 /* ESP */
 
-uint16_t ike_prop_encap_mode(const struct ike_sa *sa)
+uint16_t
+ike_prop_encap_mode(const struct ike_sa *sa)
 {
 	if (!sa->nat_local && !sa->nat_remote)
 		return ENCAP_TUNNEL;
 	return sa->natt == NATT_RFC ? ENCAP_UDP_TUNNEL : ENCAP_UDP_TUNNEL_DRAFT;
 }
 
-void ike_prop_esp_build(struct ike_wbuf *w, const struct ike_esp_proposal *list,
-			uint8_t n, uint32_t spi, uint64_t life_s, uint64_t life_kb,
-			uint16_t encap)
+void
+ike_prop_esp_build(struct ike_wbuf *w, const struct ike_esp_proposal *list, uint8_t n, uint32_t spi,
+		   uint64_t life_s, uint64_t life_kb, uint16_t encap)
 {
 	struct ike_sab b;
 	uint8_t spib[4], num = 0;
@@ -231,8 +251,9 @@ void ike_prop_esp_build(struct ike_wbuf *w, const struct ike_esp_proposal *list,
 			ike_sab_attr(&b, P2A_GROUP, (uint64_t)p->pfs);
 		ike_sab_attr(&b, P2A_ENCAP, encap);
 		if (!gcm)
-			ike_sab_attr(&b, P2A_AUTH, p->integ == IKE_HASH_SHA1 ?
-				     P2_AUTH_HMAC_SHA1 : P2_AUTH_HMAC_SHA256);
+			ike_sab_attr(&b, P2A_AUTH,
+				     p->integ == IKE_HASH_SHA1 ? P2_AUTH_HMAC_SHA1 :
+								 P2_AUTH_HMAC_SHA256);
 		ike_sab_attr(&b, P2A_KEY_LENGTH, p->key_bits);
 		ike_sab_xform_end(&b);
 		ike_sab_prop_end(&b);
@@ -240,7 +261,8 @@ void ike_prop_esp_build(struct ike_wbuf *w, const struct ike_esp_proposal *list,
 	ike_sab_end(&b);
 }
 
-static bool esp_xform_parse(const struct ike_xform *x, struct esp_choice *c)
+static bool
+esp_xform_parse(const struct ike_xform *x, struct esp_choice *c)
 {
 	struct ike_iter it;
 	struct ike_attr a;
@@ -282,9 +304,11 @@ static bool esp_xform_parse(const struct ike_xform *x, struct esp_choice *c)
 				return false;
 			break;
 		case P2A_AUTH:
-			c->prop.integ = a.val == P2_AUTH_HMAC_SHA1 ? IKE_HASH_SHA1 :
-					a.val == P2_AUTH_HMAC_SHA256 ? IKE_HASH_SHA256 :
-					IKE_HASH_SHA512; /* unsupported: fails below */
+			c->prop.integ = a.val == P2_AUTH_HMAC_SHA1 ?
+						IKE_HASH_SHA1 :
+					a.val == P2_AUTH_HMAC_SHA256 ?
+						IKE_HASH_SHA256 :
+						IKE_HASH_SHA512; /* unsupported: fails below */
 			break;
 		case P2A_KEY_LENGTH:
 			if (!attr16(&a, &c->prop.key_bits))
@@ -305,8 +329,8 @@ static bool esp_xform_parse(const struct ike_xform *x, struct esp_choice *c)
 	return c->encap != 0;
 }
 
-static bool esp_accepts(const struct ike_esp_proposal *list, uint8_t n,
-			const struct ike_esp_proposal *p)
+static bool
+esp_accepts(const struct ike_esp_proposal *list, uint8_t n, const struct ike_esp_proposal *p)
 {
 	for (uint8_t i = 0; i < n; i++)
 		if (list[i].cipher == p->cipher && list[i].key_bits == p->key_bits &&
@@ -315,16 +339,15 @@ static bool esp_accepts(const struct ike_esp_proposal *list, uint8_t n,
 	return false;
 }
 
-bool ike_prop_esp_select(const struct ike_pld *pl,
-			 const struct ike_esp_proposal *list, uint8_t n,
-			 uint16_t encap_ok1, uint16_t encap_ok2, size_t ke_len,
-			 struct esp_choice *out)
+bool
+ike_prop_esp_select(const struct ike_pld *pl, const struct ike_esp_proposal *list, uint8_t n,
+		    uint16_t encap_ok1, uint16_t encap_ok2, size_t ke_len, struct esp_choice *out)
 {
 	struct ike_pl_sa sa;
 	struct ike_iter pi, xi;
 	struct ike_prop p;
 	struct ike_xform x;
-	uint8_t seen[256] = {0};
+	uint8_t seen[256] = { 0 };
 
 	/* Proposals sharing a number form a bundle (AH+ESP ...): refused. */
 	ike_sa_parse(pl, &sa);
@@ -342,7 +365,7 @@ bool ike_prop_esp_select(const struct ike_pld *pl,
 				continue;
 			/* with a KE, its group; without, no PFS */
 			if ((ke_len == 0 ? out->prop.pfs != IKE_DH_NONE :
-			     ike_dh_pub_len(out->prop.pfs) != ke_len) ||
+					   ike_dh_pub_len(out->prop.pfs) != ke_len) ||
 			    (out->encap != encap_ok1 && out->encap != encap_ok2) ||
 			    !esp_accepts(list, n, &out->prop))
 				continue;
@@ -354,8 +377,8 @@ bool ike_prop_esp_select(const struct ike_pld *pl,
 	return false;
 }
 
-void ike_prop_esp_reply(struct ike_wbuf *w, const struct esp_choice *c,
-			uint32_t our_spi)
+void
+ike_prop_esp_reply(struct ike_wbuf *w, const struct esp_choice *c, uint32_t our_spi)
 {
 	struct ike_sab b;
 	uint8_t spib[4];
@@ -368,7 +391,8 @@ void ike_prop_esp_reply(struct ike_wbuf *w, const struct esp_choice *c,
 	ike_sab_end(&b);
 }
 
-size_t ike_prop_esp_keymat_len(const struct ike_esp_proposal *p)
+size_t
+ike_prop_esp_keymat_len(const struct ike_esp_proposal *p)
 {
 	size_t k = p->key_bits / 8;
 
@@ -378,8 +402,8 @@ size_t ike_prop_esp_keymat_len(const struct ike_esp_proposal *p)
 }
 
 /* KEYMAT order: the cipher key, then the integrity key or the GCM salt. */
-bool ike_prop_esp_keys(const struct ike_esp_proposal *p, const uint8_t *keymat,
-		       struct crypto_keys *k)
+bool
+ike_prop_esp_keys(const struct ike_esp_proposal *p, const uint8_t *keymat, struct crypto_keys *k)
 {
 	size_t kl = p->key_bits / 8;
 

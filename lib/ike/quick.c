@@ -32,7 +32,8 @@ static const uint8_t zero_byte;
 /* Responder */
 
 /* Traffic selectors of message 1: IDci is the branch, IDcr us. */
-static bool r_selectors(struct qm *q, const struct ike_msg *m, enum ike_stat *why)
+static bool
+r_selectors(struct qm *q, const struct ike_msg *m, enum ike_stat *why)
 {
 	struct ike_sa *sa = q->sa;
 	const struct site *s = sa->site;
@@ -41,13 +42,12 @@ static bool r_selectors(struct qm *q, const struct ike_msg *m, enum ike_stat *wh
 
 	if (nid == 0) {
 		/* no IDs: the two peers' own addresses (RFC 2409 s5.5) */
-		q->ts_remote = (struct ike_prefix){sa->remote.addr, 32};
-		q->ts_local = (struct ike_prefix){sa->local.addr, 32};
+		q->ts_remote = (struct ike_prefix){ sa->remote.addr, 32 };
+		q->ts_local = (struct ike_prefix){ sa->local.addr, 32 };
 	} else if (nid == 2) {
 		ike_id_parse(ike_msg_find(m, ISAKMP_PLD_ID, 0), &ci);
 		ike_id_parse(ike_msg_find(m, ISAKMP_PLD_ID, 1), &cr);
-		if (!ike_ts_from_id(&ci, &q->ts_remote) ||
-		    !ike_ts_from_id(&cr, &q->ts_local)) {
+		if (!ike_ts_from_id(&ci, &q->ts_remote) || !ike_ts_from_id(&cr, &q->ts_local)) {
 			*why = IKE_DROP_BAD_ID;
 			return false;
 		}
@@ -65,17 +65,16 @@ static bool r_selectors(struct qm *q, const struct ike_msg *m, enum ike_stat *wh
 }
 
 /* The newest live pair with the same selectors: what a peer's QM replaces. */
-static struct child *same_ts(const struct site *s, const struct qm *q)
+static struct child *
+same_ts(const struct site *s, const struct qm *q)
 {
 	struct child *best = NULL;
 
 	for (struct link *l = s->children.next; l != &s->children; l = l->next) {
 		struct child *c = container_of(l, struct child, site_link);
 
-		if (c->established && !c->rekeyed &&
-		    c->ts_local.addr == q->ts_local.addr &&
-		    c->ts_local.len == q->ts_local.len &&
-		    c->ts_remote.addr == q->ts_remote.addr &&
+		if (c->established && !c->rekeyed && c->ts_local.addr == q->ts_local.addr &&
+		    c->ts_local.len == q->ts_local.len && c->ts_remote.addr == q->ts_remote.addr &&
 		    c->ts_remote.len == q->ts_remote.len &&
 		    (best == NULL || c->established_ms >= best->established_ms))
 			best = c;
@@ -83,12 +82,13 @@ static struct child *same_ts(const struct site *s, const struct qm *q)
 	return best;
 }
 
-static bool r_build2(struct qm *q, const struct ike_msg *m)
+static bool
+r_build2(struct qm *q, const struct ike_msg *m)
 {
 	struct ike_sa *sa = q->sa;
 	struct ike *ike = sa->ike;
 	uint8_t mid[4], gx[DH_PUB_MAX];
-	struct chunk pre[2] = {{mid, 4}, {q->ni, q->ni_len}};
+	struct chunk pre[2] = { { mid, 4 }, { q->ni, q->ni_len } };
 	struct ike_wbuf w;
 	size_t hoff;
 
@@ -117,10 +117,14 @@ static bool r_build2(struct qm *q, const struct ike_msg *m)
 		 * bytes (TLV, 12 bytes: ike_sab_attr() never writes more). */
 		uint8_t attrs[2 * 4 + 2 * 12], spi[4];
 		struct ike_wbuf a;
-		struct ike_sab b = {.w = &a};
+		struct ike_sab b = { .w = &a };
 		struct ike_pl_notify n = {
-			.doi = IPSEC_DOI, .proto = PROTO_IPSEC_ESP, .spi_size = 4,
-			.type = N_RESPONDER_LIFETIME, .spi = spi, .data = attrs,
+			.doi = IPSEC_DOI,
+			.proto = PROTO_IPSEC_ESP,
+			.spi_size = 4,
+			.type = N_RESPONDER_LIFETIME,
+			.spi = spi,
+			.data = attrs,
 		};
 
 		ike_wb_init(&a, attrs, sizeof(attrs));
@@ -135,22 +139,22 @@ static bool r_build2(struct qm *q, const struct ike_msg *m)
 		ike_build_notify(&w, &n);
 	}
 	ike_wb_hdr_finish(&w);
-	if (!ike_hash_payload_fill(sa, &w, hoff, pre, 2) ||
-	    !ike_msg_encrypt(sa, &w, q->iv) || !ike_xmit_store(&q->x, w.buf, w.len))
+	if (!ike_hash_payload_fill(sa, &w, hoff, pre, 2) || !ike_msg_encrypt(sa, &w, q->iv) ||
+	    !ike_xmit_store(&q->x, w.buf, w.len))
 		return false;
 	ike_xmit_send(sa, &q->x);
 	return true;
 }
 
-static void r_msg1(struct ike_sa *sa, const struct rx *rx)
+static void
+r_msg1(struct ike_sa *sa, const struct rx *rx)
 {
-	static const uint8_t ok[] = {ISAKMP_PLD_HASH, ISAKMP_PLD_SA,
-				     ISAKMP_PLD_NONCE, ISAKMP_PLD_KE, ISAKMP_PLD_ID,
-				     ISAKMP_PLD_NATOA, ISAKMP_PLD_NATOA_DRAFT,
-				     ISAKMP_PLD_N};
+	static const uint8_t ok[] = { ISAKMP_PLD_HASH,        ISAKMP_PLD_SA, ISAKMP_PLD_NONCE,
+				      ISAKMP_PLD_KE,          ISAKMP_PLD_ID, ISAKMP_PLD_NATOA,
+				      ISAKMP_PLD_NATOA_DRAFT, ISAKMP_PLD_N };
 	struct ike *ike = sa->ike;
 	uint8_t iv[BLOCK_LEN], next_iv[BLOCK_LEN], mid[4];
-	struct chunk pre = {mid, 4};
+	struct chunk pre = { mid, 4 };
 	enum ike_stat why = IKE_DROP_MISSING;
 	const struct ike_pld *ke, *nonce;
 	struct site *s = sa->site;
@@ -193,31 +197,27 @@ static void r_msg1(struct ike_sa *sa, const struct rx *rx)
 	if (!r_selectors(q, &m, &why)) {
 		char ra[IKE_ADDR_STR_MAX], la[IKE_ADDR_STR_MAX];
 
-		ike_drop(ike, sa, why, "IDs %s/%u <-> %s/%u",
-			 ike_addr_str(q->ts_remote.addr, ra), q->ts_remote.len,
-			 ike_addr_str(q->ts_local.addr, la), q->ts_local.len);
-		ike_info_send_notify(sa, N_INVALID_ID_INFO, PROTO_IPSEC_ESP, NULL, 0,
-				     NULL, 0);
+		ike_drop(ike, sa, why, "IDs %s/%u <-> %s/%u", ike_addr_str(q->ts_remote.addr, ra),
+			 q->ts_remote.len, ike_addr_str(q->ts_local.addr, la), q->ts_local.len);
+		ike_info_send_notify(sa, N_INVALID_ID_INFO, PROTO_IPSEC_ESP, NULL, 0, NULL, 0);
 		goto fail;
 	}
 	if (sa->nat_local || sa->nat_remote) {
 		e1 = ENCAP_UDP_TUNNEL;
 		e2 = ENCAP_UDP_TUNNEL_DRAFT;
 	}
-	if (!ike_prop_esp_select(ike_msg_find(&m, ISAKMP_PLD_SA, 0), s->p.esp,
-				 s->p.n_esp, e1, e2, ke ? ke->body_len : 0, &q->ch)) {
+	if (!ike_prop_esp_select(ike_msg_find(&m, ISAKMP_PLD_SA, 0), s->p.esp, s->p.n_esp, e1, e2,
+				 ke ? ke->body_len : 0, &q->ch)) {
 		ike_drop(ike, sa, IKE_DROP_NO_PROPOSAL, "Quick Mode %08x", q->msgid);
-		ike_info_send_notify(sa, N_NO_PROPOSAL_CHOSEN, PROTO_IPSEC_ESP, NULL, 0,
-				     NULL, 0);
+		ike_info_send_notify(sa, N_NO_PROPOSAL_CHOSEN, PROTO_IPSEC_ESP, NULL, 0, NULL, 0);
 		goto fail;
 	}
 	if (!ike_child_room(s, &q->ts_local, &q->ts_remote)) {
 		/* IKEv1 has no "no more SAs": NO-PROPOSAL-CHOSEN tells the
 		 * peer at once, so it neither retransmits nor waits */
-		ike_drop(ike, sa, IKE_DROP_PAIR_LIMIT, "%u pairs, Quick Mode %08x",
-			 s->n_children, q->msgid);
-		ike_info_send_notify(sa, N_NO_PROPOSAL_CHOSEN, PROTO_IPSEC_ESP, NULL, 0,
-				     NULL, 0);
+		ike_drop(ike, sa, IKE_DROP_PAIR_LIMIT, "%u pairs, Quick Mode %08x", s->n_children,
+			 q->msgid);
+		ike_info_send_notify(sa, N_NO_PROPOSAL_CHOSEN, PROTO_IPSEC_ESP, NULL, 0, NULL, 0);
 		goto fail;
 	}
 	ike_qm_lifetimes(q, s);
@@ -260,13 +260,17 @@ fail:
 	ike_qm_free(q);
 }
 
-static void r_msg3(struct qm *q, const struct rx *rx)
+static void
+r_msg3(struct qm *q, const struct rx *rx)
 {
 	struct ike_sa *sa = q->sa;
 	struct ike *ike = sa->ike;
 	uint8_t next_iv[BLOCK_LEN], mid[4];
 	const struct chunk pre[4] = {
-		{&zero_byte, 1}, {mid, 4}, {q->ni, q->ni_len}, {q->nr, q->nr_len},
+		{ &zero_byte, 1 },
+		{ mid, 4 },
+		{ q->ni, q->ni_len },
+		{ q->nr, q->nr_len },
 	};
 	enum ike_stat why = IKE_DROP_DECRYPT;
 	struct ike_msg m;
@@ -298,13 +302,14 @@ static void r_msg3(struct qm *q, const struct rx *rx)
 /* ------------------------------------------------------------------ */
 /* Initiator */
 
-int ike_quick_initiate(struct ike_sa *sa, const struct ike_prefix *local,
-		       const struct ike_prefix *remote, uint32_t rekey_of)
+int
+ike_quick_initiate(struct ike_sa *sa, const struct ike_prefix *local,
+		   const struct ike_prefix *remote, uint32_t rekey_of)
 {
 	struct ike *ike = sa->ike;
 	struct site *s = sa->site;
 	uint8_t mid[4], gx[DH_PUB_MAX], idl[8], idr[8];
-	struct chunk pre = {mid, 4};
+	struct chunk pre = { mid, 4 };
 	struct ike_pl_id ci, cr;
 	struct ike_wbuf w;
 	struct qm *q;
@@ -328,7 +333,8 @@ int ike_quick_initiate(struct ike_sa *sa, const struct ike_prefix *local,
 	q->spi_in = ike_spi_alloc(ike);
 	if (s->p.esp[0].pfs != IKE_DH_NONE && (q->dh = ike_dh_new(s->p.esp[0].pfs)) == NULL)
 		goto fail;
-	if (ike_qm_make_child(q) == NULL || !ike_kdf_p2_iv(sa->prop.hash, sa->p1_last, msgid, q->iv))
+	if (ike_qm_make_child(q) == NULL ||
+	    !ike_kdf_p2_iv(sa->prop.hash, sa->p1_last, msgid, q->iv))
 		goto fail;
 	put32(mid, msgid);
 	ike_wb_init(&w, ike->buf, sizeof(ike->buf));
@@ -351,8 +357,8 @@ int ike_quick_initiate(struct ike_sa *sa, const struct ike_prefix *local,
 	ike_build_id(&w, &ci);
 	ike_build_id(&w, &cr);
 	ike_wb_hdr_finish(&w);
-	if (!ike_hash_payload_fill(sa, &w, hoff, &pre, 1) ||
-	    !ike_msg_encrypt(sa, &w, q->iv) || !ike_xmit_store(&q->x, w.buf, w.len))
+	if (!ike_hash_payload_fill(sa, &w, hoff, &pre, 1) || !ike_msg_encrypt(sa, &w, q->iv) ||
+	    !ike_xmit_store(&q->x, w.buf, w.len))
 		goto fail;
 	ike_xmit_send(sa, &q->x);
 	ike_xmit_wait(sa, &q->x, T_QM_XMIT);
@@ -366,11 +372,12 @@ fail:
 }
 
 /* RFC 2407 s4.6.3.1: the responder keeps the SA for less than proposed. */
-static void responder_lifetime(struct qm *q, const struct ike_msg *m)
+static void
+responder_lifetime(struct qm *q, const struct ike_msg *m)
 {
 	for (unsigned i = 0; i < m->n; i++) {
 		struct ike_pl_notify n;
-		struct ike_xform x = {0};
+		struct ike_xform x = { 0 };
 		struct ike_iter it;
 		struct ike_attr a;
 		uint64_t type = 0;
@@ -386,8 +393,8 @@ static void responder_lifetime(struct qm *q, const struct ike_msg *m)
 		while (ike_attr_next(&it, &a) && a.val_ok) {
 			if (a.type == P2A_LIFE_TYPE)
 				type = a.val;
-			else if (a.type == P2A_LIFE_DURATION && type == LIFE_SECONDS &&
-				 a.val > 0 && a.val < q->life_s)
+			else if (a.type == P2A_LIFE_DURATION && type == LIFE_SECONDS && a.val > 0 &&
+				 a.val < q->life_s)
 				q->life_s = a.val;
 			else if (a.type == P2A_LIFE_DURATION && type == LIFE_KILOBYTES &&
 				 a.val > 0 && (q->life_kb == 0 || a.val < q->life_kb))
@@ -397,7 +404,8 @@ static void responder_lifetime(struct qm *q, const struct ike_msg *m)
 }
 
 /* Message 2's IDs, when present, must be the ones we sent. */
-static bool i_ids_ok(const struct qm *q, const struct ike_msg *m)
+static bool
+i_ids_ok(const struct qm *q, const struct ike_msg *m)
 {
 	struct ike_prefix l, r;
 	struct ike_pl_id ci, cr;
@@ -409,17 +417,20 @@ static bool i_ids_ok(const struct qm *q, const struct ike_msg *m)
 		return false;
 	ike_id_parse(ike_msg_find(m, ISAKMP_PLD_ID, 0), &ci);
 	ike_id_parse(ike_msg_find(m, ISAKMP_PLD_ID, 1), &cr);
-	return ike_ts_from_id(&ci, &l) && ike_ts_from_id(&cr, &r) &&
-	       l.addr == q->ts_local.addr && l.len == q->ts_local.len &&
-	       r.addr == q->ts_remote.addr && r.len == q->ts_remote.len;
+	return ike_ts_from_id(&ci, &l) && ike_ts_from_id(&cr, &r) && l.addr == q->ts_local.addr &&
+	       l.len == q->ts_local.len && r.addr == q->ts_remote.addr && r.len == q->ts_remote.len;
 }
 
-static bool i_send3(struct qm *q)
+static bool
+i_send3(struct qm *q)
 {
 	struct ike_sa *sa = q->sa;
 	uint8_t mid[4];
 	const struct chunk pre[4] = {
-		{&zero_byte, 1}, {mid, 4}, {q->ni, q->ni_len}, {q->nr, q->nr_len},
+		{ &zero_byte, 1 },
+		{ mid, 4 },
+		{ q->ni, q->ni_len },
+		{ q->nr, q->nr_len },
 	};
 	struct ike_wbuf w;
 	size_t hoff;
@@ -431,24 +442,24 @@ static bool i_send3(struct qm *q)
 	ike_wb_put(&w, NULL, sa->keys.prf_len);
 	ike_wb_pld_end(&w, hoff);
 	ike_wb_hdr_finish(&w);
-	if (!ike_hash_payload_fill(sa, &w, hoff, pre, 4) ||
-	    !ike_msg_encrypt(sa, &w, q->iv) || !ike_xmit_store(&q->x, w.buf, w.len))
+	if (!ike_hash_payload_fill(sa, &w, hoff, pre, 4) || !ike_msg_encrypt(sa, &w, q->iv) ||
+	    !ike_xmit_store(&q->x, w.buf, w.len))
 		return false;
 	ike_xmit_send(sa, &q->x);
 	return true;
 }
 
-static void i_msg2(struct qm *q, const struct rx *rx)
+static void
+i_msg2(struct qm *q, const struct rx *rx)
 {
-	static const uint8_t ok[] = {ISAKMP_PLD_HASH, ISAKMP_PLD_SA,
-				     ISAKMP_PLD_NONCE, ISAKMP_PLD_KE, ISAKMP_PLD_ID,
-				     ISAKMP_PLD_NATOA, ISAKMP_PLD_NATOA_DRAFT,
-				     ISAKMP_PLD_N};
+	static const uint8_t ok[] = { ISAKMP_PLD_HASH,        ISAKMP_PLD_SA, ISAKMP_PLD_NONCE,
+				      ISAKMP_PLD_KE,          ISAKMP_PLD_ID, ISAKMP_PLD_NATOA,
+				      ISAKMP_PLD_NATOA_DRAFT, ISAKMP_PLD_N };
 	struct ike_sa *sa = q->sa;
 	struct ike *ike = sa->ike;
 	struct site *s = sa->site;
 	uint8_t next_iv[BLOCK_LEN], mid[4];
-	struct chunk pre[2] = {{mid, 4}, {q->ni, q->ni_len}};
+	struct chunk pre[2] = { { mid, 4 }, { q->ni, q->ni_len } };
 	const struct ike_pld *nonce, *ke;
 	uint16_t encap = ike_prop_encap_mode(sa);
 	enum ike_stat why = IKE_DROP_DECRYPT;
@@ -471,11 +482,10 @@ static void i_msg2(struct qm *q, const struct rx *rx)
 	ke = ike_msg_find(&m, ISAKMP_PLD_KE, 0);
 	if (!msg_only(&m, ok, sizeof(ok)) || nonce == NULL ||
 	    ike_msg_count(&m, ISAKMP_PLD_SA) != 1 || (ke != NULL) != (q->dh != NULL) ||
-	    !ike_prop_esp_select(ike_msg_find(&m, ISAKMP_PLD_SA, 0), s->p.esp, s->p.n_esp,
-				 encap, encap, ke ? ke->body_len : 0, &q->ch) ||
+	    !ike_prop_esp_select(ike_msg_find(&m, ISAKMP_PLD_SA, 0), s->p.esp, s->p.n_esp, encap,
+				 encap, ke ? ke->body_len : 0, &q->ch) ||
 	    (q->dh != NULL && q->ch.prop.pfs != ike_dh_group(q->dh)) || !i_ids_ok(q, &m)) {
-		ike_drop(ike, sa, IKE_DROP_NO_PROPOSAL, "Quick Mode %08x answer",
-			 q->msgid);
+		ike_drop(ike, sa, IKE_DROP_NO_PROPOSAL, "Quick Mode %08x answer", q->msgid);
 		ike_qm_fail(q);
 		return;
 	}
@@ -513,14 +523,16 @@ static void i_msg2(struct qm *q, const struct rx *rx)
 	ike_child_established(q->child, q);
 	/* linger to answer a repeated message 2 with message 3 for as long
 	 * as the responder may retransmit it */
-	ike_timer_arm(ike, &q->x.t, T_QM_XMIT, ike->now +
-		      ((uint64_t)ike->cfg.retransmit_base_ms << (ike->cfg.retransmit_tries + 1)));
+	ike_timer_arm(ike, &q->x.t, T_QM_XMIT,
+		      ike->now + ((uint64_t)ike->cfg.retransmit_base_ms
+				  << (ike->cfg.retransmit_tries + 1)));
 	q->state = QM_DONE;
 }
 
 /* ------------------------------------------------------------------ */
 
-void ike_quick_input(struct ike_sa *sa, const struct rx *rx)
+void
+ike_quick_input(struct ike_sa *sa, const struct rx *rx)
 {
 	struct ike *ike = sa->ike;
 	struct qm *q;
@@ -537,8 +549,7 @@ void ike_quick_input(struct ike_sa *sa, const struct rx *rx)
 	if (q == NULL) {
 		/* a late retransmission, or a replay: either way no new run */
 		if (ike_msgid_seen(sa, rx->hdr.msgid)) {
-			ike_drop(ike, sa, IKE_DROP_DUPLICATE, "finished %08x",
-				 rx->hdr.msgid);
+			ike_drop(ike, sa, IKE_DROP_DUPLICATE, "finished %08x", rx->hdr.msgid);
 			return;
 		}
 		r_msg1(sa, rx);

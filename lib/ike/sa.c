@@ -20,13 +20,14 @@
 
 static const uint8_t zero_cky[8];
 
-static uint64_t cky_hash(const struct ike *ike, const uint8_t cky[8])
+static uint64_t
+cky_hash(const struct ike *ike, const uint8_t cky[8])
 {
 	return ike_hash(ike, cky, 8);
 }
 
-static uint64_t icky_hash(const struct ike *ike, const uint8_t cky[8],
-			  uint32_t addr)
+static uint64_t
+icky_hash(const struct ike *ike, const uint8_t cky[8], uint32_t addr)
 {
 	uint8_t k[12];
 
@@ -35,14 +36,15 @@ static uint64_t icky_hash(const struct ike *ike, const uint8_t cky[8],
 	return ike_hash(ike, k, sizeof(k));
 }
 
-static const uint8_t *own_cky(const struct ike_sa *sa)
+static const uint8_t *
+own_cky(const struct ike_sa *sa)
 {
 	return sa->initiator ? sa->icky : sa->rcky;
 }
 
-struct ike_sa *ike_sa_new(struct ike *ike, bool initiator,
-			  const struct ike_endpoint *local,
-			  const struct ike_endpoint *remote)
+struct ike_sa *
+ike_sa_new(struct ike *ike, bool initiator, const struct ike_endpoint *local,
+	   const struct ike_endpoint *remote)
 {
 	struct ike_sa *sa = calloc(1, sizeof(*sa));
 
@@ -69,7 +71,8 @@ struct ike_sa *ike_sa_new(struct ike *ike, bool initiator,
 }
 
 /* Authenticated: tell the host our cookie (cookie_own; once). */
-void ike_sa_cookie_announce(struct ike_sa *sa)
+void
+ike_sa_cookie_announce(struct ike_sa *sa)
 {
 	struct ike *ike = sa->ike;
 
@@ -80,7 +83,8 @@ void ike_sa_cookie_announce(struct ike_sa *sa)
 }
 
 /* Responder: remember CKY-I so a retransmitted message 1 finds us. */
-void ike_sa_set_icky(struct ike_sa *sa, const uint8_t icky[8])
+void
+ike_sa_set_icky(struct ike_sa *sa, const uint8_t icky[8])
 {
 	memcpy(sa->icky, icky, 8);
 	ike_htab_add(&sa->ike->sas_by_icky, &sa->by_icky,
@@ -88,7 +92,8 @@ void ike_sa_set_icky(struct ike_sa *sa, const uint8_t icky[8])
 	sa->in_icky = true;
 }
 
-void ike_sa_set_rcky(struct ike_sa *sa, const uint8_t rcky[8])
+void
+ike_sa_set_rcky(struct ike_sa *sa, const uint8_t rcky[8])
 {
 	memcpy(sa->rcky, rcky, 8);
 }
@@ -98,8 +103,8 @@ void ike_sa_set_rcky(struct ike_sa *sa, const uint8_t rcky[8])
  * responder SA by (CKY-I, source address); otherwise our own cookie, in
  * whichever role, and then the other cookie must match too.
  */
-struct ike_sa *ike_sa_lookup(struct ike *ike, const struct ike_hdr *h,
-			     const struct ike_endpoint *remote)
+struct ike_sa *
+ike_sa_lookup(struct ike *ike, const struct ike_hdr *h, const struct ike_endpoint *remote)
 {
 	struct hnode *n;
 	uint64_t k;
@@ -109,8 +114,7 @@ struct ike_sa *ike_sa_lookup(struct ike *ike, const struct ike_hdr *h,
 		for (n = ike_htab_first(&ike->sas_by_icky, k); n; n = ike_htab_next(n, k)) {
 			struct ike_sa *sa = container_of(n, struct ike_sa, by_icky);
 
-			if (memcmp(sa->icky, h->icookie, 8) == 0 &&
-			    sa->remote.addr == remote->addr)
+			if (memcmp(sa->icky, h->icookie, 8) == 0 && sa->remote.addr == remote->addr)
 				return sa;
 		}
 		return NULL;
@@ -135,7 +139,8 @@ struct ike_sa *ike_sa_lookup(struct ike *ike, const struct ike_hdr *h,
 	return NULL;
 }
 
-void ike_sa_bind_site(struct ike_sa *sa, struct site *s)
+void
+ike_sa_bind_site(struct ike_sa *sa, struct site *s)
 {
 	if (sa->site == s)
 		return;
@@ -146,7 +151,8 @@ void ike_sa_bind_site(struct ike_sa *sa, struct site *s)
 }
 
 /* Responder, message 1: the site bound to the peer's address chose the PSK. */
-void ike_sa_set_addr_site(struct ike_sa *sa, struct site *s)
+void
+ike_sa_set_addr_site(struct ike_sa *sa, struct site *s)
 {
 	sa->addr_site = s;
 	if (s != NULL)
@@ -154,7 +160,8 @@ void ike_sa_set_addr_site(struct ike_sa *sa, struct site *s)
 }
 
 /* The responder phase 1 is no longer half-open (done or gone). */
-void ike_sa_half_open_done(struct ike_sa *sa)
+void
+ike_sa_half_open_done(struct ike_sa *sa)
 {
 	list_del(&sa->addr_link);
 	sa->addr_site = NULL;
@@ -179,7 +186,8 @@ void ike_sa_half_open_done(struct ike_sa *sa)
 }
 
 /* Unhook now, free at the end of the call. Idempotent. */
-void ike_sa_kill(struct ike_sa *sa)
+void
+ike_sa_kill(struct ike_sa *sa)
 {
 	struct ike *ike = sa->ike;
 	struct link *l, *t;
@@ -205,7 +213,8 @@ void ike_sa_kill(struct ike_sa *sa)
 	ike->n_sas--;
 }
 
-static void sa_free(struct ike_sa *sa)
+static void
+sa_free(struct ike_sa *sa)
 {
 	ike_sa_kill(sa);
 	list_del(&sa->all);
@@ -217,7 +226,8 @@ static void sa_free(struct ike_sa *sa)
 	free(sa);
 }
 
-void ike_sa_reap(struct ike *ike)
+void
+ike_sa_reap(struct ike *ike)
 {
 	while (!list_empty(&ike->dead))
 		sa_free(container_of(ike->dead.next, struct ike_sa, all));
@@ -227,7 +237,8 @@ void ike_sa_reap(struct ike *ike)
  * Delete an ISAKMP SA: tell the peer if asked (and possible), drop it,
  * and if it was the site's last established one the site goes down.
  */
-void ike_sa_teardown(struct ike_sa *sa, bool send_delete, enum ike_down_reason why)
+void
+ike_sa_teardown(struct ike_sa *sa, bool send_delete, enum ike_down_reason why)
 {
 	struct site *s = sa->site;
 
@@ -245,23 +256,23 @@ void ike_sa_teardown(struct ike_sa *sa, bool send_delete, enum ike_down_reason w
  * endpoint: behind a NAT, the mapping changed (RFC 3947 s7); answer there
  * from now on. Without NAT-T the peer must not move.
  */
-void ike_sa_peer_moved(struct ike_sa *sa, const struct rx *rx)
+void
+ike_sa_peer_moved(struct ike_sa *sa, const struct rx *rx)
 {
 	char a[IKE_ADDR_STR_MAX];
 
 	if (sa->local.port != IKE_NATT_PORT || rx->local->port != IKE_NATT_PORT ||
-	    (rx->remote->addr == sa->remote.addr &&
-	     rx->remote->port == sa->remote.port))
+	    (rx->remote->addr == sa->remote.addr && rx->remote->port == sa->remote.port))
 		return;
-	ike_sa_logf(sa, IKE_LOG_INFO, "peer moved to %s:%u",
-		    ike_addr_str(rx->remote->addr, a), rx->remote->port);
+	ike_sa_logf(sa, IKE_LOG_INFO, "peer moved to %s:%u", ike_addr_str(rx->remote->addr, a),
+		    rx->remote->port);
 	sa->remote = *rx->remote;
 	if (sa->site != NULL)
 		ike_site_peer_moved(sa->site, rx->remote);
 }
 
-int ike_sa_delete(struct ike *ike, const uint8_t icookie[8],
-		  const uint8_t rcookie[8], uint64_t now_ms)
+int
+ike_sa_delete(struct ike *ike, const uint8_t icookie[8], const uint8_t rcookie[8], uint64_t now_ms)
 {
 	struct ike_hdr h;
 	struct ike_sa *sa = NULL;
@@ -292,14 +303,20 @@ int ike_sa_delete(struct ike *ike, const uint8_t icookie[8],
 	return 0;
 }
 
-const char *ike_sa_state_name(enum p1_state st)
+const char *
+ike_sa_state_name(enum p1_state st)
 {
 	static const char *const names[] = {
-		[P1_NONE] = "NONE", [MM_I_SA_SENT] = "MM_I_SA_SENT",
-		[MM_I_KE_SENT] = "MM_I_KE_SENT", [MM_I_ID_SENT] = "MM_I_ID_SENT",
-		[MM_R_SA_SENT] = "MM_R_SA_SENT", [MM_R_KE_SENT] = "MM_R_KE_SENT",
-		[AM_I_SENT] = "AM_I_SENT", [AM_R_SENT] = "AM_R_SENT",
-		[P1_ESTABLISHED] = "ESTABLISHED", [P1_DEAD] = "DEAD",
+		[P1_NONE] = "NONE",
+		[MM_I_SA_SENT] = "MM_I_SA_SENT",
+		[MM_I_KE_SENT] = "MM_I_KE_SENT",
+		[MM_I_ID_SENT] = "MM_I_ID_SENT",
+		[MM_R_SA_SENT] = "MM_R_SA_SENT",
+		[MM_R_KE_SENT] = "MM_R_KE_SENT",
+		[AM_I_SENT] = "AM_I_SENT",
+		[AM_R_SENT] = "AM_R_SENT",
+		[P1_ESTABLISHED] = "ESTABLISHED",
+		[P1_DEAD] = "DEAD",
 	};
 
 	return st <= P1_DEAD ? names[st] : "?";
@@ -308,7 +325,8 @@ const char *ike_sa_state_name(enum p1_state st)
 /* ------------------------------------------------------------------ */
 /* IPsec SA pairs */
 
-struct child *ike_child_new(struct site *s, bool initiator)
+struct child *
+ike_child_new(struct site *s, bool initiator)
 {
 	struct child *c = calloc(1, sizeof(*c));
 
@@ -324,7 +342,8 @@ struct child *ike_child_new(struct site *s, bool initiator)
 	return c;
 }
 
-struct child *ike_child_by_spi(struct ike *ike, uint32_t spi_in)
+struct child *
+ike_child_by_spi(struct ike *ike, uint32_t spi_in)
 {
 	uint64_t k = ike_hash(ike, &spi_in, sizeof(spi_in));
 
@@ -338,7 +357,8 @@ struct child *ike_child_by_spi(struct ike *ike, uint32_t spi_in)
 	return NULL;
 }
 
-struct child *ike_child_by_spi_out(struct site *s, uint32_t spi_out)
+struct child *
+ike_child_by_spi_out(struct site *s, uint32_t spi_out)
 {
 	for (struct link *l = s->children.next; l != &s->children; l = l->next) {
 		struct child *c = container_of(l, struct child, site_link);
@@ -350,7 +370,8 @@ struct child *ike_child_by_spi_out(struct site *s, uint32_t spi_out)
 }
 
 /* A fresh inbound SPI: random, above the reserved 1..255, unused. */
-uint32_t ike_spi_alloc(struct ike *ike)
+uint32_t
+ike_spi_alloc(struct ike *ike)
 {
 	uint32_t spi;
 
@@ -360,7 +381,8 @@ uint32_t ike_spi_alloc(struct ike *ike)
 	return spi;
 }
 
-void ike_child_set_spi(struct child *c, uint32_t spi_in)
+void
+ike_child_set_spi(struct child *c, uint32_t spi_in)
 {
 	c->spi_in = spi_in;
 	ike_htab_add(&c->ike->children_by_spi, &c->by_spi,
@@ -368,7 +390,8 @@ void ike_child_set_spi(struct child *c, uint32_t spi_in)
 }
 
 /* Remove both directions from the host and forget the pair. */
-void ike_child_free(struct child *c)
+void
+ike_child_free(struct child *c)
 {
 	struct ike *ike = c->ike;
 
@@ -389,7 +412,8 @@ void ike_child_free(struct child *c)
 }
 
 /* Delete a pair, telling the peer (our inbound SPI) when asked. */
-void ike_child_delete(struct child *c, bool send_delete)
+void
+ike_child_delete(struct child *c, bool send_delete)
 {
 	struct ike_sa *sa = ike_site_newest_sa(c->site);
 

@@ -10,7 +10,8 @@
 
 #include "codec.h"
 
-static bool attrs_validate(const uint8_t *p, size_t left)
+static bool
+attrs_validate(const uint8_t *p, size_t left)
 {
 	while (left > 0) {
 		uint16_t type, len;
@@ -28,7 +29,8 @@ static bool attrs_validate(const uint8_t *p, size_t left)
 }
 
 /* Transforms of one proposal: exactly ntrans of them, filling it. */
-static bool xforms_validate(const uint8_t *p, size_t left, unsigned ntrans)
+static bool
+xforms_validate(const uint8_t *p, size_t left, unsigned ntrans)
 {
 	for (unsigned i = 0; i < ntrans; i++) {
 		struct isakmp_gen_wire g;
@@ -51,7 +53,8 @@ static bool xforms_validate(const uint8_t *p, size_t left, unsigned ntrans)
 	return left == 0;
 }
 
-bool ike_sa_validate(const struct ike_pld *pl, enum ike_stat *why)
+bool
+ike_sa_validate(const struct ike_pld *pl, enum ike_stat *why)
 {
 	const uint8_t *p = pl->body + SA_FIXED_LEN;
 	size_t left;
@@ -62,8 +65,7 @@ bool ike_sa_validate(const struct ike_pld *pl, enum ike_stat *why)
 		return false;
 	}
 	/* IPsec DOI, identity-only situation (RFC 2407 s4.2) */
-	if (get32(pl->body) != IPSEC_DOI ||
-	    get32(pl->body + 4) != SIT_IDENTITY_ONLY) {
+	if (get32(pl->body) != IPSEC_DOI || get32(pl->body + 4) != SIT_IDENTITY_ONLY) {
 		*why = IKE_DROP_MALFORMED;
 		return false;
 	}
@@ -101,7 +103,8 @@ nested:
 	return false;
 }
 
-void ike_sa_parse(const struct ike_pld *pl, struct ike_pl_sa *out)
+void
+ike_sa_parse(const struct ike_pld *pl, struct ike_pl_sa *out)
 {
 	out->doi = get32(pl->body);
 	out->situation = get32(pl->body + 4);
@@ -109,13 +112,15 @@ void ike_sa_parse(const struct ike_pld *pl, struct ike_pl_sa *out)
 	out->props_len = (uint16_t)(pl->body_len - SA_FIXED_LEN);
 }
 
-void ike_prop_iter(const struct ike_pl_sa *sa, struct ike_iter *it)
+void
+ike_prop_iter(const struct ike_pl_sa *sa, struct ike_iter *it)
 {
 	it->p = sa->props;
 	it->left = sa->props_len;
 }
 
-bool ike_prop_next(struct ike_iter *it, struct ike_prop *out)
+bool
+ike_prop_next(struct ike_iter *it, struct ike_prop *out)
 {
 	size_t len, fixed;
 
@@ -137,13 +142,15 @@ bool ike_prop_next(struct ike_iter *it, struct ike_prop *out)
 	return true;
 }
 
-void ike_xform_iter(const struct ike_prop *p, struct ike_iter *it)
+void
+ike_xform_iter(const struct ike_prop *p, struct ike_iter *it)
 {
 	it->p = p->xforms;
 	it->left = p->xforms_len;
 }
 
-bool ike_xform_next(struct ike_iter *it, struct ike_xform *out)
+bool
+ike_xform_next(struct ike_iter *it, struct ike_xform *out)
 {
 	size_t len, fixed = ISAKMP_GEN_LEN + XFORM_FIXED_LEN;
 
@@ -163,13 +170,15 @@ bool ike_xform_next(struct ike_iter *it, struct ike_xform *out)
 	return true;
 }
 
-void ike_attr_iter(const struct ike_xform *x, struct ike_iter *it)
+void
+ike_attr_iter(const struct ike_xform *x, struct ike_iter *it)
 {
 	it->p = x->attrs;
 	it->left = x->attrs_len;
 }
 
-bool ike_attr_next(struct ike_iter *it, struct ike_attr *out)
+bool
+ike_attr_next(struct ike_iter *it, struct ike_attr *out)
 {
 	uint16_t type;
 
@@ -203,8 +212,8 @@ bool ike_attr_next(struct ike_iter *it, struct ike_attr *out)
 /* ------------------------------------------------------------------ */
 /* Builder */
 
-void ike_sab_begin(struct ike_sab *b, struct ike_wbuf *w, uint32_t doi,
-		   uint32_t sit)
+void
+ike_sab_begin(struct ike_sab *b, struct ike_wbuf *w, uint32_t doi, uint32_t sit)
 {
 	b->w = w;
 	b->sa_off = ike_wb_pld_begin(w, ISAKMP_PLD_SA);
@@ -213,8 +222,8 @@ void ike_sab_begin(struct ike_sab *b, struct ike_wbuf *w, uint32_t doi,
 	ike_wb_put32(w, sit);
 }
 
-void ike_sab_prop(struct ike_sab *b, uint8_t num, uint8_t proto,
-		  const uint8_t *spi, uint8_t spi_size)
+void
+ike_sab_prop(struct ike_sab *b, uint8_t num, uint8_t proto, const uint8_t *spi, uint8_t spi_size)
 {
 	struct ike_wbuf *w = b->w;
 
@@ -232,7 +241,8 @@ void ike_sab_prop(struct ike_sab *b, uint8_t num, uint8_t proto,
 	b->nxf = 0;
 }
 
-void ike_sab_xform(struct ike_sab *b, uint8_t num, uint8_t id)
+void
+ike_sab_xform(struct ike_sab *b, uint8_t num, uint8_t id)
 {
 	struct ike_wbuf *w = b->w;
 
@@ -248,7 +258,8 @@ void ike_sab_xform(struct ike_sab *b, uint8_t num, uint8_t id)
 }
 
 /* TV if the value fits 16 bits, else a minimal TLV (RFC 2408 s3.3). */
-void ike_sab_attr(struct ike_sab *b, uint16_t type, uint64_t val)
+void
+ike_sab_attr(struct ike_sab *b, uint16_t type, uint64_t val)
 {
 	uint8_t v[8];
 	unsigned n = 0;
@@ -265,8 +276,8 @@ void ike_sab_attr(struct ike_sab *b, uint16_t type, uint64_t val)
 	ike_sab_attr_tlv(b, type, v + n, (uint16_t)(8 - n));
 }
 
-void ike_sab_attr_tlv(struct ike_sab *b, uint16_t type, const uint8_t *d,
-		      uint16_t len)
+void
+ike_sab_attr_tlv(struct ike_sab *b, uint16_t type, const uint8_t *d, uint16_t len)
 {
 	ike_wb_put16(b->w, type & (uint16_t)~ISAKMP_ATTR_AF);
 	ike_wb_put16(b->w, len);
@@ -274,7 +285,8 @@ void ike_sab_attr_tlv(struct ike_sab *b, uint16_t type, const uint8_t *d,
 }
 
 /* Copy a transform verbatim (a responder's echo), as the last one. */
-void ike_sab_xform_raw(struct ike_sab *b, const uint8_t *raw, uint16_t len)
+void
+ike_sab_xform_raw(struct ike_sab *b, const uint8_t *raw, uint16_t len)
 {
 	struct ike_wbuf *w = b->w;
 	uint8_t *p;
@@ -288,7 +300,8 @@ void ike_sab_xform_raw(struct ike_sab *b, const uint8_t *raw, uint16_t len)
 	b->nxf++;
 }
 
-void ike_sab_xform_end(struct ike_sab *b)
+void
+ike_sab_xform_end(struct ike_sab *b)
 {
 	struct ike_wbuf *w = b->w;
 
@@ -296,7 +309,8 @@ void ike_sab_xform_end(struct ike_sab *b)
 		put16(w->buf + b->xf_off + 2, (uint16_t)(w->len - b->xf_off));
 }
 
-void ike_sab_prop_end(struct ike_sab *b)
+void
+ike_sab_prop_end(struct ike_sab *b)
 {
 	struct ike_wbuf *w = b->w;
 
@@ -306,7 +320,8 @@ void ike_sab_prop_end(struct ike_sab *b)
 	put16(w->buf + b->prop_off + 2, (uint16_t)(w->len - b->prop_off));
 }
 
-void ike_sab_end(struct ike_sab *b)
+void
+ike_sab_end(struct ike_sab *b)
 {
 	ike_wb_pld_end(b->w, b->sa_off);
 }

@@ -14,18 +14,19 @@
 #define RETRY_MAX_MS   300000
 
 static const struct ike_esp_proposal default_esp[] = {
-	{IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_NONE},
-	{IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_MODP1024},
-	{IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA256, IKE_DH_NONE},
-	{IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA256, IKE_DH_MODP2048},
-	{IKE_CIPHER_AES_GCM16, 128, IKE_HASH_NONE, IKE_DH_NONE},
-	{IKE_CIPHER_AES_GCM16, 256, IKE_HASH_NONE, IKE_DH_NONE},
+	{ IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_NONE },
+	{ IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_MODP1024 },
+	{ IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA256, IKE_DH_NONE },
+	{ IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA256, IKE_DH_MODP2048 },
+	{ IKE_CIPHER_AES_GCM16, 128, IKE_HASH_NONE, IKE_DH_NONE },
+	{ IKE_CIPHER_AES_GCM16, 256, IKE_HASH_NONE, IKE_DH_NONE },
 };
 
 /* ------------------------------------------------------------------ */
 /* Validation */
 
-static bool id_ok(const struct ike_id *id)
+static bool
+id_ok(const struct ike_id *id)
 {
 	switch (id->type) {
 	case IKE_ID_NONE:
@@ -41,7 +42,8 @@ static bool id_ok(const struct ike_id *id)
 	}
 }
 
-static bool prefixes_ok(const struct ike_prefix *p, uint8_t n)
+static bool
+prefixes_ok(const struct ike_prefix *p, uint8_t n)
 {
 	if (n < 1 || n > IKE_SUBNETS_MAX)
 		return false;
@@ -54,14 +56,15 @@ static bool prefixes_ok(const struct ike_prefix *p, uint8_t n)
 	return true;
 }
 
-static bool p1_ok(const struct ike_p1_proposal *p)
+static bool
+p1_ok(const struct ike_p1_proposal *p)
 {
-	return p->cipher == IKE_CIPHER_AES_CBC &&
-	       (p->key_bits == 128 || p->key_bits == 256) &&
+	return p->cipher == IKE_CIPHER_AES_CBC && (p->key_bits == 128 || p->key_bits == 256) &&
 	       ike_kdf_hash_len(p->hash) != 0 && ike_dh_pub_len(p->group) != 0;
 }
 
-static bool esp_ok(const struct ike_esp_proposal *p)
+static bool
+esp_ok(const struct ike_esp_proposal *p)
 {
 	bool cbc = p->cipher == IKE_CIPHER_AES_CBC &&
 		   (p->integ == IKE_HASH_SHA1 || p->integ == IKE_HASH_SHA256);
@@ -71,7 +74,8 @@ static bool esp_ok(const struct ike_esp_proposal *p)
 	       (p->pfs == IKE_DH_NONE || ike_dh_pub_len(p->pfs) != 0);
 }
 
-int ike_site_params_validate(const struct ike_site_params *p, const char **why)
+int
+ike_site_params_validate(const struct ike_site_params *p, const char **why)
 {
 	const char *w = NULL;
 
@@ -111,7 +115,8 @@ int ike_site_params_validate(const struct ike_site_params *p, const char **why)
 	return w == NULL ? 0 : -EINVAL;
 }
 
-void ike_site_apply_defaults(const struct ike *ike, struct ike_site_params *p)
+void
+ike_site_apply_defaults(const struct ike *ike, struct ike_site_params *p)
 {
 	if (p->n_p1 == 0) {
 		memcpy(p->p1, ike->cfg.p1, sizeof(p->p1));
@@ -129,20 +134,21 @@ void ike_site_apply_defaults(const struct ike *ike, struct ike_site_params *p)
 		p->dpd_timeout_s = 4 * p->dpd_delay_s;
 	if (p->max_pairs == 0)
 		p->max_pairs = ike->cfg.max_pairs_per_site > p->n_local * p->n_remote ?
-			       ike->cfg.max_pairs_per_site :
-			       (uint16_t)(p->n_local * p->n_remote);
+				       ike->cfg.max_pairs_per_site :
+				       (uint16_t)(p->n_local * p->n_remote);
 }
 
 /* ------------------------------------------------------------------ */
 /* Indexes */
 
-static uint64_t name_hash(const struct ike *ike, const char *name)
+static uint64_t
+name_hash(const struct ike *ike, const char *name)
 {
 	return ike_hash(ike, name, strnlen(name, IKE_NAME_MAX));
 }
 
-static uint64_t id_hash(const struct ike *ike, enum ike_id_type type,
-			const uint8_t *v, size_t len)
+static uint64_t
+id_hash(const struct ike *ike, enum ike_id_type type, const uint8_t *v, size_t len)
 {
 	uint8_t key[1 + IKE_ID_MAX];
 
@@ -151,7 +157,8 @@ static uint64_t id_hash(const struct ike *ike, enum ike_id_type type,
 	return ike_hash(ike, key, 1 + len);
 }
 
-struct site *ike_site_by_name(struct ike *ike, const char *name)
+struct site *
+ike_site_by_name(struct ike *ike, const char *name)
 {
 	uint64_t h = name_hash(ike, name);
 
@@ -165,8 +172,8 @@ struct site *ike_site_by_name(struct ike *ike, const char *name)
 	return NULL;
 }
 
-struct site *ike_site_by_id(struct ike *ike, enum ike_id_type type,
-			    const uint8_t *v, size_t len)
+struct site *
+ike_site_by_id(struct ike *ike, enum ike_id_type type, const uint8_t *v, size_t len)
 {
 	uint64_t h;
 
@@ -184,7 +191,8 @@ struct site *ike_site_by_id(struct ike *ike, enum ike_id_type type,
 	return NULL;
 }
 
-struct site *ike_site_by_addr(struct ike *ike, uint32_t addr)
+struct site *
+ike_site_by_addr(struct ike *ike, uint32_t addr)
 {
 	uint64_t h = ike_hash(ike, &addr, sizeof(addr));
 
@@ -204,8 +212,8 @@ struct site *ike_site_by_addr(struct ike *ike, uint32_t addr)
  * picks the PSK and proposals by address before it sees an ID, so all the
  * sites there must agree on them and each must name its peer's ID.
  */
-static bool addr_shareable(struct ike *ike, const struct ike_site_params *p,
-			   const struct site *self)
+static bool
+addr_shareable(struct ike *ike, const struct ike_site_params *p, const struct site *self)
 {
 	uint32_t addr = p->peer_addr;
 	uint64_t h = ike_hash(ike, &addr, sizeof(addr));
@@ -220,15 +228,15 @@ static bool addr_shareable(struct ike *ike, const struct ike_site_params *p,
 		    !ike_site_psk_equal(o, p->psk, p->psk_len) ||
 		    (p->n_p1 != 0 && (o->p.n_p1 != p->n_p1 ||
 				      memcmp(o->p.p1, p->p1, sizeof(p->p1[0]) * p->n_p1) != 0)) ||
-		    (p->n_p1 == 0 && memcmp(o->p.p1, ike->cfg.p1,
-					    sizeof(o->p.p1[0]) * ike->cfg.n_p1) != 0))
+		    (p->n_p1 == 0 &&
+		     memcmp(o->p.p1, ike->cfg.p1, sizeof(o->p.p1[0]) * ike->cfg.n_p1) != 0))
 			return false;
 	}
 	return true;
 }
 
-int ike_site_index_check(struct ike *ike, const struct ike_site_params *p,
-			 const struct site *self)
+int
+ike_site_index_check(struct ike *ike, const struct ike_site_params *p, const struct site *self)
 {
 	struct site *o;
 
@@ -245,7 +253,8 @@ int ike_site_index_check(struct ike *ike, const struct ike_site_params *p,
 	return 0;
 }
 
-void ike_site_index_add(struct site *s)
+void
+ike_site_index_add(struct site *s)
 {
 	struct ike *ike = s->ike;
 	uint32_t a = s->p.peer_addr;
@@ -257,11 +266,11 @@ void ike_site_index_add(struct site *s)
 			     id_hash(ike, s->p.id.type, s->p.id.value, s->p.id.len));
 	s->in_addr = a != 0;
 	if (s->in_addr)
-		ike_htab_add(&ike->sites_by_addr, &s->by_addr,
-			     ike_hash(ike, &a, sizeof(a)));
+		ike_htab_add(&ike->sites_by_addr, &s->by_addr, ike_hash(ike, &a, sizeof(a)));
 }
 
-void ike_site_index_del(struct site *s)
+void
+ike_site_index_del(struct site *s)
 {
 	ike_htab_del(&s->ike->sites_by_name, &s->by_name);
 	if (s->in_id)
@@ -274,9 +283,10 @@ void ike_site_index_del(struct site *s)
 /* ------------------------------------------------------------------ */
 
 /* Constant time in the key: both arrays are zero-padded to IKE_PSK_MAX. */
-bool ike_site_psk_equal(const struct site *s, const uint8_t *psk, size_t len)
+bool
+ike_site_psk_equal(const struct site *s, const uint8_t *psk, size_t len)
 {
-	uint8_t other[IKE_PSK_MAX] = {0};
+	uint8_t other[IKE_PSK_MAX] = { 0 };
 	int diff;
 
 	memcpy(other, psk, len > IKE_PSK_MAX ? IKE_PSK_MAX : len);
@@ -292,22 +302,25 @@ bool ike_site_psk_equal(const struct site *s, const uint8_t *psk, size_t len)
  * default_psk (which the site's own psk may equal) could take its SAs and
  * subnets, and its INITIAL-CONTACT would drop the real branch's SAs.
  */
-bool ike_site_addr_ok(struct site *s, uint32_t from)
+bool
+ike_site_addr_ok(struct site *s, uint32_t from)
 {
 	char a[IKE_ADDR_STR_MAX], p[IKE_ADDR_STR_MAX];
 
 	if (s->p.peer_addr == 0 || s->p.peer_addr == from)
 		return true;
 	s->cnt.auth_failures++;
-	ike_logf(s->ike, IKE_LOG_WARNING, "[%s] its ID claimed from %s, not "
-		 "its peer %s: refused", s->p.name, ike_addr_str(from, a),
-		 ike_addr_str(s->p.peer_addr, p));
+	ike_logf(s->ike, IKE_LOG_WARNING,
+		 "[%s] its ID claimed from %s, not "
+		 "its peer %s: refused",
+		 s->p.name, ike_addr_str(from, a), ike_addr_str(s->p.peer_addr, p));
 	return false;
 }
 
 /* The ISAKMP SA to use: the newest established one not stepping aside
  * (or, while all of them are, the newest). */
-struct ike_sa *ike_site_newest_sa(const struct site *s)
+struct ike_sa *
+ike_site_newest_sa(const struct site *s)
 {
 	struct ike_sa *best = NULL;
 
@@ -317,20 +330,21 @@ struct ike_sa *ike_site_newest_sa(const struct site *s)
 		if (sa->state != P1_ESTABLISHED || best == sa)
 			continue;
 		if (best == NULL || (best->rekeyed && !sa->rekeyed) ||
-		    (best->rekeyed == sa->rekeyed &&
-		     sa->established_ms >= best->established_ms))
+		    (best->rekeyed == sa->rekeyed && sa->established_ms >= best->established_ms))
 			best = sa;
 	}
 	return best;
 }
 
-void ike_site_peer_seen(struct site *s, const struct ike_endpoint *ep)
+void
+ike_site_peer_seen(struct site *s, const struct ike_endpoint *ep)
 {
 	s->peer = *ep;
 }
 
 /* The peer's NAT mapping moved: its UDP-encapsulated pairs follow. */
-void ike_site_peer_moved(struct site *s, const struct ike_endpoint *ep)
+void
+ike_site_peer_moved(struct site *s, const struct ike_endpoint *ep)
 {
 	struct ike *ike = s->ike;
 
@@ -346,7 +360,8 @@ void ike_site_peer_moved(struct site *s, const struct ike_endpoint *ep)
 }
 
 /* Call after an ISAKMP SA of the site became established. */
-void ike_site_sa_up(struct site *s, struct ike_sa *sa)
+void
+ike_site_sa_up(struct site *s, struct ike_sa *sa)
 {
 	struct ike *ike = s->ike;
 	char a[IKE_ADDR_STR_MAX];
@@ -357,13 +372,14 @@ void ike_site_sa_up(struct site *s, struct ike_sa *sa)
 		return;
 	s->up = true;
 	s->cnt.up++;
-	ike_sa_logf(sa, IKE_LOG_NOTICE, "site up, peer %s:%u",
-		    ike_addr_str(sa->remote.addr, a), sa->remote.port);
+	ike_sa_logf(sa, IKE_LOG_NOTICE, "site up, peer %s:%u", ike_addr_str(sa->remote.addr, a),
+		    sa->remote.port);
 	if (ike->ops->peer_up != NULL)
 		ike->ops->peer_up(ike->ctx, s->id, s->p.name);
 }
 
-static void arm_retry(struct site *s)
+static void
+arm_retry(struct site *s)
 {
 	uint64_t d = RETRY_FIRST_MS;
 
@@ -379,7 +395,8 @@ static void arm_retry(struct site *s)
  * Remove every pair and ISAKMP SA of the site; tell the host once if the
  * site was up. send_deletes: tell the peer too (admin action).
  */
-void ike_site_flush(struct site *s, enum ike_down_reason why, bool send_deletes)
+void
+ike_site_flush(struct site *s, enum ike_down_reason why, bool send_deletes)
 {
 	struct ike *ike = s->ike;
 	struct link *l, *t;
@@ -398,9 +415,10 @@ void ike_site_flush(struct site *s, enum ike_down_reason why, bool send_deletes)
 		s->cnt.down++;
 		ike_count(ike, IKE_EV_PEER_DOWN);
 		ike_logf(ike, IKE_LOG_NOTICE, "[%s] site down (%s)", s->p.name,
-			 why == IKE_DOWN_DPD ? "DPD timeout" :
-			 why == IKE_DOWN_DELETE ? "deleted by peer" :
-			 why == IKE_DOWN_EXPIRED ? "expired" : "admin");
+			 why == IKE_DOWN_DPD     ? "DPD timeout" :
+			 why == IKE_DOWN_DELETE  ? "deleted by peer" :
+			 why == IKE_DOWN_EXPIRED ? "expired" :
+						   "admin");
 		ike->ops->peer_down(ike->ctx, s->id, s->p.name, why);
 	}
 	if (s->p.initiate && why != IKE_DOWN_ADMIN)
@@ -408,22 +426,22 @@ void ike_site_flush(struct site *s, enum ike_down_reason why, bool send_deletes)
 }
 
 /* Call after an ISAKMP SA of the site went away: was it the last one? */
-void ike_site_check_down(struct site *s, enum ike_down_reason why)
+void
+ike_site_check_down(struct site *s, enum ike_down_reason why)
 {
 	if (s->up && ike_site_newest_sa(s) == NULL)
 		ike_site_flush(s, why, false);
 }
 
 /* Is there a pair (or an exchange making one) for these selectors? */
-static bool have_pair(const struct site *s, const struct ike_prefix *l,
-		      const struct ike_prefix *r)
+static bool
+have_pair(const struct site *s, const struct ike_prefix *l, const struct ike_prefix *r)
 {
 	for (struct link *k = s->children.next; k != &s->children; k = k->next) {
 		const struct child *c = container_of(k, struct child, site_link);
 
-		if (!c->rekeyed && c->ts_local.addr == l->addr &&
-		    c->ts_local.len == l->len && c->ts_remote.addr == r->addr &&
-		    c->ts_remote.len == r->len)
+		if (!c->rekeyed && c->ts_local.addr == l->addr && c->ts_local.len == l->len &&
+		    c->ts_remote.addr == r->addr && c->ts_remote.len == r->len)
 			return true;
 	}
 	for (struct link *k = s->sas.next; k != &s->sas; k = k->next) {
@@ -432,9 +450,9 @@ static bool have_pair(const struct site *s, const struct ike_prefix *l,
 		for (struct link *m = sa->qms.next; m != &sa->qms; m = m->next) {
 			const struct qm *q = container_of(m, struct qm, link);
 
-			if (q->initiator && q->state == QM_I_SENT1 &&
-			    q->ts_local.addr == l->addr && q->ts_local.len == l->len &&
-			    q->ts_remote.addr == r->addr && q->ts_remote.len == r->len)
+			if (q->initiator && q->state == QM_I_SENT1 && q->ts_local.addr == l->addr &&
+			    q->ts_local.len == l->len && q->ts_remote.addr == r->addr &&
+			    q->ts_remote.len == r->len)
 				return true;
 		}
 	}
@@ -446,7 +464,8 @@ static bool have_pair(const struct site *s, const struct ike_prefix *l,
  * needs (every local x remote subnet pair, if we initiate) and the rekeys
  * that were waiting for phase 1.
  */
-void ike_site_kick(struct site *s)
+void
+ike_site_kick(struct site *s)
 {
 	struct ike_sa *sa = ike_site_newest_sa(s);
 	struct link *l, *t;
@@ -463,15 +482,14 @@ void ike_site_kick(struct site *s)
 		return;
 	for (uint8_t i = 0; i < s->p.n_local; i++)
 		for (uint8_t j = 0; j < s->p.n_remote; j++)
-			if (!have_pair(s, &s->p.local_subnets[i],
-				       &s->p.remote_subnets[j]))
+			if (!have_pair(s, &s->p.local_subnets[i], &s->p.remote_subnets[j]))
 				ike_quick_initiate(sa, &s->p.local_subnets[i],
 						   &s->p.remote_subnets[j], 0);
 }
 
 /* Where to send a new Main Mode: the configured peer, or where it was. */
-static bool site_endpoints(const struct site *s, struct ike_endpoint *local,
-			   struct ike_endpoint *remote)
+static bool
+site_endpoints(const struct site *s, struct ike_endpoint *local, struct ike_endpoint *remote)
 {
 	local->addr = s->p.local_addr ? s->p.local_addr : s->ike->cfg.local_addr;
 	local->port = IKE_PORT;
@@ -491,7 +509,8 @@ static bool site_endpoints(const struct site *s, struct ike_endpoint *local,
 	return local->addr != 0;
 }
 
-int ike_site_start(struct site *s)
+int
+ike_site_start(struct site *s)
 {
 	struct ike_endpoint local, remote;
 
@@ -519,18 +538,19 @@ int ike_site_start(struct site *s)
 	return ike_main_initiate(s, &local, &remote);
 }
 
-void ike_site_start_queued(struct ike *ike)
+void
+ike_site_start_queued(struct ike *ike)
 {
 	while (ike->n_initiating < INIT_WINDOW && !list_empty(&ike->start_queue)) {
-		struct site *s = container_of(ike->start_queue.next, struct site,
-					      start_link);
+		struct site *s = container_of(ike->start_queue.next, struct site, start_link);
 
 		ike_site_unqueue(s);
 		ike_site_retry(s);
 	}
 }
 
-void ike_site_unqueue(struct site *s)
+void
+ike_site_unqueue(struct site *s)
 {
 	if (s->start_queued) {
 		list_del(&s->start_link);
@@ -538,7 +558,8 @@ void ike_site_unqueue(struct site *s)
 	}
 }
 
-void ike_site_retry(struct site *s)
+void
+ike_site_retry(struct site *s)
 {
 	int rc = ike_site_start(s);
 
@@ -547,4 +568,3 @@ void ike_site_retry(struct site *s)
 	else if (rc == 0 && !s->up)
 		arm_retry(s); /* in case this attempt fails too */
 }
-

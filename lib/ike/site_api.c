@@ -13,8 +13,8 @@
 
 #include "priv.h"
 
-int ike_site_add(struct ike *ike, const struct ike_site_params *p,
-		 uint64_t now_ms, uint32_t *site_id)
+int
+ike_site_add(struct ike *ike, const struct ike_site_params *p, uint64_t now_ms, uint32_t *site_id)
 {
 	struct site *s;
 	int rc;
@@ -48,11 +48,10 @@ int ike_site_add(struct ike *ike, const struct ike_site_params *p,
 }
 
 /* Fields whose change invalidates the site's tunnels. */
-static bool tunnel_params_differ(const struct ike_site_params *a,
-				 const struct ike_site_params *b)
+static bool
+tunnel_params_differ(const struct ike_site_params *a, const struct ike_site_params *b)
 {
-	return a->psk_len != b->psk_len ||
-	       CRYPTO_memcmp(a->psk, b->psk, IKE_PSK_MAX) != 0 ||
+	return a->psk_len != b->psk_len || CRYPTO_memcmp(a->psk, b->psk, IKE_PSK_MAX) != 0 ||
 	       memcmp(&a->id, &b->id, sizeof(a->id)) != 0 ||
 	       memcmp(&a->local_id, &b->local_id, sizeof(a->local_id)) != 0 ||
 	       a->peer_addr != b->peer_addr || a->local_addr != b->local_addr ||
@@ -67,7 +66,8 @@ static bool tunnel_params_differ(const struct ike_site_params *a,
 }
 
 /* Half-open responder SAs that chose their PSK through this site. */
-static void unhook_half_open(struct site *s)
+static void
+unhook_half_open(struct site *s)
 {
 	struct link *l, *t;
 
@@ -75,8 +75,8 @@ static void unhook_half_open(struct site *s)
 		ike_sa_kill(container_of(l, struct ike_sa, addr_link));
 }
 
-int ike_site_update(struct ike *ike, const struct ike_site_params *p,
-		    uint64_t now_ms)
+int
+ike_site_update(struct ike *ike, const struct ike_site_params *p, uint64_t now_ms)
 {
 	struct site *s;
 	struct ike_site_params np;
@@ -113,7 +113,8 @@ int ike_site_update(struct ike *ike, const struct ike_site_params *p,
 	return 0;
 }
 
-static void site_free(struct site *s, bool send_deletes)
+static void
+site_free(struct site *s, bool send_deletes)
 {
 	struct ike *ike = s->ike;
 
@@ -128,7 +129,8 @@ static void site_free(struct site *s, bool send_deletes)
 	free(s);
 }
 
-int ike_site_del(struct ike *ike, const char *name, uint64_t now_ms)
+int
+ike_site_del(struct ike *ike, const char *name, uint64_t now_ms)
 {
 	struct site *s = ike_site_by_name(ike, name);
 
@@ -141,7 +143,8 @@ int ike_site_del(struct ike *ike, const char *name, uint64_t now_ms)
 	return 0;
 }
 
-int ike_site_initiate(struct ike *ike, const char *name, uint64_t now_ms)
+int
+ike_site_initiate(struct ike *ike, const char *name, uint64_t now_ms)
 {
 	struct site *s = ike_site_by_name(ike, name);
 	int rc;
@@ -155,7 +158,8 @@ int ike_site_initiate(struct ike *ike, const char *name, uint64_t now_ms)
 	return rc;
 }
 
-int ike_site_down(struct ike *ike, const char *name, uint64_t now_ms)
+int
+ike_site_down(struct ike *ike, const char *name, uint64_t now_ms)
 {
 	struct site *s = ike_site_by_name(ike, name);
 
@@ -169,7 +173,8 @@ int ike_site_down(struct ike *ike, const char *name, uint64_t now_ms)
 }
 
 /* Instance teardown: no messages, but the host hears of every SA. */
-void ike_sites_fini(struct ike *ike)
+void
+ike_sites_fini(struct ike *ike)
 {
 	while (!list_empty(&ike->sites))
 		site_free(container_of(ike->sites.next, struct site, all), false);

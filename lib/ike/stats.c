@@ -27,12 +27,14 @@ static const char *const stat_texts[IKE_STAT_N] = {
 };
 /* clang-format on */
 
-const char *ike_stat_name(unsigned i)
+const char *
+ike_stat_name(unsigned i)
 {
 	return i < IKE_STAT_N ? stat_names[i] : NULL;
 }
 
-const char *ike_stat_text(unsigned i)
+const char *
+ike_stat_text(unsigned i)
 {
 	return i < IKE_STAT_N ? stat_texts[i] : NULL;
 }

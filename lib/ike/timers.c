@@ -34,7 +34,8 @@
 
 #define GC_INTERVAL_MS 10000
 
-static void swap(struct theap *hp, size_t a, size_t b)
+static void
+swap(struct theap *hp, size_t a, size_t b)
 {
 	struct timer *t = hp->h[a];
 
@@ -44,7 +45,8 @@ static void swap(struct theap *hp, size_t a, size_t b)
 	hp->h[b]->idx = (uint32_t)b + 1;
 }
 
-static void sift_up(struct theap *hp, size_t i)
+static void
+sift_up(struct theap *hp, size_t i)
 {
 	while (i > 0 && hp->h[(i - 1) / 2]->when > hp->h[i]->when) {
 		swap(hp, i, (i - 1) / 2);
@@ -52,7 +54,8 @@ static void sift_up(struct theap *hp, size_t i)
 	}
 }
 
-static void sift_down(struct theap *hp, size_t i)
+static void
+sift_down(struct theap *hp, size_t i)
 {
 	for (;;) {
 		size_t l = 2 * i + 1, r = l + 1, m = i;
@@ -68,7 +71,8 @@ static void sift_down(struct theap *hp, size_t i)
 	}
 }
 
-void ike_timer_cancel(struct ike *ike, struct timer *t)
+void
+ike_timer_cancel(struct ike *ike, struct timer *t)
 {
 	struct theap *hp = &ike->timers;
 	size_t i;
@@ -86,8 +90,8 @@ void ike_timer_cancel(struct ike *ike, struct timer *t)
 	sift_down(hp, hp->h[i]->idx - 1);
 }
 
-void ike_timer_arm(struct ike *ike, struct timer *t, enum timer_kind kind,
-		   uint64_t when)
+void
+ike_timer_arm(struct ike *ike, struct timer *t, enum timer_kind kind, uint64_t when)
 {
 	struct theap *hp = &ike->timers;
 
@@ -111,7 +115,8 @@ void ike_timer_arm(struct ike *ike, struct timer *t, enum timer_kind kind,
 	sift_up(hp, hp->n - 1);
 }
 
-uint64_t ike_next_deadline(const struct ike *ike)
+uint64_t
+ike_next_deadline(const struct ike *ike)
 {
 	/* Sites waiting for the initiation window, and there is room: now. */
 	if (!list_empty(&ike->start_queue) && ike->n_initiating < INIT_WINDOW)
@@ -120,7 +125,8 @@ uint64_t ike_next_deadline(const struct ike *ike)
 }
 
 /* Soft expiry: lifetime minus the margin minus a random part of it. */
-uint64_t ike_timer_fuzzed_rekey(struct ike *ike, uint64_t start_ms, uint64_t life_s)
+uint64_t
+ike_timer_fuzzed_rekey(struct ike *ike, uint64_t start_ms, uint64_t life_s)
 {
 	uint64_t life = life_s * 1000, margin = ike->cfg.rekey_margin_s * 1000ULL;
 	uint64_t fuzz = margin * ike->cfg.rekey_fuzz_pct / 100, r = 0;
@@ -137,7 +143,8 @@ uint64_t ike_timer_fuzzed_rekey(struct ike *ike, uint64_t start_ms, uint64_t lif
 }
 
 /* Call after an ISAKMP SA became established. */
-void ike_timers_p1_established(struct ike_sa *sa)
+void
+ike_timers_p1_established(struct ike_sa *sa)
 {
 	struct ike *ike = sa->ike;
 	struct site *s = sa->site;
@@ -146,8 +153,7 @@ void ike_timers_p1_established(struct ike_sa *sa)
 	ike_timer_arm(ike, &sa->t_rekey, T_P1_REKEY,
 		      ike_timer_fuzzed_rekey(ike, sa->established_ms, sa->life_s));
 	if (s->p.dpd_delay_s > 0 && sa->peer_dpd) {
-		ike_timer_arm(ike, &sa->t_dpd, T_DPD,
-			      ike->now + s->p.dpd_delay_s * 1000ULL);
+		ike_timer_arm(ike, &sa->t_dpd, T_DPD, ike->now + s->p.dpd_delay_s * 1000ULL);
 	}
 	if (sa->nat_local && ike->cfg.natt_keepalive_s > 0)
 		ike_timer_arm(ike, &sa->t_keepalive, T_KEEPALIVE,
@@ -155,7 +161,8 @@ void ike_timers_p1_established(struct ike_sa *sa)
 }
 
 /* Call after an IPsec SA pair became established. */
-void ike_timers_child_established(struct child *c)
+void
+ike_timers_child_established(struct child *c)
 {
 	struct ike *ike = c->ike;
 
@@ -165,7 +172,8 @@ void ike_timers_child_established(struct child *c)
 	ike_timer_arm(ike, &c->t_rekey, T_CHILD_REKEY, c->rekey_ms);
 }
 
-static void fire_sa(struct ike *ike, struct timer *t)
+static void
+fire_sa(struct ike *ike, struct timer *t)
 {
 	struct ike_sa *sa;
 
@@ -199,13 +207,13 @@ static void fire_sa(struct ike *ike, struct timer *t)
 	case T_KEEPALIVE:
 		sa = container_of(t, struct ike_sa, t_keepalive);
 		ike_natt_keepalive(sa);
-		ike_timer_arm(ike, t, T_KEEPALIVE,
-			      ike->now + ike->cfg.natt_keepalive_s * 1000ULL);
+		ike_timer_arm(ike, t, T_KEEPALIVE, ike->now + ike->cfg.natt_keepalive_s * 1000ULL);
 		break;
 	}
 }
 
-static void fire(struct ike *ike, struct timer *t)
+static void
+fire(struct ike *ike, struct timer *t)
 {
 	struct child *c;
 	struct qm *q;
@@ -241,7 +249,8 @@ static void fire(struct ike *ike, struct timer *t)
 	}
 }
 
-static void timers_run(struct ike *ike, uint64_t now)
+static void
+timers_run(struct ike *ike, uint64_t now)
 {
 	struct theap *hp = &ike->timers;
 
@@ -253,7 +262,8 @@ static void timers_run(struct ike *ike, uint64_t now)
 	}
 }
 
-void ike_tick(struct ike *ike, uint64_t now_ms)
+void
+ike_tick(struct ike *ike, uint64_t now_ms)
 {
 	if (now_ms > ike->now)
 		ike->now = now_ms;
@@ -263,13 +273,15 @@ void ike_tick(struct ike *ike, uint64_t now_ms)
 }
 
 /* Start the per-source table's ageing when it gets its first entry. */
-void ike_timers_gc_start(struct ike *ike)
+void
+ike_timers_gc_start(struct ike *ike)
 {
 	if (ike->t_gc.idx == 0)
 		ike_timer_arm(ike, &ike->t_gc, T_GC, ike->now + GC_INTERVAL_MS);
 }
 
-void ike_timers_fini(struct ike *ike)
+void
+ike_timers_fini(struct ike *ike)
 {
 	for (size_t i = 0; i < ike->timers.n; i++)
 		ike->timers.h[i]->idx = 0;

@@ -20,7 +20,7 @@ nat_config_init(struct nat_config *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->n_workers = 1;
-	c->socket_id = -1;             /* SOCKET_ID_ANY */
+	c->socket_id = -1; /* SOCKET_ID_ANY */
 	c->capacity = 1000000;
 	/* active_sites, site_cap, site_dest_cap: 0, derived (nat_config_resolve). */
 	c->max_sites = 16384;
@@ -61,7 +61,11 @@ nat_port_split(const struct nat_config *c, uint8_t owner[256], uint16_t *lo, uin
 	return smallest;
 }
 
-#define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -EINVAL; } while (0)
+#define FAIL(...)                                   \
+	do {                                        \
+		snprintf(err, errlen, __VA_ARGS__); \
+		return -EINVAL;                     \
+	} while (0)
 
 static int
 check_sizes(const struct nat_config *c, char *err, size_t errlen)
@@ -82,8 +86,8 @@ check_sizes(const struct nat_config *c, char *err, size_t errlen)
 	if (c->port_min < 1 || c->port_min > c->port_max)
 		FAIL("ports: %u-%u is not a range of ports", c->port_min, c->port_max);
 	if (nat_port_split(c, owner, lo, hi) < MIN_WORKER_PORTS)
-		FAIL("ports: %u-%u leaves a worker fewer than %u ports (%u workers)",
-		     c->port_min, c->port_max, MIN_WORKER_PORTS, c->n_workers);
+		FAIL("ports: %u-%u leaves a worker fewer than %u ports (%u workers)", c->port_min,
+		     c->port_max, MIN_WORKER_PORTS, c->n_workers);
 	for (unsigned t = 0; t < NAT_TMO_N; t++)
 		if (c->timeout_s[t] < 1 || c->timeout_s[t] > 2000000)
 			FAIL("timeouts.%s: %u s not in 1..2000000", nat_timeout_name(t),
@@ -106,8 +110,7 @@ check_pools(const struct nat_config *c, char *err, size_t errlen)
 		const struct nat_pool_config *pc = &c->pools[p];
 
 		if (pc->n_addrs < 1 || pc->n_addrs > NAT_POOL_ADDRS_MAX)
-			FAIL("pools[%u]: %u addresses, 1..%u", p, pc->n_addrs,
-			     NAT_POOL_ADDRS_MAX);
+			FAIL("pools[%u]: %u addresses, 1..%u", p, pc->n_addrs, NAT_POOL_ADDRS_MAX);
 		for (unsigned i = 0; i < pc->n_addrs; i++) {
 			unsigned j;
 
@@ -144,8 +147,7 @@ check_rules(const struct nat_config *c, char *err, size_t errlen)
 			FAIL("rules[%u].site: id %u not below max_sites %u", i, r->site,
 			     c->max_sites);
 		if (r->pool != NAT_RULE_NO_NAT && (r->pool < 0 || (unsigned)r->pool >= c->n_pools))
-			FAIL("rules[%u].pool: %d is not a pool (%u pools)", i, r->pool,
-			     c->n_pools);
+			FAIL("rules[%u].pool: %d is not a pool (%u pools)", i, r->pool, c->n_pools);
 	}
 	return 0;
 }
@@ -162,7 +164,8 @@ worker_ports(const struct nat_config *c)
 
 /* What the limits left 0 stand for (nat.h, struct nat_config). */
 void
-nat_config_limits(const struct nat_config *c, uint32_t *active, uint32_t *site_cap, uint32_t *dest_cap)
+nat_config_limits(const struct nat_config *c, uint32_t *active, uint32_t *site_cap,
+		  uint32_t *dest_cap)
 {
 	uint32_t a = c->active_sites;
 
@@ -195,11 +198,12 @@ check_shares(const struct nat_config *c, char *err, size_t errlen)
 		     site_cap, active, c->capacity, c->capacity / active);
 	if (dest_cap == 0)
 		FAIL("active_sites: %u above the %u ports of a worker (%u worker%s): a site "
-		     "could hold no port toward a destination", active, ports, c->n_workers,
-		     c->n_workers > 1 ? "s" : "");
+		     "could hold no port toward a destination",
+		     active, ports, c->n_workers, c->n_workers > 1 ? "s" : "");
 	if ((uint64_t)dest_cap * active > ports)
 		FAIL("site_dest_cap: %u x %u active_sites exceeds the %u ports of a worker "
-		     "(at most %u each)", dest_cap, active, ports, ports / active);
+		     "(at most %u each)",
+		     dest_cap, active, ports, ports / active);
 	return 0;
 }
 
@@ -234,8 +238,10 @@ const char *
 nat_timeout_name(enum nat_timeout t)
 {
 	static const char *const name[NAT_TMO_N] = {
-		[NAT_TMO_UDP] = "udp", [NAT_TMO_TCP_EST] = "tcp_established",
-		[NAT_TMO_TCP_TRANS] = "tcp_transitory", [NAT_TMO_ICMP] = "icmp",
+		[NAT_TMO_UDP] = "udp",
+		[NAT_TMO_TCP_EST] = "tcp_established",
+		[NAT_TMO_TCP_TRANS] = "tcp_transitory",
+		[NAT_TMO_ICMP] = "icmp",
 	};
 
 	return t < NAT_TMO_N ? name[t] : "?";

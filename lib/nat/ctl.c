@@ -14,7 +14,6 @@
 
 _Static_assert(SOCKET_ID_ANY == -1, "nat_config_init() sets socket_id -1");
 
-
 /* Most specific first: longer prefix, then a named site; else config order. */
 static bool
 rule_before(const struct nat_rule_config *a, const struct nat_rule_config *b)
@@ -30,13 +29,15 @@ rules_load(struct nat *nat, const struct nat_config *c)
 	struct nat_rule_config r[NAT_RULES_MAX];
 
 	memcpy(r, c->rules, c->n_rules * sizeof(r[0]));
-	for (unsigned i = 1; i < c->n_rules; i++)      /* stable insertion sort */
+	for (unsigned i = 1; i < c->n_rules; i++) /* stable insertion sort */
 		for (unsigned j = i; j > 0 && rule_before(&r[j], &r[j - 1]); j--)
 			RTE_SWAP(r[j], r[j - 1]);
 	nat->n_rules = c->n_rules;
 	for (unsigned i = 0; i < c->n_rules; i++)
 		nat->rule[i] = (struct nat_rule){ .prefix = r[i].prefix,
-			.mask = net_mask(r[i].plen), .site = r[i].site, .pool = r[i].pool };
+						  .mask = net_mask(r[i].plen),
+						  .site = r[i].site,
+						  .pool = r[i].pool };
 }
 
 static void
@@ -78,8 +79,7 @@ ring_fill(struct nat *nat, int socket)
 					 RING_F_EXACT_SZ);
 	if (nat->free == NULL)
 		return -ENOMEM;
-	nat->mem += rte_ring_get_memsize_elem(sizeof(uint32_t),
-					      rte_align32pow2(nat->capacity + 1));
+	nat->mem += rte_ring_get_memsize_elem(sizeof(uint32_t), rte_align32pow2(nat->capacity + 1));
 	for (uint32_t i = 0; i < nat->capacity; i += RTE_DIM(chunk)) {
 		uint32_t n = RTE_MIN((uint32_t)RTE_DIM(chunk), nat->capacity - i);
 
@@ -103,14 +103,14 @@ workers_create(struct nat *nat, const struct nat_config *c)
 		nat->w[w] = nw;
 		nat->out_head[w] = zalloc(nat, "nat_out_index", heads, c->socket_id);
 		nat->in_head[w] = zalloc(nat, "nat_in_index", heads, c->socket_id);
-		nat->site_count[w] = zalloc(nat, "nat_site_count",
-					    c->max_sites * sizeof(uint32_t), c->socket_id);
+		nat->site_count[w] = zalloc(nat, "nat_site_count", c->max_sites * sizeof(uint32_t),
+					    c->socket_id);
 		nat->share[w] = zalloc(nat, "nat_share", SHARE_COUNTERS(nat) * sizeof(uint16_t),
 				       c->socket_id);
 		if (nw == NULL || nat->out_head[w] == NULL || nat->in_head[w] == NULL ||
 		    nat->site_count[w] == NULL || nat->share[w] == NULL)
 			return -ENOMEM;
-		memset(nat->out_head[w], 0xff, heads);     /* NAT_NIL */
+		memset(nat->out_head[w], 0xff, heads); /* NAT_NIL */
 		memset(nat->in_head[w], 0xff, heads);
 		nw->nat = nat;
 		nw->sess = nat->sess;
@@ -161,17 +161,16 @@ nat_create(const struct nat_config *c)
 		for (unsigned i = 0; i < RTE_DIM(nat->sk[r]); i++)
 			nat->sk[r][i] = rte_rand();
 	/* Two buckets per session a worker holds when the load is even. */
-	nat->bits = rte_log2_u32(rte_align32pow2(RTE_MAX(1024u,
-			(uint32_t)((uint64_t)c->capacity * 2 / c->n_workers))));
+	nat->bits = rte_log2_u32(rte_align32pow2(
+		RTE_MAX(1024u, (uint32_t)((uint64_t)c->capacity * 2 / c->n_workers))));
 	rules_load(nat, c);
 	pools_load(nat, c);
 
-	nat->sess = zalloc(nat, "nat_sessions", (size_t)c->capacity * sizeof(*nat->sess),
-			   c->socket_id);
-	nat->tunnel_gen = zalloc(nat, "nat_tunnel_gen", c->max_tunnels * sizeof(uint16_t),
-				 c->socket_id);
-	nat->site_gen = zalloc(nat, "nat_site_gen", c->max_sites * sizeof(uint16_t),
-			       c->socket_id);
+	nat->sess =
+		zalloc(nat, "nat_sessions", (size_t)c->capacity * sizeof(*nat->sess), c->socket_id);
+	nat->tunnel_gen =
+		zalloc(nat, "nat_tunnel_gen", c->max_tunnels * sizeof(uint16_t), c->socket_id);
+	nat->site_gen = zalloc(nat, "nat_site_gen", c->max_sites * sizeof(uint16_t), c->socket_id);
 	if (nat->sess == NULL || nat->tunnel_gen == NULL || nat->site_gen == NULL)
 		goto fail;
 	rc = ring_fill(nat, c->socket_id);

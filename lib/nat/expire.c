@@ -32,8 +32,8 @@ scan_quota(struct nat_worker *nw, uint32_t now, unsigned budget)
 		nw->urgent = (uint32_t)nb;
 	}
 	if ((int32_t)(now - nw->scan_last) > 0)
-		nw->scan_credit = RTE_MIN(cap, nw->scan_credit +
-					  (uint64_t)(now - nw->scan_last) * nb);
+		nw->scan_credit =
+			RTE_MIN(cap, nw->scan_credit + (uint64_t)(now - nw->scan_last) * nb);
 	nw->scan_last = now;
 	due = nw->scan_credit / nat->scan_period;
 	n = (uint32_t)RTE_MIN((uint64_t)budget, due);
@@ -57,7 +57,7 @@ scan_bucket(struct nat_worker *nw, uint32_t b, uint32_t now)
 
 	while (i != NAT_NIL) {
 		struct nat_session *s = &nw->sess[i];
-		uint32_t next = s->next_in;     /* intact after unlinking */
+		uint32_t next = s->next_in; /* intact after unlinking */
 
 		if (!nat_retire_room(nw))
 			break;

@@ -31,12 +31,10 @@ nat_quote_parse(uint8_t *icmp, uint32_t icmp_len, struct quote *q)
 		return DROP_NAT_MALFORMED;
 	avail = icmp_len - ICMP_HDR;
 	hlen = (uint32_t)(ip[0] & 0xf) * 4;
-	if (unlikely((ip[0] >> 4) != 4 || hlen < sizeof(struct rte_ipv4_hdr) ||
-		     avail < hlen + 8))
+	if (unlikely((ip[0] >> 4) != 4 || hlen < sizeof(struct rte_ipv4_hdr) || avail < hlen + 8))
 		return DROP_NAT_MALFORMED;
 	/* A non-first fragment quotes no ports. */
-	if ((ld16(ip + IP_FRAG) & rte_cpu_to_be_16(0x1fff)) != 0 ||
-	    l4_min(ip[IP_PROTO]) == 0)
+	if ((ld16(ip + IP_FRAG) & rte_cpu_to_be_16(0x1fff)) != 0 || l4_min(ip[IP_PROTO]) == 0)
 		return DROP_NAT_UNSUPPORTED;
 	q->ip = ip;
 	q->l4 = ip + hlen;
@@ -47,8 +45,8 @@ nat_quote_parse(uint8_t *icmp, uint32_t icmp_len, struct quote *q)
 }
 
 void
-nat_quote_rewrite(uint8_t *icmp, const struct quote *q, unsigned addr_off,
-		  unsigned poff, uint32_t addr, uint16_t port)
+nat_quote_rewrite(uint8_t *icmp, const struct quote *q, unsigned addr_off, unsigned poff,
+		  uint32_t addr, uint16_t port)
 {
 	unsigned l4c = l4_cksum_off(q->proto);
 	uint32_t da = delta32(ld32(q->ip + addr_off), addr);

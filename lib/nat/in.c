@@ -27,8 +27,7 @@ error_key(struct in_pkt *p)
 
 	/* A quote that cannot be a NAT session's is the box's business. */
 	if (rc == DROP_NAT_UNSUPPORTED ||
-	    (rc == DROP_NONE && q->proto == IPPROTO_ICMP &&
-	     q->icmp_type != ICMP_ECHO_REQUEST))
+	    (rc == DROP_NONE && q->proto == IPPROTO_ICMP && q->icmp_type != ICMP_ECHO_REQUEST))
 		return NAT_PASS;
 	if (rc != DROP_NONE)
 		return rc;
@@ -95,29 +94,27 @@ in_parse(const struct nat *nat, struct rte_mbuf *m, struct in_pkt *p)
 }
 
 static __rte_always_inline void
-translate(struct nat_worker *nw, struct in_pkt *p, struct nat_session *s,
-	  uint32_t now)
+translate(struct nat_worker *nw, struct in_pkt *p, struct nat_session *s, uint32_t now)
 {
 	uint8_t f = p->tcp_flags;
 
 	if (p->error) {
 		/* An ICMP error is no sign of life: it does not refresh the session. */
 		rewrite_ip_only(p->v.ip, IP_DST, s->isrc);
-		nat_quote_rewrite(p->v.l4, &p->q, IP_SRC, port_off(p->q.proto, false),
-				  s->isrc, s->isport);
+		nat_quote_rewrite(p->v.l4, &p->q, IP_SRC, port_off(p->q.proto, false), s->isrc,
+				  s->isport);
 		nw->st.ctr[NAT_CTR_ICMP_ERR_IN]++;
 		return;
 	}
-	rewrite(p->v.ip, IP_DST, p->v.l4, port_off(p->v.proto, true), p->v.proto,
-		s->isrc, s->isport);
+	rewrite(p->v.ip, IP_DST, p->v.l4, port_off(p->v.proto, true), p->v.proto, s->isrc,
+		s->isport);
 	if (p->v.proto == IPPROTO_ICMP)
 		icmp_cksum_zero_fix(p->v.l4, p->v.l4_len);
 	session_touch(s, now);
 	if (p->v.proto == IPPROTO_TCP)
-		session_tcp_mark(s, (uint8_t)(TCPF_SEEN_OUT |
-				 ((f & TCP_SYN) ? TCPF_SYN_OUT : 0) |
-				 ((f & TCP_FIN) ? TCPF_FIN_OUT : 0) |
-				 ((f & TCP_RST) ? TCPF_RST : 0)));
+		session_tcp_mark(s, (uint8_t)(TCPF_SEEN_OUT | ((f & TCP_SYN) ? TCPF_SYN_OUT : 0) |
+					      ((f & TCP_FIN) ? TCPF_FIN_OUT : 0) |
+					      ((f & TCP_RST) ? TCPF_RST : 0)));
 	nw->st.ctr[NAT_CTR_IN_XLATE]++;
 }
 
@@ -151,8 +148,8 @@ nat_in(struct nat_worker *nw, struct rte_mbuf *m, uint64_t tsc, uint32_t *tunnel
 
 /* Three passes, as out_group() (out.c). */
 static void
-in_group(struct nat_worker *nw, struct rte_mbuf **m, unsigned n, uint32_t now,
-	 uint32_t *tunnel, enum stats_drop *rc)
+in_group(struct nat_worker *nw, struct rte_mbuf **m, unsigned n, uint32_t now, uint32_t *tunnel,
+	 enum stats_drop *rc)
 {
 	const struct nat *nat = nw->nat;
 	struct in_pkt p[NAT_BURST];
@@ -180,8 +177,8 @@ in_group(struct nat_worker *nw, struct rte_mbuf **m, unsigned n, uint32_t now,
 }
 
 void
-nat_in_burst(struct nat_worker *nw, struct rte_mbuf **m, uint16_t n, uint64_t tsc,
-	     uint32_t *tunnel, enum stats_drop *rc)
+nat_in_burst(struct nat_worker *nw, struct rte_mbuf **m, uint16_t n, uint64_t tsc, uint32_t *tunnel,
+	     enum stats_drop *rc)
 {
 	uint32_t now = nat_clock(nw->nat, tsc);
 

@@ -16,8 +16,8 @@ struct out_pkt {
 	uint32_t hash;
 	uint32_t site;
 	int pool;
-	bool error;           /* an ICMP error: translate its quote, never create */
-	bool reply;           /* an echo reply: only to a ping the cloud sent */
+	bool error; /* an ICMP error: translate its quote, never create */
+	bool reply; /* an echo reply: only to a ping the cloud sent */
 	struct quote q;
 	uint8_t tcp_flags;
 };
@@ -50,8 +50,8 @@ error_key(struct out_pkt *p, uint32_t tunnel)
 
 /* Everything that does not touch the session table. */
 static __rte_always_inline enum stats_drop
-out_parse(const struct nat *nat, struct rte_mbuf *m, uint32_t tunnel,
-	  uint32_t site, struct out_pkt *p)
+out_parse(const struct nat *nat, struct rte_mbuf *m, uint32_t tunnel, uint32_t site,
+	  struct out_pkt *p)
 {
 	enum stats_drop rc = ip_view(m, &p->v);
 	const uint8_t *l4;
@@ -101,8 +101,8 @@ out_parse(const struct nat *nat, struct rte_mbuf *m, uint32_t tunnel,
 }
 
 struct nat_session *
-nat_out_lookup(struct nat_worker *nw, const struct out_key *k, uint32_t hout,
-	       uint32_t now, bool skip_superseded)
+nat_out_lookup(struct nat_worker *nw, const struct out_key *k, uint32_t hout, uint32_t now,
+	       bool skip_superseded)
 {
 	const struct nat *nat = nw->nat;
 	uint32_t b = bucket(nat, hout);
@@ -123,21 +123,20 @@ tcp_track_out(struct nat_worker *nw, struct nat_session *s, uint8_t f)
 
 	/* A new SYN on a closed connection's 5-tuple opens a new one. */
 	if ((f & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
-	    ((t & TCPF_RST) || (t & (TCPF_FIN_IN | TCPF_FIN_OUT)) ==
-	     (TCPF_FIN_IN | TCPF_FIN_OUT))) {
+	    ((t & TCPF_RST) ||
+	     (t & (TCPF_FIN_IN | TCPF_FIN_OUT)) == (TCPF_FIN_IN | TCPF_FIN_OUT))) {
 		__atomic_store_n(&s->tcp, TCPF_SYN_IN, __ATOMIC_RELAXED);
 		nw->st.ctr[NAT_CTR_TCP_REOPEN]++;
 		return;
 	}
 	session_tcp_mark(s, (uint8_t)(((f & TCP_SYN) ? TCPF_SYN_IN : 0) |
-				     ((f & TCP_FIN) ? TCPF_FIN_IN : 0) |
-				     ((f & TCP_RST) ? TCPF_RST : 0)));
+				      ((f & TCP_FIN) ? TCPF_FIN_IN : 0) |
+				      ((f & TCP_RST) ? TCPF_RST : 0)));
 }
 
 /* Returns DROP_NONE, or NAT_PASS for a flow the cloud opened (nothing rewritten). */
 static __rte_always_inline enum stats_drop
-translate(struct nat_worker *nw, struct out_pkt *p, struct nat_session *s,
-	  uint32_t now)
+translate(struct nat_worker *nw, struct out_pkt *p, struct nat_session *s, uint32_t now)
 {
 	if (unlikely(session_is_pass(s))) {
 		if (!p->error) {
@@ -151,13 +150,13 @@ translate(struct nat_worker *nw, struct out_pkt *p, struct nat_session *s,
 	if (p->error) {
 		/* The quote names the inside end as destination. */
 		rewrite_ip_only(p->v.ip, IP_SRC, s->xaddr);
-		nat_quote_rewrite(p->v.l4, &p->q, IP_DST, port_off(p->q.proto, true),
-				  s->xaddr, s->xport);
+		nat_quote_rewrite(p->v.l4, &p->q, IP_DST, port_off(p->q.proto, true), s->xaddr,
+				  s->xport);
 		nw->st.ctr[NAT_CTR_ICMP_ERR_OUT]++;
 		return DROP_NONE;
 	}
-	rewrite(p->v.ip, IP_SRC, p->v.l4, port_off(p->v.proto, false), p->v.proto,
-		s->xaddr, s->xport);
+	rewrite(p->v.ip, IP_SRC, p->v.l4, port_off(p->v.proto, false), p->v.proto, s->xaddr,
+		s->xport);
 	session_touch(s, now);
 	if (p->v.proto == IPPROTO_TCP)
 		tcp_track_out(nw, s, p->tcp_flags);
@@ -185,8 +184,7 @@ out_process(struct nat_worker *nw, struct out_pkt *p, uint32_t now)
 }
 
 enum stats_drop
-nat_out(struct nat_worker *nw, struct rte_mbuf *m, uint32_t tunnel,
-	uint32_t site, uint64_t tsc)
+nat_out(struct nat_worker *nw, struct rte_mbuf *m, uint32_t tunnel, uint32_t site, uint64_t tsc)
 {
 	struct out_pkt p;
 	enum stats_drop rc = out_parse(nw->nat, m, tunnel, site, &p);
@@ -204,8 +202,8 @@ nat_out(struct nat_worker *nw, struct rte_mbuf *m, uint32_t tunnel,
  * the bucket, read the bucket and prefetch its first session, translate.
  */
 static void
-out_group(struct nat_worker *nw, struct rte_mbuf **m, const uint32_t *tunnel,
-	  const uint32_t *site, unsigned n, uint32_t now, enum stats_drop *rc)
+out_group(struct nat_worker *nw, struct rte_mbuf **m, const uint32_t *tunnel, const uint32_t *site,
+	  unsigned n, uint32_t now, enum stats_drop *rc)
 {
 	const struct nat *nat = nw->nat;
 	struct out_pkt p[NAT_BURST];
@@ -238,8 +236,8 @@ nat_out_burst(struct nat_worker *nw, struct rte_mbuf **m, const uint32_t *tunnel
 	uint32_t now = nat_clock(nw->nat, tsc);
 
 	for (unsigned i = 0; i < n; i += NAT_BURST)
-		out_group(nw, m + i, tunnel + i, site + i, RTE_MIN((unsigned)NAT_BURST, n - i),
-			  now, rc + i);
+		out_group(nw, m + i, tunnel + i, site + i, RTE_MIN((unsigned)NAT_BURST, n - i), now,
+			  rc + i);
 }
 
 /* --- session creation ------------------------------------------------------ */
@@ -265,13 +263,13 @@ site_full(const struct nat *nat, uint32_t site)
  * stays true until we publish.
  */
 static bool
-port_pick(struct nat_worker *nw, const struct out_key *k, struct in_key *ik,
-	  uint32_t now)
+port_pick(struct nat_worker *nw, const struct out_key *k, struct in_key *ik, uint32_t now)
 {
 	const struct nat *nat = nw->nat;
 	uint32_t span = (uint32_t)nw->port_hi - nw->port_lo + 1;
 	uint64_t h = ((uint64_t)k->tunnel * nat->hk[1] + k->isrc * nat->hk[2] +
-		      ((uint32_t)k->isport | (uint32_t)k->proto << 16) * nat->hk[4]) >> 32;
+		      ((uint32_t)k->isport | (uint32_t)k->proto << 16) * nat->hk[4]) >>
+		     32;
 	uint32_t parity = rte_be_to_cpu_16(k->isport) & 1;
 	uint32_t off = (uint32_t)(h % span);
 	uint32_t stride = (uint32_t)(2 * (1 + (h >> 16) % (span / 2 - 1)));
@@ -293,8 +291,8 @@ port_pick(struct nat_worker *nw, const struct out_key *k, struct in_key *ik,
 		idx = in_find_any(nat, nw->in_head, bucket(nat, hin), ik);
 		if (idx != NAT_NIL && !session_alive(nat, &nw->sess[idx], now) &&
 		    nat_retire_room(nw)) {
-			nw->st.ctr[session_flushed(nat, &nw->sess[idx]) ?
-				   NAT_CTR_FLUSHED : NAT_CTR_EXPIRED]++;
+			nw->st.ctr[session_flushed(nat, &nw->sess[idx]) ? NAT_CTR_FLUSHED :
+									  NAT_CTR_EXPIRED]++;
 			nat_session_unlink(nw, idx);
 			idx = NAT_NIL;
 		}
@@ -311,8 +309,8 @@ port_pick(struct nat_worker *nw, const struct out_key *k, struct in_key *ik,
  * workers' indexes (nat.h: the creation race). Returns the session to use.
  */
 static struct nat_session *
-race_check(struct nat_worker *nw, struct nat_session *mine, uint32_t idx,
-	   const struct out_key *k, uint32_t hout, uint32_t now)
+race_check(struct nat_worker *nw, struct nat_session *mine, uint32_t idx, const struct out_key *k,
+	   uint32_t hout, uint32_t now)
 {
 	const struct nat *nat = nw->nat;
 	uint32_t b = bucket(nat, hout);
@@ -368,8 +366,8 @@ session_fill(struct nat_worker *nw, struct nat_session *s, const struct out_key 
 }
 
 enum stats_drop
-nat_session_create(struct nat_worker *nw, const struct out_key *k, uint32_t hout,
-		   uint32_t site, int pool, uint32_t now, struct nat_session **out)
+nat_session_create(struct nat_worker *nw, const struct out_key *k, uint32_t hout, uint32_t site,
+		   int pool, uint32_t now, struct nat_session **out)
 {
 	const struct nat *nat = nw->nat;
 	const struct nat_pool *pl = &nat->pool[pool < 0 ? 0 : pool];
@@ -392,8 +390,9 @@ nat_session_create(struct nat_worker *nw, const struct out_key *k, uint32_t hout
 		ik.xport = k->isport;
 	} else {
 		/* Paired pooling: every session of an inside address, one address. */
-		ik.xaddr = pl->addr[(((uint64_t)k->tunnel * nat->hk[1] +
-				      k->isrc * nat->hk[2]) >> 32) % pl->n];
+		ik.xaddr =
+			pl->addr[(((uint64_t)k->tunnel * nat->hk[1] + k->isrc * nat->hk[2]) >> 32) %
+				 pl->n];
 		if (!port_pick(nw, k, &ik, now)) {
 			nat_slot_unused(nw, idx);
 			return DROP_NAT_PORTS;

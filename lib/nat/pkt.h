@@ -17,23 +17,23 @@
 
 #include "net.h"
 
-#define IP_FRAG     6     /* flags + fragment offset */
-#define IP_PROTO    9
-#define IP_CKSUM    10
-#define IP_SRC      12
-#define IP_DST      16
-#define L4_SPORT    0     /* TCP and UDP */
-#define L4_DPORT    2
-#define TCP_FLAGS   13
-#define TCP_CKSUM   16
-#define UDP_CKSUM   6
-#define ICMP_CKSUM  2
-#define ICMP_ID     4     /* echo request/reply identifier */
+#define IP_FRAG    6 /* flags + fragment offset */
+#define IP_PROTO   9
+#define IP_CKSUM   10
+#define IP_SRC     12
+#define IP_DST     16
+#define L4_SPORT   0 /* TCP and UDP */
+#define L4_DPORT   2
+#define TCP_FLAGS  13
+#define TCP_CKSUM  16
+#define UDP_CKSUM  6
+#define ICMP_CKSUM 2
+#define ICMP_ID    4 /* echo request/reply identifier */
 
-#define TCP_FIN     0x01
-#define TCP_SYN     0x02
-#define TCP_RST     0x04
-#define TCP_ACK     0x10
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
 
 #define ICMP_ECHO_REPLY   0
 #define ICMP_ECHO_REQUEST 8
@@ -81,8 +81,7 @@ port_off(uint8_t proto, bool dst)
 static inline unsigned
 l4_cksum_off(uint8_t proto)
 {
-	return proto == IPPROTO_TCP ? TCP_CKSUM : proto == IPPROTO_UDP ? UDP_CKSUM :
-	       ICMP_CKSUM;
+	return proto == IPPROTO_TCP ? TCP_CKSUM : proto == IPPROTO_UDP ? UDP_CKSUM : ICMP_CKSUM;
 }
 
 /*
@@ -94,7 +93,7 @@ l4_cksum_off(uint8_t proto)
 static inline uint32_t
 delta32(uint32_t old, uint32_t new)
 {
-	return (uint32_t)(uint16_t)~(old >> 16) + (uint16_t)~old + (new >> 16) + (new & 0xffff);
+	return (uint32_t)(uint16_t) ~(old >> 16) + (uint16_t)~old + (new >> 16) + (new & 0xffff);
 }
 
 static inline uint32_t
@@ -156,8 +155,8 @@ icmp_cksum_zero_fix(uint8_t *icmp, uint32_t len)
  * l4 + poff, with the IP and L4 checksums. The whole L4 header is present.
  */
 static inline void
-rewrite(uint8_t *ip, unsigned addr_off, uint8_t *l4, unsigned poff,
-	uint8_t proto, uint32_t new_a, uint16_t new_p)
+rewrite(uint8_t *ip, unsigned addr_off, uint8_t *l4, unsigned poff, uint8_t proto, uint32_t new_a,
+	uint16_t new_p)
 {
 	uint32_t da = delta32(ld32(ip + addr_off), new_a);
 	uint32_t dp = delta16(ld16(l4 + poff), new_p);
@@ -182,7 +181,7 @@ rewrite_ip_only(uint8_t *ip, unsigned addr_off, uint32_t new_a)
 struct ip_view {
 	uint8_t *ip;
 	uint8_t *l4;
-	uint32_t l4_len;     /* bytes from l4 to the end of the datagram */
+	uint32_t l4_len; /* bytes from l4 to the end of the datagram */
 	uint8_t proto;
 	bool fragment;
 };
@@ -202,8 +201,8 @@ ip_view(struct rte_mbuf *m, struct ip_view *v)
 		return DROP_NAT_MALFORMED;
 	hlen = (uint32_t)(ip[0] & 0xf) * 4;
 	tot = rte_be_to_cpu_16(ld16(ip + 2));
-	if (unlikely((ip[0] >> 4) != 4 || hlen < sizeof(struct rte_ipv4_hdr) ||
-		     tot < hlen || tot > len))
+	if (unlikely((ip[0] >> 4) != 4 || hlen < sizeof(struct rte_ipv4_hdr) || tot < hlen ||
+		     tot > len))
 		return DROP_NAT_MALFORMED;
 	v->ip = ip;
 	v->l4 = ip + hlen;

@@ -17,24 +17,24 @@
 #include "config.h"
 #include "nat.h"
 
-#define NAT_NIL        UINT32_MAX  /* ends a chain; no session */
-#define PORT_PROBES    64          /* candidate ports tried for one new session */
-#define CACHE_MAX      128         /* free session slots a worker keeps */
-#define CACHE_MOVE     64          /* moved to or from the shared ring at once */
-#define RETIRE_BATCH   256         /* slots per grace-period batch */
-#define RETIRE_SLOTS   8           /* batches in flight per worker */
+#define NAT_NIL      UINT32_MAX /* ends a chain; no session */
+#define PORT_PROBES  64         /* candidate ports tried for one new session */
+#define CACHE_MAX    128        /* free session slots a worker keeps */
+#define CACHE_MOVE   64         /* moved to or from the shared ring at once */
+#define RETIRE_BATCH 256        /* slots per grace-period batch */
+#define RETIRE_SLOTS 8          /* batches in flight per worker */
 
 /* session->flags */
-#define SF_LIVE        0x01        /* in its owner's indexes */
-#define SF_SUPERSEDED  0x02        /* lost a creation race: outbound lookups skip it */
+#define SF_LIVE       0x01 /* in its owner's indexes */
+#define SF_SUPERSEDED 0x02 /* lost a creation race: outbound lookups skip it */
 
 /* session->tcp: what the NAT has seen of a TCP connection. */
-#define TCPF_SYN_IN    0x01        /* SYN from the branch */
-#define TCPF_SYN_OUT   0x02        /* SYN from the cloud (the SYN-ACK) */
-#define TCPF_FIN_IN    0x04
-#define TCPF_FIN_OUT   0x08
-#define TCPF_RST       0x10
-#define TCPF_SEEN_OUT  0x20        /* any packet from the cloud */
+#define TCPF_SYN_IN   0x01 /* SYN from the branch */
+#define TCPF_SYN_OUT  0x02 /* SYN from the cloud (the SYN-ACK) */
+#define TCPF_FIN_IN   0x04
+#define TCPF_FIN_OUT  0x08
+#define TCPF_RST      0x10
+#define TCPF_SEEN_OUT 0x20 /* any packet from the cloud */
 
 /*
  * One session: 64 bytes, one cache line, so a lookup costs one miss per
@@ -44,17 +44,17 @@
 struct nat_session {
 	/* Written by the owner before publication; constant while SF_LIVE. */
 	uint32_t tunnel;
-	uint32_t isrc;        /* inside (branch) address */
-	uint32_t rdst;        /* remote (cloud) address */
-	uint16_t isport;      /* inside port / ICMP identifier */
-	uint16_t rport;       /* remote port; 0 for ICMP */
-	uint32_t xaddr;       /* mapped (pool) address */
-	uint16_t xport;       /* mapped port / identifier */
+	uint32_t isrc;   /* inside (branch) address */
+	uint32_t rdst;   /* remote (cloud) address */
+	uint16_t isport; /* inside port / ICMP identifier */
+	uint16_t rport;  /* remote port; 0 for ICMP */
+	uint32_t xaddr;  /* mapped (pool) address */
+	uint16_t xport;  /* mapped port / identifier */
 	uint8_t proto;
-	uint8_t owner;        /* creating worker: the only writer of its links */
+	uint8_t owner; /* creating worker: the only writer of its links */
 	uint32_t site;
-	uint16_t tgen;        /* tunnel_gen[tunnel] at creation */
-	uint16_t sgen;        /* site_gen[site] at creation */
+	uint16_t tgen; /* tunnel_gen[tunnel] at creation */
+	uint16_t sgen; /* site_gen[site] at creation */
 	/*
 	 * Chain links (session index). Kept intact after unlinking until the
 	 * grace period ends, so a reader standing here walks on.
@@ -62,11 +62,11 @@ struct nat_session {
 	uint32_t next_out;
 	uint32_t next_in;
 	/* Written by whichever worker sees a packet (rarely two at once). */
-	uint32_t last;        /* nat clock (ms) of the last packet */
-	uint8_t tcp;          /* TCPF_*, set with atomic OR */
-	uint8_t flags;        /* SF_*, atomic */
-	uint16_t seq;         /* odd while the owner rewrites the slot (snapshots) */
-	uint32_t created;     /* nat clock at creation */
+	uint32_t last;    /* nat clock (ms) of the last packet */
+	uint8_t tcp;      /* TCPF_*, set with atomic OR */
+	uint8_t flags;    /* SF_*, atomic */
+	uint16_t seq;     /* odd while the owner rewrites the slot (snapshots) */
+	uint32_t created; /* nat clock at creation */
 } __rte_cache_aligned;
 
 /* Branch-side key: what nat_out() looks up. Same layout as the session's start. */
@@ -80,7 +80,8 @@ struct out_key {
 };
 
 _Static_assert(offsetof(struct nat_session, rport) == offsetof(struct out_key, rport) &&
-	       offsetof(struct nat_session, tunnel) == 0 && offsetof(struct out_key, tunnel) == 0,
+		       offsetof(struct nat_session, tunnel) == 0 &&
+		       offsetof(struct out_key, tunnel) == 0,
 	       "out_match() compares the first 16 bytes");
 _Static_assert(sizeof(struct nat_session) == 64, "one cache line per session");
 
@@ -105,7 +106,7 @@ struct in_key {
 };
 
 struct nat_rule {
-	uint32_t prefix;      /* host order */
+	uint32_t prefix; /* host order */
 	uint32_t mask;
 	uint32_t site;
 	int pool;
@@ -113,7 +114,7 @@ struct nat_rule {
 
 struct nat_pool {
 	unsigned n;
-	uint32_t addr[NAT_POOL_ADDRS_MAX];  /* network order */
+	uint32_t addr[NAT_POOL_ADDRS_MAX]; /* network order */
 };
 
 struct nat_wstats {
@@ -134,24 +135,24 @@ struct nat_worker {
 	struct nat *nat;
 	struct nat_session *sess;
 	unsigned index;
-	uint16_t port_lo;          /* this worker's mapped ports, host order, inclusive */
+	uint16_t port_lo; /* this worker's mapped ports, host order, inclusive */
 	uint16_t port_hi;
-	uint32_t *site_count;      /* sessions this worker owns, per site */
-	uint16_t *share;           /* share.c: its sketch; this worker only, no atomics */
-	uint32_t *out_head;        /* this worker's indexes (also in struct nat) */
+	uint32_t *site_count; /* sessions this worker owns, per site */
+	uint16_t *share;      /* share.c: its sketch; this worker only, no atomics */
+	uint32_t *out_head;   /* this worker's indexes (also in struct nat) */
 	uint32_t *in_head;
 
 	unsigned n_cache;
 	uint32_t cache[CACHE_MAX];
 
-	unsigned rt_first;         /* oldest closed batch */
-	unsigned rt_closed;        /* closed batches; the open one follows them */
-	unsigned rt_open;          /* entries in the open batch */
+	unsigned rt_first;  /* oldest closed batch */
+	unsigned rt_closed; /* closed batches; the open one follows them */
+	unsigned rt_open;   /* entries in the open batch */
 
-	uint32_t cursor;           /* next cloud-side bucket to scan */
-	uint32_t scan_last;        /* nat clock of the last scan */
-	uint64_t scan_credit;      /* bucket-milliseconds owed to the scan */
-	uint32_t urgent;           /* buckets to scan at full budget (after a flush) */
+	uint32_t cursor;      /* next cloud-side bucket to scan */
+	uint32_t scan_last;   /* nat clock of the last scan */
+	uint64_t scan_credit; /* bucket-milliseconds owed to the scan */
+	uint32_t urgent;      /* buckets to scan at full budget (after a flush) */
 	uint32_t flush_seen;
 
 	struct nat_wstats st;
@@ -167,23 +168,23 @@ struct nat {
 	uint32_t site_dest_cap;
 	uint32_t max_sites;
 	uint32_t max_tunnels;
-	uint32_t tmo[NAT_TMO_N];       /* ms */
-	uint64_t clock_mul;            /* ms = tsc * clock_mul >> 32 */
-	uint32_t scan_period;          /* ms */
-	uint32_t bits;                 /* log2 of buckets per index */
-	uint64_t hk[8];                /* secret hash multipliers */
-	uint64_t sk[2][4];             /* share.c's, one set per row */
+	uint32_t tmo[NAT_TMO_N]; /* ms */
+	uint64_t clock_mul;      /* ms = tsc * clock_mul >> 32 */
+	uint32_t scan_period;    /* ms */
+	uint32_t bits;           /* log2 of buckets per index */
+	uint64_t hk[8];          /* secret hash multipliers */
+	uint64_t sk[2][4];       /* share.c's, one set per row */
 	struct rte_rcu_qsbr *qsbr;
-	struct rte_ring *free;         /* free session slots (uint32) */
+	struct rte_ring *free; /* free session slots (uint32) */
 	uint16_t port_min;
 	uint16_t port_max;
-	uint8_t port_owner[256];       /* worker owning ports [b*256, b*256+255] */
+	uint8_t port_owner[256]; /* worker owning ports [b*256, b*256+255] */
 	unsigned n_rules;
-	struct nat_rule rule[NAT_RULES_MAX];  /* sorted: first match wins */
+	struct nat_rule rule[NAT_RULES_MAX]; /* sorted: first match wins */
 	unsigned n_pools;
 	struct nat_pool pool[NAT_POOLS_MAX];
 	unsigned n_addrs;
-	uint32_t addr[NAT_ADDRS_MAX];  /* every pool address, network order */
+	uint32_t addr[NAT_ADDRS_MAX]; /* every pool address, network order */
 	uint32_t *out_head[NAT_WORKERS_MAX];
 	uint32_t *in_head[NAT_WORKERS_MAX];
 	uint32_t *site_count[NAT_WORKERS_MAX];
@@ -326,7 +327,7 @@ in_match(const struct nat_session *s, const struct in_key *k)
 {
 	return s->xaddr == k->xaddr && s->rdst == k->rdst &&
 	       ((uint32_t)s->xport | (uint32_t)s->rport << 16) ==
-	       ((uint32_t)k->xport | (uint32_t)k->rport << 16) &&
+		       ((uint32_t)k->xport | (uint32_t)k->rport << 16) &&
 	       s->proto == k->proto;
 }
 
@@ -335,8 +336,8 @@ in_match(const struct nat_session *s, const struct in_key *k)
  * any worker. skip_superseded for outbound translation.
  */
 static inline struct nat_session *
-out_find(const struct nat *nat, const uint32_t *head, uint32_t b,
-	 const struct out_key *k, uint32_t now, bool skip_superseded)
+out_find(const struct nat *nat, const uint32_t *head, uint32_t b, const struct out_key *k,
+	 uint32_t now, bool skip_superseded)
 {
 	uint32_t i = __atomic_load_n(&head[b], __ATOMIC_ACQUIRE);
 
@@ -354,8 +355,7 @@ out_find(const struct nat *nat, const uint32_t *head, uint32_t b,
 
 /* Any session holding k in one cloud-side index, alive or not (NAT_NIL if none). */
 static inline uint32_t
-in_find_any(const struct nat *nat, const uint32_t *head, uint32_t b,
-	    const struct in_key *k)
+in_find_any(const struct nat *nat, const uint32_t *head, uint32_t b, const struct in_key *k)
 {
 	uint32_t i = __atomic_load_n(&head[b], __ATOMIC_ACQUIRE);
 
@@ -366,8 +366,8 @@ in_find_any(const struct nat *nat, const uint32_t *head, uint32_t b,
 
 /* The live session for k (superseded ones included), or NULL. */
 static inline struct nat_session *
-in_find(const struct nat *nat, const uint32_t *head, uint32_t b,
-	const struct in_key *k, uint32_t now)
+in_find(const struct nat *nat, const uint32_t *head, uint32_t b, const struct in_key *k,
+	uint32_t now)
 {
 	uint32_t i = __atomic_load_n(&head[b], __ATOMIC_ACQUIRE);
 
@@ -399,8 +399,7 @@ port_owner(const struct nat *nat, uint16_t p_be)
 static inline bool
 box_port(uint8_t proto, uint16_t p_be)
 {
-	return proto == IPPROTO_UDP &&
-	       (p_be == RTE_BE16(500) || p_be == RTE_BE16(4500));
+	return proto == IPPROTO_UDP && (p_be == RTE_BE16(500) || p_be == RTE_BE16(4500));
 }
 
 static inline bool
@@ -421,8 +420,7 @@ rule_match(const struct nat *nat, uint32_t dst_be, uint32_t site)
 	for (unsigned i = 0; i < nat->n_rules; i++) {
 		const struct nat_rule *r = &nat->rule[i];
 
-		if ((dst & r->mask) == r->prefix &&
-		    (r->site == NAT_SITE_ANY || r->site == site))
+		if ((dst & r->mask) == r->prefix && (r->site == NAT_SITE_ANY || r->site == site))
 			return r->pool;
 	}
 	return NAT_RULE_NO_NAT;
@@ -432,7 +430,8 @@ static inline enum nat_proto
 proto_index(uint8_t proto)
 {
 	return proto == IPPROTO_TCP ? NAT_PROTO_TCP :
-	       proto == IPPROTO_UDP ? NAT_PROTO_UDP : NAT_PROTO_ICMP;
+	       proto == IPPROTO_UDP ? NAT_PROTO_UDP :
+				      NAT_PROTO_ICMP;
 }
 
 /* --- table.c: owner-side index and slot management ------------------------ */
@@ -470,26 +469,25 @@ void nat_share_release(struct nat_worker *nw, const struct nat_session *s);
 /* --- out.c / in.c / icmp.c ------------------------------------------------ */
 
 /* pool NAT_RULE_NO_NAT: a pass-through session (nat_track()). */
-enum stats_drop nat_session_create(struct nat_worker *nw, const struct out_key *k,
-				   uint32_t hout, uint32_t site, int pool, uint32_t now,
-				   struct nat_session **out);
+enum stats_drop nat_session_create(struct nat_worker *nw, const struct out_key *k, uint32_t hout,
+				   uint32_t site, int pool, uint32_t now, struct nat_session **out);
 
 /* Search every worker's branch-side index, the caller's first. */
-struct nat_session *nat_out_lookup(struct nat_worker *nw, const struct out_key *k,
-				   uint32_t hout, uint32_t now, bool skip_superseded);
+struct nat_session *nat_out_lookup(struct nat_worker *nw, const struct out_key *k, uint32_t hout,
+				   uint32_t now, bool skip_superseded);
 
 /* The datagram an ICMP error quotes (RFC 792): its header and 8+ bytes. */
 struct quote {
 	uint8_t *ip;
 	uint8_t *l4;
 	uint8_t proto;
-	uint8_t icmp_type;    /* if proto is ICMP */
-	uint32_t l4_len;      /* quoted bytes from l4 on (>= 8) */
+	uint8_t icmp_type; /* if proto is ICMP */
+	uint32_t l4_len;   /* quoted bytes from l4 on (>= 8) */
 };
 
 bool nat_icmp_is_error(uint8_t type);
 enum stats_drop nat_quote_parse(uint8_t *icmp, uint32_t icmp_len, struct quote *q);
-void nat_quote_rewrite(uint8_t *icmp, const struct quote *q, unsigned addr_off,
-		       unsigned port_off, uint32_t addr, uint16_t port);
+void nat_quote_rewrite(uint8_t *icmp, const struct quote *q, unsigned addr_off, unsigned port_off,
+		       uint32_t addr, uint16_t port);
 
 #endif /* ESPHUB_NAT_PRIV_H */

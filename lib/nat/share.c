@@ -44,8 +44,7 @@
 
 /* The counter of row r for (site, remote). Keyed multiply-shift as hash_out(). */
 static uint32_t
-slot(const struct nat *nat, unsigned r, uint32_t site, uint32_t rdst, uint16_t rport,
-     uint8_t proto)
+slot(const struct nat *nat, unsigned r, uint32_t site, uint32_t rdst, uint16_t rport, uint8_t proto)
 {
 	const uint64_t *k = nat->sk[r];
 	uint64_t h = k[0];

@@ -69,8 +69,11 @@ static void
 unlink_in(struct nat_worker *nw, uint32_t idx)
 {
 	const struct nat_session *s = &nw->sess[idx];
-	struct in_key k = { .xaddr = s->xaddr, .rdst = s->rdst, .xport = s->xport,
-			    .rport = s->rport, .proto = s->proto };
+	struct in_key k = { .xaddr = s->xaddr,
+			    .rdst = s->rdst,
+			    .xport = s->xport,
+			    .rport = s->rport,
+			    .proto = s->proto };
 	uint32_t *link = &nw->in_head[bucket(nw->nat, hash_in(nw->nat, &k))];
 
 	while (*link != idx) {
@@ -84,8 +87,12 @@ static void
 unlink_out(struct nat_worker *nw, uint32_t idx)
 {
 	const struct nat_session *s = &nw->sess[idx];
-	struct out_key k = { .tunnel = s->tunnel, .isrc = s->isrc, .rdst = s->rdst,
-			     .isport = s->isport, .rport = s->rport, .proto = s->proto };
+	struct out_key k = { .tunnel = s->tunnel,
+			     .isrc = s->isrc,
+			     .rdst = s->rdst,
+			     .isport = s->isport,
+			     .rport = s->rport,
+			     .proto = s->proto };
 	uint32_t *link = &nw->out_head[bucket(nw->nat, hash_out(nw->nat, &k))];
 
 	while (*link != idx) {

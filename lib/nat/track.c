@@ -19,21 +19,19 @@ tcp_track_cloud(struct nat_worker *nw, struct nat_session *s, uint8_t f)
 
 	/* A new SYN on a closed connection's 5-tuple opens a new one. */
 	if ((f & (TCP_SYN | TCP_ACK)) == TCP_SYN &&
-	    ((t & TCPF_RST) || (t & (TCPF_FIN_IN | TCPF_FIN_OUT)) ==
-	     (TCPF_FIN_IN | TCPF_FIN_OUT))) {
+	    ((t & TCPF_RST) ||
+	     (t & (TCPF_FIN_IN | TCPF_FIN_OUT)) == (TCPF_FIN_IN | TCPF_FIN_OUT))) {
 		__atomic_store_n(&s->tcp, TCPF_SEEN_OUT | TCPF_SYN_OUT, __ATOMIC_RELAXED);
 		nw->st.ctr[NAT_CTR_TCP_REOPEN]++;
 		return;
 	}
-	session_tcp_mark(s, (uint8_t)(TCPF_SEEN_OUT |
-				     ((f & TCP_SYN) ? TCPF_SYN_OUT : 0) |
-				     ((f & TCP_FIN) ? TCPF_FIN_OUT : 0) |
-				     ((f & TCP_RST) ? TCPF_RST : 0)));
+	session_tcp_mark(s, (uint8_t)(TCPF_SEEN_OUT | ((f & TCP_SYN) ? TCPF_SYN_OUT : 0) |
+				      ((f & TCP_FIN) ? TCPF_FIN_OUT : 0) |
+				      ((f & TCP_RST) ? TCPF_RST : 0)));
 }
 
 enum stats_drop
-nat_track(struct nat_worker *nw, struct rte_mbuf *m, uint32_t tunnel, uint32_t site,
-	  uint64_t tsc)
+nat_track(struct nat_worker *nw, struct rte_mbuf *m, uint32_t tunnel, uint32_t site, uint64_t tsc)
 {
 	const struct nat *nat = nw->nat;
 	struct nat_session *s;

@@ -9,8 +9,8 @@
 
 #include "priv.h"
 
-STATS_COUNTER_TEXT(foreach_nat_counter, enum nat_counter, NAT_CTR_N,
-		   nat_counter_name, nat_counter_descr)
+STATS_COUNTER_TEXT(foreach_nat_counter, enum nat_counter, NAT_CTR_N, nat_counter_name,
+		   nat_counter_descr)
 
 const char *
 nat_proto_name(enum nat_proto p)

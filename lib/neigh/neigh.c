@@ -25,8 +25,7 @@ struct neigh_table {
 };
 
 struct neigh_table *
-neigh_table_create(const char *name, uint32_t size, int socket_id,
-		   struct rte_rcu_qsbr *qsbr)
+neigh_table_create(const char *name, uint32_t size, int socket_id, struct rte_rcu_qsbr *qsbr)
 {
 	struct rte_hash_parameters hp = {
 		.name = name,
@@ -34,8 +33,8 @@ neigh_table_create(const char *name, uint32_t size, int socket_id,
 		.key_len = sizeof(uint64_t),
 		.hash_func = rte_jhash,
 		.socket_id = socket_id,
-		.extra_flag = RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF |
-			      RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
+		.extra_flag =
+			RTE_HASH_EXTRA_FLAGS_RW_CONCURRENCY_LF | RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 	struct neigh_table *nt;
 
@@ -45,14 +44,14 @@ neigh_table_create(const char *name, uint32_t size, int socket_id,
 	nt->hash = rte_hash_create(&hp);
 	/* Positions run to size + lcore caches; rte_hash_max_key_id() says. */
 	nt->size = nt->hash ? (uint32_t)rte_hash_max_key_id(nt->hash) + 1 : 0;
-	nt->meta = rte_zmalloc_socket(name, sizeof(*nt->meta) * (nt->size + 1), 0,
-				      socket_id);
+	nt->meta = rte_zmalloc_socket(name, sizeof(*nt->meta) * (nt->size + 1), 0, socket_id);
 	if (nt->hash == NULL || nt->meta == NULL)
 		goto fail;
 	if (qsbr != NULL) {
 		/* Deleted keys' slots are recycled only after workers quiesce. */
 		struct rte_hash_rcu_config rc = {
-			.v = qsbr, .mode = RTE_HASH_QSBR_MODE_DQ,
+			.v = qsbr,
+			.mode = RTE_HASH_QSBR_MODE_DQ,
 		};
 
 		if (rte_hash_rcu_qsbr_add(nt->hash, &rc) != 0)
@@ -90,8 +89,8 @@ bump(struct neigh_table *nt)
 }
 
 int
-neigh_update(struct neigh_table *nt, uint16_t port, uint32_t ip,
-	     const struct rte_ether_addr *mac, bool is_static, uint64_t now_ms)
+neigh_update(struct neigh_table *nt, uint16_t port, uint32_t ip, const struct rte_ether_addr *mac,
+	     bool is_static, uint64_t now_ms)
 {
 	uint64_t key = neigh_key(port, ip);
 	struct neigh_meta *m;
@@ -112,7 +111,9 @@ neigh_update(struct neigh_table *nt, uint16_t port, uint32_t ip,
 	}
 	m = &nt->meta[pos];
 	*m = (struct neigh_meta){
-		.key = key, .confirmed_ms = now_ms, .used = 1,
+		.key = key,
+		.confirmed_ms = now_ms,
+		.used = 1,
 		.is_static = is_static || m->is_static,
 	};
 	return 0;
@@ -144,8 +145,7 @@ neigh_flush_port(struct neigh_table *nt, uint16_t port)
 
 void
 neigh_age(struct neigh_table *nt, uint64_t now_ms,
-	  void (*probe)(uint16_t port, uint32_t ip,
-			const struct rte_ether_addr *mac, void *arg),
+	  void (*probe)(uint16_t port, uint32_t ip, const struct rte_ether_addr *mac, void *arg),
 	  void *arg)
 {
 	for (uint32_t i = 0; i < nt->size; i++) {
@@ -155,8 +155,7 @@ neigh_age(struct neigh_table *nt, uint64_t now_ms,
 		struct rte_ether_addr mac;
 		void *data;
 
-		if (!m->used || m->is_static ||
-		    now_ms - m->confirmed_ms < NEIGH_REACHABLE_MS ||
+		if (!m->used || m->is_static || now_ms - m->confirmed_ms < NEIGH_REACHABLE_MS ||
 		    now_ms - m->probed_ms < 1000)
 			continue;
 		if (m->probes >= NEIGH_PROBES) {

@@ -58,9 +58,8 @@ net_mac_parse(const char *s, uint8_t mac[6])
 	unsigned b[6];
 	char tail;
 
-	if (strlen(s) != 17 ||
-	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
-		   &b[4], &b[5], &tail) != 6)
+	if (strlen(s) != 17 || sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3],
+				      &b[4], &b[5], &tail) != 6)
 		return false;
 	for (int i = 0; i < 6; i++)
 		mac[i] = (uint8_t)b[i];
@@ -70,8 +69,8 @@ net_mac_parse(const char *s, uint8_t mac[6])
 const char *
 net_ipv4_str(uint32_t a, char buf[NET_IPV4_STR_MAX])
 {
-	snprintf(buf, NET_IPV4_STR_MAX, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff,
-		 (a >> 8) & 0xff, a & 0xff);
+	snprintf(buf, NET_IPV4_STR_MAX, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff,
+		 a & 0xff);
 	return buf;
 }
 

@@ -11,11 +11,11 @@
 
 size_t
 net_arp_build(void *frame, uint16_t op, const struct rte_ether_addr *src_mac,
-	      const struct rte_ether_addr *dst_mac, uint32_t sip,
-	      const struct rte_ether_addr *tha, uint32_t tip)
+	      const struct rte_ether_addr *dst_mac, uint32_t sip, const struct rte_ether_addr *tha,
+	      uint32_t tip)
 {
-	static const struct rte_ether_addr bcast = {
-		.addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
+	static const struct rte_ether_addr bcast = { .addr_bytes = { 0xff, 0xff, 0xff, 0xff, 0xff,
+								     0xff } };
 	static const struct rte_ether_addr zero;
 	struct rte_ether_hdr eh = {
 		.src_addr = *src_mac,
@@ -63,9 +63,8 @@ net_icmp_error_allowed(const void *ip_hdr, const struct net_ipv4_info *info)
 }
 
 size_t
-net_icmp_error_build(void *out, const void *orig, uint32_t orig_len,
-		     uint8_t type, uint8_t code, uint16_t next_hop_mtu,
-		     uint32_t src)
+net_icmp_error_build(void *out, const void *orig, uint32_t orig_len, uint8_t type, uint8_t code,
+		     uint16_t next_hop_mtu, uint32_t src)
 {
 	struct rte_ipv4_hdr oip, ip;
 	struct rte_icmp_hdr icmp;
@@ -97,8 +96,8 @@ net_icmp_error_build(void *out, const void *orig, uint32_t orig_len,
 	memcpy(o + sizeof(ip), &icmp, sizeof(icmp));
 	memcpy(o + sizeof(ip) + sizeof(icmp), orig, quote);
 	icmp.icmp_cksum = net_cksum(o + sizeof(ip), sizeof(icmp) + quote);
-	memcpy(o + sizeof(ip) + offsetof(struct rte_icmp_hdr, icmp_cksum),
-	       &icmp.icmp_cksum, sizeof(icmp.icmp_cksum));
+	memcpy(o + sizeof(ip) + offsetof(struct rte_icmp_hdr, icmp_cksum), &icmp.icmp_cksum,
+	       sizeof(icmp.icmp_cksum));
 	return len;
 }
 

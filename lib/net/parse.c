@@ -19,8 +19,7 @@ net_eth_parse(const void *frame, uint32_t len, uint16_t *ether_type)
 }
 
 enum stats_drop
-net_ipv4_parse(const void *p, uint32_t len, bool verify_cksum,
-	       struct net_ipv4_info *out)
+net_ipv4_parse(const void *p, uint32_t len, bool verify_cksum, struct net_ipv4_info *out)
 {
 	struct rte_ipv4_hdr ip;
 	uint16_t hlen, tot_len, frag;

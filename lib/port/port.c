@@ -32,13 +32,14 @@ find_or_probe(const char *devargs, struct port_handle *h, char *err, size_t errl
 	rc = rte_dev_probe(devargs);
 	if (rc != 0) {
 		/* The driver logged why; its error code says little. */
-		snprintf(err, errlen, "%s: the driver refused the device or its arguments "
-			 "(see its message above)", h->name);
+		snprintf(err, errlen,
+			 "%s: the driver refused the device or its arguments "
+			 "(see its message above)",
+			 h->name);
 		return rc;
 	}
 	if (rte_eth_dev_get_port_by_name(h->name, &id) != 0) {
-		snprintf(err, errlen, "%s: probed, but it is not an Ethernet device",
-			 h->name);
+		snprintf(err, errlen, "%s: probed, but it is not an Ethernet device", h->name);
 		return -ENODEV;
 	}
 	h->port_id = id;
@@ -47,8 +48,7 @@ find_or_probe(const char *devargs, struct port_handle *h, char *err, size_t errl
 }
 
 static int
-configure(struct port_handle *h, uint16_t nb_queues, uint16_t mtu,
-	  char *err, size_t errlen)
+configure(struct port_handle *h, uint16_t nb_queues, uint16_t mtu, char *err, size_t errlen)
 {
 	struct rte_eth_dev_info info;
 	struct rte_eth_conf conf = { .rxmode = { .mtu = mtu } };
@@ -62,19 +62,20 @@ configure(struct port_handle *h, uint16_t nb_queues, uint16_t mtu,
 	if (info.max_rx_queues < nb_queues || info.max_tx_queues < nb_queues) {
 		snprintf(err, errlen,
 			 "%s (%s) offers %u RX / %u TX queues, %u workers need %u "
-			 "(e.g. qpairs=%u for net_af_packet)", h->name, info.driver_name,
-			 info.max_rx_queues, info.max_tx_queues, nb_queues, nb_queues,
-			 nb_queues);
+			 "(e.g. qpairs=%u for net_af_packet)",
+			 h->name, info.driver_name, info.max_rx_queues, info.max_tx_queues,
+			 nb_queues, nb_queues, nb_queues);
 		return -EINVAL;
 	}
 	if (mtu > info.max_mtu || mtu < info.min_mtu) {
-		snprintf(err, errlen, "%s: MTU %u outside the device's %u..%u",
-			 h->name, mtu, info.min_mtu, info.max_mtu);
+		snprintf(err, errlen, "%s: MTU %u outside the device's %u..%u", h->name, mtu,
+			 info.min_mtu, info.max_mtu);
 		return -EINVAL;
 	}
 	if (nb_queues > 1 && info.flow_type_rss_offloads != 0) {
 		conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
-		conf.rx_adv_conf.rss_conf.rss_hf = info.flow_type_rss_offloads &
+		conf.rx_adv_conf.rss_conf.rss_hf =
+			info.flow_type_rss_offloads &
 			(RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP);
 		h->rss = true;
 	}
@@ -89,8 +90,8 @@ configure(struct port_handle *h, uint16_t nb_queues, uint16_t mtu,
 }
 
 static int
-setup_queues(struct port_handle *h, uint16_t nb_queues, struct rte_mempool *pool,
-	     char *err, size_t errlen)
+setup_queues(struct port_handle *h, uint16_t nb_queues, struct rte_mempool *pool, char *err,
+	     size_t errlen)
 {
 	uint16_t nb_rxd = PORT_RX_DESC, nb_txd = PORT_TX_DESC;
 	int socket = rte_eth_dev_socket_id(h->port_id);
@@ -103,14 +104,13 @@ setup_queues(struct port_handle *h, uint16_t nb_queues, struct rte_mempool *pool
 			rc = rte_eth_tx_queue_setup(h->port_id, q, nb_txd, socket, NULL);
 	}
 	if (rc != 0)
-		snprintf(err, errlen, "%s: queue setup failed (%s)", h->name,
-			 strerror(-rc));
+		snprintf(err, errlen, "%s: queue setup failed (%s)", h->name, strerror(-rc));
 	return rc;
 }
 
 int
-port_open(const char *devargs, uint16_t nb_queues, uint16_t mtu,
-	  struct rte_mempool *pool, struct port_handle *h, char *err, size_t errlen)
+port_open(const char *devargs, uint16_t nb_queues, uint16_t mtu, struct rte_mempool *pool,
+	  struct port_handle *h, char *err, size_t errlen)
 {
 	int rc;
 
@@ -134,8 +134,7 @@ port_open(const char *devargs, uint16_t nb_queues, uint16_t mtu,
 	if (rc == 0) {
 		rc = rte_eth_dev_start(h->port_id);
 		if (rc != 0)
-			snprintf(err, errlen, "%s: start failed (%s)", h->name,
-				 strerror(-rc));
+			snprintf(err, errlen, "%s: start failed (%s)", h->name, strerror(-rc));
 	}
 	if (rc != 0)
 		port_close(h);

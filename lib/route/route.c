@@ -11,23 +11,22 @@ struct route_entry {
 	uint32_t prefix;
 	uint8_t plen;
 	uint8_t used;
-	uint32_t seq;        /* insertion order, for route_walk() */
+	uint32_t seq; /* insertion order, for route_walk() */
 };
 
 struct route_table {
 	struct rte_lpm *lpm;
 	struct rte_rcu_qsbr *qsbr;
-	struct route_nh *nh;          /* read by workers */
-	struct route_entry *entry;    /* control core only */
+	struct route_nh *nh;       /* read by workers */
+	struct route_entry *entry; /* control core only */
 	uint32_t max;
 	uint32_t count;
 	uint32_t next_seq;
-	volatile int32_t default_slot;  /* the /0 route's slot, or -1 */
+	volatile int32_t default_slot; /* the /0 route's slot, or -1 */
 };
 
 struct route_table *
-route_table_create(const char *name, uint32_t max_routes, int socket_id,
-		   struct rte_rcu_qsbr *qsbr)
+route_table_create(const char *name, uint32_t max_routes, int socket_id, struct rte_rcu_qsbr *qsbr)
 {
 	struct rte_lpm_config lc = {
 		.max_rules = max_routes,
@@ -42,8 +41,7 @@ route_table_create(const char *name, uint32_t max_routes, int socket_id,
 	rt->qsbr = qsbr;
 	rt->default_slot = -1;
 	rt->nh = rte_zmalloc_socket(name, sizeof(*rt->nh) * max_routes, 0, socket_id);
-	rt->entry = rte_zmalloc_socket(name, sizeof(*rt->entry) * max_routes, 0,
-				       socket_id);
+	rt->entry = rte_zmalloc_socket(name, sizeof(*rt->entry) * max_routes, 0, socket_id);
 	rt->lpm = rte_lpm_create(name, socket_id, &lc);
 	if (rt->nh == NULL || rt->entry == NULL || rt->lpm == NULL)
 		goto fail;
@@ -74,15 +72,13 @@ static int
 find(const struct route_table *rt, uint32_t prefix, uint8_t plen)
 {
 	for (uint32_t i = 0; i < rt->max; i++)
-		if (rt->entry[i].used && rt->entry[i].prefix == prefix &&
-		    rt->entry[i].plen == plen)
+		if (rt->entry[i].used && rt->entry[i].prefix == prefix && rt->entry[i].plen == plen)
 			return (int)i;
 	return -1;
 }
 
 int
-route_add(struct route_table *rt, uint32_t prefix, uint8_t plen,
-	  const struct route_nh *nh)
+route_add(struct route_table *rt, uint32_t prefix, uint8_t plen, const struct route_nh *nh)
 {
 	int slot, rc = 0;
 
@@ -102,7 +98,7 @@ route_add(struct route_table *rt, uint32_t prefix, uint8_t plen,
 	rt->nh[slot] = *nh;
 	rte_atomic_thread_fence(__ATOMIC_RELEASE);
 	if (plen == 0)
-		rt->default_slot = slot;   /* one aligned store: workers see old or new */
+		rt->default_slot = slot; /* one aligned store: workers see old or new */
 	else if ((rc = rte_lpm_add(rt->lpm, prefix, plen, (uint32_t)slot)) != 0)
 		return rc;
 	rc = find(rt, prefix, plen);
@@ -113,7 +109,10 @@ route_add(struct route_table *rt, uint32_t prefix, uint8_t plen,
 			rte_rcu_qsbr_synchronize(rt->qsbr, RTE_QSBR_THRID_INVALID);
 	}
 	rt->entry[slot] = (struct route_entry){
-		.prefix = prefix, .plen = plen, .used = 1, .seq = rt->next_seq++,
+		.prefix = prefix,
+		.plen = plen,
+		.used = 1,
+		.seq = rt->next_seq++,
 	};
 	rt->count++;
 	return 0;
@@ -143,8 +142,7 @@ route_del(struct route_table *rt, uint32_t prefix, uint8_t plen)
 
 void
 route_walk(const struct route_table *rt,
-	   void (*fn)(uint32_t prefix, uint8_t plen, const struct route_nh *nh,
-		      void *arg),
+	   void (*fn)(uint32_t prefix, uint8_t plen, const struct route_nh *nh, void *arg),
 	   void *arg)
 {
 	/* Few routes, rarely walked: an ordered scan per step is fine. */
@@ -176,6 +174,7 @@ route_count(const struct route_table *rt)
 struct route_fib
 route_table_fib(const struct route_table *rt)
 {
-	return (struct route_fib){ .lpm = rt->lpm, .nh = rt->nh,
+	return (struct route_fib){ .lpm = rt->lpm,
+				   .nh = rt->nh,
 				   .default_slot = &rt->default_slot };
 }

@@ -7,10 +7,10 @@
 
 #include "priv.h"
 
-#define IPV4_HDR  20
-#define UDP_HDR   8
-#define ESP_HDR   8     /* SPI + sequence number */
-#define ESP_TRL   2     /* pad length + next header */
+#define IPV4_HDR 20
+#define UDP_HDR  8
+#define ESP_HDR  8 /* SPI + sequence number */
+#define ESP_TRL  2 /* pad length + next header */
 
 static bool
 ts_valid(const struct sa_ts *ts, unsigned n)
@@ -55,16 +55,15 @@ check(const struct sa_params *p)
 static uint16_t
 tunnel_mtu(const struct sa_params *p, unsigned iv, unsigned icv, unsigned align)
 {
-	int room = (int)p->outside_mtu - IPV4_HDR - (p->peer_port ? UDP_HDR : 0) -
-		   ESP_HDR - (int)iv - (int)icv;
+	int room = (int)p->outside_mtu - IPV4_HDR - (p->peer_port ? UDP_HDR : 0) - ESP_HDR -
+		   (int)iv - (int)icv;
 
 	room = room / (int)align * (int)align - ESP_TRL;
 	return room > 0 ? (uint16_t)room : 0;
 }
 
 int
-sa_build(const struct sa_db *db, const struct sa_params *p, uint32_t id,
-	 struct sa **out)
+sa_build(const struct sa_db *db, const struct sa_params *p, uint32_t id, struct sa **out)
 {
 	uint32_t blocks = p->inbound && p->replay_window ? replay_blocks(p->replay_window) : 1;
 	size_t size = sizeof(struct sa) + blocks * sizeof(uint64_t);
@@ -77,8 +76,8 @@ sa_build(const struct sa_db *db, const struct sa_params *p, uint32_t id,
 	if (rc != 0)
 		return rc;
 	sa = rte_zmalloc_socket("sa", size, RTE_CACHE_LINE_SIZE, db->p.socket_id);
-	sess = rte_zmalloc_socket("sa_sess", crypto_session_size(db->p.engine),
-				  RTE_CACHE_LINE_SIZE, db->p.socket_id);
+	sess = rte_zmalloc_socket("sa_sess", crypto_session_size(db->p.engine), RTE_CACHE_LINE_SIZE,
+				  db->p.socket_id);
 	if (sa == NULL || sess == NULL) {
 		rc = -ENOMEM;
 		goto fail;
@@ -108,8 +107,7 @@ sa_build(const struct sa_db *db, const struct sa_params *p, uint32_t id,
 		sa->seq_limit = RTE_MIN(sa->seq_limit, p->hard.packets);
 	sa->sess = sess;
 	sa->sess_hot[0] = crypto_session_hot_lines(db->p.engine, sess, !p->inbound, SA_SHORT_OP);
-	sa->sess_hot[1] = crypto_session_hot_lines(db->p.engine, sess, !p->inbound,
-						   CRYPTO_BUF_MAX);
+	sa->sess_hot[1] = crypto_session_hot_lines(db->p.engine, sess, !p->inbound, CRYPTO_BUF_MAX);
 	sa->n_local_ts = p->n_local_ts;
 	sa->n_remote_ts = p->n_remote_ts;
 	memcpy(sa->local_ts, p->local_ts, sizeof(sa->local_ts));

@@ -14,8 +14,7 @@
 #include "priv.h"
 
 RTE_LOG_REGISTER(sa_logtype, esphub.sa, INFO);
-#define LOG(level, fmt, ...) \
-	rte_log(RTE_LOG_##level, sa_logtype, "sa: " fmt "\n", ##__VA_ARGS__)
+#define LOG(level, fmt, ...) rte_log(RTE_LOG_##level, sa_logtype, "sa: " fmt "\n", ##__VA_ARGS__)
 
 #define SYNC_WARN_MS 1000
 
@@ -39,8 +38,8 @@ sa_worker_create(const struct sa_db_params *p, unsigned i)
 	if (sw == NULL)
 		return NULL;
 	snprintf(name, sizeof(name), "sa_ring%u", i);
-	sw->ring = rte_ring_create_elem(name, sizeof(struct sa_msg), SA_RING_SIZE,
-					p->socket_id, RING_F_SP_ENQ | RING_F_SC_DEQ);
+	sw->ring = rte_ring_create_elem(name, sizeof(struct sa_msg), SA_RING_SIZE, p->socket_id,
+					RING_F_SP_ENQ | RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "sad%u", i);
 	sw->sad = sa_key64_hash_create(name, p->max_sas, p->socket_id);
 	snprintf(name, sizeof(name), "spd%u", i);
@@ -52,9 +51,9 @@ sa_worker_create(const struct sa_db_params *p, unsigned i)
 	sw->ctr = rte_zmalloc_socket("sa_ctr", sizeof(struct sa_counters) * p->max_sas,
 				     RTE_CACHE_LINE_SIZE, p->socket_id);
 	sw->max_tunnels = p->max_tunnels;
-	if (sw->ring == NULL || sw->sad == NULL || sw->spd == NULL ||
-	    sw->tunnel_out == NULL || sw->ctr == NULL)
-		return NULL;  /* sa_db_free() releases the parts */
+	if (sw->ring == NULL || sw->sad == NULL || sw->spd == NULL || sw->tunnel_out == NULL ||
+	    sw->ctr == NULL)
+		return NULL; /* sa_db_free() releases the parts */
 	return sw;
 }
 
@@ -84,17 +83,17 @@ sa_db_create(const struct sa_db_params *p)
 	if (db == NULL)
 		return NULL;
 	db->p = *p;
-	db->entry = rte_zmalloc_socket("sa_entries", sizeof(*db->entry) * p->max_sas, 0,
-				       p->socket_id);
-	db->tunnel = rte_zmalloc_socket("sa_tunnel_entries",
-					sizeof(*db->tunnel) * p->max_tunnels, 0, p->socket_id);
-	db->zombie = rte_zmalloc_socket("sa_zombies", sizeof(*db->zombie) * p->max_sas, 0,
-					p->socket_id);
+	db->entry =
+		rte_zmalloc_socket("sa_entries", sizeof(*db->entry) * p->max_sas, 0, p->socket_id);
+	db->tunnel = rte_zmalloc_socket("sa_tunnel_entries", sizeof(*db->tunnel) * p->max_tunnels,
+					0, p->socket_id);
+	db->zombie =
+		rte_zmalloc_socket("sa_zombies", sizeof(*db->zombie) * p->max_sas, 0, p->socket_id);
 	db->sad = sa_key64_hash_create("sad_ctl", p->max_sas, p->socket_id);
 	db->spd = sa_spd_create("spd_ctl", p->max_spd, p->socket_id);
 	db->protect = sa_key64_hash_create("spd_protect", p->max_spd, p->socket_id);
-	if (db->entry == NULL || db->tunnel == NULL || db->zombie == NULL ||
-	    db->sad == NULL || db->spd == NULL || db->protect == NULL)
+	if (db->entry == NULL || db->tunnel == NULL || db->zombie == NULL || db->sad == NULL ||
+	    db->spd == NULL || db->protect == NULL)
 		goto fail;
 	for (unsigned i = 0; i < p->n_workers; i++) {
 		db->worker[i] = sa_worker_create(p, i);
@@ -155,8 +154,8 @@ sa_db_sync(struct sa_db *db)
 	for (unsigned i = 0; i < db->p.n_workers; i++) {
 		while (__atomic_load_n(&db->worker[i]->applied, __ATOMIC_ACQUIRE) < db->gen) {
 			if (!warned && rte_get_tsc_cycles() - start > hz * SYNC_WARN_MS / 1000) {
-				LOG(WARNING, "worker %u has not applied SA updates for %u ms",
-				    i, SYNC_WARN_MS);
+				LOG(WARNING, "worker %u has not applied SA updates for %u ms", i,
+				    SYNC_WARN_MS);
 				warned = true;
 			}
 			/* Past a few microseconds the worker is not running (it shares
@@ -186,7 +185,7 @@ sa_db_post(struct sa_db *db, struct sa_msg m)
 			continue;
 		}
 		while (rte_ring_sp_enqueue_elem(sw->ring, &m, sizeof(m)) != 0)
-			rte_pause();   /* full: the worker drains it every loop */
+			rte_pause(); /* full: the worker drains it every loop */
 	}
 }
 
@@ -259,8 +258,8 @@ sa_tunnel_set_out(struct sa_db *db, uint32_t tunnel, uint32_t id)
 			return -EINVAL;
 	}
 	db->tunnel[tunnel].out = id;
-	sa_db_post(db, (struct sa_msg){ .type = MSG_TUNNEL_SET, .tunnel = tunnel,
-		  .sa = e ? e->sa : NULL });
+	sa_db_post(db, (struct sa_msg){
+			       .type = MSG_TUNNEL_SET, .tunnel = tunnel, .sa = e ? e->sa : NULL });
 	sa_db_sync(db);
 	return 0;
 }
@@ -336,7 +335,7 @@ reap(struct sa_db *db)
 		for (unsigned i = 0; i < db->p.n_workers; i++)
 			memset(&db->worker[i]->ctr[zb->id], 0, sizeof(struct sa_counters));
 		sa_destroy(db, e->sa);
-		memset(e, 0, sizeof(*e));   /* wipes the keys in params */
+		memset(e, 0, sizeof(*e)); /* wipes the keys in params */
 	}
 	db->n_zombies = kept;
 }
@@ -393,8 +392,8 @@ check_lifetimes(struct sa_db *db, uint32_t id, uint64_t now_ms,
 }
 
 void
-sa_db_poll(struct sa_db *db, uint64_t now_ms,
-	   void (*fn)(void *arg, uint32_t id, enum sa_event ev), void *arg)
+sa_db_poll(struct sa_db *db, uint64_t now_ms, void (*fn)(void *arg, uint32_t id, enum sa_event ev),
+	   void *arg)
 {
 	reap(db);
 	for (uint32_t id = 0; id < db->p.max_sas; id++) {
@@ -403,7 +402,7 @@ sa_db_poll(struct sa_db *db, uint64_t now_ms,
 		if (e->state != ENTRY_LIVE)
 			continue;
 		if (e->added_ms == 0)
-			e->added_ms = now_ms;     /* the clock starts at the first poll */
+			e->added_ms = now_ms; /* the clock starts at the first poll */
 		check_lifetimes(db, id, now_ms, fn, arg);
 	}
 }
@@ -464,9 +463,12 @@ const char *
 sa_event_name(enum sa_event ev)
 {
 	switch (ev) {
-	case SA_EVENT_SOFT: return "soft-expired";
-	case SA_EVENT_HARD: return "hard-expired";
-	case SA_EVENT_SEQ_EXHAUSTED: return "seq-exhausted";
+	case SA_EVENT_SOFT:
+		return "soft-expired";
+	case SA_EVENT_HARD:
+		return "hard-expired";
+	case SA_EVENT_SEQ_EXHAUSTED:
+		return "seq-exhausted";
 	}
 	return "?";
 }

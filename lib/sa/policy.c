@@ -24,8 +24,7 @@ protect_refs(const struct sa_db *db, uint64_t key)
 {
 	void *data;
 
-	return rte_hash_lookup_data(db->protect, &key, &data) >= 0 ?
-	       (uint32_t)(uintptr_t)data : 0;
+	return rte_hash_lookup_data(db->protect, &key, &data) >= 0 ? (uint32_t)(uintptr_t)data : 0;
 }
 
 /* Tell the workers what prefix key resolves to now. */
@@ -39,8 +38,8 @@ publish(struct sa_db *db, uint64_t key)
 	if (tunnel == SA_NONE)
 		sa_db_post(db, (struct sa_msg){ .type = MSG_SPD_DEL, .key = key });
 	else
-		sa_db_post(db, (struct sa_msg){ .type = MSG_SPD_ADD, .key = key,
-						.tunnel = tunnel });
+		sa_db_post(db,
+			   (struct sa_msg){ .type = MSG_SPD_ADD, .key = key, .tunnel = tunnel });
 }
 
 static bool
@@ -50,8 +49,8 @@ valid_prefix(const struct sa_ts *p)
 }
 
 int
-sa_tunnel_add(struct sa_db *db, uint32_t tunnel, uint32_t site,
-	      const struct sa_ts *remote, unsigned n_remote)
+sa_tunnel_add(struct sa_db *db, uint32_t tunnel, uint32_t site, const struct sa_ts *remote,
+	      unsigned n_remote)
 {
 	struct tunnel_entry *t;
 
@@ -64,7 +63,8 @@ sa_tunnel_add(struct sa_db *db, uint32_t tunnel, uint32_t site,
 	for (unsigned i = 0; i < n_remote; i++) {
 		if (!valid_prefix(&remote[i]))
 			return -EINVAL;
-		if (sa_spd_lookup_exact(db->spd, spd_key(remote[i].addr, remote[i].plen)) != SA_NONE)
+		if (sa_spd_lookup_exact(db->spd, spd_key(remote[i].addr, remote[i].plen)) !=
+		    SA_NONE)
 			return -EEXIST;
 	}
 	for (unsigned i = 0; i < n_remote; i++) {
@@ -76,8 +76,9 @@ sa_tunnel_add(struct sa_db *db, uint32_t tunnel, uint32_t site,
 			return rc;
 		}
 	}
-	*t = (struct tunnel_entry){ .used = 1, .site = site, .out = SA_NONE,
-				    .n_remote = (uint8_t)n_remote };
+	*t = (struct tunnel_entry){
+		.used = 1, .site = site, .out = SA_NONE, .n_remote = (uint8_t)n_remote
+	};
 	memcpy(t->remote, remote, sizeof(*remote) * n_remote);
 	for (unsigned i = 0; i < n_remote; i++)
 		publish(db, spd_key(remote[i].addr, remote[i].plen));
@@ -159,7 +160,7 @@ sa_db_spd_walk(const struct sa_db *db,
 
 		memcpy(&k, key, sizeof(k));
 		if (sa_spd_lookup_exact(db->spd, k) != SA_NONE)
-			continue;          /* a tunnel carries it: listed above */
+			continue; /* a tunnel carries it: listed above */
 		p = spd_prefix(k);
 		fn(&p, SA_DISCARD, arg);
 	}

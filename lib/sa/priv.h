@@ -12,17 +12,17 @@
 
 /* What the control core tells a worker; each update carries its generation. */
 enum sa_msg_type {
-	MSG_SAD_ADD,      /* key -> sa */
-	MSG_SAD_DEL,      /* key */
-	MSG_TUNNEL_SET,   /* tunnel id -> outbound sa (or NULL) */
-	MSG_SPD_ADD,      /* prefix -> tunnel or SA_DISCARD (added or replaced) */
-	MSG_SPD_DEL,      /* prefix */
+	MSG_SAD_ADD,    /* key -> sa */
+	MSG_SAD_DEL,    /* key */
+	MSG_TUNNEL_SET, /* tunnel id -> outbound sa (or NULL) */
+	MSG_SPD_ADD,    /* prefix -> tunnel or SA_DISCARD (added or replaced) */
+	MSG_SPD_DEL,    /* prefix */
 };
 
 struct sa_msg {
 	uint64_t gen;
 	struct sa *sa;
-	uint64_t key;     /* SAD key, or SPD prefix key */
+	uint64_t key; /* SAD key, or SPD prefix key */
 	uint32_t tunnel;
 	uint32_t type;
 };
@@ -41,8 +41,8 @@ struct rte_hash *sa_key64_hash_create(const char *name, uint32_t size, int socke
 
 struct spd {
 	struct rte_hash *h;
-	uint32_t users[33];   /* prefixes per length */
-	uint8_t lens[33];     /* lengths in use, longest first */
+	uint32_t users[33]; /* prefixes per length */
+	uint8_t lens[33];   /* lengths in use, longest first */
 	uint8_t n_lens;
 	uint64_t *summary;    /* SPD_BLOCKS bits: a prefix touches this /16 */
 	uint32_t *block_refs; /* prefixes touching each /16 */
@@ -63,8 +63,8 @@ uint32_t sa_spd_lookup(const struct spd *s, uint32_t dst);
 uint32_t sa_spd_lookup_exact(const struct spd *s, uint64_t key);
 /* n <= RTE_HASH_LOOKUP_BULK_MAX */
 void sa_spd_lookup_bulk(const struct spd *s, const uint32_t *dst, uint16_t n, uint32_t *tunnel);
-void sa_spd_walk(const struct spd *s,
-		 void (*fn)(const struct sa_ts *p, uint32_t tunnel, void *arg), void *arg);
+void sa_spd_walk(const struct spd *s, void (*fn)(const struct sa_ts *p, uint32_t tunnel, void *arg),
+		 void *arg);
 
 static inline uint64_t
 spd_key(uint32_t prefix, uint8_t plen)
@@ -101,10 +101,10 @@ enum entry_state { ENTRY_FREE, ENTRY_LIVE, ENTRY_ZOMBIE };
 /* Control-side record of one SA. */
 struct sa_entry {
 	struct sa *sa;
-	uint8_t state;            /* enum entry_state */
+	uint8_t state; /* enum entry_state */
 	struct sa_params params;
 	uint64_t added_ms;
-	uint64_t soft_ms;         /* absolute deadlines, 0 = none */
+	uint64_t soft_ms; /* absolute deadlines, 0 = none */
 	uint64_t hard_ms;
 	uint8_t soft_fired;
 	uint8_t hard_fired;
@@ -114,7 +114,7 @@ struct sa_entry {
 struct tunnel_entry {
 	uint8_t used;
 	uint32_t site;
-	uint32_t out;             /* SA id or SA_NONE */
+	uint32_t out; /* SA id or SA_NONE */
 	uint8_t n_remote;
 	struct sa_ts remote[SA_MAX_TS];
 };
@@ -127,11 +127,11 @@ struct sa_zombie {
 
 struct sa_db {
 	struct sa_db_params p;
-	uint64_t gen;             /* of the last update sent */
+	uint64_t gen; /* of the last update sent */
 	bool running;
 	struct sa_entry *entry;
 	uint32_t n_sas;
-	uint32_t next_free;       /* search hint */
+	uint32_t next_free; /* search hint */
 	struct tunnel_entry *tunnel;
 	struct rte_hash *sad;     /* control's copy: SAD key -> id (duplicates) */
 	struct spd *spd;          /* tunnels' prefixes -> tunnel (policy.c) */
@@ -149,8 +149,7 @@ void sa_db_post(struct sa_db *db, struct sa_msg m);
 void sa_worker_apply_msg(struct sa_worker *sw, const struct sa_msg *m);
 
 /* build.c */
-int sa_build(const struct sa_db *db, const struct sa_params *p, uint32_t id,
-	     struct sa **out);
+int sa_build(const struct sa_db *db, const struct sa_params *p, uint32_t id, struct sa **out);
 void sa_destroy(const struct sa_db *db, struct sa *sa);
 
 #endif

@@ -19,8 +19,8 @@ sa_spd_create(const char *name, uint32_t size, int socket_id)
 	if (s == NULL)
 		return NULL;
 	s->h = sa_key64_hash_create(name, size, socket_id);
-	s->summary = rte_zmalloc_socket("spd_summary", SPD_BLOCKS / 8, RTE_CACHE_LINE_SIZE,
-					socket_id);
+	s->summary =
+		rte_zmalloc_socket("spd_summary", SPD_BLOCKS / 8, RTE_CACHE_LINE_SIZE, socket_id);
 	s->block_refs = rte_zmalloc_socket("spd_block_refs", SPD_BLOCKS * sizeof(uint32_t),
 					   RTE_CACHE_LINE_SIZE, socket_id);
 	if (s->h == NULL || s->summary == NULL || s->block_refs == NULL) {
@@ -169,8 +169,8 @@ sa_spd_lookup_bulk(const struct spd *s, const uint32_t *dst, uint16_t n, uint32_
 }
 
 void
-sa_spd_walk(const struct spd *s,
-	    void (*fn)(const struct sa_ts *p, uint32_t tunnel, void *arg), void *arg)
+sa_spd_walk(const struct spd *s, void (*fn)(const struct sa_ts *p, uint32_t tunnel, void *arg),
+	    void *arg)
 {
 	const void *key;
 	void *data;

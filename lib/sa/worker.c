@@ -46,8 +46,8 @@ sa_worker_apply(struct sa_worker *sw)
 }
 
 void
-sa_worker_lookup_in(struct sa_worker *sw, const uint32_t *spi, const uint32_t *dst,
-		    uint16_t n, struct sa **out)
+sa_worker_lookup_in(struct sa_worker *sw, const uint32_t *spi, const uint32_t *dst, uint16_t n,
+		    struct sa **out)
 {
 	uint64_t keys[RTE_HASH_LOOKUP_BULK_MAX];
 	const void *kp[RTE_HASH_LOOKUP_BULK_MAX];
@@ -86,13 +86,13 @@ sa_worker_spd_summary(const struct sa_worker *sw)
 }
 
 void
-sa_worker_spd_bulk(const struct sa_worker *sw, const uint32_t *dst, uint16_t n,
-		   uint32_t *tunnel)
+sa_worker_spd_bulk(const struct sa_worker *sw, const uint32_t *dst, uint16_t n, uint32_t *tunnel)
 {
 	for (uint16_t base = 0; base < n; base += RTE_HASH_LOOKUP_BULK_MAX)
-		sa_spd_lookup_bulk(sw->spd, dst + base,
-				   RTE_MIN((uint16_t)(n - base), (uint16_t)RTE_HASH_LOOKUP_BULK_MAX),
-				   tunnel + base);
+		sa_spd_lookup_bulk(
+			sw->spd, dst + base,
+			RTE_MIN((uint16_t)(n - base), (uint16_t)RTE_HASH_LOOKUP_BULK_MAX),
+			tunnel + base);
 }
 
 void

@@ -25,7 +25,6 @@ static const char *const drop_descr[DROP_N] = {
 };
 /* clang-format on */
 
-
 const char *
 stats_drop_stage(enum stats_drop d)
 {
@@ -51,8 +50,7 @@ STATS_COUNTER_TEXT(foreach_worker_counter, enum stats_worker_counter, WCTR_N,
 #define WORDS (sizeof(struct stats_worker) / sizeof(uint64_t))
 
 void
-stats_worker_sum(struct stats_worker *out, struct stats_worker *const *blocks,
-		 unsigned n)
+stats_worker_sum(struct stats_worker *out, struct stats_worker *const *blocks, unsigned n)
 {
 	uint64_t *o = (uint64_t *)out;
 

@@ -26,8 +26,8 @@ static bool
 icmp_rate_ok(struct worker *w, uint16_t from, const struct sa *sa)
 {
 	uint64_t *due = from == PORT_TUNNEL ?
-		&w->icmp_site_due[sa->site % RTE_MAX(w->env->max_sites, 1u)] :
-		&w->icmp_port_due[from];
+				&w->icmp_site_due[sa->site % RTE_MAX(w->env->max_sites, 1u)] :
+				&w->icmp_port_due[from];
 
 	return worker_gcra(due, rte_rdtsc(), w->icmp_interval, w->tsc_hz);
 }
@@ -53,8 +53,7 @@ tunnel_source(const struct worker *w, const struct sa *sa)
 
 void
 worker_icmp_error(struct worker *w, uint16_t from, const struct rte_mbuf *m,
-		  const struct net_ipv4_info *info, uint8_t type, uint8_t code,
-		  uint16_t mtu)
+		  const struct net_ipv4_info *info, uint8_t type, uint8_t code, uint16_t mtu)
 {
 	const void *ip = rte_pktmbuf_mtod(m, const void *);
 	uint32_t tunnel = SA_NONE, src;
@@ -62,8 +61,7 @@ worker_icmp_error(struct worker *w, uint16_t from, const struct rte_mbuf *m,
 	struct rte_mbuf *e;
 	void *out;
 
-	if (from == PORT_LOCAL || w->env->icmp_error_rate == 0 ||
-	    !net_icmp_error_allowed(ip, info))
+	if (from == PORT_LOCAL || w->env->icmp_error_rate == 0 || !net_icmp_error_allowed(ip, info))
 		return;
 	if (from == PORT_TUNNEL) {
 		tunnel = pkt_tunnel(w, m);
@@ -92,7 +90,8 @@ worker_icmp_error(struct worker *w, uint16_t from, const struct rte_mbuf *m,
 		return;
 	}
 	rte_pktmbuf_trim(e, (uint16_t)(NET_ICMP_ERROR_MAX -
-		net_icmp_error_build(out, ip, rte_pktmbuf_data_len(m), type, code, mtu, src)));
+				       net_icmp_error_build(out, ip, rte_pktmbuf_data_len(m), type,
+							    code, mtu, src)));
 	w->st->ctr[WCTR_ICMP_ERRORS]++;
 	worker_answer(w, from, tunnel, e);
 }
@@ -104,8 +103,7 @@ worker_answer(struct worker *w, uint16_t from, uint32_t tunnel, struct rte_mbuf 
 	struct net_ipv4_info info;
 
 	/* Our own header, built correctly: parse without the checksum. */
-	net_ipv4_parse(rte_pktmbuf_mtod(reply, void *), rte_pktmbuf_data_len(reply), false,
-		       &info);
+	net_ipv4_parse(rte_pktmbuf_mtod(reply, void *), rte_pktmbuf_data_len(reply), false, &info);
 	reply->port = PORT_LOCAL;
 	if (from == PORT_TUNNEL) {
 		if (w->nw != NULL && worker_is_pool_address(w, info.dst))

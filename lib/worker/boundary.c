@@ -46,7 +46,8 @@ worker_boundary_outside_in(struct worker *w, struct rte_mbuf *m, const struct ne
 }
 
 bool
-worker_boundary_branch_source(struct worker *w, struct rte_mbuf *m, const struct net_ipv4_info *info)
+worker_boundary_branch_source(struct worker *w, struct rte_mbuf *m,
+			      const struct net_ipv4_info *info)
 {
 	if (!sa_worker_protected(w->sw, info->src))
 		return true;

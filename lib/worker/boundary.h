@@ -55,8 +55,7 @@ static inline bool
 boundary_transit_out(struct worker *w, uint16_t out_port, struct rte_mbuf *m,
 		     const struct net_ipv4_info *info)
 {
-	if (likely(!worker_port_outside(w, out_port)) ||
-	    boundary_bypass(w, info->src, info->dst))
+	if (likely(!worker_port_outside(w, out_port)) || boundary_bypass(w, info->src, info->dst))
 		return true;
 	stats_drop(w->st, m, DROP_POLICY_TO_OUTSIDE);
 	return false;

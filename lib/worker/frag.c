@@ -14,8 +14,8 @@
 #include "priv.h"
 
 uint16_t
-worker_ipv4_fragment(struct worker *w, struct rte_mbuf *m, uint16_t mtu,
-		     struct rte_mbuf **out, uint16_t max)
+worker_ipv4_fragment(struct worker *w, struct rte_mbuf *m, uint16_t mtu, struct rte_mbuf **out,
+		     uint16_t max)
 {
 	const uint8_t *src = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct rte_ipv4_hdr ip;
@@ -24,7 +24,7 @@ worker_ipv4_fragment(struct worker *w, struct rte_mbuf *m, uint16_t mtu,
 	memcpy(&ip, src, sizeof(ip));
 	hlen = (uint16_t)rte_ipv4_hdr_len(&ip);
 	payload = (uint16_t)(rte_be_to_cpu_16(ip.total_length) - hlen);
-	chunk = (uint16_t)((mtu - hlen) & ~7u);    /* offsets count 8-byte units */
+	chunk = (uint16_t)((mtu - hlen) & ~7u); /* offsets count 8-byte units */
 	off0 = (uint16_t)((rte_be_to_cpu_16(ip.fragment_offset) & RTE_IPV4_HDR_OFFSET_MASK) * 8);
 	if (chunk == 0 || (payload + chunk - 1) / chunk > max)
 		goto fail;
@@ -51,8 +51,8 @@ worker_ipv4_fragment(struct worker *w, struct rte_mbuf *m, uint16_t mtu,
 		fh = (struct rte_ipv4_hdr *)p;
 		fh->total_length = rte_cpu_to_be_16((uint16_t)(hlen + len));
 		/* MF on all but the last, and on the last if the original had it. */
-		fh->fragment_offset = rte_cpu_to_be_16((uint16_t)(
-			((off0 + done) / 8) | (last ? flags : RTE_IPV4_HDR_MF_FLAG)));
+		fh->fragment_offset = rte_cpu_to_be_16(
+			(uint16_t)(((off0 + done) / 8) | (last ? flags : RTE_IPV4_HDR_MF_FLAG)));
 		fh->hdr_checksum = 0;
 		fh->hdr_checksum = net_cksum(fh, hlen);
 		out[n++] = f;

@@ -10,10 +10,10 @@
 
 #include "priv.h"
 
-#define IKE_PORT   500
-#define NATT_PORT  4500
-#define NON_ESP_MARKER 4   /* RFC 3948 s2.2 */
-#define MAX_FRAGS  16
+#define IKE_PORT       500
+#define NATT_PORT      4500
+#define NON_ESP_MARKER 4 /* RFC 3948 s2.2 */
+#define MAX_FRAGS      16
 
 void
 worker_ipv4_route(struct worker *w, uint16_t from, struct rte_mbuf *m,
@@ -43,7 +43,7 @@ worker_ipv4_route(struct worker *w, uint16_t from, struct rte_mbuf *m,
 	}
 	if (forwarded)
 		net_ipv4_ttl_dec(rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *));
-	m->port = from;      /* for the ICMP error if ARP fails */
+	m->port = from; /* for the ICMP error if ARP fails */
 	if (likely(rte_pktmbuf_pkt_len(m) <= mtu)) {
 		worker_l3_output(w, nh->port, next_hop, m);
 		return;
@@ -58,8 +58,8 @@ worker_ipv4_route(struct worker *w, uint16_t from, struct rte_mbuf *m,
  * the tunnel, DISCARD, or BYPASS by route.
  */
 static void
-output(struct worker *w, uint16_t from, struct rte_mbuf *m,
-       const struct net_ipv4_info *info, uint32_t tunnel, struct sa *sa)
+output(struct worker *w, uint16_t from, struct rte_mbuf *m, const struct net_ipv4_info *info,
+       uint32_t tunnel, struct sa *sa)
 {
 	if (tunnel == SA_NONE) {
 		worker_ipv4_route(w, from, m, info, true);
@@ -83,8 +83,7 @@ output(struct worker *w, uint16_t from, struct rte_mbuf *m,
  * misses then overlap. m->port holds the origin meanwhile.
  */
 static void
-fwd_push(struct worker *w, uint16_t from, struct rte_mbuf *m,
-	 const struct net_ipv4_info *info)
+fwd_push(struct worker *w, uint16_t from, struct rte_mbuf *m, const struct net_ipv4_info *info)
 {
 	struct fwd_vec *v = &w->fwd;
 
@@ -110,7 +109,7 @@ worker_fwd_flush(struct worker *w)
 	memcpy(info, v->info, sizeof(info[0]) * n);
 	v->n = 0;
 	for (uint16_t i = 0; i < FWD_VEC_MAX; i++)
-		dst[i] = i < n ? info[i].dst : 0;   /* all set: the compiler cannot see n */
+		dst[i] = i < n ? info[i].dst : 0; /* all set: the compiler cannot see n */
 	sa_worker_spd_bulk(w->sw, dst, n, tunnel);
 	sa_worker_tunnel_out_bulk(w->sw, tunnel, n, sa);
 	for (uint16_t i = 0; i < n; i++)
@@ -122,7 +121,8 @@ worker_ipv4_forward(struct worker *w, uint16_t from, struct rte_mbuf *m,
 		    const struct net_ipv4_info *info)
 {
 	if (info->ttl <= 1) {
-		worker_icmp_error(w, from, m, info, NET_ICMP_TIME_EXCEEDED, NET_ICMP_TIMX_INTRANS, 0);
+		worker_icmp_error(w, from, m, info, NET_ICMP_TIME_EXCEEDED, NET_ICMP_TIMX_INTRANS,
+				  0);
 		stats_drop(w->st, m, DROP_FWD_TTL_EXPIRED);
 		return;
 	}
@@ -159,7 +159,8 @@ worker_ipv4_unserved(struct worker *w, uint16_t from, struct rte_mbuf *m,
 		stats_drop(w->st, m, DROP_LOCAL_ICMP_OTHER);
 		return;
 	case IPPROTO_UDP:
-		worker_icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH, NET_ICMP_UNREACH_PORT, 0);
+		worker_icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH, NET_ICMP_UNREACH_PORT,
+				  0);
 		break;
 	default:
 		worker_icmp_error(w, from, m, info, NET_ICMP_DEST_UNREACH,
@@ -174,8 +175,7 @@ worker_ipv4_unserved(struct worker *w, uint16_t from, struct rte_mbuf *m,
  * (lib/nat passes back what is not).
  */
 static void
-unserved(struct worker *w, uint16_t from, struct rte_mbuf *m,
-	 const struct net_ipv4_info *info)
+unserved(struct worker *w, uint16_t from, struct rte_mbuf *m, const struct net_ipv4_info *info)
 {
 	if (from != PORT_TUNNEL && w->nw != NULL && worker_is_pool_address(w, info->dst))
 		worker_snat_in_push(w, from, m, info);
@@ -185,8 +185,7 @@ unserved(struct worker *w, uint16_t from, struct rte_mbuf *m,
 
 /* Echo requests are answered the way they came. */
 static void
-icmp_input(struct worker *w, uint16_t from, struct rte_mbuf *m,
-	   const struct net_ipv4_info *info)
+icmp_input(struct worker *w, uint16_t from, struct rte_mbuf *m, const struct net_ipv4_info *info)
 {
 	struct rte_ipv4_hdr *ip = rte_pktmbuf_mtod(m, struct rte_ipv4_hdr *);
 	uint32_t icmp_len = info->tot_len - info->hlen;
@@ -211,8 +210,7 @@ icmp_input(struct worker *w, uint16_t from, struct rte_mbuf *m,
  * here: a branch speaks through its tunnel.
  */
 static void
-service(struct worker *w, uint16_t from, struct rte_mbuf *m,
-	const struct net_ipv4_info *info)
+service(struct worker *w, uint16_t from, struct rte_mbuf *m, const struct net_ipv4_info *info)
 {
 	if (from != PORT_TUNNEL && !boundary_clear_source(w, m, info))
 		return;
@@ -227,8 +225,7 @@ service(struct worker *w, uint16_t from, struct rte_mbuf *m,
  * byte is a NAT keepalive, anything else is ESP.
  */
 static void
-natt_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-	   const struct net_ipv4_info *info)
+natt_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, const struct net_ipv4_info *info)
 {
 	uint16_t off = (uint16_t)(info->hlen + sizeof(struct rte_udp_hdr));
 	const uint8_t *p = rte_pktmbuf_mtod_offset(m, const uint8_t *, off);
@@ -247,8 +244,7 @@ natt_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 
 /* A datagram from a port for the box: IKE and ESP, or the clear services. */
 static void
-port_local(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-	   const struct net_ipv4_info *info)
+port_local(struct worker *w, uint16_t in_port, struct rte_mbuf *m, const struct net_ipv4_info *info)
 {
 	struct rte_udp_hdr uh;
 
@@ -293,8 +289,9 @@ worker_ipv4_local(struct worker *w, uint16_t from, struct rte_mbuf *m, struct ne
 			stats_drop(w->st, m, DROP_LOCAL_FRAGMENT);
 			return;
 		}
-		m = worker_ipv4_reassemble(w, worker_port_outside(w, from) ? REASS_OUTSIDE : REASS_INSIDE,
-					   0, 0, m, info);
+		m = worker_ipv4_reassemble(
+			w, worker_port_outside(w, from) ? REASS_OUTSIDE : REASS_INSIDE, 0, 0, m,
+			info);
 		if (m == NULL)
 			return;
 	}
@@ -307,11 +304,9 @@ worker_ipv4_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, bool l
 	struct net_ipv4_info info;
 	enum stats_drop rc;
 	int own;
-	bool hw_ok = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) ==
-		     RTE_MBUF_F_RX_IP_CKSUM_GOOD;
+	bool hw_ok = (m->ol_flags & RTE_MBUF_F_RX_IP_CKSUM_MASK) == RTE_MBUF_F_RX_IP_CKSUM_GOOD;
 
-	rc = net_ipv4_parse(rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m),
-			    !hw_ok, &info);
+	rc = net_ipv4_parse(rte_pktmbuf_mtod(m, void *), rte_pktmbuf_data_len(m), !hw_ok, &info);
 	if (unlikely(rc != DROP_NONE)) {
 		stats_drop(w->st, m, rc);
 		return;
@@ -333,8 +328,10 @@ worker_ipv4_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m, bool l
 	}
 	if (is_broadcast(w, info.dst)) {
 		/* Nothing the box serves listens on broadcast or multicast. */
-		stats_drop(w->st, m, info.dst == UINT32_MAX || (info.dst >> 28) == 0xe ?
-			   DROP_LOCAL_BROADCAST : DROP_FWD_SAME_PORT_BCAST);
+		stats_drop(w->st, m,
+			   info.dst == UINT32_MAX || (info.dst >> 28) == 0xe ?
+				   DROP_LOCAL_BROADCAST :
+				   DROP_FWD_SAME_PORT_BCAST);
 		return;
 	}
 	if (!boundary_clear_source(w, m, &info))

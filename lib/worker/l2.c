@@ -16,8 +16,7 @@ port_of(const struct worker *w, uint16_t p)
 }
 
 static void
-arp_send_request(struct worker *w, uint16_t port, uint32_t ip,
-		 const struct rte_ether_addr *dst_mac)
+arp_send_request(struct worker *w, uint16_t port, uint32_t ip, const struct rte_ether_addr *dst_mac)
 {
 	const struct worker_port *pt = port_of(w, port);
 	struct rte_mbuf *m = rte_pktmbuf_alloc(w->pool);
@@ -28,8 +27,7 @@ arp_send_request(struct worker *w, uint16_t port, uint32_t ip,
 		return;
 	}
 	frame = rte_pktmbuf_append(m, NET_ARP_FRAME_LEN);
-	net_arp_build(frame, RTE_ARP_OP_REQUEST, &pt->mac, dst_mac, pt->addr,
-		      NULL, ip);
+	net_arp_build(frame, RTE_ARP_OP_REQUEST, &pt->mac, dst_mac, pt->addr, NULL, ip);
 	w->st->ctr[WCTR_ARP_REQUESTS]++;
 	worker_txq_push(w, port, m);
 }
@@ -57,8 +55,7 @@ arp_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m)
 	enum stats_drop rc;
 
 	rc = net_arp_parse(frame + sizeof(struct rte_ether_hdr),
-			   rte_pktmbuf_data_len(m) - (uint32_t)sizeof(struct rte_ether_hdr),
-			   &a);
+			   rte_pktmbuf_data_len(m) - (uint32_t)sizeof(struct rte_ether_hdr), &a);
 	if (unlikely(rc != DROP_NONE)) {
 		stats_drop(w->st, m, rc);
 		return;
@@ -87,8 +84,8 @@ arp_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m)
 	}
 	/* Answer in place. */
 	rte_pktmbuf_reset(m);
-	net_arp_build(rte_pktmbuf_append(m, NET_ARP_FRAME_LEN), RTE_ARP_OP_REPLY,
-		      &pt->mac, &a.sha, pt->addr, &a.sha, a.sip);
+	net_arp_build(rte_pktmbuf_append(m, NET_ARP_FRAME_LEN), RTE_ARP_OP_REPLY, &pt->mac, &a.sha,
+		      pt->addr, &a.sha, a.sip);
 	w->st->ctr[WCTR_ARP_REPLIES]++;
 	worker_txq_push(w, in_port, m);
 }
@@ -128,8 +125,7 @@ worker_eth_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m)
 }
 
 static void
-send_resolved(struct worker *w, uint16_t port, const struct rte_ether_addr *dst,
-	      struct rte_mbuf *m)
+send_resolved(struct worker *w, uint16_t port, const struct rte_ether_addr *dst, struct rte_mbuf *m)
 {
 	struct rte_ether_hdr *eh;
 
@@ -181,8 +177,9 @@ pending_add(struct worker *w, uint16_t port, uint32_t ip, struct rte_mbuf *m)
 				stats_drop(w->st, h->m[k], DROP_NEIGH_EVICTED);
 			pending_release(w, h);
 		}
-		*h = (struct pending_hop){ .ip = ip, .port = port, .first_tsc = now,
-					   .request_tsc = now };
+		*h = (struct pending_hop){
+			.ip = ip, .port = port, .first_tsc = now, .request_tsc = now
+		};
 		w->pending_active++;
 		arp_send_request(w, port, ip, NULL);
 	}
@@ -216,8 +213,7 @@ worker_pending_check(struct worker *w, uint64_t now)
 					   rte_pktmbuf_data_len(h->m[0]), false,
 					   &info) == DROP_NONE)
 				worker_icmp_error(w, h->m[0]->port, h->m[0], &info,
-						  NET_ICMP_DEST_UNREACH,
-						  NET_ICMP_UNREACH_HOST, 0);
+						  NET_ICMP_DEST_UNREACH, NET_ICMP_UNREACH_HOST, 0);
 			for (uint16_t k = 0; k < h->n; k++)
 				stats_drop(w->st, h->m[k], DROP_NEIGH_UNRESOLVED);
 			pending_release(w, h);
@@ -242,8 +238,7 @@ worker_pending_drop_all(struct worker *w)
 }
 
 void
-worker_l3_output(struct worker *w, uint16_t out_port, uint32_t next_hop,
-		 struct rte_mbuf *m)
+worker_l3_output(struct worker *w, uint16_t out_port, uint32_t next_hop, struct rte_mbuf *m)
 {
 	struct neigh_cache *c = &w->ncache[out_port];
 	uint64_t gen = neigh_generation(w->neigh.generation);

@@ -27,10 +27,9 @@ reass_tables(struct worker *w, const struct worker_env *env, int socket_id)
 	uint64_t timeout = rte_get_tsc_hz() * REASS_TIMEOUT_S;
 
 	for (unsigned z = 0; z < REASS_N; z++) {
-		w->reass[z] = worker_reass_create(name[z], env->frag_entries,
-						  WORKER_REASS_MBUFS(env->frag_entries) / REASS_N,
-						  z == REASS_TUNNEL ? RTE_MAX(env->max_sites, 1u) : 0,
-						  timeout, socket_id);
+		w->reass[z] = worker_reass_create(
+			name[z], env->frag_entries, WORKER_REASS_MBUFS(env->frag_entries) / REASS_N,
+			z == REASS_TUNNEL ? RTE_MAX(env->max_sites, 1u) : 0, timeout, socket_id);
 		if (w->reass[z] == NULL)
 			return -ENOMEM;
 	}
@@ -46,11 +45,9 @@ worker_create(struct worker_env *env, unsigned index, int socket_id)
 	w = rte_zmalloc_socket("worker", sizeof(*w), RTE_CACHE_LINE_SIZE, socket_id);
 	if (w == NULL)
 		return NULL;
-	w->st = rte_zmalloc_socket("worker_stats", sizeof(*w->st),
-				   RTE_CACHE_LINE_SIZE, socket_id);
+	w->st = rte_zmalloc_socket("worker_stats", sizeof(*w->st), RTE_CACHE_LINE_SIZE, socket_id);
 	snprintf(name, sizeof(name), "inject%u", index);
-	w->inject = rte_ring_create(name, 1024, socket_id,
-				    RING_F_SP_ENQ | RING_F_SC_DEQ);
+	w->inject = rte_ring_create(name, 1024, socket_id, RING_F_SP_ENQ | RING_F_SC_DEQ);
 	w->tunnel_field = rte_mbuf_dynfield_register(&tunnel_field);
 	if (w->st == NULL || w->inject == NULL || w->tunnel_field < 0 ||
 	    reass_tables(w, env, socket_id) != 0) {
@@ -69,10 +66,10 @@ worker_create(struct worker_env *env, unsigned index, int socket_id)
 	for (unsigned i = 0; i < w->n_bypass; i++) {
 		const struct worker_bypass *b = &env->bypass[i];
 
-		w->bypass[i] = (struct bypass_rule){
-			.local = b->local & net_mask(b->local_len), .local_mask = net_mask(b->local_len),
-			.remote = b->remote & net_mask(b->remote_len),
-			.remote_mask = net_mask(b->remote_len) };
+		w->bypass[i] = (struct bypass_rule){ .local = b->local & net_mask(b->local_len),
+						     .local_mask = net_mask(b->local_len),
+						     .remote = b->remote & net_mask(b->remote_len),
+						     .remote_mask = net_mask(b->remote_len) };
 	}
 	w->pool = env->pool;
 	w->fib = route_table_fib(env->routes);
@@ -81,12 +78,12 @@ worker_create(struct worker_env *env, unsigned index, int socket_id)
 	w->spd_summary = w->sw != NULL ? sa_worker_spd_summary(w->sw) : NULL;
 	w->ew = esp_worker_create(env->engine, socket_id, index, env->n_workers);
 	w->nw = env->nat != NULL ? nat_worker_get(env->nat, index) : NULL;
-	w->icmp_site_due = rte_zmalloc_socket("icmp_site_due", sizeof(uint64_t) *
-					      RTE_MAX(env->max_sites, 1u), 0, socket_id);
+	w->icmp_site_due = rte_zmalloc_socket(
+		"icmp_site_due", sizeof(uint64_t) * RTE_MAX(env->max_sites, 1u), 0, socket_id);
 	if (env->cookies != NULL)
-		w->punt_known_due = rte_zmalloc_socket("punt_known_due", sizeof(uint64_t) *
-						       worker_cookies_slots(env->cookies),
-						       RTE_CACHE_LINE_SIZE, socket_id);
+		w->punt_known_due = rte_zmalloc_socket(
+			"punt_known_due", sizeof(uint64_t) * worker_cookies_slots(env->cookies),
+			RTE_CACHE_LINE_SIZE, socket_id);
 	if (w->sw == NULL || w->ew == NULL || w->icmp_site_due == NULL ||
 	    (env->cookies != NULL && w->punt_known_due == NULL)) {
 		worker_free(w);
@@ -223,8 +220,7 @@ housekeeping(struct worker *w)
 	/* Read now, not at loop start: entries parked this loop are newer. */
 	now = rte_rdtsc();
 	/* Resolve as soon as the table moves; expire and retry on a timer. */
-	if (neigh_generation(w->neigh.generation) != w->pending_gen ||
-	    now >= w->pending_next_tsc) {
+	if (neigh_generation(w->neigh.generation) != w->pending_gen || now >= w->pending_next_tsc) {
 		w->pending_gen = neigh_generation(w->neigh.generation);
 		w->pending_next_tsc = now + PENDING_CHECK_MS * w->tsc_per_ms;
 		worker_pending_check(w, now);
@@ -265,8 +261,8 @@ worker_main(void *arg)
 		sa_worker_apply(w->sw);
 
 		for (uint16_t p = 0; p < w->n_ports; p++) {
-			uint16_t n = rte_eth_rx_burst(env->port[p].port_id, w->queue,
-						      pkts, WORKER_BURST);
+			uint16_t n = rte_eth_rx_burst(env->port[p].port_id, w->queue, pkts,
+						      WORKER_BURST);
 			if (n != 0) {
 				worker_input(w, p, pkts, n);
 				got += n;

@@ -12,17 +12,17 @@
 #include "sa.h"
 #include "worker.h"
 
-#define TXQ_SIZE          (2 * WORKER_BURST)
-#define PENDING_HOPS      16   /* next hops awaiting ARP at once */
-#define PENDING_PER_HOP   8    /* packets parked per next hop */
-#define PENDING_TIMEOUT_MS 3000
-#define ARP_RETRY_MS      1000
-#define PENDING_CHECK_MS  100
-#define NAT_EXPIRE_BUDGET 64   /* NAT index buckets scanned per loop at most */
+#define TXQ_SIZE            (2 * WORKER_BURST)
+#define PENDING_HOPS        16 /* next hops awaiting ARP at once */
+#define PENDING_PER_HOP     8  /* packets parked per next hop */
+#define PENDING_TIMEOUT_MS  3000
+#define ARP_RETRY_MS        1000
+#define PENDING_CHECK_MS    100
+#define NAT_EXPIRE_BUDGET   64 /* NAT index buckets scanned per loop at most */
 #define REASS_EXPIRE_BUDGET 16 /* reassembly entries looked at per loop, per table */
 /* RFC 791 suggests up to 15 s; fragments of one datagram arrive together or not at all */
-#define REASS_TIMEOUT_S   2
-#define IDLE_POLLS        1000 /* empty polls in a row before idle_sleep_us applies */
+#define REASS_TIMEOUT_S 2
+#define IDLE_POLLS      1000 /* empty polls in a row before idle_sleep_us applies */
 
 struct txq {
 	uint16_t n;
@@ -34,7 +34,7 @@ struct txq {
 struct pending_hop {
 	uint32_t ip;
 	uint16_t port;
-	uint16_t n;              /* 0 = slot free */
+	uint16_t n; /* 0 = slot free */
 	uint64_t first_tsc;
 	uint64_t request_tsc;
 	struct rte_mbuf *m[PENDING_PER_HOP];
@@ -60,8 +60,8 @@ struct esp_vec {
 struct snat_vec {
 	uint16_t n;
 	struct rte_mbuf *m[SNAT_VEC_MAX];
-	uint32_t tunnel[SNAT_VEC_MAX];   /* out: where it came from; in: where it goes */
-	uint32_t site[SNAT_VEC_MAX];     /* out only */
+	uint32_t tunnel[SNAT_VEC_MAX]; /* out: where it came from; in: where it goes */
+	uint32_t site[SNAT_VEC_MAX];   /* out only */
 };
 
 /* Forwarded datagrams waiting for one bulk SPD lookup; m->port = origin. */
@@ -89,7 +89,7 @@ enum reass_zone { REASS_OUTSIDE, REASS_INSIDE, REASS_TUNNEL, REASS_N };
 
 /* IKE punt classes: datagrams of the box's known IKE SAs go first. */
 #define PUNT_BUCKET_BITS 10
-#define PUNT_BUCKETS (1u << PUNT_BUCKET_BITS)  /* per-source buckets per worker */
+#define PUNT_BUCKETS     (1u << PUNT_BUCKET_BITS) /* per-source buckets per worker */
 
 struct worker {
 	struct worker_env *env;
@@ -101,23 +101,23 @@ struct worker {
 	uint16_t queue;
 	unsigned index;
 	unsigned n_ports;
-	uint8_t outside_ports;       /* bit p: port p faces the outside */
+	uint8_t outside_ports; /* bit p: port p faces the outside */
 	uint64_t tsc_hz;
 	uint64_t tsc_per_ms;
 
 	/* ICMP errors (answer.c): GCRA due times per port of origin, per site. */
 	uint64_t icmp_interval;
 	uint64_t icmp_port_due[STATS_MAX_PORTS];
-	uint64_t *icmp_site_due;     /* env->max_sites */
+	uint64_t *icmp_site_due; /* env->max_sites */
 
-	unsigned idle_polls;         /* empty loop iterations in a row */
-	int tunnel_field;            /* mbuf dynfield offset: the tunnel of PORT_TUNNEL */
+	unsigned idle_polls; /* empty loop iterations in a row */
+	int tunnel_field;    /* mbuf dynfield offset: the tunnel of PORT_TUNNEL */
 
 	/* IKE punts (punt.c): GCRA due times per source hash, per known IKE SA. */
 	uint64_t punt_tsc_per_token;
 	uint64_t punt_burst_tsc;
 	uint64_t punt_key[2];
-	uint64_t *punt_known_due;             /* per cookie table slot */
+	uint64_t *punt_known_due; /* per cookie table slot */
 	uint64_t punt_bucket[PUNT_BUCKETS];
 
 	uint64_t pending_gen;
@@ -128,12 +128,12 @@ struct worker {
 	struct sa_worker *sw;
 	const uint64_t *spd_summary; /* sa_worker_spd_summary(sw) */
 	struct esp_worker *ew;
-	struct esp_vec esp_in;       /* to decrypt; m->port = ingress port */
-	struct esp_vec esp_out;      /* to encrypt */
-	struct fwd_vec fwd;          /* forwarded, to look up in the SPD */
-	struct nat_worker *nw;       /* NULL: no source NAT */
-	struct snat_vec snat_out;    /* decrypted, to masquerade */
-	struct snat_vec snat_in;     /* to a pool address, to restore */
+	struct esp_vec esp_in;    /* to decrypt; m->port = ingress port */
+	struct esp_vec esp_out;   /* to encrypt */
+	struct fwd_vec fwd;       /* forwarded, to look up in the SPD */
+	struct nat_worker *nw;    /* NULL: no source NAT */
+	struct snat_vec snat_out; /* decrypted, to masquerade */
+	struct snat_vec snat_in;  /* to a pool address, to restore */
 	struct reass *reass[REASS_N];
 
 	struct neigh_cache ncache[STATS_MAX_PORTS];
@@ -206,8 +206,7 @@ worker_port_outside(const struct worker *w, uint16_t p)
 /* l2.c */
 void worker_eth_input(struct worker *w, uint16_t in_port, struct rte_mbuf *m);
 /* m->port is the packet's origin (for an ICMP error if ARP fails). */
-void worker_l3_output(struct worker *w, uint16_t out_port, uint32_t next_hop,
-		      struct rte_mbuf *m);
+void worker_l3_output(struct worker *w, uint16_t out_port, uint32_t next_hop, struct rte_mbuf *m);
 void worker_pending_check(struct worker *w, uint64_t now);
 void worker_pending_drop_all(struct worker *w);
 void worker_txq_push(struct worker *w, uint16_t port, struct rte_mbuf *m);
@@ -237,8 +236,7 @@ void worker_ipv4_unserved(struct worker *w, uint16_t from, struct rte_mbuf *m,
 
 /* answer.c: what the box says back; from is the origin of m. */
 void worker_icmp_error(struct worker *w, uint16_t from, const struct rte_mbuf *m,
-		       const struct net_ipv4_info *info, uint8_t type, uint8_t code,
-		       uint16_t mtu);
+		       const struct net_ipv4_info *info, uint8_t type, uint8_t code, uint16_t mtu);
 /* reply: a datagram the box built (echo reply, ICMP error) answering a
  * packet from from; tunnel when from is PORT_TUNNEL. Takes reply. */
 void worker_answer(struct worker *w, uint16_t from, uint32_t tunnel, struct rte_mbuf *reply);
@@ -248,8 +246,8 @@ void worker_punt_ike(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		     const struct net_ipv4_info *info, uint16_t ike_off);
 
 /* tunnel.c */
-void worker_esp_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-			uint8_t l3_len, uint8_t l4_len);
+void worker_esp_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m, uint8_t l3_len,
+			uint8_t l4_len);
 /* Into sa's tunnel (sa NULL: the tunnel is not up, dropped). */
 void worker_tunnel_send(struct worker *w, uint16_t from, struct rte_mbuf *m,
 			const struct net_ipv4_info *info, struct sa *sa, bool forwarded);
@@ -273,7 +271,8 @@ uint16_t worker_ipv4_fragment(struct worker *w, struct rte_mbuf *m, uint16_t mtu
  * the key, and whose share it takes); 0 for the others.
  */
 struct rte_mbuf *worker_ipv4_reassemble(struct worker *w, enum reass_zone zone, uint32_t tunnel,
-					uint32_t site, struct rte_mbuf *m, struct net_ipv4_info *info);
+					uint32_t site, struct rte_mbuf *m,
+					struct net_ipv4_info *info);
 void worker_reassembly_housekeeping(struct worker *w);
 
 #endif

@@ -26,14 +26,14 @@
 
 #include "priv.h"
 
-#define COOKIE_PROBE 8         /* slots a cookie may sit in, from its hash */
+#define COOKIE_PROBE 8 /* slots a cookie may sit in, from its hash */
 /* datagrams per second per IKE SA: DPD, and the Quick Modes of 16 pairs rekeying at once */
 #define PUNT_KNOWN_RATE 64
-#define IKE_HDR_COOKIES 16     /* initiator and responder cookie (RFC 2408 s3.1) */
+#define IKE_HDR_COOKIES 16 /* initiator and responder cookie (RFC 2408 s3.1) */
 
 struct worker_cookies {
 	uint32_t mask;
-	uint64_t slot[];           /* 0 = free: no IKE SA has a zero cookie */
+	uint64_t slot[]; /* 0 = free: no IKE SA has a zero cookie */
 };
 
 struct worker_cookies *
@@ -144,8 +144,7 @@ worker_punt_ike(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 	struct rte_ring *ring;
 	enum stats_drop full;
 
-	if (c != NULL && w->env->punt_known != NULL &&
-	    info->tot_len >= ike_off + IKE_HDR_COOKIES) {
+	if (c != NULL && w->env->punt_known != NULL && info->tot_len >= ike_off + IKE_HDR_COOKIES) {
 		memcpy(ck, rte_pktmbuf_mtod_offset(m, const uint8_t *, ike_off), sizeof(ck));
 		slot = cookie_slot(c, cookie_value(ck));
 		if (slot < 0)
@@ -154,7 +153,8 @@ worker_punt_ike(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 	if (slot >= 0) {
 		ring = w->env->punt_known;
 		full = DROP_PUNT_KNOWN_RING_FULL;
-		if (!worker_gcra(&w->punt_known_due[slot], now, w->tsc_hz / PUNT_KNOWN_RATE, w->tsc_hz)) {
+		if (!worker_gcra(&w->punt_known_due[slot], now, w->tsc_hz / PUNT_KNOWN_RATE,
+				 w->tsc_hz)) {
 			stats_drop(w->st, m, DROP_PUNT_KNOWN_RATE);
 			return;
 		}
@@ -163,7 +163,7 @@ worker_punt_ike(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
 		full = DROP_PUNT_RING_FULL;
 		if (w->env->ike_rate != 0 &&
 		    !worker_gcra(&w->punt_bucket[source_bucket(w, info->src)], now,
-			  w->punt_tsc_per_token, w->punt_burst_tsc)) {
+				 w->punt_tsc_per_token, w->punt_burst_tsc)) {
 			stats_drop(w->st, m, DROP_PUNT_RATE_LIMITED);
 			return;
 		}

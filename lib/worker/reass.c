@@ -33,17 +33,17 @@ struct reass_key {
 
 struct reass_frag {
 	struct rte_mbuf *m;
-	uint16_t off;        /* payload bytes before this fragment's */
-	uint16_t len;        /* payload bytes */
-	uint16_t hlen;       /* its own header's length */
+	uint16_t off;  /* payload bytes before this fragment's */
+	uint16_t len;  /* payload bytes */
+	uint16_t hlen; /* its own header's length */
 };
 
 struct reass_entry {
 	uint64_t first_tsc;
 	struct reass_key key;
 	uint32_t site;
-	uint16_t total;      /* payload bytes, known once the last fragment came */
-	uint16_t have;       /* payload bytes held */
+	uint16_t total; /* payload bytes, known once the last fragment came */
+	uint16_t have;  /* payload bytes held */
 	uint8_t used;
 	uint8_t has_last;
 	uint8_t n;
@@ -51,14 +51,14 @@ struct reass_entry {
 };
 
 struct reass {
-	uint32_t n_buckets;  /* a power of two */
+	uint32_t n_buckets; /* a power of two */
 	uint32_t bucket_bits;
 	uint32_t sites;
-	uint64_t key[6];     /* secret hash keys */
-	uint32_t scan;       /* next entry worker_reass_expire() looks at */
-	uint32_t hand;       /* next entry evicted when over max_frags */
-	uint32_t held;       /* datagrams in progress */
-	uint32_t frags;      /* fragments (mbufs) held */
+	uint64_t key[6]; /* secret hash keys */
+	uint32_t scan;   /* next entry worker_reass_expire() looks at */
+	uint32_t hand;   /* next entry evicted when over max_frags */
+	uint32_t held;   /* datagrams in progress */
+	uint32_t frags;  /* fragments (mbufs) held */
 	uint32_t max_frags;
 	uint64_t timeout;
 	uint16_t *site_held; /* datagrams per site, when sites != 0 */
@@ -83,8 +83,8 @@ worker_reass_create(const char *name, uint32_t entries, uint32_t max_frags, uint
 	r->timeout = timeout_tsc;
 	r->e = rte_zmalloc_socket(name, sizeof(*r->e) * n, RTE_CACHE_LINE_SIZE, socket_id);
 	if (sites != 0)
-		r->site_held = rte_zmalloc_socket(name, sizeof(*r->site_held) * sites, 0,
-						  socket_id);
+		r->site_held =
+			rte_zmalloc_socket(name, sizeof(*r->site_held) * sites, 0, socket_id);
 	if (r->e == NULL || (sites != 0 && r->site_held == NULL)) {
 		worker_reass_free(r);
 		return NULL;
@@ -104,8 +104,7 @@ release(struct reass *r, struct reass_entry *e)
 
 /* Refuse the whole datagram: every fragment held is counted under why. */
 static void
-drop_entry(struct reass *r, struct stats_worker *st, struct reass_entry *e,
-	   enum stats_drop why)
+drop_entry(struct reass *r, struct stats_worker *st, struct reass_entry *e, enum stats_drop why)
 {
 	for (uint8_t i = 0; i < e->n; i++)
 		stats_drop(st, e->f[i].m, why);
@@ -142,8 +141,7 @@ expired(const struct reass *r, const struct reass_entry *e, uint64_t now)
 static uint32_t
 bucket_of(const struct reass *r, const struct reass_key *k)
 {
-	uint32_t w[6] = { k->owner, k->site, k->src, k->dst,
-			  (uint32_t)k->id << 8 | k->proto, 0 };
+	uint32_t w[6] = { k->owner, k->site, k->src, k->dst, (uint32_t)k->id << 8 | k->proto, 0 };
 	uint64_t h = r->key[5];
 
 	for (unsigned i = 0; i < 5; i++)
@@ -200,8 +198,8 @@ find(struct reass *r, struct stats_worker *st, const struct reass_key *key, uint
 	if (r->site_held != NULL && r->site_held[site] >= REASS_SITE_SHARE)
 		return NULL;
 	if (slot->used)
-		drop_entry(r, st, slot, expired(r, slot, now) ? DROP_REASS_TIMEOUT :
-					DROP_REASS_EVICTED);
+		drop_entry(r, st, slot,
+			   expired(r, slot, now) ? DROP_REASS_TIMEOUT : DROP_REASS_EVICTED);
 	*slot = (struct reass_entry){ .key = *key, .first_tsc = now, .site = site, .used = 1 };
 	r->held++;
 	if (r->site_held != NULL)
@@ -226,7 +224,8 @@ place(const struct reass_entry *e, const struct rte_mbuf *m, uint16_t hlen, uint
 		if (f->off == off && f->len == len && last == (e->has_last && end == e->total))
 			return memcmp(rte_pktmbuf_mtod_offset(f->m, const uint8_t *, f->hlen),
 				      rte_pktmbuf_mtod_offset(m, const uint8_t *, hlen), len) == 0 ?
-			       DROP_REASS_DUPLICATE : DROP_REASS_OVERLAP;
+				       DROP_REASS_DUPLICATE :
+				       DROP_REASS_OVERLAP;
 		if (off < f->off + f->len && f->off < end)
 			return DROP_REASS_OVERLAP;
 		/* Nothing may lie beyond the end the last fragment gave. */
@@ -292,8 +291,12 @@ worker_reass_input(struct reass *r, struct stats_worker *st, uint32_t owner, uin
 	uint16_t off = (uint16_t)((frag & RTE_IPV4_HDR_OFFSET_MASK) * 8);
 	uint16_t len = (uint16_t)(info->tot_len - info->hlen);
 	bool last = !(frag & RTE_IPV4_HDR_MF_FLAG);
-	struct reass_key key = { .owner = owner, .site = site, .src = info->src,
-				 .dst = info->dst, .id = ip->packet_id, .proto = info->proto };
+	struct reass_key key = { .owner = owner,
+				 .site = site,
+				 .src = info->src,
+				 .dst = info->dst,
+				 .id = ip->packet_id,
+				 .proto = info->proto };
 	struct reass_entry *e;
 	enum stats_drop why;
 
@@ -303,13 +306,13 @@ worker_reass_input(struct reass *r, struct stats_worker *st, uint32_t owner, uin
 	 * bytes), and tiny fragments only pin buffers. The buffer must hold
 	 * what it says it has. */
 	if ((!last && (len < REASS_MIN_FRAG || len % 8 != 0)) ||
-	    (uint32_t)off + len + info->hlen > UINT16_MAX ||
-	    m->nb_segs != 1 || rte_pktmbuf_data_len(m) < info->tot_len) {
+	    (uint32_t)off + len + info->hlen > UINT16_MAX || m->nb_segs != 1 ||
+	    rte_pktmbuf_data_len(m) < info->tot_len) {
 		stats_drop(st, m, DROP_REASS_MALFORMED);
 		return NULL;
 	}
 	if (r->site_held != NULL)
-		site %= r->sites;        /* ids are below sites; others would share */
+		site %= r->sites; /* ids are below sites; others would share */
 	key.site = site;
 	e = find(r, st, &key, site, now);
 	if (e == NULL) {
@@ -327,8 +330,7 @@ worker_reass_input(struct reass *r, struct stats_worker *st, uint32_t owner, uin
 		return NULL;
 	}
 	make_room(r, st, e);
-	e->f[e->n++] = (struct reass_frag){ .m = m, .off = off, .len = len,
-					    .hlen = info->hlen };
+	e->f[e->n++] = (struct reass_frag){ .m = m, .off = off, .len = len, .hlen = info->hlen };
 	r->frags++;
 	e->have = (uint16_t)(e->have + len);
 	if (last) {

@@ -29,8 +29,8 @@
 #include "stats.h"
 
 #define REASS_MAX_FRAGS  16
-#define REASS_MIN_FRAG   256  /* payload bytes of any fragment but the last */
-#define REASS_SITE_SHARE 16   /* datagrams one site may have in a tunnel table */
+#define REASS_MIN_FRAG   256 /* payload bytes of any fragment but the last */
+#define REASS_SITE_SHARE 16  /* datagrams one site may have in a tunnel table */
 
 struct reass;
 

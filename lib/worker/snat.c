@@ -39,8 +39,8 @@ worker_snat_in_push(struct worker *w, uint16_t from, struct rte_mbuf *m,
 	/* Forwarded into a branch if NAT's: the TTL rule of any forwarding,
 	 * before the translation (the error quotes what the sender sent). */
 	if (info->ttl <= 1) {
-		worker_icmp_error(w, from, m, info, NET_ICMP_TIME_EXCEEDED,
-				  NET_ICMP_TIMX_INTRANS, 0);
+		worker_icmp_error(w, from, m, info, NET_ICMP_TIME_EXCEEDED, NET_ICMP_TIMX_INTRANS,
+				  0);
 		stats_drop(w->st, m, DROP_FWD_TTL_EXPIRED);
 		return;
 	}
@@ -71,7 +71,7 @@ reparse(struct rte_mbuf *m, struct net_ipv4_info *info)
 static void
 flush_out(struct worker *w)
 {
-	struct snat_vec v = w->snat_out;   /* forwarding may queue more */
+	struct snat_vec v = w->snat_out; /* forwarding may queue more */
 	enum stats_drop rc[SNAT_VEC_MAX];
 	struct net_ipv4_info info;
 
@@ -109,7 +109,8 @@ flush_in(struct worker *w)
 			continue;
 		}
 		w->st->ctr[WCTR_FORWARDED]++;
-		worker_tunnel_send(w, m->port, m, &info, sa_worker_tunnel_out(w->sw, v.tunnel[i]), true);
+		worker_tunnel_send(w, m->port, m, &info, sa_worker_tunnel_out(w->sw, v.tunnel[i]),
+				   true);
 	}
 }
 

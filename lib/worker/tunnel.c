@@ -14,8 +14,8 @@
 #define MAX_FRAGS 16
 
 void
-worker_esp_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m,
-		   uint8_t l3_len, uint8_t l4_len)
+worker_esp_in_push(struct worker *w, uint16_t in_port, struct rte_mbuf *m, uint8_t l3_len,
+		   uint8_t l4_len)
 {
 	struct esp_vec *v = &w->esp_in;
 
@@ -116,7 +116,7 @@ inner_input(struct worker *w, struct rte_mbuf *m, const struct sa *sa)
 static void
 flush_in(struct worker *w)
 {
-	struct esp_vec v = w->esp_in;   /* inner packets may queue more */
+	struct esp_vec v = w->esp_in; /* inner packets may queue more */
 	uint16_t k;
 
 	w->esp_in.n = 0;
@@ -137,10 +137,13 @@ flush_out(struct worker *w)
 	w->st->ctr[WCTR_ESP_ENCRYPTED] += k;
 	for (uint16_t i = 0; i < k; i++) {
 		struct net_ipv4_info info = {
-			.dst = v.sa[i]->peer_addr, .src = v.sa[i]->local_addr,
-			.tot_len = (uint16_t)rte_pktmbuf_data_len(v.m[i]), .hlen = 20,
+			.dst = v.sa[i]->peer_addr,
+			.src = v.sa[i]->local_addr,
+			.tot_len = (uint16_t)rte_pktmbuf_data_len(v.m[i]),
+			.hlen = 20,
 			.proto = v.sa[i]->peer_port ? IPPROTO_UDP : IPPROTO_ESP,
-			.ttl = 64, .first_fragment = true,
+			.ttl = 64,
+			.first_fragment = true,
 		};
 
 		/* ESP is the box's own packet now (RFC 4301: never into the SPD). */
@@ -156,8 +159,8 @@ worker_tunnel_flush(struct worker *w)
 	 * (into other tunnels, branch to branch), NAT and forwarding feed
 	 * encryption.
 	 */
-	while (w->esp_in.n != 0 || w->snat_out.n != 0 || w->snat_in.n != 0 ||
-	       w->fwd.n != 0 || w->esp_out.n != 0) {
+	while (w->esp_in.n != 0 || w->snat_out.n != 0 || w->snat_in.n != 0 || w->fwd.n != 0 ||
+	       w->esp_out.n != 0) {
 		if (w->esp_in.n != 0)
 			flush_in(w);
 		worker_snat_flush(w);

@@ -96,26 +96,26 @@ good_file(void **state)
 		assert_int_equal(cfg.n_sites, 2);
 		assert_string_equal(a->name, "osaka");
 		assert_int_equal(a->peer, 0xcb007105);
-		assert_int_equal(a->local, 0xc6336401);       /* the outside port's */
+		assert_int_equal(a->local, 0xc6336401); /* the outside port's */
 		assert_int_equal(a->n_remote, 2);
 		assert_int_equal(a->remote[1].addr, 0x0a010000);
 		assert_true(a->udp_encap);
 		assert_int_equal(a->peer_port, 4501);
 		assert_int_equal(a->local_port, 4500);
 		assert_true(a->esn);
-		assert_int_equal(a->replay_window, 4096);     /* from esp */
+		assert_int_equal(a->replay_window, 4096); /* from esp */
 		assert_int_equal(a->soft.bytes, 1000000);
 		assert_int_equal(a->hard.packets, 5000);
 		assert_int_equal(a->sa_in.spi, 0x1001);
 		assert_int_equal(a->sa_in.key_len, 16);
 		assert_int_equal(a->sa_in.key[15], 0xff);
-		assert_int_equal(a->sa_out.key[1], 0x11);     /* colons allowed */
+		assert_int_equal(a->sa_out.key[1], 0x11); /* colons allowed */
 		assert_int_equal(a->sa_in.auth_key_len, 20);
 		assert_int_equal(b->cipher, CFG_AES256_GCM);
 		assert_true(b->allow_unsafe_gcm);
 		assert_false(a->allow_unsafe_gcm);
 		assert_int_equal(b->integ, CFG_INTEG_NONE);
-		assert_int_equal(b->sa_in.key_len, 36);       /* key + salt */
+		assert_int_equal(b->sa_in.key_len, 36); /* key + salt */
 		assert_int_equal(b->sa_out.key[35], 0x08);
 		assert_int_equal(b->replay_window, 0);
 		assert_false(b->udp_encap);
@@ -141,13 +141,13 @@ good_file(void **state)
 		assert_true(cfg.nat_enabled);
 		assert_int_equal(n->capacity, 200000);
 		assert_int_equal(n->site_cap, 5000);
-		assert_int_equal(n->active_sites, 40);                 /* capacity / site_cap */
+		assert_int_equal(n->active_sites, 40); /* capacity / site_cap */
 		assert_int_equal(n->site_dest_cap, (60000 - 20000 + 1) / 40);
 		assert_int_equal(n->port_min, 20000);
 		assert_int_equal(n->port_max, 60000);
 		assert_int_equal(n->timeout_s[NAT_TMO_UDP], 120);
 		assert_int_equal(n->timeout_s[NAT_TMO_ICMP], 30);
-		assert_int_equal(n->timeout_s[NAT_TMO_TCP_EST], 7440);   /* default */
+		assert_int_equal(n->timeout_s[NAT_TMO_TCP_EST], 7440); /* default */
 		assert_int_equal(n->n_pools, 1);
 		assert_int_equal(n->pools[0].addr[0], 0xac100001);
 		assert_int_equal(n->n_rules, 2);
@@ -237,6 +237,7 @@ main(int argc, char **argv)
 	tests[n++] = (struct CMUnitTest){ .name = "missing_file", .test_func = missing_file };
 	if (a_bad)
 		tests[n++] = (struct CMUnitTest){ .name = "short_error_buffer",
-			.test_func = short_error_buffer, .initial_state = (void *)a_bad };
+						  .test_func = short_error_buffer,
+						  .initial_state = (void *)a_bad };
 	return _cmocka_run_group_tests("conf", tests, n, NULL, NULL);
 }

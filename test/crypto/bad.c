@@ -10,18 +10,22 @@
 #include <string.h>
 
 #include "helpers.h"
-#include "ipsec_mb.h"   /* white-box: the refused-job path, the session layout */
+#include "ipsec_mb.h" /* white-box: the refused-job path, the session layout */
 
 static const struct crypto_keys cbc_keys = {
-	.cipher = CRYPTO_CIPHER_AES_CBC, .integ = CRYPTO_INTEG_HMAC_SHA1_96,
-	.cipher_key_len = 16, .integ_key_len = 20,
+	.cipher = CRYPTO_CIPHER_AES_CBC,
+	.integ = CRYPTO_INTEG_HMAC_SHA1_96,
+	.cipher_key_len = 16,
+	.integ_key_len = 20,
 };
 static const struct crypto_keys gcm_keys = {
-	.cipher = CRYPTO_CIPHER_AES_GCM16, .integ = CRYPTO_INTEG_NONE,
+	.cipher = CRYPTO_CIPHER_AES_GCM16,
+	.integ = CRYPTO_INTEG_NONE,
 	.cipher_key_len = 32,
 };
 
-static void test_registry(void **state)
+static void
+test_registry(void **state)
 {
 	int e;
 
@@ -31,15 +35,15 @@ static void test_registry(void **state)
 	assert_null(crypto_engine_find(NULL));
 	assert_string_equal(crypto_engine_name(eng[0]), "ipsec_mb");
 	assert_string_equal(crypto_engine_name(eng[1]), "openssl");
-	assert_true(strncmp(crypto_engine_describe(eng[0]),
-			    "intel-ipsec-mb 1.", 17) == 0);
+	assert_true(strncmp(crypto_engine_describe(eng[0]), "intel-ipsec-mb 1.", 17) == 0);
 	assert_non_null(strchr(crypto_engine_describe(eng[0]), '('));
 	assert_true(strncmp(crypto_engine_describe(eng[1]), "OpenSSL 3.", 10) == 0);
 	for (e = 0; e < N_ENG; e++)
 		assert_int_equal(crypto_session_size(eng[e]) % 64, 0);
 }
 
-static void test_icv_len(void **state)
+static void
+test_icv_len(void **state)
 {
 	struct crypto_keys k = cbc_keys;
 	void *s;
@@ -62,7 +66,8 @@ static void test_icv_len(void **state)
 	}
 }
 
-static int init_rc(int e, const struct crypto_keys *k)
+static int
+init_rc(int e, const struct crypto_keys *k)
 {
 	void *s = aligned_alloc(64, 4096);
 	int rc;
@@ -74,7 +79,8 @@ static int init_rc(int e, const struct crypto_keys *k)
 }
 
 /* RFC 8221 profile only: AES-128/256, SHA1-96 or SHA256-128, GCM-16. */
-static void test_bad_keys(void **state)
+static void
+test_bad_keys(void **state)
 {
 	struct crypto_keys k;
 	uint8_t raw[4096 + 64];
@@ -82,7 +88,7 @@ static void test_bad_keys(void **state)
 
 	(void)state;
 	for (e = 0; e < N_ENG; e++) {
-		k = cbc_keys, k.cipher_key_len = 24;      /* AES-192 */
+		k = cbc_keys, k.cipher_key_len = 24; /* AES-192 */
 		assert_int_equal(init_rc(e, &k), -EINVAL);
 		k = cbc_keys, k.cipher_key_len = 0;
 		assert_int_equal(init_rc(e, &k), -EINVAL);
@@ -90,23 +96,25 @@ static void test_bad_keys(void **state)
 		assert_int_equal(init_rc(e, &k), -EINVAL);
 		k = gcm_keys, k.cipher_key_len = 24;
 		assert_int_equal(init_rc(e, &k), -EINVAL);
-		k = cbc_keys, k.integ_key_len = 32;       /* SHA1 takes 20 */
+		k = cbc_keys, k.integ_key_len = 32; /* SHA1 takes 20 */
 		assert_int_equal(init_rc(e, &k), -EINVAL);
 		k = cbc_keys, k.integ = CRYPTO_INTEG_HMAC_SHA256_128;
-		assert_int_equal(init_rc(e, &k), -EINVAL);  /* ... SHA256 32 */
-		k = cbc_keys, k.integ = CRYPTO_INTEG_NONE;  /* CBC needs one */
+		assert_int_equal(init_rc(e, &k), -EINVAL); /* ... SHA256 32 */
+		k = cbc_keys, k.integ = CRYPTO_INTEG_NONE; /* CBC needs one */
 		assert_int_equal(init_rc(e, &k), -EINVAL);
 		k = cbc_keys, k.integ = CRYPTO_INTEG_N;
 		assert_int_equal(init_rc(e, &k), -EINVAL);
 		k = gcm_keys, k.integ = CRYPTO_INTEG_HMAC_SHA1_96;
-		k.integ_key_len = 20;                     /* GCM has none */
+		k.integ_key_len = 20; /* GCM has none */
 		assert_int_equal(init_rc(e, &k), -EINVAL);
 		k = cbc_keys, k.cipher = CRYPTO_CIPHER_N;
 		assert_int_equal(init_rc(e, &k), -EINVAL);
 		/* session memory must be 64-byte aligned */
-		assert_int_equal(crypto_session_init(eng[e],
-			(char *)(((uintptr_t)raw + 64) & ~(uintptr_t)63) + 8,
-			&cbc_keys), -EINVAL);
+		assert_int_equal(
+			crypto_session_init(eng[e],
+					    (char *)(((uintptr_t)raw + 64) & ~(uintptr_t)63) + 8,
+					    &cbc_keys),
+			-EINVAL);
 	}
 }
 
@@ -116,12 +124,17 @@ struct one {
 	struct crypto_op op;
 };
 
-static void one_init(struct one *o, void *sess, bool gcm, bool encrypt)
+static void
+one_init(struct one *o, void *sess, bool gcm, bool encrypt)
 {
 	memset(o, 0x5a, sizeof(*o));
-	o->op = (struct crypto_op){ .sess = sess, .buf = o->buf, .iv = o->iv,
-				    .icv = o->icv, .cipher_off = 24,
-				    .cipher_len = 64, .auth_len = 88,
+	o->op = (struct crypto_op){ .sess = sess,
+				    .buf = o->buf,
+				    .iv = o->iv,
+				    .icv = o->icv,
+				    .cipher_off = 24,
+				    .cipher_len = 64,
+				    .auth_len = 88,
 				    .encrypt = encrypt };
 	if (gcm) {
 		o->op.cipher_off = 16;
@@ -132,7 +145,8 @@ static void one_init(struct one *o, void *sess, bool gcm, bool encrypt)
 }
 
 /* The op fails alone and the engine did not write to the buffer. */
-static void expect_error(int e, struct one *o)
+static void
+expect_error(int e, struct one *o)
 {
 	memcpy(o->copy, o->buf, sizeof(o->buf));
 	assert_int_equal(crypto_process(lcore[e], &o->op, 1), 0);
@@ -140,7 +154,8 @@ static void expect_error(int e, struct one *o)
 	assert_memory_equal(o->buf, o->copy, sizeof(o->buf));
 }
 
-static void bad_cbc_ops(int e, void *sess, bool enc)
+static void
+bad_cbc_ops(int e, void *sess, bool enc)
 {
 	static const uint32_t bad_len[] = { 0, 8, 15, 17, 31, 63 };
 	struct one o;
@@ -152,7 +167,7 @@ static void bad_cbc_ops(int e, void *sess, bool enc)
 		expect_error(e, &o);
 	}
 	one_init(&o, sess, false, enc);
-	o.op.auth_len = 24 + 64 - 1;    /* ciphertext not all covered */
+	o.op.auth_len = 24 + 64 - 1; /* ciphertext not all covered */
 	expect_error(e, &o);
 	one_init(&o, sess, false, enc);
 	o.op.cipher_off = CRYPTO_BUF_MAX;
@@ -172,7 +187,8 @@ static void bad_cbc_ops(int e, void *sess, bool enc)
 	expect_error(e, &o);
 }
 
-static void bad_gcm_ops(int e, void *sess, bool enc)
+static void
+bad_gcm_ops(int e, void *sess, bool enc)
 {
 	struct one o;
 
@@ -187,7 +203,8 @@ static void bad_gcm_ops(int e, void *sess, bool enc)
 	expect_error(e, &o);
 }
 
-static void test_bad_ops(void **state)
+static void
+test_bad_ops(void **state)
 {
 	void *cbc, *gcm;
 	int e, enc;
@@ -206,7 +223,8 @@ static void test_bad_ops(void **state)
 }
 
 /* A wiped session, or one built by the other engine, fails every op. */
-static void test_foreign_session(void **state)
+static void
+test_foreign_session(void **state)
 {
 	void *s[N_ENG];
 	struct one o;
@@ -235,7 +253,8 @@ static void test_foreign_session(void **state)
  * notices (a session whose hash algorithm we corrupt): the library hands
  * that job back as invalid and the others still complete.
  */
-static void test_burst_isolation(void **state)
+static void
+test_burst_isolation(void **state)
 {
 	enum { N = 40 };
 	struct one *o = calloc(N, sizeof(*o));
@@ -262,9 +281,9 @@ static void test_burst_isolation(void **state)
 		ok = crypto_process(lcore[e], ops, N);
 		assert_int_equal(ok, e == 0 ? N - 16 : N - 8);
 		for (i = 0; i < N; i++)
-			assert_int_equal(ops[i].status,
-					 i % 5 == 1 || (e == 0 && i % 5 == 3) ?
-					 CRYPTO_ERROR : CRYPTO_OK);
+			assert_int_equal(ops[i].status, i % 5 == 1 || (e == 0 && i % 5 == 3) ?
+								CRYPTO_ERROR :
+								CRYPTO_OK);
 		sess_free(eng[e], good);
 		sess_free(eng[e], broken);
 	}
@@ -276,7 +295,8 @@ static void test_burst_isolation(void **state)
  * reads: the header, and for ipsec_mb the round keys of the op's
  * direction and the HMAC states (or GCM's round keys); longer ops more.
  */
-static void test_hot_lines(void **state)
+static void
+test_hot_lines(void **state)
 {
 	const size_t k = offsetof(struct mb_sess, k);
 	const struct crypto_keys *keys[] = { &cbc_keys, &gcm_keys };
@@ -315,20 +335,18 @@ static void test_hot_lines(void **state)
 	s = sess_new(eng[0], &gcm_keys);
 	enc = crypto_session_hot_lines(eng[0], s, 1, 64);
 	assert_true(enc & (1u << (k / 64)));
-	assert_true(enc & (1u << ((k + 16 * 14) / 64)));   /* AES-256: 15 round keys */
+	assert_true(enc & (1u << ((k + 16 * 14) / 64))); /* AES-256: 15 round keys */
 	assert_int_equal(enc, crypto_session_hot_lines(eng[0], s, 0, 64));
 	sess_free(eng[0], s);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_registry),
-		cmocka_unit_test(test_icv_len),
-		cmocka_unit_test(test_bad_keys),
-		cmocka_unit_test(test_bad_ops),
-		cmocka_unit_test(test_foreign_session),
-		cmocka_unit_test(test_burst_isolation),
+		cmocka_unit_test(test_registry),        cmocka_unit_test(test_icv_len),
+		cmocka_unit_test(test_bad_keys),        cmocka_unit_test(test_bad_ops),
+		cmocka_unit_test(test_foreign_session), cmocka_unit_test(test_burst_isolation),
 		cmocka_unit_test(test_hot_lines),
 	};
 

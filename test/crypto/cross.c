@@ -13,20 +13,20 @@
 
 #include "helpers.h"
 
-#define PAYLOAD_MAX 1504
-#define PKT_BUF (8 + 16 + PAYLOAD_MAX + 4)
-#define ITERATIONS 400
+#define PAYLOAD_MAX  1504
+#define PKT_BUF      (8 + 16 + PAYLOAD_MAX + 4)
+#define ITERATIONS   400
 #define BURST_ROUNDS 150
 
-enum alg { CBC128_SHA1, CBC128_SHA256, CBC256_SHA1, CBC256_SHA256,
-	   GCM128, GCM256, ALG_N };
+enum alg { CBC128_SHA1, CBC128_SHA256, CBC256_SHA1, CBC256_SHA256, GCM128, GCM256, ALG_N };
 
 static const char *const alg_names[ALG_N] = {
-	"aes128-cbc/sha1", "aes128-cbc/sha256", "aes256-cbc/sha1",
-	"aes256-cbc/sha256", "aes128-gcm16", "aes256-gcm16",
+	"aes128-cbc/sha1",   "aes128-cbc/sha256", "aes256-cbc/sha1",
+	"aes256-cbc/sha256", "aes128-gcm16",      "aes256-gcm16",
 };
 
-static bool is_gcm(enum alg a)
+static bool
+is_gcm(enum alg a)
 {
 	return a == GCM128 || a == GCM256;
 }
@@ -55,15 +55,15 @@ struct pkt {
 /* The seed a failing run prints: ESPHUB_SEED=<seed> replays it. */
 static uint64_t seed;
 
-static void sa_init(struct sa *sa, enum alg alg, uint64_t *rng)
+static void
+sa_init(struct sa *sa, enum alg alg, uint64_t *rng)
 {
 	struct crypto_keys k = { 0 };
 	int e;
 
 	sa->alg = alg;
 	k.cipher = is_gcm(alg) ? CRYPTO_CIPHER_AES_GCM16 : CRYPTO_CIPHER_AES_CBC;
-	k.cipher_key_len = alg == CBC256_SHA1 || alg == CBC256_SHA256 ||
-			   alg == GCM256 ? 32 : 16;
+	k.cipher_key_len = alg == CBC256_SHA1 || alg == CBC256_SHA256 || alg == GCM256 ? 32 : 16;
 	if (alg == CBC128_SHA1 || alg == CBC256_SHA1)
 		k.integ = CRYPTO_INTEG_HMAC_SHA1_96, k.integ_key_len = 20;
 	else if (!is_gcm(alg))
@@ -75,7 +75,8 @@ static void sa_init(struct sa *sa, enum alg alg, uint64_t *rng)
 		sa->sess[e] = sess_new(eng[e], &k);
 }
 
-static void sa_fini(struct sa *sa)
+static void
+sa_fini(struct sa *sa)
 {
 	int e;
 
@@ -84,14 +85,19 @@ static void sa_fini(struct sa *sa)
 }
 
 /* (Re)point the op at this packet's own bytes. */
-static void pkt_bind(struct pkt *p, int e, bool encrypt)
+static void
+pkt_bind(struct pkt *p, int e, bool encrypt)
 {
 	bool gcm = is_gcm(p->sa->alg);
 	uint32_t hdr = gcm ? 16 : 24;
 
 	p->op = (struct crypto_op){
-		.sess = p->sa->sess[e], .buf = p->buf, .iv = p->buf + 8,
-		.icv = p->icv, .cipher_off = hdr, .cipher_len = p->len,
+		.sess = p->sa->sess[e],
+		.buf = p->buf,
+		.iv = p->buf + 8,
+		.icv = p->icv,
+		.cipher_off = hdr,
+		.cipher_len = p->len,
 		.encrypt = encrypt,
 	};
 	if (gcm) {
@@ -110,14 +116,15 @@ static void pkt_bind(struct pkt *p, int e, bool encrypt)
 	}
 }
 
-static void pkt_copy(struct pkt *dst, const struct pkt *src, int e,
-		     bool encrypt)
+static void
+pkt_copy(struct pkt *dst, const struct pkt *src, int e, bool encrypt)
 {
 	memcpy(dst, src, sizeof(*dst));
 	pkt_bind(dst, e, encrypt);
 }
 
-static void pkt_fill(struct pkt *p, const struct sa *sa, uint64_t *rng)
+static void
+pkt_fill(struct pkt *p, const struct sa *sa, uint64_t *rng)
 {
 	memset(p, 0, sizeof(*p));
 	p->sa = sa;
@@ -127,31 +134,36 @@ static void pkt_fill(struct pkt *p, const struct sa *sa, uint64_t *rng)
 	else
 		p->len = 16 * (1 + rng_below(rng, PAYLOAD_MAX / 16));
 	rng_fill(rng, p->buf, sizeof(p->buf));
-	memcpy(p->aad, p->buf, 4);              /* SPI */
-	rng_fill(rng, p->aad + 4, 4);           /* seq-hi */
-	memcpy(p->aad + 8, p->buf + 4, 4);      /* seq-lo */
+	memcpy(p->aad, p->buf, 4);         /* SPI */
+	rng_fill(rng, p->aad + 4, 4);      /* seq-hi */
+	memcpy(p->aad + 8, p->buf + 4, 4); /* seq-lo */
 	if (!is_gcm(sa->alg))
 		memcpy(p->buf + 24 + p->len, p->aad + 4, 4);
 }
 
-static int run1(int e, struct pkt *p)
+static int
+run1(int e, struct pkt *p)
 {
 	return crypto_process(lcore[e], &p->op, 1);
 }
 
-static void fail_ctx(const char *what, int iter, const struct pkt *p)
+static void
+fail_ctx(const char *what, int iter, const struct pkt *p)
 {
-	print_error("FAIL %s: seed %llu iteration %d alg %s len %u esn %d\n",
-		    what, (unsigned long long)seed, iter,
-		    alg_names[p->sa->alg], p->len, p->esn);
+	print_error("FAIL %s: seed %llu iteration %d alg %s len %u esn %d\n", what,
+		    (unsigned long long)seed, iter, alg_names[p->sa->alg], p->len, p->esn);
 	fail();
 }
 
-#define CHECK(cond, what, iter, p) \
-	do { if (!(cond)) fail_ctx(what, iter, p); } while (0)
+#define CHECK(cond, what, iter, p)               \
+	do {                                     \
+		if (!(cond))                     \
+			fail_ctx(what, iter, p); \
+	} while (0)
 
 /* Both engines encrypt alike, and each opens the other's packet. */
-static void cross_one(int iter, const struct pkt *plain, struct pkt *w)
+static void
+cross_one(int iter, const struct pkt *plain, struct pkt *w)
 {
 	struct pkt *enc = &w[0], *ref = &w[1], *dec = &w[2];
 	unsigned icv = crypto_session_icv_len(eng[0], plain->sa->sess[0]);
@@ -161,14 +173,13 @@ static void cross_one(int iter, const struct pkt *plain, struct pkt *w)
 	pkt_copy(ref, plain, 1, true);
 	CHECK(run1(0, enc) == 1 && run1(1, ref) == 1, "encrypt", iter, plain);
 	CHECK(memcmp(enc->buf, ref->buf, sizeof(enc->buf)) == 0 &&
-	      memcmp(enc->icv, ref->icv, icv) == 0, "same ciphertext+ICV",
-	      iter, plain);
+		      memcmp(enc->icv, ref->icv, icv) == 0,
+	      "same ciphertext+ICV", iter, plain);
 	for (e = 0; e < N_ENG; e++) {
 		pkt_copy(dec, e == 0 ? ref : enc, e, false);
-		CHECK(run1(e, dec) == 1, "decrypt the other's packet", iter,
+		CHECK(run1(e, dec) == 1, "decrypt the other's packet", iter, plain);
+		CHECK(memcmp(dec->buf, plain->buf, sizeof(dec->buf)) == 0, "plaintext back", iter,
 		      plain);
-		CHECK(memcmp(dec->buf, plain->buf, sizeof(dec->buf)) == 0,
-		      "plaintext back", iter, plain);
 	}
 }
 
@@ -182,7 +193,8 @@ struct region {
 	unsigned n;
 };
 
-static unsigned regions(struct pkt *p, struct region r[3])
+static unsigned
+regions(struct pkt *p, struct region r[3])
 {
 	unsigned icv = crypto_session_icv_len(eng[0], p->sa->sess[0]);
 
@@ -192,17 +204,18 @@ static unsigned regions(struct pkt *p, struct region r[3])
 		return 2;
 	}
 	if (!p->esn) {
-		r[0] = (struct region){ p->buf, 16 + p->len };  /* AAD, IV, C */
+		r[0] = (struct region){ p->buf, 16 + p->len }; /* AAD, IV, C */
 		r[1] = (struct region){ p->icv, icv };
 		return 2;
 	}
 	r[0] = (struct region){ p->aad, 12 };
-	r[1] = (struct region){ p->buf + 8, 8 + p->len };     /* IV, C */
+	r[1] = (struct region){ p->buf + 8, 8 + p->len }; /* IV, C */
 	r[2] = (struct region){ p->icv, icv };
 	return 3;
 }
 
-static unsigned auth_bits(struct pkt *p)
+static unsigned
+auth_bits(struct pkt *p)
 {
 	struct region r[3];
 	unsigned i, n = regions(p, r), bits = 0;
@@ -212,7 +225,8 @@ static unsigned auth_bits(struct pkt *p)
 	return bits;
 }
 
-static void flip(struct pkt *p, unsigned bit)
+static void
+flip(struct pkt *p, unsigned bit)
 {
 	struct region r[3];
 	unsigned i, n = regions(p, r);
@@ -228,8 +242,8 @@ static void flip(struct pkt *p, unsigned bit)
 }
 
 /* Any flipped bit in what the ICV covers, or in the ICV: both reject. */
-static void flips_one(int iter, const struct pkt *plain, struct pkt *w,
-		      uint64_t *rng)
+static void
+flips_one(int iter, const struct pkt *plain, struct pkt *w, uint64_t *rng)
 {
 	struct pkt *enc = &w[0], *bad = &w[1];
 	unsigned span, bits[4], i;
@@ -246,13 +260,13 @@ static void flips_one(int iter, const struct pkt *plain, struct pkt *w,
 		for (e = 0; e < N_ENG; e++) {
 			pkt_copy(bad, enc, e, false);
 			flip(bad, bits[i]);
-			CHECK(run1(e, bad) == 0 &&
-			      bad->op.status == CRYPTO_AUTH_FAILED,
+			CHECK(run1(e, bad) == 0 && bad->op.status == CRYPTO_AUTH_FAILED,
 			      "flipped bit accepted", iter, plain);
 		}
 }
 
-static void test_cross_random(void **state)
+static void
+test_cross_random(void **state)
 {
 	static struct pkt plain[1], w[3];
 	uint64_t rng = test_seed("cross_random");
@@ -274,16 +288,16 @@ static void test_cross_random(void **state)
 
 struct burst {
 	unsigned n;
-	struct pkt *in;      /* prepared ops: plaintext or ciphertext */
+	struct pkt *in; /* prepared ops: plaintext or ciphertext */
 	bool *encrypt;
-	struct pkt *one;     /* results one by one */
-	struct pkt *all;     /* results as one burst */
+	struct pkt *one; /* results one by one */
+	struct pkt *all; /* results as one burst */
 	struct crypto_op *ops;
 };
 
 /* A mix of directions, SAs, tampered and invalid ops. */
-static void burst_prepare(struct burst *b, const struct sa *sas,
-			  uint64_t *rng)
+static void
+burst_prepare(struct burst *b, const struct sa *sas, uint64_t *rng)
 {
 	struct pkt *p;
 	unsigned i;
@@ -307,7 +321,8 @@ static void burst_prepare(struct burst *b, const struct sa *sas,
 	}
 }
 
-static unsigned burst_run(struct burst *b, int e)
+static unsigned
+burst_run(struct burst *b, int e)
 {
 	unsigned i, ok1 = 0, ok;
 
@@ -322,15 +337,16 @@ static unsigned burst_run(struct burst *b, int e)
 	return ok;
 }
 
-static enum crypto_status expected(const struct pkt *p)
+static enum crypto_status
+expected(const struct pkt *p)
 {
 	if (p->invalid)
 		return CRYPTO_ERROR;
 	return p->tampered ? CRYPTO_AUTH_FAILED : CRYPTO_OK;
 }
 
-static void burst_compare(struct burst *b, int e, int round,
-			  struct pkt *other)
+static void
+burst_compare(struct burst *b, int e, int round, struct pkt *other)
 {
 	unsigned i, icv;
 
@@ -338,22 +354,21 @@ static void burst_compare(struct burst *b, int e, int round,
 		const struct pkt *one = &b->one[i], *all = &b->all[i];
 
 		icv = crypto_session_icv_len(eng[e], one->sa->sess[e]);
-		CHECK(b->ops[i].status == one->op.status &&
-		      one->op.status == expected(one), "burst status",
-		      round, one);
+		CHECK(b->ops[i].status == one->op.status && one->op.status == expected(one),
+		      "burst status", round, one);
 		CHECK(one->op.status != CRYPTO_OK ||
-		      (memcmp(all->buf, one->buf, sizeof(all->buf)) == 0 &&
-		       memcmp(all->icv, one->icv, icv) == 0),
+			      (memcmp(all->buf, one->buf, sizeof(all->buf)) == 0 &&
+			       memcmp(all->icv, one->icv, icv) == 0),
 		      "burst bytes differ from one-by-one", round, one);
 		if (other != NULL && one->op.status == CRYPTO_OK)
-			CHECK(memcmp(other[i].buf, one->buf,
-				     sizeof(one->buf)) == 0 &&
-			      memcmp(other[i].icv, one->icv, icv) == 0,
+			CHECK(memcmp(other[i].buf, one->buf, sizeof(one->buf)) == 0 &&
+				      memcmp(other[i].icv, one->icv, icv) == 0,
 			      "engines differ in a burst", round, one);
 	}
 }
 
-static void burst_alloc(struct burst *b, unsigned max)
+static void
+burst_alloc(struct burst *b, unsigned max)
 {
 	b->in = calloc(max, sizeof(*b->in));
 	b->one = calloc(max, sizeof(*b->one));
@@ -363,7 +378,8 @@ static void burst_alloc(struct burst *b, unsigned max)
 	assert_true(b->in && b->one && b->all && b->encrypt && b->ops);
 }
 
-static void burst_free(struct burst *b)
+static void
+burst_free(struct burst *b)
 {
 	free(b->in);
 	free(b->one);
@@ -372,7 +388,8 @@ static void burst_free(struct burst *b)
 	free(b->ops);
 }
 
-static void bursts(unsigned max_n, unsigned rounds, const char *name)
+static void
+bursts(unsigned max_n, unsigned rounds, const char *name)
 {
 	struct pkt *mb_all = calloc(max_n, sizeof(*mb_all));
 	uint64_t rng = test_seed(name);
@@ -400,20 +417,23 @@ static void bursts(unsigned max_n, unsigned rounds, const char *name)
 	free(mb_all);
 }
 
-static void test_mixed_bursts(void **state)
+static void
+test_mixed_bursts(void **state)
 {
 	(void)state;
 	bursts(64, BURST_ROUNDS, "mixed_bursts");
 }
 
 /* Past IMB_MAX_BURST_SIZE (128): the engine cuts the call into chunks. */
-static void test_long_bursts(void **state)
+static void
+test_long_bursts(void **state)
 {
 	(void)state;
 	bursts(400, 12, "long_bursts");
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cross_random),

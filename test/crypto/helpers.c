@@ -9,7 +9,8 @@
 const struct crypto_engine *eng[N_ENG];
 struct crypto_lcore *lcore[N_ENG];
 
-int engines_setup(void **state)
+int
+engines_setup(void **state)
 {
 	static const char *const names[N_ENG] = { "ipsec_mb", "openssl" };
 	int i;
@@ -22,13 +23,13 @@ int engines_setup(void **state)
 		lcore[i] = crypto_lcore_create(eng[i], 0);
 		if (lcore[i] == NULL)
 			return -1;
-		print_message("engine %s: %s\n", names[i],
-			      crypto_engine_describe(eng[i]));
+		print_message("engine %s: %s\n", names[i], crypto_engine_describe(eng[i]));
 	}
 	return 0;
 }
 
-int engines_teardown(void **state)
+int
+engines_teardown(void **state)
 {
 	int i;
 
@@ -40,7 +41,8 @@ int engines_teardown(void **state)
 	return 0;
 }
 
-static int nibble(char c)
+static int
+nibble(char c)
 {
 	if (c >= '0' && c <= '9')
 		return c - '0';
@@ -51,7 +53,8 @@ static int nibble(char c)
 	return -1;
 }
 
-size_t hex(const char *text, uint8_t *out, size_t max)
+size_t
+hex(const char *text, uint8_t *out, size_t max)
 {
 	size_t n = 0;
 	int hi = -1, v;
@@ -69,11 +72,12 @@ size_t hex(const char *text, uint8_t *out, size_t max)
 		out[n++] = (uint8_t)(hi << 4 | v);
 		hi = -1;
 	}
-	assert_int_equal(hi, -1);  /* odd digit count: a typo */
+	assert_int_equal(hi, -1); /* odd digit count: a typo */
 	return n;
 }
 
-void *sess_new(const struct crypto_engine *e, const struct crypto_keys *k)
+void *
+sess_new(const struct crypto_engine *e, const struct crypto_keys *k)
 {
 	size_t size = crypto_session_size(e);
 	void *s = aligned_alloc(64, (size + 63) & ~(size_t)63);
@@ -83,13 +87,15 @@ void *sess_new(const struct crypto_engine *e, const struct crypto_keys *k)
 	return s;
 }
 
-void sess_free(const struct crypto_engine *e, void *sess)
+void
+sess_free(const struct crypto_engine *e, void *sess)
 {
 	crypto_session_clear(e, sess);
 	free(sess);
 }
 
-uint64_t rng_next(uint64_t *state)
+uint64_t
+rng_next(uint64_t *state)
 {
 	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
 
@@ -98,12 +104,14 @@ uint64_t rng_next(uint64_t *state)
 	return z ^ (z >> 31);
 }
 
-unsigned rng_below(uint64_t *state, unsigned n)
+unsigned
+rng_below(uint64_t *state, unsigned n)
 {
 	return (unsigned)(rng_next(state) % n);
 }
 
-void rng_fill(uint64_t *state, uint8_t *p, size_t n)
+void
+rng_fill(uint64_t *state, uint8_t *p, size_t n)
 {
 	size_t i;
 
@@ -111,7 +119,8 @@ void rng_fill(uint64_t *state, uint8_t *p, size_t n)
 		p[i] = (uint8_t)rng_next(state);
 }
 
-uint64_t test_seed(const char *test)
+uint64_t
+test_seed(const char *test)
 {
 	const char *env = getenv("ESPHUB_SEED");
 	uint64_t seed;
@@ -125,7 +134,8 @@ uint64_t test_seed(const char *test)
 	return seed;
 }
 
-void dump(const char *what, const uint8_t *p, size_t n)
+void
+dump(const char *what, const uint8_t *p, size_t n)
 {
 	size_t i;
 

@@ -23,7 +23,7 @@
 
 #include "ctl.h"
 
-#define LOCAL_ADDR 0xc6336401u         /* 198.51.100.1, the outside port */
+#define LOCAL_ADDR        0xc6336401u /* 198.51.100.1, the outside port */
 #define ENGINE_SITE(site) (1000 + (site))
 
 static const struct crypto_engine *engine;
@@ -72,7 +72,7 @@ fe_site_update(void *e, const struct cfg_site *s, uint64_t now_ms)
 static void
 fe_delete_site_sas(struct fake_engine *fe, uint32_t es)
 {
-	for (int pass = 0; pass < 2; pass++)           /* outbound, then inbound */
+	for (int pass = 0; pass < 2; pass++) /* outbound, then inbound */
 		for (unsigned i = 0; i < fe->n_sa; i++)
 			if (fe->sa[i].engine_site == es && fe->sa[i].inbound == (pass == 1)) {
 				ctl_child_delete(fe->ctl, fe->sa[i].handle);
@@ -172,23 +172,23 @@ manual_site(char *buf, size_t len, const char *name, unsigned peer, uint32_t spi
 	    uint32_t spi_out, const char *remote)
 {
 	return snprintf(buf, len,
-		"{ name = \"%s\"; peer = \"203.0.113.%u\"; remote_subnets = [ %s ];\n"
-		"  local_subnets = [ \"172.16.0.0/16\" ]; cipher = \"aes128-cbc\"; "
-		"integ = \"hmac-sha1-96\";\n"
-		"  sa_in = { spi = 0x%x; key = \"00112233445566778899aabbccddeeff\"; "
-		"auth_key = \"0102030405060708090a0b0c0d0e0f1011121314\"; };\n"
-		"  sa_out = { spi = 0x%x; key = \"00112233445566778899aabbccddeeff\"; "
-		"auth_key = \"0102030405060708090a0b0c0d0e0f1011121314\"; }; }",
-		name, peer, remote, spi_in, spi_out);
+			"{ name = \"%s\"; peer = \"203.0.113.%u\"; remote_subnets = [ %s ];\n"
+			"  local_subnets = [ \"172.16.0.0/16\" ]; cipher = \"aes128-cbc\"; "
+			"integ = \"hmac-sha1-96\";\n"
+			"  sa_in = { spi = 0x%x; key = \"00112233445566778899aabbccddeeff\"; "
+			"auth_key = \"0102030405060708090a0b0c0d0e0f1011121314\"; };\n"
+			"  sa_out = { spi = 0x%x; key = \"00112233445566778899aabbccddeeff\"; "
+			"auth_key = \"0102030405060708090a0b0c0d0e0f1011121314\"; }; }",
+			name, peer, remote, spi_in, spi_out);
 }
 
 static int
 ike_site(char *buf, size_t len, const char *name, unsigned peer, const char *remote)
 {
 	return snprintf(buf, len,
-		"{ name = \"%s\"; peer = \"203.0.113.%u\"; psk = \"secret of %s\";\n"
-		"  remote_subnets = [ %s ]; local_subnets = [ \"172.16.0.0/16\" ]; }",
-		name, peer, name, remote);
+			"{ name = \"%s\"; peer = \"203.0.113.%u\"; psk = \"secret of %s\";\n"
+			"  remote_subnets = [ %s ]; local_subnets = [ \"172.16.0.0/16\" ]; }",
+			name, peer, name, remote);
 }
 
 /* Write head + extra + "sites = ( sites... );" to f->path. */
@@ -230,8 +230,9 @@ start(struct fixture *f, const char *extra, const char *const *sites, unsigned n
 	f->db = sa_db_create(&sp);
 	assert_non_null(f->db);
 	f->sw = sa_db_worker(f->db, 0);
-	cp = (struct ctl_params){ .cfg = &f->cfg, .sa = f->db, .engine_ops = &fe_ops,
-				  .engine = &f->fe, .socket_id = 0 };
+	cp = (struct ctl_params){
+		.cfg = &f->cfg, .sa = f->db, .engine_ops = &fe_ops, .engine = &f->fe, .socket_id = 0
+	};
 	f->ctl = ctl_create(&cp);
 	assert_non_null(f->ctl);
 	f->fe.ctl = f->ctl;
@@ -329,11 +330,18 @@ install_pair(struct fixture *f, uint32_t site, uint32_t spi_in, uint32_t spi_out
 	     const char *remote_ts, uint64_t now, uint64_t *in, uint64_t *out)
 {
 	struct ctl_child c = {
-		.engine_site = ENGINE_SITE(site), .inbound = true, .spi = spi_in,
-		.keys = { .cipher = CRYPTO_CIPHER_AES_CBC, .integ = CRYPTO_INTEG_HMAC_SHA1_96,
-			  .cipher_key_len = 16, .integ_key_len = 20 },
-		.local_ts = { 0xac100000, 16 }, .local_addr = LOCAL_ADDR,
-		.peer_addr = 0xcb007100 + 10 + site, .local_port = 4500, .peer_port = 4500,
+		.engine_site = ENGINE_SITE(site),
+		.inbound = true,
+		.spi = spi_in,
+		.keys = { .cipher = CRYPTO_CIPHER_AES_CBC,
+			  .integ = CRYPTO_INTEG_HMAC_SHA1_96,
+			  .cipher_key_len = 16,
+			  .integ_key_len = 20 },
+		.local_ts = { 0xac100000, 16 },
+		.local_addr = LOCAL_ADDR,
+		.peer_addr = 0xcb007100 + 10 + site,
+		.local_port = 4500,
+		.peer_port = 4500,
 	};
 	unsigned a, b, c1, d, plen;
 	int rc;
@@ -411,7 +419,7 @@ install_and_replace_with_worker_ack(void **state)
 	assert_true(f->w.applied > 0);
 	t = tunnel_of(f, in1);
 	assert_int_equal(ctl_tunnel_get(f->ctl, t, &ti), 0);
-	assert_int_equal(ti.out, out1);           /* the first outbound SA: at once */
+	assert_int_equal(ti.out, out1); /* the first outbound SA: at once */
 	assert_int_equal(ti.next_out, SA_NONE);
 	assert_int_equal(ti.sas, 2);
 	assert_int_equal(ctl_sa_owner(f->ctl, (uint32_t)in1), CTL_SA_ENGINE);
@@ -466,7 +474,8 @@ commit_on_first_inbound(void **state)
 	start(f, "", sites, 1);
 	assert_int_equal(ctl_sites_install(f->ctl, 0), 0);
 	assert_int_equal(install_pair(f, 0, 0xa001, 0xb001, "192.168.5.0/24", 0, &in1, &out1), 0);
-	assert_int_equal(install_pair(f, 0, 0xa002, 0xb002, "192.168.5.0/24", 5000, &in2, &out2), 0);
+	assert_int_equal(install_pair(f, 0, 0xa002, 0xb002, "192.168.5.0/24", 5000, &in2, &out2),
+			 0);
 	t = tunnel_of(f, in1);
 
 	/* Traffic on the old inbound SA proves nothing about the new pair. */
@@ -478,7 +487,7 @@ commit_on_first_inbound(void **state)
 	assert_int_equal(ctl_child_last_inbound(f->ctl, in2), 0);
 
 	sa_worker_counters(f->sw)[in2].packets += 1;
-	ctl_poll(f->ctl, 5200);                  /* well before CTL_COMMIT_MS */
+	ctl_poll(f->ctl, 5200); /* well before CTL_COMMIT_MS */
 	assert_int_equal(ctl_tunnel_get(f->ctl, t, &ti), 0);
 	assert_int_equal(ti.out, out2);
 	assert_int_equal(ti.next_out, SA_NONE);
@@ -503,7 +512,8 @@ commit_on_timeout(void **state)
 	start(f, "", sites, 1);
 	assert_int_equal(ctl_sites_install(f->ctl, 0), 0);
 	assert_int_equal(install_pair(f, 0, 0xa001, 0xb001, "192.168.5.0/24", 0, &in1, &out1), 0);
-	assert_int_equal(install_pair(f, 0, 0xa002, 0xb002, "192.168.5.0/24", 5000, &in2, &out2), 0);
+	assert_int_equal(install_pair(f, 0, 0xa002, 0xb002, "192.168.5.0/24", 5000, &in2, &out2),
+			 0);
 	t = tunnel_of(f, in1);
 
 	ctl_poll(f->ctl, 5000 + CTL_COMMIT_MS - 1);
@@ -536,13 +546,13 @@ overlap_of_two_sites(void **state)
 	manual_site(s1, sizeof(s1), "kobe", 6, 0x1002, 0x2002, "\"192.168.0.0/24\"");
 	manual_site(s2, sizeof(s2), "nara", 7, 0x1003, 0x2003, "\"10.20.0.0/16\"");
 	manual_site(s3, sizeof(s3), "kyoto", 8, 0x1004, 0x2004, "\"10.20.30.0/24\"");
-	start(f, "", sites, 2);                /* osaka and kobe first */
+	start(f, "", sites, 2); /* osaka and kobe first */
 	assert_int_equal(ctl_sites_install(f->ctl, 0), 0);
 	sw = worker_view(f);
 	assert_int_equal(sa_worker_spd(sw, 0xc0a80005), SA_DISCARD);
 	assert_true(sa_worker_protected(sw, 0xc0a80005));
 	assert_int_equal(counter(f, CTL_CTR_PREFIX_SHARED), 2);
-	assert_int_equal(tunnels_in_use(f), 2);   /* reached through NAT sessions */
+	assert_int_equal(tunnels_in_use(f), 2); /* reached through NAT sessions */
 
 	/* nara alone owns 10.20.0.0/16: routed to its tunnel. */
 	{
@@ -598,10 +608,11 @@ spi_collisions_between_sites(void **state)
 	assert_int_equal(tunnels_in_use(f), 2);
 
 	/* kobe's engine (or a bug in it) reuses osaka's inbound SPI. */
-	assert_int_equal(install_pair(f, 1, 0xa001, 0xb003, "192.168.6.128/25", 0, &in_dup,
-				      &out_dup), -EEXIST);
+	assert_int_equal(
+		install_pair(f, 1, 0xa001, 0xb003, "192.168.6.128/25", 0, &in_dup, &out_dup),
+		-EEXIST);
 	assert_int_equal(counter(f, CTL_CTR_INSTALL_FAILED), 1);
-	assert_int_equal(tunnels_in_use(f), 2);   /* the tunnel made for it is gone */
+	assert_int_equal(tunnels_in_use(f), 2); /* the tunnel made for it is gone */
 	assert_int_equal(sa_db_get(f->db, (uint32_t)in0)->site, 0);
 	assert_int_equal(ctl_tunnel_get(f->ctl, tunnel_of(f, in0), &ti), 0);
 	assert_int_equal(ti.out, out0);
@@ -609,33 +620,39 @@ spi_collisions_between_sites(void **state)
 	/* An outbound SA must name one of its own site's inbound SAs as twin. */
 	{
 		struct ctl_child c = {
-			.engine_site = ENGINE_SITE(1), .spi = 0xb004, .twin = in0,
+			.engine_site = ENGINE_SITE(1),
+			.spi = 0xb004,
+			.twin = in0,
 			.keys = { .cipher = CRYPTO_CIPHER_AES_CBC,
 				  .integ = CRYPTO_INTEG_HMAC_SHA1_96,
-				  .cipher_key_len = 16, .integ_key_len = 20 },
-			.local_ts = { 0xac100000, 16 }, .remote_ts = { 0xc0a80600, 24 },
-			.local_addr = LOCAL_ADDR, .peer_addr = 0xcb007110,
+				  .cipher_key_len = 16,
+				  .integ_key_len = 20 },
+			.local_ts = { 0xac100000, 16 },
+			.remote_ts = { 0xc0a80600, 24 },
+			.local_addr = LOCAL_ADDR,
+			.peer_addr = 0xcb007110,
 		};
 		uint64_t h;
 
 		assert_int_equal(ctl_child_install(f->ctl, &c, 0, &h), -EINVAL);
-		c.engine_site = 77;               /* no such engine site */
+		c.engine_site = 77; /* no such engine site */
 		c.twin = in1;
 		assert_int_equal(ctl_child_install(f->ctl, &c, 0, &h), -ENOENT);
 	}
 	/* kobe's engine site may carry neither osaka's subnet nor more than
 	 * its own (a /23 around its /24). */
-	assert_int_equal(install_pair(f, 1, 0xa005, 0xb005, "192.168.5.0/24", 0, &in_dup,
-				      &out_dup), -EPERM);
-	assert_int_equal(install_pair(f, 1, 0xa005, 0xb005, "192.168.6.0/23", 0, &in_dup,
-				      &out_dup), -EPERM);
+	assert_int_equal(install_pair(f, 1, 0xa005, 0xb005, "192.168.5.0/24", 0, &in_dup, &out_dup),
+			 -EPERM);
+	assert_int_equal(install_pair(f, 1, 0xa005, 0xb005, "192.168.6.0/23", 0, &in_dup, &out_dup),
+			 -EPERM);
 	assert_int_equal(counter(f, CTL_CTR_INSTALL_FAILED), 5);
 	assert_int_equal(tunnels_in_use(f), 2);
 
 	/* The engine's SAs are not the operator's to delete by hand. */
 	assert_int_equal(ctl_manual_sa_del(f->ctl, (uint32_t)in0), -EPERM);
 	assert_int_equal(ctl_manual_sa_add(f->ctl, 0, true, CFG_AES128_CBC, CFG_HMAC_SHA1_96,
-					   &(struct cfg_manual_sa){ .spi = 0x9999 }, &(uint32_t){0}),
+					   &(struct cfg_manual_sa){ .spi = 0x9999 },
+					   &(uint32_t){ 0 }),
 			 -EPERM);
 }
 
@@ -706,20 +723,22 @@ site_del_with_sas_in_flight(void **state)
 	assert_int_equal(ctl_sa_owner(f->ctl, (uint32_t)in1), CTL_SA_NONE);
 	assert_int_equal(ctl_sa_owner(f->ctl, (uint32_t)out2), CTL_SA_NONE);
 	assert_int_equal(ctl_tunnel_get(f->ctl, t, &ti), -ENOENT);
-	assert_int_equal(tunnels_in_use(f), 1);   /* kobe's */
+	assert_int_equal(tunnels_in_use(f), 1); /* kobe's */
 	assert_int_equal(counter(f, CTL_CTR_SITES_REMOVED), 1);
 	/* A late install for the removed site finds no site. */
 	{
-		struct ctl_child c = { .engine_site = ENGINE_SITE(0), .inbound = true,
-				       .spi = 0xa009, .local_addr = LOCAL_ADDR };
+		struct ctl_child c = { .engine_site = ENGINE_SITE(0),
+				       .inbound = true,
+				       .spi = 0xa009,
+				       .local_addr = LOCAL_ADDR };
 
 		assert_int_equal(ctl_child_install(f->ctl, &c, 200, &h), -ENOENT);
 	}
 	stop_worker(f);
 	sw = worker_view(f);
-	assert_int_equal(sa_worker_spd(sw, 0xc0a80505), SA_NONE);   /* no longer protected */
+	assert_int_equal(sa_worker_spd(sw, 0xc0a80505), SA_NONE); /* no longer protected */
 	assert_false(sa_worker_protected(sw, 0xc0a80505));
-	assert_true(sa_worker_protected(sw, 0xc0a80605));           /* kobe's still is */
+	assert_true(sa_worker_protected(sw, 0xc0a80605)); /* kobe's still is */
 	/* The slot is reused by the next site. */
 	{
 		uint32_t site;
@@ -741,12 +760,19 @@ lifetime_to_engine(void **state)
 	char s0[512];
 	const char *sites[] = { s0 };
 	struct ctl_child c = {
-		.engine_site = ENGINE_SITE(0), .inbound = true, .spi = 0xa001,
-		.keys = { .cipher = CRYPTO_CIPHER_AES_CBC, .integ = CRYPTO_INTEG_HMAC_SHA1_96,
-			  .cipher_key_len = 16, .integ_key_len = 20 },
-		.local_ts = { 0xac100000, 16 }, .remote_ts = { 0xc0a80500, 24 },
-		.local_addr = LOCAL_ADDR, .peer_addr = 0xcb00710a,
-		.soft_packets = 10, .hard_bytes = 1000000,
+		.engine_site = ENGINE_SITE(0),
+		.inbound = true,
+		.spi = 0xa001,
+		.keys = { .cipher = CRYPTO_CIPHER_AES_CBC,
+			  .integ = CRYPTO_INTEG_HMAC_SHA1_96,
+			  .cipher_key_len = 16,
+			  .integ_key_len = 20 },
+		.local_ts = { 0xac100000, 16 },
+		.remote_ts = { 0xc0a80500, 24 },
+		.local_addr = LOCAL_ADDR,
+		.peer_addr = 0xcb00710a,
+		.soft_packets = 10,
+		.hard_bytes = 1000000,
 	};
 	uint64_t in, out;
 
@@ -775,7 +801,7 @@ lifetime_to_engine(void **state)
 	ctl_poll(f->ctl, 300);
 	assert_int_equal(f->fe.hard, 1);
 	assert_int_equal(f->fe.expired_spi, 0xa001);
-	assert_int_equal(ctl_sa_owner(f->ctl, (uint32_t)out), CTL_SA_ENGINE);  /* engine's call */
+	assert_int_equal(ctl_sa_owner(f->ctl, (uint32_t)out), CTL_SA_ENGINE); /* engine's call */
 }
 
 /*
@@ -814,10 +840,10 @@ config_reload_diff(void **state)
 	assert_non_null(strstr(report, "not applied: changes outside sites"));
 	assert_non_null(strstr(report, "sites: 1 added, 1 changed, 1 removed, 1 unchanged\n"));
 	assert_int_equal(f->fe.psk_sets, 1);
-	assert_int_equal(f->fe.site_dels, 1);                    /* nara */
-	assert_int_equal(f->cfg.workers, 1);                     /* not applied */
-	assert_int_equal(sa_db_get(f->db, osaka_in)->spi, 0x1001);   /* untouched */
-	assert_int_equal(ctl_site_find(f->ctl, "kyoto"), 2);     /* nara's hole */
+	assert_int_equal(f->fe.site_dels, 1);                      /* nara */
+	assert_int_equal(f->cfg.workers, 1);                       /* not applied */
+	assert_int_equal(sa_db_get(f->db, osaka_in)->spi, 0x1001); /* untouched */
+	assert_int_equal(ctl_site_find(f->ctl, "kyoto"), 2);       /* nara's hole */
 	assert_int_equal(ctl_site_find(f->ctl, "nara"), -1);
 	sw = worker_view(f);
 	{
@@ -830,8 +856,8 @@ config_reload_diff(void **state)
 		sa_worker_lookup_in(sw, &old, &dst, 1, sa);
 		assert_null(sa[0]);
 	}
-	assert_false(sa_worker_protected(sw, 0xc0a80705));        /* nara's subnet freed */
-	assert_true(sa_worker_protected(sw, 0xc0a80805));         /* kyoto's protected */
+	assert_false(sa_worker_protected(sw, 0xc0a80705)); /* nara's subnet freed */
+	assert_true(sa_worker_protected(sw, 0xc0a80805));  /* kyoto's protected */
 
 	/* The same file again: nothing to do. */
 	report[0] = '\0';
@@ -858,7 +884,7 @@ manual_sas_by_hand(void **state)
 	start(f, "", sites, 2);
 	assert_int_equal(ctl_sites_install(f->ctl, 0), 0);
 	assert_int_equal(tunnels_in_use(f), 2);
-	in = 0;                                  /* ids in order of installation */
+	in = 0; /* ids in order of installation */
 	out = 1;
 	assert_int_equal(sa_db_get(f->db, in)->spi, 0x1001);
 	assert_int_equal(ctl_sa_owner(f->ctl, out), CTL_SA_MANUAL);
@@ -869,25 +895,29 @@ manual_sas_by_hand(void **state)
 	assert_int_equal(ctl_manual_sa_del(f->ctl, in), 0);
 	assert_int_equal(ctl_manual_sa_del(f->ctl, in), -ENOENT);
 	assert_int_equal(tunnels_in_use(f), 1);
-	assert_int_equal(ctl_manual_sa_add(f->ctl, 0, false, CFG_AES128_CBC, CFG_HMAC_SHA1_96,
-					   &m, &id), 0);
+	assert_int_equal(
+		ctl_manual_sa_add(f->ctl, 0, false, CFG_AES128_CBC, CFG_HMAC_SHA1_96, &m, &id), 0);
 	assert_int_equal(sa_db_get(f->db, id)->site, 0);
 	assert_int_equal(sa_worker_tunnel_out(worker_view(f), sa_db_get(f->db, id)->tunnel)->spi,
 			 0x3001);
 	assert_int_equal(tunnels_in_use(f), 2);
-	assert_int_equal(ctl_manual_sa_add(f->ctl, 9, true, CFG_AES128_CBC, CFG_HMAC_SHA1_96,
-					   &m, &id), -ENOENT);
+	assert_int_equal(
+		ctl_manual_sa_add(f->ctl, 9, true, CFG_AES128_CBC, CFG_HMAC_SHA1_96, &m, &id),
+		-ENOENT);
 }
 
 int
 main(int argc, char **argv)
 {
 	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "512", "--no-pci", "-l", "0-1",
-			"--log-level", "lib.*:error", "--log-level", "esphub.ctl:warning",
-			"--file-prefix", prefix };
+	char *eal[] = { argv[0],       "--no-huge",          "-m",
+			"512",         "--no-pci",           "-l",
+			"0-1",         "--log-level",        "lib.*:error",
+			"--log-level", "esphub.ctl:warning", "--file-prefix",
+			prefix };
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(install_and_replace_with_worker_ack, setup, teardown),
+		cmocka_unit_test_setup_teardown(install_and_replace_with_worker_ack, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(commit_on_first_inbound, setup, teardown),
 		cmocka_unit_test_setup_teardown(commit_on_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(overlap_of_two_sites, setup, teardown),

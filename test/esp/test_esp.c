@@ -25,10 +25,10 @@
 #include "esp.h"
 #include "net.h"
 
-#define LOCAL   0xc6336401u   /* 198.51.100.1: the box */
-#define PEER    0xcb007105u   /* 203.0.113.5: the branch */
-#define BRANCH  0xc0a80002u   /* 192.168.0.2 */
-#define CLOUD   0xac10000au   /* 172.16.0.10 */
+#define LOCAL  0xc6336401u /* 198.51.100.1: the box */
+#define PEER   0xcb007105u /* 203.0.113.5: the branch */
+#define BRANCH 0xc0a80002u /* 192.168.0.2 */
+#define CLOUD  0xac10000au /* 172.16.0.10 */
 
 struct env {
 	const struct crypto_engine *engine;
@@ -45,9 +45,12 @@ static struct rte_mempool *pool;
 static struct crypto_keys
 keys(enum crypto_cipher c, enum crypto_integ i, unsigned klen, uint8_t fill)
 {
-	struct crypto_keys k = { .cipher = c, .integ = i, .cipher_key_len = (uint8_t)klen,
-				 .integ_key_len = i == CRYPTO_INTEG_HMAC_SHA1_96 ? 20 :
-						  i == CRYPTO_INTEG_HMAC_SHA256_128 ? 32 : 0 };
+	struct crypto_keys k = { .cipher = c,
+				 .integ = i,
+				 .cipher_key_len = (uint8_t)klen,
+				 .integ_key_len = i == CRYPTO_INTEG_HMAC_SHA1_96    ? 20 :
+						  i == CRYPTO_INTEG_HMAC_SHA256_128 ? 32 :
+										      0 };
 
 	memset(k.cipher_key, fill, sizeof(k.cipher_key));
 	memset(k.integ_key, fill ^ 0x55, sizeof(k.integ_key));
@@ -56,15 +59,24 @@ keys(enum crypto_cipher c, enum crypto_integ i, unsigned klen, uint8_t fill)
 }
 
 static struct sa_params
-params(uint32_t spi, bool inbound, uint32_t tunnel, struct crypto_keys k, bool udp,
-       bool esn)
+params(uint32_t spi, bool inbound, uint32_t tunnel, struct crypto_keys k, bool udp, bool esn)
 {
 	struct sa_params p = {
-		.spi = spi, .inbound = inbound, .tunnel = tunnel, .keys = k, .esn = esn,
-		.local_addr = LOCAL, .peer_addr = PEER, .local_port = udp ? 4500 : 0,
-		.peer_port = udp ? 4500 : 0, .replay_window = inbound ? 1024 : 0,
-		.n_local_ts = 1, .n_remote_ts = 1, .outside_mtu = 1500,
-		.local_ts = { { 0xac100000, 16 } }, .remote_ts = { { 0xc0a80000, 24 } },
+		.spi = spi,
+		.inbound = inbound,
+		.tunnel = tunnel,
+		.keys = k,
+		.esn = esn,
+		.local_addr = LOCAL,
+		.peer_addr = PEER,
+		.local_port = udp ? 4500 : 0,
+		.peer_port = udp ? 4500 : 0,
+		.replay_window = inbound ? 1024 : 0,
+		.n_local_ts = 1,
+		.n_remote_ts = 1,
+		.outside_mtu = 1500,
+		.local_ts = { { 0xac100000, 16 } },
+		.remote_ts = { { 0xc0a80000, 24 } },
 	};
 
 	return p;
@@ -74,8 +86,9 @@ static int
 setup(void **state, const char *engine)
 {
 	static struct env e;
-	struct sa_db_params dp = { .max_sas = 128, .max_tunnels = 32, .max_spd = 64,
-				   .n_workers = 1, .socket_id = 0 };
+	struct sa_db_params dp = {
+		.max_sas = 128, .max_tunnels = 32, .max_spd = 64, .n_workers = 1, .socket_id = 0
+	};
 	struct sa_ts remote = { 0xc0a80000, 24 };
 
 	memset(&e, 0, sizeof(e));
@@ -136,9 +149,12 @@ inner(uint32_t src, uint32_t dst, uint16_t len)
 	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, len);
 	memset(ip, 0xab, len);
 	*ip = (struct rte_ipv4_hdr){
-		.version_ihl = RTE_IPV4_VHL_DEF, .total_length = rte_cpu_to_be_16(len),
-		.time_to_live = 64, .next_proto_id = IPPROTO_UDP,
-		.src_addr = rte_cpu_to_be_32(src), .dst_addr = rte_cpu_to_be_32(dst),
+		.version_ihl = RTE_IPV4_VHL_DEF,
+		.total_length = rte_cpu_to_be_16(len),
+		.time_to_live = 64,
+		.next_proto_id = IPPROTO_UDP,
+		.src_addr = rte_cpu_to_be_32(src),
+		.dst_addr = rte_cpu_to_be_32(dst),
 	};
 	ip->hdr_checksum = net_cksum(ip, sizeof(*ip));
 	return m;
@@ -152,8 +168,8 @@ inner(uint32_t src, uint32_t dst, uint16_t len)
 #define AS_SA (-1)
 
 static struct rte_mbuf *
-forge_encap(struct env *e, const struct sa *sa, uint64_t seq, const uint8_t *pt,
-	    uint16_t ptlen, int encap)
+forge_encap(struct env *e, const struct sa *sa, uint64_t seq, const uint8_t *pt, uint16_t ptlen,
+	    int encap)
 {
 	const struct sa_params *p = sa_db_params(e->db, sa->id);
 	uint16_t udp = (encap == AS_SA ? sa->peer_port != 0 : encap) ? 8 : 0;
@@ -177,7 +193,10 @@ forge_encap(struct env *e, const struct sa *sa, uint64_t seq, const uint8_t *pt,
 	be = rte_cpu_to_be_32(LOCAL);
 	memcpy(o + 16, &be, 4);
 	if (udp) {
-		o[20] = 0x11; o[21] = 0x94; o[22] = 0x11; o[23] = 0x94;   /* 4500 */
+		o[20] = 0x11;
+		o[21] = 0x94;
+		o[22] = 0x11;
+		o[23] = 0x94; /* 4500 */
 	}
 	esp = o + 20 + udp;
 	be = rte_cpu_to_be_32(sa->spi);
@@ -186,9 +205,13 @@ forge_encap(struct env *e, const struct sa *sa, uint64_t seq, const uint8_t *pt,
 	memcpy(esp + 4, &be, 4);
 	memset(esp + 8, 0x3c, iv);
 	memcpy(esp + 8 + iv, pt, ptlen);
-	op = (struct crypto_op){ .sess = sess, .buf = esp, .iv = esp + 8,
-		.cipher_off = 8u + iv, .cipher_len = ptlen, .icv = esp + 8 + iv + ptlen,
-		.encrypt = 1 };
+	op = (struct crypto_op){ .sess = sess,
+				 .buf = esp,
+				 .iv = esp + 8,
+				 .cipher_off = 8u + iv,
+				 .cipher_len = ptlen,
+				 .icv = esp + 8 + iv + ptlen,
+				 .encrypt = 1 };
 	if (iv == 8) {
 		memcpy(aad, esp, 4);
 		if (sa->esn) {
@@ -233,13 +256,15 @@ forge(struct env *e, const struct sa *sa, uint64_t seq, const uint8_t *pt, uint1
 
 /* Plaintext: an inner datagram, RFC 4303 padding to align, trailer. */
 static uint16_t
-plaintext(uint8_t *pt, uint32_t src, uint32_t dst, uint16_t inner_len, unsigned align,
-	  uint8_t next)
+plaintext(uint8_t *pt, uint32_t src, uint32_t dst, uint16_t inner_len, unsigned align, uint8_t next)
 {
 	struct rte_ipv4_hdr ip = {
-		.version_ihl = RTE_IPV4_VHL_DEF, .total_length = rte_cpu_to_be_16(inner_len),
-		.time_to_live = 64, .next_proto_id = IPPROTO_UDP,
-		.src_addr = rte_cpu_to_be_32(src), .dst_addr = rte_cpu_to_be_32(dst),
+		.version_ihl = RTE_IPV4_VHL_DEF,
+		.total_length = rte_cpu_to_be_16(inner_len),
+		.time_to_live = 64,
+		.next_proto_id = IPPROTO_UDP,
+		.src_addr = rte_cpu_to_be_32(src),
+		.dst_addr = rte_cpu_to_be_32(dst),
 	};
 	uint16_t n = (uint16_t)RTE_ALIGN_CEIL(inner_len + 2, align);
 	uint8_t pad = (uint8_t)(n - inner_len - 2);
@@ -277,15 +302,17 @@ static void
 inbound_drops(void **state)
 {
 	struct env *e = *state;
-	struct sa *cbc = add(e, params(0x1001, true, 0,
-				     keys(CRYPTO_CIPHER_AES_CBC, CRYPTO_INTEG_HMAC_SHA1_96, 16, 1),
-				     false, false));
+	struct sa *cbc =
+		add(e, params(0x1001, true, 0,
+			      keys(CRYPTO_CIPHER_AES_CBC, CRYPTO_INTEG_HMAC_SHA1_96, 16, 1), false,
+			      false));
 	struct sa *gcm = add(e, params(0x1002, true, 0,
-				     keys(CRYPTO_CIPHER_AES_GCM16, CRYPTO_INTEG_NONE, 32, 2),
-				     false, false));
-	struct sa *udp = add(e, params(0x1003, true, 0,
-				     keys(CRYPTO_CIPHER_AES_CBC, CRYPTO_INTEG_HMAC_SHA256_128, 32, 3),
-				     true, false));
+				       keys(CRYPTO_CIPHER_AES_GCM16, CRYPTO_INTEG_NONE, 32, 2),
+				       false, false));
+	struct sa *udp =
+		add(e, params(0x1003, true, 0,
+			      keys(CRYPTO_CIPHER_AES_CBC, CRYPTO_INTEG_HMAC_SHA256_128, 32, 3),
+			      true, false));
 	uint8_t pt[256];
 	uint16_t n;
 	struct rte_mbuf *m, *dup;
@@ -324,7 +351,7 @@ inbound_drops(void **state)
 	*p ^= 0x04;
 	assert_int_equal(inbound(e, m), DROP_ESP_BAD_ICV);
 	m = forge(e, gcm, 5, pt, (uint16_t)plaintext(pt, BRANCH, CLOUD, 100, 4, 4));
-	p = rte_pktmbuf_mtod_offset(m, uint8_t *, 20 + 6);   /* the sequence number */
+	p = rte_pktmbuf_mtod_offset(m, uint8_t *, 20 + 6); /* the sequence number */
 	*p ^= 0x01;
 	assert_int_equal(inbound(e, m), DROP_ESP_BAD_ICV);
 
@@ -367,10 +394,8 @@ inbound_drops(void **state)
 
 	/* UDP-encapsulated traffic on a plain-ESP SA (and the reverse). */
 	n = plaintext(pt, BRANCH, CLOUD, 100, 16, 4);
-	assert_int_equal(inbound(e, forge_encap(e, cbc, 5008, pt, n, 1)),
-			 DROP_ESP_ENCAP_MISMATCH);
-	assert_int_equal(inbound(e, forge_encap(e, udp, 2, pt, n, 0)),
-			 DROP_ESP_ENCAP_MISMATCH);
+	assert_int_equal(inbound(e, forge_encap(e, cbc, 5008, pt, n, 1)), DROP_ESP_ENCAP_MISMATCH);
+	assert_int_equal(inbound(e, forge_encap(e, udp, 2, pt, n, 0)), DROP_ESP_ENCAP_MISMATCH);
 
 	/* Past its hard lifetime. */
 	cbc->dead = 1;
@@ -408,9 +433,10 @@ static void
 external_buffer(void **state)
 {
 	struct env *e = *state;
-	struct sa *cbc = add(e, params(0x1201, true, 0,
-				     keys(CRYPTO_CIPHER_AES_CBC, CRYPTO_INTEG_HMAC_SHA1_96, 16, 12),
-				     false, false));
+	struct sa *cbc =
+		add(e, params(0x1201, true, 0,
+			      keys(CRYPTO_CIPHER_AES_CBC, CRYPTO_INTEG_HMAC_SHA1_96, 16, 12), false,
+			      false));
 	static struct rte_mbuf_ext_shared_info shinfo = { .free_cb = ext_free };
 	uint8_t pt[256];
 	uint16_t n = plaintext(pt, BRANCH, CLOUD, 100, 16, 4), len;
@@ -447,9 +473,10 @@ static void
 outer_ids_per_worker(void **state)
 {
 	struct env *e = *state;
-	struct sa *out = add(e, params(0x2002, false, 0,
-				       keys(CRYPTO_CIPHER_AES_CBC, CRYPTO_INTEG_HMAC_SHA1_96, 16, 4),
-				       false, false));
+	struct sa *out =
+		add(e, params(0x2002, false, 0,
+			      keys(CRYPTO_CIPHER_AES_CBC, CRYPTO_INTEG_HMAC_SHA1_96, 16, 4), false,
+			      false));
 	struct esp_worker *ew[2] = { esp_worker_create(e->engine, 0, 0, 2),
 				     esp_worker_create(e->engine, 0, 1, 2) };
 	static uint8_t seen[2][65536];
@@ -476,8 +503,8 @@ outer_ids_per_worker(void **state)
 					rte_pktmbuf_mtod(mb[i], const struct rte_ipv4_hdr *);
 				uint16_t id = rte_be_to_cpu_16(ip->packet_id);
 
-				assert_int_equal(seen[w][id], 0);   /* no repeat within a worker */
-				assert_int_equal(seen[1 - w][id], 0);  /* nor across workers */
+				assert_int_equal(seen[w][id], 0); /* no repeat within a worker */
+				assert_int_equal(seen[1 - w][id], 0); /* nor across workers */
 				seen[w][id] = 1;
 				n++;
 				rte_pktmbuf_free(mb[i]);
@@ -494,9 +521,10 @@ static void
 mixed_burst(void **state)
 {
 	struct env *e = *state;
-	struct sa *cbc = add(e, params(0x1101, true, 0,
-				     keys(CRYPTO_CIPHER_AES_CBC, CRYPTO_INTEG_HMAC_SHA1_96, 16, 9),
-				     false, false));
+	struct sa *cbc =
+		add(e, params(0x1101, true, 0,
+			      keys(CRYPTO_CIPHER_AES_CBC, CRYPTO_INTEG_HMAC_SHA1_96, 16, 9), false,
+			      false));
 	struct rte_mbuf *mb[ESP_BURST_MAX];
 	struct sa *sa[ESP_BURST_MAX];
 	uint8_t pt[256];
@@ -526,9 +554,9 @@ static void
 outbound_limits(void **state)
 {
 	struct env *e = *state;
-	struct sa_params p = params(0x2001, false, 0,
-				    keys(CRYPTO_CIPHER_AES_CBC, CRYPTO_INTEG_HMAC_SHA1_96, 16, 4),
-				    false, false);
+	struct sa_params p =
+		params(0x2001, false, 0,
+		       keys(CRYPTO_CIPHER_AES_CBC, CRYPTO_INTEG_HMAC_SHA1_96, 16, 4), false, false);
 	struct rte_mbuf *mb[8];
 	struct sa *sa[8], *out;
 	uint16_t k;
@@ -539,7 +567,7 @@ outbound_limits(void **state)
 		mb[i] = inner(CLOUD, BRANCH, 100);
 		sa[i] = out;
 	}
-	mb[5] = inner(0x08080808, BRANCH, 100);      /* source outside our selectors */
+	mb[5] = inner(0x08080808, BRANCH, 100); /* source outside our selectors */
 	sa[5] = out;
 	k = esp_outb(e->ew, e->sw, &e->st, mb, sa, 6);
 	assert_int_equal(k, 3);
@@ -548,7 +576,7 @@ outbound_limits(void **state)
 	for (unsigned i = 0; i < k; i++) {
 		const uint8_t *esp = rte_pktmbuf_mtod_offset(mb[i], const uint8_t *, 20);
 
-		assert_int_equal(esp[7], i + 1);       /* sequence 1, 2, 3 */
+		assert_int_equal(esp[7], i + 1); /* sequence 1, 2, 3 */
 		rte_pktmbuf_free(mb[i]);
 	}
 	assert_int_equal(rte_mempool_in_use_count(pool), e->baseline);
@@ -576,52 +604,60 @@ round_trips(void **state)
 	uint32_t spi = 0x3000, tunnel = 1;
 
 	for (unsigned a = 0; a < RTE_DIM(v); a++)
-	for (unsigned udp = 0; udp < 2; udp++)
-	for (unsigned esn = 0; esn < 2; esn++, spi++) {
-		struct crypto_keys k = keys(v[a].c, v[a].i, v[a].klen, (uint8_t)spi);
-		struct sa_params po = params(spi, false, tunnel, k, udp, esn);
-		struct sa_params pi = params(spi, true, tunnel, k, udp, esn);
-		struct sa_ts remote = { 0xc0a80000 + (tunnel << 8), 24 };
-		struct rte_mbuf *mb[6];
-		struct sa *sa[6], *out, *in;
-		uint16_t lens[6] = { 20, 21, 64, 555, 1000, 1400 };
-		uint16_t kk;
+		for (unsigned udp = 0; udp < 2; udp++)
+			for (unsigned esn = 0; esn < 2; esn++, spi++) {
+				struct crypto_keys k =
+					keys(v[a].c, v[a].i, v[a].klen, (uint8_t)spi);
+				struct sa_params po = params(spi, false, tunnel, k, udp, esn);
+				struct sa_params pi = params(spi, true, tunnel, k, udp, esn);
+				struct sa_ts remote = { 0xc0a80000 + (tunnel << 8), 24 };
+				struct rte_mbuf *mb[6];
+				struct sa *sa[6], *out, *in;
+				uint16_t lens[6] = { 20, 21, 64, 555, 1000, 1400 };
+				uint16_t kk;
 
-		/* The inbound SA sits where the outbound one sends. */
-		pi.local_addr = PEER;
-		pi.peer_addr = LOCAL;
-		po.remote_ts[0] = pi.remote_ts[0] = remote;
-		pi.local_ts[0] = po.local_ts[0];
-		assert_int_equal(sa_tunnel_add(e->db, tunnel, tunnel, &remote, 1), 0);
-		out = add(e, po);
-		in = add(e, pi);
-		if (esn)
-			out->seq = 0xfffffffdull;    /* cross 2^32 on the way */
-		/* Inner: cloud -> branch; the inbound SA sees the branch as "local". */
-		in->local_ts[0] = remote;
-		in->remote_ts[0] = po.local_ts[0];
-		for (unsigned i = 0; i < 6; i++) {
-			mb[i] = inner(CLOUD, 0xc0a80000 + (tunnel << 8) + 2, lens[i]);
-			sa[i] = out;
-		}
-		kk = esp_outb(e->ew, e->sw, &e->st, mb, sa, 6);
-		assert_int_equal(kk, 6);
-		if (esn)
-			in->replay.top = 0xfffffffcull;   /* the receiver's window, primed */
-		kk = esp_inb(e->ew, e->sw, &e->st, mb, sa, 6);
-		assert_int_equal(kk, 6);
-		for (unsigned i = 0; i < 6; i++) {
-			assert_ptr_equal(sa[i], in);
-			assert_int_equal(rte_pktmbuf_data_len(mb[i]), lens[i]);
-			if (lens[i] > 20)   /* the payload survived (a 20-byte one has none) */
-				assert_int_equal(rte_pktmbuf_mtod(mb[i], uint8_t *)[lens[i] - 1],
-						 0xab);
-			rte_pktmbuf_free(mb[i]);
-		}
-		if (esn)
-			assert_int_equal(in->replay.top, (1ull << 32) + 3);  /* ...fffe .. 2^32+3 */
-		tunnel++;
-	}
+				/* The inbound SA sits where the outbound one sends. */
+				pi.local_addr = PEER;
+				pi.peer_addr = LOCAL;
+				po.remote_ts[0] = pi.remote_ts[0] = remote;
+				pi.local_ts[0] = po.local_ts[0];
+				assert_int_equal(sa_tunnel_add(e->db, tunnel, tunnel, &remote, 1),
+						 0);
+				out = add(e, po);
+				in = add(e, pi);
+				if (esn)
+					out->seq = 0xfffffffdull; /* cross 2^32 on the way */
+				/* Inner: cloud -> branch; the inbound SA sees the branch as "local". */
+				in->local_ts[0] = remote;
+				in->remote_ts[0] = po.local_ts[0];
+				for (unsigned i = 0; i < 6; i++) {
+					mb[i] = inner(CLOUD, 0xc0a80000 + (tunnel << 8) + 2,
+						      lens[i]);
+					sa[i] = out;
+				}
+				kk = esp_outb(e->ew, e->sw, &e->st, mb, sa, 6);
+				assert_int_equal(kk, 6);
+				if (esn)
+					in->replay.top =
+						0xfffffffcull; /* the receiver's window, primed */
+				kk = esp_inb(e->ew, e->sw, &e->st, mb, sa, 6);
+				assert_int_equal(kk, 6);
+				for (unsigned i = 0; i < 6; i++) {
+					assert_ptr_equal(sa[i], in);
+					assert_int_equal(rte_pktmbuf_data_len(mb[i]), lens[i]);
+					if (lens[i] >
+					    20) /* the payload survived (a 20-byte one has none) */
+						assert_int_equal(
+							rte_pktmbuf_mtod(mb[i],
+									 uint8_t *)[lens[i] - 1],
+							0xab);
+					rte_pktmbuf_free(mb[i]);
+				}
+				if (esn)
+					assert_int_equal(in->replay.top,
+							 (1ull << 32) + 3); /* ...fffe .. 2^32+3 */
+				tunnel++;
+			}
 	assert_int_equal(rte_mempool_in_use_count(pool), e->baseline);
 }
 
@@ -629,15 +665,12 @@ int
 main(int argc, char **argv)
 {
 	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "512", "--no-pci", "-l", "0",
-			"--log-level", "lib.*:error", "--file-prefix", prefix };
+	char *eal[] = { argv[0], "--no-huge",   "-m",          "512",           "--no-pci", "-l",
+			"0",     "--log-level", "lib.*:error", "--file-prefix", prefix };
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(inbound_drops),
-		cmocka_unit_test(mixed_burst),
-		cmocka_unit_test(outbound_limits),
-		cmocka_unit_test(outer_ids_per_worker),
-		cmocka_unit_test(round_trips),
-		cmocka_unit_test(external_buffer),
+		cmocka_unit_test(inbound_drops),   cmocka_unit_test(mixed_burst),
+		cmocka_unit_test(outbound_limits), cmocka_unit_test(outer_ids_per_worker),
+		cmocka_unit_test(round_trips),     cmocka_unit_test(external_buffer),
 	};
 	int rc;
 

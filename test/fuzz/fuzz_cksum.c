@@ -13,8 +13,10 @@
 static unsigned
 l4_ck_off(uint8_t proto, size_t l4_len)
 {
-	unsigned off = proto == IPPROTO_TCP ? 16 : proto == IPPROTO_UDP ? 6 :
-		       proto == IPPROTO_ICMP ? 2 : 0;
+	unsigned off = proto == IPPROTO_TCP  ? 16 :
+		       proto == IPPROTO_UDP  ? 6 :
+		       proto == IPPROTO_ICMP ? 2 :
+					       0;
 	unsigned min = proto == IPPROTO_TCP ? 20 : 8;
 
 	return off != 0 && l4_len >= min ? off : 0;
@@ -28,7 +30,7 @@ l4_cksum(const uint8_t *ip, unsigned hl, size_t tot)
 	size_t n = 0;
 
 	if (ip[9] != IPPROTO_ICMP) {
-		memcpy(buf, ip + 12, 8);            /* source, destination */
+		memcpy(buf, ip + 12, 8); /* source, destination */
 		buf[8] = 0;
 		buf[9] = ip[9];
 		buf[10] = (uint8_t)((tot - hl) >> 8);
@@ -76,7 +78,7 @@ fz_cksum_fix(uint8_t *ip, size_t len)
 	memset(ip + hl + off, 0, 2);
 	c = l4_cksum(ip, hl, tot);
 	if (ip[9] == IPPROTO_UDP && c == 0)
-		c = 0xffff;                         /* RFC 768: 0 means none */
+		c = 0xffff; /* RFC 768: 0 means none */
 	memcpy(ip + hl + off, &c, 2);
 }
 

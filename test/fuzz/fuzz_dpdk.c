@@ -40,16 +40,18 @@ lsan_root(const struct rte_memseg_list *msl, void *arg)
 #endif
 
 static struct rte_mempool *pool;
-static unsigned exact_live;          /* exact buffers not yet freed */
+static unsigned exact_live; /* exact buffers not yet freed */
 static unsigned mark_in_use, mark_exact;
 
 void
 fz_eal_init(const char *name)
 {
 	char prefix[64];
-	char *argv[] = { (char *)name, "--no-huge", "-m", "256", "--no-pci", "-l", "0",
-			 "--no-shconf", "--no-telemetry", "--log-level", "*:error",
-			 "--file-prefix", prefix };
+	char *argv[] = { (char *)name,  "--no-huge",   "-m",
+			 "256",         "--no-pci",    "-l",
+			 "0",           "--no-shconf", "--no-telemetry",
+			 "--log-level", "*:error",     "--file-prefix",
+			 prefix };
 
 	snprintf(prefix, sizeof(prefix), "%s_%d", name, (int)getpid());
 	if (rte_eal_init((int)RTE_DIM(argv), argv) < 0) {
@@ -102,8 +104,8 @@ fz_mbuf_exact(const void *p, size_t len, uint16_t headroom)
 	shinfo->free_cb = exact_free;
 	shinfo->fcb_opaque = shinfo;
 	rte_mbuf_ext_refcnt_set(shinfo, 1);
-	rte_pktmbuf_attach_extbuf(m, buf, (rte_iova_t)(uintptr_t)buf,
-				  (uint16_t)(len + headroom), shinfo);
+	rte_pktmbuf_attach_extbuf(m, buf, (rte_iova_t)(uintptr_t)buf, (uint16_t)(len + headroom),
+				  shinfo);
 	m->data_off = headroom;
 	m->data_len = (uint16_t)len;
 	m->pkt_len = (uint32_t)len;
@@ -150,8 +152,7 @@ fz_leak_check(const char *where)
 /* --- ESP with known keys ------------------------------------------------ */
 
 void
-fz_esp_keys_init(struct fz_esp_keys *k, const struct crypto_engine *e,
-		 const struct sa_params *p)
+fz_esp_keys_init(struct fz_esp_keys *k, const struct crypto_engine *e, const struct sa_params *p)
 {
 	*k = (struct fz_esp_keys){
 		.engine = e,
@@ -163,8 +164,7 @@ fz_esp_keys_init(struct fz_esp_keys *k, const struct crypto_engine *e,
 	k->align = k->gcm ? 4 : 16;
 	k->clc = crypto_lcore_create(e, SOCKET_ID_ANY);
 	k->sess = rte_zmalloc("fuzz_sess", crypto_session_size(e), 64);
-	if (k->clc == NULL || k->sess == NULL ||
-	    crypto_session_init(e, k->sess, &p->keys) != 0) {
+	if (k->clc == NULL || k->sess == NULL || crypto_session_init(e, k->sess, &p->keys) != 0) {
 		fprintf(stderr, "fuzz: cannot build a crypto session\n");
 		exit(1);
 	}
@@ -181,8 +181,8 @@ put32(uint8_t *p, uint32_t v)
 }
 
 size_t
-fz_esp_build(const struct fz_esp_keys *k, uint32_t src, uint32_t dst, uint32_t spi,
-	     uint64_t seq, const uint8_t *pt, size_t ptlen, uint8_t *out)
+fz_esp_build(const struct fz_esp_keys *k, uint32_t src, uint32_t dst, uint32_t spi, uint64_t seq,
+	     const uint8_t *pt, size_t ptlen, uint8_t *out)
 {
 	size_t udp = k->udp_port ? 8 : 0, len;
 	uint8_t *esp = out + 20 + udp, aad[12];
@@ -205,16 +205,20 @@ fz_esp_build(const struct fz_esp_keys *k, uint32_t src, uint32_t dst, uint32_t s
 		out[24] = (uint8_t)((len - 20) >> 8);
 		out[25] = (uint8_t)(len - 20);
 	}
-	fz_cksum_fix(out, 20);    /* the header only: the datagram is not written yet */
+	fz_cksum_fix(out, 20); /* the header only: the datagram is not written yet */
 	put32(esp, spi);
 	put32(esp + 4, (uint32_t)seq);
 	/* Any IV will do for a test: GCM's must only be unique per key. */
 	for (unsigned i = 0; i < k->iv_len; i++)
 		esp[8 + i] = (uint8_t)(seq >> (8 * (i % 8))) ^ (uint8_t)i;
 	memcpy(esp + 8 + k->iv_len, pt, ptlen);
-	op = (struct crypto_op){ .sess = k->sess, .buf = esp, .iv = esp + 8,
-		.cipher_off = 8u + k->iv_len, .cipher_len = (uint32_t)ptlen,
-		.icv = esp + 8 + k->iv_len + ptlen, .encrypt = 1 };
+	op = (struct crypto_op){ .sess = k->sess,
+				 .buf = esp,
+				 .iv = esp + 8,
+				 .cipher_off = 8u + k->iv_len,
+				 .cipher_len = (uint32_t)ptlen,
+				 .icv = esp + 8 + k->iv_len + ptlen,
+				 .encrypt = 1 };
 	if (k->gcm) {
 		memcpy(aad, esp, 4);
 		if (k->esn) {

@@ -43,7 +43,7 @@ struct fz_esp_keys {
 	void *sess;
 	bool gcm, esn;
 	uint8_t iv_len, icv_len, align;
-	uint16_t udp_port;           /* 0: plain ESP */
+	uint16_t udp_port; /* 0: plain ESP */
 };
 
 void fz_esp_keys_init(struct fz_esp_keys *k, const struct crypto_engine *e,
@@ -57,9 +57,8 @@ void fz_esp_keys_init(struct fz_esp_keys *k, const struct crypto_engine *e,
  * high half of seq with ESN). Written to out (room for ptlen + 80 bytes);
  * returns the length, 0 if the engine refused.
  */
-size_t fz_esp_build(const struct fz_esp_keys *k, uint32_t src, uint32_t dst,
-		    uint32_t spi, uint64_t seq, const uint8_t *pt, size_t ptlen,
-		    uint8_t *out);
+size_t fz_esp_build(const struct fz_esp_keys *k, uint32_t src, uint32_t dst, uint32_t spi,
+		    uint64_t seq, const uint8_t *pt, size_t ptlen, uint8_t *out);
 
 /*
  * RFC 4303 trailer for a tunnel-mode datagram of len bytes at pt: default

@@ -35,14 +35,20 @@
 #include "fuzz_dpdk.h"
 #include "net.h"
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "fuzz_esp_inb: %s\n", #c); abort(); } } while (0)
+#define CHECK(c)                                                   \
+	do {                                                       \
+		if (!(c)) {                                        \
+			fprintf(stderr, "fuzz_esp_inb: %s\n", #c); \
+			abort();                                   \
+		}                                                  \
+	} while (0)
 
-#define LOCAL   0xc6336401u   /* 198.51.100.1: the box */
-#define PEER    0xcb007105u   /* 203.0.113.5: the branch */
-#define N_SA    6
+#define LOCAL    0xc6336401u /* 198.51.100.1: the box */
+#define PEER     0xcb007105u /* 203.0.113.5: the branch */
+#define N_SA     6
 #define MAX_PKTS 32
 #define PKT_MAX  1700
-#define SPI(i)  (0x1000u + (i))
+#define SPI(i)   (0x1000u + (i))
 
 static const struct {
 	enum crypto_cipher cipher;
@@ -88,8 +94,12 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	fz_eal_init("fuzz_esp_inb");
 	e = crypto_engine_find(FUZZ_ENGINE);
 	CHECK(e != NULL);
-	g.db = sa_db_create(&(struct sa_db_params){ .max_sas = 64, .max_tunnels = 8,
-		.max_spd = 16, .n_workers = 1, .engine = e, .socket_id = SOCKET_ID_ANY });
+	g.db = sa_db_create(&(struct sa_db_params){ .max_sas = 64,
+						    .max_tunnels = 8,
+						    .max_spd = 16,
+						    .n_workers = 1,
+						    .engine = e,
+						    .socket_id = SOCKET_ID_ANY });
 	g.sw = sa_db_worker(g.db, 0);
 	g.ew = esp_worker_create(e, SOCKET_ID_ANY, 0, 1);
 	CHECK(g.db != NULL && g.ew != NULL);
@@ -97,15 +107,25 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(sa_tunnel_add(g.db, 1, 1, &any, 1) == 0);
 	for (unsigned i = 0; i < N_SA; i++) {
 		struct sa_params p = {
-			.spi = SPI(i), .inbound = true, .tunnel = 0, .esn = confs[i].esn,
-			.local_addr = LOCAL, .peer_addr = PEER,
-			.local_port = confs[i].udp ? 4500 : 0, .peer_port = confs[i].udp ? 4500 : 0,
-			.replay_window = confs[i].window, .outside_mtu = 1500,
-			.keys = { .cipher = confs[i].cipher, .integ = confs[i].integ,
+			.spi = SPI(i),
+			.inbound = true,
+			.tunnel = 0,
+			.esn = confs[i].esn,
+			.local_addr = LOCAL,
+			.peer_addr = PEER,
+			.local_port = confs[i].udp ? 4500 : 0,
+			.peer_port = confs[i].udp ? 4500 : 0,
+			.replay_window = confs[i].window,
+			.outside_mtu = 1500,
+			.keys = { .cipher = confs[i].cipher,
+				  .integ = confs[i].integ,
 				  .cipher_key_len = confs[i].key_len,
-				  .integ_key_len = confs[i].integ == CRYPTO_INTEG_HMAC_SHA1_96 ? 20 :
-						   confs[i].integ == CRYPTO_INTEG_NONE ? 0 : 32 },
-			.n_local_ts = 2, .n_remote_ts = 2,
+				  .integ_key_len = confs[i].integ == CRYPTO_INTEG_HMAC_SHA1_96 ?
+							   20 :
+						   confs[i].integ == CRYPTO_INTEG_NONE ? 0 :
+											 32 },
+			.n_local_ts = 2,
+			.n_remote_ts = 2,
 			.local_ts = { { 0xac100000, 16 }, { 0x0a010000, 24 } },
 			.remote_ts = { { 0xc0a80000, 24 }, { 0xc0a80705, 32 } },
 		};
@@ -132,13 +152,13 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 struct pkt {
 	uint8_t b[PKT_MAX];
 	size_t len;
-	uint8_t l4;                  /* 8: UDP-encapsulated */
+	uint8_t l4; /* 8: UDP-encapsulated */
 	int sa;
 	/* A twin packet nothing spoiled: what must come out. */
 	bool expect;
 	const uint8_t *inner;
 	size_t inner_len;
-	struct rte_mbuf *m;          /* its mbuf, which esp_inb() hands back if it passes */
+	struct rte_mbuf *m; /* its mbuf, which esp_inb() hands back if it passes */
 };
 
 /* esp_outb() on the twin of SA i; false if it refused. */
@@ -180,7 +200,7 @@ forge(struct fz *f, int i, struct pkt *pk)
 	memcpy(pt, p, n);
 	if (how & 1) {
 		n = fz_esp_trailer(pt, n, k->align);
-		pt[n - 1] = how & 2 ? 4 : (uint8_t)(how >> 2);    /* next header */
+		pt[n - 1] = how & 2 ? 4 : (uint8_t)(how >> 2); /* next header */
 	} else {
 		size_t padded = (n + k->align - 1) / k->align * k->align;
 
@@ -207,10 +227,16 @@ raw(struct fz *f, int i, struct pkt *pk)
 	memset(out, 0, sizeof(out));
 	out[0] = 0x45;
 	out[9] = pk->l4 ? IPPROTO_UDP : IPPROTO_ESP;
-	out[12] = 203; out[13] = 0; out[14] = 113; out[15] = 5;
-	out[16] = 198; out[17] = 51; out[18] = 100; out[19] = 1;
+	out[12] = 203;
+	out[13] = 0;
+	out[14] = 113;
+	out[15] = 5;
+	out[16] = 198;
+	out[17] = 51;
+	out[18] = 100;
+	out[19] = 1;
 	out[20] = out[22] = 0x11;
-	out[21] = out[23] = 0x94;              /* 4500 */
+	out[21] = out[23] = 0x94; /* 4500 */
 	memcpy(pk->b, out, hdr);
 	pk->b[hdr] = (uint8_t)(spi >> 24);
 	pk->b[hdr + 1] = (uint8_t)(spi >> 16);
@@ -255,14 +281,15 @@ acceptable(const struct pkt *pk, const uint64_t *seq_used, uint64_t seq)
 	const struct sa *s = g.in[pk->sa];
 	struct net_ipv4_info info;
 
-	if (s->dead || net_ipv4_parse(pk->inner, (uint32_t)pk->inner_len, true, &info) != DROP_NONE ||
+	if (s->dead ||
+	    net_ipv4_parse(pk->inner, (uint32_t)pk->inner_len, true, &info) != DROP_NONE ||
 	    !sa_ts_match(s->remote_ts, s->n_remote_ts, info.src) ||
 	    !sa_ts_match(s->local_ts, s->n_local_ts, info.dst))
 		return false;
 	/* The window is fresh (seq_used 0): only the first packet of the SA
 	 * is sure to pass, and with ESN only below 2^32 (RFC 4303 A2.2). */
-	return s->replay.win == 0 || (*seq_used == 0 && s->replay.top == 0 &&
-				      (!s->esn || seq >> 32 == 0));
+	return s->replay.win == 0 ||
+	       (*seq_used == 0 && s->replay.top == 0 && (!s->esn || seq >> 32 == 0));
 }
 
 static uint64_t

@@ -21,27 +21,40 @@ static struct ike *ike;
 static uint64_t now = 1000000;
 static uint8_t buf[16384 + 4];
 
-static void f_send(void *ctx, const struct ike_endpoint *l,
-		   const struct ike_endpoint *r, const uint8_t *b, size_t len)
+static void
+f_send(void *ctx, const struct ike_endpoint *l, const struct ike_endpoint *r, const uint8_t *b,
+       size_t len)
 {
-	(void)ctx; (void)l; (void)r; (void)b; (void)len;
+	(void)ctx;
+	(void)l;
+	(void)r;
+	(void)b;
+	(void)len;
 }
 
-static int f_install(void *ctx, const struct ike_child_sa *sa, uint64_t *handle)
+static int
+f_install(void *ctx, const struct ike_child_sa *sa, uint64_t *handle)
 {
-	(void)ctx; (void)sa;
+	(void)ctx;
+	(void)sa;
 	*handle = 0;
 	return 0;
 }
 
-static void f_delete(void *ctx, uint64_t handle)
+static void
+f_delete(void *ctx, uint64_t handle)
 {
-	(void)ctx; (void)handle;
+	(void)ctx;
+	(void)handle;
 }
 
-static void f_down(void *ctx, uint32_t id, const char *n, enum ike_down_reason w)
+static void
+f_down(void *ctx, uint32_t id, const char *n, enum ike_down_reason w)
 {
-	(void)ctx; (void)id; (void)n; (void)w;
+	(void)ctx;
+	(void)id;
+	(void)n;
+	(void)w;
 }
 
 static const struct ike_host_ops ops = {
@@ -51,7 +64,8 @@ static const struct ike_host_ops ops = {
 	.peer_down = f_down,
 };
 
-static void init(void)
+static void
+init(void)
 {
 	struct ike_config cfg;
 	struct ike_site_params p;
@@ -72,16 +86,17 @@ static void init(void)
 	memcpy(p.id.value, "\xc0\xa8\x00\x01", 4);
 	p.aggressive = true;
 	p.n_remote = p.n_local = 1;
-	p.remote_subnets[0] = (struct ike_prefix){0xc0a80000, 24};
-	p.local_subnets[0] = (struct ike_prefix){0xac100000, 16};
+	p.remote_subnets[0] = (struct ike_prefix){ 0xc0a80000, 24 };
+	p.local_subnets[0] = (struct ike_prefix){ 0xac100000, 16 };
 	p.dpd_delay_s = 5;
 	if (ike == NULL || ike_site_add(ike, &p, now, NULL) != 0)
 		abort();
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ike_endpoint l = {0xc6336401, 500}, r = {0xcb007107, 500};
+	struct ike_endpoint l = { 0xc6336401, 500 }, r = { 0xcb007107, 500 };
 	size_t off = 0;
 
 	if (ike == NULL)

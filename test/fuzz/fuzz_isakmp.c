@@ -14,13 +14,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static volatile uint8_t sink;
 
-static void touch(const uint8_t *p, size_t len)
+static void
+touch(const uint8_t *p, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
 		sink ^= p[i];
 }
 
-static void walk_sa(const struct ike_pld *pl)
+static void
+walk_sa(const struct ike_pld *pl)
 {
 	struct ike_pl_sa sa;
 	struct ike_iter pi, xi, ai;
@@ -41,7 +43,8 @@ static void walk_sa(const struct ike_pld *pl)
 	}
 }
 
-static void parse_all(const struct ike_msg *m)
+static void
+parse_all(const struct ike_msg *m)
 {
 	for (unsigned i = 0; i < m->n; i++) {
 		const struct ike_pld *pl = &m->pld[i];
@@ -86,15 +89,16 @@ static void parse_all(const struct ike_msg *m)
 	}
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct ike_msg m;
 	enum ike_stat why;
 
 	/* As a whole datagram ... */
 	if (ike_hdr_validate(data, size, &m.hdr, &why) &&
-	    ike_chain_parse(data + ISAKMP_HDR_LEN, size - ISAKMP_HDR_LEN,
-			    m.hdr.np, false, &m, &why) &&
+	    ike_chain_parse(data + ISAKMP_HDR_LEN, size - ISAKMP_HDR_LEN, m.hdr.np, false, &m,
+			    &why) &&
 	    ike_msg_validate(&m, &why))
 		parse_all(&m);
 	/* ... and as a decrypted chain starting with an SA or a HASH, the

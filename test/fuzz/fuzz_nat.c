@@ -33,13 +33,19 @@
 #include "nat.h"
 #include "net.h"
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "fuzz_nat: %s\n", #c); abort(); } } while (0)
+#define CHECK(c)                                               \
+	do {                                                   \
+		if (!(c)) {                                    \
+			fprintf(stderr, "fuzz_nat: %s\n", #c); \
+			abort();                               \
+		}                                              \
+	} while (0)
 
 #define MAX_OPS   64
 #define DGRAM_MAX 1500
 #define TUNNELS   16
 #define SITES     16
-#define HZ        1000               /* the NAT clock: one tick a millisecond */
+#define HZ        1000 /* the NAT clock: one tick a millisecond */
 
 static const uint32_t pool_addrs[] = { 0xac10000a, 0x64400001, 0x64400002 };
 
@@ -75,14 +81,14 @@ create(uint8_t how)
 	c.socket_id = SOCKET_ID_ANY;
 	c.tsc_hz = HZ;
 	c.capacity = 1024;
-	if (how & 2) {                        /* small shares, soon reached */
+	if (how & 2) { /* small shares, soon reached */
 		c.active_sites = 4;
 		c.site_cap = 1 + (how >> 6);
 		c.site_dest_cap = 1 + (how >> 4 & 3);
 	}
 	c.max_sites = SITES;
 	c.max_tunnels = TUNNELS;
-	if (how & 4) {                        /* one 256-port block per worker */
+	if (how & 4) { /* one 256-port block per worker */
 		c.port_min = 1024;
 		c.port_max = (uint16_t)(1024 + 256 * workers - 1);
 	}
@@ -156,7 +162,7 @@ reply_to(const struct dgram *d, uint8_t flags, struct dgram *r)
 	memcpy(r->b + 12, d->b + 16, 4);
 	memcpy(r->b + 16, d->b + 12, 4);
 	if (r->b[9] == IPPROTO_ICMP) {
-		r->b[hl] = r->b[hl] == 8 ? 0 : 8;       /* echo request <-> reply */
+		r->b[hl] = r->b[hl] == 8 ? 0 : 8; /* echo request <-> reply */
 	} else if (hl + 4 <= r->len) {
 		memcpy(r->b + hl, d->b + hl + 2, 2);
 		memcpy(r->b + hl + 2, d->b + hl, 2);
@@ -169,8 +175,8 @@ reply_to(const struct dgram *d, uint8_t flags, struct dgram *r)
 
 /* An ICMP error from src to the source of d quoting its first quote bytes. */
 static bool
-error_about(const struct dgram *d, uint32_t src, uint8_t type, uint8_t code,
-	    size_t quote, struct dgram *e)
+error_about(const struct dgram *d, uint32_t src, uint8_t type, uint8_t code, size_t quote,
+	    struct dgram *e)
 {
 	size_t len;
 
@@ -337,7 +343,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			size_t q = fz_u16(&f);
 
 			if (c.have_out && error_about(&c.last_out, ld32be(c.last_out.b + 16),
-						      t % 3 == 0 ? 3 : t % 3 == 1 ? 11 : 12,
+						      t % 3 == 0 ? 3 :
+						      t % 3 == 1 ? 11 :
+								   12,
 						      code % 16, q, &d))
 				run(&c, IN, w, burst, 0, 0, &d);
 			break;

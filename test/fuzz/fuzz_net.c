@@ -19,7 +19,13 @@
 #include "fuzz.h"
 #include "net.h"
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "fuzz_net: %s\n", #c); abort(); } } while (0)
+#define CHECK(c)                                               \
+	do {                                                   \
+		if (!(c)) {                                    \
+			fprintf(stderr, "fuzz_net: %s\n", #c); \
+			abort();                               \
+		}                                              \
+	} while (0)
 
 static uint8_t *
 copy(const uint8_t *p, size_t n)
@@ -48,8 +54,8 @@ datagram(const uint8_t *p, const struct net_ipv4_info *info, uint8_t sel)
 	CHECK(info->hlen >= 20 && info->hlen <= info->tot_len);
 	/* The worker trims Ethernet padding first: data_len == tot_len. */
 	(void)net_icmp_error_allowed(d, info);
-	n = net_icmp_error_build(out, d, info->tot_len, kinds[sel % 4][0], kinds[sel % 4][1],
-				 1400, 0xc6336401);
+	n = net_icmp_error_build(out, d, info->tot_len, kinds[sel % 4][0], kinds[sel % 4][1], 1400,
+				 0xc6336401);
 	quote = n - 28;
 	CHECK(n <= NET_ICMP_ERROR_MAX && n >= 28);
 	CHECK(quote == RTE_MIN((size_t)info->tot_len, (size_t)NET_ICMP_ERROR_MAX - 28));

@@ -17,7 +17,13 @@
 #include "conf.h"
 #include "fuzz.h"
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "fuzz_site_text: %s\n", #c); abort(); } } while (0)
+#define CHECK(c)                                                     \
+	do {                                                         \
+		if (!(c)) {                                          \
+			fprintf(stderr, "fuzz_site_text: %s\n", #c); \
+			abort();                                     \
+		}                                                    \
+	} while (0)
 
 #define TEXT_MAX 4096
 
@@ -29,12 +35,15 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	cfg.n_ports = 2;
-	cfg.ports[0] = (struct cfg_port){ .name = "wan", .role = CFG_ROLE_OUTSIDE,
-		.addr = 0xc6336401, .plen = 24, .mtu = 1500 };
-	cfg.ports[1] = (struct cfg_port){ .name = "cloud", .role = CFG_ROLE_INSIDE,
-		.addr = 0xac100001, .plen = 16, .mtu = 1500 };
-	cfg.esp = (struct cfg_esp){ .replay_window = 1024, .max_sas = 16384,
-				    .max_tunnels = 8192 };
+	cfg.ports[0] = (struct cfg_port){
+		.name = "wan", .role = CFG_ROLE_OUTSIDE, .addr = 0xc6336401, .plen = 24, .mtu = 1500
+	};
+	cfg.ports[1] = (struct cfg_port){ .name = "cloud",
+					  .role = CFG_ROLE_INSIDE,
+					  .addr = 0xac100001,
+					  .plen = 16,
+					  .mtu = 1500 };
+	cfg.esp = (struct cfg_esp){ .replay_window = 1024, .max_sas = 16384, .max_tunnels = 8192 };
 	ike_config_defaults(&cfg.ike);
 	return 0;
 }
@@ -68,8 +77,8 @@ static void
 check_secrets(const char *text, const char *err)
 {
 	static const char *const paths[] = {
-		"site.psk", "site.sa_in.key", "site.sa_in.auth_key", "site.sa_out.key",
-		"site.sa_out.auth_key",
+		"site.psk",        "site.sa_in.key",       "site.sa_in.auth_key",
+		"site.sa_out.key", "site.sa_out.auth_key",
 	};
 	size_t n = strlen(text) + 16;
 	char *wrapped = malloc(n);

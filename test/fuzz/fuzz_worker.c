@@ -41,11 +41,17 @@
 #include "net.h"
 #include "worker.h"
 
-#define CHECK(c) do { if (!(c)) { fprintf(stderr, "fuzz_worker: %s\n", #c); abort(); } } while (0)
+#define CHECK(c)                                                  \
+	do {                                                      \
+		if (!(c)) {                                       \
+			fprintf(stderr, "fuzz_worker: %s\n", #c); \
+			abort();                                  \
+		}                                                 \
+	} while (0)
 
-#define WAN_ADDR   0xc6336401u   /* 198.51.100.1/24 */
+#define WAN_ADDR   0xc6336401u /* 198.51.100.1/24 */
 #define WAN_GW     0xc63364feu
-#define CLOUD_ADDR 0xac100001u   /* 172.16.0.1/16, the NAT pool */
+#define CLOUD_ADDR 0xac100001u /* 172.16.0.1/16, the NAT pool */
 #define N_TUN      3
 #define MAX_FRAMES 512
 #define MAX_FRAGS  16
@@ -93,13 +99,17 @@ port_setup(uint16_t i)
 	pid = rte_eth_from_rings(name, &rx, 1, &tx_ring[i], 1, SOCKET_ID_ANY);
 	CHECK(pid >= 0);
 	CHECK(rte_eth_dev_configure((uint16_t)pid, 1, 1, &(struct rte_eth_conf){ 0 }) == 0);
-	CHECK(rte_eth_rx_queue_setup((uint16_t)pid, 0, RING_SIZE, SOCKET_ID_ANY, NULL,
-				     fz_pool()) == 0);
+	CHECK(rte_eth_rx_queue_setup((uint16_t)pid, 0, RING_SIZE, SOCKET_ID_ANY, NULL, fz_pool()) ==
+	      0);
 	CHECK(rte_eth_tx_queue_setup((uint16_t)pid, 0, RING_SIZE, SOCKET_ID_ANY, NULL) == 0);
 	CHECK(rte_eth_dev_start((uint16_t)pid) == 0);
-	env.port[i] = (struct worker_port){ .port_id = (uint16_t)pid, .mtu = 1500,
-		.addr = i == 0 ? WAN_ADDR : CLOUD_ADDR, .plen = i == 0 ? 24 : 16,
-		.role = i == 0 ? WORKER_ROLE_OUTSIDE : WORKER_ROLE_INSIDE, .nat_pool = i == 1 };
+	env.port[i] =
+		(struct worker_port){ .port_id = (uint16_t)pid,
+				      .mtu = 1500,
+				      .addr = i == 0 ? WAN_ADDR : CLOUD_ADDR,
+				      .plen = i == 0 ? 24 : 16,
+				      .role = i == 0 ? WORKER_ROLE_OUTSIDE : WORKER_ROLE_INSIDE,
+				      .nat_pool = i == 1 };
 	CHECK(rte_eth_macaddr_get((uint16_t)pid, &env.port[i].mac) == 0);
 }
 
@@ -118,15 +128,26 @@ tunnels(void)
 
 	for (unsigned t = 0; t < N_TUN; t++) {
 		struct sa_params p = {
-			.spi = 0x1000 + t, .inbound = true, .tunnel = t, .site = t,
-			.esn = tuns[t].esn, .local_addr = WAN_ADDR, .peer_addr = tuns[t].peer,
-			.local_port = tuns[t].udp ? 4500 : 0, .peer_port = tuns[t].udp ? 4500 : 0,
-			.replay_window = tuns[t].window, .outside_mtu = 1500,
-			.keys = { .cipher = tuns[t].cipher, .integ = tuns[t].integ,
+			.spi = 0x1000 + t,
+			.inbound = true,
+			.tunnel = t,
+			.site = t,
+			.esn = tuns[t].esn,
+			.local_addr = WAN_ADDR,
+			.peer_addr = tuns[t].peer,
+			.local_port = tuns[t].udp ? 4500 : 0,
+			.peer_port = tuns[t].udp ? 4500 : 0,
+			.replay_window = tuns[t].window,
+			.outside_mtu = 1500,
+			.keys = { .cipher = tuns[t].cipher,
+				  .integ = tuns[t].integ,
 				  .cipher_key_len = tuns[t].key_len,
 				  .integ_key_len = tuns[t].integ == CRYPTO_INTEG_HMAC_SHA1_96 ? 20 :
-						   tuns[t].integ == CRYPTO_INTEG_NONE ? 0 : 32 },
-			.n_local_ts = 1, .n_remote_ts = 1, .local_ts = { cloud },
+						   tuns[t].integ == CRYPTO_INTEG_NONE         ? 0 :
+												32 },
+			.n_local_ts = 1,
+			.n_remote_ts = 1,
+			.local_ts = { cloud },
 			.remote_ts = { tuns[t].remote },
 		};
 		uint32_t id;
@@ -163,8 +184,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	env.routes = route_table_create("fz_routes", 64, SOCKET_ID_ANY, NULL);
 	env.neigh = neigh_table_create("fz_neigh", 64, SOCKET_ID_ANY, NULL);
 	env.punt = rte_ring_create("fz_punt", RING_SIZE, SOCKET_ID_ANY, RING_F_SC_DEQ);
-	env.punt_known = rte_ring_create("fz_punt_known", RING_SIZE, SOCKET_ID_ANY,
-					 RING_F_SC_DEQ);
+	env.punt_known = rte_ring_create("fz_punt_known", RING_SIZE, SOCKET_ID_ANY, RING_F_SC_DEQ);
 	/* One IKE SA of the box's own, so its datagrams take the known ring. */
 	env.cookies = worker_cookies_create(16, SOCKET_ID_ANY);
 	env.ike_rate = 50;
@@ -173,25 +193,30 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	env.qsbr = rte_zmalloc("fz_qsbr", qs, RTE_CACHE_LINE_SIZE);
 	env.pool = fz_pool();
 	env.engine = crypto_engine_find("ipsec_mb");
-	env.sa = sa_db_create(&(struct sa_db_params){ .max_sas = 16, .max_tunnels = 8,
-		.max_spd = 16, .n_workers = 1, .engine = env.engine, .socket_id = SOCKET_ID_ANY });
+	env.sa = sa_db_create(&(struct sa_db_params){ .max_sas = 16,
+						      .max_tunnels = 8,
+						      .max_spd = 16,
+						      .n_workers = 1,
+						      .engine = env.engine,
+						      .socket_id = SOCKET_ID_ANY });
 	env.icmp_error_rate = 1000;
 	env.mss_clamp = WORKER_MSS_AUTO;
 	env.frag_entries = 64;
 	env.max_sites = 8;
 	/* Cleartext between the cloud and a partner network may cross the WAN. */
 	env.n_bypass = 1;
-	env.bypass[0] = (struct worker_bypass){ .local = 0xac100000, .local_len = 16,
-						.remote = 0xc6120000, .remote_len = 15 };
+	env.bypass[0] = (struct worker_bypass){
+		.local = 0xac100000, .local_len = 16, .remote = 0xc6120000, .remote_len = 15
+	};
 	CHECK(env.routes != NULL && env.neigh != NULL && env.punt != NULL && env.learn != NULL &&
 	      env.punt_known != NULL && env.cookies != NULL &&
-	      worker_cookies_add(env.cookies, (const uint8_t *)"esphubck") &&
-	      env.qsbr != NULL && env.sa != NULL && rte_rcu_qsbr_init(env.qsbr, 1) == 0);
+	      worker_cookies_add(env.cookies, (const uint8_t *)"esphubck") && env.qsbr != NULL &&
+	      env.sa != NULL && rte_rcu_qsbr_init(env.qsbr, 1) == 0);
 	CHECK(route_add(env.routes, WAN_ADDR & 0xffffff00, 24, &wan) == 0);
 	CHECK(route_add(env.routes, CLOUD_ADDR & 0xffff0000, 16, &cloud) == 0);
 	CHECK(route_add(env.routes, 0, 0, &gw) == 0);
 	neighbour(0, WAN_GW, 1);
-	neighbour(1, 0xac10000a, 2);      /* 172.16.0.10, .20: cloud servers */
+	neighbour(1, 0xac10000a, 2); /* 172.16.0.10, .20: cloud servers */
 	neighbour(1, 0xac100014, 3);
 	tunnels();
 
@@ -242,7 +267,7 @@ __wrap_crypto_lcore_destroy(struct crypto_lcore *lc)
 struct frames {
 	struct rte_mbuf *m[MAX_FRAMES];
 	uint16_t port[MAX_FRAMES];
-	bool end[MAX_FRAMES];        /* a burst ends after this frame */
+	bool end[MAX_FRAMES]; /* a burst ends after this frame */
 	unsigned n;
 };
 
@@ -289,8 +314,7 @@ put_frame(struct frames *fr, uint16_t port, const uint8_t *ip, size_t len, bool 
  * input, sent in order, reversed, or with one repeated; or whole.
  */
 static unsigned
-fragment(struct fz *f, const uint8_t *ip, size_t len, uint8_t out[][FRAME_MAX],
-	 size_t *olen)
+fragment(struct fz *f, const uint8_t *ip, size_t len, uint8_t out[][FRAME_MAX], size_t *olen)
 {
 	uint8_t how = fz_u8(f);
 	unsigned hl = (ip[0] & 0xfu) * 4, n = 0;
@@ -318,7 +342,7 @@ fragment(struct fz *f, const uint8_t *ip, size_t len, uint8_t out[][FRAME_MAX],
 		fz_cksum_fix(out[n], hl);
 		off += take;
 	}
-	if (how & 4) {                        /* reversed */
+	if (how & 4) { /* reversed */
 		for (unsigned i = 0; i < n / 2; i++) {
 			uint8_t tmp[FRAME_MAX];
 			size_t tl = olen[i];
@@ -330,7 +354,7 @@ fragment(struct fz *f, const uint8_t *ip, size_t len, uint8_t out[][FRAME_MAX],
 			olen[n - 1 - i] = tl;
 		}
 	}
-	if ((how & 8) && n < MAX_FRAGS) {     /* one twice */
+	if ((how & 8) && n < MAX_FRAGS) { /* one twice */
 		unsigned d = fz_u8(f) % n;
 
 		memcpy(out[n], out[d], olen[d]);
@@ -397,8 +421,8 @@ rec_arp(struct fz *f, struct frames *fr, uint16_t port)
 	uint32_t sip = fz_u32(f), tip = fz_u8(f) & 1 ? env.port[port].addr : fz_u32(f);
 	uint8_t frame[NET_ARP_FRAME_LEN];
 
-	net_arp_build(frame, op, &sha, op == RTE_ARP_OP_REPLY ? &env.port[port].mac : NULL,
-		      sip, NULL, tip);
+	net_arp_build(frame, op, &sha, op == RTE_ARP_OP_REPLY ? &env.port[port].mac : NULL, sip,
+		      NULL, tip);
 	push(fr, port, frame, sizeof(frame));
 }
 
@@ -433,9 +457,9 @@ rec_reply(struct fz *f, struct frames *fr)
 		memcpy(ip, o, len);
 		memcpy(ip + 12, o + 16, 4);
 		memcpy(ip + 16, o + 12, 4);
-		ip[8] = (uint8_t)(how >> 1) | 1;       /* TTL: sometimes 1 */
+		ip[8] = (uint8_t)(how >> 1) | 1; /* TTL: sometimes 1 */
 		if (ip[9] == IPPROTO_ICMP) {
-			ip[hl] = 0;                       /* echo reply */
+			ip[hl] = 0; /* echo reply */
 		} else {
 			memcpy(ip + hl, o + hl + 2, 2);
 			memcpy(ip + hl + 2, o + hl, 2);

@@ -12,7 +12,8 @@
 
 struct host *hub, *branch;
 
-static int pair_setup_at(uint32_t branch_addr)
+static int
+pair_setup_at(uint32_t branch_addr)
 {
 	net_reset();
 	hub = host_new("hub", H_HUB, (const uint8_t *)H_PSK, strlen(H_PSK));
@@ -20,19 +21,22 @@ static int pair_setup_at(uint32_t branch_addr)
 	return 0;
 }
 
-int fx_pair_setup(void **state)
+int
+fx_pair_setup(void **state)
 {
 	(void)state;
 	return pair_setup_at(H_BRANCH);
 }
 
-int fx_pair_setup_priv(void **state)
+int
+fx_pair_setup_priv(void **state)
 {
 	(void)state;
 	return pair_setup_at(H_BRANCH_PRIV);
 }
 
-int fx_pair_teardown(void **state)
+int
+fx_pair_teardown(void **state)
 {
 	(void)state;
 	host_free(hub);
@@ -40,7 +44,8 @@ int fx_pair_teardown(void **state)
 	return 0;
 }
 
-int fx_hub_setup(void **state)
+int
+fx_hub_setup(void **state)
 {
 	struct ike_site_params h;
 
@@ -53,15 +58,16 @@ int fx_hub_setup(void **state)
 	return 0;
 }
 
-int fx_hub_teardown(void **state)
+int
+fx_hub_teardown(void **state)
 {
 	(void)state;
 	host_free(hub);
 	return 0;
 }
 
-void fx_pair_add_sites(const struct ike_site_params *hp,
-		       const struct ike_site_params *bp)
+void
+fx_pair_add_sites(const struct ike_site_params *hp, const struct ike_site_params *bp)
 {
 	struct ike_site_params h, b;
 
@@ -77,8 +83,8 @@ void fx_pair_add_sites(const struct ike_site_params *hp,
 	assert_int_equal(ike_site_add(branch->ike, bp, NET.now, NULL), 0);
 }
 
-void fx_pair_up(const struct ike_site_params *hp,
-		const struct ike_site_params *bp, unsigned pairs)
+void
+fx_pair_up(const struct ike_site_params *hp, const struct ike_site_params *bp, unsigned pairs)
 {
 	fx_pair_add_sites(hp, bp);
 	net_advance(1000);
@@ -87,14 +93,16 @@ void fx_pair_up(const struct ike_site_params *hp,
 	assert_mirrored(hub, branch);
 }
 
-void fx_branch_behind_nat(void)
+void
+fx_branch_behind_nat(void)
 {
 	NET.nat_host = branch;
 	NET.nat_pub = H_NAT_PUB;
 	NET.nat_port_base = 41000;
 }
 
-uint32_t fx_live_in_spi(const struct host *h)
+uint32_t
+fx_live_in_spi(const struct host *h)
 {
 	for (unsigned i = 0; i < H_MAX_SA; i++)
 		if (h->sas[i].live && h->sas[i].sa.inbound)
@@ -102,7 +110,8 @@ uint32_t fx_live_in_spi(const struct host *h)
 	return 0;
 }
 
-int fx_grab_sa(const struct ike_sa_info *i, void *arg)
+int
+fx_grab_sa(const struct ike_sa_info *i, void *arg)
 {
 	*(struct ike_sa_info *)arg = *i;
 	return 1;

@@ -10,11 +10,11 @@
 
 #include "harness.h"
 
-#define H_HUB          ADDR(198, 51, 100, 1)   /* the hub, H_PSK its default PSK */
-#define H_PSK          "rtx-psk-0123456789"
-#define H_BRANCH       ADDR(203, 0, 113, 7)    /* a branch on a public address */
-#define H_BRANCH_PRIV  ADDR(10, 0, 0, 7)       /* one that may sit behind the NAT */
-#define H_NAT_PUB      ADDR(203, 0, 113, 50)   /* the NAT's public address */
+#define H_HUB         ADDR(198, 51, 100, 1) /* the hub, H_PSK its default PSK */
+#define H_PSK         "rtx-psk-0123456789"
+#define H_BRANCH      ADDR(203, 0, 113, 7)  /* a branch on a public address */
+#define H_BRANCH_PRIV ADDR(10, 0, 0, 7)     /* one that may sit behind the NAT */
+#define H_NAT_PUB     ADDR(203, 0, 113, 50) /* the NAT's public address */
 
 /* Set by the setups; branch is NULL after fx_hub_setup. */
 extern struct host *hub, *branch;
@@ -31,12 +31,10 @@ int fx_hub_teardown(void **state);
 
 /* Add hp to the hub and bp to the branch. NULL: the hub's site "rtx1" for
  * a branch at any address, the branch's site "hub" at H_HUB, both H_PSK. */
-void fx_pair_add_sites(const struct ike_site_params *hp,
-		       const struct ike_site_params *bp);
+void fx_pair_add_sites(const struct ike_site_params *hp, const struct ike_site_params *bp);
 /* fx_pair_add_sites, one second on: "rtx1" is up on the hub with pairs
  * inbound SAs, each mirrored on the branch. */
-void fx_pair_up(const struct ike_site_params *hp,
-		const struct ike_site_params *bp, unsigned pairs);
+void fx_pair_up(const struct ike_site_params *hp, const struct ike_site_params *bp, unsigned pairs);
 /* The branch behind the NAT, at H_NAT_PUB, its ports mapped from 41000. */
 void fx_branch_behind_nat(void);
 

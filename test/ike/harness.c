@@ -14,9 +14,9 @@
 
 struct net NET;
 
-static void h_send(void *ctx, const struct ike_endpoint *local,
-		   const struct ike_endpoint *remote, const uint8_t *buf,
-		   size_t len)
+static void
+h_send(void *ctx, const struct ike_endpoint *local, const struct ike_endpoint *remote,
+       const uint8_t *buf, size_t len)
 {
 	struct host *h = ctx;
 	struct pkt *p;
@@ -34,11 +34,11 @@ static void h_send(void *ctx, const struct ike_endpoint *local,
 	p->len = len;
 }
 
-static bool same_pair_key(const struct ike_child_sa *a, const struct ike_child_sa *b)
+static bool
+same_pair_key(const struct ike_child_sa *a, const struct ike_child_sa *b)
 {
 	return a->site_id == b->site_id && a->local_ts.addr == b->local_ts.addr &&
-	       a->local_ts.len == b->local_ts.len &&
-	       a->remote_ts.addr == b->remote_ts.addr &&
+	       a->local_ts.len == b->local_ts.len && a->remote_ts.addr == b->remote_ts.addr &&
 	       a->remote_ts.len == b->remote_ts.len;
 }
 
@@ -47,7 +47,8 @@ static bool same_pair_key(const struct ike_child_sa *a, const struct ike_child_s
  * of the same site and selectors; twin_not_last_in counts the times it is
  * not the one of those installed last (what esphub once paired it with).
  */
-static int h_install(void *ctx, const struct ike_child_sa *sa, uint64_t *handle)
+static int
+h_install(void *ctx, const struct ike_child_sa *sa, uint64_t *handle)
 {
 	struct host *h = ctx;
 	uint64_t last_in = UINT64_MAX;
@@ -61,8 +62,7 @@ static int h_install(void *ctx, const struct ike_child_sa *sa, uint64_t *handle)
 
 		if (o->live && !sa->inbound && !o->sa.inbound && o->sa.spi == sa->spi)
 			assert_int_not_equal(o->sa.site_id, sa->site_id);
-		if (o->live && o->sa.inbound && same_pair_key(&o->sa, sa) &&
-		    o->order >= order) {
+		if (o->live && o->sa.inbound && same_pair_key(&o->sa, sa) && o->order >= order) {
 			order = o->order;
 			last_in = i;
 		}
@@ -87,7 +87,8 @@ static int h_install(void *ctx, const struct ike_child_sa *sa, uint64_t *handle)
 	return -1;
 }
 
-static void h_delete(void *ctx, uint64_t handle)
+static void
+h_delete(void *ctx, uint64_t handle)
 {
 	struct host *h = ctx;
 
@@ -99,8 +100,8 @@ static void h_delete(void *ctx, uint64_t handle)
 	h->deletes++;
 }
 
-static void h_down(void *ctx, uint32_t site_id, const char *name,
-		   enum ike_down_reason why)
+static void
+h_down(void *ctx, uint32_t site_id, const char *name, enum ike_down_reason why)
 {
 	struct host *h = ctx;
 
@@ -110,7 +111,8 @@ static void h_down(void *ctx, uint32_t site_id, const char *name,
 	h->last_down = why;
 }
 
-static void h_up(void *ctx, uint32_t site_id, const char *name)
+static void
+h_up(void *ctx, uint32_t site_id, const char *name)
 {
 	struct host *h = ctx;
 
@@ -119,7 +121,8 @@ static void h_up(void *ctx, uint32_t site_id, const char *name)
 	h->ups++;
 }
 
-static void h_moved(void *ctx, uint32_t site_id, const struct ike_endpoint *ep)
+static void
+h_moved(void *ctx, uint32_t site_id, const struct ike_endpoint *ep)
 {
 	struct host *h = ctx;
 
@@ -131,7 +134,8 @@ static void h_moved(void *ctx, uint32_t site_id, const struct ike_endpoint *ep)
 }
 
 /* Each live cookie announced once, and gone once (checked). */
-static void h_cookie(void *ctx, const uint8_t cookie[8], bool live)
+static void
+h_cookie(void *ctx, const uint8_t cookie[8], bool live)
 {
 	struct host *h = ctx;
 	unsigned i;
@@ -149,7 +153,8 @@ static void h_cookie(void *ctx, const uint8_t cookie[8], bool live)
 	}
 }
 
-static void h_log(void *ctx, enum ike_log_level lvl, const char *fmt, va_list ap)
+static void
+h_log(void *ctx, enum ike_log_level lvl, const char *fmt, va_list ap)
 {
 	struct host *h = ctx;
 	char line[1024];
@@ -165,8 +170,7 @@ static void h_log(void *ctx, enum ike_log_level lvl, const char *fmt, va_list ap
 	h->log[h->log_len++] = '\n';
 	h->log[h->log_len] = '\0';
 	if (getenv("IKE_TEST_LOG") != NULL)
-		fprintf(stderr, "%8llu %s: %s\n", (unsigned long long)NET.now,
-			h->name, line);
+		fprintf(stderr, "%8llu %s: %s\n", (unsigned long long)NET.now, h->name, line);
 }
 
 static const struct ike_host_ops ops = {
@@ -180,14 +184,15 @@ static const struct ike_host_ops ops = {
 	.log = h_log,
 };
 
-void net_reset(void)
+void
+net_reset(void)
 {
 	memset(&NET, 0, sizeof(NET));
 	NET.now = 1000000;
 }
 
-struct host *host_new(const char *name, uint32_t addr, const uint8_t *psk,
-		      size_t psk_len)
+struct host *
+host_new(const char *name, uint32_t addr, const uint8_t *psk, size_t psk_len)
 {
 	struct host *h = calloc(1, sizeof(*h));
 
@@ -207,7 +212,8 @@ struct host *host_new(const char *name, uint32_t addr, const uint8_t *psk,
 }
 
 /* A reboot: all state gone, nothing said to the peer. */
-void host_restart(struct host *h)
+void
+host_restart(struct host *h)
 {
 	ike_destroy(h->ike);
 	assert_int_equal(h->n_cookies, 0);
@@ -216,16 +222,18 @@ void host_restart(struct host *h)
 	assert_non_null(h->ike);
 }
 
-void host_free(struct host *h)
+void
+host_free(struct host *h)
 {
 	ike_destroy(h->ike);
-	assert_int_equal(h->n_cookies, 0);          /* every cookie gone once */
+	assert_int_equal(h->n_cookies, 0); /* every cookie gone once */
 	for (unsigned i = 0; i < H_MAX_SA; i++)
 		assert_false(h->sas[i].live); /* destroy removed everything */
 	free(h);
 }
 
-static struct host *host_at(uint32_t addr)
+static struct host *
+host_at(uint32_t addr)
 {
 	for (unsigned i = 0; i < NET.n; i++)
 		if (NET.hosts[i]->addr == addr)
@@ -234,7 +242,8 @@ static struct host *host_at(uint32_t addr)
 }
 
 /* Outbound through the NAT: private source -> public address and port. */
-static void nat_out(struct pkt *p)
+static void
+nat_out(struct pkt *p)
 {
 	unsigned i;
 
@@ -247,7 +256,8 @@ static void nat_out(struct pkt *p)
 	p->src.port = (uint16_t)(NET.nat_port_base + i);
 }
 
-static bool nat_in(struct pkt *p)
+static bool
+nat_in(struct pkt *p)
 {
 	unsigned i = (unsigned)(p->dst.port - NET.nat_port_base);
 
@@ -259,7 +269,8 @@ static bool nat_in(struct pkt *p)
 }
 
 /* IKE_DUMP_DIR=dir: keep delivered datagrams as fuzzing seeds. */
-static void dump(const struct pkt *p)
+static void
+dump(const struct pkt *p)
 {
 	const char *dir = getenv("IKE_DUMP_DIR");
 	static unsigned n;
@@ -277,7 +288,8 @@ static void dump(const struct pkt *p)
 	}
 }
 
-unsigned net_run(unsigned max)
+unsigned
+net_run(unsigned max)
 {
 	unsigned n = 0;
 
@@ -302,7 +314,8 @@ unsigned net_run(unsigned max)
 	return n;
 }
 
-void net_advance(uint64_t ms)
+void
+net_advance(uint64_t ms)
 {
 	uint64_t end = NET.now + ms;
 
@@ -330,8 +343,8 @@ void net_advance(uint64_t ms)
 	net_run(100000);
 }
 
-static void common(struct ike_site_params *p, const char *name, uint32_t peer,
-		   const char *psk)
+static void
+common(struct ike_site_params *p, const char *name, uint32_t peer, const char *psk)
 {
 	memset(p, 0, sizeof(*p));
 	snprintf(p->name, sizeof(p->name), "%s", name);
@@ -343,30 +356,31 @@ static void common(struct ike_site_params *p, const char *name, uint32_t peer,
 	p->dpd_timeout_s = 20;
 }
 
-void site_branch(struct ike_site_params *p, const char *name, uint32_t peer,
-		 const char *psk)
+void
+site_branch(struct ike_site_params *p, const char *name, uint32_t peer, const char *psk)
 {
 	common(p, name, peer, psk);
 	p->id.type = IKE_ID_IPV4_ADDR;
 	p->id.len = 4;
-	memcpy(p->id.value, "\xc0\xa8\x00\x01", 4);   /* 192.168.0.1 */
-	p->remote_subnets[0] = (struct ike_prefix){ADDR(192, 168, 0, 0), 24};
-	p->local_subnets[0] = (struct ike_prefix){ADDR(172, 16, 0, 0), 16};
+	memcpy(p->id.value, "\xc0\xa8\x00\x01", 4); /* 192.168.0.1 */
+	p->remote_subnets[0] = (struct ike_prefix){ ADDR(192, 168, 0, 0), 24 };
+	p->local_subnets[0] = (struct ike_prefix){ ADDR(172, 16, 0, 0), 16 };
 }
 
-void site_hub(struct ike_site_params *p, const char *name, uint32_t peer,
-	      const char *psk)
+void
+site_hub(struct ike_site_params *p, const char *name, uint32_t peer, const char *psk)
 {
 	common(p, name, peer, psk);
 	p->local_id.type = IKE_ID_IPV4_ADDR;
 	p->local_id.len = 4;
 	memcpy(p->local_id.value, "\xc0\xa8\x00\x01", 4);
-	p->local_subnets[0] = (struct ike_prefix){ADDR(192, 168, 0, 0), 24};
-	p->remote_subnets[0] = (struct ike_prefix){ADDR(172, 16, 0, 0), 16};
+	p->local_subnets[0] = (struct ike_prefix){ ADDR(192, 168, 0, 0), 24 };
+	p->remote_subnets[0] = (struct ike_prefix){ ADDR(172, 16, 0, 0), 16 };
 	p->initiate = true;
 }
 
-unsigned host_live(const struct host *h, bool inbound)
+unsigned
+host_live(const struct host *h, bool inbound)
 {
 	unsigned n = 0;
 
@@ -375,16 +389,17 @@ unsigned host_live(const struct host *h, bool inbound)
 	return n;
 }
 
-const struct h_sa *host_find(const struct host *h, bool inbound, uint32_t spi)
+const struct h_sa *
+host_find(const struct host *h, bool inbound, uint32_t spi)
 {
 	for (unsigned i = 0; i < H_MAX_SA; i++)
-		if (h->sas[i].live && h->sas[i].sa.inbound == inbound &&
-		    h->sas[i].sa.spi == spi)
+		if (h->sas[i].live && h->sas[i].sa.inbound == inbound && h->sas[i].sa.spi == spi)
 			return &h->sas[i];
 	return NULL;
 }
 
-void assert_mirrored(const struct host *a, const struct host *b)
+void
+assert_mirrored(const struct host *a, const struct host *b)
 {
 	for (unsigned i = 0; i < H_MAX_SA; i++) {
 		const struct h_sa *x = &a->sas[i], *y;
@@ -403,14 +418,16 @@ void assert_mirrored(const struct host *a, const struct host *b)
 }
 
 /* The host knows exactly the cookies of the ISAKMP SAs that exist. */
-static int count_established(const struct ike_sa_info *i, void *arg)
+static int
+count_established(const struct ike_sa_info *i, void *arg)
 {
 	*(unsigned *)arg += i->established;
 	return 0;
 }
 
 /* The host holds exactly the cookies of the established ISAKMP SAs. */
-void assert_cookies_balanced(const struct host *h)
+void
+assert_cookies_balanced(const struct host *h)
 {
 	unsigned n = 0;
 
@@ -418,7 +435,8 @@ void assert_cookies_balanced(const struct host *h)
 	assert_int_equal(h->n_cookies, n);
 }
 
-uint64_t stat_of(const struct host *h, enum ike_stat s)
+uint64_t
+stat_of(const struct host *h, enum ike_stat s)
 {
 	struct ike_stats st;
 
@@ -426,7 +444,8 @@ uint64_t stat_of(const struct host *h, enum ike_stat s)
 	return st.c[s];
 }
 
-bool site_is_up(struct host *h, const char *name)
+bool
+site_is_up(struct host *h, const char *name)
 {
 	struct ike_site_info info;
 

@@ -14,32 +14,32 @@
 
 #include "ike.h"
 
-#define H_MAX_SA   512
-#define H_MAX_PKT  1024
-#define H_LOG_MAX  (256 * 1024)
+#define H_MAX_SA      512
+#define H_MAX_PKT     1024
+#define H_LOG_MAX     (256 * 1024)
 #define H_MAX_COOKIES 8192
 
-struct h_sa {                  /* one installed SA direction */
-	struct ike_child_sa sa;    /* keys kept (test only) */
+struct h_sa {                   /* one installed SA direction */
+	struct ike_child_sa sa; /* keys kept (test only) */
 	bool live;
-	uint64_t installed_at;     /* the handle is the index in host.sas */
-	unsigned order;            /* host.installs when it came */
+	uint64_t installed_at; /* the handle is the index in host.sas */
+	unsigned order;        /* host.installs when it came */
 };
 
 struct host {
 	const char *name;
 	struct ike *ike;
 	struct ike_config cfg;
-	uint32_t addr;             /* its own address */
+	uint32_t addr; /* its own address */
 	struct h_sa sas[H_MAX_SA];
 	unsigned installs, deletes, downs, ups, moves;
-	unsigned twin_not_last_in; /* outbound SAs whose twin (their own pair's
+	unsigned twin_not_last_in;         /* outbound SAs whose twin (their own pair's
 				      inbound SA) was not the inbound SA of
 				      their site and selectors installed last */
 	uint8_t cookies[H_MAX_COOKIES][8]; /* our own live cookies (cookie_own) */
 	unsigned n_cookies;
 	enum ike_down_reason last_down;
-	bool mute;                 /* drop everything it sends */
+	bool mute; /* drop everything it sends */
 	char log[H_LOG_MAX];
 	size_t log_len;
 };
@@ -77,8 +77,7 @@ extern struct net NET;
 void net_reset(void);
 /* The hub and branch most tests start from: fixture.h. */
 
-struct host *host_new(const char *name, uint32_t addr, const uint8_t *default_psk,
-		      size_t psk_len);
+struct host *host_new(const char *name, uint32_t addr, const uint8_t *default_psk, size_t psk_len);
 void host_free(struct host *h);
 void host_restart(struct host *h);
 
@@ -89,9 +88,9 @@ void net_advance(uint64_t ms);
 
 /* Sites in the RTX profile: branch 192.168.0.0/24, cloud 172.16.0.0/16. */
 void site_branch(struct ike_site_params *p, const char *name, uint32_t peer,
-		 const char *psk);   /* on esphub: the branch */
+		 const char *psk); /* on esphub: the branch */
 void site_hub(struct ike_site_params *p, const char *name, uint32_t peer,
-	      const char *psk);      /* on the branch: esphub */
+	      const char *psk); /* on the branch: esphub */
 
 /* Installed SAs */
 unsigned host_live(const struct host *h, bool inbound);
@@ -102,7 +101,7 @@ uint64_t stat_of(const struct host *h, enum ike_stat s);
 void assert_cookies_balanced(const struct host *h);
 bool site_is_up(struct host *h, const char *name);
 
-#define ADDR(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | \
-			  (uint32_t)(c) << 8 | (uint32_t)(d))
+#define ADDR(a, b, c, d) \
+	((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (uint32_t)(d))
 
 #endif /* TEST_IKE_HARNESS_H */

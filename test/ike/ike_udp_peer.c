@@ -54,13 +54,15 @@ struct peer {
 
 static volatile sig_atomic_t stop;
 
-static void on_signal(int sig)
+static void
+on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
 }
 
-static uint64_t now_ms(void)
+static uint64_t
+now_ms(void)
 {
 	struct timespec ts;
 
@@ -68,15 +70,17 @@ static uint64_t now_ms(void)
 	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
-static void hex(FILE *f, const uint8_t *p, size_t n)
+static void
+hex(FILE *f, const uint8_t *p, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%02x", p[i]);
 }
 
-static const char *ip(uint32_t a, char *buf)
+static const char *
+ip(uint32_t a, char *buf)
 {
-	struct in_addr in = {htonl(a)};
+	struct in_addr in = { htonl(a) };
 
 	return inet_ntop(AF_INET, &in, buf, INET_ADDRSTRLEN);
 }
@@ -84,11 +88,12 @@ static const char *ip(uint32_t a, char *buf)
 /* ------------------------------------------------------------------ */
 /* Host ops */
 
-static void op_send(void *ctx, const struct ike_endpoint *local,
-		    const struct ike_endpoint *remote, const uint8_t *buf, size_t len)
+static void
+op_send(void *ctx, const struct ike_endpoint *local, const struct ike_endpoint *remote,
+	const uint8_t *buf, size_t len)
 {
 	struct peer *p = ctx;
-	struct sockaddr_in to = {.sin_family = AF_INET};
+	struct sockaddr_in to = { .sin_family = AF_INET };
 	int fd = local->port == IKE_NATT_PORT ? p->fd4500 : p->fd500;
 
 	to.sin_addr.s_addr = htonl(remote->addr);
@@ -98,44 +103,45 @@ static void op_send(void *ctx, const struct ike_endpoint *local,
 }
 
 /* The handle: direction and SPI (this tool prints, it keeps no table). */
-static int op_install(void *ctx, const struct ike_child_sa *sa, uint64_t *handle)
+static int
+op_install(void *ctx, const struct ike_child_sa *sa, uint64_t *handle)
 {
 	const struct crypto_keys *k = &sa->keys;
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN],
-	     d[INET_ADDRSTRLEN];
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], c[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN];
 
 	(void)ctx;
 	printf("CHILD_SA add site=%s dir=%s spi=%08x cipher=%s ekey=", sa->site_name,
 	       sa->inbound ? "in" : "out", sa->spi,
 	       k->cipher == CRYPTO_CIPHER_AES_GCM16 ? "aes-gcm16" : "aes-cbc");
 	hex(stdout, k->cipher_key, k->cipher_key_len);
-	printf(" integ=%s ikey=", k->integ == CRYPTO_INTEG_HMAC_SHA1_96 ? "hmac-sha1-96" :
-	       k->integ == CRYPTO_INTEG_HMAC_SHA256_128 ? "hmac-sha256-128" : "none");
+	printf(" integ=%s ikey=", k->integ == CRYPTO_INTEG_HMAC_SHA1_96    ? "hmac-sha1-96" :
+				  k->integ == CRYPTO_INTEG_HMAC_SHA256_128 ? "hmac-sha256-128" :
+									     "none");
 	hex(stdout, k->integ_key, k->integ_key_len);
 	printf(" salt=");
 	hex(stdout, k->salt, k->cipher == CRYPTO_CIPHER_AES_GCM16 ? CRYPTO_SALT_LEN : 0);
 	printf(" local_ts=%s/%u remote_ts=%s/%u local=%s:%u remote=%s:%u life_s=%llu"
-	       " life_bytes=%llu\n", ip(sa->local_ts.addr, a), sa->local_ts.len,
-	       ip(sa->remote_ts.addr, b), sa->remote_ts.len, ip(sa->local.addr, c),
-	       sa->local.port, ip(sa->remote.addr, d), sa->remote.port,
-	       (unsigned long long)sa->life_s, (unsigned long long)sa->life_bytes);
+	       " life_bytes=%llu\n",
+	       ip(sa->local_ts.addr, a), sa->local_ts.len, ip(sa->remote_ts.addr, b),
+	       sa->remote_ts.len, ip(sa->local.addr, c), sa->local.port, ip(sa->remote.addr, d),
+	       sa->remote.port, (unsigned long long)sa->life_s, (unsigned long long)sa->life_bytes);
 	fflush(stdout);
 	*handle = (uint64_t)sa->inbound << 32 | sa->spi;
 	return 0;
 }
 
-static void op_delete(void *ctx, uint64_t handle)
+static void
+op_delete(void *ctx, uint64_t handle)
 {
 	(void)ctx;
-	printf("CHILD_SA del dir=%s spi=%08x\n", handle >> 32 ? "in" : "out",
-	       (uint32_t)handle);
+	printf("CHILD_SA del dir=%s spi=%08x\n", handle >> 32 ? "in" : "out", (uint32_t)handle);
 	fflush(stdout);
 }
 
-static void op_down(void *ctx, uint32_t site_id, const char *name,
-		    enum ike_down_reason why)
+static void
+op_down(void *ctx, uint32_t site_id, const char *name, enum ike_down_reason why)
 {
-	static const char *const r[] = {"dpd", "delete", "expired", "admin"};
+	static const char *const r[] = { "dpd", "delete", "expired", "admin" };
 
 	(void)ctx;
 	printf("PEER down site=%s site_id=%u reason=%s\n", name, site_id,
@@ -143,14 +149,16 @@ static void op_down(void *ctx, uint32_t site_id, const char *name,
 	fflush(stdout);
 }
 
-static void op_up(void *ctx, uint32_t site_id, const char *name)
+static void
+op_up(void *ctx, uint32_t site_id, const char *name)
 {
 	(void)ctx;
 	printf("PEER up site=%s site_id=%u\n", name, site_id);
 	fflush(stdout);
 }
 
-static void op_log(void *ctx, enum ike_log_level lvl, const char *fmt, va_list ap)
+static void
+op_log(void *ctx, enum ike_log_level lvl, const char *fmt, va_list ap)
 {
 	struct peer *p = ctx;
 
@@ -162,15 +170,19 @@ static void op_log(void *ctx, enum ike_log_level lvl, const char *fmt, va_list a
 }
 
 static const struct ike_host_ops ops = {
-	.send = op_send, .child_sa_install = op_install,
-	.child_sa_delete = op_delete, .peer_down = op_down, .peer_up = op_up,
+	.send = op_send,
+	.child_sa_install = op_install,
+	.child_sa_delete = op_delete,
+	.peer_down = op_down,
+	.peer_up = op_up,
 	.log = op_log,
 };
 
 /* ------------------------------------------------------------------ */
 /* Config */
 
-static bool parse_addr(const char *s, uint32_t *a)
+static bool
+parse_addr(const char *s, uint32_t *a)
 {
 	struct in_addr in;
 
@@ -184,7 +196,8 @@ static bool parse_addr(const char *s, uint32_t *a)
 	return true;
 }
 
-static bool parse_prefix(const char *s, struct ike_prefix *p)
+static bool
+parse_prefix(const char *s, struct ike_prefix *p)
 {
 	char buf[64], *slash;
 	unsigned long len = 32;
@@ -199,7 +212,8 @@ static bool parse_prefix(const char *s, struct ike_prefix *p)
 	return len <= 32 && parse_addr(buf, &p->addr);
 }
 
-static bool parse_id(const char *type, const char *val, struct ike_id *id)
+static bool
+parse_id(const char *type, const char *val, struct ike_id *id)
 {
 	uint32_t a;
 
@@ -215,35 +229,41 @@ static bool parse_id(const char *type, const char *val, struct ike_id *id)
 		id->value[3] = (uint8_t)a;
 		return true;
 	}
-	id->type = strcmp(type, "fqdn") == 0 ? IKE_ID_FQDN :
+	id->type = strcmp(type, "fqdn") == 0  ? IKE_ID_FQDN :
 		   strcmp(type, "ufqdn") == 0 ? IKE_ID_USER_FQDN :
-		   strcmp(type, "keyid") == 0 ? IKE_ID_KEY_ID : IKE_ID_NONE;
+		   strcmp(type, "keyid") == 0 ? IKE_ID_KEY_ID :
+						IKE_ID_NONE;
 	id->len = (uint8_t)strlen(val);
 	memcpy(id->value, val, id->len);
 	return id->type != IKE_ID_NONE && id->len > 0;
 }
 
-static enum ike_dh parse_group(const char *s)
+static enum ike_dh
+parse_group(const char *s)
 {
 	if (s == NULL)
 		return IKE_DH_NONE;
 	return strcmp(s, "modp1024") == 0 ? IKE_DH_MODP1024 :
 	       strcmp(s, "modp1536") == 0 ? IKE_DH_MODP1536 :
 	       strcmp(s, "modp2048") == 0 ? IKE_DH_MODP2048 :
-	       strcmp(s, "ecp256") == 0 ? IKE_DH_ECP256 :
-	       strcmp(s, "ecp384") == 0 ? IKE_DH_ECP384 : (enum ike_dh)-1;
+	       strcmp(s, "ecp256") == 0   ? IKE_DH_ECP256 :
+	       strcmp(s, "ecp384") == 0   ? IKE_DH_ECP384 :
+					    (enum ike_dh) - 1;
 }
 
-static enum ike_hash parse_hash(const char *s)
+static enum ike_hash
+parse_hash(const char *s)
 {
-	return strcmp(s, "sha1") == 0 ? IKE_HASH_SHA1 :
+	return strcmp(s, "sha1") == 0   ? IKE_HASH_SHA1 :
 	       strcmp(s, "sha256") == 0 ? IKE_HASH_SHA256 :
 	       strcmp(s, "sha384") == 0 ? IKE_HASH_SHA384 :
-	       strcmp(s, "sha512") == 0 ? IKE_HASH_SHA512 : IKE_HASH_NONE;
+	       strcmp(s, "sha512") == 0 ? IKE_HASH_SHA512 :
+					  IKE_HASH_NONE;
 }
 
 /* "aes128-sha1-modp1024" */
-static bool parse_ike(char *s, struct ike_p1_proposal *p)
+static bool
+parse_ike(char *s, struct ike_p1_proposal *p)
 {
 	char *enc = strtok(s, "-"), *hash = strtok(NULL, "-"), *grp = strtok(NULL, "-");
 
@@ -251,15 +271,17 @@ static bool parse_ike(char *s, struct ike_p1_proposal *p)
 		return false;
 	p->cipher = IKE_CIPHER_AES_CBC;
 	p->key_bits = (uint16_t)(strcmp(enc, "aes256") == 0 ? 256 :
-				 strcmp(enc, "aes128") == 0 ? 128 : 0);
+				 strcmp(enc, "aes128") == 0 ? 128 :
+							      0);
 	p->hash = parse_hash(hash);
 	p->group = parse_group(grp);
-	return p->key_bits != 0 && p->hash != IKE_HASH_NONE &&
-	       p->group != IKE_DH_NONE && (int)p->group != -1;
+	return p->key_bits != 0 && p->hash != IKE_HASH_NONE && p->group != IKE_DH_NONE &&
+	       (int)p->group != -1;
 }
 
 /* "aes128-sha1[-modp1024]" or "aes256gcm16[-modp2048]" */
-static bool parse_esp(char *s, struct ike_esp_proposal *p)
+static bool
+parse_esp(char *s, struct ike_esp_proposal *p)
 {
 	char *enc = strtok(s, "-"), *a = strtok(NULL, "-"), *b = strtok(NULL, "-");
 
@@ -275,13 +297,15 @@ static bool parse_esp(char *s, struct ike_esp_proposal *p)
 	}
 	p->cipher = IKE_CIPHER_AES_CBC;
 	p->key_bits = (uint16_t)(strcmp(enc, "aes256") == 0 ? 256 :
-				 strcmp(enc, "aes128") == 0 ? 128 : 0);
+				 strcmp(enc, "aes128") == 0 ? 128 :
+							      0);
 	p->integ = a ? parse_hash(a) : IKE_HASH_NONE;
 	p->pfs = parse_group(b);
 	return p->key_bits != 0 && p->integ != IKE_HASH_NONE && (int)p->pfs != -1;
 }
 
-static bool site_line(struct ike_site_params *s, char *key, char *v1, char *v2)
+static bool
+site_line(struct ike_site_params *s, char *key, char *v1, char *v2)
 {
 	if (strcmp(key, "id") == 0 && v2)
 		return parse_id(v1, v2, &s->id);
@@ -327,7 +351,8 @@ static bool site_line(struct ike_site_params *s, char *key, char *v1, char *v2)
 	return false;
 }
 
-static bool load(struct peer *p, const char *path)
+static bool
+load(struct peer *p, const char *path)
 {
 	FILE *f = fopen(path, "r");
 	char line[512];
@@ -352,8 +377,7 @@ static bool load(struct peer *p, const char *path)
 		if (key == NULL)
 			continue;
 		if (s != NULL) {
-			ok = strcmp(key, "end") == 0 ? (s = NULL, true) :
-			     site_line(s, key, v1, v2);
+			ok = strcmp(key, "end") == 0 ? (s = NULL, true) : site_line(s, key, v1, v2);
 		} else if (strcmp(key, "site") == 0 && v1 && p->n_sites < MAX_SITES) {
 			s = &p->sites[p->n_sites++];
 			snprintf(s->name, sizeof(s->name), "%s", v1);
@@ -385,9 +409,10 @@ static bool load(struct peer *p, const char *path)
 
 /* ------------------------------------------------------------------ */
 
-static int bind_udp(uint32_t addr, uint16_t port)
+static int
+bind_udp(uint32_t addr, uint16_t port)
 {
-	struct sockaddr_in sin = {.sin_family = AF_INET};
+	struct sockaddr_in sin = { .sin_family = AF_INET };
 	int fd = socket(AF_INET, SOCK_DGRAM, 0), one = 1;
 
 	sin.sin_addr.s_addr = htonl(addr);
@@ -400,13 +425,14 @@ static int bind_udp(uint32_t addr, uint16_t port)
 	return fd;
 }
 
-static void receive(struct peer *p, int fd, uint16_t port)
+static void
+receive(struct peer *p, int fd, uint16_t port)
 {
 	static uint8_t buf[65536];
 	struct sockaddr_in from;
 	socklen_t fl = sizeof(from);
 	ssize_t n = recvfrom(fd, buf, sizeof(buf), 0, (struct sockaddr *)&from, &fl);
-	struct ike_endpoint l = {p->cfg.local_addr, port}, r;
+	struct ike_endpoint l = { p->cfg.local_addr, port }, r;
 
 	if (n < 0)
 		return;
@@ -415,14 +441,15 @@ static void receive(struct peer *p, int fd, uint16_t port)
 	ike_input(p->ike, now_ms(), &l, &r, buf, (size_t)n);
 }
 
-static int print_sa(const struct ike_sa_info *i, void *arg)
+static int
+print_sa(const struct ike_sa_info *i, void *arg)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
 
 	(void)arg;
 	printf("IKE_SA site=%s state=%s initiator=%d local=%s:%u remote=%s:%u "
-	       "nat_local=%d nat_remote=%d dpd=%d cookies=", i->site_name, i->state,
-	       i->initiator, ip(i->local.addr, a), i->local.port,
+	       "nat_local=%d nat_remote=%d dpd=%d cookies=",
+	       i->site_name, i->state, i->initiator, ip(i->local.addr, a), i->local.port,
 	       ip(i->remote.addr, b), i->remote.port, i->nat_local, i->nat_remote, i->dpd);
 	hex(stdout, i->icookie, 8);
 	putchar(':');
@@ -431,15 +458,17 @@ static int print_sa(const struct ike_sa_info *i, void *arg)
 	return 0;
 }
 
-static int print_child(const struct ike_child_info *i, void *arg)
+static int
+print_child(const struct ike_child_info *i, void *arg)
 {
 	(void)arg;
-	printf("CHILD site=%s in=%08x out=%08x encap=%d rekeyed=%d\n", i->site_name,
-	       i->spi_in, i->spi_out, i->encap, i->rekeyed);
+	printf("CHILD site=%s in=%08x out=%08x encap=%d rekeyed=%d\n", i->site_name, i->spi_in,
+	       i->spi_out, i->encap, i->rekeyed);
 	return 0;
 }
 
-static void command(struct peer *p, char *line)
+static void
+command(struct peer *p, char *line)
 {
 	char *cmd = strtok(line, " \t\r\n"), *arg = strtok(NULL, " \t\r\n");
 	uint64_t t = now_ms();
@@ -455,8 +484,7 @@ static void command(struct peer *p, char *line)
 		rc = ike_site_del(p->ike, arg, t);
 	} else if (strcmp(cmd, "rekey") == 0 && arg) {
 		/* as the data plane's soft byte limit on inbound SA arg (hex) */
-		ike_child_sa_expired(p->ike, (uint32_t)strtoul(arg, NULL, 16),
-				     false, t);
+		ike_child_sa_expired(p->ike, (uint32_t)strtoul(arg, NULL, 16), false, t);
 	} else if (strcmp(cmd, "sas") == 0) {
 		ike_sa_foreach(p->ike, print_sa, NULL);
 	} else if (strcmp(cmd, "children") == 0) {
@@ -479,7 +507,8 @@ static void command(struct peer *p, char *line)
 	fflush(stdout);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	static struct peer p;
 	char line[256];
@@ -508,8 +537,7 @@ int main(int argc, char **argv)
 		if (rc == 0)
 			rc = ike_site_add(p.ike, &p.sites[i], now_ms(), NULL);
 		if (rc != 0) {
-			fprintf(stderr, "site %s: %d %s\n", p.sites[i].name, rc,
-				why ? why : "");
+			fprintf(stderr, "site %s: %d %s\n", p.sites[i].name, rc, why ? why : "");
 			return 2;
 		}
 	}
@@ -517,11 +545,14 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	while (!stop) {
 		struct pollfd fds[3] = {
-			{p.fd500, POLLIN, 0}, {p.fd4500, POLLIN, 0}, {in_fd, POLLIN, 0},
+			{ p.fd500, POLLIN, 0 },
+			{ p.fd4500, POLLIN, 0 },
+			{ in_fd, POLLIN, 0 },
 		};
 		uint64_t dl = ike_next_deadline(p.ike), t = now_ms();
 		int timeout = dl == UINT64_MAX ? 1000 :
-			      dl <= t ? 0 : (int)(dl - t > 1000 ? 1000 : dl - t);
+			      dl <= t          ? 0 :
+						 (int)(dl - t > 1000 ? 1000 : dl - t);
 
 		if (poll(fds, 3, timeout) < 0 && errno != EINTR)
 			break;

@@ -15,34 +15,42 @@
 
 #include "priv.h"
 
-static const uint8_t ICK[8] = {1, 2, 3, 4, 5, 6, 7, 8};
-static const uint8_t RCK[8] = {9, 10, 11, 12, 13, 14, 15, 16};
-static const uint8_t KEDATA[128] = {0xaa, 0xbb};
-static const uint8_t NONCE[32] = {0x11, 0x22};
-static const uint8_t HASHV[20] = {0x33};
-static const uint8_t SIGV[40] = {0x44};
-static const uint8_t VIDV[16] = {0x4a, 0x13, 0x1c, 0x81};
-static const uint8_t CERTV[10] = {0x30, 0x82};
-static const uint8_t SPI4[4] = {0xde, 0xad, 0xbe, 0xef};
-static const uint8_t DSPIS[8] = {0, 0, 1, 0, 0, 0, 2, 0};
+static const uint8_t ICK[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
+static const uint8_t RCK[8] = { 9, 10, 11, 12, 13, 14, 15, 16 };
+static const uint8_t KEDATA[128] = { 0xaa, 0xbb };
+static const uint8_t NONCE[32] = { 0x11, 0x22 };
+static const uint8_t HASHV[20] = { 0x33 };
+static const uint8_t SIGV[40] = { 0x44 };
+static const uint8_t VIDV[16] = { 0x4a, 0x13, 0x1c, 0x81 };
+static const uint8_t CERTV[10] = { 0x30, 0x82 };
+static const uint8_t SPI4[4] = { 0xde, 0xad, 0xbe, 0xef };
+static const uint8_t DSPIS[8] = { 0, 0, 1, 0, 0, 0, 2, 0 };
 
 /* Build a message holding every payload type once (twice for NAT-D). */
-static size_t build_all(uint8_t *buf, size_t cap)
+static size_t
+build_all(uint8_t *buf, size_t cap)
 {
 	struct ike_wbuf w;
-	struct ike_hdr h = {.exch = ISAKMP_EXCH_IDPROT, .msgid = 0x01020304};
+	struct ike_hdr h = { .exch = ISAKMP_EXCH_IDPROT, .msgid = 0x01020304 };
 	struct ike_sab b;
-	struct ike_pl_id id = {.type = ID_IPV4_ADDR, .proto = 17, .port = 500,
-			       .data = (const uint8_t *)"\xc0\xa8\x00\x01", .len = 4};
-	struct ike_pl_notify n = {.doi = IPSEC_DOI, .proto = PROTO_IPSEC_ESP,
-				  .spi_size = 4, .type = N_RESPONDER_LIFETIME,
-				  .spi = SPI4, .data = (const uint8_t *)"\x80\x01\x00\x01",
-				  .data_len = 4};
-	struct ike_pl_delete d = {.doi = IPSEC_DOI, .proto = PROTO_IPSEC_ESP,
-				  .spi_size = 4, .nspi = 2, .spis = DSPIS};
-	struct ike_pl_cert c = {.encoding = 4, .data = CERTV, .len = sizeof(CERTV)};
-	struct ike_pl_cert cr = {.encoding = 4, .data = NULL, .len = 0};
-	static const uint8_t tlv[3] = {7, 8, 9};
+	struct ike_pl_id id = { .type = ID_IPV4_ADDR,
+				.proto = 17,
+				.port = 500,
+				.data = (const uint8_t *)"\xc0\xa8\x00\x01",
+				.len = 4 };
+	struct ike_pl_notify n = { .doi = IPSEC_DOI,
+				   .proto = PROTO_IPSEC_ESP,
+				   .spi_size = 4,
+				   .type = N_RESPONDER_LIFETIME,
+				   .spi = SPI4,
+				   .data = (const uint8_t *)"\x80\x01\x00\x01",
+				   .data_len = 4 };
+	struct ike_pl_delete d = {
+		.doi = IPSEC_DOI, .proto = PROTO_IPSEC_ESP, .spi_size = 4, .nspi = 2, .spis = DSPIS
+	};
+	struct ike_pl_cert c = { .encoding = 4, .data = CERTV, .len = sizeof(CERTV) };
+	struct ike_pl_cert cr = { .encoding = 4, .data = NULL, .len = 0 };
+	static const uint8_t tlv[3] = { 7, 8, 9 };
 
 	memcpy(h.icookie, ICK, 8);
 	memcpy(h.rcookie, RCK, 8);
@@ -83,17 +91,19 @@ static size_t build_all(uint8_t *buf, size_t cap)
 	return w.len;
 }
 
-static void parse_ok(const uint8_t *buf, size_t len, struct ike_msg *m)
+static void
+parse_ok(const uint8_t *buf, size_t len, struct ike_msg *m)
 {
 	enum ike_stat why = IKE_STAT_N;
 
 	assert_true(ike_hdr_validate(buf, len, &m->hdr, &why));
-	assert_true(ike_chain_parse(buf + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN,
-				    m->hdr.np, false, m, &why));
+	assert_true(ike_chain_parse(buf + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN, m->hdr.np, false, m,
+				    &why));
 	assert_true(ike_msg_validate(m, &why));
 }
 
-static void test_roundtrip_all(void **state)
+static void
+test_roundtrip_all(void **state)
 {
 	uint8_t buf[2048];
 	size_t len = build_all(buf, sizeof(buf));
@@ -110,9 +120,9 @@ static void test_roundtrip_all(void **state)
 	struct ike_pl_natoa oa;
 	struct ike_pl_cert c;
 	static const uint8_t order[] = {
-		ISAKMP_PLD_SA, ISAKMP_PLD_KE, ISAKMP_PLD_ID, ISAKMP_PLD_CERT,
-		ISAKMP_PLD_CR, ISAKMP_PLD_HASH, ISAKMP_PLD_SIG, ISAKMP_PLD_NONCE,
-		ISAKMP_PLD_N, ISAKMP_PLD_D, ISAKMP_PLD_VID, ISAKMP_PLD_NATD,
+		ISAKMP_PLD_SA,         ISAKMP_PLD_KE,    ISAKMP_PLD_ID,          ISAKMP_PLD_CERT,
+		ISAKMP_PLD_CR,         ISAKMP_PLD_HASH,  ISAKMP_PLD_SIG,         ISAKMP_PLD_NONCE,
+		ISAKMP_PLD_N,          ISAKMP_PLD_D,     ISAKMP_PLD_VID,         ISAKMP_PLD_NATD,
 		ISAKMP_PLD_NATD_DRAFT, ISAKMP_PLD_NATOA, ISAKMP_PLD_NATOA_DRAFT,
 	};
 
@@ -207,7 +217,8 @@ static void test_roundtrip_all(void **state)
 }
 
 /* Every prefix of a valid message is refused, never read past. */
-static void test_truncated(void **state)
+static void
+test_truncated(void **state)
 {
 	uint8_t buf[2048];
 	size_t len = build_all(buf, sizeof(buf));
@@ -223,15 +234,15 @@ static void test_truncated(void **state)
 	/* the chain alone, cut anywhere but at a payload boundary */
 	assert_true(ike_hdr_validate(buf, len, &m.hdr, &why));
 	for (size_t l = 0; l < len - ISAKMP_HDR_LEN; l++) {
-		bool ok = ike_chain_parse(buf + ISAKMP_HDR_LEN, l, m.hdr.np,
-					  false, &m, &why);
+		bool ok = ike_chain_parse(buf + ISAKMP_HDR_LEN, l, m.hdr.np, false, &m, &why);
 		assert_false(ok);
 		assert_true(why == IKE_DROP_TRUNCATED || why == IKE_DROP_TRAILING);
 	}
 }
 
 /* Payload length larger than what is left, or below 4. */
-static void test_overlong_and_short_payload(void **state)
+static void
+test_overlong_and_short_payload(void **state)
 {
 	uint8_t buf[2048];
 	size_t len = build_all(buf, sizeof(buf));
@@ -241,16 +252,16 @@ static void test_overlong_and_short_payload(void **state)
 
 	(void)state;
 	assert_true(ike_hdr_validate(buf, len, &m.hdr, &why));
-	assert_true(ike_chain_parse(buf + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN,
-				    m.hdr.np, false, &m, &why));
+	assert_true(ike_chain_parse(buf + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN, m.hdr.np, false, &m,
+				    &why));
 	ke = (uint8_t *)m.pld[1].raw;
 	put16(ke + 2, 0xfff0);
-	assert_false(ike_chain_parse(buf + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN,
-				     m.hdr.np, false, &m, &why));
+	assert_false(ike_chain_parse(buf + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN, m.hdr.np, false,
+				     &m, &why));
 	assert_int_equal(why, IKE_DROP_TRUNCATED);
 	put16(ke + 2, 3);
-	assert_false(ike_chain_parse(buf + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN,
-				     m.hdr.np, false, &m, &why));
+	assert_false(ike_chain_parse(buf + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN, m.hdr.np, false,
+				     &m, &why));
 	assert_int_equal(why, IKE_DROP_PLD_LENGTH);
 	/* header length larger than the datagram */
 	len = build_all(buf, sizeof(buf));
@@ -260,7 +271,8 @@ static void test_overlong_and_short_payload(void **state)
 }
 
 /* Build SA payloads with inner lengths that lie about their contents. */
-static size_t build_sa(uint8_t *buf, size_t cap)
+static size_t
+build_sa(uint8_t *buf, size_t cap)
 {
 	struct ike_wbuf w;
 	struct ike_sab b;
@@ -281,7 +293,8 @@ static size_t build_sa(uint8_t *buf, size_t cap)
 	return w.len;
 }
 
-static enum ike_stat sa_check(const uint8_t *buf, size_t len)
+static enum ike_stat
+sa_check(const uint8_t *buf, size_t len)
 {
 	struct ike_msg m;
 	enum ike_stat why = IKE_STAT_N;
@@ -293,7 +306,8 @@ static enum ike_stat sa_check(const uint8_t *buf, size_t len)
 	return IKE_STAT_N;
 }
 
-static void test_nested_lies(void **state)
+static void
+test_nested_lies(void **state)
 {
 	uint8_t good[256], b[256];
 	size_t len = build_sa(good, sizeof(good));
@@ -304,25 +318,30 @@ static void test_nested_lies(void **state)
 
 	(void)state;
 	assert_int_equal(sa_check(good, len), IKE_STAT_N);
-#define LIE(stmt) do { memcpy(b, good, len); stmt; \
-	assert_int_equal(sa_check(b, len), IKE_DROP_NESTED); } while (0)
-	LIE(put16(b + prop + 2, plen + 4));          /* proposal too long */
-	LIE(put16(b + prop + 2, plen - 4));          /* proposal too short */
-	LIE(put16(b + prop + 2, 3));                 /* below its header */
-	LIE(b[prop + ISAKMP_GEN_LEN + 3] = 3);       /* #transforms lies up */
-	LIE(b[prop + ISAKMP_GEN_LEN + 3] = 1);       /* ... and down */
-	LIE(b[prop + ISAKMP_GEN_LEN + 3] = 0);       /* no transforms */
-	LIE(b[prop + ISAKMP_GEN_LEN + 2] = 200);     /* SPI size past the end */
-	LIE(put16(b + xf1 + 2, xlen + 2));           /* transform too long */
-	LIE(put16(b + xf1 + 2, xlen - 2));           /* splits an attribute */
-	LIE(b[xf1] = ISAKMP_PLD_NONE);               /* chain ends early */
-	LIE(b[prop] = ISAKMP_PLD_P);                 /* says more proposals */
-	LIE(b[prop] = ISAKMP_PLD_KE);                /* wrong nested type */
+#define LIE(stmt)                                                    \
+	do {                                                         \
+		memcpy(b, good, len);                                \
+		stmt;                                                \
+		assert_int_equal(sa_check(b, len), IKE_DROP_NESTED); \
+	} while (0)
+	LIE(put16(b + prop + 2, plen + 4));                          /* proposal too long */
+	LIE(put16(b + prop + 2, plen - 4));                          /* proposal too short */
+	LIE(put16(b + prop + 2, 3));                                 /* below its header */
+	LIE(b[prop + ISAKMP_GEN_LEN + 3] = 3);                       /* #transforms lies up */
+	LIE(b[prop + ISAKMP_GEN_LEN + 3] = 1);                       /* ... and down */
+	LIE(b[prop + ISAKMP_GEN_LEN + 3] = 0);                       /* no transforms */
+	LIE(b[prop + ISAKMP_GEN_LEN + 2] = 200);                     /* SPI size past the end */
+	LIE(put16(b + xf1 + 2, xlen + 2));                           /* transform too long */
+	LIE(put16(b + xf1 + 2, xlen - 2));                           /* splits an attribute */
+	LIE(b[xf1] = ISAKMP_PLD_NONE);                               /* chain ends early */
+	LIE(b[prop] = ISAKMP_PLD_P);                                 /* says more proposals */
+	LIE(b[prop] = ISAKMP_PLD_KE);                                /* wrong nested type */
 	LIE(put16(b + at1, P2A_KEY_LENGTH); put16(b + at1 + 2, 60)); /* TLV overrun */
 #undef LIE
 }
 
-static void test_unknown_payloads(void **state)
+static void
+test_unknown_payloads(void **state)
 {
 	uint8_t buf[64];
 	struct ike_msg m;
@@ -331,8 +350,10 @@ static void test_unknown_payloads(void **state)
 	(void)state;
 	/* unknown type 77, not critical: skipped; then a VID */
 	memset(buf, 0, sizeof(buf));
-	buf[0] = ISAKMP_PLD_VID; put16(buf + 2, 8);
-	buf[8] = ISAKMP_PLD_NONE; put16(buf + 10, 8);
+	buf[0] = ISAKMP_PLD_VID;
+	put16(buf + 2, 8);
+	buf[8] = ISAKMP_PLD_NONE;
+	put16(buf + 10, 8);
 	assert_true(ike_chain_parse(buf, 16, 77, false, &m, &why));
 	assert_int_equal(m.n, 1);
 	assert_int_equal(m.skipped, 1);
@@ -351,7 +372,8 @@ static void test_unknown_payloads(void **state)
 	assert_int_equal(m.chain_len, 8);
 }
 
-static void test_header_checks(void **state)
+static void
+test_header_checks(void **state)
 {
 	uint8_t buf[2048];
 	size_t len;
@@ -381,10 +403,11 @@ static void test_header_checks(void **state)
 	assert_true(ike_hdr_validate(buf, len, &h, &why));
 }
 
-static void test_payload_contents(void **state)
+static void
+test_payload_contents(void **state)
 {
-	struct ike_pld pl = {.type = ISAKMP_PLD_N};
-	uint8_t body[32] = {0};
+	struct ike_pld pl = { .type = ISAKMP_PLD_N };
+	uint8_t body[32] = { 0 };
 	enum ike_stat why;
 
 	(void)state;
@@ -429,11 +452,12 @@ static void test_payload_contents(void **state)
 	assert_false(ike_natoa_validate(&pl, &why));
 }
 
-static void test_builder_overflow(void **state)
+static void
+test_builder_overflow(void **state)
 {
 	uint8_t buf[40];
 	struct ike_wbuf w;
-	struct ike_hdr h = {.exch = ISAKMP_EXCH_INFO};
+	struct ike_hdr h = { .exch = ISAKMP_EXCH_INFO };
 
 	(void)state;
 	ike_wb_init(&w, buf, sizeof(buf));
@@ -447,10 +471,10 @@ static void test_builder_overflow(void **state)
  * MODP1024) or ESP (AES-CBC, HMAC-SHA1, tunnel), with attribute `type`
  * set to `val` (any width: the builder picks TV or TLV).
  */
-static void sa_one(struct ike_msg *m, uint8_t *buf, size_t cap, bool esp,
-		   uint16_t type, uint64_t val)
+static void
+sa_one(struct ike_msg *m, uint8_t *buf, size_t cap, bool esp, uint16_t type, uint64_t val)
 {
-	struct ike_hdr h = {.exch = esp ? ISAKMP_EXCH_QUICK : ISAKMP_EXCH_IDPROT};
+	struct ike_hdr h = { .exch = esp ? ISAKMP_EXCH_QUICK : ISAKMP_EXCH_IDPROT };
 	struct ike_wbuf w;
 	struct ike_sab b;
 	uint64_t v;
@@ -461,18 +485,17 @@ static void sa_one(struct ike_msg *m, uint8_t *buf, size_t cap, bool esp,
 	ike_sab_prop(&b, 1, esp ? PROTO_IPSEC_ESP : PROTO_ISAKMP, SPI4, esp ? 4 : 0);
 	ike_sab_xform(&b, 1, esp ? ESP_AES_CBC : KEY_IKE);
 	if (esp) {
-		static const uint16_t t[] = {P2A_ENCAP, P2A_AUTH, P2A_KEY_LENGTH};
-		static const uint64_t d[] = {ENCAP_TUNNEL, P2_AUTH_HMAC_SHA1, 128};
+		static const uint16_t t[] = { P2A_ENCAP, P2A_AUTH, P2A_KEY_LENGTH };
+		static const uint64_t d[] = { ENCAP_TUNNEL, P2_AUTH_HMAC_SHA1, 128 };
 
 		for (unsigned i = 0; i < 3; i++) {
 			v = t[i] == type ? val : d[i];
 			ike_sab_attr(&b, t[i], v);
 		}
 	} else {
-		static const uint16_t t[] = {P1A_ENC, P1A_KEY_LENGTH, P1A_HASH,
-					     P1A_AUTH, P1A_GROUP};
-		static const uint64_t d[] = {P1_ENC_AES_CBC, 128, P1_HASH_SHA1,
-					     P1_AUTH_PSK, 2};
+		static const uint16_t t[] = { P1A_ENC, P1A_KEY_LENGTH, P1A_HASH, P1A_AUTH,
+					      P1A_GROUP };
+		static const uint64_t d[] = { P1_ENC_AES_CBC, 128, P1_HASH_SHA1, P1_AUTH_PSK, 2 };
 
 		for (unsigned i = 0; i < 5; i++) {
 			v = t[i] == type ? val : d[i];
@@ -488,12 +511,13 @@ static void sa_one(struct ike_msg *m, uint8_t *buf, size_t cap, bool esp,
 }
 
 /* A key length of 0x10080 is not 128, a group 0x10002 not MODP1024. */
-static void test_attr_range(void **state)
+static void
+test_attr_range(void **state)
 {
-	static const struct ike_p1_proposal p1 = {
-		IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_MODP1024};
-	static const struct ike_esp_proposal esp = {
-		IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_NONE};
+	static const struct ike_p1_proposal p1 = { IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1,
+						   IKE_DH_MODP1024 };
+	static const struct ike_esp_proposal esp = { IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1,
+						     IKE_DH_NONE };
 	uint8_t buf[512];
 	struct ike_msg m;
 	struct p1_choice c;
@@ -508,17 +532,15 @@ static void test_attr_range(void **state)
 	assert_false(ike_prop_p1_select(&m.pld[0], &p1, 1, IKE_DH_NONE, &c));
 
 	sa_one(&m, buf, sizeof(buf), true, P2A_KEY_LENGTH, 128);
-	assert_true(ike_prop_esp_select(&m.pld[0], &esp, 1, ENCAP_TUNNEL,
-					ENCAP_TUNNEL, 0, &e));
+	assert_true(ike_prop_esp_select(&m.pld[0], &esp, 1, ENCAP_TUNNEL, ENCAP_TUNNEL, 0, &e));
 	sa_one(&m, buf, sizeof(buf), true, P2A_KEY_LENGTH, 0x10080);
-	assert_false(ike_prop_esp_select(&m.pld[0], &esp, 1, ENCAP_TUNNEL,
-					 ENCAP_TUNNEL, 0, &e));
+	assert_false(ike_prop_esp_select(&m.pld[0], &esp, 1, ENCAP_TUNNEL, ENCAP_TUNNEL, 0, &e));
 	sa_one(&m, buf, sizeof(buf), true, P2A_ENCAP, 0x10000 | ENCAP_TUNNEL);
-	assert_false(ike_prop_esp_select(&m.pld[0], &esp, 1, ENCAP_TUNNEL,
-					 ENCAP_TUNNEL, 0, &e));
+	assert_false(ike_prop_esp_select(&m.pld[0], &esp, 1, ENCAP_TUNNEL, ENCAP_TUNNEL, 0, &e));
 }
 
-static void test_stat_names(void **state)
+static void
+test_stat_names(void **state)
 {
 	(void)state;
 	assert_string_equal(ike_stat_name(IKE_DROP_SHORT), "drop_SHORT");
@@ -527,7 +549,8 @@ static void test_stat_names(void **state)
 	assert_null(ike_stat_name(IKE_STAT_N));
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_roundtrip_all),

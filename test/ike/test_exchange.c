@@ -23,7 +23,8 @@
 #define BRANCH H_BRANCH
 #define PSK    H_PSK
 
-static void assert_tunnel_up(unsigned pairs)
+static void
+assert_tunnel_up(unsigned pairs)
 {
 	assert_true(site_is_up(hub, "rtx1"));
 	assert_true(site_is_up(branch, "hub"));
@@ -37,7 +38,8 @@ static void assert_tunnel_up(unsigned pairs)
 
 /* cookie_own: the host holds each established ISAKMP SA's own cookie
  * (ours: CKY-R as responder, CKY-I as initiator) and nothing else. */
-static int own_cookie_known(const struct ike_sa_info *i, void *arg)
+static int
+own_cookie_known(const struct ike_sa_info *i, void *arg)
 {
 	const struct host *h = arg;
 	const uint8_t *own = i->initiator ? i->icookie : i->rcookie;
@@ -52,13 +54,15 @@ static int own_cookie_known(const struct ike_sa_info *i, void *arg)
 	return 0;
 }
 
-static void assert_own_cookies(struct host *h)
+static void
+assert_own_cookies(struct host *h)
 {
 	assert_cookies_balanced(h);
 	ike_sa_foreach(h->ike, own_cookie_known, h);
 }
 
-static void test_main_mode_rtx(void **state)
+static void
+test_main_mode_rtx(void **state)
 {
 	const struct h_sa *in;
 
@@ -98,19 +102,20 @@ struct suite {
 	struct ike_esp_proposal esp;
 };
 
-static void test_suites(void **state)
+static void
+test_suites(void **state)
 {
 	static const struct suite suites[] = {
-		{{IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA256, IKE_DH_MODP2048},
-		 {IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA256, IKE_DH_NONE}},
-		{{IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_MODP1024},
-		 {IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_MODP1024}},
-		{{IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_MODP1536},
-		 {IKE_CIPHER_AES_GCM16, 128, IKE_HASH_NONE, IKE_DH_NONE}},
-		{{IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA384, IKE_DH_ECP384},
-		 {IKE_CIPHER_AES_GCM16, 256, IKE_HASH_NONE, IKE_DH_ECP256}},
-		{{IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA512, IKE_DH_ECP256},
-		 {IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA256, IKE_DH_MODP2048}},
+		{ { IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA256, IKE_DH_MODP2048 },
+		  { IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA256, IKE_DH_NONE } },
+		{ { IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_MODP1024 },
+		  { IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_MODP1024 } },
+		{ { IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_MODP1536 },
+		  { IKE_CIPHER_AES_GCM16, 128, IKE_HASH_NONE, IKE_DH_NONE } },
+		{ { IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA384, IKE_DH_ECP384 },
+		  { IKE_CIPHER_AES_GCM16, 256, IKE_HASH_NONE, IKE_DH_ECP256 } },
+		{ { IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA512, IKE_DH_ECP256 },
+		  { IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA256, IKE_DH_MODP2048 } },
 	};
 
 	(void)state;
@@ -139,17 +144,18 @@ static void test_suites(void **state)
 
 			if (!s->live)
 				continue;
-			assert_int_equal(s->sa.keys.cipher_key_len,
-					 suites[i].esp.key_bits / 8);
+			assert_int_equal(s->sa.keys.cipher_key_len, suites[i].esp.key_bits / 8);
 			assert_int_equal(s->sa.keys.cipher,
 					 suites[i].esp.cipher == IKE_CIPHER_AES_GCM16 ?
-					 CRYPTO_CIPHER_AES_GCM16 : CRYPTO_CIPHER_AES_CBC);
+						 CRYPTO_CIPHER_AES_GCM16 :
+						 CRYPTO_CIPHER_AES_CBC);
 		}
 	}
 }
 
 /* The responder picks from its own list; the initiator offers several. */
-static void test_proposal_choice(void **state)
+static void
+test_proposal_choice(void **state)
 {
 	struct ike_site_params h, b;
 
@@ -157,10 +163,10 @@ static void test_proposal_choice(void **state)
 	site_branch(&h, "rtx1", 0, PSK);
 	site_hub(&b, "hub", HUB, PSK);
 	/* branch offers sha512/ecp384 first, then the RTX suite */
-	b.p1[0] = (struct ike_p1_proposal){IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA512,
-					   IKE_DH_ECP384};
-	b.p1[1] = (struct ike_p1_proposal){IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1,
-					   IKE_DH_MODP1024};
+	b.p1[0] =
+		(struct ike_p1_proposal){ IKE_CIPHER_AES_CBC, 256, IKE_HASH_SHA512, IKE_DH_ECP384 };
+	b.p1[1] =
+		(struct ike_p1_proposal){ IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_MODP1024 };
 	b.n_p1 = 2;
 	h.p1[0] = b.p1[1];
 	h.n_p1 = 1;
@@ -169,14 +175,15 @@ static void test_proposal_choice(void **state)
 	assert_tunnel_up(1);
 }
 
-static void test_no_common_proposal(void **state)
+static void
+test_no_common_proposal(void **state)
 {
 	struct ike_site_params b;
 
 	(void)state;
 	site_hub(&b, "hub", HUB, PSK);
-	b.p1[0] = (struct ike_p1_proposal){IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1,
-					   IKE_DH_MODP1536};
+	b.p1[0] =
+		(struct ike_p1_proposal){ IKE_CIPHER_AES_CBC, 128, IKE_HASH_SHA1, IKE_DH_MODP1536 };
 	b.n_p1 = 1;
 	hub->cfg.n_p1 = 1; /* hub accepts aes128-sha1-modp1024 only */
 	host_restart(hub);
@@ -188,7 +195,8 @@ static void test_no_common_proposal(void **state)
 	assert_false(site_is_up(branch, "hub"));
 }
 
-static void test_aggressive(void **state)
+static void
+test_aggressive(void **state)
 {
 	struct ike_site_params h, b;
 
@@ -216,14 +224,16 @@ static void test_aggressive(void **state)
 
 /* Drop one datagram: which one is picked by the filter's counter. */
 static unsigned drop_nth, seen;
-static bool drop_filter(struct pkt *p, void *arg)
+static bool
+drop_filter(struct pkt *p, void *arg)
 {
 	(void)p;
 	(void)arg;
 	return ++seen != drop_nth;
 }
 
-static void test_retransmit_each_message(void **state)
+static void
+test_retransmit_each_message(void **state)
 {
 	(void)state;
 	/* lose each of the 9 datagrams of MM + QM once, in turn */
@@ -235,14 +245,15 @@ static void test_retransmit_each_message(void **state)
 		fx_pair_add_sites(NULL, NULL);
 		net_advance(60000);
 		assert_tunnel_up(1);
-		assert_true(stat_of(branch, IKE_EV_RETRANSMIT) +
-			    stat_of(hub, IKE_EV_RETRANSMIT) >= 1);
+		assert_true(stat_of(branch, IKE_EV_RETRANSMIT) + stat_of(hub, IKE_EV_RETRANSMIT) >=
+			    1);
 		NET.filter = NULL;
 	}
 }
 
 /* Every datagram twice: replies are re-sent, nothing is computed twice. */
-static bool dup_filter(struct pkt *p, void *arg)
+static bool
+dup_filter(struct pkt *p, void *arg)
 {
 	(void)arg;
 	if (NET.qt - NET.qh < H_MAX_PKT - 1 && p->len > 1) {
@@ -253,13 +264,15 @@ static bool dup_filter(struct pkt *p, void *arg)
 	return true;
 }
 
-static bool dup_once(struct pkt *p, void *arg)
+static bool
+dup_once(struct pkt *p, void *arg)
 {
 	/* the duplicates were queued with from == NULL: deliver as is */
 	return p->from == NULL ? true : dup_filter(p, arg);
 }
 
-static void test_duplicates(void **state)
+static void
+test_duplicates(void **state)
 {
 	(void)state;
 	NET.filter = dup_once;
@@ -278,7 +291,8 @@ static void test_duplicates(void **state)
 	assert_int_equal(stat_of(branch, IKE_EV_QM_UP), 1);
 }
 
-static void test_wrong_psk(void **state)
+static void
+test_wrong_psk(void **state)
 {
 	struct ike_site_params b;
 	struct ike_site_info info;
@@ -298,10 +312,11 @@ static void test_wrong_psk(void **state)
 	assert_int_equal(stat_of(hub, IKE_EV_HALF_OPEN_TIMEOUT), 1);
 	/* a wrong PSK shows as garbage after decryption, or a bad HASH_I */
 	assert_true(stat_of(hub, IKE_DROP_AUTH) + stat_of(hub, IKE_DROP_MALFORMED) +
-		    stat_of(hub, IKE_DROP_UNEXPECTED) + stat_of(hub, IKE_DROP_TRUNCATED) +
-		    stat_of(hub, IKE_DROP_PLD_LENGTH) + stat_of(hub, IKE_DROP_CRITICAL) +
-		    stat_of(hub, IKE_DROP_MISSING) + stat_of(hub, IKE_DROP_TRAILING) +
-		    stat_of(hub, IKE_DROP_BAD_ID) + stat_of(hub, IKE_DROP_NESTED) >= 1);
+			    stat_of(hub, IKE_DROP_UNEXPECTED) + stat_of(hub, IKE_DROP_TRUNCATED) +
+			    stat_of(hub, IKE_DROP_PLD_LENGTH) + stat_of(hub, IKE_DROP_CRITICAL) +
+			    stat_of(hub, IKE_DROP_MISSING) + stat_of(hub, IKE_DROP_TRAILING) +
+			    stat_of(hub, IKE_DROP_BAD_ID) + stat_of(hub, IKE_DROP_NESTED) >=
+		    1);
 	assert_int_equal(ike_site_get(hub->ike, "rtx1", &info), 0);
 	assert_null(strstr(hub->log, "not-the-psk"));
 }
@@ -314,26 +329,27 @@ static void test_wrong_psk(void **state)
  */
 static unsigned forged;
 
-static void inject_copy(const struct pkt *p, uint32_t from, size_t len,
-			size_t flip_at)
+static void
+inject_copy(const struct pkt *p, uint32_t from, size_t len, size_t flip_at)
 {
 	struct pkt f = *p;
 
 	f.src.addr = from;
 	f.len = len;
-	put32(f.data + 24, (uint32_t)len);           /* ISAKMP length */
+	put32(f.data + 24, (uint32_t)len); /* ISAKMP length */
 	if (flip_at != 0)
 		f.data[flip_at] ^= 0x01;
 	ike_input(hub->ike, NET.now, &f.dst, &f.src, f.data, f.len);
 	forged++;
 }
 
-static bool forge_msg5(struct pkt *p, void *arg)
+static bool
+forge_msg5(struct pkt *p, void *arg)
 {
 	(void)arg;
 	/* Main Mode, encrypted, from the branch: message 5 (no NAT here) */
-	if (forged == 0 && p->from == branch && p->len > 28 &&
-	    p->data[18] == ISAKMP_EXCH_IDPROT && (p->data[19] & ISAKMP_FLAG_E)) {
+	if (forged == 0 && p->from == branch && p->len > 28 && p->data[18] == ISAKMP_EXCH_IDPROT &&
+	    (p->data[19] & ISAKMP_FLAG_E)) {
 		/* a length that is no multiple of the block: no decryption */
 		inject_copy(p, ADDR(192, 0, 2, 66), p->len - 1, 0);
 		/* the first cipher block flipped: garbles plaintext block 1
@@ -344,7 +360,8 @@ static bool forge_msg5(struct pkt *p, void *arg)
 	return true;
 }
 
-static void test_forged_msg5(void **state)
+static void
+test_forged_msg5(void **state)
 {
 	(void)state;
 	forged = 0;
@@ -366,13 +383,14 @@ static void test_forged_msg5(void **state)
  * Main Mode and in Aggressive Mode. Refused both times; the real branch's
  * SAs stay, untouched by the impostor's INITIAL-CONTACT.
  */
-static void test_claim_fixed_site(void **state)
+static void
+test_claim_fixed_site(void **state)
 {
 	struct ike_site_params h, a;
 	struct host *evil;
 
 	(void)state;
-	site_branch(&h, "rtx1", BRANCH, PSK);   /* fixed address, psk = default */
+	site_branch(&h, "rtx1", BRANCH, PSK); /* fixed address, psk = default */
 	h.aggressive = true;
 	fx_pair_add_sites(&h, NULL);
 	net_advance(2000);
@@ -382,14 +400,13 @@ static void test_claim_fixed_site(void **state)
 	for (int aggr = 0; aggr <= 1; aggr++) {
 		uint64_t refused = stat_of(hub, IKE_DROP_PEER_ADDR);
 
-		site_hub(&a, "hub", HUB, PSK);      /* local_id: rtx1's ID */
+		site_hub(&a, "hub", HUB, PSK); /* local_id: rtx1's ID */
 		a.aggressive = aggr;
 		if (aggr) {
 			/* its failed Main Mode is still retransmitting */
 			assert_int_equal(ike_site_down(evil->ike, "hub", NET.now), 0);
 			assert_int_equal(ike_site_update(evil->ike, &a, NET.now), 0);
-		}
-		else
+		} else
 			assert_int_equal(ike_site_add(evil->ike, &a, NET.now, NULL), 0);
 		net_advance(3000);
 		assert_true(stat_of(hub, IKE_DROP_PEER_ADDR) > refused);
@@ -404,7 +421,8 @@ static void test_claim_fixed_site(void **state)
 }
 
 /* The default PSK authenticates, but the site's own PSK differs. */
-static void test_site_psk_differs(void **state)
+static void
+test_site_psk_differs(void **state)
 {
 	struct ike_site_params h;
 	struct ike_site_info info;
@@ -420,7 +438,8 @@ static void test_site_psk_differs(void **state)
 }
 
 /* A site bound to the peer's address has its own PSK (no default used). */
-static void test_psk_by_address(void **state)
+static void
+test_psk_by_address(void **state)
 {
 	struct ike_site_params h, b;
 
@@ -432,46 +451,56 @@ static void test_psk_by_address(void **state)
 	assert_tunnel_up(1);
 }
 
-static void test_qm_ids_outside(void **state)
+static void
+test_qm_ids_outside(void **state)
 {
 	struct ike_site_params b;
 
 	(void)state;
 	site_hub(&b, "hub", HUB, PSK);
-	b.local_subnets[0] = (struct ike_prefix){ADDR(192, 168, 1, 0), 24};
+	b.local_subnets[0] = (struct ike_prefix){ ADDR(192, 168, 1, 0), 24 };
 	fx_pair_add_sites(NULL, &b);
 	net_advance(2000);
-	assert_true(site_is_up(hub, "rtx1"));  /* phase 1 is fine */
+	assert_true(site_is_up(hub, "rtx1")); /* phase 1 is fine */
 	assert_int_equal(host_live(hub, true), 0);
 	assert_int_equal(host_live(branch, true), 0);
 	assert_int_equal(stat_of(hub, IKE_DROP_TS), 1);
 	assert_int_equal(stat_of(branch, IKE_EV_NOTIFY_RX), 1);
 	assert_non_null(strstr(branch->log, "INVALID-ID-INFORMATION"));
 	/* a narrower selector inside the site's subnets is fine */
-	b.local_subnets[0] = (struct ike_prefix){ADDR(192, 168, 0, 128), 25};
-	b.remote_subnets[0] = (struct ike_prefix){ADDR(172, 16, 5, 0), 24};
+	b.local_subnets[0] = (struct ike_prefix){ ADDR(192, 168, 0, 128), 25 };
+	b.remote_subnets[0] = (struct ike_prefix){ ADDR(172, 16, 5, 0), 24 };
 	assert_int_equal(ike_site_update(branch->ike, &b, NET.now), 0);
 	net_advance(60000);
 	assert_int_equal(host_live(hub, true), 1);
 	assert_mirrored(hub, branch);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_main_mode_rtx, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_main_mode_rtx, fx_pair_setup,
+						fx_pair_teardown),
 		cmocka_unit_test_setup_teardown(test_suites, fx_pair_setup, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_proposal_choice, fx_pair_setup, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_no_common_proposal, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_proposal_choice, fx_pair_setup,
+						fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_no_common_proposal, fx_pair_setup,
+						fx_pair_teardown),
 		cmocka_unit_test_setup_teardown(test_aggressive, fx_pair_setup, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_retransmit_each_message, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_retransmit_each_message, fx_pair_setup,
+						fx_pair_teardown),
 		cmocka_unit_test_setup_teardown(test_duplicates, fx_pair_setup, fx_pair_teardown),
 		cmocka_unit_test_setup_teardown(test_wrong_psk, fx_pair_setup, fx_pair_teardown),
 		cmocka_unit_test_setup_teardown(test_forged_msg5, fx_pair_setup, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_claim_fixed_site, fx_pair_setup, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_site_psk_differs, fx_pair_setup, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_psk_by_address, fx_pair_setup, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_qm_ids_outside, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_claim_fixed_site, fx_pair_setup,
+						fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_site_psk_differs, fx_pair_setup,
+						fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_psk_by_address, fx_pair_setup,
+						fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_qm_ids_outside, fx_pair_setup,
+						fx_pair_teardown),
 	};
 
 	return cmocka_run_group_tests_name("ike_exchange", tests, NULL, NULL);

@@ -27,7 +27,8 @@
 #define PSK    H_PSK
 
 /* Each pair's outbound SA names, as its twin, the inbound SA of that pair. */
-static int twin_is_own(const struct ike_child_info *c, void *arg)
+static int
+twin_is_own(const struct ike_child_info *c, void *arg)
 {
 	const struct host *h = arg;
 
@@ -49,7 +50,8 @@ static int twin_is_own(const struct ike_child_info *c, void *arg)
  * paired with its own Quick Mode's inbound SA, which is not the inbound
  * SA its selectors got last (the pairing esphub's tunnels once made).
  */
-static void test_twin_interleaved(void **state)
+static void
+test_twin_interleaved(void **state)
 {
 	(void)state;
 	fx_pair_up(NULL, NULL, 1);
@@ -70,7 +72,8 @@ static void test_twin_interleaved(void **state)
  * Two sites whose branches sit behind one address: deleting one site's
  * pair hands the host that pair's handles, and the other site's SAs stay.
  */
-static void test_delete_by_handle(void **state)
+static void
+test_delete_by_handle(void **state)
 {
 	struct ike_site_params h, b;
 	unsigned deletes;
@@ -87,7 +90,7 @@ static void test_delete_by_handle(void **state)
 		site_hub(&b, name, HUB, PSK);
 		b.local_id = h.id;
 		b.local_subnets[0] = h.remote_subnets[0];
-		b.id.type = IKE_ID_KEY_ID;   /* the hub names itself per site */
+		b.id.type = IKE_ID_KEY_ID; /* the hub names itself per site */
 		b.id.len = 4;
 		memcpy(b.id.value, i ? "hub2" : "hub1", 4);
 		h.local_id = b.id;
@@ -110,7 +113,8 @@ static void test_delete_by_handle(void **state)
 /* Every SA IKE installs rekeys 2^26 packets before 32-bit sequence
  * numbers run out; that soft limit, reported on the outbound SA's twin,
  * rekeys the pair. */
-static void test_soft_packets(void **state)
+static void
+test_soft_packets(void **state)
 {
 	(void)state;
 	fx_pair_up(NULL, NULL, 1);
@@ -122,20 +126,22 @@ static void test_soft_packets(void **state)
 	}
 	for (unsigned i = 0; i < H_MAX_SA; i++)
 		if (hub->sas[i].live && !hub->sas[i].sa.inbound)
-			ike_child_sa_expired(hub->ike,
-					     hub->sas[hub->sas[i].sa.twin].sa.spi,
-					     false, NET.now);
+			ike_child_sa_expired(hub->ike, hub->sas[hub->sas[i].sa.twin].sa.spi, false,
+					     NET.now);
 	net_advance(10000);
 	assert_int_equal(stat_of(hub, IKE_EV_CHILD_REKEY), 1);
 	assert_int_equal(host_live(hub, true), 1);
 	assert_mirrored(hub, branch);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_twin_interleaved, fx_pair_setup, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_delete_by_handle, fx_pair_setup, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_twin_interleaved, fx_pair_setup,
+						fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_delete_by_handle, fx_pair_setup,
+						fx_pair_teardown),
 		cmocka_unit_test_setup_teardown(test_soft_packets, fx_pair_setup, fx_pair_teardown),
 	};
 

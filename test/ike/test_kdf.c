@@ -20,23 +20,30 @@
 
 /* ---- reference implementation (RFC 2104 HMAC over EVP_Digest) ---- */
 
-static const EVP_MD *ref_md(enum ike_hash h)
+static const EVP_MD *
+ref_md(enum ike_hash h)
 {
 	switch (h) {
-	case IKE_HASH_SHA1: return EVP_sha1();
-	case IKE_HASH_SHA256: return EVP_sha256();
-	case IKE_HASH_SHA384: return EVP_sha384();
-	default: return EVP_sha512();
+	case IKE_HASH_SHA1:
+		return EVP_sha1();
+	case IKE_HASH_SHA256:
+		return EVP_sha256();
+	case IKE_HASH_SHA384:
+		return EVP_sha384();
+	default:
+		return EVP_sha512();
 	}
 }
 
-static size_t ref_block(enum ike_hash h)
+static size_t
+ref_block(enum ike_hash h)
 {
 	return h == IKE_HASH_SHA384 || h == IKE_HASH_SHA512 ? 128 : 64;
 }
 
-static void ref_digest(enum ike_hash h, const uint8_t *a, size_t alen,
-		       const uint8_t *b, size_t blen, uint8_t *out)
+static void
+ref_digest(enum ike_hash h, const uint8_t *a, size_t alen, const uint8_t *b, size_t blen,
+	   uint8_t *out)
 {
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 
@@ -48,10 +55,11 @@ static void ref_digest(enum ike_hash h, const uint8_t *a, size_t alen,
 }
 
 /* H(K ^ opad, H(K ^ ipad, text)) */
-static void ref_hmac(enum ike_hash h, const uint8_t *key, size_t klen,
-		     const uint8_t *text, size_t tlen, uint8_t *out)
+static void
+ref_hmac(enum ike_hash h, const uint8_t *key, size_t klen, const uint8_t *text, size_t tlen,
+	 uint8_t *out)
 {
-	uint8_t k0[128] = {0}, ipad[128], opad[128], inner[64];
+	uint8_t k0[128] = { 0 }, ipad[128], opad[128], inner[64];
 	size_t bs = ref_block(h), hl = (size_t)EVP_MD_get_size(ref_md(h));
 
 	if (klen > bs)
@@ -72,7 +80,8 @@ struct cat {
 	size_t n;
 };
 
-static void cat(struct cat *c, const void *p, size_t len)
+static void
+cat(struct cat *c, const void *p, size_t len)
 {
 	assert_true(c->n + len <= sizeof(c->b));
 	memcpy(c->b + c->n, p, len);
@@ -83,26 +92,40 @@ struct ref_keys {
 	uint8_t skeyid[64], d[64], a[64], e[64], ka[32];
 };
 
-static void ref_p1(enum ike_hash h, const uint8_t *psk, size_t psklen,
-		   const uint8_t *ni, size_t nilen, const uint8_t *nr, size_t nrlen,
-		   const uint8_t *gxy, size_t gxylen, const uint8_t *ci,
-		   const uint8_t *cr, size_t kalen, struct ref_keys *r)
+static void
+ref_p1(enum ike_hash h, const uint8_t *psk, size_t psklen, const uint8_t *ni, size_t nilen,
+       const uint8_t *nr, size_t nrlen, const uint8_t *gxy, size_t gxylen, const uint8_t *ci,
+       const uint8_t *cr, size_t kalen, struct ref_keys *r)
 {
 	size_t hl = ike_kdf_hash_len(h);
-	struct cat c = {.n = 0};
+	struct cat c = { .n = 0 };
 	uint8_t b;
 
 	cat(&c, ni, nilen);
 	cat(&c, nr, nrlen);
 	ref_hmac(h, psk, psklen, c.b, c.n, r->skeyid);
-	c.n = 0; cat(&c, gxy, gxylen); cat(&c, ci, 8); cat(&c, cr, 8);
-	b = 0; cat(&c, &b, 1);
+	c.n = 0;
+	cat(&c, gxy, gxylen);
+	cat(&c, ci, 8);
+	cat(&c, cr, 8);
+	b = 0;
+	cat(&c, &b, 1);
 	ref_hmac(h, r->skeyid, hl, c.b, c.n, r->d);
-	c.n = 0; cat(&c, r->d, hl); cat(&c, gxy, gxylen); cat(&c, ci, 8);
-	cat(&c, cr, 8); b = 1; cat(&c, &b, 1);
+	c.n = 0;
+	cat(&c, r->d, hl);
+	cat(&c, gxy, gxylen);
+	cat(&c, ci, 8);
+	cat(&c, cr, 8);
+	b = 1;
+	cat(&c, &b, 1);
 	ref_hmac(h, r->skeyid, hl, c.b, c.n, r->a);
-	c.n = 0; cat(&c, r->a, hl); cat(&c, gxy, gxylen); cat(&c, ci, 8);
-	cat(&c, cr, 8); b = 2; cat(&c, &b, 1);
+	c.n = 0;
+	cat(&c, r->a, hl);
+	cat(&c, gxy, gxylen);
+	cat(&c, ci, 8);
+	cat(&c, cr, 8);
+	b = 2;
+	cat(&c, &b, 1);
 	ref_hmac(h, r->skeyid, hl, c.b, c.n, r->e);
 	if (kalen <= hl) {
 		memcpy(r->ka, r->e, kalen);
@@ -124,17 +147,19 @@ static void ref_p1(enum ike_hash h, const uint8_t *psk, size_t psklen,
 	}
 }
 
-static void fill(uint8_t *p, size_t n, uint8_t seed)
+static void
+fill(uint8_t *p, size_t n, uint8_t seed)
 {
 	for (size_t i = 0; i < n; i++)
 		p[i] = (uint8_t)(seed + i * 7);
 }
 
-static void test_p1_keys_vs_reference(void **state)
+static void
+test_p1_keys_vs_reference(void **state)
 {
-	static const enum ike_hash hs[] = {IKE_HASH_SHA1, IKE_HASH_SHA256,
-					   IKE_HASH_SHA384, IKE_HASH_SHA512};
-	static const size_t kas[] = {16, 32};
+	static const enum ike_hash hs[] = { IKE_HASH_SHA1, IKE_HASH_SHA256, IKE_HASH_SHA384,
+					    IKE_HASH_SHA512 };
+	static const size_t kas[] = { 16, 32 };
 	uint8_t psk[] = "rtx-shared-secret", ni[32], nr[24], gxy[128], ci[8], cr[8];
 
 	(void)state;
@@ -149,11 +174,11 @@ static void test_p1_keys_vs_reference(void **state)
 			struct ref_keys r;
 			size_t hl = ike_kdf_hash_len(hs[i]);
 
-			assert_true(ike_kdf_p1_psk(hs[i], psk, sizeof(psk) - 1, ni,
-						   sizeof(ni), nr, sizeof(nr), gxy,
-						   sizeof(gxy), ci, cr, kas[j], &k));
-			ref_p1(hs[i], psk, sizeof(psk) - 1, ni, sizeof(ni), nr,
-			       sizeof(nr), gxy, sizeof(gxy), ci, cr, kas[j], &r);
+			assert_true(ike_kdf_p1_psk(hs[i], psk, sizeof(psk) - 1, ni, sizeof(ni), nr,
+						   sizeof(nr), gxy, sizeof(gxy), ci, cr, kas[j],
+						   &k));
+			ref_p1(hs[i], psk, sizeof(psk) - 1, ni, sizeof(ni), nr, sizeof(nr), gxy,
+			       sizeof(gxy), ci, cr, kas[j], &r);
 			assert_int_equal(k.prf_len, hl);
 			assert_memory_equal(k.skeyid, r.skeyid, hl);
 			assert_memory_equal(k.skeyid_d, r.d, hl);
@@ -166,23 +191,32 @@ static void test_p1_keys_vs_reference(void **state)
 	}
 }
 
-static void test_auth_hash_and_ivs(void **state)
+static void
+test_auth_hash_and_ivs(void **state)
 {
 	uint8_t gxi[128], gxr[128], ci[8], cr[8], sai[60], idb[8], out[64], ref[64];
 	uint8_t iv[16], last[16];
 	struct p1_keys k;
-	struct cat c = {.n = 0};
+	struct cat c = { .n = 0 };
 
 	(void)state;
-	fill(gxi, 128, 9); fill(gxr, 128, 10); fill(ci, 8, 11); fill(cr, 8, 12);
-	fill(sai, sizeof(sai), 13); fill(idb, sizeof(idb), 14);
-	assert_true(ike_kdf_p1_psk(IKE_HASH_SHA256, (const uint8_t *)"k", 1, gxi, 16,
-				   gxr, 16, gxi, 128, ci, cr, 32, &k));
+	fill(gxi, 128, 9);
+	fill(gxr, 128, 10);
+	fill(ci, 8, 11);
+	fill(cr, 8, 12);
+	fill(sai, sizeof(sai), 13);
+	fill(idb, sizeof(idb), 14);
+	assert_true(ike_kdf_p1_psk(IKE_HASH_SHA256, (const uint8_t *)"k", 1, gxi, 16, gxr, 16, gxi,
+				   128, ci, cr, 32, &k));
 	/* HASH_R = prf(SKEYID, g^xr | g^xi | CKY-R | CKY-I | SAi_b | IDir_b) */
-	assert_true(ike_kdf_auth_hash(&k, gxr, 128, gxi, 128, cr, ci, sai, sizeof(sai),
-				      idb, sizeof(idb), out));
-	cat(&c, gxr, 128); cat(&c, gxi, 128); cat(&c, cr, 8); cat(&c, ci, 8);
-	cat(&c, sai, sizeof(sai)); cat(&c, idb, sizeof(idb));
+	assert_true(ike_kdf_auth_hash(&k, gxr, 128, gxi, 128, cr, ci, sai, sizeof(sai), idb,
+				      sizeof(idb), out));
+	cat(&c, gxr, 128);
+	cat(&c, gxi, 128);
+	cat(&c, cr, 8);
+	cat(&c, ci, 8);
+	cat(&c, sai, sizeof(sai));
+	cat(&c, idb, sizeof(idb));
 	ref_hmac(IKE_HASH_SHA256, k.skeyid, 32, c.b, c.n, ref);
 	assert_memory_equal(out, ref, 32);
 	/* phase 1 IV = hash(g^xi | g^xr) */
@@ -197,24 +231,27 @@ static void test_auth_hash_and_ivs(void **state)
 	ike_kdf_p1_wipe(&k);
 }
 
-static void test_keymat_vs_reference(void **state)
+static void
+test_keymat_vs_reference(void **state)
 {
-	uint8_t ni[32], nr[32], gxy[128], spi[4] = {0xc0, 0x01, 0x02, 0x03};
+	uint8_t ni[32], nr[32], gxy[128], spi[4] = { 0xc0, 0x01, 0x02, 0x03 };
 	uint8_t km[64 + 4], ref[100];
 	struct p1_keys k;
 
 	(void)state;
-	fill(ni, 32, 20); fill(nr, 32, 21); fill(gxy, 128, 22);
-	assert_true(ike_kdf_p1_psk(IKE_HASH_SHA1, (const uint8_t *)"psk", 3, ni, 32,
-				   nr, 32, gxy, 128, ni, nr, 16, &k));
+	fill(ni, 32, 20);
+	fill(nr, 32, 21);
+	fill(gxy, 128, 22);
+	assert_true(ike_kdf_p1_psk(IKE_HASH_SHA1, (const uint8_t *)"psk", 3, ni, 32, nr, 32, gxy,
+				   128, ni, nr, 16, &k));
 	for (int pfs = 0; pfs < 2; pfs++) {
 		/* 64 bytes = AES-256 + HMAC-SHA256 key: four SHA1 blocks */
 		uint8_t kn[5][20];
 		struct cat c;
 		uint8_t proto = 3;
 
-		assert_true(ike_kdf_keymat(&k, pfs ? gxy : NULL, 128, proto, spi, ni,
-					   32, nr, 32, km, 64));
+		assert_true(ike_kdf_keymat(&k, pfs ? gxy : NULL, 128, proto, spi, ni, 32, nr, 32,
+					   km, 64));
 		for (int i = 0; i < 4; i++) {
 			c.n = 0;
 			if (i > 0)
@@ -234,19 +271,22 @@ static void test_keymat_vs_reference(void **state)
 }
 
 /* CBC against one-block ECB steps: C_i = E(P_i ^ C_{i-1}). */
-static void test_cbc_chaining(void **state)
+static void
+test_cbc_chaining(void **state)
 {
 	uint8_t key[32], iv[16], pt[64], buf[64], ref[64], next[16], next2[16];
 	EVP_CIPHER_CTX *e = EVP_CIPHER_CTX_new();
 	int outl;
 
 	(void)state;
-	fill(key, 32, 30); fill(iv, 16, 31); fill(pt, 64, 32);
+	fill(key, 32, 30);
+	fill(iv, 16, 31);
+	fill(pt, 64, 32);
 	for (size_t kl = 16; kl <= 32; kl += 16) {
 		uint8_t prev[16], blk[16];
 
-		EVP_EncryptInit_ex(e, kl == 16 ? EVP_aes_128_ecb() : EVP_aes_256_ecb(),
-				   NULL, key, NULL);
+		EVP_EncryptInit_ex(e, kl == 16 ? EVP_aes_128_ecb() : EVP_aes_256_ecb(), NULL, key,
+				   NULL);
 		EVP_CIPHER_CTX_set_padding(e, 0);
 		memcpy(prev, iv, 16);
 		for (int b = 0; b < 4; b++) {
@@ -267,7 +307,8 @@ static void test_cbc_chaining(void **state)
 	EVP_CIPHER_CTX_free(e);
 }
 
-static BIGNUM *group_prime(enum ike_dh g)
+static BIGNUM *
+group_prime(enum ike_dh g)
 {
 	return g == IKE_DH_MODP1024 ? BN_get_rfc2409_prime_1024(NULL) :
 	       g == IKE_DH_MODP1536 ? BN_get_rfc3526_prime_1536(NULL) :
@@ -275,10 +316,10 @@ static BIGNUM *group_prime(enum ike_dh g)
 }
 
 /* MODP: our derive equals (g^a)^x mod p computed here with BN_mod_exp. */
-static void test_modp_vs_bn(void **state)
+static void
+test_modp_vs_bn(void **state)
 {
-	static const enum ike_dh gs[] = {IKE_DH_MODP1024, IKE_DH_MODP1536,
-					 IKE_DH_MODP2048};
+	static const enum ike_dh gs[] = { IKE_DH_MODP1024, IKE_DH_MODP1536, IKE_DH_MODP2048 };
 
 	(void)state;
 	for (size_t i = 0; i < 3; i++) {
@@ -313,14 +354,20 @@ static void test_modp_vs_bn(void **state)
 		assert_false(ike_dh_derive(k, mine, len, s1, len));
 		assert_false(ike_dh_derive(k, pub, len - 1, s1, len));
 		ike_dh_free(k);
-		BN_free(p); BN_free(g); BN_free(x); BN_free(y); BN_free(ka);
-		BN_free(s); BN_CTX_free(bc);
+		BN_free(p);
+		BN_free(g);
+		BN_free(x);
+		BN_free(y);
+		BN_free(ka);
+		BN_free(s);
+		BN_CTX_free(bc);
 	}
 }
 
-static void test_ecp(void **state)
+static void
+test_ecp(void **state)
 {
-	static const enum ike_dh gs[] = {IKE_DH_ECP256, IKE_DH_ECP384};
+	static const enum ike_dh gs[] = { IKE_DH_ECP256, IKE_DH_ECP384 };
 
 	(void)state;
 	for (size_t i = 0; i < 2; i++) {
@@ -346,7 +393,8 @@ static void test_ecp(void **state)
 	assert_int_equal(ike_dh_pub_len((enum ike_dh)24), 0);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_p1_keys_vs_reference),

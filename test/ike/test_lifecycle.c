@@ -20,11 +20,12 @@
 #include "priv.h"
 
 #define HUB    H_HUB
-#define BRANCH H_BRANCH_PRIV          /* behind a NAT in the NAT test */
+#define BRANCH H_BRANCH_PRIV /* behind a NAT in the NAT test */
 #define PUB    H_NAT_PUB
 #define PSK    H_PSK
 
-static void test_dpd_answered(void **state)
+static void
+test_dpd_answered(void **state)
 {
 	(void)state;
 	fx_pair_up(NULL, NULL, 1);
@@ -37,7 +38,8 @@ static void test_dpd_answered(void **state)
 	assert_true(site_is_up(hub, "rtx1"));
 }
 
-static void test_dpd_not_on_busy_tunnel(void **state)
+static void
+test_dpd_not_on_busy_tunnel(void **state)
 {
 	uint32_t spi = 0;
 
@@ -51,13 +53,14 @@ static void test_dpd_not_on_busy_tunnel(void **state)
 	assert_int_equal(stat_of(hub, IKE_EV_DPD_TX), 0);
 }
 
-static void test_dpd_timeout(void **state)
+static void
+test_dpd_timeout(void **state)
 {
 	struct ike_site_info info;
 
 	(void)state;
 	fx_pair_up(NULL, NULL, 1);
-	branch->mute = true;  /* the branch vanishes */
+	branch->mute = true; /* the branch vanishes */
 	net_advance(40000);
 	assert_int_equal(hub->downs, 1);
 	assert_int_equal(hub->last_down, IKE_DOWN_DPD);
@@ -70,12 +73,12 @@ static void test_dpd_timeout(void **state)
 	assert_int_equal(stat_of(hub, IKE_EV_DPD_TIMEOUT), 1);
 	/* logged once */
 	assert_non_null(strstr(hub->log, "site down (DPD timeout)"));
-	assert_null(strstr(strstr(hub->log, "site down (DPD timeout)") + 1,
-			   "site down"));
+	assert_null(strstr(strstr(hub->log, "site down (DPD timeout)") + 1, "site down"));
 	branch->mute = false;
 }
 
-static void test_delete(void **state)
+static void
+test_delete(void **state)
 {
 	(void)state;
 	fx_pair_up(NULL, NULL, 1);
@@ -89,7 +92,8 @@ static void test_delete(void **state)
 	assert_int_equal(branch->last_down, IKE_DOWN_ADMIN);
 }
 
-static void test_initial_contact(void **state)
+static void
+test_initial_contact(void **state)
 {
 	uint32_t old_in = 0;
 
@@ -124,7 +128,8 @@ static void test_initial_contact(void **state)
  * Between any two deliveries, the outbound SA each side uses (its newest)
  * has its inbound twin on the other side: no packet is lost to a rekey.
  */
-static const struct h_sa *newest_out(const struct host *h)
+static const struct h_sa *
+newest_out(const struct host *h)
 {
 	const struct h_sa *best = NULL;
 
@@ -135,7 +140,8 @@ static const struct h_sa *newest_out(const struct host *h)
 	return best;
 }
 
-static bool mbb_filter(struct pkt *p, void *arg)
+static bool
+mbb_filter(struct pkt *p, void *arg)
 {
 	const struct h_sa *o;
 
@@ -148,7 +154,8 @@ static bool mbb_filter(struct pkt *p, void *arg)
 	return true;
 }
 
-static void test_child_rekey(void **state)
+static void
+test_child_rekey(void **state)
 {
 	struct ike_site_params h, b;
 	struct ike_site_info info;
@@ -177,7 +184,8 @@ static void test_child_rekey(void **state)
 	assert_int_equal(stat_of(hub, IKE_EV_CHILD_EXPIRED), 0);
 }
 
-static void test_soft_bytes(void **state)
+static void
+test_soft_bytes(void **state)
 {
 	uint32_t spi = 0;
 
@@ -201,7 +209,8 @@ static void test_soft_bytes(void **state)
 	assert_int_equal(host_live(branch, true), 0);
 }
 
-static void test_ike_rekey(void **state)
+static void
+test_ike_rekey(void **state)
 {
 	struct ike_site_params h, b;
 	struct ike_site_info info;
@@ -214,8 +223,8 @@ static void test_ike_rekey(void **state)
 	fx_pair_up(&h, &b, 1);
 	/* rekeys every 200..400 s; the one replaced goes 5 s later */
 	net_advance(700 * 1000);
-	for (int i = 0; i < 6 && ike_site_get(hub->ike, "rtx1", &info) == 0 &&
-			info.n_ike_sa > 1; i++)
+	for (int i = 0; i < 6 && ike_site_get(hub->ike, "rtx1", &info) == 0 && info.n_ike_sa > 1;
+	     i++)
 		net_advance(1000);
 	NET.filter = NULL;
 	assert_true(stat_of(hub, IKE_EV_P1_REKEY) + stat_of(branch, IKE_EV_P1_REKEY) >= 1);
@@ -230,7 +239,8 @@ static void test_ike_rekey(void **state)
 	assert_mirrored(hub, branch);
 }
 
-static void test_collision(void **state)
+static void
+test_collision(void **state)
 {
 	struct ike_site_params h, b;
 
@@ -251,7 +261,8 @@ static void test_collision(void **state)
 	assert_mirrored(branch, hub);
 }
 
-static void test_nat_t(void **state)
+static void
+test_nat_t(void **state)
 {
 	(void)state;
 	fx_branch_behind_nat();
@@ -309,7 +320,8 @@ static void test_nat_t(void **state)
 }
 
 /* The responder keeps the pair for less than proposed and says so. */
-static void test_responder_lifetime(void **state)
+static void
+test_responder_lifetime(void **state)
 {
 	struct ike_site_params h, b;
 
@@ -337,15 +349,16 @@ static void test_responder_lifetime(void **state)
  * whole (durations of up to 8 bytes), and the branch keeps what the hub
  * keeps.
  */
-static void test_responder_lifetime_large(void **state)
+static void
+test_responder_lifetime_large(void **state)
 {
 	struct ike_site_params h, b;
 
 	(void)state;
 	site_branch(&h, "rtx1", 0, PSK);
 	site_hub(&b, "hub", HUB, PSK);
-	h.child_lifetime_s = 86400;            /* > 16 bits: a TLV */
-	h.child_lifetime_kb = 5000000000ULL;   /* > 32 bits */
+	h.child_lifetime_s = 86400;          /* > 16 bits: a TLV */
+	h.child_lifetime_kb = 5000000000ULL; /* > 32 bits */
 	b.child_lifetime_s = 7 * 86400;
 	b.child_lifetime_kb = 6000000000ULL;
 	fx_pair_up(&h, &b, 1);
@@ -359,13 +372,14 @@ static void test_responder_lifetime_large(void **state)
 }
 
 /* A kilobyte lifetime whose byte count does not fit 64 bits saturates. */
-static void test_life_kb_saturates(void **state)
+static void
+test_life_kb_saturates(void **state)
 {
 	struct ike_site_params b;
 
 	(void)state;
 	site_hub(&b, "hub", HUB, PSK);
-	b.child_lifetime_kb = (1ULL << 54) + 1;   /* * 1024 wraps to 1024 */
+	b.child_lifetime_kb = (1ULL << 54) + 1; /* * 1024 wraps to 1024 */
 	fx_pair_up(NULL, &b, 1);
 	for (unsigned i = 0; i < H_MAX_SA; i++) {
 		const struct h_sa *x = &hub->sas[i], *y = &branch->sas[i];
@@ -386,7 +400,8 @@ static void test_life_kb_saturates(void **state)
  * so on its own (the last ISAKMP SA takes the site down), so the test
  * removes the hub's ISAKMP SA underneath.
  */
-static void test_rekey_waits_for_phase1(void **state)
+static void
+test_rekey_waits_for_phase1(void **state)
 {
 	uint32_t spi = 0;
 
@@ -401,7 +416,7 @@ static void test_rekey_waits_for_phase1(void **state)
 	net_advance(10000);
 	NET.filter = NULL;
 	assert_int_equal(stat_of(hub, IKE_EV_CHILD_REKEY), 1);
-	assert_null(host_find(hub, true, spi));   /* replaced, then deleted */
+	assert_null(host_find(hub, true, spi)); /* replaced, then deleted */
 	assert_int_equal(host_live(hub, true), 1);
 	assert_mirrored(hub, branch);
 	assert_mirrored(branch, hub);
@@ -419,7 +434,8 @@ static const uint8_t rfc3947_vid[16] = {
 };
 static unsigned natd_draft_seen, natd_rfc_seen;
 
-static bool strip_rfc_vid(struct pkt *p, void *arg)
+static bool
+strip_rfc_vid(struct pkt *p, void *arg)
 {
 	uint8_t *m = p->data;
 	size_t len = p->len, off = 28, prev_np = 16;
@@ -437,7 +453,7 @@ static bool strip_rfc_vid(struct pkt *p, void *arg)
 		if (np == 20)
 			natd_rfc_seen++;
 		if (np == 13 && plen == 20 && memcmp(m + off + 4, rfc3947_vid, 16) == 0) {
-			m[prev_np] = m[off];           /* unlink it */
+			m[prev_np] = m[off]; /* unlink it */
 			memmove(m + off, m + off + plen, len - off - plen);
 			len -= plen;
 			p->len = len;
@@ -455,7 +471,8 @@ static bool strip_rfc_vid(struct pkt *p, void *arg)
 	return true;
 }
 
-static void test_nat_t_draft(void **state)
+static void
+test_nat_t_draft(void **state)
 {
 	(void)state;
 	fx_branch_behind_nat();
@@ -470,14 +487,16 @@ static void test_nat_t_draft(void **state)
 	assert_mirrored(branch, hub);
 }
 
-static int count_site(const struct ike_site_info *i, void *arg)
+static int
+count_site(const struct ike_site_info *i, void *arg)
 {
 	(void)i;
 	(*(int *)arg)++;
 	return 0;
 }
 
-static void test_site_api(void **state)
+static void
+test_site_api(void **state)
 {
 	struct ike_site_params h, h2;
 	struct ike_sa_info sa;
@@ -520,29 +539,43 @@ static void test_site_api(void **state)
 	net_advance(60000);
 	ike_sa_foreach(branch->ike, fx_grab_sa, &sa);
 	assert_int_equal(ike_sa_delete(branch->ike, sa.icookie, sa.rcookie, NET.now), 0);
-	assert_int_equal(ike_sa_delete(branch->ike, sa.icookie, sa.rcookie, NET.now),
-			 -ENOENT);
+	assert_int_equal(ike_sa_delete(branch->ike, sa.icookie, sa.rcookie, NET.now), -ENOENT);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_dpd_answered, fx_pair_setup_priv, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_dpd_not_on_busy_tunnel, fx_pair_setup_priv, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_dpd_timeout, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_dpd_answered, fx_pair_setup_priv,
+						fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_dpd_not_on_busy_tunnel, fx_pair_setup_priv,
+						fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_dpd_timeout, fx_pair_setup_priv,
+						fx_pair_teardown),
 		cmocka_unit_test_setup_teardown(test_delete, fx_pair_setup_priv, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_initial_contact, fx_pair_setup_priv, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_child_rekey, fx_pair_setup_priv, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_soft_bytes, fx_pair_setup_priv, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_ike_rekey, fx_pair_setup_priv, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_collision, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_initial_contact, fx_pair_setup_priv,
+						fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_child_rekey, fx_pair_setup_priv,
+						fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_soft_bytes, fx_pair_setup_priv,
+						fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_ike_rekey, fx_pair_setup_priv,
+						fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_collision, fx_pair_setup_priv,
+						fx_pair_teardown),
 		cmocka_unit_test_setup_teardown(test_nat_t, fx_pair_setup_priv, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_site_api, fx_pair_setup_priv, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_responder_lifetime, fx_pair_setup_priv, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_nat_t_draft, fx_pair_setup_priv, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_responder_lifetime_large, fx_pair_setup_priv, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_life_kb_saturates, fx_pair_setup_priv, fx_pair_teardown),
-		cmocka_unit_test_setup_teardown(test_rekey_waits_for_phase1, fx_pair_setup_priv, fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_site_api, fx_pair_setup_priv,
+						fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_responder_lifetime, fx_pair_setup_priv,
+						fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_nat_t_draft, fx_pair_setup_priv,
+						fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_responder_lifetime_large, fx_pair_setup_priv,
+						fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_life_kb_saturates, fx_pair_setup_priv,
+						fx_pair_teardown),
+		cmocka_unit_test_setup_teardown(test_rekey_waits_for_phase1, fx_pair_setup_priv,
+						fx_pair_teardown),
 	};
 
 	return cmocka_run_group_tests_name("ike_lifecycle", tests, NULL, NULL);

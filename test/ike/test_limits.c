@@ -24,10 +24,11 @@
 
 /* A valid Main Mode message 1 with a fresh initiator cookie, offering
  * one transform and xforms - 1 more before it that nobody accepts. */
-static size_t msg1_big(uint8_t *buf, size_t cap, uint32_t n, unsigned xforms)
+static size_t
+msg1_big(uint8_t *buf, size_t cap, uint32_t n, unsigned xforms)
 {
 	struct ike_wbuf w;
-	struct ike_hdr h = {.exch = ISAKMP_EXCH_IDPROT};
+	struct ike_hdr h = { .exch = ISAKMP_EXCH_IDPROT };
 	struct ike_sab b;
 
 	put32(h.icookie, n);
@@ -59,20 +60,22 @@ static size_t msg1_big(uint8_t *buf, size_t cap, uint32_t n, unsigned xforms)
 	return w.len;
 }
 
-static size_t msg1(uint8_t *buf, size_t cap, uint32_t n)
+static size_t
+msg1(uint8_t *buf, size_t cap, uint32_t n)
 {
 	return msg1_big(buf, cap, n, 1);
 }
 
-static void inject(uint32_t src, uint16_t sport, uint16_t dport,
-		   const uint8_t *buf, size_t len)
+static void
+inject(uint32_t src, uint16_t sport, uint16_t dport, const uint8_t *buf, size_t len)
 {
-	struct ike_endpoint l = {HUB, dport}, r = {src, sport};
+	struct ike_endpoint l = { HUB, dport }, r = { src, sport };
 
 	ike_input(hub->ike, NET.now, &l, &r, buf, len);
 }
 
-static void test_half_open_per_source(void **state)
+static void
+test_half_open_per_source(void **state)
 {
 	uint8_t buf[512];
 	struct ike_stats st;
@@ -104,14 +107,15 @@ static void test_half_open_per_source(void **state)
  * site's fixed peer, which evicts too when the table is full; only a
  * table full of bound exchanges refuses.
  */
-static void test_half_open_global(void **state)
+static void
+test_half_open_global(void **state)
 {
 	uint8_t buf[512];
 	struct ike_site_params h;
 	struct ike_stats st;
 
 	(void)state;
-	hub->cfg.max_half_open = 40;             /* 30 unbound, 10 kept */
+	hub->cfg.max_half_open = 40; /* 30 unbound, 10 kept */
 	hub->cfg.max_half_open_per_src = 1000;
 	host_restart(hub);
 	site_branch(&h, "rtx1", 0, PSK);
@@ -148,7 +152,8 @@ static void test_half_open_global(void **state)
 	assert_cookies_balanced(hub);
 }
 
-static void test_rate_limit(void **state)
+static void
+test_rate_limit(void **state)
 {
 	uint8_t buf[512];
 	struct ike_stats st;
@@ -172,7 +177,8 @@ static void test_rate_limit(void **state)
 /* One spoofed message 1 from a new address, then ms of the network. */
 static unsigned spoofed;
 
-static void flood(uint64_t ms)
+static void
+flood(uint64_t ms)
 {
 	uint8_t buf[512];
 
@@ -192,7 +198,8 @@ static void flood(uint64_t ms)
  * spoofed exchanges go at message 3's deadline (10 s), and the host is
  * told of every cookie once live and once gone, evictions included.
  */
-static void test_flood(void **state)
+static void
+test_flood(void **state)
 {
 	struct ike_site_params h, b;
 	struct host *bound, *dyn;
@@ -201,7 +208,7 @@ static void test_flood(void **state)
 	(void)state;
 	hub->cfg.max_half_open = 64;
 	host_restart(hub);
-	site_branch(&h, "rtx1", 0, PSK);                       /* dynamic */
+	site_branch(&h, "rtx1", 0, PSK); /* dynamic */
 	assert_int_equal(ike_site_add(hub->ike, &h, NET.now, NULL), 0);
 	site_branch(&h, "bound", ADDR(203, 0, 113, 77), "bound-psk");
 	h.id.value[3] = 77;
@@ -220,7 +227,7 @@ static void test_flood(void **state)
 	assert_true(site_is_up(bound, "hub"));
 
 	dyn = host_new("dyn", ADDR(203, 0, 113, 88), NULL, 0);
-	site_hub(&b, "hub", HUB, PSK);                         /* ID 192.168.0.1 */
+	site_hub(&b, "hub", HUB, PSK); /* ID 192.168.0.1 */
 	assert_int_equal(ike_site_add(dyn->ike, &b, NET.now, NULL), 0);
 	flood(2000);
 	assert_true(site_is_up(hub, "rtx1"));
@@ -233,7 +240,7 @@ static void test_flood(void **state)
 	assert_true(st.half_open <= 64);
 	assert_true(st.c[IKE_EV_HALF_OPEN_EVICTED] >= spoofed - 64);
 	assert_int_equal(st.c[IKE_DROP_HALF_OPEN], 0);
-	net_advance(10000);                   /* message 3's deadline */
+	net_advance(10000); /* message 3's deadline */
 	ike_stats_get(hub->ike, &st);
 	assert_int_equal(st.half_open, 0);
 	assert_int_equal(st.ike_sas, 2);
@@ -248,7 +255,8 @@ static void test_flood(void **state)
  * at 16 x max_half_open, the least recently used idle entries going, and
  * a real branch still comes up.
  */
-static void test_sources_bounded(void **state)
+static void
+test_sources_bounded(void **state)
 {
 	struct ike_site_params h, b;
 	struct ike_stats st;
@@ -257,10 +265,10 @@ static void test_sources_bounded(void **state)
 	(void)state;
 	hub->cfg.max_half_open = 4;
 	host_restart(hub);
-	site_branch(&h, "rtx1", 0, PSK);                       /* dynamic */
+	site_branch(&h, "rtx1", 0, PSK); /* dynamic */
 	assert_int_equal(ike_site_add(hub->ike, &h, NET.now, NULL), 0);
 	spoofed = 0;
-	flood(1000);                                           /* 200 addresses */
+	flood(1000); /* 200 addresses */
 	ike_stats_get(hub->ike, &st);
 	assert_int_equal(spoofed, 200);
 	assert_int_equal(st.sources, 64);
@@ -279,16 +287,17 @@ static void test_sources_bounded(void **state)
 }
 
 /* Message 1 whose SA payload is more than a half-open exchange may keep. */
-static void test_half_open_size(void **state)
+static void
+test_half_open_size(void **state)
 {
 	static uint8_t buf[8192];
 	struct ike_stats st;
-	size_t len = msg1_big(buf, sizeof(buf), 1, 250);  /* 20 bytes each */
+	size_t len = msg1_big(buf, sizeof(buf), 1, 250); /* 20 bytes each */
 
 	(void)state;
 	assert_true(len > 4096 + 28);
 	inject(ADDR(192, 0, 2, 9), 500, 500, buf, len);
-	len = msg1_big(buf, sizeof(buf), 2, 150);  /* 3 KiB: kept */
+	len = msg1_big(buf, sizeof(buf), 2, 150); /* 3 KiB: kept */
 	inject(ADDR(192, 0, 2, 9), 500, 500, buf, len);
 	ike_stats_get(hub->ike, &st);
 	assert_int_equal(st.c[IKE_DROP_HALF_OPEN_SIZE], 1);
@@ -296,7 +305,8 @@ static void test_half_open_size(void **state)
 }
 
 /* A retransmitted message 1 is answered again, not counted as new. */
-static void test_msg1_retransmit(void **state)
+static void
+test_msg1_retransmit(void **state)
 {
 	uint8_t buf[512];
 	struct ike_stats st;
@@ -317,39 +327,40 @@ static void test_msg1_retransmit(void **state)
 	assert_memory_equal(NET.q[0].data, NET.q[1].data, NET.q[0].len);
 }
 
-static void test_malformed_counted(void **state)
+static void
+test_malformed_counted(void **state)
 {
 	uint8_t buf[512], bad[512];
 	size_t len = msg1(buf, sizeof(buf), 1);
 	struct ike_stats st;
-	static const uint8_t esp[8] = {0x12, 0x34, 0x56, 0x78, 0, 0, 0, 1};
+	static const uint8_t esp[8] = { 0x12, 0x34, 0x56, 0x78, 0, 0, 0, 1 };
 	static const uint8_t ka = 0xff;
 
 	(void)state;
-	inject(ADDR(192, 0, 2, 9), 500, 500, buf, 10);                 /* SHORT */
+	inject(ADDR(192, 0, 2, 9), 500, 500, buf, 10); /* SHORT */
 	memcpy(bad, buf, len);
-	bad[17] = 0x20;                                                /* VERSION */
+	bad[17] = 0x20; /* VERSION */
 	inject(ADDR(192, 0, 2, 9), 500, 500, bad, len);
 	memcpy(bad, buf, len);
-	put32(bad + 24, (uint32_t)len + 4);                            /* LENGTH */
+	put32(bad + 24, (uint32_t)len + 4); /* LENGTH */
 	inject(ADDR(192, 0, 2, 9), 500, 500, bad, len);
 	memcpy(bad, buf, len);
-	put16(bad + ISAKMP_HDR_LEN + 2, 2000);                         /* TRUNCATED */
+	put16(bad + ISAKMP_HDR_LEN + 2, 2000); /* TRUNCATED */
 	inject(ADDR(192, 0, 2, 9), 500, 500, bad, len);
 	memcpy(bad, buf, len);
 	put16(bad + ISAKMP_HDR_LEN + ISAKMP_GEN_LEN + SA_FIXED_LEN + 2, 9); /* NESTED */
 	inject(ADDR(192, 0, 2, 9), 500, 500, bad, len);
 	memcpy(bad, buf, len);
-	bad[16] = 77;                                                  /* unknown, skipped: */
-	bad[ISAKMP_HDR_LEN + 1] = ISAKMP_CRITICAL;                     /* ... but CRITICAL */
+	bad[16] = 77;                              /* unknown, skipped: */
+	bad[ISAKMP_HDR_LEN + 1] = ISAKMP_CRITICAL; /* ... but CRITICAL */
 	inject(ADDR(192, 0, 2, 9), 500, 500, bad, len);
 	memcpy(bad, buf, len);
-	memset(bad + 8, 0xab, 8);                                      /* UNKNOWN_SA */
+	memset(bad + 8, 0xab, 8); /* UNKNOWN_SA */
 	inject(ADDR(192, 0, 2, 9), 500, 500, bad, len);
-	inject(ADDR(192, 0, 2, 9), 4500, 4500, esp, sizeof(esp));      /* NO_MARKER */
-	inject(ADDR(192, 0, 2, 9), 4500, 4500, &ka, 1);                /* keepalive */
+	inject(ADDR(192, 0, 2, 9), 4500, 4500, esp, sizeof(esp)); /* NO_MARKER */
+	inject(ADDR(192, 0, 2, 9), 4500, 4500, &ka, 1);           /* keepalive */
 	memcpy(bad, buf, len);
-	bad[18] = ISAKMP_EXCH_QUICK;                                   /* no SA */
+	bad[18] = ISAKMP_EXCH_QUICK; /* no SA */
 	inject(ADDR(192, 0, 2, 9), 500, 500, bad, len);
 	ike_stats_get(hub->ike, &st);
 	assert_int_equal(st.c[IKE_DROP_SHORT], 1);
@@ -369,13 +380,14 @@ static void test_malformed_counted(void **state)
 	ike_stats_get(hub->ike, &st);
 	assert_int_equal(st.ike_sas, 1);
 	assert_int_equal(NET.q[NET.qt - 1].len, 4 + NET.q[NET.qt - 1].len - 4);
-	assert_int_equal(get32(NET.q[NET.qt - 1].data), 0);         /* marker sent */
+	assert_int_equal(get32(NET.q[NET.qt - 1].data), 0); /* marker sent */
 	for (unsigned i = 0; i < IKE_STAT_N; i++)
 		assert_non_null(ike_stat_name(i));
 }
 
 /* A half-open exchange that chose its PSK through a site dies with it. */
-static void test_site_del_half_open(void **state)
+static void
+test_site_del_half_open(void **state)
 {
 	uint8_t buf[512];
 	struct ike_site_params h;
@@ -401,7 +413,8 @@ static void test_site_del_half_open(void **state)
  * are refused with NO-PROPOSAL-CHOSEN and counted. At the cap the site
  * still rekeys, started by either side.
  */
-static void test_pair_cap(void **state)
+static void
+test_pair_cap(void **state)
 {
 	struct ike_site_params b;
 	uint64_t refused;
@@ -412,9 +425,9 @@ static void test_pair_cap(void **state)
 	b.n_local = 4;
 	b.n_remote = 5;
 	for (uint8_t i = 0; i < b.n_local; i++)
-		b.local_subnets[i] = (struct ike_prefix){ADDR(192, 168, 0, 1 + i), 32};
+		b.local_subnets[i] = (struct ike_prefix){ ADDR(192, 168, 0, 1 + i), 32 };
 	for (uint8_t i = 0; i < b.n_remote; i++)
-		b.remote_subnets[i] = (struct ike_prefix){ADDR(172, 16, 0, 1 + i), 32};
+		b.remote_subnets[i] = (struct ike_prefix){ ADDR(172, 16, 0, 1 + i), 32 };
 	assert_int_equal(ike_site_add(branch->ike, &b, NET.now, NULL), 0);
 	net_advance(5000);
 	assert_true(site_is_up(hub, "rtx1"));
@@ -442,7 +455,8 @@ static void test_pair_cap(void **state)
 }
 
 /* 10,000 sites: the last one added still comes up at once. */
-static void test_many_sites(void **state)
+static void
+test_many_sites(void **state)
 {
 	struct ike_site_params h, b;
 	char name[32];
@@ -476,7 +490,8 @@ static void test_many_sites(void **state)
  * 150 sites configured to initiate at once toward one hub: at most 64 Main
  * Modes are in flight (the rest wait their turn), and all come up.
  */
-static void test_initiation_window(void **state)
+static void
+test_initiation_window(void **state)
 {
 	struct ike_site_params h, b;
 	char name[32];
@@ -524,21 +539,29 @@ static void test_initiation_window(void **state)
 	host_free(branch);
 }
 
-int main(void)
+int
+main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_half_open_per_source, fx_hub_setup, fx_hub_teardown),
-		cmocka_unit_test_setup_teardown(test_half_open_global, fx_hub_setup, fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_half_open_per_source, fx_hub_setup,
+						fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_half_open_global, fx_hub_setup,
+						fx_hub_teardown),
 		cmocka_unit_test_setup_teardown(test_rate_limit, fx_hub_setup, fx_hub_teardown),
 		cmocka_unit_test_setup_teardown(test_flood, fx_hub_setup, fx_hub_teardown),
-		cmocka_unit_test_setup_teardown(test_sources_bounded, fx_hub_setup, fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_sources_bounded, fx_hub_setup,
+						fx_hub_teardown),
 		cmocka_unit_test_setup_teardown(test_half_open_size, fx_hub_setup, fx_hub_teardown),
-		cmocka_unit_test_setup_teardown(test_msg1_retransmit, fx_hub_setup, fx_hub_teardown),
-		cmocka_unit_test_setup_teardown(test_malformed_counted, fx_hub_setup, fx_hub_teardown),
-		cmocka_unit_test_setup_teardown(test_site_del_half_open, fx_hub_setup, fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_msg1_retransmit, fx_hub_setup,
+						fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_malformed_counted, fx_hub_setup,
+						fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_site_del_half_open, fx_hub_setup,
+						fx_hub_teardown),
 		cmocka_unit_test_setup_teardown(test_pair_cap, fx_hub_setup, fx_hub_teardown),
 		cmocka_unit_test_setup_teardown(test_many_sites, fx_hub_setup, fx_hub_teardown),
-		cmocka_unit_test_setup_teardown(test_initiation_window, fx_hub_setup, fx_hub_teardown),
+		cmocka_unit_test_setup_teardown(test_initiation_window, fx_hub_setup,
+						fx_hub_teardown),
 	};
 
 	return cmocka_run_group_tests_name("ike_limits", tests, NULL, NULL);

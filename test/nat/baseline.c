@@ -21,9 +21,9 @@
 #define ROUNDS 20000
 
 /* ESP tunnel packet of a 46-byte datagram: SPI, seq, IV, 48 bytes, ICV. */
-#define ESP_IV   16
-#define ESP_CT   48
-#define ESP_MAX  (8 + ESP_IV + ESP_CT + 16)
+#define ESP_IV  16
+#define ESP_CT  48
+#define ESP_MAX (8 + ESP_IV + ESP_CT + 16)
 
 static int
 cmp_u64(const void *a, const void *b)
@@ -37,7 +37,9 @@ static double
 decrypt_cycles(enum crypto_cipher cipher, enum crypto_integ integ)
 {
 	const struct crypto_engine *e = crypto_engine_find("ipsec_mb");
-	struct crypto_keys k = { .cipher = cipher, .integ = integ, .cipher_key_len = 16,
+	struct crypto_keys k = { .cipher = cipher,
+				 .integ = integ,
+				 .cipher_key_len = 16,
 				 .integ_key_len = integ == CRYPTO_INTEG_NONE ? 0 : 20 };
 	static uint8_t pkt[BURST][ESP_MAX], sealed[BURST][ESP_MAX];
 	struct crypto_op op[BURST];
@@ -64,12 +66,18 @@ decrypt_cycles(enum crypto_cipher cipher, enum crypto_integ integ)
 			if (dir == 1)
 				for (unsigned j = 0; j < ESP_MAX; j++)
 					pkt[i][j] = (uint8_t)(i + j);
-			op[i] = (struct crypto_op){
-				.sess = sess, .buf = pkt[i], .iv = pkt[i] + 8, .aad = pkt[i],
-				.icv = pkt[i] + 8 + ivl + ESP_CT, .auth_len = 8 + ivl + ESP_CT,
-				.cipher_off = 8 + ivl, .cipher_len = ESP_CT,
-				.aad_len = cipher == CRYPTO_CIPHER_AES_GCM16 ? 8 : 0,
-				.encrypt = (uint8_t)dir };
+			op[i] = (struct crypto_op){ .sess = sess,
+						    .buf = pkt[i],
+						    .iv = pkt[i] + 8,
+						    .aad = pkt[i],
+						    .icv = pkt[i] + 8 + ivl + ESP_CT,
+						    .auth_len = 8 + ivl + ESP_CT,
+						    .cipher_off = 8 + ivl,
+						    .cipher_len = ESP_CT,
+						    .aad_len = cipher == CRYPTO_CIPHER_AES_GCM16 ?
+								       8 :
+								       0,
+						    .encrypt = (uint8_t)dir };
 		}
 		if (dir == 1) {
 			crypto_process(lc, op, BURST);
@@ -101,6 +109,8 @@ baseline_measure(struct baseline *b)
 	b->cbc = decrypt_cycles(CRYPTO_CIPHER_AES_CBC, CRYPTO_INTEG_HMAC_SHA1_96);
 	b->gcm = decrypt_cycles(CRYPTO_CIPHER_AES_GCM16, CRYPTO_INTEG_NONE);
 	printf("\nbaseline, 64-byte frames:\n");
-	printf("  decrypt AES-CBC-128/HMAC-SHA1-96  %6.1f cycles/packet (crypto engine only)\n", b->cbc);
-	printf("  decrypt AES-GCM-128               %6.1f cycles/packet (crypto engine only)\n", b->gcm);
+	printf("  decrypt AES-CBC-128/HMAC-SHA1-96  %6.1f cycles/packet (crypto engine only)\n",
+	       b->cbc);
+	printf("  decrypt AES-GCM-128               %6.1f cycles/packet (crypto engine only)\n",
+	       b->gcm);
 }

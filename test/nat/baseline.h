@@ -4,8 +4,8 @@
 #define ESPHUB_TEST_NAT_BASELINE_H
 
 struct baseline {
-	double cbc;   /* decrypt, AES-CBC-128/HMAC-SHA1-96, cycles/packet */
-	double gcm;   /* decrypt, AES-GCM-128 */
+	double cbc; /* decrypt, AES-CBC-128/HMAC-SHA1-96, cycles/packet */
+	double gcm; /* decrypt, AES-GCM-128 */
 };
 
 /* Measure and print; a negative value where the engine could not run. */

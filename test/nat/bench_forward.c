@@ -68,8 +68,11 @@ forward_cycles(struct rte_mempool *pool)
 	env.n_ports = 2;
 	/* Both inside: plain routing, no trust boundary crossed. */
 	for (uint16_t p = 0; p < 2; p++) {
-		env.port[p] = (struct worker_port){ .port_id = p, .mtu = 1500, .plen = 16,
-			.addr = p == 0 ? 0xc633640au : 0xac10000au, .role = WORKER_ROLE_INSIDE };
+		env.port[p] = (struct worker_port){ .port_id = p,
+						    .mtu = 1500,
+						    .plen = 16,
+						    .addr = p == 0 ? 0xc633640au : 0xac10000au,
+						    .role = WORKER_ROLE_INSIDE };
 		rte_eth_macaddr_get(p, &env.port[p].mac);
 	}
 	env.routes = route_table_create("bench_rt", 64, SOCKET_ID_ANY, NULL);
@@ -80,13 +83,16 @@ forward_cycles(struct rte_mempool *pool)
 	env.qsbr = rte_zmalloc("bench_qsbr", qs, 64);
 	env.pool = pool;
 	env.engine = crypto_engine_find("ipsec_mb");
-	env.sa = sa_db_create(&(struct sa_db_params){ .max_sas = 16, .max_tunnels = 16,
-		.max_spd = 16, .n_workers = 1, .engine = env.engine, .socket_id = SOCKET_ID_ANY });
+	env.sa = sa_db_create(&(struct sa_db_params){ .max_sas = 16,
+						      .max_tunnels = 16,
+						      .max_spd = 16,
+						      .n_workers = 1,
+						      .engine = env.engine,
+						      .socket_id = SOCKET_ID_ANY });
 	env.mss_clamp = WORKER_MSS_OFF;
 	env.frag_entries = 64;
 	if (env.routes == NULL || env.neigh == NULL || env.punt == NULL || env.learn == NULL ||
-	    env.sa == NULL ||
-	    env.qsbr == NULL || rte_rcu_qsbr_init(env.qsbr, 1) != 0 ||
+	    env.sa == NULL || env.qsbr == NULL || rte_rcu_qsbr_init(env.qsbr, 1) != 0 ||
 	    route_add(env.routes, 0xac100000u, 16, &nh) != 0 ||
 	    neigh_update(env.neigh, 1, 0xac100101u, &peer, true, 0) != 0)
 		return -1;
@@ -137,16 +143,23 @@ forward_cycles(struct rte_mempool *pool)
 	return (double)cycles / BURST;
 }
 
-
 int
 main(void)
 {
 	char prefix[64];
-	char *eal[] = { (char *)"bench_forward", (char *)"--no-pci",
-			(char *)"-m", (char *)"256", (char *)"-l", (char *)"0",
-			(char *)"--file-prefix", prefix, (char *)"--log-level",
-			(char *)"lib.eal:error", (char *)"--vdev=net_null0",
-			(char *)"--vdev=net_null1", NULL };
+	char *eal[] = { (char *)"bench_forward",
+			(char *)"--no-pci",
+			(char *)"-m",
+			(char *)"256",
+			(char *)"-l",
+			(char *)"0",
+			(char *)"--file-prefix",
+			prefix,
+			(char *)"--log-level",
+			(char *)"lib.eal:error",
+			(char *)"--vdev=net_null0",
+			(char *)"--vdev=net_null1",
+			NULL };
 	struct rte_mempool *pool;
 	double c;
 
@@ -164,7 +177,8 @@ main(void)
 		fprintf(stderr, "could not set up the worker\n");
 		return 1;
 	}
-	printf("forward (worker_input + worker_flush, net_null, 64-byte frames): %.1f cycles/packet\n", c);
+	printf("forward (worker_input + worker_flush, net_null, 64-byte frames): %.1f cycles/packet\n",
+	       c);
 	rte_eal_cleanup();
 	return 0;
 }

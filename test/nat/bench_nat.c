@@ -104,7 +104,7 @@ flow_tunnel(uint32_t f)
 /* --- NAT ----------------------------------------------------------------- */
 
 struct set {
-	uint8_t ip[WINDOW][64];        /* prepared datagrams */
+	uint8_t ip[WINDOW][64]; /* prepared datagrams */
 	uint32_t tunnel[WINDOW];
 	uint32_t site[WINDOW];
 };
@@ -121,8 +121,8 @@ static double
 record(uint32_t sessions, const char *call, double cycles)
 {
 	if (n_results < RTE_DIM(results)) {
-		snprintf(results[n_results].what, sizeof(results[0].what), "%s, %u session%s",
-			 call, sessions, sessions == 1 ? "" : "s");
+		snprintf(results[n_results].what, sizeof(results[0].what), "%s, %u session%s", call,
+			 sessions, sessions == 1 ? "" : "s");
 		results[n_results++].cycles = cycles;
 	}
 	return cycles;
@@ -183,8 +183,8 @@ measure(struct nat_worker *nw, const struct set *s, enum way how)
 						s->site[(at + i) % WINDOW], t0);
 			break;
 		case OUT_BURST:
-			nat_out_burst(nw, mb, &s->tunnel[at % WINDOW], &s->site[at % WINDOW],
-				      BURST, t0, rc);
+			nat_out_burst(nw, mb, &s->tunnel[at % WINDOW], &s->site[at % WINDOW], BURST,
+				      t0, rc);
 			break;
 		case IN_ONE:
 			for (unsigned i = 0; i < BURST; i++)
@@ -245,7 +245,8 @@ populate(struct nat_worker *nw, uint32_t n)
 	       (double)(rte_rdtsc() - t0) / n);
 	srand(7);
 	for (uint32_t i = 0; i < WINDOW; i++) {
-		uint32_t f = n == 1 ? 0 : (uint32_t)(((uint64_t)rand() << 16 ^ (uint64_t)rand()) % n);
+		uint32_t f =
+			n == 1 ? 0 : (uint32_t)(((uint64_t)rand() << 16 ^ (uint64_t)rand()) % n);
 		uint8_t *o = out_set->ip[i], *r = in_set->ip[i];
 		struct rte_mbuf *m = mb[0];
 		uint8_t *d = rte_pktmbuf_mtod(m, uint8_t *);
@@ -258,7 +259,8 @@ populate(struct nat_worker *nw, uint32_t n)
 		/* Learn the mapping from a translated copy; the reply goes to it. */
 		memcpy(d, o, DGRAM);
 		nat_out(nw, m, out_set->tunnel[i], out_set->site[i], rte_rdtsc());
-		xaddr = (uint32_t)d[12] << 24 | (uint32_t)d[13] << 16 | (uint32_t)d[14] << 8 | d[15];
+		xaddr = (uint32_t)d[12] << 24 | (uint32_t)d[13] << 16 | (uint32_t)d[14] << 8 |
+			d[15];
 		xport = (uint16_t)(d[20] << 8 | d[21]);
 		dgram(r, 0xac100100u + f % 64, 443, xaddr, xport);
 	}
@@ -279,8 +281,9 @@ bench_nat(uint32_t sessions)
 	c.pools[0].n_addrs = 1;
 	c.pools[0].addr[0] = POOL_ADDR;
 	c.n_rules = 1;
-	c.rules[0] = (struct nat_rule_config){ .prefix = 0xac100000u, .plen = 16,
-		.site = NAT_SITE_ANY, .pool = 0 };
+	c.rules[0] = (struct nat_rule_config){
+		.prefix = 0xac100000u, .plen = 16, .site = NAT_SITE_ANY, .pool = 0
+	};
 	nat = nat_create(&c);
 	if (nat == NULL) {
 		printf("nat_create: %s\n", rte_strerror(rte_errno));
@@ -317,11 +320,11 @@ compare(double fwd)
 	if (b.cbc < 0 || b.gcm < 0)
 		return;
 	printf("\nNAT per packet as a share of decrypt+forward (%.1f CBC/SHA1, %.1f GCM,"
-	       " forward %.1f):\n", b.cbc + fwd, b.gcm + fwd, fwd);
+	       " forward %.1f):\n",
+	       b.cbc + fwd, b.gcm + fwd, fwd);
 	for (unsigned i = 0; i < n_results; i++)
-		printf("  %-34s %6.1f cycles  %5.1f%% (CBC/SHA1)  %5.1f%% (GCM)\n",
-		       results[i].what, results[i].cycles,
-		       100 * results[i].cycles / (b.cbc + fwd),
+		printf("  %-34s %6.1f cycles  %5.1f%% (CBC/SHA1)  %5.1f%% (GCM)\n", results[i].what,
+		       results[i].cycles, 100 * results[i].cycles / (b.cbc + fwd),
 		       100 * results[i].cycles / (b.gcm + fwd));
 }
 #endif
@@ -333,10 +336,18 @@ main(int argc, char **argv)
 	/* Hugepages as in production (2 MiB pages keep the table's TLB
 	 * footprint small); --no-huge measures 4 KiB pages instead. */
 	bool huge = !(argc > 1 && strcmp(argv[1], "--no-huge") == 0);
-	char *eal[] = { (char *)"bench_nat", (char *)"--no-pci", (char *)"-m", (char *)"1024",
-			(char *)"-l", (char *)"0", (char *)"--file-prefix", prefix,
-			(char *)"--log-level", (char *)"lib.eal:error",
-			huge ? NULL : (char *)"--no-huge", NULL };
+	char *eal[] = { (char *)"bench_nat",
+			(char *)"--no-pci",
+			(char *)"-m",
+			(char *)"1024",
+			(char *)"-l",
+			(char *)"0",
+			(char *)"--file-prefix",
+			prefix,
+			(char *)"--log-level",
+			(char *)"lib.eal:error",
+			huge ? NULL : (char *)"--no-huge",
+			NULL };
 	int eal_argc = huge ? 10 : 11;
 	uint32_t sessions;
 	double fwd;
@@ -364,8 +375,8 @@ main(int argc, char **argv)
 	for (unsigned i = 0; i < BURST; i++)
 		rte_pktmbuf_append(mb[i], DGRAM);
 	printf("TSC %.3f GHz; 64-byte frames (46-byte IPv4/UDP datagrams), bursts of %u;"
-	       " %s; median of %u bursts\n", (double)rte_get_tsc_hz() / 1e9, BURST,
-	       huge ? "hugepages" : "4 KiB pages", ROUNDS);
+	       " %s; median of %u bursts\n",
+	       (double)rte_get_tsc_hz() / 1e9, BURST, huge ? "hugepages" : "4 KiB pages", ROUNDS);
 	bench_nat(1);
 	if (sessions > 1)
 		bench_nat(sessions);

@@ -22,18 +22,18 @@ void
 test_eal_init(const char *name)
 {
 	char prefix[64];
-	char *argv[] = { (char *)"test", (char *)"--no-huge", (char *)"--no-pci",
-			 (char *)"-m", (char *)"512", (char *)"-l", (char *)"0-1",
-			 (char *)"--file-prefix", prefix, (char *)"--log-level",
-			 (char *)"lib.eal:error", NULL };
+	char *argv[] = { (char *)"test",        (char *)"--no-huge",     (char *)"--no-pci",
+			 (char *)"-m",          (char *)"512",           (char *)"-l",
+			 (char *)"0-1",         (char *)"--file-prefix", prefix,
+			 (char *)"--log-level", (char *)"lib.eal:error", NULL };
 
 	snprintf(prefix, sizeof(prefix), "%s_%d", name, (int)getpid());
 	if (rte_eal_init((int)RTE_DIM(argv) - 1, argv) < 0) {
 		fprintf(stderr, "EAL: %s\n", rte_strerror(rte_errno));
 		exit(1);
 	}
-	pool = rte_pktmbuf_pool_create("nat_test", 8191, 256, 0,
-				       RTE_MBUF_DEFAULT_BUF_SIZE, SOCKET_ID_ANY);
+	pool = rte_pktmbuf_pool_create("nat_test", 8191, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE,
+				       SOCKET_ID_ANY);
 	if (pool == NULL) {
 		fprintf(stderr, "mbuf pool: %s\n", rte_strerror(rte_errno));
 		exit(1);
@@ -58,8 +58,9 @@ test_config(struct nat_config *c, unsigned workers, struct rte_rcu_qsbr *qsbr)
 	c->pools[0].n_addrs = 1;
 	c->pools[0].addr[0] = POOL_ADDR;
 	c->n_rules = 1;
-	c->rules[0] = (struct nat_rule_config){ .prefix = CLOUD, .plen = 16,
-		.site = NAT_SITE_ANY, .pool = 0 };
+	c->rules[0] = (struct nat_rule_config){
+		.prefix = CLOUD, .plen = 16, .site = NAT_SITE_ANY, .pool = 0
+	};
 }
 
 /* Ones' complement sum of len bytes, not folded. */
@@ -253,8 +254,8 @@ cksums_ok(const uint8_t *ip)
 }
 
 struct rte_mbuf *
-icmp_error_mbuf(const uint8_t *orig, uint32_t from, uint8_t type, uint8_t code,
-		uint16_t mtu, size_t quote_len)
+icmp_error_mbuf(const uint8_t *orig, uint32_t from, uint8_t type, uint8_t code, uint16_t mtu,
+		size_t quote_len)
 {
 	uint8_t buf[2048];
 	size_t olen = get16(orig + 2);
@@ -268,7 +269,7 @@ icmp_error_mbuf(const uint8_t *orig, uint32_t from, uint8_t type, uint8_t code,
 	buf[8] = 64;
 	buf[9] = IPPROTO_ICMP;
 	memcpy(buf + 12, &(uint32_t){ rte_cpu_to_be_32(from) }, 4);
-	memcpy(buf + 16, orig + 12, 4);          /* back to the datagram's source */
+	memcpy(buf + 16, orig + 12, 4); /* back to the datagram's source */
 	icmp[0] = type;
 	icmp[1] = code;
 	put16(icmp + 6, mtu);
@@ -283,13 +284,17 @@ reply_mbuf(const struct rte_mbuf *m, uint8_t tcp_flags)
 {
 	const uint8_t *ip = rte_pktmbuf_mtod(m, const uint8_t *);
 	struct seen v = seen_of(ip);
-	struct spec s = { .proto = v.proto, .src = v.dst, .dst = v.src,
-			  .sport = v.dport, .dport = v.sport, .tcp_flags = tcp_flags,
+	struct spec s = { .proto = v.proto,
+			  .src = v.dst,
+			  .dst = v.src,
+			  .sport = v.dport,
+			  .dport = v.sport,
+			  .tcp_flags = tcp_flags,
 			  .payload = 20 };
 
 	if (v.proto == IPPROTO_ICMP) {
 		s.sport = v.sport;
-		s.icmp_type = 0;   /* echo reply: set below, 0 means request in spec */
+		s.icmp_type = 0; /* echo reply: set below, 0 means request in spec */
 	}
 	{
 		uint8_t buf[2048];
@@ -298,7 +303,7 @@ reply_mbuf(const struct rte_mbuf *m, uint8_t tcp_flags)
 		if (v.proto == IPPROTO_ICMP) {
 			uint8_t *l4 = buf + 20;
 
-			l4[0] = 0;     /* echo reply */
+			l4[0] = 0; /* echo reply */
 			put16(l4 + 2, 0);
 			put16(l4 + 2, l4_cksum_full(buf));
 		}

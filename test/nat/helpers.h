@@ -12,22 +12,22 @@
 #include "nat.h"
 
 /* The tests run the NAT clock at tsc_hz = 1000: one TSC tick = 1 ms. */
-#define TEST_HZ   1000
-#define SEC(s)    (1000 * (uint64_t)(s))
+#define TEST_HZ 1000
+#define SEC(s)  (1000 * (uint64_t)(s))
 
 #define A(a, b, c, d) ((uint32_t)(a) << 24 | (uint32_t)(b) << 16 | (uint32_t)(c) << 8 | (d))
 
-#define POOL_ADDR A(172, 16, 0, 10)   /* esphub's inside address */
-#define CLOUD     A(172, 16, 0, 0)    /* 172.16.0.0/16 is masqueraded */
+#define POOL_ADDR A(172, 16, 0, 10) /* esphub's inside address */
+#define CLOUD     A(172, 16, 0, 0)  /* 172.16.0.0/16 is masqueraded */
 
 /** A datagram to build; addresses and ports host order. */
 struct spec {
-	uint8_t proto;            /* IPPROTO_TCP / _UDP / _ICMP */
+	uint8_t proto; /* IPPROTO_TCP / _UDP / _ICMP */
 	uint32_t src, dst;
-	uint16_t sport, dport;    /* ICMP echo: sport = identifier */
+	uint16_t sport, dport; /* ICMP echo: sport = identifier */
 	uint8_t tcp_flags;
-	uint8_t icmp_type;        /* default (0 given with ICMP): echo request */
-	uint16_t payload;         /* bytes after the L4 header */
+	uint8_t icmp_type; /* default (0 given with ICMP): echo request */
+	uint16_t payload;  /* bytes after the L4 header */
 	bool udp_no_cksum;
 	bool df;
 };
@@ -36,7 +36,7 @@ struct spec {
 struct seen {
 	uint8_t proto;
 	uint32_t src, dst;
-	uint16_t sport, dport;    /* ICMP echo: sport = dport = identifier */
+	uint16_t sport, dport; /* ICMP echo: sport = dport = identifier */
 };
 
 /** EAL with --no-huge --no-pci and 2 lcores; prefix keeps runs apart. */
@@ -69,8 +69,8 @@ uint16_t l4_cksum_full(const uint8_t *ip);
  * Build an ICMP error (type, code) from `from` to the source of the
  * datagram at orig, quoting quote_len bytes of it (0: all of it).
  */
-struct rte_mbuf *icmp_error_mbuf(const uint8_t *orig, uint32_t from, uint8_t type,
-				 uint8_t code, uint16_t mtu, size_t quote_len);
+struct rte_mbuf *icmp_error_mbuf(const uint8_t *orig, uint32_t from, uint8_t type, uint8_t code,
+				 uint16_t mtu, size_t quote_len);
 
 /** Swap addresses and ports: the reply the remote end sends. */
 struct rte_mbuf *reply_mbuf(const struct rte_mbuf *m, uint8_t tcp_flags);

@@ -34,8 +34,7 @@ make(struct nat_config *c)
 
 /* Send s out; the verdict, and what the packet looked like after. */
 static enum stats_drop
-out1(struct nat_worker *w, const struct spec *s, uint32_t tunnel, uint32_t site,
-     struct seen *after)
+out1(struct nat_worker *w, const struct spec *s, uint32_t tunnel, uint32_t site, struct seen *after)
 {
 	struct rte_mbuf *m = spec_mbuf(s);
 	enum stats_drop rc = nat_out(w, m, tunnel, site, now);
@@ -50,14 +49,18 @@ out1(struct nat_worker *w, const struct spec *s, uint32_t tunnel, uint32_t site,
 static enum stats_drop
 in1(struct nat_worker *w, const struct seen *x, uint32_t *tunnel, struct seen *after)
 {
-	struct spec r = { .proto = x->proto, .src = x->dst, .dst = x->src,
-			  .sport = x->dport, .dport = x->sport, .tcp_flags = 0x12 };
+	struct spec r = { .proto = x->proto,
+			  .src = x->dst,
+			  .dst = x->src,
+			  .sport = x->dport,
+			  .dport = x->sport,
+			  .tcp_flags = 0x12 };
 	struct rte_mbuf *m;
 	enum stats_drop rc;
 
 	if (x->proto == IPPROTO_ICMP) {
 		r.sport = x->sport;
-		r.icmp_type = 0xff;   /* patched to echo reply below */
+		r.icmp_type = 0xff; /* patched to echo reply below */
 	}
 	m = spec_mbuf(&r);
 	if (x->proto == IPPROTO_ICMP) {
@@ -78,8 +81,12 @@ in1(struct nat_worker *w, const struct seen *x, uint32_t *tunnel, struct seen *a
 static struct spec
 udp(uint32_t src, uint16_t sport, uint32_t dst, uint16_t dport)
 {
-	return (struct spec){ .proto = IPPROTO_UDP, .src = src, .dst = dst,
-			      .sport = sport, .dport = dport, .payload = 8 };
+	return (struct spec){ .proto = IPPROTO_UDP,
+			      .src = src,
+			      .dst = dst,
+			      .sport = sport,
+			      .dport = dport,
+			      .payload = 8 };
 }
 
 static void
@@ -97,10 +104,13 @@ rules_decide(void **state)
 	c.pools[1].n_addrs = 1;
 	c.pools[1].addr[0] = A(172, 16, 0, 11);
 	/* Given least specific first: the NAT sorts them. */
-	c.rules[1] = (struct nat_rule_config){ .prefix = A(172, 16, 5, 0), .plen = 24,
-		.site = NAT_SITE_ANY, .pool = NAT_RULE_NO_NAT };
-	c.rules[2] = (struct nat_rule_config){ .prefix = A(172, 16, 5, 0), .plen = 24,
-		.site = 3, .pool = 1 };
+	c.rules[1] = (struct nat_rule_config){ .prefix = A(172, 16, 5, 0),
+					       .plen = 24,
+					       .site = NAT_SITE_ANY,
+					       .pool = NAT_RULE_NO_NAT };
+	c.rules[2] = (struct nat_rule_config){
+		.prefix = A(172, 16, 5, 0), .plen = 24, .site = 3, .pool = 1
+	};
 	c.n_rules = 3;
 	nat = make(&c);
 	w = nat_worker_get(nat, 0);
@@ -139,7 +149,8 @@ endpoint_independent(void **state)
 	w = nat_worker_get(nat, 0);
 
 	for (unsigned d = 0; d < 200; d++) {
-		struct spec s = udp(A(192, 168, 0, 10), 40001, CLOUD | (d + 1), (uint16_t)(1000 + d));
+		struct spec s =
+			udp(A(192, 168, 0, 10), 40001, CLOUD | (d + 1), (uint16_t)(1000 + d));
 
 		assert_int_equal(out1(w, &s, 4, 0, d == 0 ? &first : &v), DROP_NONE);
 		if (d == 0) {
@@ -178,10 +189,13 @@ overlapping_branches(void **state)
 	nat = make(&c);
 	w = nat_worker_get(nat, 0);
 	for (unsigned d = 0; d < 50; d++) {
-		struct spec s = {
-			.proto = d % 2 ? IPPROTO_TCP : IPPROTO_ICMP, .src = A(192, 168, 0, 10),
-			.dst = A(172, 16, 1, 1) + d % 3, .sport = 5000, .dport = 443,
-			.tcp_flags = 0x02, .payload = 10 };
+		struct spec s = { .proto = d % 2 ? IPPROTO_TCP : IPPROTO_ICMP,
+				  .src = A(192, 168, 0, 10),
+				  .dst = A(172, 16, 1, 1) + d % 3,
+				  .sport = 5000,
+				  .dport = 443,
+				  .tcp_flags = 0x02,
+				  .payload = 10 };
 
 		assert_int_equal(out1(w, &s, 100, 1, &a), DROP_NONE);
 		assert_int_equal(out1(w, &s, 200, 2, &b), DROP_NONE);
@@ -268,8 +282,8 @@ port_exhaustion(void **state)
 	nat = make(&c);
 	w = nat_worker_get(nat, 0);
 	for (unsigned h = 0; h < 400; h++) {
-		struct spec s = udp(A(192, 168, 1, 0) + h, (uint16_t)(1000 + h),
-				    A(172, 16, 1, 1), 53);
+		struct spec s =
+			udp(A(192, 168, 1, 0) + h, (uint16_t)(1000 + h), A(172, 16, 1, 1), 53);
 		enum stats_drop rc = out1(w, &s, 1 + h % 4, h % 4, &v);
 
 		if (rc == DROP_NONE) {
@@ -359,13 +373,13 @@ ike_ports_never_mapped(void **state)
 	test_config(&c, 1, NULL);
 	c.port_min = 4480;
 	c.port_max = 4543;
-	c.active_sites = 1;     /* one site may fill the range */
+	c.active_sites = 1; /* one site may fill the range */
 	nat = make(&c);
 	w = nat_worker_get(nat, 0);
 	/* Fill the range toward one remote: every port but 4500 may go. */
 	for (unsigned i = 0; i < 80; i++) {
-		struct spec s = udp(A(192, 168, 0, 1), (uint16_t)(1000 + i),
-				    A(172, 16, 1, 1), 4500);
+		struct spec s =
+			udp(A(192, 168, 0, 1), (uint16_t)(1000 + i), A(172, 16, 1, 1), 4500);
 
 		if (out1(w, &s, 1, 0, &v) != DROP_NONE)
 			continue;
@@ -420,7 +434,7 @@ refusals_out(void **state)
 	/* A fragment; truncated L4; a bad header; a reset opening nothing. */
 	s = udp(A(192, 168, 0, 1), 1234, A(172, 16, 1, 1), 53);
 	len = spec_write(buf, &s);
-	buf[6] = 0x20;   /* MF */
+	buf[6] = 0x20; /* MF */
 	m = bytes_mbuf(buf, len);
 	assert_int_equal(nat_out(w, m, 1, 0, now), DROP_NAT_FRAGMENT);
 	rte_pktmbuf_free(m);
@@ -504,10 +518,18 @@ cloud_opened_flows(void **state)
 	struct seen v;
 	const uint32_t cloud = A(172, 16, 1, 1), branch = A(192, 168, 0, 5);
 	struct spec q = udp(cloud, 5353, branch, 53), r = udp(branch, 53, cloud, 5353);
-	struct spec syn = { .proto = IPPROTO_TCP, .src = cloud, .dst = branch, .sport = 40000,
-			    .dport = 22, .tcp_flags = 0x02 };
-	struct spec synack = { .proto = IPPROTO_TCP, .src = branch, .dst = cloud, .sport = 22,
-			       .dport = 40000, .tcp_flags = 0x12 };
+	struct spec syn = { .proto = IPPROTO_TCP,
+			    .src = cloud,
+			    .dst = branch,
+			    .sport = 40000,
+			    .dport = 22,
+			    .tcp_flags = 0x02 };
+	struct spec synack = { .proto = IPPROTO_TCP,
+			       .src = branch,
+			       .dst = cloud,
+			       .sport = 22,
+			       .dport = 40000,
+			       .tcp_flags = 0x12 };
 	struct spec ping = { .proto = IPPROTO_ICMP, .src = cloud, .dst = branch, .sport = 77 };
 	struct spec pong = { .src = branch, .dst = cloud, .sport = 77 };
 	unsigned n[2] = { 0, 0 };
@@ -545,7 +567,7 @@ cloud_opened_flows(void **state)
 	assert_int_equal(st.ctr[NAT_CTR_OUT_PASS], 3);
 	nat_session_walk(nat, now, NAT_SITE_ANY, 0, count_pass, n);
 	assert_int_equal(n[1], 3);
-	assert_int_equal(n[0], 1);               /* the TCP connection */
+	assert_int_equal(n[0], 1); /* the TCP connection */
 	/* A source no rule covers needs nothing. */
 	q.src = A(10, 1, 1, 1);
 	assert_int_equal(track1(w, &q, 1, 0), DROP_NONE);
@@ -578,24 +600,27 @@ refusals_in(void **state)
 	assert_int_equal(in1(w, &x, &tunnel, NULL), DROP_NONE);
 
 	y = x;
-	y.dst = A(172, 16, 1, 2);        /* another remote: filtered (APDF) */
+	y.dst = A(172, 16, 1, 2); /* another remote: filtered (APDF) */
 	assert_int_equal(in1(w, &y, &tunnel, NULL), DROP_NAT_NO_SESSION);
 	y = x;
 	y.dport = 54;
 	assert_int_equal(in1(w, &y, &tunnel, NULL), DROP_NAT_NO_SESSION);
 	y = x;
-	y.sport = (uint16_t)(x.sport ^ 2);  /* an unused mapped port */
+	y.sport = (uint16_t)(x.sport ^ 2); /* an unused mapped port */
 	assert_int_equal(in1(w, &y, &tunnel, NULL), DROP_NAT_NO_SESSION);
 	y = x;
-	y.sport = 500;                    /* IKE: below the mapped range */
+	y.sport = 500; /* IKE: below the mapped range */
 	assert_int_equal(in1(w, &y, &tunnel, NULL), NAT_PASS);
 	y = x;
-	y.src = A(172, 16, 0, 99);        /* not a pool address */
+	y.src = A(172, 16, 0, 99); /* not a pool address */
 	assert_int_equal(in1(w, &y, &tunnel, NULL), NAT_PASS);
 	{
 		/* Echo requests to the box are the box's. */
-		struct spec e = { .proto = IPPROTO_ICMP, .src = A(172, 16, 1, 1),
-				  .dst = POOL_ADDR, .sport = 7777, .payload = 8 };
+		struct spec e = { .proto = IPPROTO_ICMP,
+				  .src = A(172, 16, 1, 1),
+				  .dst = POOL_ADDR,
+				  .sport = 7777,
+				  .payload = 8 };
 		struct rte_mbuf *m = spec_mbuf(&e);
 
 		assert_int_equal(nat_in(w, m, now, &tunnel), NAT_PASS);
@@ -626,19 +651,23 @@ burst_matches_single(void **state)
 	w = nat_worker_get(nat, 0);
 	srand(32);
 	for (unsigned i = 0; i < N; i++) {
-		struct spec s = {
-			.proto = (uint8_t)(i % 3 == 0 ? IPPROTO_TCP : i % 3 == 1 ? IPPROTO_UDP : IPPROTO_ICMP),
-			.src = A(192, 168, 0, 1 + i % 7), .dst = A(172, 16, 1, 1 + i % 5),
-			.sport = (uint16_t)(2000 + i % 40), .dport = 80, .tcp_flags = 0x02,
-			.payload = 12 };
+		struct spec s = { .proto = (uint8_t)(i % 3 == 0 ? IPPROTO_TCP :
+						     i % 3 == 1 ? IPPROTO_UDP :
+								  IPPROTO_ICMP),
+				  .src = A(192, 168, 0, 1 + i % 7),
+				  .dst = A(172, 16, 1, 1 + i % 5),
+				  .sport = (uint16_t)(2000 + i % 40),
+				  .dport = 80,
+				  .tcp_flags = 0x02,
+				  .payload = 12 };
 		uint8_t buf[2048];
 		size_t len;
 
 		if (i % 11 == 0)
-			s.dst = A(10, 9, 9, 9);        /* no rule */
+			s.dst = A(10, 9, 9, 9); /* no rule */
 		len = spec_write(buf, &s);
 		if (i % 13 == 0)
-			buf[9] = 47;                   /* GRE: refused */
+			buf[9] = 47; /* GRE: refused */
 		a[i] = bytes_mbuf(buf, len);
 		b[i] = bytes_mbuf(buf, len);
 		tunnel[i] = i % 3;
@@ -734,8 +763,8 @@ memory_per_session(void **state)
 		nat = make(&c);
 		mem = nat_memory(nat);
 		print_message("1,000,000 sessions, %2u workers: %zu bytes = %.1f MiB, "
-			      "%.1f bytes/session\n", workers[i], mem, (double)mem / (1 << 20),
-			      (double)mem / c.capacity);
+			      "%.1f bytes/session\n",
+			      workers[i], mem, (double)mem / (1 << 20), (double)mem / c.capacity);
 		assert_true(mem <= 128u << 20);
 		nat_free(nat);
 	}

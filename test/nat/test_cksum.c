@@ -61,14 +61,14 @@ random_spec(void)
 
 	s.tcp_flags = rand() % 2 ? 0x02 : flags[rand() % RTE_DIM(flags)];
 	if (s.tcp_flags == 0x04)
-		s.tcp_flags = 0x02;   /* a reset opens nothing */
+		s.tcp_flags = 0x02; /* a reset opens nothing */
 	return s;
 }
 
 /* Every byte but the ones NAT may change is as it was. */
 static void
-assert_only_fields_changed(const uint8_t *before, const uint8_t *after, size_t len,
-			   uint8_t proto, bool src_side)
+assert_only_fields_changed(const uint8_t *before, const uint8_t *after, size_t len, uint8_t proto,
+			   bool src_side)
 {
 	uint8_t a[2048], b[2048];
 	unsigned poff = proto == IPPROTO_ICMP ? 4 : src_side ? 0 : 2;

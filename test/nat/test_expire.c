@@ -54,8 +54,12 @@ out1(const struct spec *s, uint32_t tunnel, uint32_t site, struct seen *after)
 static enum stats_drop
 in1(const struct seen *x, uint8_t f)
 {
-	struct spec r = { .proto = x->proto, .src = x->dst, .dst = x->src,
-			  .sport = x->dport, .dport = x->sport, .tcp_flags = f };
+	struct spec r = { .proto = x->proto,
+			  .src = x->dst,
+			  .dst = x->src,
+			  .sport = x->dport,
+			  .dport = x->sport,
+			  .tcp_flags = f };
 	struct rte_mbuf *m;
 	enum stats_drop rc;
 	uint32_t tunnel;
@@ -66,7 +70,7 @@ in1(const struct seen *x, uint8_t f)
 		r.sport = x->sport;
 		m = spec_mbuf(&r);
 		ip = rte_pktmbuf_mtod(m, uint8_t *);
-		ip[20] = 0;          /* echo reply */
+		ip[20] = 0; /* echo reply */
 		ip[22] = ip[23] = 0;
 		ip[22] = (uint8_t)(l4_cksum_full(ip) >> 8);
 		ip[23] = (uint8_t)l4_cksum_full(ip);
@@ -103,10 +107,16 @@ sweep(void)
 static void
 udp_and_icmp_timeouts(void **state)
 {
-	struct spec u = { .proto = IPPROTO_UDP, .src = A(192, 168, 0, 5), .dst = A(172, 16, 1, 1),
-			  .sport = 4000, .dport = 53 };
-	struct spec p = { .proto = IPPROTO_ICMP, .src = A(192, 168, 0, 5), .dst = A(172, 16, 1, 1),
-			  .sport = 77, .payload = 56 };
+	struct spec u = { .proto = IPPROTO_UDP,
+			  .src = A(192, 168, 0, 5),
+			  .dst = A(172, 16, 1, 1),
+			  .sport = 4000,
+			  .dport = 53 };
+	struct spec p = { .proto = IPPROTO_ICMP,
+			  .src = A(192, 168, 0, 5),
+			  .dst = A(172, 16, 1, 1),
+			  .sport = 77,
+			  .payload = 56 };
 	struct seen xu, xp;
 	uint64_t t0;
 
@@ -154,8 +164,12 @@ state_of(void)
 static void
 tcp_states(void **state)
 {
-	struct spec s = { .proto = IPPROTO_TCP, .src = A(192, 168, 0, 5), .dst = A(172, 16, 1, 1),
-			  .sport = 4000, .dport = 443, .tcp_flags = 0x02 };
+	struct spec s = { .proto = IPPROTO_TCP,
+			  .src = A(192, 168, 0, 5),
+			  .dst = A(172, 16, 1, 1),
+			  .sport = 4000,
+			  .dport = 443,
+			  .tcp_flags = 0x02 };
 	struct seen x;
 	uint64_t t;
 
@@ -206,8 +220,12 @@ tcp_states(void **state)
 static void
 tcp_pickup(void **state)
 {
-	struct spec s = { .proto = IPPROTO_TCP, .src = A(192, 168, 0, 5), .dst = A(172, 16, 1, 1),
-			  .sport = 4001, .dport = 443, .tcp_flags = 0x18 };
+	struct spec s = { .proto = IPPROTO_TCP,
+			  .src = A(192, 168, 0, 5),
+			  .dst = A(172, 16, 1, 1),
+			  .sport = 4001,
+			  .dport = 443,
+			  .tcp_flags = 0x18 };
 	struct seen x;
 
 	(void)state;
@@ -223,8 +241,11 @@ tcp_pickup(void **state)
 static void
 expired_mapping_reused(void **state)
 {
-	struct spec s = { .proto = IPPROTO_UDP, .src = A(192, 168, 0, 5), .dst = A(172, 16, 1, 1),
-			  .sport = 4000, .dport = 53 };
+	struct spec s = { .proto = IPPROTO_UDP,
+			  .src = A(192, 168, 0, 5),
+			  .dst = A(172, 16, 1, 1),
+			  .sport = 4000,
+			  .dport = 53 };
 	struct seen a, b;
 
 	(void)state;
@@ -253,8 +274,11 @@ scan_incremental_and_paced(void **state)
 	c.scan_period_ms = 1000;
 	start(&c);
 	for (unsigned i = 0; i < 10000; i++) {
-		struct spec s = { .proto = IPPROTO_UDP, .src = A(192, 168, 0, 0) + i / 100,
-				  .dst = A(172, 16, 1, 1) + i % 100, .sport = 4000, .dport = 53 };
+		struct spec s = { .proto = IPPROTO_UDP,
+				  .src = A(192, 168, 0, 0) + i / 100,
+				  .dst = A(172, 16, 1, 1) + i % 100,
+				  .sport = 4000,
+				  .dport = 53 };
 
 		assert_int_equal(out1(&s, 1, 0, NULL), DROP_NONE);
 	}
@@ -287,8 +311,11 @@ flushes(void **state)
 	start_default();
 	/* 10 sessions each: tunnel 1 of site 1, tunnel 2 of site 1, tunnel 3 of site 2. */
 	for (i = 0; i < 30; i++) {
-		struct spec s = { .proto = IPPROTO_UDP, .src = A(192, 168, 0, 1), .dst = A(172, 16, 1, 1),
-				  .sport = (uint16_t)(1000 + i), .dport = 53 };
+		struct spec s = { .proto = IPPROTO_UDP,
+				  .src = A(192, 168, 0, 1),
+				  .dst = A(172, 16, 1, 1),
+				  .sport = (uint16_t)(1000 + i),
+				  .dport = 53 };
 
 		assert_int_equal(out1(&s, 1 + i / 10, i < 20 ? 1 : 2, &x[i]), DROP_NONE);
 	}
@@ -310,8 +337,11 @@ flushes(void **state)
 	assert_int_equal(nat_site_sessions(nat, 1) + nat_site_sessions(nat, 2), 0);
 	/* The tunnel id comes back for a new child SA: fresh sessions work. */
 	{
-		struct spec s = { .proto = IPPROTO_UDP, .src = A(192, 168, 0, 1),
-				  .dst = A(172, 16, 1, 1), .sport = 1000, .dport = 53 };
+		struct spec s = { .proto = IPPROTO_UDP,
+				  .src = A(192, 168, 0, 1),
+				  .dst = A(172, 16, 1, 1),
+				  .sport = 1000,
+				  .dport = 53 };
 		struct seen y;
 
 		assert_int_equal(out1(&s, 1, 1, &y), DROP_NONE);
@@ -329,8 +359,9 @@ grace_period(void **state)
 	struct nat_config c;
 	struct rte_rcu_qsbr *v;
 	size_t sz = rte_rcu_qsbr_get_memsize(1);
-	struct spec s = { .proto = IPPROTO_UDP, .src = A(192, 168, 0, 1),
-			  .dst = A(172, 16, 1, 1), .dport = 53 };
+	struct spec s = {
+		.proto = IPPROTO_UDP, .src = A(192, 168, 0, 1), .dst = A(172, 16, 1, 1), .dport = 53
+	};
 	unsigned i;
 
 	(void)state;

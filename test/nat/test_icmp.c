@@ -53,8 +53,11 @@ be16_at(const struct rte_mbuf *m, unsigned off)
 static void
 echo_sessions(void **state)
 {
-	struct spec a = { .proto = IPPROTO_ICMP, .src = A(192, 168, 0, 7), .dst = A(172, 16, 3, 3),
-			  .sport = 0x1234, .payload = 56 };
+	struct spec a = { .proto = IPPROTO_ICMP,
+			  .src = A(192, 168, 0, 7),
+			  .dst = A(172, 16, 3, 3),
+			  .sport = 0x1234,
+			  .payload = 56 };
 	struct rte_mbuf *m = spec_mbuf(&a), *r, *m2;
 	struct seen x, back;
 	uint32_t tunnel = 0;
@@ -90,8 +93,8 @@ echo_sessions(void **state)
 static void
 echo_all_zero(void **state)
 {
-	uint8_t req[28] = { 0x45, 0, 0, 28, 0, 1, 0, 0, 64, IPPROTO_ICMP, 0, 0,
-			    192, 168, 0, 7, 172, 16, 3, 3, 8 };
+	uint8_t req[28] = { 0x45, 0,   0, 28, 0,   1,  0, 0, 64, IPPROTO_ICMP, 0, 0,
+			    192,  168, 0, 7,  172, 16, 3, 3, 8 };
 	uint8_t rep[28];
 	uint16_t c;
 	struct rte_mbuf *m, *r;
@@ -127,9 +130,12 @@ echo_all_zero(void **state)
 static void
 errors_from_cloud(void **state)
 {
-	static const struct { uint8_t type, code; size_t quote; } cases[] = {
-		{ 3, 3, 28 },  /* RFC 792 minimum: IP header + 8 bytes */
-		{ 3, 4, 0 },   /* the whole datagram, as RFC 1812 routers do */
+	static const struct {
+		uint8_t type, code;
+		size_t quote;
+	} cases[] = {
+		{ 3, 3, 28 }, /* RFC 792 minimum: IP header + 8 bytes */
+		{ 3, 4, 0 },  /* the whole datagram, as RFC 1812 routers do */
 		{ 11, 0, 48 },
 	};
 	uint8_t protos[] = { IPPROTO_UDP, IPPROTO_TCP, IPPROTO_ICMP };
@@ -137,9 +143,13 @@ errors_from_cloud(void **state)
 	(void)state;
 	for (unsigned p = 0; p < RTE_DIM(protos); p++)
 		for (unsigned i = 0; i < RTE_DIM(cases); i++) {
-			struct spec s = { .proto = protos[p], .src = A(192, 168, 0, 8),
-					  .dst = A(172, 16, 4, 4), .sport = (uint16_t)(3000 + p),
-					  .dport = 8080, .tcp_flags = 0x02, .payload = 100,
+			struct spec s = { .proto = protos[p],
+					  .src = A(192, 168, 0, 8),
+					  .dst = A(172, 16, 4, 4),
+					  .sport = (uint16_t)(3000 + p),
+					  .dport = 8080,
+					  .tcp_flags = 0x02,
+					  .payload = 100,
 					  .df = true };
 			uint8_t orig[2048];
 			size_t len = spec_write(orig, &s);
@@ -168,8 +178,12 @@ errors_from_cloud(void **state)
 static void
 errors_refused(void **state)
 {
-	struct spec s = { .proto = IPPROTO_UDP, .src = A(192, 168, 0, 9), .dst = A(172, 16, 4, 4),
-			  .sport = 3333, .dport = 53, .payload = 20 };
+	struct spec s = { .proto = IPPROTO_UDP,
+			  .src = A(192, 168, 0, 9),
+			  .dst = A(172, 16, 4, 4),
+			  .sport = 3333,
+			  .dport = 53,
+			  .payload = 20 };
 	struct rte_mbuf *m = spec_mbuf(&s), *e;
 	uint8_t *inner;
 	uint32_t tunnel;
@@ -202,12 +216,15 @@ errors_refused(void **state)
 	rte_pktmbuf_free(e);
 	/* A branch reporting about a flow NAT never saw. */
 	{
-		struct spec r = { .proto = IPPROTO_UDP, .src = A(172, 16, 4, 4),
-				  .dst = A(192, 168, 0, 9), .sport = 53, .dport = 3334 };
+		struct spec r = { .proto = IPPROTO_UDP,
+				  .src = A(172, 16, 4, 4),
+				  .dst = A(192, 168, 0, 9),
+				  .sport = 53,
+				  .dport = 3334 };
 		struct rte_mbuf *rm = spec_mbuf(&r);
 
-		e = icmp_error_mbuf(rte_pktmbuf_mtod(rm, const uint8_t *), A(192, 168, 0, 9),
-				    3, 3, 0, 0);
+		e = icmp_error_mbuf(rte_pktmbuf_mtod(rm, const uint8_t *), A(192, 168, 0, 9), 3, 3,
+				    0, 0);
 		assert_int_equal(nat_out(w, e, 1, 1, now), DROP_NAT_NO_SESSION);
 		rte_pktmbuf_free(e);
 		rte_pktmbuf_free(rm);
@@ -219,8 +236,12 @@ errors_refused(void **state)
 static void
 errors_do_not_refresh(void **state)
 {
-	struct spec s = { .proto = IPPROTO_UDP, .src = A(192, 168, 0, 10), .dst = A(172, 16, 4, 4),
-			  .sport = 4444, .dport = 53, .payload = 20 };
+	struct spec s = { .proto = IPPROTO_UDP,
+			  .src = A(192, 168, 0, 10),
+			  .dst = A(172, 16, 4, 4),
+			  .sport = 4444,
+			  .dport = 53,
+			  .payload = 20 };
 	struct rte_mbuf *m = spec_mbuf(&s), *e;
 	uint32_t tunnel;
 	uint64_t t0 = now;

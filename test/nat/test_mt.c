@@ -39,9 +39,9 @@ struct flow {
 static struct nat *nat;
 static struct rte_rcu_qsbr *qsbr;
 static struct flow *flows;
-static struct seen *mapped[2];          /* what each worker translated flow i to */
+static struct seen *mapped[2]; /* what each worker translated flow i to */
 static volatile int go;
-static uint64_t errors;                 /* failed checks, any thread */
+static uint64_t errors; /* failed checks, any thread */
 static uint64_t tolerated;
 static volatile uint32_t flush_count;
 
@@ -68,7 +68,9 @@ flows_init(unsigned n, bool same_subnet)
 			.src = A(192, 168, 0, 0) + (same_subnet ? (i / 100) % 256 : i % 256),
 			.dst = A(172, 16, 1, 0) + i % 64,
 			.sport = (uint16_t)(10000 + i / 25600 + (i % 25600) * 2),
-			.dport = 443, .tcp_flags = 0x02, .payload = 16,
+			.dport = 443,
+			.tcp_flags = 0x02,
+			.payload = 16,
 		};
 	}
 }
@@ -115,15 +117,19 @@ out_flow(struct nat_worker *w, unsigned i, uint64_t now, struct seen *x, uint8_t
 static int
 reply_flow(struct nat_worker *w, unsigned i, const struct seen *x, uint64_t now)
 {
-	struct spec r = { .proto = x->proto, .src = x->dst, .dst = x->src,
-			  .sport = x->dport, .dport = x->sport, .tcp_flags = 0x12 };
+	struct spec r = { .proto = x->proto,
+			  .src = x->dst,
+			  .dst = x->src,
+			  .sport = x->dport,
+			  .dport = x->sport,
+			  .tcp_flags = 0x12 };
 	struct rte_mbuf *m;
 	uint32_t tunnel = UINT32_MAX;
 	struct seen b;
 	int rc;
 
 	if (x->proto == IPPROTO_ICMP)
-		r.icmp_type = 0xff;       /* not a request: only errors and replies come in */
+		r.icmp_type = 0xff; /* not a request: only errors and replies come in */
 	m = spec_mbuf(&r);
 	if (m == NULL)
 		return -1;
@@ -287,19 +293,23 @@ first_packet_race(void **state)
 
 		differ += mapped[0][i].sport != mapped[1][i].sport;
 		/* Converged: both workers now translate the flow alike... */
-		assert_int_equal(out_flow(nat_worker_get(nat, 0), i, SEC(101), &a, 0x10), DROP_NONE);
-		assert_int_equal(out_flow(nat_worker_get(nat, 1), i, SEC(101), &b, 0x10), DROP_NONE);
+		assert_int_equal(out_flow(nat_worker_get(nat, 0), i, SEC(101), &a, 0x10),
+				 DROP_NONE);
+		assert_int_equal(out_flow(nat_worker_get(nat, 1), i, SEC(101), &b, 0x10),
+				 DROP_NONE);
 		assert_int_equal(a.sport, b.sport);
 		assert_int_equal(a.src, b.src);
 		/* ...and the replies to what either gave out during the race
 		 * come back (a superseded session still restores). */
-		assert_int_equal(reply_flow(nat_worker_get(nat, 1), i, &mapped[0][i], SEC(101)), DROP_NONE);
-		assert_int_equal(reply_flow(nat_worker_get(nat, 0), i, &mapped[1][i], SEC(101)), DROP_NONE);
+		assert_int_equal(reply_flow(nat_worker_get(nat, 1), i, &mapped[0][i], SEC(101)),
+				 DROP_NONE);
+		assert_int_equal(reply_flow(nat_worker_get(nat, 0), i, &mapped[1][i], SEC(101)),
+				 DROP_NONE);
 	}
 	nat_stats_get(nat, -1, &st);
 	print_message("race: %" PRIu64 " sessions for %u flows, %" PRIu64 " races, %u flows mapped"
-		      " differently during the race\n", st.sessions, RACE_FLOWS,
-		      st.ctr[NAT_CTR_RACED], differ);
+		      " differently during the race\n",
+		      st.sessions, RACE_FLOWS, st.ctr[NAT_CTR_RACED], differ);
 	assert_true(st.sessions >= RACE_FLOWS && st.sessions <= 2 * RACE_FLOWS);
 	/* Sessions given up by worker 1 are freed; the rest stay. */
 	assert_true(st.ctr[NAT_CTR_RACED] > 0);
@@ -343,7 +353,8 @@ stress_worker(void *arg)
 			 * right at its timeout while the other worker expired it. */
 			bool at_timeout = now - prev > hz * 99 / 100 && now - prev < hz * 101 / 100;
 
-			if (flushes != __atomic_load_n(&flush_count, __ATOMIC_ACQUIRE) || at_timeout)
+			if (flushes != __atomic_load_n(&flush_count, __ATOMIC_ACQUIRE) ||
+			    at_timeout)
 				__atomic_fetch_add(&tolerated, 1, __ATOMIC_RELAXED);
 			else
 				check_failed("stress translation", i, rc);
@@ -382,7 +393,8 @@ control_thread(void *arg)
 		if (walks % 5 == 0)
 			nat_flush_site(nat, walks % 10);
 		__atomic_fetch_add(&flush_count, 1, __ATOMIC_RELEASE);
-		nat_session_walk(nat, rte_rdtsc(), walks % 2 ? NAT_SITE_ANY : 3, 0, count_row, &rows);
+		nat_session_walk(nat, rte_rdtsc(), walks % 2 ? NAT_SITE_ANY : 3, 0, count_row,
+				 &rows);
 		nat_stats_get(nat, -1, &st);
 		walks++;
 	}

@@ -51,15 +51,22 @@ out1(struct nat_worker *w, const struct spec *s, uint32_t tunnel, uint32_t site)
 static struct spec
 query(uint16_t sport, uint32_t dst, uint16_t dport)
 {
-	return (struct spec){ .proto = IPPROTO_UDP, .src = A(192, 168, 0, 1), .dst = dst,
-			      .sport = sport, .dport = dport, .payload = 30 };
+	return (struct spec){ .proto = IPPROTO_UDP,
+			      .src = A(192, 168, 0, 1),
+			      .dst = dst,
+			      .sport = sport,
+			      .dport = dport,
+			      .payload = 30 };
 }
 
 static struct spec
 ping(uint16_t id, uint32_t dst)
 {
-	return (struct spec){ .proto = IPPROTO_ICMP, .src = A(192, 168, 0, 1), .dst = dst,
-			      .sport = id, .payload = 56 };
+	return (struct spec){ .proto = IPPROTO_ICMP,
+			      .src = A(192, 168, 0, 1),
+			      .dst = dst,
+			      .sport = id,
+			      .payload = 56 };
 }
 
 /*
@@ -239,12 +246,16 @@ passthrough_takes_no_share(void **state)
 
 	(void)state;
 	test_config(&c, 1, NULL);
-	c.capacity = 1u << 20;       /* a site cap of 65536: no obstacle here */
+	c.capacity = 1u << 20; /* a site cap of 65536: no obstacle here */
 	nat = make(&c);
 	w = nat_worker_get(nat, 0);
 	for (unsigned i = 0; i < SHARE + 100; i++) {
-		struct spec q = { .proto = IPPROTO_UDP, .src = cloud, .dst = branch,
-				  .sport = 5353, .dport = (uint16_t)(1024 + i), .payload = 8 };
+		struct spec q = { .proto = IPPROTO_UDP,
+				  .src = cloud,
+				  .dst = branch,
+				  .sport = 5353,
+				  .dport = (uint16_t)(1024 + i),
+				  .payload = 8 };
 		struct rte_mbuf *m = spec_mbuf(&q);
 
 		assert_string_equal(verdict(nat_track(w, m, 1, 1, now)), "translated");
@@ -335,7 +346,8 @@ share_config(void **state)
 	c.active_sites = 100;
 	c.site_cap = 10001;
 	assert_int_equal(check(&c, "site_cap: 10001 x 100 active_sites exceeds capacity "
-			       "1000000 (at most 10000 each)"), -EINVAL);
+				   "1000000 (at most 10000 each)"),
+			 -EINVAL);
 	c.site_cap = 10000;
 	assert_int_equal(check(&c, NULL), 0);
 	/* The defaults: a site cap above one worker's ports, 16 sites. */
@@ -347,7 +359,8 @@ share_config(void **state)
 	nat_config_init(&c);
 	c.site_dest_cap = SHARE + 1;
 	assert_int_equal(check(&c, "site_dest_cap: 4033 x 16 active_sites exceeds the 64512 "
-			       "ports of a worker (at most 4032 each)"), -EINVAL);
+				   "ports of a worker (at most 4032 each)"),
+			 -EINVAL);
 	c.site_dest_cap = 70000;
 	assert_int_equal(check(&c, "site_dest_cap: 70000 above the 64512 ports"), -EINVAL);
 	c.site_dest_cap = 64512;
@@ -360,8 +373,7 @@ share_config(void **state)
 	c.active_sites = 20000;
 	c.port_min = 60000;
 	c.port_max = 60127;
-	assert_int_equal(check(&c, "active_sites: 20000 above the 128 ports of a worker"),
-			 -EINVAL);
+	assert_int_equal(check(&c, "active_sites: 20000 above the 128 ports of a worker"), -EINVAL);
 	assert_null(nat_create(&c));
 }
 

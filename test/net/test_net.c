@@ -175,19 +175,23 @@ ipv4_bad_fields(void **state)
 
 	(void)state;
 	memcpy(p, ip_hdr, 20);
-	p[0] = 0x65;                       /* version 6 */
+	p[0] = 0x65; /* version 6 */
 	assert_int_equal(net_ipv4_parse(p, sizeof(p), true, &info), DROP_IP_BAD_VERSION);
-	p[0] = 0x44;                       /* IHL 4 */
+	p[0] = 0x44; /* IHL 4 */
 	assert_int_equal(net_ipv4_parse(p, sizeof(p), true, &info), DROP_IP_BAD_HLEN);
-	p[0] = 0x4f; p[2] = 0; p[3] = 40;  /* IHL 60 > total length 40 */
+	p[0] = 0x4f;
+	p[2] = 0;
+	p[3] = 40; /* IHL 60 > total length 40 */
 	assert_int_equal(net_ipv4_parse(p, sizeof(p), true, &info), DROP_IP_BAD_HLEN);
 	memcpy(p, ip_hdr, 20);
-	p[10] ^= 0x01;                     /* checksum */
+	p[10] ^= 0x01; /* checksum */
 	assert_int_equal(net_ipv4_parse(p, sizeof(p), true, &info), DROP_IP_BAD_CHECKSUM);
 	/* ...unless the NIC has verified it. */
 	assert_int_equal(net_ipv4_parse(p, sizeof(p), false, &info), DROP_NONE);
 	memcpy(p, ip_hdr, 20);
-	p[12] = 127; p[10] = 0; p[11] = 0; /* loopback source */
+	p[12] = 127;
+	p[10] = 0;
+	p[11] = 0; /* loopback source */
 	{
 		uint16_t c = net_cksum(p, 20);
 		memcpy(p + 10, &c, 2);
@@ -229,25 +233,25 @@ arp_roundtrip_and_malformed(void **state)
 	const uint32_t eh = sizeof(struct rte_ether_hdr);
 
 	(void)state;
-	assert_int_equal(net_arp_build(f, RTE_ARP_OP_REPLY, &a, &b, 0x0a000001, &b,
-				       0x0a000002), NET_ARP_FRAME_LEN);
+	assert_int_equal(net_arp_build(f, RTE_ARP_OP_REPLY, &a, &b, 0x0a000001, &b, 0x0a000002),
+			 NET_ARP_FRAME_LEN);
 	assert_int_equal(net_arp_parse(f + eh, sizeof(f) - eh, &arp), DROP_NONE);
 	assert_int_equal(arp.op, RTE_ARP_OP_REPLY);
 	assert_int_equal(arp.sip, 0x0a000001);
 	assert_int_equal(arp.tip, 0x0a000002);
 	assert_memory_equal(&arp.sha, &a, 6);
 	assert_memory_equal(&arp.tha, &b, 6);
-	assert_memory_equal(f, &b, 6);                 /* Ethernet destination */
+	assert_memory_equal(f, &b, 6); /* Ethernet destination */
 
 	for (uint32_t len = 0; len < sizeof(f) - eh; len++)
 		assert_int_equal(net_arp_parse(f + eh, len, &arp), DROP_ARP_MALFORMED);
-	f[eh + 1] = 6;                                 /* hardware type 6 */
+	f[eh + 1] = 6; /* hardware type 6 */
 	assert_int_equal(net_arp_parse(f + eh, sizeof(f) - eh, &arp), DROP_ARP_MALFORMED);
 	f[eh + 1] = 1;
-	f[eh + 7] = 9;                                 /* opcode 9 */
+	f[eh + 7] = 9; /* opcode 9 */
 	assert_int_equal(net_arp_parse(f + eh, sizeof(f) - eh, &arp), DROP_ARP_MALFORMED);
 	f[eh + 7] = 1;
-	f[eh + 5] = 16;                                /* protocol length 16 */
+	f[eh + 5] = 16; /* protocol length 16 */
 	assert_int_equal(net_arp_parse(f + eh, sizeof(f) - eh, &arp), DROP_ARP_MALFORMED);
 }
 
@@ -260,17 +264,20 @@ icmp_error_quotes_and_caps(void **state)
 
 	(void)state;
 	memcpy(orig, ip_hdr, 20);
-	orig[2] = 1500 >> 8; orig[3] = 1500 & 0xff; orig[10] = 0; orig[11] = 0;
+	orig[2] = 1500 >> 8;
+	orig[3] = 1500 & 0xff;
+	orig[10] = 0;
+	orig[11] = 0;
 	{
 		uint16_t c = net_cksum(orig, 20);
 		memcpy(orig + 10, &c, 2);
 	}
 	n = net_icmp_error_build(out, orig, sizeof(orig), NET_ICMP_DEST_UNREACH,
 				 NET_ICMP_UNREACH_NEEDFRAG, 1400, 0x0a000001);
-	assert_int_equal(n, NET_ICMP_ERROR_MAX);      /* RFC 1812: at most 576 */
+	assert_int_equal(n, NET_ICMP_ERROR_MAX); /* RFC 1812: at most 576 */
 	assert_int_equal(net_ipv4_parse(out, (uint32_t)n, true, &info), DROP_NONE);
 	assert_int_equal(info.proto, IPPROTO_ICMP);
-	assert_int_equal(info.dst, 0xc0a80001);        /* back to the source */
+	assert_int_equal(info.dst, 0xc0a80001); /* back to the source */
 	assert_int_equal(info.src, 0x0a000001);
 	assert_int_equal(net_cksum(out + 20, n - 20), 0);
 	assert_int_equal(out[20], 3);
@@ -279,7 +286,8 @@ icmp_error_quotes_and_caps(void **state)
 	assert_memory_equal(out + 28, orig, n - 28);
 
 	/* A short datagram is quoted whole. */
-	orig[2] = 0; orig[3] = 40;
+	orig[2] = 0;
+	orig[3] = 40;
 	n = net_icmp_error_build(out, orig, 40, NET_ICMP_TIME_EXCEEDED, 0, 0, 0x0a000001);
 	assert_int_equal(n, 20 + 8 + 40);
 }
@@ -288,8 +296,11 @@ static void
 icmp_error_not_about_errors_or_fragments(void **state)
 {
 	uint8_t p[64] = { 0 };
-	struct net_ipv4_info info = { .src = 0x0a000001, .dst = 0x0a000002, .hlen = 20,
-				      .tot_len = 64, .proto = IPPROTO_UDP,
+	struct net_ipv4_info info = { .src = 0x0a000001,
+				      .dst = 0x0a000002,
+				      .hlen = 20,
+				      .tot_len = 64,
+				      .proto = IPPROTO_UDP,
 				      .first_fragment = true };
 
 	(void)state;
@@ -298,12 +309,12 @@ icmp_error_not_about_errors_or_fragments(void **state)
 	assert_false(net_icmp_error_allowed(p, &info));
 	info.first_fragment = true;
 	info.proto = IPPROTO_ICMP;
-	p[20] = 3;                                     /* an ICMP error */
+	p[20] = 3; /* an ICMP error */
 	assert_false(net_icmp_error_allowed(p, &info));
-	p[20] = 8;                                     /* echo request */
+	p[20] = 8; /* echo request */
 	assert_true(net_icmp_error_allowed(p, &info));
 	info.proto = IPPROTO_UDP;
-	info.dst = 0xe0000001;                         /* multicast */
+	info.dst = 0xe0000001; /* multicast */
 	assert_false(net_icmp_error_allowed(p, &info));
 	info.dst = 0xffffffff;
 	assert_false(net_icmp_error_allowed(p, &info));
@@ -320,10 +331,17 @@ echo_reply_checksums(void **state)
 	(void)state;
 	memset(p, 0xa5, sizeof(p));
 	memcpy(p, ip_hdr, 20);
-	p[2] = 0; p[3] = sizeof(p); p[9] = IPPROTO_ICMP; p[10] = 0; p[11] = 0;
+	p[2] = 0;
+	p[3] = sizeof(p);
+	p[9] = IPPROTO_ICMP;
+	p[10] = 0;
+	p[11] = 0;
 	c = net_cksum(p, 20);
 	memcpy(p + 10, &c, 2);
-	p[20] = 8; p[21] = 0; p[22] = 0; p[23] = 0;
+	p[20] = 8;
+	p[21] = 0;
+	p[22] = 0;
+	p[23] = 0;
 	c = net_cksum(p + 20, sizeof(p) - 20);
 	memcpy(p + 22, &c, 2);
 
@@ -340,14 +358,19 @@ static size_t
 syn(uint8_t *p, const uint8_t *opts, size_t olen, uint8_t flags)
 {
 	struct rte_ipv4_hdr ip = {
-		.version_ihl = RTE_IPV4_VHL_DEF, .time_to_live = 64,
+		.version_ihl = RTE_IPV4_VHL_DEF,
+		.time_to_live = 64,
 		.next_proto_id = IPPROTO_TCP,
-		.src_addr = rte_cpu_to_be_32(0xac10000a), .dst_addr = rte_cpu_to_be_32(0xc0a80002),
+		.src_addr = rte_cpu_to_be_32(0xac10000a),
+		.dst_addr = rte_cpu_to_be_32(0xc0a80002),
 	};
 	struct rte_tcp_hdr th = {
-		.src_port = rte_cpu_to_be_16(40000), .dst_port = rte_cpu_to_be_16(80),
-		.sent_seq = rte_cpu_to_be_32(0x12345678), .data_off = (uint8_t)((20 + olen) / 4 << 4),
-		.tcp_flags = flags, .rx_win = rte_cpu_to_be_16(64240),
+		.src_port = rte_cpu_to_be_16(40000),
+		.dst_port = rte_cpu_to_be_16(80),
+		.sent_seq = rte_cpu_to_be_32(0x12345678),
+		.data_off = (uint8_t)((20 + olen) / 4 << 4),
+		.tcp_flags = flags,
+		.rx_win = rte_cpu_to_be_16(64240),
 	};
 	size_t len = 20 + 20 + olen;
 
@@ -391,13 +414,13 @@ mss_clamp(void **state)
 	assert_true(net_tcp_mss_clamp(p, (uint32_t)n, 1360));
 	assert_int_equal(mss_of(p, 42), 1360);
 	assert_true(tcp_ok(p));
-	assert_false(net_tcp_mss_clamp(p, (uint32_t)n, 1400));   /* already smaller */
+	assert_false(net_tcp_mss_clamp(p, (uint32_t)n, 1400)); /* already smaller */
 	assert_int_equal(mss_of(p, 42), 1360);
 
 	n = syn(p, odd, sizeof(odd), RTE_TCP_SYN_FLAG | RTE_TCP_ACK_FLAG);
 	assert_true(net_tcp_mss_clamp(p, (uint32_t)n, 1322));
 	assert_int_equal(mss_of(p, 43), 1322);
-	assert_true(tcp_ok(p));                                   /* odd offset, still valid */
+	assert_true(tcp_ok(p)); /* odd offset, still valid */
 
 	n = syn(p, late, sizeof(late), RTE_TCP_SYN_FLAG);
 	assert_true(net_tcp_mss_clamp(p, (uint32_t)n, 536));

@@ -35,18 +35,18 @@ in_window_duplicate_too_old(void **state)
 	struct replay *r = window(1024);
 
 	(void)state;
-	assert_false(accept(r, 0));              /* 0 is never sent */
+	assert_false(accept(r, 0)); /* 0 is never sent */
 	assert_true(accept(r, 1));
-	assert_false(accept(r, 1));              /* duplicate */
+	assert_false(accept(r, 1)); /* duplicate */
 	assert_true(accept(r, 5));
-	assert_true(accept(r, 3));               /* late, inside the window */
+	assert_true(accept(r, 3)); /* late, inside the window */
 	assert_false(accept(r, 3));
-	assert_true(accept(r, 2000));            /* jump: window now 977..2000 */
-	assert_false(accept(r, 976));            /* left of the window */
-	assert_true(accept(r, 977));             /* its left edge */
+	assert_true(accept(r, 2000)); /* jump: window now 977..2000 */
+	assert_false(accept(r, 976)); /* left of the window */
+	assert_true(accept(r, 977));  /* its left edge */
 	assert_false(accept(r, 977));
 	assert_true(accept(r, 1999));
-	assert_false(accept(r, 5));              /* seen long ago, now too old */
+	assert_false(accept(r, 5)); /* seen long ago, now too old */
 	assert_int_equal(r->top, 2000);
 	free(r);
 }
@@ -124,7 +124,7 @@ esn_across_2_32(void **state)
 	assert_true(accept(r, replay_infer(r, 5000, true)));
 	assert_int_equal(r->top, w + 5000);
 	assert_int_equal(replay_infer(r, 4500, true), w + 4500);
-	assert_int_equal(replay_infer(r, 3000, true), 2 * w + 3000);  /* below: next */
+	assert_int_equal(replay_infer(r, 3000, true), 2 * w + 3000); /* below: next */
 	/* Without ESN the number is the wire's 32 bits. */
 	assert_int_equal(replay_infer(r, 7, false), 7);
 	free(r);

@@ -26,8 +26,12 @@ static struct sa_db *
 db_create(uint32_t max_sas, uint32_t max_tunnels)
 {
 	struct sa_db_params p = {
-		.max_sas = max_sas, .max_tunnels = max_tunnels, .max_spd = max_tunnels * 2,
-		.n_workers = 1, .engine = engine, .socket_id = 0,
+		.max_sas = max_sas,
+		.max_tunnels = max_tunnels,
+		.max_spd = max_tunnels * 2,
+		.n_workers = 1,
+		.engine = engine,
+		.socket_id = 0,
 	};
 	struct sa_db *db = sa_db_create(&p);
 
@@ -42,12 +46,14 @@ params(struct sa_params *p, uint32_t spi, bool inbound, uint32_t tunnel)
 	p->spi = spi;
 	p->inbound = inbound;
 	p->tunnel = tunnel;
-	p->local_addr = 0xc6336401;            /* 198.51.100.1 */
+	p->local_addr = 0xc6336401; /* 198.51.100.1 */
 	p->peer_addr = 0xcb007100 + tunnel % 250 + 1;
 	p->replay_window = inbound ? 1024 : 0;
 	p->keys = (struct crypto_keys){
-		.cipher = CRYPTO_CIPHER_AES_CBC, .integ = CRYPTO_INTEG_HMAC_SHA1_96,
-		.cipher_key_len = 16, .integ_key_len = 20,
+		.cipher = CRYPTO_CIPHER_AES_CBC,
+		.integ = CRYPTO_INTEG_HMAC_SHA1_96,
+		.cipher_key_len = 16,
+		.integ_key_len = 20,
 	};
 	memset(p->keys.cipher_key, (int)spi, 16);
 	p->n_local_ts = p->n_remote_ts = 1;
@@ -95,46 +101,46 @@ lifetimes(void **state)
 	p.hard.packets = 10;
 	assert_int_equal(sa_add(db, &p, &in), 0);
 	params(&p, 0x2001, false, 1);
-	p.hard.packets = 100;          /* outbound: counted by the sequence number */
+	p.hard.packets = 100; /* outbound: counted by the sequence number */
 	assert_int_equal(sa_add(db, &p, &out), 0);
 	params(&p, 0x1002, true, 1);
 	p.soft.seconds = 2;
 	p.hard.seconds = 4;
 	assert_int_equal(sa_add(db, &p, &timed), 0);
 
-	sa_db_poll(db, 10000, on_event, &ev);        /* clocks start */
+	sa_db_poll(db, 10000, on_event, &ev); /* clocks start */
 	assert_int_equal(ev.n[SA_EVENT_SOFT] + ev.n[SA_EVENT_HARD], 0);
 
 	ctr[in].bytes = 999;
 	sa_db_poll(db, 10100, on_event, &ev);
 	assert_int_equal(ev.n[SA_EVENT_SOFT], 0);
-	ctr[in].bytes = 1000;                        /* soft bytes reached */
+	ctr[in].bytes = 1000; /* soft bytes reached */
 	sa_db_poll(db, 10200, on_event, &ev);
 	assert_int_equal(ev.n[SA_EVENT_SOFT], 1);
 	assert_int_equal(ev.last, in);
-	sa_db_poll(db, 10300, on_event, &ev);        /* reported once */
+	sa_db_poll(db, 10300, on_event, &ev); /* reported once */
 	assert_int_equal(ev.n[SA_EVENT_SOFT], 1);
-	ctr[in].packets = 10;                        /* hard packets reached */
+	ctr[in].packets = 10; /* hard packets reached */
 	sa_db_poll(db, 10400, on_event, &ev);
 	assert_int_equal(ev.n[SA_EVENT_HARD], 1);
-	assert_true(sa_db_get(db, in)->dead);        /* workers stop using it at once */
+	assert_true(sa_db_get(db, in)->dead); /* workers stop using it at once */
 
 	sa = (struct sa *)(uintptr_t)sa_db_get(db, out);
 	sa->seq = 99;
 	sa_db_poll(db, 10500, on_event, &ev);
 	assert_int_equal(ev.n[SA_EVENT_HARD], 1);
-	assert_int_equal(sa->seq_limit, 100);        /* hard.packets caps the sequence */
+	assert_int_equal(sa->seq_limit, 100); /* hard.packets caps the sequence */
 	sa->seq = 100;
 	sa_db_poll(db, 10600, on_event, &ev);
 	assert_int_equal(ev.n[SA_EVENT_HARD], 2);
 	assert_int_equal(ev.n[SA_EVENT_SEQ_EXHAUSTED], 1);
 
-	sa_db_poll(db, 11900, on_event, &ev);        /* 1.9 s */
+	sa_db_poll(db, 11900, on_event, &ev); /* 1.9 s */
 	assert_int_equal(ev.n[SA_EVENT_SOFT], 1);
-	sa_db_poll(db, 12000, on_event, &ev);        /* 2 s: soft */
+	sa_db_poll(db, 12000, on_event, &ev); /* 2 s: soft */
 	assert_int_equal(ev.n[SA_EVENT_SOFT], 2);
 	assert_int_equal(ev.last, timed);
-	sa_db_poll(db, 14000, on_event, &ev);        /* 4 s: hard */
+	sa_db_poll(db, 14000, on_event, &ev); /* 4 s: hard */
 	assert_int_equal(ev.n[SA_EVENT_HARD], 3);
 	assert_true(sa_db_get(db, timed)->dead);
 	sa_db_free(db);
@@ -150,23 +156,23 @@ bad_params(void **state)
 	(void)state;
 	tunnel(db, 0);
 	params(&p, 255, true, 0);
-	assert_int_equal(sa_add(db, &p, &id), -EINVAL);       /* reserved SPI */
+	assert_int_equal(sa_add(db, &p, &id), -EINVAL); /* reserved SPI */
 	params(&p, 0x1000, true, 3);
-	assert_int_equal(sa_add(db, &p, &id), -EINVAL);       /* no such tunnel */
+	assert_int_equal(sa_add(db, &p, &id), -EINVAL); /* no such tunnel */
 	params(&p, 0x1000, true, 0);
 	p.replay_window = 1000;
-	assert_int_equal(sa_add(db, &p, &id), -EINVAL);       /* not a power of two */
+	assert_int_equal(sa_add(db, &p, &id), -EINVAL); /* not a power of two */
 	params(&p, 0x1000, true, 0);
 	p.esn = true;
 	p.replay_window = 0;
-	assert_int_equal(sa_add(db, &p, &id), -EINVAL);       /* ESN needs a window */
+	assert_int_equal(sa_add(db, &p, &id), -EINVAL); /* ESN needs a window */
 	params(&p, 0x1000, true, 0);
 	p.keys.cipher_key_len = 24;
-	assert_int_not_equal(sa_add(db, &p, &id), 0);         /* AES-192 unsupported */
+	assert_int_not_equal(sa_add(db, &p, &id), 0); /* AES-192 unsupported */
 	params(&p, 0x1000, true, 0);
 	assert_int_equal(sa_add(db, &p, &id), 0);
-	assert_int_equal(sa_add(db, &p, &id), -EEXIST);       /* same SPI and address */
-	assert_int_equal(sa_tunnel_set_out(db, 0, id), -EINVAL);  /* inbound SA */
+	assert_int_equal(sa_add(db, &p, &id), -EEXIST);          /* same SPI and address */
+	assert_int_equal(sa_tunnel_set_out(db, 0, id), -EINVAL); /* inbound SA */
 	assert_int_equal(sa_db_count(db), 1);
 	sa_db_free(db);
 }
@@ -227,7 +233,7 @@ spd_longest_prefix(void **state)
 	assert_int_equal(sa_tunnel_add(db, 1, 1, a, 1), 0);
 	assert_int_equal(sa_tunnel_add(db, 2, 2, b, 1), 0);
 	assert_int_equal(sa_tunnel_add(db, 3, 3, c, 2), 0);
-	assert_int_equal(sa_tunnel_add(db, 4, 4, b, 1), -EEXIST);   /* taken */
+	assert_int_equal(sa_tunnel_add(db, 4, 4, b, 1), -EEXIST); /* taken */
 	assert_int_equal(sa_worker_spd(sw, 0x0a0a0a0a), 1);
 	assert_int_equal(sa_worker_spd(sw, 0x0a01ff01), 2);
 	assert_int_equal(sa_worker_spd(sw, 0x0a010203), 3);
@@ -249,8 +255,8 @@ spd_protect_discard(void **state)
 {
 	struct sa_db *db = db_create(16, 8);
 	struct sa_worker *sw = sa_db_worker(db, 0);
-	struct sa_ts lan = { 0xc0a80000, 24 }, half = { 0xc0a80000, 25 },
-		     wide = { 0x0a000000, 8 }, bad = { 0xc0a80001, 24 };
+	struct sa_ts lan = { 0xc0a80000, 24 }, half = { 0xc0a80000, 25 }, wide = { 0x0a000000, 8 },
+		     bad = { 0xc0a80001, 24 };
 	struct {
 		struct sa_ts p;
 		uint32_t tunnel;
@@ -262,7 +268,7 @@ spd_protect_discard(void **state)
 	assert_false(sa_worker_protected(sw, 0xc0a80005));
 	assert_int_equal(sa_spd_protect(db, &bad), -EINVAL);
 	assert_int_equal(sa_spd_protect(db, &lan), 0);
-	assert_int_equal(sa_spd_protect(db, &lan), 0);          /* a second site */
+	assert_int_equal(sa_spd_protect(db, &lan), 0); /* a second site */
 	assert_int_equal(sa_worker_spd(sw, 0xc0a80005), SA_DISCARD);
 	assert_true(sa_worker_protected(sw, 0xc0a800ff));
 	assert_false(sa_worker_protected(sw, 0xc0a80105));
@@ -366,7 +372,7 @@ add_remove_while_worker_runs(void **state)
 			have[k] = true;
 		}
 		if (iter % 16 == 0)
-			sa_db_poll(db, now += 10, on_event, &ev);   /* frees what workers let go */
+			sa_db_poll(db, now += 10, on_event, &ev); /* frees what workers let go */
 	}
 	c.stop = 1;
 	rte_eal_wait_lcore(lcore);
@@ -408,7 +414,7 @@ hundred_thousand_sas(void **state)
 	}
 	assert_int_equal(sa_db_count(db), 2 * tunnels);
 	params(&p, 0xfffffff, true, 0);
-	assert_int_equal(sa_add(db, &p, &in), -ENOSPC);      /* full */
+	assert_int_equal(sa_add(db, &p, &in), -ENOSPC); /* full */
 	printf("# 100000 SAs: %zu bytes, %zu per SA\n", sa_db_memory(db),
 	       sa_db_memory(db) / (2 * tunnels));
 
@@ -433,8 +439,8 @@ int
 main(int argc, char **argv)
 {
 	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "1024", "--no-pci", "-l", "0-1",
-			"--log-level", "lib.*:error", "--file-prefix", prefix };
+	char *eal[] = { argv[0], "--no-huge",   "-m",          "1024",          "--no-pci", "-l",
+			"0-1",   "--log-level", "lib.*:error", "--file-prefix", prefix };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(lifetimes),
 		cmocka_unit_test(bad_params),

@@ -21,10 +21,10 @@
 
 #include "reass.h"
 
-#define SRC 0xc0a80002u          /* 192.168.0.2 */
-#define DST 0xac10000au          /* 172.16.0.10 */
-#define HZ  1000000000ull        /* the tests' clock: 1 tick = 1 ns */
-#define U   REASS_MIN_FRAG       /* the smallest fragment but the last */
+#define SRC 0xc0a80002u    /* 192.168.0.2 */
+#define DST 0xac10000au    /* 172.16.0.10 */
+#define HZ  1000000000ull  /* the tests' clock: 1 tick = 1 ns */
+#define U   REASS_MIN_FRAG /* the smallest fragment but the last */
 
 static struct rte_mempool *pool;
 static struct stats_worker st;
@@ -32,8 +32,7 @@ static unsigned baseline;
 
 /* A fragment of datagram id: payload bytes [off, off + len) of a pattern ^ fill. */
 static struct rte_mbuf *
-frag(uint16_t id, uint16_t off, uint16_t len, bool more, uint8_t fill,
-     struct net_ipv4_info *info)
+frag(uint16_t id, uint16_t off, uint16_t len, bool more, uint8_t fill, struct net_ipv4_info *info)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	struct rte_ipv4_hdr *ip;
@@ -43,12 +42,15 @@ frag(uint16_t id, uint16_t off, uint16_t len, bool more, uint8_t fill,
 	ip = (struct rte_ipv4_hdr *)rte_pktmbuf_append(m, (uint16_t)(20 + len));
 	assert_non_null(ip);
 	*ip = (struct rte_ipv4_hdr){
-		.version_ihl = RTE_IPV4_VHL_DEF, .total_length = rte_cpu_to_be_16(20 + len),
+		.version_ihl = RTE_IPV4_VHL_DEF,
+		.total_length = rte_cpu_to_be_16(20 + len),
 		.packet_id = rte_cpu_to_be_16(id),
-		.fragment_offset = rte_cpu_to_be_16((uint16_t)(off / 8 |
-						    (more ? RTE_IPV4_HDR_MF_FLAG : 0))),
-		.time_to_live = 64, .next_proto_id = IPPROTO_UDP,
-		.src_addr = rte_cpu_to_be_32(SRC), .dst_addr = rte_cpu_to_be_32(DST),
+		.fragment_offset =
+			rte_cpu_to_be_16((uint16_t)(off / 8 | (more ? RTE_IPV4_HDR_MF_FLAG : 0))),
+		.time_to_live = 64,
+		.next_proto_id = IPPROTO_UDP,
+		.src_addr = rte_cpu_to_be_32(SRC),
+		.dst_addr = rte_cpu_to_be_32(DST),
 	};
 	ip->hdr_checksum = net_cksum(ip, 20);
 	p = (uint8_t *)(ip + 1);
@@ -59,8 +61,8 @@ frag(uint16_t id, uint16_t off, uint16_t len, bool more, uint8_t fill,
 }
 
 static struct rte_mbuf *
-add_fill(struct reass *r, uint32_t owner, uint32_t site, uint16_t id, uint16_t off,
-	 uint16_t len, bool more, uint64_t now, uint8_t fill)
+add_fill(struct reass *r, uint32_t owner, uint32_t site, uint16_t id, uint16_t off, uint16_t len,
+	 bool more, uint64_t now, uint8_t fill)
 {
 	struct net_ipv4_info info;
 	struct rte_mbuf *m = frag(id, off, len, more, fill, &info);
@@ -137,8 +139,8 @@ owners_never_mix(void **state)
 	struct reass *r = table(64, 16);
 
 	(void)state;
-	assert_null(add(r, 7, 1, 9, 0, U, true, 1));       /* tunnel 7 (site 1) */
-	assert_null(add(r, 8, 2, 9, U, U, false, 2));      /* tunnel 8 (site 2) */
+	assert_null(add(r, 7, 1, 9, 0, U, true, 1));  /* tunnel 7 (site 1) */
+	assert_null(add(r, 8, 2, 9, U, U, false, 2)); /* tunnel 8 (site 2) */
 	/* Each completes only with its own. */
 	check_whole(add(r, 8, 2, 9, 0, U, true, 3), 2 * U);
 	check_whole(add(r, 7, 1, 9, U, U, false, 4), 2 * U);
@@ -191,7 +193,7 @@ refusals(void **state)
 static void
 timeout_and_eviction(void **state)
 {
-	struct reass *r = table(16, 0);          /* four buckets of four */
+	struct reass *r = table(16, 0); /* four buckets of four */
 
 	(void)state;
 	assert_null(add(r, 0, 0, 1, 0, U, true, 1));
@@ -291,15 +293,12 @@ int
 main(int argc, char **argv)
 {
 	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "256", "--no-pci", "-l", "0",
-			"--log-level", "lib.*:error", "--file-prefix", prefix };
+	char *eal[] = { argv[0], "--no-huge",   "-m",          "256",           "--no-pci", "-l",
+			"0",     "--log-level", "lib.*:error", "--file-prefix", prefix };
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(any_order),
-		cmocka_unit_test(owners_never_mix),
-		cmocka_unit_test(refusals),
-		cmocka_unit_test(timeout_and_eviction),
-		cmocka_unit_test(buffer_budget),
-		cmocka_unit_test(site_share),
+		cmocka_unit_test(any_order),     cmocka_unit_test(owners_never_mix),
+		cmocka_unit_test(refusals),      cmocka_unit_test(timeout_and_eviction),
+		cmocka_unit_test(buffer_budget), cmocka_unit_test(site_share),
 		cmocka_unit_test(no_aiming),
 	};
 	int rc;

@@ -24,8 +24,8 @@
 #include "net.h"
 #include "worker.h"
 
-#define WAN_ADDR 0xc6336401u     /* 198.51.100.1 */
-#define LAN_ADDR 0xac100001u     /* 172.16.0.1 */
+#define WAN_ADDR  0xc6336401u /* 198.51.100.1 */
+#define LAN_ADDR  0xac100001u /* 172.16.0.1 */
 #define PUNT_SIZE 64
 #define IKE_RATE  20
 
@@ -73,10 +73,12 @@ bed_create(void)
 	b.env.n_workers = 1;
 	b.env.n_ports = 2;
 	for (unsigned i = 0; i < 2; i++) {
-		b.env.port[i] = (struct worker_port){
-			.port_id = ring_port(&b, i), .mtu = 1500, .plen = i ? 16 : 24,
-			.addr = i ? LAN_ADDR : WAN_ADDR,
-			.role = i ? WORKER_ROLE_INSIDE : WORKER_ROLE_OUTSIDE };
+		b.env.port[i] = (struct worker_port){ .port_id = ring_port(&b, i),
+						      .mtu = 1500,
+						      .plen = i ? 16 : 24,
+						      .addr = i ? LAN_ADDR : WAN_ADDR,
+						      .role = i ? WORKER_ROLE_INSIDE :
+								  WORKER_ROLE_OUTSIDE };
 		rte_eth_macaddr_get(b.env.port[i].port_id, &b.env.port[i].mac);
 	}
 	n++;
@@ -89,15 +91,19 @@ bed_create(void)
 	snprintf(name, sizeof(name), "known%u", n);
 	b.env.punt_known = rte_ring_create(name, PUNT_SIZE, 0, RING_F_SC_DEQ);
 	snprintf(name, sizeof(name), "learn%u", n);
-	b.env.learn = rte_ring_create_elem(name, sizeof(struct neigh_learn_msg), 64, 0,
-					   RING_F_SC_DEQ);
+	b.env.learn =
+		rte_ring_create_elem(name, sizeof(struct neigh_learn_msg), 64, 0, RING_F_SC_DEQ);
 	b.env.cookies = worker_cookies_create(64, 0);
 	b.env.ike_rate = IKE_RATE;
 	b.env.qsbr = rte_zmalloc(NULL, rte_rcu_qsbr_get_memsize(1), 64);
 	b.env.pool = pool;
 	b.env.engine = crypto_engine_find("ipsec_mb");
-	b.env.sa = sa_db_create(&(struct sa_db_params){ .max_sas = 16, .max_tunnels = 16,
-		.max_spd = 32, .n_workers = 1, .engine = b.env.engine, .socket_id = 0 });
+	b.env.sa = sa_db_create(&(struct sa_db_params){ .max_sas = 16,
+							.max_tunnels = 16,
+							.max_spd = 32,
+							.n_workers = 1,
+							.engine = b.env.engine,
+							.socket_id = 0 });
 	b.env.frag_entries = 64;
 	b.env.max_sites = 16;
 	assert_non_null(b.env.routes);
@@ -151,8 +157,7 @@ bed_free(struct bed *b)
 
 /* An IKE datagram (UDP dport, non-ESP marker on 4500) from src to the wan address. */
 static struct rte_mbuf *
-ike_frame(const struct bed *b, uint32_t src, uint16_t dport, uint64_t icookie,
-	  uint64_t rcookie)
+ike_frame(const struct bed *b, uint32_t src, uint16_t dport, uint64_t icookie, uint64_t rcookie)
 {
 	struct rte_mbuf *m = rte_pktmbuf_alloc(pool);
 	uint16_t marker = dport == 4500 ? 4 : 0, len = (uint16_t)(20 + 8 + marker + 28);
@@ -168,9 +173,12 @@ ike_frame(const struct bed *b, uint32_t src, uint16_t dport, uint64_t icookie,
 	eh->ether_type = rte_cpu_to_be_16(RTE_ETHER_TYPE_IPV4);
 	ip = (struct rte_ipv4_hdr *)(eh + 1);
 	*ip = (struct rte_ipv4_hdr){
-		.version_ihl = RTE_IPV4_VHL_DEF, .total_length = rte_cpu_to_be_16(len),
-		.time_to_live = 64, .next_proto_id = IPPROTO_UDP,
-		.src_addr = rte_cpu_to_be_32(src), .dst_addr = rte_cpu_to_be_32(WAN_ADDR),
+		.version_ihl = RTE_IPV4_VHL_DEF,
+		.total_length = rte_cpu_to_be_16(len),
+		.time_to_live = 64,
+		.next_proto_id = IPPROTO_UDP,
+		.src_addr = rte_cpu_to_be_32(src),
+		.dst_addr = rte_cpu_to_be_32(WAN_ADDR),
 	};
 	ip->hdr_checksum = net_cksum(ip, 20);
 	udp = (uint8_t *)(ip + 1);
@@ -240,8 +248,8 @@ punt_known_first(void **state)
 	assert_int_equal(drop(b, DROP_PUNT_RING_FULL), 4 * PUNT_SIZE - (PUNT_SIZE - 1));
 
 	assert_true(worker_cookies_add(b->env.cookies, (const uint8_t *)&ours));
-	send1(b, ike_frame(b, 0xcb007150, 500, theirs, ours));     /* we answered */
-	send1(b, ike_frame(b, 0xcb007151, 4500, ours, theirs));    /* we started it */
+	send1(b, ike_frame(b, 0xcb007150, 500, theirs, ours));  /* we answered */
+	send1(b, ike_frame(b, 0xcb007151, 4500, ours, theirs)); /* we started it */
 	assert_int_equal(rte_ring_count(b->env.punt_known), 2);
 	assert_int_equal(worker_stats(b->w)->ctr[WCTR_PUNTED_KNOWN], 2);
 	assert_int_equal(rte_ring_dequeue(b->env.punt_known, (void **)&m), 0);
@@ -288,8 +296,8 @@ int
 main(int argc, char **argv)
 {
 	char prefix[64];
-	char *eal[] = { argv[0], "--no-huge", "-m", "512", "--no-pci", "-l", "0",
-			"--log-level", "lib.*:error", "--file-prefix", prefix };
+	char *eal[] = { argv[0], "--no-huge",   "-m",          "512",           "--no-pci", "-l",
+			"0",     "--log-level", "lib.*:error", "--file-prefix", prefix };
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(punt_rate_per_source),
 		cmocka_unit_test(punt_known_first),

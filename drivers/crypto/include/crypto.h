@@ -21,15 +21,15 @@
 
 #include "crypto_key.h"
 
-#define CRYPTO_ICV_MAX   16
-#define CRYPTO_AAD_MAX   32  /**< GCM AAD bytes accepted (ESP uses 8 or 12) */
+#define CRYPTO_ICV_MAX 16
+#define CRYPTO_AAD_MAX 32    /**< GCM AAD bytes accepted (ESP uses 8 or 12) */
 #define CRYPTO_BUF_MAX 65535 /**< longest range an op may cover (an IP packet) */
 
 /** Status of one op after crypto_process(). */
 enum crypto_status {
 	CRYPTO_OK = 0,
-	CRYPTO_AUTH_FAILED,   /**< ICV mismatch (inbound); the plaintext is not to be used */
-	CRYPTO_ERROR,         /**< bad lengths or engine failure */
+	CRYPTO_AUTH_FAILED, /**< ICV mismatch (inbound); the plaintext is not to be used */
+	CRYPTO_ERROR,       /**< bad lengths or engine failure */
 };
 
 /**
@@ -54,17 +54,17 @@ enum crypto_status {
  * copy of the received ICV). GCM: it passes the 12-byte AAD.
  */
 struct crypto_op {
-	const void *sess;        /**< built by crypto_session_init() */
-	uint8_t *buf;            /**< the ESP header; authenticated region starts here */
-	const uint8_t *iv;       /**< CBC: 16 bytes; GCM: the 8-byte explicit IV */
-	const uint8_t *aad;      /**< GCM: SPI|[SeqHi|]SeqLo */
-	uint8_t *icv;            /**< written (outbound) or compared (inbound) */
-	uint32_t auth_len;       /**< CBC+HMAC: bytes of buf covered by the ICV */
-	uint32_t cipher_off;     /**< from buf to the first byte to en/decrypt */
-	uint32_t cipher_len;     /**< CBC: a multiple of 16 */
-	uint8_t aad_len;         /**< GCM: 8, or 12 with ESN (0..CRYPTO_AAD_MAX) */
-	uint8_t encrypt;         /**< 1 outbound, 0 inbound */
-	uint8_t status;          /**< out: enum crypto_status */
+	const void *sess;    /**< built by crypto_session_init() */
+	uint8_t *buf;        /**< the ESP header; authenticated region starts here */
+	const uint8_t *iv;   /**< CBC: 16 bytes; GCM: the 8-byte explicit IV */
+	const uint8_t *aad;  /**< GCM: SPI|[SeqHi|]SeqLo */
+	uint8_t *icv;        /**< written (outbound) or compared (inbound) */
+	uint32_t auth_len;   /**< CBC+HMAC: bytes of buf covered by the ICV */
+	uint32_t cipher_off; /**< from buf to the first byte to en/decrypt */
+	uint32_t cipher_len; /**< CBC: a multiple of 16 */
+	uint8_t aad_len;     /**< GCM: 8, or 12 with ESN (0..CRYPTO_AAD_MAX) */
+	uint8_t encrypt;     /**< 1 outbound, 0 inbound */
+	uint8_t status;      /**< out: enum crypto_status */
 	uint8_t pad_;
 };
 
@@ -89,8 +89,7 @@ size_t crypto_session_size(const struct crypto_engine *e);
  *   combination, -ENOTSUP if the engine cannot run on this CPU, -ENOMEM
  *   if the engine's one-time setup could not allocate.
  */
-int crypto_session_init(const struct crypto_engine *e, void *sess,
-			const struct crypto_keys *keys)
+int crypto_session_init(const struct crypto_engine *e, void *sess, const struct crypto_keys *keys)
 	__attribute__((warn_unused_result));
 
 /** Wipe a session's key material. Control core, after no lcore uses it. */
@@ -106,15 +105,14 @@ unsigned crypto_session_icv_len(const struct crypto_engine *e, const void *sess)
  * stay cached. Longer ops may read more (GCM: higher hash-key powers).
  * Stable for the session's life.
  */
-uint32_t crypto_session_hot_lines(const struct crypto_engine *e,
-				  const void *sess, int encrypt, uint32_t len);
+uint32_t crypto_session_hot_lines(const struct crypto_engine *e, const void *sess, int encrypt,
+				  uint32_t len);
 
 /**
  * Per-lcore engine state (e.g. an IMB_MGR). NULL on allocation failure.
  * socket_id is advisory (memory comes from the C heap; no EAL needed).
  */
-struct crypto_lcore *crypto_lcore_create(const struct crypto_engine *e,
-					 int socket_id);
+struct crypto_lcore *crypto_lcore_create(const struct crypto_engine *e, int socket_id);
 void crypto_lcore_destroy(struct crypto_lcore *lc);
 
 /**
@@ -123,7 +121,6 @@ void crypto_lcore_destroy(struct crypto_lcore *lc);
  * No allocation, no system call, no logging.
  * @return the number of ops whose status is CRYPTO_OK.
  */
-uint16_t crypto_process(struct crypto_lcore *lc, struct crypto_op *ops,
-			uint16_t n);
+uint16_t crypto_process(struct crypto_lcore *lc, struct crypto_op *ops, uint16_t n);
 
 #endif /* ESPHUB_CRYPTO_H */

@@ -21,36 +21,36 @@
 #include "ike.h"
 #include "nat_config.h"
 
-#define CFG_MAX_PORTS     8
-#define CFG_NAME_MAX      16   /**< port names, incl. NUL */
-#define CFG_DEVICE_MAX    256  /**< DPDK devargs string, incl. NUL */
-#define CFG_MAX_WORKERS   16
+#define CFG_MAX_PORTS   8
+#define CFG_NAME_MAX    16  /**< port names, incl. NUL */
+#define CFG_DEVICE_MAX  256 /**< DPDK devargs string, incl. NUL */
+#define CFG_MAX_WORKERS 16
 
 enum cfg_port_role {
-	CFG_ROLE_OUTSIDE,  /**< WAN: branches reach the box here */
-	CFG_ROLE_INSIDE,   /**< the cloud network */
+	CFG_ROLE_OUTSIDE, /**< WAN: branches reach the box here */
+	CFG_ROLE_INSIDE,  /**< the cloud network */
 };
 
 struct cfg_port {
 	char name[CFG_NAME_MAX];
-	char device[CFG_DEVICE_MAX];  /**< e.g. "net_af_packet0,iface=wan0" or a PCI address */
+	char device[CFG_DEVICE_MAX]; /**< e.g. "net_af_packet0,iface=wan0" or a PCI address */
 	enum cfg_port_role role;
 	uint32_t addr;
 	uint8_t plen;
 	uint16_t mtu;
-	unsigned line;                /**< where it was defined, for later errors */
+	unsigned line; /**< where it was defined, for later errors */
 };
 
 struct cfg_route {
 	uint32_t prefix;
 	uint8_t plen;
-	uint32_t via;                 /**< next hop */
-	unsigned port;                /**< index into cfg.ports */
+	uint32_t via;  /**< next hop */
+	unsigned port; /**< index into cfg.ports */
 	unsigned line;
 };
 
 /* Cleartext allowed across an outside port (bypass.c). */
-#define CFG_MAX_BYPASS    64
+#define CFG_MAX_BYPASS 64
 struct cfg_bypass {
 	uint32_t local, remote;
 	uint8_t local_len, remote_len;
@@ -64,9 +64,9 @@ struct cfg_neighbour {
 	unsigned line;
 };
 
-#define CFG_MAX_SUBNETS   8    /* = SA_MAX_TS */
-#define CFG_KEY_MAX       36   /* AES-256 + GCM salt */
-#define CFG_AUTH_KEY_MAX  32
+#define CFG_MAX_SUBNETS  8  /* = SA_MAX_TS */
+#define CFG_KEY_MAX      36 /* AES-256 + GCM salt */
+#define CFG_AUTH_KEY_MAX 32
 
 enum cfg_cipher { CFG_AES128_CBC, CFG_AES256_CBC, CFG_AES128_GCM, CFG_AES256_GCM };
 enum cfg_integ { CFG_INTEG_NONE, CFG_HMAC_SHA1_96, CFG_HMAC_SHA256_128 };
@@ -77,13 +77,13 @@ struct cfg_prefix {
 };
 
 struct cfg_lifetime {
-	uint64_t bytes, packets, seconds;   /* 0 = none */
+	uint64_t bytes, packets, seconds; /* 0 = none */
 };
 
 /* One direction of a manually keyed SA. Secret: never printed. */
 struct cfg_manual_sa {
 	uint32_t spi;
-	uint8_t key_len;                   /* cipher key incl. GCM salt */
+	uint8_t key_len; /* cipher key incl. GCM salt */
 	uint8_t auth_key_len;
 	uint8_t key[CFG_KEY_MAX];
 	uint8_t auth_key[CFG_AUTH_KEY_MAX];
@@ -92,20 +92,20 @@ struct cfg_manual_sa {
 /* A branch office. With sa_in/sa_out its tunnel is keyed by hand. */
 struct cfg_site {
 	char name[32];
-	uint32_t peer;                     /* the branch's outer address */
-	uint32_t local;                    /* esphub's outer address */
+	uint32_t peer;  /* the branch's outer address */
+	uint32_t local; /* esphub's outer address */
 	unsigned n_remote, n_local;
-	struct cfg_prefix remote[CFG_MAX_SUBNETS];  /* branch subnets */
+	struct cfg_prefix remote[CFG_MAX_SUBNETS]; /* branch subnets */
 	struct cfg_prefix local_subnets[CFG_MAX_SUBNETS];
-	bool udp_encap;                    /* RFC 3948 */
+	bool udp_encap; /* RFC 3948 */
 	uint16_t peer_port, local_port;
 	bool esn;
 	uint32_t replay_window;
 	enum cfg_cipher cipher;
 	enum cfg_integ integ;
 	struct cfg_lifetime soft, hard;
-	bool manual;                       /* keyed by hand: sa_in, sa_out */
-	bool allow_unsafe_gcm;             /* hand-keyed GCM all the same (tests) */
+	bool manual;           /* keyed by hand: sa_in, sa_out */
+	bool allow_unsafe_gcm; /* hand-keyed GCM all the same (tests) */
 	struct cfg_manual_sa sa_in, sa_out;
 	bool ike;                          /* keyed by IKE: ike_params */
 	struct ike_site_params ike_params; /* holds the PSK: never printed */
@@ -113,25 +113,25 @@ struct cfg_site {
 };
 
 struct cfg_esp {
-	uint32_t replay_window;            /* default for sites */
-	uint16_t mss_clamp;                /* 0 auto, UINT16_MAX off, else MSS */
+	uint32_t replay_window; /* default for sites */
+	uint16_t mss_clamp;     /* 0 auto, UINT16_MAX off, else MSS */
 	uint32_t max_sas;
 	uint32_t max_tunnels;
 };
 
 struct cfg_tables {
-	uint32_t neighbours;          /**< neighbour (ARP) table entries */
-	uint32_t routes;              /**< IPv4 routes */
-	uint32_t mbufs;               /**< packet buffers; 0 = sized from ports and workers */
+	uint32_t neighbours; /**< neighbour (ARP) table entries */
+	uint32_t routes;     /**< IPv4 routes */
+	uint32_t mbufs;      /**< packet buffers; 0 = sized from ports and workers */
 };
 
 struct cfg {
 	char *path;
-	unsigned workers;             /**< worker lcores */
-	unsigned workers_line;        /**< line of "workers", 0 if defaulted */
-	unsigned log_level;           /**< syslog numbering: 1 emerg .. 8 debug */
-	uint32_t icmp_error_rate;     /**< ICMP errors per second per worker; 0 = never */
-	uint32_t idle_sleep_us;       /**< an idle worker sleeps this long per poll; 0 = never */
+	unsigned workers;         /**< worker lcores */
+	unsigned workers_line;    /**< line of "workers", 0 if defaulted */
+	unsigned log_level;       /**< syslog numbering: 1 emerg .. 8 debug */
+	uint32_t icmp_error_rate; /**< ICMP errors per second per worker; 0 = never */
+	uint32_t idle_sleep_us;   /**< an idle worker sleeps this long per poll; 0 = never */
 	struct cfg_tables tables;
 	unsigned n_ports;
 	struct cfg_port ports[CFG_MAX_PORTS];
@@ -141,10 +141,10 @@ struct cfg {
 	struct cfg_neighbour *neighbours;
 	unsigned n_bypass;
 	struct cfg_bypass bypass[CFG_MAX_BYPASS];
-	char crypto_engine[16];       /**< "ipsec_mb" or "openssl" */
-	struct ike_config ike;        /**< the ike section, defaults filled */
-	bool nat_enabled;             /**< a nat section is present */
-	struct nat_config nat;        /**< its rules, pools, limits (runtime fields unset) */
+	char crypto_engine[16]; /**< "ipsec_mb" or "openssl" */
+	struct ike_config ike;  /**< the ike section, defaults filled */
+	bool nat_enabled;       /**< a nat section is present */
+	struct nat_config nat;  /**< its rules, pools, limits (runtime fields unset) */
 	struct cfg_esp esp;
 	unsigned n_sites;
 	struct cfg_site *sites;
@@ -169,8 +169,8 @@ void conf_free(struct cfg *cfg);
  * reported as "(cli):LINE: site.FIELD: what is wrong".
  * @return 0 (err holds the warnings, or ""), or -1 with the errors in err.
  */
-int conf_site_from_text(const struct cfg *cfg, const char *text, struct cfg_site *out,
-			char *err, size_t errlen) __attribute__((warn_unused_result));
+int conf_site_from_text(const struct cfg *cfg, const char *text, struct cfg_site *out, char *err,
+			size_t errlen) __attribute__((warn_unused_result));
 
 /** "outside" / "inside". */
 const char *conf_role_name(enum cfg_port_role role);
@@ -197,9 +197,9 @@ bool conf_key_lengths(enum cfg_cipher c, enum cfg_integ i, uint8_t *key, uint8_t
  * an observer of two runs recovers plaintext (RFC 4106 s8.1). Only a site
  * with allow_unsafe_manual_gcm (test harnesses, benchmarks) may.
  */
-#define CFG_MANUAL_GCM_REFUSED \
+#define CFG_MANUAL_GCM_REFUSED                                                 \
 	"GCM keyed by hand repeats nonces (its IV restarts with the sequence " \
-	"number under the same key, RFC 4106 s8.1): use aes128-cbc or " \
+	"number under the same key, RFC 4106 s8.1): use aes128-cbc or "        \
 	"aes256-cbc with integ, or IKE"
 bool conf_cipher_is_gcm(enum cfg_cipher c);
 

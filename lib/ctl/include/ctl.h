@@ -75,8 +75,8 @@ struct nat;
 struct ctl_engine_ops {
 	/** Start keying site (ctl's index) as s says; *engine_site is the
 	 *  name the engine will use for it in struct ctl_child. */
-	int (*site_add)(void *engine, uint32_t site, const struct cfg_site *s,
-			uint64_t now_ms, uint32_t *engine_site);
+	int (*site_add)(void *engine, uint32_t site, const struct cfg_site *s, uint64_t now_ms,
+			uint32_t *engine_site);
 	/** s replaces the site's configuration (same name). The engine keeps
 	 *  its SAs where it can. Non-zero: the old configuration stays. */
 	int (*site_update)(void *engine, const struct cfg_site *s, uint64_t now_ms);
@@ -92,17 +92,17 @@ struct ctl_engine_ops {
 
 /** One SA direction an engine negotiated. */
 struct ctl_child {
-	uint32_t engine_site;          /**< from ctl_engine_ops.site_add */
-	bool inbound;                  /**< we decrypt with it */
-	uint32_t spi;                  /**< inbound: ours; outbound: the peer's */
-	struct crypto_keys keys;       /**< copied; the caller wipes its own */
-	struct sa_ts local_ts;         /**< our side's selector */
-	struct sa_ts remote_ts;        /**< the branch's */
-	uint32_t local_addr, peer_addr;   /**< outer addresses */
-	uint16_t local_port, peer_port;   /**< RFC 3948; 0: plain ESP */
-	uint64_t soft_bytes, soft_packets;   /**< child_expired(soft) at; 0: none */
-	uint64_t hard_bytes;           /**< child_expired(hard) at; 0: none */
-	uint64_t twin;                 /**< outbound: the pair's inbound handle */
+	uint32_t engine_site;              /**< from ctl_engine_ops.site_add */
+	bool inbound;                      /**< we decrypt with it */
+	uint32_t spi;                      /**< inbound: ours; outbound: the peer's */
+	struct crypto_keys keys;           /**< copied; the caller wipes its own */
+	struct sa_ts local_ts;             /**< our side's selector */
+	struct sa_ts remote_ts;            /**< the branch's */
+	uint32_t local_addr, peer_addr;    /**< outer addresses */
+	uint16_t local_port, peer_port;    /**< RFC 3948; 0: plain ESP */
+	uint64_t soft_bytes, soft_packets; /**< child_expired(soft) at; 0: none */
+	uint64_t hard_bytes;               /**< child_expired(hard) at; 0: none */
+	uint64_t twin;                     /**< outbound: the pair's inbound handle */
 };
 
 /**
@@ -113,8 +113,8 @@ struct ctl_child {
  *   (selectors outside the site's subnets), -ENOSPC (tunnels, SAs, SPD),
  *   -EEXIST (inbound SPI in use), -EINVAL (twin, parameters).
  */
-int ctl_child_install(struct ctl *ctl, const struct ctl_child *c, uint64_t now_ms,
-		      uint64_t *handle) __attribute__((warn_unused_result));
+int ctl_child_install(struct ctl *ctl, const struct ctl_child *c, uint64_t now_ms, uint64_t *handle)
+	__attribute__((warn_unused_result));
 
 /** Remove the SA handle names (step 4). An unknown handle is ignored. */
 void ctl_child_delete(struct ctl *ctl, uint64_t handle);
@@ -124,18 +124,17 @@ void ctl_child_delete(struct ctl *ctl, uint64_t handle);
 uint64_t ctl_child_last_inbound(const struct ctl *ctl, uint64_t handle);
 
 /** The site's NAT rebound (step 5). @return outbound SAs that followed. */
-unsigned ctl_peer_moved(struct ctl *ctl, uint32_t engine_site, uint32_t addr,
-			uint16_t port);
+unsigned ctl_peer_moved(struct ctl *ctl, uint32_t engine_site, uint32_t addr, uint16_t port);
 
 /* ------------------------------------------------------------------ */
 /** @name Instance */
 
 struct ctl_params {
-	struct cfg *cfg;               /**< the running configuration; ctl writes its sites
+	struct cfg *cfg; /**< the running configuration; ctl writes its sites
 					    and ike.default_psk */
 	struct sa_db *sa;
-	struct nat *nat;               /**< NULL: no NAT */
-	const struct ctl_engine_ops *engine_ops;   /**< NULL: IKE sites refused */
+	struct nat *nat;                         /**< NULL: no NAT */
+	const struct ctl_engine_ops *engine_ops; /**< NULL: IKE sites refused */
 	void *engine;
 	int socket_id;
 };
@@ -160,8 +159,8 @@ int ctl_sites_install(struct ctl *ctl, uint64_t now_ms);
 
 /** Add a site (its name unused). @return 0 with *site set, -EEXIST,
  *  -ENOSPC (esp.max_tunnels slots), or why it could not be installed. */
-int ctl_site_add(struct ctl *ctl, const struct cfg_site *s, uint64_t now_ms,
-		 uint32_t *site) __attribute__((warn_unused_result));
+int ctl_site_add(struct ctl *ctl, const struct cfg_site *s, uint64_t now_ms, uint32_t *site)
+	__attribute__((warn_unused_result));
 
 /** Replace site's configuration with s (same name): an engine decides
  *  whether its tunnels survive; a hand-keyed site is set up anew. */
@@ -177,8 +176,7 @@ void ctl_site_del(struct ctl *ctl, uint32_t site, uint64_t now_ms);
  * needed for, and the summary. fresh stays the caller's.
  * @return 0, or -EIO if some site failed (see the log).
  */
-int ctl_reload(struct ctl *ctl, const struct cfg *fresh, uint64_t now_ms, char *report,
-	       size_t len);
+int ctl_reload(struct ctl *ctl, const struct cfg *fresh, uint64_t now_ms, char *report, size_t len);
 
 /** Add a hand-keyed SA to a hand-keyed site's tunnel; an outbound one
  *  becomes the tunnel's at once. @return 0 with *id set, -ENOENT, -EPERM
@@ -233,18 +231,18 @@ const char *ctl_site_name(const struct ctl *ctl, uint32_t site);
 
 /** Who installed an SA. */
 enum ctl_sa_owner {
-	CTL_SA_NONE,                   /**< no such SA */
-	CTL_SA_MANUAL,                 /**< a hand-keyed site, from the file or the CLI */
-	CTL_SA_ENGINE,                 /**< an IKE engine */
+	CTL_SA_NONE,   /**< no such SA */
+	CTL_SA_MANUAL, /**< a hand-keyed site, from the file or the CLI */
+	CTL_SA_ENGINE, /**< an IKE engine */
 };
 enum ctl_sa_owner ctl_sa_owner(const struct ctl *ctl, uint32_t id);
 
 struct ctl_tunnel_info {
 	uint32_t site;
-	uint32_t sas;                  /**< SAs that belong to it */
-	uint32_t out;                  /**< its outbound SA, or SA_NONE */
-	uint32_t next_out;             /**< a rekeyed one waiting to take over, or SA_NONE */
-	struct sa_ts local, remote;    /**< the selectors it was made for */
+	uint32_t sas;               /**< SAs that belong to it */
+	uint32_t out;               /**< its outbound SA, or SA_NONE */
+	uint32_t next_out;          /**< a rekeyed one waiting to take over, or SA_NONE */
+	struct sa_ts local, remote; /**< the selectors it was made for */
 };
 /** @return 0, or -ENOENT (no such tunnel). */
 int ctl_tunnel_get(const struct ctl *ctl, uint32_t tunnel, struct ctl_tunnel_info *out);

@@ -23,7 +23,7 @@
 #include "sa.h"
 #include "stats.h"
 
-#define ESP_BURST_MAX 128          /* = IMB_MAX_BURST_SIZE: one engine call */
+#define ESP_BURST_MAX 128 /* = IMB_MAX_BURST_SIZE: one engine call */
 
 /* Per-packet overhead of the widest transform: outer IPv4 + UDP + ESP
  * header + CBC IV + padding + trailer + ICV. Buffers need this much spare. */
@@ -36,8 +36,8 @@ struct esp_worker;
  * n_workers (the outer IPv4 IDs it writes are its own: no two workers
  * send the same ID). NULL on failure or index >= n_workers.
  */
-struct esp_worker *esp_worker_create(const struct crypto_engine *e, int socket_id,
-				     unsigned index, unsigned n_workers);
+struct esp_worker *esp_worker_create(const struct crypto_engine *e, int socket_id, unsigned index,
+				     unsigned n_workers);
 void esp_worker_free(struct esp_worker *ew);
 
 /**

@@ -133,7 +133,7 @@
  */
 #define NAT_PASS ((enum stats_drop)DROP_N)
 
-#define NAT_BURST        32          /**< packets the burst calls prefetch together */
+#define NAT_BURST 32 /**< packets the burst calls prefetch together */
 
 /** Counters each worker keeps: _(SYM, name, description). */
 /* clang-format off */
@@ -166,7 +166,7 @@ enum nat_proto { NAT_PROTO_TCP, NAT_PROTO_UDP, NAT_PROTO_ICMP, NAT_PROTO_N };
 /** Counters and gauges, summed over workers (or of one worker). */
 struct nat_stats {
 	uint64_t ctr[NAT_CTR_N];
-	uint64_t sessions;                 /**< in the table, dead or alive, not yet freed */
+	uint64_t sessions; /**< in the table, dead or alive, not yet freed */
 	uint64_t sessions_proto[NAT_PROTO_N];
 	uint32_t capacity;
 };
@@ -175,20 +175,20 @@ struct nat_stats {
 struct nat_session_info {
 	uint32_t tunnel;
 	uint32_t site;
-	uint8_t proto;                /**< IPPROTO_TCP, _UDP, _ICMP */
+	uint8_t proto; /**< IPPROTO_TCP, _UDP, _ICMP */
 	uint32_t inside_addr;
-	uint16_t inside_port;         /**< ICMP: the branch's identifier */
+	uint16_t inside_port; /**< ICMP: the branch's identifier */
 	uint32_t remote_addr;
-	uint16_t remote_port;         /**< ICMP: 0 */
+	uint16_t remote_port; /**< ICMP: 0 */
 	uint32_t mapped_addr;
 	uint16_t mapped_port;
-	const char *state;            /**< "udp", "icmp", "syn-sent", "established", ... */
-	uint32_t age_s;               /**< since the session was created */
+	const char *state; /**< "udp", "icmp", "syn-sent", "established", ... */
+	uint32_t age_s;    /**< since the session was created */
 	uint32_t idle_s;
-	uint32_t expires_s;           /**< seconds until the idle timeout */
-	unsigned worker;              /**< the owning worker */
-	bool superseded;              /**< lost a creation race; replies only */
-	bool passthrough;             /**< opened by the cloud: mapped to itself */
+	uint32_t expires_s; /**< seconds until the idle timeout */
+	unsigned worker;    /**< the owning worker */
+	bool superseded;    /**< lost a creation race; replies only */
+	bool passthrough;   /**< opened by the cloud: mapped to itself */
 };
 
 struct nat;
@@ -241,10 +241,8 @@ uint32_t nat_site_sessions(const struct nat *nat, uint32_t site);
  * Control core or telemetry thread. O(capacity).
  * @return the number of sessions passed to fn.
  */
-unsigned nat_session_walk(const struct nat *nat, uint64_t tsc, uint32_t site,
-			  unsigned limit,
-			  int (*fn)(const struct nat_session_info *si, void *arg),
-			  void *arg);
+unsigned nat_session_walk(const struct nat *nat, uint64_t tsc, uint32_t site, unsigned limit,
+			  int (*fn)(const struct nat_session_info *si, void *arg), void *arg);
 
 /** Names for the CLI and telemetry. */
 const char *nat_counter_name(enum nat_counter c);
@@ -272,8 +270,8 @@ const char *nat_proto_name(enum nat_proto p);
  *   error about no session), _TABLE_FULL, _SITE_CAP, _SITE_DEST_CAP,
  *   _PORTS.
  */
-enum stats_drop nat_out(struct nat_worker *nw, struct rte_mbuf *m,
-			uint32_t tunnel, uint32_t site, uint64_t tsc);
+enum stats_drop nat_out(struct nat_worker *nw, struct rte_mbuf *m, uint32_t tunnel, uint32_t site,
+			uint64_t tsc);
 
 /**
  * Cloud -> branch: m was received on the inside port. Not NAT traffic
@@ -286,8 +284,7 @@ enum stats_drop nat_out(struct nat_worker *nw, struct rte_mbuf *m,
  *   expired and flushed sessions, and remotes the session was not opened
  *   to), _FRAGMENT, _MALFORMED.
  */
-enum stats_drop nat_in(struct nat_worker *nw, struct rte_mbuf *m,
-		       uint64_t tsc, uint32_t *tunnel);
+enum stats_drop nat_in(struct nat_worker *nw, struct rte_mbuf *m, uint64_t tsc, uint32_t *tunnel);
 
 /**
  * Cloud -> branch: m is forwarded into tunnel (of site) unchanged, by the
@@ -297,21 +294,20 @@ enum stats_drop nat_in(struct nat_worker *nw, struct rte_mbuf *m,
  * @return DROP_NONE: forward m; DROP_NAT_TABLE_FULL, _SITE_CAP or
  *   _MALFORMED: a session was needed and could not be made.
  */
-enum stats_drop nat_track(struct nat_worker *nw, struct rte_mbuf *m,
-			  uint32_t tunnel, uint32_t site, uint64_t tsc);
+enum stats_drop nat_track(struct nat_worker *nw, struct rte_mbuf *m, uint32_t tunnel, uint32_t site,
+			  uint64_t tsc);
 
 /**
  * nat_out() over a burst, prefetching index buckets and sessions ahead:
  * rc[i] is what nat_out() would return for m[i]. Same contract. Any n
  * (worked in groups of NAT_BURST); the form to use with large tables.
  */
-void nat_out_burst(struct nat_worker *nw, struct rte_mbuf **m,
-		   const uint32_t *tunnel, const uint32_t *site, uint16_t n,
-		   uint64_t tsc, enum stats_drop *rc);
+void nat_out_burst(struct nat_worker *nw, struct rte_mbuf **m, const uint32_t *tunnel,
+		   const uint32_t *site, uint16_t n, uint64_t tsc, enum stats_drop *rc);
 
 /** nat_in() over a burst: rc[i] and tunnel[i] as nat_in() gives them. */
-void nat_in_burst(struct nat_worker *nw, struct rte_mbuf **m, uint16_t n,
-		  uint64_t tsc, uint32_t *tunnel, enum stats_drop *rc);
+void nat_in_burst(struct nat_worker *nw, struct rte_mbuf **m, uint16_t n, uint64_t tsc,
+		  uint32_t *tunnel, enum stats_drop *rc);
 
 /**
  * Housekeeping: free sessions whose slots passed their grace period, and

@@ -22,20 +22,20 @@
 #include <rte_hash.h>
 #include <rte_rcu_qsbr.h>
 
-#define NEIGH_REACHABLE_MS  (5 * 60 * 1000)
-#define NEIGH_PROBES        3
+#define NEIGH_REACHABLE_MS (5 * 60 * 1000)
+#define NEIGH_PROBES       3
 
 struct neigh_table;
 
 /** A worker's report of an ARP packet that taught it a mapping. */
 struct neigh_learn_msg {
-	uint32_t ip;                 /**< host order */
-	uint16_t port;               /**< port index */
+	uint32_t ip;   /**< host order */
+	uint16_t port; /**< port index */
 	struct rte_ether_addr mac;
 } __rte_aligned(16);
 
-struct neigh_table *neigh_table_create(const char *name, uint32_t size,
-				       int socket_id, struct rte_rcu_qsbr *qsbr);
+struct neigh_table *neigh_table_create(const char *name, uint32_t size, int socket_id,
+				       struct rte_rcu_qsbr *qsbr);
 void neigh_table_free(struct neigh_table *nt);
 
 /**
@@ -58,8 +58,8 @@ void neigh_flush_port(struct neigh_table *nt, uint16_t port);
  * Control core; call about once a second.
  */
 void neigh_age(struct neigh_table *nt, uint64_t now_ms,
-	       void (*probe)(uint16_t port, uint32_t ip,
-			     const struct rte_ether_addr *mac, void *arg),
+	       void (*probe)(uint16_t port, uint32_t ip, const struct rte_ether_addr *mac,
+			     void *arg),
 	       void *arg);
 
 struct neigh_info {
@@ -67,8 +67,8 @@ struct neigh_info {
 	uint32_t ip;
 	struct rte_ether_addr mac;
 	bool is_static;
-	uint64_t age_ms;     /**< since last confirmation */
-	unsigned probes;     /**< unanswered probes so far */
+	uint64_t age_ms; /**< since last confirmation */
+	unsigned probes; /**< unanswered probes so far */
 };
 
 /** Visit every entry. Control core. */
@@ -106,8 +106,7 @@ neigh_key(uint16_t port, uint32_t ip)
  * @return true and *mac if known.
  */
 static inline bool
-neigh_lookup(const struct neigh_view *v, uint16_t port, uint32_t ip,
-	     struct rte_ether_addr *mac)
+neigh_lookup(const struct neigh_view *v, uint16_t port, uint32_t ip, struct rte_ether_addr *mac)
 {
 	uint64_t key = neigh_key(port, ip);
 	void *data;

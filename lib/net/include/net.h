@@ -28,17 +28,17 @@
 #include "net_addr.h"
 #include "stats.h"
 
-#define NET_MAC_STR_MAX   18
+#define NET_MAC_STR_MAX 18
 
 /* ICMP types and codes the box sends (RFC 792, RFC 1191). */
-#define NET_ICMP_DEST_UNREACH       3
-#define   NET_ICMP_UNREACH_NET        0
-#define   NET_ICMP_UNREACH_HOST       1
-#define   NET_ICMP_UNREACH_PROTOCOL   2
-#define   NET_ICMP_UNREACH_PORT       3
-#define   NET_ICMP_UNREACH_NEEDFRAG   4
-#define NET_ICMP_TIME_EXCEEDED      11
-#define   NET_ICMP_TIMX_INTRANS       0
+#define NET_ICMP_DEST_UNREACH     3
+#define NET_ICMP_UNREACH_NET      0
+#define NET_ICMP_UNREACH_HOST     1
+#define NET_ICMP_UNREACH_PROTOCOL 2
+#define NET_ICMP_UNREACH_PORT     3
+#define NET_ICMP_UNREACH_NEEDFRAG 4
+#define NET_ICMP_TIME_EXCEEDED    11
+#define NET_ICMP_TIMX_INTRANS     0
 
 /* --- checksums ---------------------------------------------------------- */
 
@@ -86,7 +86,7 @@ net_cksum(const void *buf, size_t len)
 static inline uint16_t
 net_cksum_adjust16(uint16_t cksum, uint16_t old, uint16_t new)
 {
-	uint32_t s = (uint16_t)~cksum + (uint16_t)~old + (uint32_t)new;
+	uint32_t s = (uint16_t)~cksum + (uint16_t)~old + (uint32_t) new;
 
 	s = (s & 0xffff) + (s >> 16);
 	s = (s & 0xffff) + (s >> 16);
@@ -98,7 +98,7 @@ static inline uint16_t
 net_cksum_adjust32(uint16_t cksum, uint32_t old, uint32_t new)
 {
 	cksum = net_cksum_adjust16(cksum, (uint16_t)(old >> 16), (uint16_t)(new >> 16));
-	return net_cksum_adjust16(cksum, (uint16_t)old, (uint16_t)new);
+	return net_cksum_adjust16(cksum, (uint16_t)old, (uint16_t) new);
 }
 
 /**
@@ -123,10 +123,10 @@ net_ipv4_ttl_dec(struct rte_ipv4_hdr *ip)
 
 /** What net_ipv4_parse() learned about a valid IPv4 header. */
 struct net_ipv4_info {
-	uint32_t src;        /**< host order */
-	uint32_t dst;        /**< host order */
-	uint16_t hlen;       /**< header bytes */
-	uint16_t tot_len;    /**< from the header; <= bytes available */
+	uint32_t src;     /**< host order */
+	uint32_t dst;     /**< host order */
+	uint16_t hlen;    /**< header bytes */
+	uint16_t tot_len; /**< from the header; <= bytes available */
 	uint8_t proto;
 	uint8_t ttl;
 	bool fragment;       /**< MF set or offset non-zero */
@@ -138,8 +138,7 @@ struct net_ipv4_info {
  * Check an Ethernet frame's length and read its EtherType.
  * @return DROP_NONE or DROP_ETH_RUNT.
  */
-enum stats_drop net_eth_parse(const void *frame, uint32_t len,
-			      uint16_t *ether_type);
+enum stats_drop net_eth_parse(const void *frame, uint32_t len, uint16_t *ether_type);
 
 /**
  * Validate an IPv4 header at p with len bytes available (from the IP header
@@ -151,11 +150,11 @@ enum stats_drop net_ipv4_parse(const void *p, uint32_t len, bool verify_cksum,
 
 /** An Ethernet/IPv4 ARP packet. */
 struct net_arp {
-	uint16_t op;                 /**< RTE_ARP_OP_REQUEST or _REPLY */
+	uint16_t op; /**< RTE_ARP_OP_REQUEST or _REPLY */
 	struct rte_ether_addr sha;
 	struct rte_ether_addr tha;
-	uint32_t sip;                /**< host order */
-	uint32_t tip;                /**< host order */
+	uint32_t sip; /**< host order */
+	uint32_t tip; /**< host order */
 };
 
 /** Parse an ARP packet (after the Ethernet header). DROP_NONE or DROP_ARP_MALFORMED. */
@@ -170,8 +169,7 @@ enum stats_drop net_arp_parse(const void *p, uint32_t len, struct net_arp *out);
  * Write a whole Ethernet/ARP frame: request (tha zero, Ethernet broadcast
  * unless dst_mac given) or reply. Returns NET_ARP_FRAME_LEN.
  */
-size_t net_arp_build(void *frame, uint16_t op,
-		     const struct rte_ether_addr *src_mac,
+size_t net_arp_build(void *frame, uint16_t op, const struct rte_ether_addr *src_mac,
 		     const struct rte_ether_addr *dst_mac, uint32_t sip,
 		     const struct rte_ether_addr *tha, uint32_t tip);
 
@@ -192,9 +190,8 @@ bool net_icmp_error_allowed(const void *ip_hdr, const struct net_ipv4_info *info
  * (RFC 1191). src is the box's address (host order). Writes into out (at
  * least NET_ICMP_ERROR_MAX bytes) and returns the datagram length.
  */
-size_t net_icmp_error_build(void *out, const void *orig, uint32_t orig_len,
-			    uint8_t type, uint8_t code, uint16_t next_hop_mtu,
-			    uint32_t src);
+size_t net_icmp_error_build(void *out, const void *orig, uint32_t orig_len, uint8_t type,
+			    uint8_t code, uint16_t next_hop_mtu, uint32_t src);
 
 /**
  * Turn an ICMP echo request datagram (already validated) into the reply in

@@ -14,8 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define NET_IPV4_STR_MAX  16   /**< "255.255.255.255" + NUL */
-#define NET_PREFIX_STR_MAX 19  /**< + "/32" */
+#define NET_IPV4_STR_MAX   16 /**< "255.255.255.255" + NUL */
+#define NET_PREFIX_STR_MAX 19 /**< + "/32" */
 
 static inline uint32_t
 net_mask(uint8_t plen)
@@ -37,8 +37,7 @@ bool net_mac_parse(const char *s, uint8_t mac[6]);
 static inline bool
 net_mac_is_assigned(const uint8_t mac[6])
 {
-	return (mac[0] & 0x01) == 0 &&
-	       (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) != 0;
+	return (mac[0] & 0x01) == 0 && (mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]) != 0;
 }
 
 const char *net_ipv4_str(uint32_t a, char buf[NET_IPV4_STR_MAX]);

@@ -19,9 +19,9 @@
 
 struct port_handle {
 	uint16_t port_id;
-	bool probed;          /**< we hot-plugged it, so we remove it */
-	bool rss;             /**< RSS spreads flows over the queues */
-	bool rx_ip_cksum;     /**< NIC verifies IPv4 header checksums */
+	bool probed;      /**< we hot-plugged it, so we remove it */
+	bool rss;         /**< RSS spreads flows over the queues */
+	bool rx_ip_cksum; /**< NIC verifies IPv4 header checksums */
 	uint16_t nb_queues;
 	char name[RTE_ETH_NAME_MAX_LEN];
 };
@@ -33,9 +33,8 @@ struct port_handle {
  * start it.
  * @return 0, or a negative errno with a one-line reason in err.
  */
-int port_open(const char *devargs, uint16_t nb_queues, uint16_t mtu,
-	      struct rte_mempool *pool, struct port_handle *h, char *err,
-	      size_t errlen) __attribute__((warn_unused_result));
+int port_open(const char *devargs, uint16_t nb_queues, uint16_t mtu, struct rte_mempool *pool,
+	      struct port_handle *h, char *err, size_t errlen) __attribute__((warn_unused_result));
 
 /** Stop and close a port (and remove it if port_open() probed it). */
 void port_close(struct port_handle *h);
@@ -43,7 +42,7 @@ void port_close(struct port_handle *h);
 struct port_link {
 	bool up;
 	bool full_duplex;
-	uint32_t speed_mbps;   /**< 0 unknown */
+	uint32_t speed_mbps; /**< 0 unknown */
 };
 
 /** Current link state, without waiting. */

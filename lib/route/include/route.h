@@ -18,9 +18,9 @@
 
 /** Where a route sends a packet. */
 struct route_nh {
-	uint32_t gateway;   /**< next-hop router; 0 = destination is on-link */
-	uint16_t port;      /**< port index (not the DPDK port id) */
-	uint8_t connected;  /**< route to a port's own subnet */
+	uint32_t gateway;  /**< next-hop router; 0 = destination is on-link */
+	uint16_t port;     /**< port index (not the DPDK port id) */
+	uint8_t connected; /**< route to a port's own subnet */
 };
 
 struct route_table;
@@ -29,24 +29,23 @@ struct route_table;
  * Create a table of up to max_routes routes. qsbr: the workers' RCU
  * variable (may be NULL if routes never change after the workers start).
  */
-struct route_table *route_table_create(const char *name, uint32_t max_routes,
-				       int socket_id, struct rte_rcu_qsbr *qsbr);
+struct route_table *route_table_create(const char *name, uint32_t max_routes, int socket_id,
+				       struct rte_rcu_qsbr *qsbr);
 void route_table_free(struct route_table *rt);
 
 /**
  * Add or replace a route. Control core.
  * @return 0, -ENOSPC when full, -EINVAL on a bad prefix length.
  */
-int route_add(struct route_table *rt, uint32_t prefix, uint8_t plen,
-	      const struct route_nh *nh) __attribute__((warn_unused_result));
+int route_add(struct route_table *rt, uint32_t prefix, uint8_t plen, const struct route_nh *nh)
+	__attribute__((warn_unused_result));
 
 /** Delete a route. Control core; waits for workers to quiesce. -ENOENT if absent. */
 int route_del(struct route_table *rt, uint32_t prefix, uint8_t plen);
 
 /** Visit every route in insertion order. Control core. */
 void route_walk(const struct route_table *rt,
-		void (*fn)(uint32_t prefix, uint8_t plen, const struct route_nh *nh,
-			   void *arg),
+		void (*fn)(uint32_t prefix, uint8_t plen, const struct route_nh *nh, void *arg),
 		void *arg);
 
 /** Number of routes. */
@@ -56,7 +55,7 @@ uint32_t route_count(const struct route_table *rt);
 struct route_fib {
 	const struct rte_lpm *lpm;
 	const struct route_nh *nh;
-	const volatile int32_t *default_slot;   /* 0.0.0.0/0, which rte_lpm cannot hold; -1 */
+	const volatile int32_t *default_slot; /* 0.0.0.0/0, which rte_lpm cannot hold; -1 */
 };
 
 /** The lookup view for workers. */

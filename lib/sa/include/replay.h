@@ -13,17 +13,17 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define REPLAY_WIN_MIN  64
-#define REPLAY_WIN_MAX  (1u << 16)
+#define REPLAY_WIN_MIN 64
+#define REPLAY_WIN_MAX (1u << 16)
 
 /* win bits plus one spare block: a full window always fits (RFC 6479 s2). */
 #define REPLAY_BLOCKS(win) ((win) / 64 + 1)
 
 struct replay {
-	uint64_t top;          /* highest sequence number accepted, 0 = none yet */
-	uint32_t win;          /* window size in bits: a power of two >= 64 */
-	uint32_t mask;         /* REPLAY_BLOCKS(win) - 1 rounded to a power of two - 1 */
-	uint64_t bits[];       /* REPLAY_BLOCKS(win) rounded up to a power of two */
+	uint64_t top;    /* highest sequence number accepted, 0 = none yet */
+	uint32_t win;    /* window size in bits: a power of two >= 64 */
+	uint32_t mask;   /* REPLAY_BLOCKS(win) - 1 rounded to a power of two - 1 */
+	uint64_t bits[]; /* REPLAY_BLOCKS(win) rounded up to a power of two */
 };
 
 /* Blocks of bitmap to allocate after struct replay for a window of win bits. */
@@ -45,11 +45,11 @@ static inline uint64_t
 replay_infer(const struct replay *r, uint32_t lo, bool esn)
 {
 	uint32_t tl = (uint32_t)r->top, th = (uint32_t)(r->top >> 32);
-	uint32_t bottom = tl - r->win + 1;   /* low half of the window's bottom */
+	uint32_t bottom = tl - r->win + 1; /* low half of the window's bottom */
 
 	if (!esn)
 		return lo;
-	if (tl >= r->win - 1)                /* window within one subspace */
+	if (tl >= r->win - 1) /* window within one subspace */
 		return (uint64_t)(lo >= bottom ? th : th + 1) << 32 | lo;
 	/*
 	 * The window straddles a 2^32 boundary. Before the first wrap there is
@@ -63,11 +63,11 @@ static inline bool
 replay_check(const struct replay *r, uint64_t seq)
 {
 	if (seq == 0)
-		return false;                /* never sent (RFC 4303 s3.3.3) */
+		return false; /* never sent (RFC 4303 s3.3.3) */
 	if (seq > r->top)
 		return true;
 	if (r->top - seq >= r->win)
-		return false;                /* left of the window */
+		return false; /* left of the window */
 	return !(r->bits[(seq >> 6) & r->mask] & (1ull << (seq & 63)));
 }
 

@@ -40,12 +40,12 @@
 #include "crypto.h"
 #include "replay.h"
 
-#define SA_MAX_TS        8          /**< traffic selector prefixes per side */
-#define SA_NONE          UINT32_MAX /**< no SA / no tunnel; SPD: bypass (route) */
-#define SA_DISCARD       (UINT32_MAX - 1) /**< SPD: protected, no tunnel: drop */
+#define SA_MAX_TS         8                /**< traffic selector prefixes per side */
+#define SA_NONE           UINT32_MAX       /**< no SA / no tunnel; SPD: bypass (route) */
+#define SA_DISCARD        (UINT32_MAX - 1) /**< SPD: protected, no tunnel: drop */
 #define SA_REPLAY_DEFAULT 1024
-#define SA_SHORT_OP      128        /**< bytes: see struct sa sess_hot */
-#define SA_POISON_BYTE   0x5a       /**< what a freed SA is overwritten with */
+#define SA_SHORT_OP       128  /**< bytes: see struct sa sess_hot */
+#define SA_POISON_BYTE    0x5a /**< what a freed SA is overwritten with */
 
 /** An IPv4 prefix (host order). */
 struct sa_ts {
@@ -64,21 +64,21 @@ struct sa_lifetime {
 struct sa_params {
 	uint32_t spi;
 	bool inbound;
-	uint32_t tunnel;             /**< the tunnel it belongs to */
-	uint32_t site;               /**< for operators and NAT caps */
-	uint32_t local_addr;         /**< outer addresses, host order */
+	uint32_t tunnel;     /**< the tunnel it belongs to */
+	uint32_t site;       /**< for operators and NAT caps */
+	uint32_t local_addr; /**< outer addresses, host order */
 	uint32_t peer_addr;
-	uint16_t local_port;         /**< RFC 3948 UDP encapsulation; 0 = plain ESP */
+	uint16_t local_port; /**< RFC 3948 UDP encapsulation; 0 = plain ESP */
 	uint16_t peer_port;
-	bool esn;                    /**< 64-bit sequence numbers (RFC 4303 s2.2.1) */
-	uint32_t replay_window;      /**< inbound, bits: 0 = off, else a power of two */
+	bool esn;               /**< 64-bit sequence numbers (RFC 4303 s2.2.1) */
+	uint32_t replay_window; /**< inbound, bits: 0 = off, else a power of two */
 	struct crypto_keys keys;
-	struct sa_lifetime soft;     /**< raise SA_EVENT_SOFT */
-	struct sa_lifetime hard;     /**< the SA stops and SA_EVENT_HARD is raised */
+	struct sa_lifetime soft; /**< raise SA_EVENT_SOFT */
+	struct sa_lifetime hard; /**< the SA stops and SA_EVENT_HARD is raised */
 	uint8_t n_local_ts, n_remote_ts;
-	struct sa_ts local_ts[SA_MAX_TS];   /**< the cloud side */
-	struct sa_ts remote_ts[SA_MAX_TS];  /**< the branch side */
-	uint16_t outside_mtu;        /**< MTU of the port the SA's packets leave by */
+	struct sa_ts local_ts[SA_MAX_TS];  /**< the cloud side */
+	struct sa_ts remote_ts[SA_MAX_TS]; /**< the branch side */
+	uint16_t outside_mtu;              /**< MTU of the port the SA's packets leave by */
 };
 
 /**
@@ -88,7 +88,7 @@ struct sa_params {
  */
 struct sa {
 	uint32_t spi;
-	uint32_t id;                 /**< index for counters and the CLI */
+	uint32_t id; /**< index for counters and the CLI */
 	uint32_t tunnel;
 	uint32_t site;
 	uint32_t local_addr;
@@ -97,15 +97,15 @@ struct sa {
 	uint16_t peer_port;
 	uint8_t inbound;
 	uint8_t esn;
-	uint8_t iv_len;              /**< 16 (CBC) or 8 (GCM) */
+	uint8_t iv_len; /**< 16 (CBC) or 8 (GCM) */
 	uint8_t icv_len;
-	uint8_t pad_align;           /**< 16 (CBC) or 4 (GCM) */
+	uint8_t pad_align; /**< 16 (CBC) or 4 (GCM) */
 	uint8_t n_local_ts, n_remote_ts;
-	volatile uint8_t dead;       /**< past hard lifetime or being removed */
-	uint16_t tunnel_mtu;         /**< largest inner datagram that fits unfragmented */
-	uint16_t mss;                /**< TCP MSS that fits (for clamping) */
-	uint64_t seq_limit;          /**< highest outbound sequence number allowed */
-	const void *sess;            /**< crypto session */
+	volatile uint8_t dead; /**< past hard lifetime or being removed */
+	uint16_t tunnel_mtu;   /**< largest inner datagram that fits unfragmented */
+	uint16_t mss;          /**< TCP MSS that fits (for clamping) */
+	uint64_t seq_limit;    /**< highest outbound sequence number allowed */
+	const void *sess;      /**< crypto session */
 	/** Its lines an op reads (crypto_session_hot_lines): [0] on at most
 	 *  SA_SHORT_OP bytes, [1] on any. */
 	uint32_t sess_hot[2];
@@ -154,7 +154,7 @@ sa_ts_match(const struct sa_ts *ts, unsigned n, uint32_t a)
  */
 struct sa_counters {
 	uint64_t packets;
-	uint64_t bytes;              /**< inner bytes */
+	uint64_t bytes; /**< inner bytes */
 	uint64_t drops;
 } __rte_aligned(32);
 
@@ -167,7 +167,7 @@ struct sa_worker;
 struct sa_db_params {
 	uint32_t max_sas;
 	uint32_t max_tunnels;
-	uint32_t max_spd;            /**< SPD prefixes */
+	uint32_t max_spd; /**< SPD prefixes */
 	unsigned n_workers;
 	const struct crypto_engine *engine;
 	int socket_id;
@@ -175,9 +175,9 @@ struct sa_db_params {
 
 /** Events sa_db_poll() reports. */
 enum sa_event {
-	SA_EVENT_SOFT,               /**< soft lifetime reached: time to rekey */
-	SA_EVENT_HARD,               /**< hard lifetime reached: the SA no longer carries traffic */
-	SA_EVENT_SEQ_EXHAUSTED,      /**< outbound sequence numbers used up */
+	SA_EVENT_SOFT,          /**< soft lifetime reached: time to rekey */
+	SA_EVENT_HARD,          /**< hard lifetime reached: the SA no longer carries traffic */
+	SA_EVENT_SEQ_EXHAUSTED, /**< outbound sequence numbers used up */
 };
 
 struct sa_db *sa_db_create(const struct sa_db_params *p);
@@ -197,9 +197,8 @@ void sa_db_set_running(struct sa_db *db, bool running);
  * Create a tunnel whose SPD entries are the remote prefixes. Control core.
  * @return 0, -EEXIST, -ENOSPC (tunnel or SPD space), -EINVAL.
  */
-int sa_tunnel_add(struct sa_db *db, uint32_t tunnel, uint32_t site,
-		  const struct sa_ts *remote, unsigned n_remote)
-	__attribute__((warn_unused_result));
+int sa_tunnel_add(struct sa_db *db, uint32_t tunnel, uint32_t site, const struct sa_ts *remote,
+		  unsigned n_remote) __attribute__((warn_unused_result));
 
 /**
  * Remove a tunnel and its SPD entries (its SAs stay until sa_del). Its
@@ -214,8 +213,7 @@ int sa_tunnel_del(struct sa_db *db, uint32_t tunnel);
  * Returns once every running worker applied it. Control core.
  * @return 0, -EINVAL (host bits set, length > 32), -ENOSPC (max_spd).
  */
-int sa_spd_protect(struct sa_db *db, const struct sa_ts *p)
-	__attribute__((warn_unused_result));
+int sa_spd_protect(struct sa_db *db, const struct sa_ts *p) __attribute__((warn_unused_result));
 
 /** Undo one sa_spd_protect(). @return 0, -EINVAL, -ENOENT (not protected). */
 int sa_spd_unprotect(struct sa_db *db, const struct sa_ts *p);
@@ -274,13 +272,11 @@ uint64_t sa_db_age_s(const struct sa_db *db, uint32_t id, uint64_t now_ms);
 uint32_t sa_db_tunnel_out(const struct sa_db *db, uint32_t tunnel);
 
 /** Visit SAs in id order: fn returns false to stop. */
-void sa_db_walk(const struct sa_db *db, bool (*fn)(const struct sa *sa, void *arg),
-		void *arg);
+void sa_db_walk(const struct sa_db *db, bool (*fn)(const struct sa *sa, void *arg), void *arg);
 
 /** Visit SPD entries: prefix -> tunnel, or SA_DISCARD. */
 void sa_db_spd_walk(const struct sa_db *db,
-		    void (*fn)(const struct sa_ts *p, uint32_t tunnel, void *arg),
-		    void *arg);
+		    void (*fn)(const struct sa_ts *p, uint32_t tunnel, void *arg), void *arg);
 
 uint32_t sa_db_count(const struct sa_db *db);
 
@@ -299,8 +295,8 @@ void sa_worker_apply(struct sa_worker *sw);
  * Inbound SAs for n packets by (SPI, outer destination), host order.
  * out[i] is NULL where none.
  */
-void sa_worker_lookup_in(struct sa_worker *sw, const uint32_t *spi,
-			 const uint32_t *dst, uint16_t n, struct sa **out);
+void sa_worker_lookup_in(struct sa_worker *sw, const uint32_t *spi, const uint32_t *dst, uint16_t n,
+			 struct sa **out);
 
 /**
  * Policy for an inner destination by longest prefix: a tunnel, SA_DISCARD
@@ -341,8 +337,8 @@ struct sa *sa_worker_tunnel_out(const struct sa_worker *sw, uint32_t tunnel);
  */
 void sa_worker_spd_bulk(const struct sa_worker *sw, const uint32_t *dst, uint16_t n,
 			uint32_t *tunnel);
-void sa_worker_tunnel_out_bulk(const struct sa_worker *sw, const uint32_t *tunnel,
-			       uint16_t n, struct sa **out);
+void sa_worker_tunnel_out_bulk(const struct sa_worker *sw, const uint32_t *tunnel, uint16_t n,
+			       struct sa **out);
 
 /** This worker's counters, indexed by sa->id. */
 struct sa_counters *sa_worker_counters(struct sa_worker *sw);

@@ -179,16 +179,21 @@ const char *stats_worker_counter_descr(enum stats_worker_counter c);
  */
 #define STATS_X_NAME(sym, name, descr)  name,
 #define STATS_X_DESCR(sym, name, descr) descr,
-#define STATS_COUNTER_TEXT(foreach, type, n, name_fn, descr_fn)                 \
-	static const char *const name_fn##_text[] = { foreach(STATS_X_NAME) };    \
-	static const char *const descr_fn##_text[] = { foreach(STATS_X_DESCR) };  \
+#define STATS_COUNTER_TEXT(foreach, type, n, name_fn, descr_fn)                  \
+	static const char *const name_fn##_text[] = { foreach(STATS_X_NAME) };   \
+	static const char *const descr_fn##_text[] = { foreach(STATS_X_DESCR) }; \
 	_Static_assert(RTE_DIM(name_fn##_text) == (n), #foreach " is not " #n);  \
-	const char *name_fn(type c) { return c < (n) ? name_fn##_text[c] : "?"; }  \
-	const char *descr_fn(type c) { return c < (n) ? descr_fn##_text[c] : "?"; }
+	const char *name_fn(type c)                                              \
+	{                                                                        \
+		return c < (n) ? name_fn##_text[c] : "?";                        \
+	}                                                                        \
+	const char *descr_fn(type c)                                             \
+	{                                                                        \
+		return c < (n) ? descr_fn##_text[c] : "?";                       \
+	}
 
 /** out = sum of n blocks. Control core. */
-void stats_worker_sum(struct stats_worker *out,
-		      struct stats_worker *const *blocks, unsigned n);
+void stats_worker_sum(struct stats_worker *out, struct stats_worker *const *blocks, unsigned n);
 
 /** out = a - b, counter by counter (for "since clear" views). */
 void stats_worker_sub(struct stats_worker *out, const struct stats_worker *a,

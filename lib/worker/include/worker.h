@@ -77,18 +77,18 @@
 
 /** Which side of the boundary a port is on. */
 enum worker_role {
-	WORKER_ROLE_OUTSIDE,         /**< unprotected: the Internet, branches' ESP */
-	WORKER_ROLE_INSIDE,          /**< protected: the cloud */
+	WORKER_ROLE_OUTSIDE, /**< unprotected: the Internet, branches' ESP */
+	WORKER_ROLE_INSIDE,  /**< protected: the cloud */
 };
 
 /** A port as the workers see it. Read-only once workers run. */
 struct worker_port {
-	uint16_t port_id;            /**< DPDK port id */
-	uint16_t mtu;                /**< IPv4 MTU */
-	uint32_t addr;               /**< the box's address on it, host order */
+	uint16_t port_id; /**< DPDK port id */
+	uint16_t mtu;     /**< IPv4 MTU */
+	uint32_t addr;    /**< the box's address on it, host order */
 	uint8_t plen;
-	uint8_t role;                /**< enum worker_role */
-	bool nat_pool;               /**< addr is a NAT pool address */
+	uint8_t role;  /**< enum worker_role */
+	bool nat_pool; /**< addr is a NAT pool address */
 	struct rte_ether_addr mac;
 };
 
@@ -115,33 +115,33 @@ struct worker_cookies;
 
 /** What all workers share. Filled by the application before launch. */
 struct worker_env {
-	unsigned n_workers;              /**< workers that will be created */
+	unsigned n_workers; /**< workers that will be created */
 	unsigned n_ports;
 	struct worker_port port[STATS_MAX_PORTS];
 	struct route_table *routes;
 	struct neigh_table *neigh;
-	struct rte_ring *punt;           /**< MP/SC, mbufs: IKE, new exchanges */
-	struct rte_ring *punt_known;     /**< MP/SC, mbufs: IKE of known IKE SAs */
-	struct worker_cookies *cookies;  /**< the box's live IKE cookies, or NULL */
-	uint32_t ike_rate;               /**< IKE datagrams per second per source
+	struct rte_ring *punt;          /**< MP/SC, mbufs: IKE, new exchanges */
+	struct rte_ring *punt_known;    /**< MP/SC, mbufs: IKE of known IKE SAs */
+	struct worker_cookies *cookies; /**< the box's live IKE cookies, or NULL */
+	uint32_t ike_rate;              /**< IKE datagrams per second per source
 					      per worker, unknown cookies; 0 = no limit */
-	struct rte_ring *learn;          /**< MP/SC, struct neigh_learn_msg elements */
-	struct rte_rcu_qsbr *qsbr;       /**< one thread id per worker index */
-	struct rte_mempool *pool;        /**< for packets workers build */
-	struct sa_db *sa;                /**< worker i uses sa_db_worker(sa, i) */
-	struct nat *nat;                 /**< NULL: no source NAT; worker i uses
+	struct rte_ring *learn;         /**< MP/SC, struct neigh_learn_msg elements */
+	struct rte_rcu_qsbr *qsbr;      /**< one thread id per worker index */
+	struct rte_mempool *pool;       /**< for packets workers build */
+	struct sa_db *sa;               /**< worker i uses sa_db_worker(sa, i) */
+	struct nat *nat;                /**< NULL: no source NAT; worker i uses
 					      nat_worker_get(nat, i) */
 	const struct crypto_engine *engine;
-	uint32_t icmp_error_rate;        /**< per second per worker, for each port of
+	uint32_t icmp_error_rate;                       /**< per second per worker, for each port of
 					      origin and each site; 0 = none */
-	uint16_t mss_clamp;              /**< WORKER_MSS_AUTO, _OFF, or an MSS */
-	uint32_t frag_entries;           /**< datagrams being reassembled, per worker
+	uint16_t mss_clamp;                             /**< WORKER_MSS_AUTO, _OFF, or an MSS */
+	uint32_t frag_entries;                          /**< datagrams being reassembled, per worker
 					      and trust zone */
-	uint32_t max_sites;              /**< site ids are below this */
-	unsigned n_bypass;               /**< the rules and the ports' roles are */
+	uint32_t max_sites;                             /**< site ids are below this */
+	unsigned n_bypass;                              /**< the rules and the ports' roles are */
 	struct worker_bypass bypass[WORKER_BYPASS_MAX]; /**< copied by worker_create() */
-	uint32_t idle_sleep_us;          /**< sleep per poll once idle a while; 0 = never */
-	volatile uint32_t stop;          /**< set by worker_env_stop() */
+	uint32_t idle_sleep_us; /**< sleep per poll once idle a while; 0 = never */
+	volatile uint32_t stop; /**< set by worker_env_stop() */
 };
 
 struct worker;
@@ -195,8 +195,7 @@ int worker_inject(struct worker *w, struct rte_mbuf *m);
  * transmit. For harnesses that feed packets without an RX queue.
  * Worker lcore (the one that owns w).
  */
-void worker_input(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts,
-		  uint16_t n);
+void worker_input(struct worker *w, uint16_t in_port, struct rte_mbuf **pkts, uint16_t n);
 
 /** Transmit everything buffered. Worker lcore. */
 void worker_flush(struct worker *w);
