@@ -175,7 +175,10 @@ site_row(struct cmdline *cl, unsigned idx)
 	for (unsigned j = 0; j < s->n_remote; j++)
 		cmdline_printf(cl, "%s%s", j ? "," : "",
 			       net_prefix_str(s->remote[j].addr, s->remote[j].plen, sub));
-	if (s->ike && ike_site_get(cmd_app->ike, s->name, &info) == 0) {
+	if (!ctl_site_keyed(cmd_app->ctl, idx)) {
+		cmdline_printf(cl, "  down: its keys could not be set up (see the log); "
+				   "subnets protected\n");
+	} else if (s->ike && ike_site_get(cmd_app->ike, s->name, &info) == 0) {
 		const struct ike_site_counters *k = &info.counters;
 
 		cmdline_printf(cl, "  %s, %u ISAKMP SA, %u pairs\n", info.up ? "up" : "down",
@@ -282,6 +285,7 @@ site_add_set(void *res, struct cmdline *cl, void *data)
 out:
 	explicit_bzero(&s, sizeof(s));
 	explicit_bzero(r->text, sizeof(r->text)); /* keys, PSK */
+	cli_forget_line(cmd_app->cli, cl);
 }
 
 cmdline_parse_inst_t cmd_site_add_set = {

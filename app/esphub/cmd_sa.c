@@ -328,6 +328,7 @@ out:
 	explicit_bzero(&m, sizeof(m));
 	explicit_bzero(r->key, sizeof(r->key));
 	explicit_bzero(r->auth_key, sizeof(r->auth_key));
+	cli_forget_line(cmd_app->cli, cl);
 }
 
 cmdline_parse_inst_t cmd_sa_add_cbc = {

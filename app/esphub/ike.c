@@ -193,22 +193,39 @@ app_ike_free(struct app *app)
 
 /* --- ctl's calls into IKE ----------------------------------------------- */
 
+/* lib/ike holds at most max_pairs pairs per site (its rule, site.c). */
+static uint32_t
+site_max_sas(const struct app *app, const struct cfg_site *s)
+{
+	uint32_t pairs = s->ike_params.max_pairs, subnets;
+
+	if (pairs == 0) {
+		subnets = (uint32_t)s->ike_params.n_local * s->ike_params.n_remote;
+		pairs = RTE_MAX((uint32_t)app->cfg.ike.max_pairs_per_site, subnets);
+	}
+	return 2 * pairs;
+}
+
 static int
 engine_site_add(void *engine, uint32_t site, const struct cfg_site *s, uint64_t now_ms,
-		uint32_t *ike_site)
+		uint32_t *ike_site, uint32_t *max_sas)
 {
 	struct app *app = engine;
 
 	RTE_SET_USED(site);
+	*max_sas = site_max_sas(app, s);
 	return ike_site_add(app->ike, &s->ike_params, now_ms, ike_site);
 }
 
 static int
-engine_site_update(void *engine, const struct cfg_site *s, uint64_t now_ms)
+engine_site_update(void *engine, const struct cfg_site *s, uint64_t now_ms, uint32_t *max_sas)
 {
 	struct app *app = engine;
+	int rc = ike_site_update(app->ike, &s->ike_params, now_ms);
 
-	return ike_site_update(app->ike, &s->ike_params, now_ms);
+	if (rc == 0)
+		*max_sas = site_max_sas(app, s);
+	return rc;
 }
 
 static void

@@ -67,6 +67,7 @@ tel_site(const char *cmd, const char *params, struct rte_tel_data *d)
 	rte_tel_data_start_dict(d);
 	rte_tel_data_add_dict_string(d, "name", s->name);
 	rte_tel_data_add_dict_string(d, "keying", s->ike ? "ike" : "manual");
+	rte_tel_data_add_dict_u64(d, "keyed", ctl_site_keyed(tel_app->ctl, (uint32_t)idx));
 	rte_tel_data_add_dict_string(d, "peer", s->peer ? net_ipv4_str(s->peer, a) : "any");
 	if (s->ike && ike_site_get(tel_app->ike, s->name, &info) == 0) {
 		rte_tel_data_add_dict_u64(d, "up", info.up);

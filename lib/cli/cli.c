@@ -31,6 +31,7 @@ struct session {
 	char *pend; /* output not yet taken by the client */
 	size_t pend_len, pend_off;
 	bool is_stdin;
+	bool forget; /* the line just run held a secret: out of the history */
 };
 
 struct cli {
@@ -207,6 +208,14 @@ accept_session(struct cli *c)
 		session_close(c, c->n - 1);
 }
 
+void
+cli_forget_line(struct cli *c, const struct cmdline *cl)
+{
+	for (unsigned i = 0; i < c->n; i++)
+		if (c->s[i].cl == cl)
+			c->s[i].forget = true;
+}
+
 bool
 cli_is_remote(const struct cli *c, const struct cmdline *cl)
 {
@@ -232,6 +241,11 @@ session_read(struct session *s)
 		if (s->out_fd >= 0)
 			(void)session_collect(s); /* its last words, if they fit */
 		return false;
+	}
+	/* cmdline adds a line to the history after running it: drop it now. */
+	if (s->forget) {
+		rdline_clear_history(cmdline_get_rdline(s->cl));
+		s->forget = false;
 	}
 	return s->out_fd < 0 || session_collect(s);
 }

@@ -2,10 +2,12 @@
 /*
  * The engine's side: child SAs in and out, make-before-break, peer moves.
  *
- * The handle an engine holds for an SA is the SA's id: SPIs name no SA
- * here (outbound ones are the branches' choice, and two sites may pick the
- * same), and an outbound SA learns its inbound twin from the exchange that
- * made both, not from its tunnel.
+ * The handle an engine holds for an SA is the SA's id, with the id's
+ * generation in the high half so that a handle kept too long misses the
+ * SA that reuses its id. SPIs name no SA here (outbound ones are the
+ * branches' choice, and two sites may pick the same), and an outbound SA
+ * learns its inbound twin from the exchange that made both, not from its
+ * tunnel.
  */
 #include <string.h>
 
@@ -39,16 +41,29 @@ site_of(const struct ctl *ctl, uint32_t engine_site)
 
 /* An SA of the engine's that still exists. */
 static const struct sa *
-engine_sa(const struct ctl *ctl, uint64_t handle)
+engine_sa_by_id(const struct ctl *ctl, uint32_t id)
 {
-	if (handle >= ctl->max_sas || ctl_sa_owner(ctl, (uint32_t)handle) != CTL_SA_ENGINE)
+	if (ctl_sa_owner(ctl, id) != CTL_SA_ENGINE)
 		return NULL;
-	return sa_db_get(ctl->sa, (uint32_t)handle);
+	return sa_db_get(ctl->sa, id);
+}
+
+/* ... and the one handle names, if it is still the SA the handle was given for. */
+const struct sa *
+ctl_child_sa(const struct ctl *ctl, uint64_t handle)
+{
+	uint32_t id = (uint32_t)handle;
+
+	if (id >= ctl->max_sas || ctl->sa_meta[id].gen != (uint32_t)(handle >> 32))
+		return NULL;
+	return engine_sa_by_id(ctl, id);
 }
 
 static bool
-ike_ts_inside(const struct sa_ts *ts, const struct cfg_prefix *p, unsigned n)
+ts_inside(const struct sa_ts *ts, const struct cfg_prefix *p, unsigned n)
 {
+	if (ts->plen > 32 || (ts->addr & ~net_mask(ts->plen)) != 0)
+		return false;
 	for (unsigned i = 0; i < n; i++)
 		if (ts->plen >= p[i].plen && ((ts->addr ^ p[i].addr) & net_mask(p[i].plen)) == 0)
 			return true;
@@ -68,12 +83,12 @@ child_check(const struct ctl *ctl, uint32_t site, const struct ctl_child *c)
 
 	if (s == NULL)
 		return -ENOENT;
-	if (!ike_ts_inside(&c->remote_ts, s->remote, s->n_remote) ||
-	    !ike_ts_inside(&c->local_ts, s->local_subnets, s->n_local))
+	if (!ts_inside(&c->remote_ts, s->remote, s->n_remote) ||
+	    !ts_inside(&c->local_ts, s->local_subnets, s->n_local))
 		return -EPERM;
 	/* An outbound SA names its inbound twin: one of this site's. */
-	twin = c->inbound ? NULL : engine_sa(ctl, c->twin);
-	if (!c->inbound && (twin == NULL || twin->site != site))
+	twin = c->inbound ? NULL : ctl_child_sa(ctl, c->twin);
+	if (!c->inbound && (twin == NULL || !twin->inbound || twin->site != site))
 		return -EINVAL;
 	return 0;
 }
@@ -121,7 +136,7 @@ ctl_child_install(struct ctl *ctl, const struct ctl_child *c, uint64_t now_ms, u
 		ctl_tunnel_release(ctl, tunnel);
 	}
 	if (rc == 0 && !c->inbound) {
-		ctl->sa_meta[id].twin = (uint32_t)c->twin;
+		ctl->sa_meta[id].twin = c->twin;
 		ctl->sa_meta[id].commit_by_ms = now_ms + CTL_COMMIT_MS;
 		rc = ctl_tunnel_out_offer(ctl, tunnel, id);
 		if (rc != 0)
@@ -134,24 +149,27 @@ ctl_child_install(struct ctl *ctl, const struct ctl_child *c, uint64_t now_ms, u
 		return rc;
 	}
 	ctl->ctr[CTL_CTR_CHILD_INSTALLED]++;
-	*handle = id;
+	*handle = (uint64_t)ctl->sa_meta[id].gen << 32 | id;
 	return 0;
 }
 
 void
 ctl_child_delete(struct ctl *ctl, uint64_t handle)
 {
-	if (engine_sa(ctl, handle) != NULL)
+	if (ctl_child_sa(ctl, handle) != NULL)
 		ctl_sa_del(ctl, (uint32_t)handle);
 }
 
 uint64_t
 ctl_child_last_inbound(const struct ctl *ctl, uint64_t handle)
 {
-	return engine_sa(ctl, handle) != NULL ? ctl->sa_meta[handle].seen_ms : 0;
+	return ctl_child_sa(ctl, handle) != NULL ? ctl->sa_meta[(uint32_t)handle].seen_ms : 0;
 }
 
-/* Only the site's own SAs follow; a plain-ESP SA has no port to follow. */
+/*
+ * Only the site's own SAs follow (its list: the cost is its SAs, not the
+ * table); a plain-ESP SA has no port to follow; one already there stays.
+ */
 unsigned
 ctl_peer_moved(struct ctl *ctl, uint32_t engine_site, uint32_t addr, uint16_t port)
 {
@@ -161,13 +179,17 @@ ctl_peer_moved(struct ctl *ctl, uint32_t engine_site, uint32_t addr, uint16_t po
 
 	if (site == SA_NONE)
 		return 0;
-	for (uint32_t id = 0; id < ctl->max_sas; id++) {
-		const struct sa *sa = engine_sa(ctl, id);
+	for (uint32_t id = ctl->site[site].first_sa; id != SA_NONE;
+	     id = ctl->sa_meta[id].site_next) {
+		const struct sa *sa = engine_sa_by_id(ctl, id);
 
-		if (sa != NULL && !sa->inbound && sa->site == site && sa->peer_port != 0 &&
+		if (sa != NULL && !sa->inbound && sa->peer_port != 0 &&
+		    (sa->peer_addr != addr || sa->peer_port != port) &&
 		    sa_set_peer(ctl->sa, id, addr, port) == 0)
 			moved++;
 	}
+	if (moved == 0)
+		return 0;
 	ctl->ctr[CTL_CTR_PEER_MOVES]++;
 	CTL_LOG(NOTICE, "site %s: peer moved to %s:%u (%u outbound SAs follow)",
 		ctl_site_name(ctl, site), net_ipv4_str(addr, a), port, moved);
@@ -186,7 +208,7 @@ commit_check(struct ctl *ctl, uint32_t id, uint64_t now_ms)
 		m->commit_by_ms = 0;
 		return;
 	}
-	seen = engine_sa(ctl, m->twin) != NULL && ctl->sa_meta[m->twin].packets != 0;
+	seen = ctl_child_sa(ctl, m->twin) != NULL && ctl->sa_meta[(uint32_t)m->twin].packets != 0;
 	if (!seen && now_ms < m->commit_by_ms)
 		return;
 	ctl->ctr[seen ? CTL_CTR_COMMIT_TRAFFIC : CTL_CTR_COMMIT_TIMEOUT]++;

@@ -58,6 +58,9 @@ ctl_create(const struct ctl_params *p)
 		ctl_free(ctl);
 		return NULL;
 	}
+	for (uint32_t i = 0; i < ctl->max_tunnels; i++)
+		ctl->site[i].first_sa = SA_NONE;
+	ctl->site_slots_allocated = p->cfg->n_sites;
 	return ctl;
 }
 

@@ -114,11 +114,14 @@ ctl_manual_site_setup(struct ctl *ctl, uint32_t site)
 void
 ctl_manual_site_clear(struct ctl *ctl, uint32_t site)
 {
-	for (uint32_t id = 0; id < ctl->max_sas; id++) {
-		const struct sa *sa = sa_db_get(ctl->sa, id);
+	uint32_t id = ctl->site[site].first_sa;
 
-		if (sa != NULL && sa->site == site && ctl->sa_meta[id].owner == CTL_SA_MANUAL)
+	while (id != SA_NONE) {
+		uint32_t next = ctl->sa_meta[id].site_next;
+
+		if (ctl->sa_meta[id].owner == CTL_SA_MANUAL)
 			ctl_sa_del(ctl, id);
+		id = next;
 	}
 }
 

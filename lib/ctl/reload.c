@@ -108,7 +108,7 @@ ctl_reload(struct ctl *ctl, const struct cfg *new, uint64_t now_ms, char *out, s
 		if (j < 0) {
 			ctl_site_del(ctl, i, now_ms);
 			removed++;
-		} else if (same_site(&old->sites[i], &new->sites[j])) {
+		} else if (same_site(&old->sites[i], &new->sites[j]) && ctl_site_keyed(ctl, i)) {
 			kept++;
 		} else if (ctl_site_set(ctl, i, &new->sites[j], now_ms) == 0) {
 			changed++;

@@ -4,33 +4,69 @@
 
 #include "priv.h"
 
-/* The tunnel gains a reference, which the SA holds until ctl_sa_del(). */
+/*
+ * The tunnel gains a reference, which the SA holds until ctl_sa_del(); the
+ * site's list gains the SA. An engine's site holds at most what the engine
+ * declared: one branch cannot take the table from the others.
+ */
 int
 ctl_sa_add(struct ctl *ctl, const struct sa_params *p, enum ctl_sa_owner owner, uint32_t *id)
 {
-	int rc = sa_add(ctl->sa, p, id);
+	struct ctl_site_state *st = &ctl->site[p->site];
+	struct ctl_sa_meta *m;
+	int rc;
 
-	if (rc == 0) {
-		ctl->tunnel[p->tunnel].refs++;
-		ctl->sa_meta[*id] = (struct ctl_sa_meta){ .owner = (uint8_t)owner };
+	if (owner == CTL_SA_ENGINE && st->n_sas >= st->max_sas) {
+		ctl->ctr[CTL_CTR_SITE_SA_CAP]++;
+		return -ENOSPC;
 	}
-	return rc;
+	rc = sa_add(ctl->sa, p, id);
+	if (rc != 0)
+		return rc;
+	ctl->tunnel[p->tunnel].refs++;
+	m = &ctl->sa_meta[*id];
+	*m = (struct ctl_sa_meta){ .owner = (uint8_t)owner,
+				   .gen = m->gen + 1,
+				   .site_prev = SA_NONE,
+				   .site_next = st->first_sa };
+	if (st->first_sa != SA_NONE)
+		ctl->sa_meta[st->first_sa].site_prev = *id;
+	st->first_sa = *id;
+	st->n_sas++;
+	return 0;
+}
+
+static void
+site_list_remove(struct ctl *ctl, uint32_t site, uint32_t id)
+{
+	struct ctl_site_state *st = &ctl->site[site];
+	struct ctl_sa_meta *m = &ctl->sa_meta[id];
+
+	if (m->site_prev != SA_NONE)
+		ctl->sa_meta[m->site_prev].site_next = m->site_next;
+	else
+		st->first_sa = m->site_next;
+	if (m->site_next != SA_NONE)
+		ctl->sa_meta[m->site_next].site_prev = m->site_prev;
+	st->n_sas--;
 }
 
 int
 ctl_sa_del(struct ctl *ctl, uint32_t id)
 {
 	const struct sa *sa = sa_db_get(ctl->sa, id);
-	uint32_t tunnel;
+	uint32_t tunnel, site;
 	int rc;
 
 	if (sa == NULL)
 		return -ENOENT;
 	tunnel = sa->tunnel;
+	site = sa->site;
 	ctl_tunnel_sa_leaving(ctl, tunnel, id);
 	rc = sa_del(ctl->sa, id);
 	if (rc == 0) {
-		ctl->sa_meta[id] = (struct ctl_sa_meta){ 0 };
+		site_list_remove(ctl, site, id);
+		ctl->sa_meta[id] = (struct ctl_sa_meta){ .gen = ctl->sa_meta[id].gen };
 		ctl_tunnel_release(ctl, tunnel);
 	}
 	return rc;
@@ -84,9 +120,7 @@ ctl_sa_event(void *arg, uint32_t id, enum sa_event ev)
 		return;
 	/* The engine knows the pair by its inbound SPI (ours, unique). */
 	if (!sa->inbound) {
-		uint32_t twin = ctl->sa_meta[id].twin;
-
-		sa = ctl_sa_owner(ctl, twin) == CTL_SA_ENGINE ? sa_db_get(ctl->sa, twin) : NULL;
+		sa = ctl_child_sa(ctl, ctl->sa_meta[id].twin);
 		if (sa == NULL)
 			return;
 	}

@@ -19,12 +19,17 @@ nat_rule_slot(const struct ctl *ctl, uint32_t site)
 	return false;
 }
 
+/*
+ * A hole (not one a NAT rule names), else a new slot. The table grows by
+ * half again and never in place: the block it leaves holds every site's
+ * PSK and keys, and is wiped before it goes back to malloc.
+ */
 static int
 free_slot(struct ctl *ctl, uint32_t *site)
 {
 	struct cfg *cfg = ctl->cfg;
 	struct cfg_site *grown;
-	unsigned n = cfg->n_sites;
+	unsigned n = cfg->n_sites, cap;
 
 	for (unsigned i = 0; i < n; i++)
 		if (cfg->sites[i].name[0] == '\0' && !nat_rule_slot(ctl, i)) {
@@ -34,11 +39,20 @@ free_slot(struct ctl *ctl, uint32_t *site)
 	/* A site id is also a NAT site id and fits beside the tunnels. */
 	if (n >= ctl->max_tunnels)
 		return -ENOSPC;
-	grown = realloc(cfg->sites, sizeof(*grown) * (n + 1));
-	if (grown == NULL)
-		return -ENOMEM;
-	memset(&grown[n], 0, sizeof(*grown));
-	cfg->sites = grown;
+	if (n == ctl->site_slots_allocated) {
+		cap = n + n / 2 + 8 < ctl->max_tunnels ? n + n / 2 + 8 : ctl->max_tunnels;
+		grown = calloc(cap, sizeof(*grown));
+		if (grown == NULL)
+			return -ENOMEM;
+		if (n > 0) {
+			memcpy(grown, cfg->sites, sizeof(*grown) * n);
+			explicit_bzero(cfg->sites, sizeof(*grown) * n);
+		}
+		free(cfg->sites);
+		cfg->sites = grown;
+		ctl->site_slots_allocated = cap;
+	}
+	memset(&cfg->sites[n], 0, sizeof(cfg->sites[n]));
 	cfg->n_sites = n + 1;
 	*site = n;
 	return 0;
@@ -70,19 +84,54 @@ static int
 engine_site_add(struct ctl *ctl, uint32_t site, uint64_t now_ms)
 {
 	const struct cfg_site *s = &ctl->cfg->sites[site];
-	uint32_t engine_site;
+	struct ctl_site_state *st = &ctl->site[site];
 	int rc;
 
 	if (ctl->ops == NULL)
 		return -ENOTSUP;
-	rc = ctl->ops->site_add(ctl->engine, site, s, now_ms, &engine_site);
+	rc = ctl->ops->site_add(ctl->engine, site, s, now_ms, &st->engine_site, &st->max_sas);
 	if (rc != 0)
 		return rc;
-	ctl->site[site].engine_site = engine_site;
-	rc = ctl_engine_site_map(ctl, engine_site, site);
+	rc = ctl_engine_site_map(ctl, st->engine_site, site);
 	if (rc != 0)
 		ctl->ops->site_del(ctl->engine, s, now_ms);
 	return rc;
+}
+
+/* Key the site as cfg->sites[site] says: an engine's site, or the file's pair. */
+static int
+key(struct ctl *ctl, uint32_t site, uint64_t now_ms)
+{
+	const struct cfg_site *s = &ctl->cfg->sites[site];
+	int rc = s->ike ? engine_site_add(ctl, site, now_ms) : ctl_manual_site_setup(ctl, site);
+
+	if (rc != 0 && !s->ike)
+		ctl_manual_site_clear(ctl, site);
+	ctl->site[site].keyed = rc == 0;
+	return rc;
+}
+
+/* Undo key(): an engine deletes its SAs; ours go here. */
+static void
+unkey(struct ctl *ctl, uint32_t site, uint64_t now_ms)
+{
+	const struct cfg_site *s = &ctl->cfg->sites[site];
+
+	if (!ctl->site[site].keyed)
+		return;
+	if (s->ike) {
+		ctl->ops->site_del(ctl->engine, s, now_ms);
+		ctl_engine_site_unmap(ctl, ctl->site[site].engine_site);
+	} else {
+		ctl_manual_site_clear(ctl, site);
+	}
+	ctl->site[site].keyed = false;
+}
+
+static void
+site_state_reset(struct ctl *ctl, uint32_t site)
+{
+	ctl->site[site] = (struct ctl_site_state){ .first_sa = SA_NONE };
 }
 
 /* Set up slot site (cfg->sites[site] filled): subnets protected, then keys. */
@@ -94,30 +143,13 @@ ctl_site_install(struct ctl *ctl, uint32_t site, uint64_t now_ms)
 
 	if (rc != 0)
 		return rc;
-	rc = s->ike ? engine_site_add(ctl, site, now_ms) : ctl_manual_site_setup(ctl, site);
+	rc = key(ctl, site, now_ms);
 	if (rc != 0) {
-		if (!s->ike)
-			ctl_manual_site_clear(ctl, site);
 		protect(ctl, s, false);
 		return rc;
 	}
 	ctl->ctr[CTL_CTR_SITES_ADDED]++;
 	return 0;
-}
-
-/* Remove what slot site installed: an engine deletes its SAs; ours go here. */
-static void
-uninstall(struct ctl *ctl, uint32_t site, uint64_t now_ms)
-{
-	const struct cfg_site *s = &ctl->cfg->sites[site];
-
-	if (s->ike) {
-		ctl->ops->site_del(ctl->engine, s, now_ms);
-		ctl_engine_site_unmap(ctl, ctl->site[site].engine_site);
-	} else {
-		ctl_manual_site_clear(ctl, site);
-	}
-	protect(ctl, s, false);
 }
 
 int
@@ -160,8 +192,9 @@ ctl_site_add(struct ctl *ctl, const struct cfg_site *s, uint64_t now_ms, uint32_
 	if (rc != 0)
 		return rc;
 	ctl->cfg->sites[*site] = *s;
-	ctl->site[*site] = (struct ctl_site_state){ 0 };
+	site_state_reset(ctl, *site);
 	ctl_tunnels_sites_changed(ctl);
+	ctl_tunnels_withdraw_shared(ctl, *site);
 	rc = ctl_site_install(ctl, *site, now_ms);
 	if (rc != 0) {
 		explicit_bzero(&ctl->cfg->sites[*site], sizeof(struct cfg_site));
@@ -175,7 +208,8 @@ ctl_site_del(struct ctl *ctl, uint32_t site, uint64_t now_ms)
 {
 	if (ctl_site(ctl, site) == NULL)
 		return;
-	uninstall(ctl, site, now_ms);
+	unkey(ctl, site, now_ms);
+	protect(ctl, &ctl->cfg->sites[site], false);
 	if (ctl->nat != NULL)
 		nat_flush_site(ctl->nat, site);
 	explicit_bzero(&ctl->cfg->sites[site], sizeof(struct cfg_site));
@@ -186,44 +220,56 @@ ctl_site_del(struct ctl *ctl, uint32_t site, uint64_t now_ms)
 /*
  * An engine's site keeps its tunnels if the engine can apply s in place
  * (it decides: only timers and the like changed); a hand-keyed site, or a
- * change of keying, is set up anew.
+ * change of keying, is keyed anew. Either way the new subnets are
+ * protected before the old ones are let go, so no packet toward the branch
+ * leaves in clear meanwhile. If the new keys cannot be set up, the site
+ * stays with s, down but protected, and the next reload tries again.
  */
 int
 ctl_site_set(struct ctl *ctl, uint32_t site, const struct cfg_site *s, uint64_t now_ms)
 {
 	struct cfg_site *cur = ctl->cfg->sites + site;
+	struct ctl_site_state *st = &ctl->site[site];
+	struct cfg_site old;
 	int rc;
 
 	if (ctl_site(ctl, site) == NULL)
 		return -ENOENT;
 	if (strcmp(cur->name, s->name) != 0)
 		return -EINVAL;
-	if (cur->ike && s->ike) {
-		rc = protect(ctl, s, true);
-		if (rc != 0)
-			return rc; /* protect() undid itself */
-		rc = ctl->ops->site_update(ctl->engine, s, now_ms);
-		if (rc == 0) {
-			protect(ctl, cur, false);
-			*cur = *s;
-		} else {
+	rc = protect(ctl, s, true);
+	if (rc != 0)
+		return rc; /* protect() undid itself */
+	if (cur->ike && s->ike && st->keyed) {
+		rc = ctl->ops->site_update(ctl->engine, s, now_ms, &st->max_sas);
+		if (rc != 0) {
 			protect(ctl, s, false);
+			return rc;
 		}
+		protect(ctl, cur, false);
+		*cur = *s;
 		ctl_tunnels_sites_changed(ctl);
-		return rc;
+		ctl_tunnels_withdraw_shared(ctl, site);
+		return 0;
 	}
-	uninstall(ctl, site, now_ms);
+	unkey(ctl, site, now_ms);
+	old = *cur;
 	*cur = *s;
 	ctl_tunnels_sites_changed(ctl);
-	rc = ctl_site_install(ctl, site, now_ms);
-	if (rc != 0) {
-		/* Nothing of it is installed: the slot becomes a hole. */
-		if (ctl->nat != NULL)
-			nat_flush_site(ctl->nat, site);
-		explicit_bzero(cur, sizeof(*cur));
-		ctl_tunnels_sites_changed(ctl);
-	}
+	ctl_tunnels_withdraw_shared(ctl, site);
+	rc = key(ctl, site, now_ms);
+	protect(ctl, &old, false);
+	explicit_bzero(&old, sizeof(old));
+	if (rc != 0)
+		CTL_LOG(ERR, "site %s: down: its new configuration cannot be keyed: %s", s->name,
+			strerror(-rc));
 	return rc;
+}
+
+bool
+ctl_site_keyed(const struct ctl *ctl, uint32_t site)
+{
+	return ctl_site(ctl, site) != NULL && ctl->site[site].keyed;
 }
 
 uint32_t

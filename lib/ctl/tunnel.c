@@ -161,6 +161,74 @@ shared(struct ctl *ctl, uint32_t site, const struct sa_ts *p)
 	return false;
 }
 
+static bool
+overlap(const struct sa_ts *a, const struct sa_ts *b)
+{
+	uint8_t plen = a->plen < b->plen ? a->plen : b->plen;
+
+	return ((a->addr ^ b->addr) & net_mask(plen)) == 0;
+}
+
+#define WITHDRAW_BATCH 16
+
+struct withdraw_walk {
+	const struct ctl *ctl;
+	uint32_t site;
+	const struct sa_ts *p;
+	unsigned n;
+	struct sa_ts prefix[WITHDRAW_BATCH];
+	uint32_t tunnel[WITHDRAW_BATCH];
+};
+
+static void
+find_routed_overlap(const struct sa_ts *q, uint32_t tunnel, void *arg)
+{
+	struct withdraw_walk *w = arg;
+
+	if (tunnel >= w->ctl->max_tunnels || w->ctl->tunnel[tunnel].site == w->site ||
+	    !overlap(q, w->p) || w->n == WITHDRAW_BATCH)
+		return;
+	w->prefix[w->n] = *q;
+	w->tunnel[w->n++] = tunnel;
+}
+
+/*
+ * Site's branch prefixes arrived at run time. A prefix another site's
+ * tunnel routes that overlaps one of them leaves the SPD, as it would
+ * have stayed out had both sites been there when that tunnel was made:
+ * which branch the cloud means became ambiguous. (It does not come back
+ * when the newcomer goes; the tunnel's next incarnation decides anew.)
+ */
+void
+ctl_tunnels_withdraw_shared(struct ctl *ctl, uint32_t site)
+{
+	const struct cfg_site *s = ctl_site(ctl, site);
+	char pfx[NET_PREFIX_STR_MAX];
+
+	for (unsigned i = 0; s != NULL && i < s->n_remote; i++) {
+		struct sa_ts p = { s->remote[i].addr, s->remote[i].plen };
+		struct withdraw_walk w = { .ctl = ctl, .site = site, .p = &p };
+
+		if (!shared(ctl, site, &p))
+			continue; /* the common case: no walk */
+		do {
+			w.n = 0;
+			sa_db_spd_walk(ctl->sa, find_routed_overlap, &w);
+			for (unsigned k = 0; k < w.n; k++) {
+				if (sa_tunnel_withdraw(ctl->sa, w.tunnel[k], &w.prefix[k]) != 0)
+					continue;
+				ctl->ctr[CTL_CTR_PREFIX_SHARED]++;
+				CTL_LOG(INFO,
+					"site %s: %s overlaps site %s's subnet: reached through "
+					"NAT sessions only",
+					ctl_site_name(ctl, ctl->tunnel[w.tunnel[k]].site),
+					net_prefix_str(w.prefix[k].addr, w.prefix[k].plen, pfx),
+					s->name);
+			}
+		} while (w.n == WITHDRAW_BATCH);
+	}
+}
+
 /*
  * The tunnel for this site and selectors, created if new, with one more
  * reference. spd/n_spd: the remote prefixes the SPD should map to it.

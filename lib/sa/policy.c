@@ -105,6 +105,27 @@ sa_tunnel_del(struct sa_db *db, uint32_t tunnel)
 	return 0;
 }
 
+int
+sa_tunnel_withdraw(struct sa_db *db, uint32_t tunnel, const struct sa_ts *p)
+{
+	struct tunnel_entry *t;
+	unsigned i;
+
+	if (tunnel >= db->p.max_tunnels || !db->tunnel[tunnel].used)
+		return -ENOENT;
+	t = &db->tunnel[tunnel];
+	for (i = 0; i < t->n_remote; i++)
+		if (t->remote[i].addr == p->addr && t->remote[i].plen == p->plen)
+			break;
+	if (i == t->n_remote)
+		return -ENOENT;
+	sa_spd_del(db->spd, p->addr, p->plen);
+	publish(db, spd_key(p->addr, p->plen));
+	t->remote[i] = t->remote[--t->n_remote];
+	sa_db_sync(db);
+	return 0;
+}
+
 /*
  * Count one site more (delta 1) or fewer (-1) protecting p; the workers
  * hear of it when the count leaves or reaches zero.

@@ -8,9 +8,11 @@ esphub on two net_null ports, driven through its CLI socket:
   allow_unsafe_manual_gcm, and no SA is added;
 - a site with allow_unsafe_manual_gcm = true is added (with a warning in
   the log), and `sa add` with GCM works for it;
-- no key appears in any output.
+- no key appears in any output, nor in the session's history: the up
+  arrow recalls the command before, never a line that held a key.
 """
 import os
+import select
 import signal
 import subprocess
 import sys
@@ -42,6 +44,18 @@ def site(name, n, cipher, extra=""):
         alg = 'cipher = "%s"; integ = "hmac-sha1-96";' % cipher
     return ('{ name = "%s"; peer = "203.0.113.%d"; remote_subnets = [ "192.168.%d.0/24" ]; '
             'local_subnets = [ "172.16.0.0/16" ]; %s %s %s }' % (name, n, n, alg, extra, sa))
+
+
+def up_arrow(cli, times):
+    """What the session echoes for the up arrow pressed so many times."""
+    cli.sock.sendall(b"\x1b[A" * times)
+    out = b""
+    while select.select([cli.sock], [], [], 0.5)[0]:
+        chunk = cli.sock.recv(65536)
+        if not chunk:
+            break
+        out += chunk
+    return out.decode(errors="replace")
 
 
 def test():
@@ -89,6 +103,12 @@ def test():
             check("added" in out, "sa add with GCM works for that site", out)
             check(not any(k in o for o in outs for k in (GCM_KEY, CBC_KEY, SHA1_KEY)),
                   "no key appears in any CLI output")
+            run("show site")
+            recalled = up_arrow(cli, 1)
+            check("show site" in recalled, "the up arrow recalls a command", repr(recalled))
+            recalled += up_arrow(cli, 3)
+            check(not any(k in recalled for k in (GCM_KEY, CBC_KEY, SHA1_KEY, "sa add")),
+                  "no line that held a key comes back from the history", repr(recalled))
             cli.close()
         finally:
             p.send_signal(signal.SIGTERM)

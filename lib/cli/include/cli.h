@@ -43,6 +43,13 @@ int cli_listen(struct cli *c, const char *path);
 bool cli_is_remote(const struct cli *c, const struct cmdline *cl);
 
 /**
+ * The line cl is running holds a secret (a key, a PSK): once it has run,
+ * the session's history (the up arrow) is emptied, so that no later
+ * keystroke brings it back.
+ */
+void cli_forget_line(struct cli *c, const struct cmdline *cl);
+
+/**
  * Wait up to timeout_ms until a session has input or a connection waits.
  * Runs nothing: the caller may take its locks before cli_poll().
  */

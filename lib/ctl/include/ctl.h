@@ -19,8 +19,12 @@
  * SAs that carry that traffic: a hand-keyed pair, or an engine's pairs
  * across rekeys. A tunnel lives while it holds SAs; its NAT sessions die
  * with it. A remote prefix that overlaps another site's branch subnets
- * stays out of the SPD (traffic toward it would be ambiguous): such a
- * tunnel is reached through NAT sessions only.
+ * stays out of the SPD (traffic toward it would be ambiguous), and leaves
+ * it when such a site is added: such a tunnel is reached through NAT
+ * sessions only.
+ *
+ * Limits. A site holds at most the SAs its engine declared (two per pair
+ * it may negotiate), so one branch cannot take the table from the others.
  *
  * How a negotiated pair gets to the workers and back out:
  *  1. The engine calls ctl_child_install() for the inbound SA. ctl finds or
@@ -74,12 +78,17 @@ struct nat;
  */
 struct ctl_engine_ops {
 	/** Start keying site (ctl's index) as s says; *engine_site is the
-	 *  name the engine will use for it in struct ctl_child. */
+	 *  name the engine will use for it in struct ctl_child, *max_sas the
+	 *  most SAs it will hold for the site at once (both directions,
+	 *  rekeys included): ctl refuses more, so that one branch cannot take
+	 *  the table from the others. */
 	int (*site_add)(void *engine, uint32_t site, const struct cfg_site *s, uint64_t now_ms,
-			uint32_t *engine_site);
+			uint32_t *engine_site, uint32_t *max_sas);
 	/** s replaces the site's configuration (same name). The engine keeps
-	 *  its SAs where it can. Non-zero: the old configuration stays. */
-	int (*site_update)(void *engine, const struct cfg_site *s, uint64_t now_ms);
+	 *  its SAs where it can, and says its new *max_sas. Non-zero: the old
+	 *  configuration stays. */
+	int (*site_update)(void *engine, const struct cfg_site *s, uint64_t now_ms,
+			   uint32_t *max_sas);
 	/** Stop keying the site: its SAs are deleted (ctl_child_delete())
 	 *  before this returns. */
 	void (*site_del)(void *engine, const struct cfg_site *s, uint64_t now_ms);
@@ -109,9 +118,12 @@ struct ctl_child {
  * Install one SA direction (steps 1 and 2). Inbound: returns once every
  * running worker finds it. The selectors must lie within the site's
  * configured subnets, and an outbound SA's twin must be the same site's.
+ * The handle names the SA until it is deleted, and nothing after: a
+ * handle kept too long misses the SA that reuses its slot.
  * @return 0 with *handle set; -ENOENT (engine_site unknown), -EPERM
- *   (selectors outside the site's subnets), -ENOSPC (tunnels, SAs, SPD),
- *   -EEXIST (inbound SPI in use), -EINVAL (twin, parameters).
+ *   (selectors outside the site's subnets, or not prefixes), -ENOSPC (the
+ *   site's max_sas, tunnels, SAs, SPD), -EEXIST (inbound SPI in use),
+ *   -EINVAL (twin not this site's inbound SA, parameters).
  */
 int ctl_child_install(struct ctl *ctl, const struct ctl_child *c, uint64_t now_ms, uint64_t *handle)
 	__attribute__((warn_unused_result));
@@ -162,8 +174,13 @@ int ctl_sites_install(struct ctl *ctl, uint64_t now_ms);
 int ctl_site_add(struct ctl *ctl, const struct cfg_site *s, uint64_t now_ms, uint32_t *site)
 	__attribute__((warn_unused_result));
 
-/** Replace site's configuration with s (same name): an engine decides
- *  whether its tunnels survive; a hand-keyed site is set up anew. */
+/**
+ * Replace site's configuration with s (same name): an engine decides
+ * whether its tunnels survive; a hand-keyed site is keyed anew. The new
+ * subnets are protected before the old ones are let go. If s cannot be
+ * keyed, the site keeps s, unkeyed (down, its subnets protected), and the
+ * error is returned; a reload tries again.
+ */
 int ctl_site_set(struct ctl *ctl, uint32_t site, const struct cfg_site *s, uint64_t now_ms);
 
 /** Remove a site, its SAs, tunnels, protected subnets and NAT sessions. */
@@ -171,8 +188,8 @@ void ctl_site_del(struct ctl *ctl, uint32_t site, uint64_t now_ms);
 
 /**
  * Apply fresh (a configuration just loaded from the same file) to the
- * running one: sites added, changed, removed; unchanged ones untouched;
- * the wildcard PSK. report gets one line per section a restart would be
+ * running one: sites added, changed, removed; unchanged ones untouched
+ * (an unkeyed one is set again); the wildcard PSK. report gets one line per section a restart would be
  * needed for, and the summary. fresh stays the caller's.
  * @return 0, or -EIO if some site failed (see the log).
  */
@@ -205,7 +222,8 @@ int ctl_manual_sa_del(struct ctl *ctl, uint32_t id);
 	_(SA_HARD_EXPIRED,    "sa-hard-expired",    "SAs removed at a hard lifetime")  \
 	_(SA_SEQ_EXHAUSTED,   "sa-seq-exhausted",   "outbound SAs out of sequence numbers") \
 	_(SITES_ADDED,        "sites-added",        "sites installed (start, CLI, reload)") \
-	_(SITES_REMOVED,      "sites-removed",      "sites removed (CLI, reload)")
+	_(SITES_REMOVED,      "sites-removed",      "sites removed (CLI, reload)") \
+	_(SITE_SA_CAP,        "site-sa-cap",        "SAs refused: the site holds what its engine declared")
 
 enum ctl_counter {
 #define _(sym, name, descr) CTL_CTR_##sym,
@@ -228,6 +246,8 @@ const struct cfg_site *ctl_site(const struct ctl *ctl, uint32_t site);
 int ctl_site_find(const struct ctl *ctl, const char *name);
 /** Its name, or "-". */
 const char *ctl_site_name(const struct ctl *ctl, uint32_t site);
+/** Is it keyed (its engine site, or its hand-keyed pair, set up)? */
+bool ctl_site_keyed(const struct ctl *ctl, uint32_t site);
 
 /** Who installed an SA. */
 enum ctl_sa_owner {

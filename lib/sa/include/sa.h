@@ -207,6 +207,15 @@ int sa_tunnel_add(struct sa_db *db, uint32_t tunnel, uint32_t site, const struct
 int sa_tunnel_del(struct sa_db *db, uint32_t tunnel);
 
 /**
+ * Take prefix p out of the tunnel's SPD entries (the tunnel and its SAs
+ * stay): traffic toward p is no longer sent into it, and resolves to a
+ * longer or shorter prefix, SA_DISCARD if protected, or the route. Returns
+ * once every running worker applied it. Control core.
+ * @return 0, or -ENOENT (no such tunnel, or p is not one of its prefixes).
+ */
+int sa_tunnel_withdraw(struct sa_db *db, uint32_t tunnel, const struct sa_ts *p);
+
+/**
  * Protect a prefix (a site's branch subnet): while no tunnel carries it,
  * the SPD answers SA_DISCARD for it. Counted: sites sharing a subnet each
  * protect it, and it stays protected until the last one unprotects it.
