@@ -695,6 +695,9 @@ peer_move(void **state)
 	assert_int_equal(sa_db_get(f->db, (uint32_t)out1)->peer_addr, 0xcb007100 + 11);
 	assert_int_equal(sa_db_get(f->db, (uint32_t)out1)->peer_port, 4500);
 	assert_int_equal(counter(f, CTL_CTR_PEER_MOVES), 1);
+	/* The same address again (a retransmission): nothing moves. */
+	assert_int_equal(ctl_peer_moved(f->ctl, ENGINE_SITE(0), 0xcb0071aa, 61000), 0);
+	assert_int_equal(counter(f, CTL_CTR_PEER_MOVES), 1);
 	/* An engine site ctl does not know moves nothing. */
 	assert_int_equal(ctl_peer_moved(f->ctl, 4242, 0xcb0071bb, 1), 0);
 	assert_int_equal(sa_db_get(f->db, (uint32_t)out1)->peer_addr, 0xcb007100 + 11);
