@@ -225,6 +225,20 @@ load(struct fixture *f, struct cfg *cfg)
 		fail_msg("%s: %s", f->path, err);
 }
 
+/* Write sites[0..n) to the file and add sites[k] from it at run time. */
+static uint32_t
+add_from_file(struct fixture *f, const char *const *sites, unsigned n, unsigned k)
+{
+	struct cfg tmp;
+	uint32_t site;
+
+	write_conf(f, "", sites, n);
+	load(f, &tmp);
+	assert_int_equal(ctl_site_add(f->ctl, &tmp.sites[k], 0, &site), 0);
+	conf_free(&tmp);
+	return site;
+}
+
 /* Load the file, build lib/sa and ctl on it; install nothing yet. */
 static void
 start(struct fixture *f, const char *extra, const char *const *sites, unsigned n)
@@ -334,30 +348,52 @@ teardown(void **state)
 	return 0;
 }
 
-/* An engine's pair for site (ctl index): inbound then outbound, as IKE does. */
-static int
-install_pair(struct fixture *f, uint32_t site, uint32_t spi_in, uint32_t spi_out,
-	     const char *remote_ts, uint64_t now, uint64_t *in, uint64_t *out)
+/* IKE sites osaka (192.168.5.0/24) and, if n is 2, kobe (192.168.6.0/24), installed. */
+static void
+start_ike(struct fixture *f, unsigned n)
 {
-	struct ctl_child c = {
+	char s[2][512];
+	const char *sites[] = { s[0], s[1] };
+
+	ike_site(s[0], sizeof(s[0]), "osaka", 5, "\"192.168.5.0/24\"");
+	ike_site(s[1], sizeof(s[1]), "kobe", 6, "\"192.168.6.0/24\"");
+	start(f, "", sites, n);
+	assert_int_equal(ctl_sites_install(f->ctl, 0), 0);
+}
+
+/* One SA direction as an engine hands it over for site (ctl's index). */
+static struct ctl_child
+child(uint32_t site, bool inbound, uint32_t spi, struct sa_ts remote_ts)
+{
+	return (struct ctl_child){
 		.engine_site = ENGINE_SITE(site),
-		.inbound = true,
-		.spi = spi_in,
+		.inbound = inbound,
+		.spi = spi,
 		.keys = { .cipher = CRYPTO_CIPHER_AES_CBC,
 			  .integ = CRYPTO_INTEG_HMAC_SHA1_96,
 			  .cipher_key_len = 16,
 			  .integ_key_len = 20 },
 		.local_ts = { 0xac100000, 16 },
+		.remote_ts = remote_ts,
 		.local_addr = LOCAL_ADDR,
 		.peer_addr = 0xcb007100 + 10 + site,
 		.local_port = 4500,
 		.peer_port = 4500,
 	};
+}
+
+/* An engine's pair for site (ctl index): inbound then outbound, as IKE does. */
+static int
+install_pair(struct fixture *f, uint32_t site, uint32_t spi_in, uint32_t spi_out,
+	     const char *remote_ts, uint64_t now, uint64_t *in, uint64_t *out)
+{
+	struct ctl_child c;
 	unsigned a, b, c1, d, plen;
 	int rc;
 
 	assert_int_equal(sscanf(remote_ts, "%u.%u.%u.%u/%u", &a, &b, &c1, &d, &plen), 5);
-	c.remote_ts = (struct sa_ts){ a << 24 | b << 16 | c1 << 8 | d, (uint8_t)plen };
+	c = child(site, true, spi_in,
+		  (struct sa_ts){ a << 24 | b << 16 | c1 << 8 | d, (uint8_t)plen });
 	rc = ctl_child_install(f->ctl, &c, now, in);
 	if (rc != 0)
 		return rc;
@@ -412,15 +448,11 @@ static void
 install_and_replace_with_worker_ack(void **state)
 {
 	struct fixture *f = *state;
-	char s0[512];
-	const char *sites[] = { s0 };
 	uint64_t in1, out1, in2, out2;
 	struct ctl_tunnel_info ti;
 	uint32_t t;
 
-	ike_site(s0, sizeof(s0), "osaka", 5, "\"192.168.5.0/24\"");
-	start(f, "", sites, 1);
-	assert_int_equal(ctl_sites_install(f->ctl, 0), 0);
+	start_ike(f, 1);
 	assert_int_equal(f->fe.site_adds, 1);
 	run_worker(f);
 
@@ -469,24 +501,29 @@ install_and_replace_with_worker_ack(void **state)
 	}
 }
 
+/*
+ * osaka with a pair (handles in1, out1) installed at 0 and its rekey
+ * (in2, out2) at 5000: out2 waits. Returns their tunnel.
+ */
+static uint32_t
+rekey_waiting(struct fixture *f, uint64_t *in1, uint64_t *out1, uint64_t *in2, uint64_t *out2)
+{
+	start_ike(f, 1);
+	assert_int_equal(install_pair(f, 0, 0xa001, 0xb001, "192.168.5.0/24", 0, in1, out1), 0);
+	assert_int_equal(install_pair(f, 0, 0xa002, 0xb002, "192.168.5.0/24", 5000, in2, out2), 0);
+	return tunnel_of(f, *in1);
+}
+
 /* The rekeyed outbound SA takes over at the first packet on its twin. */
 static void
 commit_on_first_inbound(void **state)
 {
 	struct fixture *f = *state;
-	char s0[512];
-	const char *sites[] = { s0 };
 	uint64_t in1, out1, in2, out2;
 	struct ctl_tunnel_info ti;
 	uint32_t t;
 
-	ike_site(s0, sizeof(s0), "osaka", 5, "\"192.168.5.0/24\"");
-	start(f, "", sites, 1);
-	assert_int_equal(ctl_sites_install(f->ctl, 0), 0);
-	assert_int_equal(install_pair(f, 0, 0xa001, 0xb001, "192.168.5.0/24", 0, &in1, &out1), 0);
-	assert_int_equal(install_pair(f, 0, 0xa002, 0xb002, "192.168.5.0/24", 5000, &in2, &out2),
-			 0);
-	t = tunnel_of(f, in1);
+	t = rekey_waiting(f, &in1, &out1, &in2, &out2);
 
 	/* Traffic on the old inbound SA proves nothing about the new pair. */
 	sa_worker_counters(f->sw)[ID(in1)].packets += 3;
@@ -512,19 +549,11 @@ static void
 commit_on_timeout(void **state)
 {
 	struct fixture *f = *state;
-	char s0[512];
-	const char *sites[] = { s0 };
 	uint64_t in1, out1, in2, out2;
 	struct ctl_tunnel_info ti;
 	uint32_t t;
 
-	ike_site(s0, sizeof(s0), "osaka", 5, "\"192.168.5.0/24\"");
-	start(f, "", sites, 1);
-	assert_int_equal(ctl_sites_install(f->ctl, 0), 0);
-	assert_int_equal(install_pair(f, 0, 0xa001, 0xb001, "192.168.5.0/24", 0, &in1, &out1), 0);
-	assert_int_equal(install_pair(f, 0, 0xa002, 0xb002, "192.168.5.0/24", 5000, &in2, &out2),
-			 0);
-	t = tunnel_of(f, in1);
+	t = rekey_waiting(f, &in1, &out1, &in2, &out2);
 
 	ctl_poll(f->ctl, 5000 + CTL_COMMIT_MS - 1);
 	assert_int_equal(ctl_tunnel_get(f->ctl, t, &ti), 0);
@@ -564,23 +593,12 @@ overlap_of_two_sites(void **state)
 	assert_int_equal(counter(f, CTL_CTR_PREFIX_SHARED), 2);
 	assert_int_equal(tunnels_in_use(f), 2); /* reached through NAT sessions */
 
-	/* nara alone owns 10.20.0.0/16: routed to its tunnel. */
-	{
-		struct cfg tmp;
-		const char *three[] = { s0, s1, s2 };
-		uint32_t site;
-
-		write_conf(f, "", three, 3);
-		load(f, &tmp);
-		assert_int_equal(ctl_site_add(f->ctl, &tmp.sites[2], 0, &site), 0);
-		conf_free(&tmp);
-		t2 = sa_db_get(f->db, 4)->tunnel;
-		assert_int_equal(sa_worker_spd(worker_view(f), 0x0a140101), t2);
-		write_conf(f, "", sites, 4);
-		load(f, &tmp);
-		assert_int_equal(ctl_site_add(f->ctl, &tmp.sites[3], 0, &site), 0);
-		conf_free(&tmp);
-	}
+	/* nara alone owns 10.20.0.0/16: routed to its tunnel. kyoto's /24
+	 * inside it comes next. */
+	add_from_file(f, sites, 3, 2);
+	t2 = sa_db_get(f->db, 4)->tunnel;
+	assert_int_equal(sa_worker_spd(worker_view(f), 0x0a140101), t2);
+	add_from_file(f, sites, 4, 3);
 	/* nara's /16 contains kyoto's /24: which branch the cloud means by
 	 * 10.20.30.5 is ambiguous, and so is the rest of the /16 (it would
 	 * have stayed out had both been there at start). nara's tunnel stays,
@@ -603,15 +621,10 @@ static void
 spi_collisions_between_sites(void **state)
 {
 	struct fixture *f = *state;
-	char s0[512], s1[512];
-	const char *sites[] = { s0, s1 };
 	uint64_t in0, out0, in1, out1, in_dup, out_dup;
 	struct ctl_tunnel_info ti;
 
-	ike_site(s0, sizeof(s0), "osaka", 5, "\"192.168.5.0/24\"");
-	ike_site(s1, sizeof(s1), "kobe", 6, "\"192.168.6.0/24\"");
-	start(f, "", sites, 2);
-	assert_int_equal(ctl_sites_install(f->ctl, 0), 0);
+	start_ike(f, 2);
 	assert_int_equal(install_pair(f, 0, 0xa001, 0xbeef, "192.168.5.0/24", 0, &in0, &out0), 0);
 	assert_int_equal(install_pair(f, 1, 0xa002, 0xbeef, "192.168.6.0/24", 0, &in1, &out1), 0);
 	assert_int_not_equal(out0, out1);
@@ -631,20 +644,10 @@ spi_collisions_between_sites(void **state)
 
 	/* An outbound SA must name one of its own site's inbound SAs as twin. */
 	{
-		struct ctl_child c = {
-			.engine_site = ENGINE_SITE(1),
-			.spi = 0xb004,
-			.twin = in0,
-			.keys = { .cipher = CRYPTO_CIPHER_AES_CBC,
-				  .integ = CRYPTO_INTEG_HMAC_SHA1_96,
-				  .cipher_key_len = 16,
-				  .integ_key_len = 20 },
-			.local_ts = { 0xac100000, 16 },
-			.remote_ts = { 0xc0a80600, 24 },
-			.local_addr = LOCAL_ADDR,
-			.peer_addr = 0xcb007110,
-		};
+		struct ctl_child c = child(1, false, 0xb004, (struct sa_ts){ 0xc0a80600, 24 });
 		uint64_t h;
+
+		c.twin = in0;
 
 		assert_int_equal(ctl_child_install(f->ctl, &c, 0, &h), -EINVAL);
 		c.engine_site = 77; /* no such engine site */
@@ -676,14 +679,9 @@ static void
 peer_move(void **state)
 {
 	struct fixture *f = *state;
-	char s0[512], s1[512];
-	const char *sites[] = { s0, s1 };
 	uint64_t in0, out0, in1, out1;
 
-	ike_site(s0, sizeof(s0), "osaka", 5, "\"192.168.5.0/24\"");
-	ike_site(s1, sizeof(s1), "kobe", 6, "\"192.168.6.0/24\"");
-	start(f, "", sites, 2);
-	assert_int_equal(ctl_sites_install(f->ctl, 0), 0);
+	start_ike(f, 2);
 	assert_int_equal(install_pair(f, 0, 0xa001, 0xb001, "192.168.5.0/24", 0, &in0, &out0), 0);
 	assert_int_equal(install_pair(f, 1, 0xa002, 0xb002, "192.168.6.0/24", 0, &in1, &out1), 0);
 
@@ -712,17 +710,12 @@ static void
 site_del_with_sas_in_flight(void **state)
 {
 	struct fixture *f = *state;
-	char s0[512], s1[512];
-	const char *sites[] = { s0, s1 };
 	uint64_t in1, out1, in2, out2, h;
 	struct ctl_tunnel_info ti;
 	struct sa_worker *sw;
 	uint32_t t;
 
-	ike_site(s0, sizeof(s0), "osaka", 5, "\"192.168.5.0/24\"");
-	ike_site(s1, sizeof(s1), "kobe", 6, "\"192.168.6.0/24\"");
-	start(f, "", sites, 2);
-	assert_int_equal(ctl_sites_install(f->ctl, 0), 0);
+	start_ike(f, 2);
 	run_worker(f);
 	assert_int_equal(install_pair(f, 0, 0xa001, 0xb001, "192.168.5.0/24", 0, &in1, &out1), 0);
 	assert_int_equal(install_pair(f, 0, 0xa002, 0xb002, "192.168.5.0/24", 0, &in2, &out2), 0);
@@ -742,10 +735,7 @@ site_del_with_sas_in_flight(void **state)
 	assert_int_equal(counter(f, CTL_CTR_SITES_REMOVED), 1);
 	/* A late install for the removed site finds no site. */
 	{
-		struct ctl_child c = { .engine_site = ENGINE_SITE(0),
-				       .inbound = true,
-				       .spi = 0xa009,
-				       .local_addr = LOCAL_ADDR };
+		struct ctl_child c = child(0, true, 0xa009, (struct sa_ts){ 0xc0a80500, 24 });
 
 		assert_int_equal(ctl_child_install(f->ctl, &c, 200, &h), -ENOENT);
 	}
@@ -772,28 +762,12 @@ static void
 lifetime_to_engine(void **state)
 {
 	struct fixture *f = *state;
-	char s0[512];
-	const char *sites[] = { s0 };
-	struct ctl_child c = {
-		.engine_site = ENGINE_SITE(0),
-		.inbound = true,
-		.spi = 0xa001,
-		.keys = { .cipher = CRYPTO_CIPHER_AES_CBC,
-			  .integ = CRYPTO_INTEG_HMAC_SHA1_96,
-			  .cipher_key_len = 16,
-			  .integ_key_len = 20 },
-		.local_ts = { 0xac100000, 16 },
-		.remote_ts = { 0xc0a80500, 24 },
-		.local_addr = LOCAL_ADDR,
-		.peer_addr = 0xcb00710a,
-		.soft_packets = 10,
-		.hard_bytes = 1000000,
-	};
+	struct ctl_child c = child(0, true, 0xa001, (struct sa_ts){ 0xc0a80500, 24 });
 	uint64_t in, out;
 
-	ike_site(s0, sizeof(s0), "osaka", 5, "\"192.168.5.0/24\"");
-	start(f, "", sites, 1);
-	assert_int_equal(ctl_sites_install(f->ctl, 0), 0);
+	c.soft_packets = 10;
+	c.hard_bytes = 1000000;
+	start_ike(f, 1);
 	assert_int_equal(ctl_child_install(f->ctl, &c, 0, &in), 0);
 	f->fe.sa[f->fe.n_sa++] = (typeof(f->fe.sa[0])){ c.engine_site, in, true };
 	c.inbound = false;
@@ -929,15 +903,10 @@ static void
 site_sa_cap(void **state)
 {
 	struct fixture *f = *state;
-	char s0[512], s1[512];
-	const char *sites[] = { s0, s1 };
 	uint64_t in, out;
 
-	ike_site(s0, sizeof(s0), "osaka", 5, "\"192.168.5.0/24\"");
-	ike_site(s1, sizeof(s1), "kobe", 6, "\"192.168.6.0/24\"");
-	start(f, "", sites, 2);
 	f->fe.max_sas = 4;
-	assert_int_equal(ctl_sites_install(f->ctl, 0), 0);
+	start_ike(f, 2);
 	assert_int_equal(install_pair(f, 0, 0xa001, 0xb001, "192.168.5.0/24", 0, &in, &out), 0);
 	assert_int_equal(install_pair(f, 0, 0xa002, 0xb002, "192.168.5.0/24", 0, &in, &out), 0);
 	assert_int_equal(install_pair(f, 0, 0xa003, 0xb003, "192.168.5.0/24", 0, &in, &out),
@@ -959,14 +928,9 @@ static void
 stale_handle_misses(void **state)
 {
 	struct fixture *f = *state;
-	char s0[512], s1[512];
-	const char *sites[] = { s0, s1 };
 	uint64_t in0, out0, in1, out1, h;
 
-	ike_site(s0, sizeof(s0), "osaka", 5, "\"192.168.5.0/24\"");
-	ike_site(s1, sizeof(s1), "kobe", 6, "\"192.168.6.0/24\"");
-	start(f, "", sites, 2);
-	assert_int_equal(ctl_sites_install(f->ctl, 0), 0);
+	start_ike(f, 2);
 	assert_int_equal(install_pair(f, 0, 0xa001, 0xb001, "192.168.5.0/24", 0, &in0, &out0), 0);
 	ctl_child_delete(f->ctl, out0);
 	ctl_child_delete(f->ctl, in0);
@@ -993,19 +957,9 @@ stale_handle_misses(void **state)
 	assert_int_equal(ctl_sa_owner(f->ctl, ID(out1)), CTL_SA_ENGINE);
 	assert_int_equal(ctl_child_last_inbound(f->ctl, in1), 200);
 	{
-		struct ctl_child c = {
-			.engine_site = ENGINE_SITE(1),
-			.spi = 0xb003,
-			.twin = out1,
-			.keys = { .cipher = CRYPTO_CIPHER_AES_CBC,
-				  .integ = CRYPTO_INTEG_HMAC_SHA1_96,
-				  .cipher_key_len = 16,
-				  .integ_key_len = 20 },
-			.local_ts = { 0xac100000, 16 },
-			.remote_ts = { 0xc0a80600, 24 },
-			.local_addr = LOCAL_ADDR,
-			.peer_addr = 0xcb00710b,
-		};
+		struct ctl_child c = child(1, false, 0xb003, (struct sa_ts){ 0xc0a80600, 24 });
+
+		c.twin = out1;
 
 		assert_int_equal(ctl_child_install(f->ctl, &c, 300, &h), -EINVAL);
 		c.twin = in1;
@@ -1094,8 +1048,7 @@ runtime_overlap_withdraws(void **state)
 	const char *one[] = { s0 };
 	const char *two[] = { s0, s1 };
 	struct sa_worker *sw;
-	struct cfg tmp;
-	uint32_t site, t;
+	uint32_t t;
 
 	manual_site(s0, sizeof(s0), "osaka", 5, 0x1001, 0x2001, "\"192.168.0.0/24\"");
 	manual_site(s1, sizeof(s1), "kobe", 6, 0x1002, 0x2002, "\"192.168.0.0/24\"");
@@ -1104,10 +1057,7 @@ runtime_overlap_withdraws(void **state)
 	t = sa_db_get(f->db, 0)->tunnel;
 	assert_int_equal(sa_worker_spd(worker_view(f), 0xc0a80005), t);
 
-	write_conf(f, "", two, 2);
-	load(f, &tmp);
-	assert_int_equal(ctl_site_add(f->ctl, &tmp.sites[1], 0, &site), 0);
-	conf_free(&tmp);
+	add_from_file(f, two, 2, 1);
 	sw = worker_view(f);
 	assert_int_equal(sa_worker_spd(sw, 0xc0a80005), SA_DISCARD);
 	assert_true(sa_worker_protected(sw, 0xc0a80005));
