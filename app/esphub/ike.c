@@ -193,7 +193,10 @@ app_ike_free(struct app *app)
 
 /* --- ctl's calls into IKE ----------------------------------------------- */
 
-/* lib/ike holds at most max_pairs pairs per site (its rule, site.c). */
+/*
+ * lib/ike holds at most max_pairs pairs per site (site.c), and twice as
+ * many while a site at its cap rekeys (ike_child_room): two SAs a pair.
+ */
 static uint32_t
 site_max_sas(const struct app *app, const struct cfg_site *s)
 {
@@ -203,7 +206,7 @@ site_max_sas(const struct app *app, const struct cfg_site *s)
 		subnets = (uint32_t)s->ike_params.n_local * s->ike_params.n_remote;
 		pairs = RTE_MAX((uint32_t)app->cfg.ike.max_pairs_per_site, subnets);
 	}
-	return 2 * pairs;
+	return 4 * pairs;
 }
 
 static int

@@ -24,6 +24,9 @@
  */
 #define CLI_OUT_MAX (64u << 20)
 
+/* A command-file line, as long as cmdline takes one. */
+#define CLI_FILE_LINE_MAX 4096
+
 struct session {
 	struct cmdline *cl;
 	int fd;
@@ -31,7 +34,8 @@ struct session {
 	char *pend; /* output not yet taken by the client */
 	size_t pend_len, pend_off;
 	bool is_stdin;
-	bool forget; /* the line just run held a secret: out of the history */
+	bool from_file; /* a command file's, while it runs */
+	bool forget;    /* the line just run held a secret: out of the history */
 };
 
 struct cli {
@@ -40,7 +44,7 @@ struct cli {
 	int listen_fd;
 	char sock_path[108];
 	unsigned n;
-	struct session s[CLI_MAX_SESSIONS + 1]; /* + stdin */
+	struct session s[CLI_MAX_SESSIONS + 2]; /* + stdin, + a command file */
 };
 
 struct cli *
@@ -83,23 +87,76 @@ cli_free(struct cli *c)
 	free(c);
 }
 
+/*
+ * The transcript of what a command-file line made cmdline write: its echo
+ * first, then the command's output and the next prompt. The echo of a
+ * line that held a secret is left out.
+ */
+static void
+file_transcript(int out, bool secret)
+{
+	off_t n = lseek(out, 0, SEEK_CUR);
+	char *text = n > 0 ? malloc((size_t)n) : NULL;
+	const char *from;
+
+	if (text != NULL && pread(out, text, (size_t)n, 0) == n) {
+		from = text;
+		if (secret) {
+			const char *eol = memchr(text, '\n', (size_t)n);
+
+			from = eol != NULL ? eol + 1 : text + n;
+			fputs("(a line with a key or a PSK, not shown)\n", stdout);
+		}
+		fwrite(from, 1, (size_t)(text + n - from), stdout);
+		fflush(stdout);
+		explicit_bzero(text, (size_t)n);
+	}
+	free(text);
+	(void)!ftruncate(out, 0);
+	lseek(out, 0, SEEK_SET);
+}
+
 int
 cli_run_file(struct cli *c, const char *path)
 {
-	/* cmdline_file_new() would discard the output; a transcript goes to stdout. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	struct cmdline *cl;
+	FILE *f = fopen(path, "re");
+	char line[CLI_FILE_LINE_MAX];
+	struct session *s;
+	int in, out;
 
-	if (fd < 0)
+	if (f == NULL)
 		return -errno;
-	cl = cmdline_new(c->ctx, c->prompt, fd, STDOUT_FILENO);
-	if (cl == NULL) {
-		close(fd);
+	/* cmdline echoes every character it reads: into a memory file, from
+	 * which the transcript goes to stdout a line at a time. It closes
+	 * both descriptors when freed; the FILE keeps its own. */
+	in = dup(fileno(f));
+	out = memfd_create("esphub-cli-file", MFD_CLOEXEC);
+	s = &c->s[c->n];
+	*s = (struct session){ .fd = in, .out_fd = out, .from_file = true };
+	s->cl = in >= 0 && out >= 0 ? cmdline_new(c->ctx, c->prompt, in, out) : NULL;
+	if (s->cl == NULL) {
+		if (in >= 0)
+			close(in);
+		if (out >= 0)
+			close(out);
+		fclose(f);
 		return -ENOMEM;
 	}
-	cmdline_interact(cl);
-	cmdline_printf(cl, "\n");
-	cmdline_free(cl);
+	c->n++; /* for cli_forget_line() and cli_is_remote() */
+	file_transcript(out, false);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		int done = cmdline_in(s->cl, line, (int)strlen(line));
+
+		explicit_bzero(line, sizeof(line));
+		file_transcript(out, s->forget);
+		s->forget = false;
+		if (done < 0)
+			break;
+	}
+	fputs("\n", stdout);
+	cmdline_free(s->cl);
+	c->n--;
+	fclose(f);
 	return 0;
 }
 
@@ -221,7 +278,7 @@ cli_is_remote(const struct cli *c, const struct cmdline *cl)
 {
 	for (unsigned i = 0; i < c->n; i++)
 		if (c->s[i].cl == cl)
-			return !c->s[i].is_stdin;
+			return !c->s[i].is_stdin && !c->s[i].from_file;
 	return false;
 }
 

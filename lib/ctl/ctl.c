@@ -53,8 +53,10 @@ ctl_create(const struct ctl_params *p)
 	ctl->site = rte_zmalloc_socket("ctl_sites", sizeof(*ctl->site) * ctl->max_tunnels, 0,
 				       p->socket_id);
 	ctl->site_by_engine = site_map_create(ctl->max_tunnels, p->socket_id);
+	ctl->dying_sites = rte_zmalloc_socket("ctl_dying", sizeof(uint32_t) * ctl->max_tunnels, 0,
+					      p->socket_id);
 	if (ctl->sa_meta == NULL || ctl->site == NULL || ctl->site_by_engine == NULL ||
-	    ctl_tunnels_create(ctl, p->socket_id) != 0) {
+	    ctl->dying_sites == NULL || ctl_tunnels_create(ctl, p->socket_id) != 0) {
 		ctl_free(ctl);
 		return NULL;
 	}
@@ -71,6 +73,7 @@ ctl_free(struct ctl *ctl)
 		return;
 	ctl_tunnels_free(ctl);
 	rte_hash_free(ctl->site_by_engine);
+	rte_free(ctl->dying_sites);
 	rte_free(ctl->site);
 	rte_free(ctl->sa_meta);
 	free(ctl);
@@ -81,6 +84,11 @@ ctl_poll(struct ctl *ctl, uint64_t now_ms)
 {
 	ctl->now_ms = now_ms;
 	sa_db_poll(ctl->sa, now_ms, ctl_sa_event, ctl);
+	/* What was deleted before is freed now (or, as the workers
+	 * acknowledge, by the next poll): it no longer counts. */
+	for (uint32_t i = 0; i < ctl->n_dying_sites; i++)
+		ctl->site[ctl->dying_sites[i]].n_dying = 0;
+	ctl->n_dying_sites = 0;
 	ctl_children_poll(ctl, now_ms);
 }
 

@@ -38,6 +38,7 @@ struct ctl_site_state {
 	uint32_t engine_site; /* IKE: the engine's name for it */
 	uint32_t max_sas;     /* IKE: what the engine said it holds at most */
 	uint32_t n_sas;
+	uint32_t n_dying;  /* deleted since the last poll: lib/sa still holds them */
 	uint32_t first_sa; /* SA_NONE: none */
 };
 
@@ -67,6 +68,8 @@ struct ctl {
 	struct ctl_site_state *site;     /* max_tunnels: sites <= tunnels */
 	unsigned site_slots_allocated;   /* cfg->sites' length (cfg->n_sites in use) */
 	struct rte_hash *site_by_engine; /* engine_site -> site */
+	uint32_t *dying_sites;           /* max_tunnels: those with n_dying > 0 */
+	uint32_t n_dying_sites;
 
 	uint64_t now_ms; /* of the ctl_poll() running */
 	uint64_t ctr[CTL_CTR_N];

@@ -7,7 +7,9 @@
 /*
  * The tunnel gains a reference, which the SA holds until ctl_sa_del(); the
  * site's list gains the SA. An engine's site holds at most what the engine
- * declared: one branch cannot take the table from the others.
+ * declared, its SAs deleted since the last poll included (lib/sa frees
+ * their slots only then): one branch cannot take the table from the
+ * others, not even by deleting and installing faster than lib/sa frees.
  */
 int
 ctl_sa_add(struct ctl *ctl, const struct sa_params *p, enum ctl_sa_owner owner, uint32_t *id)
@@ -16,7 +18,7 @@ ctl_sa_add(struct ctl *ctl, const struct sa_params *p, enum ctl_sa_owner owner, 
 	struct ctl_sa_meta *m;
 	int rc;
 
-	if (owner == CTL_SA_ENGINE && st->n_sas >= st->max_sas) {
+	if (owner == CTL_SA_ENGINE && st->n_sas + st->n_dying >= st->max_sas) {
 		ctl->ctr[CTL_CTR_SITE_SA_CAP]++;
 		return -ENOSPC;
 	}
@@ -49,6 +51,10 @@ site_list_remove(struct ctl *ctl, uint32_t site, uint32_t id)
 	if (m->site_next != SA_NONE)
 		ctl->sa_meta[m->site_next].site_prev = m->site_prev;
 	st->n_sas--;
+	/* Its slot in lib/sa is free only once the workers let go (next
+	 * poll): until then it still counts against the site's cap. */
+	if (st->n_dying++ == 0)
+		ctl->dying_sites[ctl->n_dying_sites++] = site;
 }
 
 int

@@ -111,20 +111,24 @@ key(struct ctl *ctl, uint32_t site, uint64_t now_ms)
 	return rc;
 }
 
-/* Undo key(): an engine deletes its SAs; ours go here. */
+/*
+ * Undo key(): an engine deletes its SAs. Then every SA left on the site's
+ * list goes, keyed or not: hand-keyed ones (those of an unkeyed site were
+ * added by hand), and any an engine forgot (its stale handles miss).
+ */
 static void
 unkey(struct ctl *ctl, uint32_t site, uint64_t now_ms)
 {
 	const struct cfg_site *s = &ctl->cfg->sites[site];
+	uint32_t id;
 
-	if (!ctl->site[site].keyed)
-		return;
-	if (s->ike) {
+	if (ctl->site[site].keyed && s->ike) {
 		ctl->ops->site_del(ctl->engine, s, now_ms);
 		ctl_engine_site_unmap(ctl, ctl->site[site].engine_site);
-	} else {
-		ctl_manual_site_clear(ctl, site);
 	}
+	while ((id = ctl->site[site].first_sa) != SA_NONE)
+		if (ctl_sa_del(ctl, id) != 0)
+			break; /* cannot be: the list holds live SAs only */
 	ctl->site[site].keyed = false;
 }
 
@@ -194,13 +198,14 @@ ctl_site_add(struct ctl *ctl, const struct cfg_site *s, uint64_t now_ms, uint32_
 	ctl->cfg->sites[*site] = *s;
 	site_state_reset(ctl, *site);
 	ctl_tunnels_sites_changed(ctl);
-	ctl_tunnels_withdraw_shared(ctl, *site);
 	rc = ctl_site_install(ctl, *site, now_ms);
 	if (rc != 0) {
 		explicit_bzero(&ctl->cfg->sites[*site], sizeof(struct cfg_site));
 		ctl_tunnels_sites_changed(ctl);
+		return rc;
 	}
-	return rc;
+	ctl_tunnels_withdraw_shared(ctl, *site);
+	return 0;
 }
 
 void

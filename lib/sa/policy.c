@@ -79,7 +79,8 @@ sa_tunnel_add(struct sa_db *db, uint32_t tunnel, uint32_t site, const struct sa_
 	*t = (struct tunnel_entry){
 		.used = 1, .site = site, .out = SA_NONE, .n_remote = (uint8_t)n_remote
 	};
-	memcpy(t->remote, remote, sizeof(*remote) * n_remote);
+	if (n_remote > 0)
+		memcpy(t->remote, remote, sizeof(*remote) * n_remote);
 	for (unsigned i = 0; i < n_remote; i++)
 		publish(db, spd_key(remote[i].addr, remote[i].plen));
 	sa_db_sync(db);

@@ -9,7 +9,9 @@ esphub on two net_null ports, driven through its CLI socket:
 - a site with allow_unsafe_manual_gcm = true is added (with a warning in
   the log), and `sa add` with GCM works for it;
 - no key appears in any output, nor in the session's history: the up
-  arrow recalls the command before, never a line that held a key.
+  arrow recalls the command before, never a line that held a key;
+- a command file (--cmdline-file) that adds a site and a hand-keyed SA
+  runs, and its transcript on stdout shows every line but those.
 """
 import os
 import select
@@ -62,10 +64,14 @@ def test():
     with tempfile.TemporaryDirectory(prefix="esphub-cli-gcm-") as d:
         with open(d + "/esphub.conf", "w") as f:
             f.write(CONFIG)
+        with open(d + "/startup.cmds", "w") as f:
+            f.write("site add %s\nsa add f1 in 20484 aes128-gcm %s\nshow site f1\n" % (
+                site("f1", 4, "aes128-gcm", "allow_unsafe_manual_gcm = true;"), GCM_KEY))
         sock = d + "/cli.sock"
         argv = [ESPHUB_BIN, "-l", "0-1", "--no-pci", "--file-prefix", "cligcm%d" % os.getpid(),
                 "--log-level", "lib.eal:warning"] + \
-            eal_memory_args() + ["--", "-f", d + "/esphub.conf", "--cli-socket", sock]
+            eal_memory_args() + ["--", "-f", d + "/esphub.conf", "--cli-socket", sock,
+                                  "--cmdline-file", d + "/startup.cmds"]
         log = open(d + "/esphub.log", "w+")
         p = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
         outs = []
@@ -94,7 +100,7 @@ def test():
             check("refused for site c1" in out and REASON in out,
                   "sa add with GCM on a site without allow_unsafe_manual_gcm is refused", out)
             sas = run("show sa")
-            check("0x00005001" not in sas and "2 SAs" in sas,
+            check("0x00005001" not in sas and "5 SAs" in sas,  # c1 2, f1 3
                   "no SA was added by the refused sa add", sas)
 
             out = run("site add " + site("g2", 3, "aes128-gcm", "allow_unsafe_manual_gcm = true;"))
@@ -119,7 +125,11 @@ def test():
         check(rc == 0, "esphub exits cleanly")
         check("site g2: hand-keyed aes128-gcm (allow_unsafe_manual_gcm)" in text,
               "the unsafe site is logged as a warning")
-        check(GCM_KEY not in text, "no key in the log")
+        check(GCM_KEY not in text and CBC_KEY not in text, "no key in the log")
+        check(text.count("(a line with a key or a PSK, not shown)") == 2 and
+              "show site f1" in text and "f1 " in text.split("show site f1", 1)[1],
+              "the command file ran; its transcript shows every line but the two with keys",
+              text)
 
 
 main(test)

@@ -48,6 +48,22 @@ struct fake_engine {
 	unsigned n_sa;
 };
 
+/* Remember an SA the engine installed (in a slot a deleted one left, if any). */
+static void
+fe_record(struct fake_engine *fe, uint32_t engine_site, uint64_t handle, bool inbound)
+{
+	unsigned i = 0;
+
+	while (i < fe->n_sa && fe->sa[i].engine_site != UINT32_MAX)
+		i++;
+	assert_true(i < ENGINE_MAX_SAS);
+	if (i == fe->n_sa)
+		fe->n_sa++;
+	fe->sa[i].engine_site = engine_site;
+	fe->sa[i].handle = handle;
+	fe->sa[i].inbound = inbound;
+}
+
 static int
 fe_site_add(void *e, uint32_t site, const struct cfg_site *s, uint64_t now_ms, uint32_t *es,
 	    uint32_t *max_sas)
@@ -397,14 +413,14 @@ install_pair(struct fixture *f, uint32_t site, uint32_t spi_in, uint32_t spi_out
 	rc = ctl_child_install(f->ctl, &c, now, in);
 	if (rc != 0)
 		return rc;
-	f->fe.sa[f->fe.n_sa++] = (typeof(f->fe.sa[0])){ c.engine_site, *in, true };
+	fe_record(&f->fe, c.engine_site, *in, true);
 	c.inbound = false;
 	c.spi = spi_out;
 	c.twin = *in;
 	rc = ctl_child_install(f->ctl, &c, now, out);
 	if (rc != 0)
 		return rc;
-	f->fe.sa[f->fe.n_sa++] = (typeof(f->fe.sa[0])){ c.engine_site, *out, false };
+	fe_record(&f->fe, c.engine_site, *out, false);
 	return 0;
 }
 
@@ -769,12 +785,12 @@ lifetime_to_engine(void **state)
 	c.hard_bytes = 1000000;
 	start_ike(f, 1);
 	assert_int_equal(ctl_child_install(f->ctl, &c, 0, &in), 0);
-	f->fe.sa[f->fe.n_sa++] = (typeof(f->fe.sa[0])){ c.engine_site, in, true };
+	fe_record(&f->fe, c.engine_site, in, true);
 	c.inbound = false;
 	c.spi = 0xb001;
 	c.twin = in;
 	assert_int_equal(ctl_child_install(f->ctl, &c, 0, &out), 0);
-	f->fe.sa[f->fe.n_sa++] = (typeof(f->fe.sa[0])){ c.engine_site, out, false };
+	fe_record(&f->fe, c.engine_site, out, false);
 	assert_int_equal(sa_db_get(f->db, (uint32_t)in)->tunnel_mtu < 1400, true);
 
 	sa_worker_counters(f->sw)[ID(in)].packets = 9;
@@ -913,11 +929,13 @@ site_sa_cap(void **state)
 			 -ENOSPC);
 	assert_int_equal(counter(f, CTL_CTR_SITE_SA_CAP), 1);
 	assert_int_equal(install_pair(f, 1, 0xa004, 0xb004, "192.168.6.0/24", 0, &in, &out), 0);
-	/* A deleted SA gives its room back. */
+	/* A deleted SA gives its room back once lib/sa has freed it. */
 	ctl_child_delete(f->ctl, f->fe.sa[1].handle);
 	ctl_child_delete(f->ctl, f->fe.sa[0].handle);
 	f->fe.sa[0].engine_site = f->fe.sa[1].engine_site = UINT32_MAX;
-	assert_int_equal(install_pair(f, 0, 0xa005, 0xb005, "192.168.5.0/24", 0, &in, &out), 0);
+	sa_worker_apply(f->sw);
+	ctl_poll(f->ctl, 100);
+	assert_int_equal(install_pair(f, 0, 0xa005, 0xb005, "192.168.5.0/24", 100, &in, &out), 0);
 }
 
 /*
@@ -1065,6 +1083,109 @@ runtime_overlap_withdraws(void **state)
 	assert_int_equal(counter(f, CTL_CTR_PREFIX_SHARED), 2);
 }
 
+/*
+ * The site table is not taken by deleting and installing faster than
+ * lib/sa frees: deleted SAs count against the cap until the next poll.
+ */
+static void
+cap_counts_sas_not_yet_freed(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t in, out;
+	uint32_t spi = 0xa001;
+
+	f->fe.max_sas = 4;
+	start_ike(f, 2);
+	for (int i = 0; i < 2; i++, spi++) {
+		assert_int_equal(
+			install_pair(f, 0, spi, spi + 0x1000, "192.168.5.0/24", 0, &in, &out), 0);
+		fe_delete_site_sas(&f->fe, ENGINE_SITE(0));
+	}
+	assert_int_equal(install_pair(f, 0, spi, spi + 0x1000, "192.168.5.0/24", 0, &in, &out),
+			 -ENOSPC);
+	assert_int_equal(counter(f, CTL_CTR_SITE_SA_CAP), 1);
+	/* kobe's room is its own. */
+	assert_int_equal(install_pair(f, 1, 0xa100, 0xb100, "192.168.6.0/24", 0, &in, &out), 0);
+	sa_worker_apply(f->sw);
+	ctl_poll(f->ctl, 100);
+	assert_int_equal(
+		install_pair(f, 0, spi + 1, spi + 0x1001, "192.168.5.0/24", 100, &in, &out), 0);
+}
+
+/*
+ * A site whose new configuration could not be keyed, given SAs by hand,
+ * then removed: nothing of it stays (no SA, no tunnel, no route), and a
+ * site added later gets none of it.
+ */
+static void
+unkeyed_site_del_leaves_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char s0[1024], s1[1024], s1c[1024];
+	const char *before[] = { s0, s1 };
+	const char *clash[] = { s0, s1c };
+	struct cfg_manual_sa m = { .spi = 0x3001, .key_len = 16, .auth_key_len = 20 };
+	uint64_t in, out;
+	struct cfg fresh;
+	uint32_t id_in, id_out;
+	int kobe;
+
+	ike_site(s0, sizeof(s0), "osaka", 5, "\"192.168.5.0/24\"");
+	manual_site(s1, sizeof(s1), "kobe", 6, 0x1002, 0x2002, "\"192.168.6.0/24\"");
+	manual_site(s1c, sizeof(s1c), "kobe", 6, 0xa001, 0x2022, "\"192.168.6.0/24\"");
+	start(f, "", before, 2);
+	assert_int_equal(ctl_sites_install(f->ctl, 0), 0);
+	assert_int_equal(install_pair(f, 0, 0xa001, 0xb001, "192.168.5.0/24", 0, &in, &out), 0);
+	kobe = ctl_site_find(f->ctl, "kobe");
+	write_conf(f, "", clash, 2);
+	load(f, &fresh);
+	assert_int_equal(ctl_site_set(f->ctl, (uint32_t)kobe, &fresh.sites[1], 10), -EEXIST);
+	conf_free(&fresh);
+	assert_int_equal(ctl_manual_sa_add(f->ctl, (uint32_t)kobe, true, CFG_AES128_CBC,
+					   CFG_HMAC_SHA1_96, &m, &id_in),
+			 0);
+	m.spi = 0x3002;
+	assert_int_equal(ctl_manual_sa_add(f->ctl, (uint32_t)kobe, false, CFG_AES128_CBC,
+					   CFG_HMAC_SHA1_96, &m, &id_out),
+			 0);
+	assert_int_equal(tunnels_in_use(f), 2);
+
+	ctl_site_del(f->ctl, (uint32_t)kobe, 20);
+	assert_int_equal(ctl_sa_owner(f->ctl, id_in), CTL_SA_NONE);
+	assert_int_equal(ctl_sa_owner(f->ctl, id_out), CTL_SA_NONE);
+	assert_int_equal(tunnels_in_use(f), 1); /* osaka's */
+	assert_int_equal(sa_worker_spd(worker_view(f), 0xc0a80605), SA_NONE);
+	assert_false(sa_worker_protected(f->sw, 0xc0a80605));
+}
+
+/* A site that cannot be added takes no other site's route with it. */
+static void
+failed_add_withdraws_nothing(void **state)
+{
+	struct fixture *f = *state;
+	char s0[1024], s1[1024];
+	const char *two[] = { s0, s1 };
+	uint64_t in, out;
+	struct cfg tmp;
+	uint32_t site, t;
+
+	ike_site(s0, sizeof(s0), "osaka", 5, "\"192.168.0.0/24\"");
+	/* Its inbound SPI is the one osaka's engine chose. */
+	manual_site(s1, sizeof(s1), "kobe", 6, 0xa001, 0x2002, "\"192.168.0.0/24\"");
+	start(f, "", two, 1);
+	assert_int_equal(ctl_sites_install(f->ctl, 0), 0);
+	assert_int_equal(install_pair(f, 0, 0xa001, 0xb001, "192.168.0.0/24", 0, &in, &out), 0);
+	t = tunnel_of(f, in);
+	assert_int_equal(sa_worker_spd(worker_view(f), 0xc0a80005), t);
+
+	write_conf(f, "", two, 2);
+	load(f, &tmp);
+	assert_int_equal(ctl_site_add(f->ctl, &tmp.sites[1], 0, &site), -EEXIST);
+	conf_free(&tmp);
+	assert_int_equal(ctl_site_find(f->ctl, "kobe"), -1);
+	assert_int_equal(sa_worker_spd(worker_view(f), 0xc0a80005), t);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1090,6 +1211,9 @@ main(int argc, char **argv)
 		cmocka_unit_test_setup_teardown(stale_handle_misses, setup, teardown),
 		cmocka_unit_test_setup_teardown(set_never_opens_the_subnet, setup, teardown),
 		cmocka_unit_test_setup_teardown(runtime_overlap_withdraws, setup, teardown),
+		cmocka_unit_test_setup_teardown(cap_counts_sas_not_yet_freed, setup, teardown),
+		cmocka_unit_test_setup_teardown(unkeyed_site_del_leaves_nothing, setup, teardown),
+		cmocka_unit_test_setup_teardown(failed_add_withdraws_nothing, setup, teardown),
 	};
 	int rc;
 

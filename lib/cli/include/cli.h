@@ -25,7 +25,8 @@ struct cli *cli_create(cmdline_parse_ctx_t *ctx, const char *prompt);
 void cli_free(struct cli *c);
 
 /**
- * Run every command of a file now, in order, output to stdout.
+ * Run every command of a file now, in order; the transcript goes to
+ * stdout, without the lines cli_forget_line() marked.
  * @return 0, or -errno if the file cannot be opened.
  */
 int cli_run_file(struct cli *c, const char *path);

@@ -23,8 +23,9 @@
  * it when such a site is added: such a tunnel is reached through NAT
  * sessions only.
  *
- * Limits. A site holds at most the SAs its engine declared (two per pair
- * it may negotiate), so one branch cannot take the table from the others.
+ * Limits. A site holds at most the SAs its engine declared, counting
+ * those deleted but not yet freed by lib/sa (until the next ctl_poll()),
+ * so one branch cannot take the table from the others.
  *
  * How a negotiated pair gets to the workers and back out:
  *  1. The engine calls ctl_child_install() for the inbound SA. ctl finds or
