@@ -164,6 +164,159 @@ struct __attribute__((packed)) isakmp_gen_wire {
 #define NONCE_MAX 256
 #define NONCE_LEN 32 /* what we send */
 
+/* ------------------------------------------------------------------ */
+/* IKEv2 (RFC 7296). The header and the generic payload header have
+ * ISAKMP's layout (isakmp_hdr_wire, isakmp_gen_wire, ISAKMP_CRITICAL);
+ * the bodies differ. */
+
+#define IKEV2_VERSION 0x20 /* 2.0 (s3.1) */
+#define IKEV2_MAJOR   2
+
+/* Header flags (s3.1); bits 0-2 and 6-7 are reserved. */
+#define IKEV2_FLAG_I 0x08 /* initiator of the IKE SA */
+#define IKEV2_FLAG_V 0x10 /* higher version supported */
+#define IKEV2_FLAG_R 0x20 /* response */
+
+/* Exchange types (s3.1). */
+#define IKEV2_EXCH_IKE_SA_INIT     34
+#define IKEV2_EXCH_IKE_AUTH        35
+#define IKEV2_EXCH_CREATE_CHILD_SA 36
+#define IKEV2_EXCH_INFORMATIONAL   37
+
+/* Payload types (s3.2, RFC 7383 s2.5). */
+#define IKEV2_PLD_NONE    0
+#define IKEV2_PLD_SA      33
+#define IKEV2_PLD_KE      34
+#define IKEV2_PLD_IDI     35
+#define IKEV2_PLD_IDR     36
+#define IKEV2_PLD_CERT    37
+#define IKEV2_PLD_CERTREQ 38
+#define IKEV2_PLD_AUTH    39
+#define IKEV2_PLD_NONCE   40
+#define IKEV2_PLD_N       41
+#define IKEV2_PLD_D       42
+#define IKEV2_PLD_VID     43
+#define IKEV2_PLD_TSI     44
+#define IKEV2_PLD_TSR     45
+#define IKEV2_PLD_SK      46
+#define IKEV2_PLD_CP      47
+#define IKEV2_PLD_EAP     48
+#define IKEV2_PLD_SKF     53
+
+/* Proposal substructure (s3.3.1), after a generic header whose next
+ * payload is 2 (more) or 0 (last). */
+struct __attribute__((packed)) ikev2_prop_wire {
+	uint8_t pr_num;      /* 1, 2, ... */
+	uint8_t pr_proto;    /* IKEV2_PROTO_* */
+	uint8_t pr_spi_size; /* followed by the SPI */
+	uint8_t pr_ntrans;
+};
+#define IKEV2_PROP_MORE 2
+
+/* Transform substructure (s3.3.2), after a generic header whose next
+ * payload is 3 (more) or 0 (last); attributes follow. */
+struct __attribute__((packed)) ikev2_xform_wire {
+	uint8_t xf_type;
+	uint8_t xf_reserved;
+	uint8_t xf_id[2];
+};
+#define IKEV2_XFORM_MORE 3
+
+/* Protocol IDs (s3.3.1). */
+#define IKEV2_PROTO_IKE 1
+#define IKEV2_PROTO_AH  2
+#define IKEV2_PROTO_ESP 3
+
+/* Transform types and the IDs we name (s3.3.2, IANA). */
+#define IKEV2_XF_ENCR                1
+#define IKEV2_XF_PRF                 2
+#define IKEV2_XF_INTEG               3
+#define IKEV2_XF_DH                  4
+#define IKEV2_XF_ESN                 5
+#define IKEV2_ENCR_AES_CBC           12
+#define IKEV2_ENCR_AES_GCM_16        20
+#define IKEV2_PRF_HMAC_SHA2_256      5
+#define IKEV2_AUTH_HMAC_SHA2_256_128 12
+#define IKEV2_DH_MODP2048            14
+#define IKEV2_ATTR_KEY_LENGTH        14 /* the only attribute, TV (s3.3.5) */
+
+/* Fixed parts of the bodies (s3.4-3.14, RFC 7383 s2.5): 4 bytes each. */
+struct __attribute__((packed)) ikev2_ke_wire {
+	uint8_t ke_group[2];
+	uint8_t ke_reserved[2];
+};
+struct __attribute__((packed)) ikev2_id_wire { /* AUTH's too: method */
+	uint8_t id_type;
+	uint8_t id_reserved[3];
+};
+struct __attribute__((packed)) ikev2_notify_wire {
+	uint8_t n_proto;
+	uint8_t n_spi_size; /* followed by the SPI, then the data */
+	uint8_t n_type[2];
+};
+struct __attribute__((packed)) ikev2_delete_wire {
+	uint8_t d_proto;
+	uint8_t d_spi_size;
+	uint8_t d_nspi[2];
+};
+struct __attribute__((packed)) ikev2_tsp_wire {
+	uint8_t tsp_count;
+	uint8_t tsp_reserved[3];
+};
+struct __attribute__((packed)) ikev2_skf_wire {
+	uint8_t skf_num[2];
+	uint8_t skf_total[2];
+};
+#define IKEV2_FIXED_LEN 4 /* each of the above */
+
+/* Traffic selector (s3.13.1): then start and end addresses. */
+struct __attribute__((packed)) ikev2_ts_wire {
+	uint8_t ts_type;
+	uint8_t ts_proto;
+	uint8_t ts_length[2]; /* this selector, addresses included */
+	uint8_t ts_sport[2];
+	uint8_t ts_eport[2];
+};
+#define IKEV2_TS_IPV4_ADDR_RANGE 7
+#define IKEV2_TS_IPV6_ADDR_RANGE 8
+#define IKEV2_TS_IPV4_LEN        16
+#define IKEV2_TS_IPV6_LEN        40
+
+/* ID types (s3.5). */
+#define IKEV2_ID_IPV4_ADDR   1
+#define IKEV2_ID_FQDN        2
+#define IKEV2_ID_RFC822_ADDR 3
+#define IKEV2_ID_IPV6_ADDR   5
+#define IKEV2_ID_DER_ASN1_DN 9
+#define IKEV2_ID_KEY_ID      11
+
+/* AUTH methods (s3.8, RFC 7427). */
+#define IKEV2_AUTH_RSA_SIG     1
+#define IKEV2_AUTH_PSK         2
+#define IKEV2_AUTH_DIGITAL_SIG 14
+
+#define IKEV2_NONCE_MIN 16 /* s2.10: at least 16 bytes, at most 256 */
+#define IKEV2_NONCE_MAX 256
+
+/* Notify types we name (s3.10.1, RFC 7383, RFC 7427, RFC 5685). */
+#define IKEV2_N_UNSUPPORTED_CRITICAL_PAYLOAD  1
+#define IKEV2_N_INVALID_IKE_SPI               4
+#define IKEV2_N_INVALID_MAJOR_VERSION         5
+#define IKEV2_N_INVALID_SYNTAX                7
+#define IKEV2_N_INVALID_MESSAGE_ID            9
+#define IKEV2_N_INVALID_SPI                   11
+#define IKEV2_N_NO_PROPOSAL_CHOSEN            14
+#define IKEV2_N_INVALID_KE_PAYLOAD            17
+#define IKEV2_N_AUTHENTICATION_FAILED         24
+#define IKEV2_N_TS_UNACCEPTABLE               38
+#define IKEV2_N_INITIAL_CONTACT               16384
+#define IKEV2_N_NAT_DETECTION_SOURCE_IP       16388
+#define IKEV2_N_NAT_DETECTION_DESTINATION_IP  16389
+#define IKEV2_N_COOKIE                        16390
+#define IKEV2_N_REDIRECT_SUPPORTED            16406
+#define IKEV2_N_IKEV2_FRAGMENTATION_SUPPORTED 16430
+#define IKEV2_N_SIGNATURE_HASH_ALGORITHMS     16431
+
 static inline uint16_t
 get16(const uint8_t *p)
 {

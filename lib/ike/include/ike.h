@@ -506,7 +506,19 @@ void ike_child_foreach(struct ike *ike, ike_child_cb cb, void *arg);
 	_(UNAUTH_INFO, "unauthenticated Informational ignored")                               \
 	_(NOMEM, "allocation failed")                                                         \
 	_(DPD_SEQ, "R-U-THERE-ACK with unexpected sequence number")                           \
-	_(SITE_LIMIT, "site disabled or being deleted")
+	_(SITE_LIMIT, "site disabled or being deleted")                                       \
+	_(V2_MAJOR, "IKEv2 major version above 2 (INVALID_MAJOR_VERSION)")                    \
+	_(V2_SK_NOT_LAST, "IKEv2 SK or SKF payload not the last one")                         \
+	_(V2_PROP_NUM, "IKEv2 proposal numbers not 1, 2, ... (or a reply's not one)")         \
+	_(V2_PROTO, "IKEv2 protocol ID unknown")                                              \
+	_(V2_SPI_SIZE, "IKEv2 SPI size wrong for the protocol")                               \
+	_(V2_XFORM_COUNT, "IKEv2 proposal's transform count differs from its transforms")     \
+	_(V2_DELETE, "IKEv2 Delete's SPI count does not fill the payload")                    \
+	_(V2_TS_COUNT, "IKEv2 TS count differs from the selectors present")                   \
+	_(V2_TS_TYPE, "IKEv2 traffic selector type unknown or length wrong for it")           \
+	_(V2_TS_RANGE, "IKEv2 traffic selector start above its end")                          \
+	_(V2_NONCE, "IKEv2 nonce shorter than 16 or longer than 256 bytes")                   \
+	_(V2_SKF, "IKEv2 fragment number 0 or above the total")
 
 /** Events counted besides drops (SYM, "text"). */
 #define foreach_ike_event(_)                                                            \
