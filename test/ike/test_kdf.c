@@ -313,20 +313,22 @@ group_prime(enum ike_dh g)
 {
 	return g == IKE_DH_MODP1024 ? BN_get_rfc2409_prime_1024(NULL) :
 	       g == IKE_DH_MODP1536 ? BN_get_rfc3526_prime_1536(NULL) :
-				      BN_get_rfc3526_prime_2048(NULL);
+	       g == IKE_DH_MODP2048 ? BN_get_rfc3526_prime_2048(NULL) :
+				      BN_get_rfc3526_prime_3072(NULL);
 }
 
 /* MODP: our derive equals (g^a)^x mod p computed here with BN_mod_exp. */
 static void
 test_modp_vs_bn(void **state)
 {
-	static const enum ike_dh gs[] = { IKE_DH_MODP1024, IKE_DH_MODP1536, IKE_DH_MODP2048 };
+	static const enum ike_dh gs[] = { IKE_DH_MODP1024, IKE_DH_MODP1536, IKE_DH_MODP2048,
+					  IKE_DH_MODP3072 };
 
 	(void)state;
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(gs) / sizeof(gs[0]); i++) {
 		size_t len = ike_dh_pub_len(gs[i]);
 		struct dh_key *k = ike_dh_new(gs[i]);
-		uint8_t pub[256], mine[256], s1[256], s2[256];
+		uint8_t pub[DH_PUB_MAX], mine[DH_PUB_MAX], s1[DH_SECRET_MAX], s2[DH_SECRET_MAX];
 		BN_CTX *bc = BN_CTX_new();
 		BIGNUM *p = group_prime(gs[i]), *g = BN_new(), *x = BN_new();
 		BIGNUM *y = BN_new(), *ka = NULL, *s = BN_new();
@@ -368,13 +370,13 @@ test_modp_vs_bn(void **state)
 static void
 test_ecp(void **state)
 {
-	static const enum ike_dh gs[] = { IKE_DH_ECP256, IKE_DH_ECP384 };
+	static const enum ike_dh gs[] = { IKE_DH_ECP256, IKE_DH_ECP384, IKE_DH_ECP521 };
 
 	(void)state;
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(gs) / sizeof(gs[0]); i++) {
 		size_t len = ike_dh_pub_len(gs[i]), sl = ike_dh_secret_len(gs[i]);
 		struct dh_key *a = ike_dh_new(gs[i]), *b = ike_dh_new(gs[i]);
-		uint8_t pa[96], pb[96], sa[48], sb[48];
+		uint8_t pa[132], pb[132], sa[66], sb[66];
 
 		assert_int_equal(len, 2 * sl);
 		assert_true(ike_dh_public(a, pa, len));
@@ -392,6 +394,57 @@ test_ecp(void **state)
 	}
 	assert_null(ike_dh_new((enum ike_dh)1));
 	assert_int_equal(ike_dh_pub_len((enum ike_dh)24), 0);
+}
+
+/*
+ * Curve25519 (RFC 8031): our secret equals X25519(b, our public) computed
+ * by OpenSSL with RFC 7748 s6.1's Bob key; low-order points refused.
+ */
+static void
+test_x25519(void **state)
+{
+	static const uint8_t bob_priv[32] = {
+		0x5d, 0xab, 0x08, 0x7e, 0x62, 0x4a, 0x8a, 0x4b, 0x79, 0xe1, 0x7f,
+		0x8b, 0x83, 0x80, 0x0e, 0xe6, 0x6f, 0x3b, 0xb1, 0x29, 0x26, 0x18,
+		0xb6, 0xfd, 0x1c, 0x2f, 0x8b, 0x27, 0xff, 0x88, 0xe0, 0xeb,
+	};
+	static const uint8_t bob_pub[32] = {
+		0xde, 0x9e, 0xdb, 0x7d, 0x7b, 0x7d, 0xc1, 0xb4, 0xd3, 0x5b, 0x61,
+		0xc2, 0xec, 0xe4, 0x35, 0x37, 0x3f, 0x83, 0x43, 0xc8, 0x5b, 0x78,
+		0x67, 0x4d, 0xad, 0xfc, 0x7e, 0x14, 0x6f, 0x88, 0x2b, 0x4f,
+	};
+	struct dh_key *k = ike_dh_new(IKE_DH_CURVE25519);
+	EVP_PKEY *bob = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, bob_priv, 32);
+	uint8_t pub[32], mine[32], want[32], low[32] = { 0 }, bob_pub_got[32];
+	size_t wl = sizeof(want), bl = sizeof(bob_pub_got);
+	EVP_PKEY *ours;
+	EVP_PKEY_CTX *ctx;
+
+	(void)state;
+	assert_non_null(k);
+	assert_non_null(bob);
+	assert_int_equal(ike_dh_pub_len(IKE_DH_CURVE25519), 32);
+	assert_int_equal(EVP_PKEY_get_raw_public_key(bob, bob_pub_got, &bl), 1);
+	assert_memory_equal(bob_pub_got, bob_pub, 32); /* the vector is right */
+	assert_true(ike_dh_public(k, pub, 32));
+	assert_true(ike_dh_derive(k, bob_pub, 32, mine, 32));
+	ours = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pub, 32);
+	ctx = EVP_PKEY_CTX_new(bob, NULL);
+	assert_non_null(ours);
+	assert_non_null(ctx);
+	assert_int_equal(EVP_PKEY_derive_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_derive_set_peer(ctx, ours), 1);
+	assert_int_equal(EVP_PKEY_derive(ctx, want, &wl), 1);
+	assert_memory_equal(mine, want, 32);
+	/* u = 0 and u = 1 are of low order: the secret would be all zeros. */
+	assert_false(ike_dh_derive(k, low, 32, mine, 32));
+	low[0] = 1;
+	assert_false(ike_dh_derive(k, low, 32, mine, 32));
+	assert_false(ike_dh_derive(k, bob_pub, 31, mine, 32));
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(ours);
+	EVP_PKEY_free(bob);
+	ike_dh_free(k);
 }
 
 /* ---- IKEv2 (RFC 7296 s2.13-2.18) against a second derivation ---- */
@@ -583,6 +636,7 @@ main(void)
 		cmocka_unit_test(test_cbc_chaining),
 		cmocka_unit_test(test_modp_vs_bn),
 		cmocka_unit_test(test_ecp),
+		cmocka_unit_test(test_x25519),
 		cmocka_unit_test(test_v2_prf_plus),
 		cmocka_unit_test(test_v2_ike_keys),
 		cmocka_unit_test(test_v2_child_keymat_and_auth),
