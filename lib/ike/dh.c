@@ -20,21 +20,26 @@ struct dh_key {
 	EVP_PKEY *pkey;
 };
 
+enum group_kind { MODP, ECP, ECX };
+
 struct group_info {
 	enum ike_dh id;
-	bool ec;
+	enum group_kind kind;
 	uint16_t pub_len;
 	uint16_t secret_len;
-	const char *curve;          /* ECP */
+	const char *curve;          /* ECP, ECX: OpenSSL's name */
 	BIGNUM *(*prime)(BIGNUM *); /* MODP */
 };
 
 static const struct group_info groups[] = {
-	{ IKE_DH_MODP1024, false, 128, 128, NULL, BN_get_rfc2409_prime_1024 },
-	{ IKE_DH_MODP1536, false, 192, 192, NULL, BN_get_rfc3526_prime_1536 },
-	{ IKE_DH_MODP2048, false, 256, 256, NULL, BN_get_rfc3526_prime_2048 },
-	{ IKE_DH_ECP256, true, 64, 32, "P-256", NULL },
-	{ IKE_DH_ECP384, true, 96, 48, "P-384", NULL },
+	{ IKE_DH_MODP1024, MODP, 128, 128, NULL, BN_get_rfc2409_prime_1024 },
+	{ IKE_DH_MODP1536, MODP, 192, 192, NULL, BN_get_rfc3526_prime_1536 },
+	{ IKE_DH_MODP2048, MODP, 256, 256, NULL, BN_get_rfc3526_prime_2048 },
+	{ IKE_DH_MODP3072, MODP, 384, 384, NULL, BN_get_rfc3526_prime_3072 },
+	{ IKE_DH_ECP256, ECP, 64, 32, "P-256", NULL },
+	{ IKE_DH_ECP384, ECP, 96, 48, "P-384", NULL },
+	{ IKE_DH_ECP521, ECP, 132, 66, "P-521", NULL },
+	{ IKE_DH_CURVE25519, ECX, 32, 32, "X25519", NULL },
 };
 #define N_GROUPS (sizeof(groups) / sizeof(groups[0]))
 
@@ -114,8 +119,10 @@ ike_dh_new(enum ike_dh g)
 	if (gi == NULL || (k = calloc(1, sizeof(*k))) == NULL)
 		return NULL;
 	k->group = g;
-	if (gi->ec) {
+	if (gi->kind == ECP) {
 		k->pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", gi->curve);
+	} else if (gi->kind == ECX) {
+		k->pkey = EVP_PKEY_Q_keygen(NULL, NULL, gi->curve);
 	} else {
 		if (modp_params[idx] == NULL)
 			modp_params[idx] = modp_pkey(gi, NULL, EVP_PKEY_KEY_PARAMETERS);
@@ -144,7 +151,9 @@ ike_dh_public(const struct dh_key *k, uint8_t *out, size_t len)
 
 	if (gi == NULL || len != gi->pub_len)
 		return false;
-	if (gi->ec) {
+	if (gi->kind == ECX) {
+		ok = EVP_PKEY_get_raw_public_key(k->pkey, out, &len) == 1 && len == gi->pub_len;
+	} else if (gi->kind == ECP) {
 		/* uncompressed point 0x04 | x | y */
 		if (EVP_PKEY_get_octet_string_param(k->pkey, OSSL_PKEY_PARAM_PUB_KEY, pt,
 						    sizeof(pt), &ptlen) &&
@@ -167,7 +176,11 @@ peer_pkey(const struct group_info *gi, const uint8_t *peer, size_t len)
 
 	if (len != gi->pub_len)
 		return NULL;
-	if (gi->ec) {
+	if (gi->kind == ECX) {
+		/* Any 32 bytes are a u-coordinate (RFC 7748 s5); a low-order one
+		 * shows as an all-zero secret, refused in ike_dh_derive(). */
+		pkey = EVP_PKEY_new_raw_public_key_ex(NULL, gi->curve, NULL, peer, len);
+	} else if (gi->kind == ECP) {
 		uint8_t pt[1 + DH_PUB_MAX];
 		OSSL_PARAM params[3];
 		EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
@@ -197,6 +210,16 @@ peer_pkey(const struct group_info *gi, const uint8_t *peer, size_t len)
 	return pkey;
 }
 
+static bool
+all_zero(const uint8_t *p, size_t len)
+{
+	uint8_t acc = 0;
+
+	for (size_t i = 0; i < len; i++)
+		acc |= p[i];
+	return acc == 0;
+}
+
 bool
 ike_dh_derive(const struct dh_key *k, const uint8_t *peer, size_t len, uint8_t *secret,
 	      size_t secret_len)
@@ -215,12 +238,13 @@ ike_dh_derive(const struct dh_key *k, const uint8_t *peer, size_t len, uint8_t *
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, k->pkey, NULL);
 	if (ctx == NULL || EVP_PKEY_derive_init(ctx) <= 0)
 		goto out;
-	if (!gi->ec && EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0)
+	if (gi->kind == MODP && EVP_PKEY_CTX_set_dh_pad(ctx, 1) <= 0)
 		goto out;
 	if (EVP_PKEY_derive_set_peer(ctx, pp) <= 0 || EVP_PKEY_derive(ctx, secret, &out) <= 0 ||
 	    out != secret_len)
 		goto out;
-	ok = true;
+	/* RFC 8031 s2.3: an all-zero X25519 result means a low-order point. */
+	ok = gi->kind != ECX || !all_zero(secret, secret_len);
 out:
 	if (!ok)
 		OPENSSL_cleanse(secret, secret_len);

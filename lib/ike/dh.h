@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Diffie-Hellman (RFC 2409 s6.2 group 2, RFC 3526 groups 5 and 14) and
- * ECDH (RFC 5903 groups 19 and 20) through OpenSSL 3 EVP.
+ * Diffie-Hellman (RFC 2409 s6.2 group 2, RFC 3526 groups 5, 14 and 15),
+ * ECDH (RFC 5903 groups 19, 20 and 21) and Curve25519 (RFC 8031 group 31)
+ * through OpenSSL 3 EVP.
  *
  * Wire forms: MODP public values are big-endian, left-padded to the prime's
  * length; ECP public values are x | y, each padded to the field size (RFC
- * 5903 s7). Shared secrets: MODP g^xy padded to the prime length; ECP the
- * x coordinate only (RFC 5903 s9).
+ * 5903 s7); Curve25519 the 32-byte u-coordinate (RFC 7748). Shared
+ * secrets: MODP g^xy padded to the prime length; ECP the x coordinate only
+ * (RFC 5903 s9); Curve25519 the 32-byte X25519 output, never all zeros
+ * (RFC 8031 s2.3).
  */
 #ifndef IKE_DH_H
 #define IKE_DH_H
@@ -17,8 +20,8 @@
 
 #include "ike.h"
 
-#define DH_PUB_MAX    256
-#define DH_SECRET_MAX 256
+#define DH_PUB_MAX    384 /* MODP 3072 */
+#define DH_SECRET_MAX 384
 
 struct dh_key;
 

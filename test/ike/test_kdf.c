@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * IKEv1 key derivation checked against a second derivation written here
+ * IKEv1 and IKEv2 key derivation checked against a second derivation written here
  * from RFC 2409 s5/appendix B and RFC 2104 (HMAC built from the bare hash,
  * CBC built from single-block AES-ECB, DH from BN_mod_exp), for every hash
  * and key length we support; DH/ECDH groups and peer-value validation.
@@ -17,6 +17,7 @@
 
 #include "dh.h"
 #include "kdf.h"
+#include "v2_kdf.h"
 
 /* ---- reference implementation (RFC 2104 HMAC over EVP_Digest) ---- */
 
@@ -312,20 +313,22 @@ group_prime(enum ike_dh g)
 {
 	return g == IKE_DH_MODP1024 ? BN_get_rfc2409_prime_1024(NULL) :
 	       g == IKE_DH_MODP1536 ? BN_get_rfc3526_prime_1536(NULL) :
-				      BN_get_rfc3526_prime_2048(NULL);
+	       g == IKE_DH_MODP2048 ? BN_get_rfc3526_prime_2048(NULL) :
+				      BN_get_rfc3526_prime_3072(NULL);
 }
 
 /* MODP: our derive equals (g^a)^x mod p computed here with BN_mod_exp. */
 static void
 test_modp_vs_bn(void **state)
 {
-	static const enum ike_dh gs[] = { IKE_DH_MODP1024, IKE_DH_MODP1536, IKE_DH_MODP2048 };
+	static const enum ike_dh gs[] = { IKE_DH_MODP1024, IKE_DH_MODP1536, IKE_DH_MODP2048,
+					  IKE_DH_MODP3072 };
 
 	(void)state;
-	for (size_t i = 0; i < 3; i++) {
+	for (size_t i = 0; i < sizeof(gs) / sizeof(gs[0]); i++) {
 		size_t len = ike_dh_pub_len(gs[i]);
 		struct dh_key *k = ike_dh_new(gs[i]);
-		uint8_t pub[256], mine[256], s1[256], s2[256];
+		uint8_t pub[DH_PUB_MAX], mine[DH_PUB_MAX], s1[DH_SECRET_MAX], s2[DH_SECRET_MAX];
 		BN_CTX *bc = BN_CTX_new();
 		BIGNUM *p = group_prime(gs[i]), *g = BN_new(), *x = BN_new();
 		BIGNUM *y = BN_new(), *ka = NULL, *s = BN_new();
@@ -367,13 +370,13 @@ test_modp_vs_bn(void **state)
 static void
 test_ecp(void **state)
 {
-	static const enum ike_dh gs[] = { IKE_DH_ECP256, IKE_DH_ECP384 };
+	static const enum ike_dh gs[] = { IKE_DH_ECP256, IKE_DH_ECP384, IKE_DH_ECP521 };
 
 	(void)state;
-	for (size_t i = 0; i < 2; i++) {
+	for (size_t i = 0; i < sizeof(gs) / sizeof(gs[0]); i++) {
 		size_t len = ike_dh_pub_len(gs[i]), sl = ike_dh_secret_len(gs[i]);
 		struct dh_key *a = ike_dh_new(gs[i]), *b = ike_dh_new(gs[i]);
-		uint8_t pa[96], pb[96], sa[48], sb[48];
+		uint8_t pa[132], pb[132], sa[66], sb[66];
 
 		assert_int_equal(len, 2 * sl);
 		assert_true(ike_dh_public(a, pa, len));
@@ -393,6 +396,236 @@ test_ecp(void **state)
 	assert_int_equal(ike_dh_pub_len((enum ike_dh)24), 0);
 }
 
+/*
+ * Curve25519 (RFC 8031): our secret equals X25519(b, our public) computed
+ * by OpenSSL with RFC 7748 s6.1's Bob key; low-order points refused.
+ */
+static void
+test_x25519(void **state)
+{
+	static const uint8_t bob_priv[32] = {
+		0x5d, 0xab, 0x08, 0x7e, 0x62, 0x4a, 0x8a, 0x4b, 0x79, 0xe1, 0x7f,
+		0x8b, 0x83, 0x80, 0x0e, 0xe6, 0x6f, 0x3b, 0xb1, 0x29, 0x26, 0x18,
+		0xb6, 0xfd, 0x1c, 0x2f, 0x8b, 0x27, 0xff, 0x88, 0xe0, 0xeb,
+	};
+	static const uint8_t bob_pub[32] = {
+		0xde, 0x9e, 0xdb, 0x7d, 0x7b, 0x7d, 0xc1, 0xb4, 0xd3, 0x5b, 0x61,
+		0xc2, 0xec, 0xe4, 0x35, 0x37, 0x3f, 0x83, 0x43, 0xc8, 0x5b, 0x78,
+		0x67, 0x4d, 0xad, 0xfc, 0x7e, 0x14, 0x6f, 0x88, 0x2b, 0x4f,
+	};
+	struct dh_key *k = ike_dh_new(IKE_DH_CURVE25519);
+	EVP_PKEY *bob = EVP_PKEY_new_raw_private_key(EVP_PKEY_X25519, NULL, bob_priv, 32);
+	uint8_t pub[32], mine[32], want[32], low[32] = { 0 }, bob_pub_got[32];
+	size_t wl = sizeof(want), bl = sizeof(bob_pub_got);
+	EVP_PKEY *ours;
+	EVP_PKEY_CTX *ctx;
+
+	(void)state;
+	assert_non_null(k);
+	assert_non_null(bob);
+	assert_int_equal(ike_dh_pub_len(IKE_DH_CURVE25519), 32);
+	assert_int_equal(EVP_PKEY_get_raw_public_key(bob, bob_pub_got, &bl), 1);
+	assert_memory_equal(bob_pub_got, bob_pub, 32); /* the vector is right */
+	assert_true(ike_dh_public(k, pub, 32));
+	assert_true(ike_dh_derive(k, bob_pub, 32, mine, 32));
+	ours = EVP_PKEY_new_raw_public_key(EVP_PKEY_X25519, NULL, pub, 32);
+	ctx = EVP_PKEY_CTX_new(bob, NULL);
+	assert_non_null(ours);
+	assert_non_null(ctx);
+	assert_int_equal(EVP_PKEY_derive_init(ctx), 1);
+	assert_int_equal(EVP_PKEY_derive_set_peer(ctx, ours), 1);
+	assert_int_equal(EVP_PKEY_derive(ctx, want, &wl), 1);
+	assert_memory_equal(mine, want, 32);
+	/* u = 0 and u = 1 are of low order: the secret would be all zeros. */
+	assert_false(ike_dh_derive(k, low, 32, mine, 32));
+	low[0] = 1;
+	assert_false(ike_dh_derive(k, low, 32, mine, 32));
+	assert_false(ike_dh_derive(k, bob_pub, 31, mine, 32));
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(ours);
+	EVP_PKEY_free(bob);
+	ike_dh_free(k);
+}
+
+/* ---- IKEv2 (RFC 7296 s2.13-2.18) against a second derivation ---- */
+
+static const enum ike_hash v2_prfs[] = { IKE_HASH_SHA1, IKE_HASH_SHA256, IKE_HASH_SHA384,
+					 IKE_HASH_SHA512 };
+
+/* T1 = prf(K, S | 0x01), Tn = prf(K, Tn-1 | S | n) */
+static void
+ref_prf_plus(enum ike_hash h, const uint8_t *key, size_t klen, const uint8_t *seed, size_t slen,
+	     uint8_t *out, size_t len)
+{
+	size_t hl = ike_kdf_hash_len(h);
+	uint8_t t[64];
+
+	for (size_t have = 0, n = 1; have < len; n++) {
+		struct cat c = { .n = 0 };
+		uint8_t b = (uint8_t)n;
+		size_t take = len - have < hl ? len - have : hl;
+
+		if (n > 1)
+			cat(&c, t, hl);
+		cat(&c, seed, slen);
+		cat(&c, &b, 1);
+		ref_hmac(h, key, klen, c.b, c.n, t);
+		memcpy(out + have, t, take);
+		have += take;
+	}
+}
+
+static void
+test_v2_prf_plus(void **state)
+{
+	uint8_t key[48], seed[100], got[255 * 64], want[255 * 64];
+
+	(void)state;
+	fill(key, sizeof(key), 3);
+	fill(seed, sizeof(seed), 9);
+	for (size_t i = 0; i < sizeof(v2_prfs) / sizeof(v2_prfs[0]); i++) {
+		enum ike_hash h = v2_prfs[i];
+		size_t hl = ike_kdf_hash_len(h);
+		const size_t lens[] = { 1, hl - 1, hl, hl + 1, 3 * hl + 5, 255 * hl };
+		/* The seed in two pieces: prf+ takes S as a list of chunks. */
+		const struct chunk s[] = { { seed, 37 }, { seed + 37, sizeof(seed) - 37 } };
+
+		for (size_t j = 0; j < sizeof(lens) / sizeof(lens[0]); j++) {
+			assert_true(ike_v2_prf_plus(h, key, sizeof(key), s, 2, got, lens[j]));
+			ref_prf_plus(h, key, sizeof(key), seed, sizeof(seed), want, lens[j]);
+			assert_memory_equal(got, want, lens[j]);
+		}
+		/* The counter is one octet: 255 blocks at most. */
+		assert_false(ike_v2_prf_plus(h, key, sizeof(key), s, 2, got, 255 * hl + 1));
+	}
+}
+
+/* Split ref prf+ output into the seven keys and compare. */
+static void
+check_v2_keys(const struct ike_v2_keys *k, const uint8_t *ref, size_t prf_len, size_t integ_len,
+	      size_t enc_len)
+{
+	const uint8_t *const got[] = { k->sk_d,  k->sk_ai, k->sk_ar, k->sk_ei,
+				       k->sk_er, k->sk_pi, k->sk_pr };
+	const size_t len[] = { prf_len, integ_len, integ_len, enc_len, enc_len, prf_len, prf_len };
+	size_t o = 0;
+
+	assert_int_equal(k->prf_len, prf_len);
+	for (size_t i = 0; i < 7; i++) {
+		assert_memory_equal(got[i], ref + o, len[i]);
+		o += len[i];
+	}
+}
+
+static void
+test_v2_ike_keys(void **state)
+{
+	uint8_t ni[32], nr[48], gir[256], gir2[256], spii[8], spir[8];
+	uint8_t seed[64], ref[7 * 64];
+	struct ike_v2_keys k, rekeyed;
+
+	(void)state;
+	fill(ni, sizeof(ni), 1);
+	fill(nr, sizeof(nr), 2);
+	fill(gir, sizeof(gir), 3);
+	fill(gir2, sizeof(gir2), 4);
+	fill(spii, 8, 5);
+	fill(spir, 8, 6);
+	for (size_t i = 0; i < sizeof(v2_prfs) / sizeof(v2_prfs[0]); i++) {
+		enum ike_hash h = v2_prfs[i], h2 = v2_prfs[(i + 1) % 4];
+		size_t hl = ike_kdf_hash_len(h), hl2 = ike_kdf_hash_len(h2);
+		/* AES-256-CBC with HMAC-SHA2-256-128, then AES-128-GCM (no integ, salt). */
+		size_t integ = 32, enc = 32, integ2 = 0, enc2 = 20;
+		struct cat c = { .n = 0 }, s = { .n = 0 };
+
+		/* SKEYSEED = prf(Ni | Nr, g^ir) */
+		cat(&c, ni, sizeof(ni));
+		cat(&c, nr, sizeof(nr));
+		ref_hmac(h, c.b, c.n, gir, sizeof(gir), seed);
+		cat(&s, ni, sizeof(ni));
+		cat(&s, nr, sizeof(nr));
+		cat(&s, spii, 8);
+		cat(&s, spir, 8);
+		ref_prf_plus(h, seed, hl, s.b, s.n, ref, 3 * hl + 2 * integ + 2 * enc);
+		assert_true(ike_v2_ike_keys(h, NULL, gir, sizeof(gir), ni, sizeof(ni), nr,
+					    sizeof(nr), spii, spir, integ, enc, &k));
+		check_v2_keys(&k, ref, hl, integ, enc);
+
+		/* Rekeyed by CREATE_CHILD_SA: SKEYSEED = prf_old(SK_d old, g^ir | Ni | Nr),
+		 * then prf+ of the new SA's PRF (here another hash). */
+		c.n = 0;
+		cat(&c, gir2, sizeof(gir2));
+		cat(&c, nr, sizeof(nr)); /* the new exchange's nonces: swapped here */
+		cat(&c, ni, sizeof(ni));
+		ref_hmac(h, k.sk_d, hl, c.b, c.n, seed);
+		s.n = 0;
+		cat(&s, nr, sizeof(nr));
+		cat(&s, ni, sizeof(ni));
+		cat(&s, spir, 8);
+		cat(&s, spii, 8);
+		ref_prf_plus(h2, seed, hl, s.b, s.n, ref, 3 * hl2 + 2 * integ2 + 2 * enc2);
+		assert_true(ike_v2_ike_keys(h2, &k, gir2, sizeof(gir2), nr, sizeof(nr), ni,
+					    sizeof(ni), spir, spii, integ2, enc2, &rekeyed));
+		check_v2_keys(&rekeyed, ref, hl2, integ2, enc2);
+		ike_v2_keys_wipe(&k);
+		ike_v2_keys_wipe(&rekeyed);
+	}
+	assert_false(ike_v2_ike_keys(IKE_HASH_SHA256, NULL, gir, sizeof(gir), ni, sizeof(ni), nr,
+				     sizeof(nr), spii, spir, 32, IKE_V2_ENC_KEY_MAX + 1, &k));
+}
+
+static void
+test_v2_child_keymat_and_auth(void **state)
+{
+	uint8_t ni[32], nr[32], gir[384], psk[40], msg[300], id[12];
+	uint8_t got[4 * 36], want[4 * 36], auth[64], ref_auth[64], key[64], maced[64];
+	struct ike_v2_keys k;
+	struct cat c = { .n = 0 };
+
+	(void)state;
+	fill(ni, sizeof(ni), 11);
+	fill(nr, sizeof(nr), 12);
+	fill(gir, sizeof(gir), 13);
+	fill(psk, sizeof(psk), 14);
+	fill(msg, sizeof(msg), 15);
+	fill(id, sizeof(id), 16);
+	assert_true(ike_v2_ike_keys(IKE_HASH_SHA256, NULL, gir, sizeof(gir), ni, sizeof(ni), nr,
+				    sizeof(nr), msg, msg + 8, 32, 32, &k));
+
+	/* KEYMAT = prf+(SK_d, Ni | Nr), and with PFS prf+(SK_d, g^ir | Ni | Nr) */
+	cat(&c, ni, sizeof(ni));
+	cat(&c, nr, sizeof(nr));
+	ref_prf_plus(IKE_HASH_SHA256, k.sk_d, 32, c.b, c.n, want, sizeof(want));
+	assert_true(
+		ike_v2_child_keymat(&k, NULL, 0, ni, sizeof(ni), nr, sizeof(nr), got, sizeof(got)));
+	assert_memory_equal(got, want, sizeof(got));
+	c.n = 0;
+	cat(&c, gir, sizeof(gir));
+	cat(&c, ni, sizeof(ni));
+	cat(&c, nr, sizeof(nr));
+	ref_prf_plus(IKE_HASH_SHA256, k.sk_d, 32, c.b, c.n, want, sizeof(want));
+	assert_true(ike_v2_child_keymat(&k, gir, sizeof(gir), ni, sizeof(ni), nr, sizeof(nr), got,
+					sizeof(got)));
+	assert_memory_equal(got, want, sizeof(got));
+
+	/* AUTH = prf(prf(PSK, "Key Pad for IKEv2"), msg | nonce | prf(SK_pi, ID)) */
+	ref_hmac(IKE_HASH_SHA256, psk, sizeof(psk), (const uint8_t *)"Key Pad for IKEv2", 17, key);
+	ref_hmac(IKE_HASH_SHA256, k.sk_pi, 32, id, sizeof(id), maced);
+	c.n = 0;
+	cat(&c, msg, sizeof(msg));
+	cat(&c, nr, sizeof(nr));
+	cat(&c, maced, 32);
+	ref_hmac(IKE_HASH_SHA256, key, 32, c.b, c.n, ref_auth);
+	assert_true(ike_v2_psk_auth(&k, k.sk_pi, psk, sizeof(psk), msg, sizeof(msg), nr, sizeof(nr),
+				    id, sizeof(id), auth));
+	assert_memory_equal(auth, ref_auth, 32);
+	/* The other side's SK_pr gives another AUTH. */
+	assert_true(ike_v2_psk_auth(&k, k.sk_pr, psk, sizeof(psk), msg, sizeof(msg), nr, sizeof(nr),
+				    id, sizeof(id), auth));
+	assert_memory_not_equal(auth, ref_auth, 32);
+	ike_v2_keys_wipe(&k);
+}
+
 int
 main(void)
 {
@@ -403,6 +636,10 @@ main(void)
 		cmocka_unit_test(test_cbc_chaining),
 		cmocka_unit_test(test_modp_vs_bn),
 		cmocka_unit_test(test_ecp),
+		cmocka_unit_test(test_x25519),
+		cmocka_unit_test(test_v2_prf_plus),
+		cmocka_unit_test(test_v2_ike_keys),
+		cmocka_unit_test(test_v2_child_keymat_and_auth),
 	};
 
 	return cmocka_run_group_tests_name("ike_kdf", tests, NULL, NULL);

@@ -98,8 +98,11 @@ enum ike_dh {
 	IKE_DH_MODP1024 = 2,
 	IKE_DH_MODP1536 = 5,
 	IKE_DH_MODP2048 = 14,
+	IKE_DH_MODP3072 = 15,
 	IKE_DH_ECP256 = 19,
 	IKE_DH_ECP384 = 20,
+	IKE_DH_ECP521 = 21,
+	IKE_DH_CURVE25519 = 31, /**< IKEv2 only (RFC 8031) */
 };
 
 /** One phase 1 (ISAKMP SA) proposal. */
