@@ -16,21 +16,22 @@ RTE_LOG_REGISTER(ctl_logtype, esphub.ctl, INFO);
 STATS_COUNTER_TEXT(foreach_ctl_counter, enum ctl_counter, CTL_CTR_N, ctl_counter_name,
 		   ctl_counter_descr)
 
+/* A map to site indexes, one entry per site at most. */
 static struct rte_hash *
-site_map_create(uint32_t entries, int socket_id)
+site_map_create(const char *what, uint32_t key_len, uint32_t entries, int socket_id)
 {
 	static unsigned instances;
 	char name[RTE_HASH_NAMESIZE];
 	struct rte_hash_parameters hp = {
 		.name = name,
 		.entries = entries < 64 ? 64 : entries,
-		.key_len = sizeof(uint32_t),
+		.key_len = key_len,
 		.hash_func = rte_jhash,
 		.socket_id = socket_id,
 		.extra_flag = RTE_HASH_EXTRA_FLAGS_EXT_TABLE,
 	};
 
-	snprintf(name, sizeof(name), "ctl_sites_%u", instances++);
+	snprintf(name, sizeof(name), "ctl_%s_%u", what, instances++);
 	return rte_hash_create(&hp);
 }
 
@@ -52,11 +53,15 @@ ctl_create(const struct ctl_params *p)
 					  p->socket_id);
 	ctl->site = rte_zmalloc_socket("ctl_sites", sizeof(*ctl->site) * ctl->max_tunnels, 0,
 				       p->socket_id);
-	ctl->site_by_engine = site_map_create(ctl->max_tunnels, p->socket_id);
+	ctl->site_by_engine =
+		site_map_create("engine", sizeof(uint32_t), ctl->max_tunnels, p->socket_id);
+	ctl->site_by_name =
+		site_map_create("names", CTL_SITE_NAME_LEN, ctl->max_tunnels, p->socket_id);
 	ctl->dying_sites = rte_zmalloc_socket("ctl_dying", sizeof(uint32_t) * ctl->max_tunnels, 0,
 					      p->socket_id);
 	if (ctl->sa_meta == NULL || ctl->site == NULL || ctl->site_by_engine == NULL ||
-	    ctl->dying_sites == NULL || ctl_tunnels_create(ctl, p->socket_id) != 0) {
+	    ctl->site_by_name == NULL || ctl->dying_sites == NULL ||
+	    ctl_tunnels_create(ctl, p->socket_id) != 0) {
 		ctl_free(ctl);
 		return NULL;
 	}
@@ -73,6 +78,7 @@ ctl_free(struct ctl *ctl)
 		return;
 	ctl_tunnels_free(ctl);
 	rte_hash_free(ctl->site_by_engine);
+	rte_hash_free(ctl->site_by_name);
 	rte_free(ctl->dying_sites);
 	rte_free(ctl->site);
 	rte_free(ctl->sa_meta);

@@ -13,6 +13,8 @@ extern int ctl_logtype;
 
 struct rte_hash;
 
+#define CTL_SITE_NAME_LEN sizeof(((struct cfg_site *)0)->name)
+
 struct ctl_tunnel {
 	uint8_t used;
 	uint32_t refs; /* SAs that belong to it, and callers holding it */
@@ -68,6 +70,7 @@ struct ctl {
 	struct ctl_site_state *site;     /* max_tunnels: sites <= tunnels */
 	unsigned site_slots_allocated;   /* cfg->sites' length (cfg->n_sites in use) */
 	struct rte_hash *site_by_engine; /* engine_site -> site */
+	struct rte_hash *site_by_name;   /* name, NUL-padded -> site */
 	uint32_t *dying_sites;           /* max_tunnels: those with n_dying > 0 */
 	uint32_t n_dying_sites;
 

@@ -4,6 +4,7 @@
  * unchanged ones untouched.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "nat.h"
@@ -78,12 +79,49 @@ default_psk(struct ctl *ctl, const struct cfg *new)
 	cur->default_psk_len = new->ike.default_psk_len;
 }
 
+/* The fresh file's sites by name, so that a reload is O(n log n) in sites. */
+struct by_name {
+	const struct cfg *cfg;
+	uint32_t *idx;
+};
+
 static int
-name_in(const struct cfg *cfg, const char *name)
+name_order(const void *a, const void *b, void *arg)
 {
-	for (unsigned k = 0; k < cfg->n_sites; k++)
-		if (strcmp(cfg->sites[k].name, name) == 0)
-			return (int)k;
+	const struct cfg *cfg = arg;
+
+	return strcmp(cfg->sites[*(const uint32_t *)a].name, cfg->sites[*(const uint32_t *)b].name);
+}
+
+static bool
+by_name_build(struct by_name *bn, const struct cfg *cfg)
+{
+	bn->cfg = cfg;
+	bn->idx = malloc(sizeof(*bn->idx) * (cfg->n_sites ? cfg->n_sites : 1));
+	if (bn->idx == NULL)
+		return false;
+	for (uint32_t k = 0; k < cfg->n_sites; k++)
+		bn->idx[k] = k;
+	qsort_r(bn->idx, cfg->n_sites, sizeof(*bn->idx), name_order, (void *)cfg);
+	return true;
+}
+
+static int
+name_in(const struct by_name *bn, const char *name)
+{
+	size_t lo = 0, hi = bn->cfg->n_sites;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(bn->cfg->sites[bn->idx[mid]].name, name);
+
+		if (c == 0)
+			return (int)bn->idx[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return -1;
 }
 
@@ -93,7 +131,13 @@ ctl_reload(struct ctl *ctl, const struct cfg *new, uint64_t now_ms, char *out, s
 	const struct cfg *old = ctl->cfg;
 	unsigned added = 0, changed = 0, removed = 0, kept = 0, failed = 0;
 	size_t used = strnlen(out, len);
+	struct by_name fresh;
 
+	if (!by_name_build(&fresh, new)) {
+		if (used < len)
+			snprintf(out + used, len - used, "not applied: out of memory\n");
+		return -ENOMEM;
+	}
 	if (restart_needed(old, new))
 		used += (size_t)snprintf(out + used, len - used,
 					 "not applied: changes outside "
@@ -104,7 +148,7 @@ ctl_reload(struct ctl *ctl, const struct cfg *new, uint64_t now_ms, char *out, s
 
 		if (old->sites[i].name[0] == '\0')
 			continue;
-		j = name_in(new, old->sites[i].name);
+		j = name_in(&fresh, old->sites[i].name);
 		if (j < 0) {
 			ctl_site_del(ctl, i, now_ms);
 			removed++;
@@ -126,6 +170,7 @@ ctl_reload(struct ctl *ctl, const struct cfg *new, uint64_t now_ms, char *out, s
 		else
 			failed++;
 	}
+	free(fresh.idx);
 	if (used < len)
 		snprintf(out + used, len - used,
 			 "sites: %u added, %u changed, %u removed, "

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <rte_hash.h>
+
 #include "nat.h"
 #include "priv.h"
 
@@ -138,6 +140,19 @@ site_state_reset(struct ctl *ctl, uint32_t site)
 	ctl->site[site] = (struct ctl_site_state){ .first_sa = SA_NONE };
 }
 
+/* A name as the map's key: NUL-padded; false if no site can have it. */
+static bool
+name_key(const char *name, char key[CTL_SITE_NAME_LEN])
+{
+	size_t len = strnlen(name, CTL_SITE_NAME_LEN);
+
+	if (len == 0 || len == CTL_SITE_NAME_LEN)
+		return false;
+	memset(key, 0, CTL_SITE_NAME_LEN);
+	memcpy(key, name, len);
+	return true;
+}
+
 /* Set up slot site (cfg->sites[site] filled): subnets protected, then keys. */
 int
 ctl_site_install(struct ctl *ctl, uint32_t site, uint64_t now_ms)
@@ -148,6 +163,15 @@ ctl_site_install(struct ctl *ctl, uint32_t site, uint64_t now_ms)
 	if (rc != 0)
 		return rc;
 	rc = key(ctl, site, now_ms);
+	if (rc == 0) {
+		char k[CTL_SITE_NAME_LEN];
+
+		rc = name_key(s->name, k) ?
+			     rte_hash_add_key_data(ctl->site_by_name, k, (void *)(uintptr_t)site) :
+			     -EINVAL;
+		if (rc != 0)
+			unkey(ctl, site, now_ms);
+	}
 	if (rc != 0) {
 		protect(ctl, s, false);
 		return rc;
@@ -211,10 +235,14 @@ ctl_site_add(struct ctl *ctl, const struct cfg_site *s, uint64_t now_ms, uint32_
 void
 ctl_site_del(struct ctl *ctl, uint32_t site, uint64_t now_ms)
 {
+	char k[CTL_SITE_NAME_LEN];
+
 	if (ctl_site(ctl, site) == NULL)
 		return;
 	unkey(ctl, site, now_ms);
 	protect(ctl, &ctl->cfg->sites[site], false);
+	if (name_key(ctl->cfg->sites[site].name, k))
+		rte_hash_del_key(ctl->site_by_name, k);
 	if (ctl->nat != NULL)
 		nat_flush_site(ctl->nat, site);
 	explicit_bzero(&ctl->cfg->sites[site], sizeof(struct cfg_site));
@@ -294,12 +322,12 @@ ctl_site(const struct ctl *ctl, uint32_t site)
 int
 ctl_site_find(const struct ctl *ctl, const char *name)
 {
-	if (name[0] == '\0')
+	char k[CTL_SITE_NAME_LEN];
+	void *data;
+
+	if (!name_key(name, k) || rte_hash_lookup_data(ctl->site_by_name, k, &data) < 0)
 		return -1;
-	for (uint32_t i = 0; i < ctl->cfg->n_sites; i++)
-		if (strcmp(ctl->cfg->sites[i].name, name) == 0)
-			return (int)i;
-	return -1;
+	return (int)(uintptr_t)data;
 }
 
 const char *

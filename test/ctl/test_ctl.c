@@ -850,6 +850,8 @@ config_reload_diff(void **state)
 	assert_int_equal(sa_db_get(f->db, osaka_in)->spi, 0x1001); /* untouched */
 	assert_int_equal(ctl_site_find(f->ctl, "kyoto"), 2);       /* nara's hole */
 	assert_int_equal(ctl_site_find(f->ctl, "nara"), -1);
+	assert_int_equal(ctl_site_find(f->ctl, ""), -1);
+	assert_int_equal(ctl_site_find(f->ctl, "a name longer than any site's can be"), -1);
 	sw = worker_view(f);
 	{
 		struct sa *sa[1];

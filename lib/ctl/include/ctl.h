@@ -192,7 +192,7 @@ void ctl_site_del(struct ctl *ctl, uint32_t site, uint64_t now_ms);
  * running one: sites added, changed, removed; unchanged ones untouched
  * (an unkeyed one is set again); the wildcard PSK. report gets one line per section a restart would be
  * needed for, and the summary. fresh stays the caller's.
- * @return 0, or -EIO if some site failed (see the log).
+ * @return 0, -EIO if some site failed (see the log), -ENOMEM (nothing done).
  */
 int ctl_reload(struct ctl *ctl, const struct cfg *fresh, uint64_t now_ms, char *report, size_t len);
 
