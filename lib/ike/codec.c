@@ -438,13 +438,20 @@ ike_wb_put32(struct ike_wbuf *w, uint32_t v)
 void
 ike_wb_hdr(struct ike_wbuf *w, const struct ike_hdr *h)
 {
+	ike_wb_hdr_version(w, h, ISAKMP_VERSION);
+}
+
+/* IKEv1 and IKEv2 share the header's layout; only the version differs. */
+void
+ike_wb_hdr_version(struct ike_wbuf *w, const struct ike_hdr *h, uint8_t version)
+{
 	struct isakmp_hdr_wire hw;
 	size_t at = w->len;
 
 	memcpy(hw.ih_icookie, h->icookie, 8);
 	memcpy(hw.ih_rcookie, h->rcookie, 8);
-	hw.ih_np = ISAKMP_PLD_NONE;
-	hw.ih_version = ISAKMP_VERSION;
+	hw.ih_np = ISAKMP_PLD_NONE; /* IKEV2_PLD_NONE too */
+	hw.ih_version = version;
 	hw.ih_exch = h->exch;
 	hw.ih_flags = h->flags;
 	put32(hw.ih_msgid, h->msgid);

@@ -162,6 +162,9 @@ void ike_cert_parse(const struct ike_pld *pl, struct ike_pl_cert *out);
 
 /* SA payload: validate the whole nested structure, then iterate (sapld.c). */
 bool ike_sa_validate(const struct ike_pld *pl, enum ike_stat *why);
+/* A transform's attribute list (TV and TLV, the same in IKEv1 and IKEv2)
+ * fills exactly left bytes. */
+bool ike_attrs_validate(const uint8_t *p, size_t left);
 void ike_sa_parse(const struct ike_pld *pl, struct ike_pl_sa *out);
 void ike_prop_iter(const struct ike_pl_sa *sa, struct ike_iter *it);
 bool ike_prop_next(struct ike_iter *it, struct ike_prop *out);
@@ -185,6 +188,7 @@ void ike_wb_put8(struct ike_wbuf *w, uint8_t v);
 void ike_wb_put16(struct ike_wbuf *w, uint16_t v);
 void ike_wb_put32(struct ike_wbuf *w, uint32_t v);
 void ike_wb_hdr(struct ike_wbuf *w, const struct ike_hdr *h);
+void ike_wb_hdr_version(struct ike_wbuf *w, const struct ike_hdr *h, uint8_t version);
 void ike_wb_hdr_finish(struct ike_wbuf *w);
 size_t ike_wb_pld_begin(struct ike_wbuf *w, uint8_t type);
 void ike_wb_pld_end(struct ike_wbuf *w, size_t off);

@@ -10,8 +10,8 @@
 
 #include "codec.h"
 
-static bool
-attrs_validate(const uint8_t *p, size_t left)
+bool
+ike_attrs_validate(const uint8_t *p, size_t left)
 {
 	while (left > 0) {
 		uint16_t type, len;
@@ -44,8 +44,8 @@ xforms_validate(const uint8_t *p, size_t left, unsigned ntrans)
 			return false;
 		if (g.pld_np != (i + 1 == ntrans ? ISAKMP_PLD_NONE : ISAKMP_PLD_T))
 			return false;
-		if (!attrs_validate(p + ISAKMP_GEN_LEN + XFORM_FIXED_LEN,
-				    len - ISAKMP_GEN_LEN - XFORM_FIXED_LEN))
+		if (!ike_attrs_validate(p + ISAKMP_GEN_LEN + XFORM_FIXED_LEN,
+					len - ISAKMP_GEN_LEN - XFORM_FIXED_LEN))
 			return false;
 		p += len;
 		left -= len;

@@ -138,24 +138,6 @@ ike_v2_chain_parse(const uint8_t *p, size_t len, uint8_t np, bool inner, struct 
 /* SA (s3.3): proposals, transforms, attributes. The validator checks the
  * whole nested structure once; after it, the iterators cannot run off. */
 
-static bool
-v2_attrs_validate(const uint8_t *p, size_t left)
-{
-	while (left > 0) {
-		uint16_t type, len;
-
-		if (left < 4)
-			return false;
-		type = get16(p);
-		len = (type & ISAKMP_ATTR_AF) ? 0 : get16(p + 2);
-		if (left - 4 < len)
-			return false;
-		p += 4 + len;
-		left -= 4 + (size_t)len;
-	}
-	return true;
-}
-
 /* Follow the transforms' own last/more chain to the proposal's end, then
  * hold the count against it: a count that lies is told apart from
  * lengths that do. Unknown transform types and attributes pass: s3.3.6
@@ -178,7 +160,7 @@ v2_xforms_validate(const uint8_t *p, size_t left, unsigned ntrans, enum ike_stat
 			return fail(why, IKE_DROP_NESTED);
 		if (g.pld_np != IKEV2_XFORM_MORE && g.pld_np != IKEV2_PLD_NONE)
 			return fail(why, IKE_DROP_NESTED);
-		if (!v2_attrs_validate(p + V2_XFORM_LEN, len - V2_XFORM_LEN))
+		if (!ike_attrs_validate(p + V2_XFORM_LEN, len - V2_XFORM_LEN))
 			return fail(why, IKE_DROP_NESTED);
 		n++;
 		more = g.pld_np;
@@ -733,19 +715,7 @@ ike_v2_msg_validate(const struct ike_msg *m, enum ike_stat *why)
 void
 ike_v2_wb_hdr(struct ike_wbuf *w, const struct ike_hdr *h)
 {
-	struct isakmp_hdr_wire hw;
-	size_t at = w->len;
-
-	memcpy(hw.ih_icookie, h->icookie, 8);
-	memcpy(hw.ih_rcookie, h->rcookie, 8);
-	hw.ih_np = IKEV2_PLD_NONE;
-	hw.ih_version = IKEV2_VERSION;
-	hw.ih_exch = h->exch;
-	hw.ih_flags = h->flags;
-	put32(hw.ih_msgid, h->msgid);
-	put32(hw.ih_length, 0);
-	ike_wb_put(w, &hw, sizeof(hw));
-	w->np_at = at + offsetof(struct isakmp_hdr_wire, ih_np);
+	ike_wb_hdr_version(w, h, IKEV2_VERSION);
 }
 
 void
